@@ -1,0 +1,144 @@
+"""Area units and rounding for reports.
+
+1 亩 (mu) is exactly 10000/15 m²; 1 公顷 (hectare) is 15 亩. Keep full
+precision in computations and round only when writing a report, with
+:func:`round_preserving_total` so rounded rows add up to the rounded total
+(平差, largest-remainder adjustment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "M2_PER_MU",
+    "M2_PER_HA",
+    "MU_PER_HA",
+    "m2_to_mu",
+    "mu_to_m2",
+    "m2_to_ha",
+    "ha_to_m2",
+    "round_preserving_total",
+]
+
+M2_PER_MU: float = 10000.0 / 15.0
+"""Square metres in one 亩 (exact: 666.666…)."""
+M2_PER_HA: float = 10000.0
+MU_PER_HA: float = 15.0
+
+ArrayLike = float | Sequence[float] | npt.NDArray[np.floating]
+
+
+def m2_to_mu(area_m2: ArrayLike) -> npt.NDArray[np.float64] | float:
+    """Convert m² to 亩 (multiply by 0.0015).
+
+    Examples
+    --------
+    >>> m2_to_mu(666.6666666666666)
+    1.0
+    >>> m2_to_mu([10000.0, 0.0]).tolist()
+    [15.0, 0.0]
+    """
+    if np.isscalar(area_m2):
+        return float(area_m2) * 15.0 / 10000.0  # type: ignore[arg-type]
+    return np.asarray(area_m2, dtype="float64") * 15.0 / 10000.0
+
+
+def mu_to_m2(area_mu: ArrayLike) -> npt.NDArray[np.float64] | float:
+    """Convert 亩 to m².
+
+    >>> mu_to_m2(15)
+    10000.0
+    """
+    if np.isscalar(area_mu):
+        return float(area_mu) * 10000.0 / 15.0  # type: ignore[arg-type]
+    return np.asarray(area_mu, dtype="float64") * 10000.0 / 15.0
+
+
+def m2_to_ha(area_m2: ArrayLike) -> npt.NDArray[np.float64] | float:
+    """Convert m² to 公顷 (hectares).
+
+    >>> m2_to_ha(25000)
+    2.5
+    """
+    if np.isscalar(area_m2):
+        return float(area_m2) / M2_PER_HA  # type: ignore[arg-type]
+    return np.asarray(area_m2, dtype="float64") / M2_PER_HA
+
+
+def ha_to_m2(area_ha: ArrayLike) -> npt.NDArray[np.float64] | float:
+    """Convert 公顷 to m².
+
+    >>> ha_to_m2(1.5)
+    15000.0
+    """
+    if np.isscalar(area_ha):
+        return float(area_ha) * M2_PER_HA  # type: ignore[arg-type]
+    return np.asarray(area_ha, dtype="float64") * M2_PER_HA
+
+
+def round_preserving_total(
+    values: ArrayLike,
+    decimals: int = 2,
+    *,
+    total: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """Round values so that the rounded values add up to the rounded total.
+
+    Each value is rounded down to ``decimals``; the units still missing from
+    the rounded total are handed, one each, to the values with the largest
+    remainders (ties go to the earlier value). This is the adjustment (平差)
+    county tables use so that township rows add up to the county row.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Unrounded values (NaN is kept as NaN and left out of the total).
+    decimals : int, default 2
+        Decimal places to keep.
+    total : float, optional
+        The total the rounded values must add up to, before rounding; by
+        default the sum of ``values``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rounded values; ``round(sum(values), decimals) == sum(result)`` up to
+        floating-point representation.
+
+    Examples
+    --------
+    >>> round_preserving_total([1.005, 1.005, 1.005], 2).tolist()
+    [1.01, 1.0, 1.0]
+    >>> round_preserving_total([33.333, 33.333, 33.334], 0).tolist()
+    [33.0, 33.0, 34.0]
+    """
+    arr = np.asarray(values, dtype="float64")
+    out = np.full(arr.shape, np.nan)
+    ok = np.isfinite(arr)
+    if not ok.any():
+        return out
+    scale = 10.0**decimals
+    # Work in integer units of 10**-decimals; the small epsilon guards
+    # against 0.285 * 100 = 28.499999999999996.
+    scaled = arr[ok] * scale
+    floors = np.floor(scaled + 1e-9)
+    remainders = scaled - floors
+    target_total = float(np.sum(arr[ok]) if total is None else total)
+    target_units = int(np.floor(target_total * scale + 0.5 + 1e-9))
+    missing = target_units - int(floors.sum())
+    order = np.argsort(-remainders, kind="stable")
+    adjust = np.zeros_like(floors)
+    if missing > 0:
+        adjust[order[: min(missing, len(order))]] = 1.0
+        extra = missing - len(order)
+        if extra > 0:  # only when a total far from the sum is asked for
+            adjust[order[0]] += extra
+    elif missing < 0:
+        order_low = np.argsort(remainders, kind="stable")
+        adjust[order_low[: min(-missing, len(order_low))]] = -1.0
+    out[ok] = (floors + adjust) / scale
+    return out

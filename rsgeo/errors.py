@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
-    "RsgeoError",
-    "InputError",
-    "FieldError",
     "CRSError",
     "CRSMismatchError",
-    "GeometryError",
-    "DuplicateIdError",
     "DataFileError",
+    "DuplicateIdError",
+    "FieldError",
+    "GeometryError",
+    "InputError",
     "OutputExistsError",
+    "RsgeoError",
     "format_problems",
 ]
 

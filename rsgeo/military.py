@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-__all__ = ["is_military", "ordinary", "split_military", "MILITARY_WORDS"]
+__all__ = ["MILITARY_WORDS", "is_military", "ordinary", "split_military"]
 
 MILITARY_WORDS: tuple[str, ...] = ("军用", "军事")
 _TRUTHY = {"1", "true", "t", "y", "yes", "是", "军用", "军用土地"}

@@ -14,13 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "M2_PER_MU",
     "M2_PER_HA",
+    "M2_PER_MU",
     "MU_PER_HA",
+    "ha_to_m2",
+    "m2_to_ha",
     "m2_to_mu",
     "mu_to_m2",
-    "m2_to_ha",
-    "ha_to_m2",
     "round_preserving_total",
 ]
 

@@ -1,0 +1,456 @@
+"""Official ellipsoidal areas (椭球面积) on the CGCS2000 ellipsoid.
+
+China's land survey reports the area of a parcel on the ellipsoid, not in the
+Gauss-Krüger plane (TD/T 1055-2019): the plane area is 0.03–0.06 % too large
+around Rongshui. :func:`ellipsoidal_area` computes the area of every polygon
+on the CGCS2000 ellipsoid (a = 6378137 m, f = 1/298.257222101), vectorised
+with NumPy over all vertices: no Python loop per polygon.
+
+Method
+------
+*Vertex method* (lon/lat input, and large polygons in a projected CRS).
+Vertices are taken to geodetic latitude/longitude (with PROJ, when the input
+is projected), then mapped to the authalic sphere of the ellipsoid, an
+equal-area mapping, so areas are preserved exactly. On that sphere each edge
+contributes the signed spherical excess of the quadrilateral between the edge
+(a great-circle arc) and the equator::
+
+    tan(E / 2) = tan(Δλ / 2) · sin((β1 + β2) / 2) / cos((β1 − β2) / 2)
+
+and a ring's area is ``R_q² · |Σ E|``. Exterior rings add, holes subtract,
+whatever their orientation. For patch-sized polygons the great-circle arc and
+the ellipsoidal geodesic differ by far less than 1e-9 of the area, so the
+result agrees with Karney's geodesic polygon area (PostGIS
+``ST_Area(geography)``, QGIS ``$area``, ``pyproj.Geod``) to about 1e-9.
+
+*Plane-moment method* (polygons up to 2 km across in a projected CRS, e.g.
+Gauss-Krüger). The ellipsoidal area is ∬ dA / m over the plane polygon, where
+m is the projection's areal scale (k² for the conformal Gauss-Krüger). Taking
+m at the polygon's area centroid cancels the first-order term; what is left
+is below Var(x) / R², under 2.5e-8 for 2 km and about 1e-10 for a 5 ha
+patch. This avoids projecting every vertex back to lon/lat.
+
+The tests compare both methods with PostGIS values and with GeographicLib
+(``pyproj.Geod``). Note that GeographicLib's polygon area has an absolute
+floor of about 4e-5 m², i.e. 1e-7 relative on a 300 m² polygon; rsgeo's
+methods agree with a centred equal-area projection far below that.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+
+from rsgeo.errors import CRSError
+
+__all__ = ["CGCS2000_A", "CGCS2000_F", "ellipsoidal_area", "planar_area"]
+
+CGCS2000_A = 6378137.0
+CGCS2000_F = 1.0 / 298.257222101
+_E2 = CGCS2000_F * (2.0 - CGCS2000_F)
+_E = np.sqrt(_E2)
+
+
+def _q(sin_phi: npt.NDArray[np.float64] | float) -> Any:
+    """Snyder's q(φ) for the authalic latitude."""
+    es = _E * sin_phi
+    return (1.0 - _E2) * (sin_phi / (1.0 - es * es) + np.arctanh(es) / _E)
+
+
+_QP = float(_q(1.0))
+_RQ2 = CGCS2000_A * CGCS2000_A * _QP / 2.0  # squared radius of the authalic sphere
+
+_CHUNK = 25_000  # geometries per task: small enough to stay in cache
+_FAST_SPAN_M = 2000.0  # projected polygons up to this size use the plane-moment path
+
+
+def _ring_excess(
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    ring_offsets: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """Absolute spherical excess of every ring on the authalic sphere (steradians)."""
+    n_rings = len(ring_offsets) - 1
+    if n_rings == 0 or len(lon) < 2:
+        return np.zeros(n_rings)
+    # sin and cos of the authalic latitude β of every vertex
+    sin_b = np.sin(np.radians(lat))
+    sin_b = _q(sin_b)
+    sin_b /= _QP
+    np.clip(sin_b, -1.0, 1.0, out=sin_b)
+    cos_b = np.sqrt(1.0 - sin_b * sin_b)
+    # Edge i runs from vertex i to vertex i + 1. With the identity
+    # sin((β1+β2)/2) / cos((β1-β2)/2) = (sin β1 + sin β2) / (1 + cos(β1 - β2))
+    # no inverse sine is needed.
+    k = sin_b[1:] + sin_b[:-1]
+    den = cos_b[1:] * cos_b[:-1]
+    den += sin_b[1:] * sin_b[:-1]
+    den += 1.0
+    k /= den
+    dlam = np.radians(lon[1:] - lon[:-1])
+    if np.abs(dlam).max(initial=0.0) > np.pi:  # edges across the antimeridian
+        dlam = (dlam + np.pi) % (2.0 * np.pi) - np.pi
+    # E = 2 atan(k tan(Δλ/2)) = k Δλ (1 + Δλ² (1 - k²) / 12) + O(Δλ⁵): the
+    # series is exact in double precision for short edges; long edges
+    # (over 1e-3 rad, about 100 km) take the closed form.
+    excess = k * k
+    np.subtract(1.0, excess, out=excess)
+    excess *= dlam
+    excess *= dlam
+    excess *= 1.0 / 12.0
+    excess += 1.0
+    excess *= k
+    excess *= dlam
+    long_edges = np.flatnonzero(np.abs(dlam) > 1e-3)
+    if len(long_edges):
+        excess[long_edges] = 2.0 * np.arctan(k[long_edges] * np.tan(0.5 * dlam[long_edges]))
+    # zero the edges that leave a ring's last vertex (into the next ring)
+    last = ring_offsets[1:-1] - 1
+    excess[last[(last >= 0) & (last < len(excess))]] = 0.0
+    csum = np.empty(len(excess) + 1)
+    csum[0] = 0.0
+    np.cumsum(excess, out=csum[1:])
+    starts = ring_offsets[:-1]
+    ends = np.maximum(ring_offsets[1:] - 1, starts)  # edges start..end-1 of each ring
+    return np.abs(csum[ends] - csum[starts])
+
+
+def _ring_layout(
+    polys: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Ring offsets into ``get_coordinates(polys)``, ring signs and ring owners.
+
+    Exterior rings get sign +1 and holes -1; owners index ``polys``.
+    """
+    n_int = shapely.get_num_interior_rings(polys).astype(np.int64)
+    rings_per_poly = n_int + 1
+    first_ring = np.concatenate(([0], np.cumsum(rings_per_poly)[:-1]))
+    n_rings = int(rings_per_poly.sum())
+    counts = np.empty(n_rings, dtype=np.int64)
+    counts[first_ring] = shapely.get_num_coordinates(polys)
+    holed = np.flatnonzero(n_int > 0)
+    if len(holed):
+        rings, owner = shapely.get_rings(polys[holed], return_index=True)
+        # position of each ring inside its polygon: 0 for the exterior, 1.. for holes
+        group_start = np.concatenate(([0], np.cumsum(rings_per_poly[holed])[:-1]))
+        within = np.arange(len(rings)) - np.repeat(group_start, rings_per_poly[holed])
+        counts[first_ring[holed][owner] + within] = shapely.get_num_coordinates(rings)
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    sign = -np.ones(n_rings)
+    sign[first_ring] = 1.0
+    ring_owner = np.repeat(np.arange(len(polys)), rings_per_poly)
+    return offsets, sign, ring_owner
+
+
+def _plane_moments(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    offsets: npt.NDArray[np.int64],
+    sign: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Plane area and first moments of every ring (holes negative), any orientation.
+
+    Coordinates are shifted to each ring's first vertex before the shoelace
+    sums, so 7-digit northings lose no precision.
+    """
+    counts = np.diff(offsets)
+    starts = offsets[:-1]
+    has = counts > 0
+    x0 = np.zeros(len(counts))
+    y0 = np.zeros(len(counts))
+    x0[has] = x[starts[has]]
+    y0[has] = y[starts[has]]
+    dx = x - np.repeat(x0, counts)
+    dy = y - np.repeat(y0, counts)
+    cross = dx[:-1] * dy[1:]
+    cross -= dx[1:] * dy[:-1]
+    last = offsets[1:-1] - 1
+    cross[last[(last >= 0) & (last < len(cross))]] = 0.0
+    mx = (dx[:-1] + dx[1:]) * cross
+    my = (dy[:-1] + dy[1:]) * cross
+
+    def ring_sum(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        c = np.concatenate(([0.0], np.cumsum(v)))
+        return c[np.maximum(offsets[1:] - 1, starts)] - c[starts]
+
+    area = 0.5 * ring_sum(cross)
+    sx = ring_sum(mx) / 6.0
+    sy = ring_sum(my) / 6.0
+    orient = np.where(area < 0, -1.0, 1.0) * sign
+    area *= orient
+    sx *= orient
+    sy *= orient
+    return area, sx + x0 * area, sy + y0 * area
+
+
+def _areal_scale(
+    crs: pyproj.CRS, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> Any:
+    """Areal scale factor (plane area / ellipsoid area) of ``crs`` at points."""
+    op = crs.coordinate_operation
+    if op is not None and op.method_name == "Transverse Mercator" and crs.ellipsoid is not None:
+        params = {p.name: (float(p.value), p.unit_name) for p in op.params}
+        lon0, lon0_unit = params.get("Longitude of natural origin", (np.nan, ""))
+        k0, _ = params.get("Scale factor at natural origin", (np.nan, ""))
+        dlon = np.radians(lon - lon0)
+        if (
+            lon0_unit == "degree"
+            and np.isfinite(k0)
+            and np.abs(dlon).max(initial=np.inf) < np.radians(3.5)
+        ):
+            # Point scale of the transverse Mercator (Snyder 1987, eq. 8-11);
+            # the series is exact to ~1e-12 within 3.5° of the central meridian.
+            f = 1.0 / crs.ellipsoid.inverse_flattening
+            e2 = f * (2.0 - f)
+            ep2 = e2 / (1.0 - e2)
+            phi = np.radians(lat)
+            cos_phi = np.cos(phi)
+            a_ = dlon * cos_phi
+            t = np.tan(phi) ** 2
+            c = ep2 * cos_phi**2
+            a2 = a_ * a_
+            k = k0 * (
+                1.0
+                + (1.0 + c) * a2 / 2.0
+                + (5.0 - 4.0 * t + 42.0 * c + 13.0 * c * c - 28.0 * ep2) * a2 * a2 / 24.0
+                + (61.0 - 148.0 * t + 16.0 * t * t) * a2 * a2 * a2 / 720.0
+            )
+            return k * k
+    return pyproj.Proj(crs).get_factors(lon, lat).areal_scale
+
+
+def _fast_plane_path(crs: pyproj.CRS | None) -> bool:
+    if crs is None or not crs.is_projected:
+        return False
+    axis = crs.axis_info
+    return bool(axis) and all(a.unit_conversion_factor == 1.0 for a in axis[:2])
+
+
+def _chunk_area(
+    geoms: npt.NDArray[np.object_], transformer: pyproj.Transformer | None
+) -> npt.NDArray[np.float64]:
+    """Areas of polygons/multipolygons/missing values (all polygonal)."""
+    out = np.zeros(len(geoms))
+    types = shapely.get_type_id(geoms)
+    single = np.flatnonzero(types == 3)
+    multi = np.flatnonzero(types == 6)
+    if len(multi):
+        parts, part_owner = shapely.get_parts(geoms[multi], return_index=True)
+        polys = np.concatenate([geoms[single], parts])
+        owner = np.concatenate([single, multi[part_owner]])
+    else:
+        polys, owner = geoms[single], single
+    if len(polys) == 0:
+        return out
+    if transformer is not None and _fast_plane_path(transformer.source_crs):
+        poly_area = _projected_polygon_areas(polys, transformer)
+    else:
+        poly_area = _vertex_polygon_areas(polys, transformer)
+    out += np.bincount(owner, weights=poly_area, minlength=len(geoms))
+    return out
+
+
+def _vertex_polygon_areas(
+    polys: npt.NDArray[np.object_], transformer: pyproj.Transformer | None
+) -> npt.NDArray[np.float64]:
+    """The vertex method: every vertex to lon/lat, edge sums on the authalic sphere."""
+    if len(polys) == 0:
+        return np.zeros(0)
+    offsets, sign, ring_owner = _ring_layout(polys)
+    coords = shapely.get_coordinates(polys)
+    x = np.ascontiguousarray(coords[:, 0])
+    y = np.ascontiguousarray(coords[:, 1])
+    if transformer is not None:
+        x, y = transformer.transform(x, y)
+    ring_area = _ring_excess(np.asarray(x), np.asarray(y), offsets) * _RQ2
+    return np.bincount(ring_owner, weights=ring_area * sign, minlength=len(polys)).astype(
+        np.float64
+    )
+
+
+def _projected_polygon_areas(
+    polys: npt.NDArray[np.object_], transformer: pyproj.Transformer
+) -> npt.NDArray[np.float64]:
+    """Small polygons: plane area / areal scale at the area centroid.
+
+    For a polygon of plane area A and centroid c, the ellipsoidal area is
+    ∬ dA / m(x, y) where m is the projection's areal scale; the first-order
+    term vanishes at the centroid, and the second-order term is below
+    Var(x) / R² ≤ (span² / 4) / R², about 2.5e-8 for polygons up to
+    ``_FAST_SPAN_M`` across. Larger polygons take the vertex method.
+    """
+    out = np.zeros(len(polys))
+    bounds = shapely.bounds(polys)
+    span = np.fmax(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    small = span <= _FAST_SPAN_M  # NaN spans (empty polygons) are not small
+    large = np.flatnonzero(~small & np.isfinite(span))
+    idx = np.flatnonzero(small)
+    if len(idx):
+        sub = polys[idx]
+        offsets, sign, ring_owner = _ring_layout(sub)
+        coords = shapely.get_coordinates(sub)
+        area_r, sx_r, sy_r = _plane_moments(
+            np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), offsets, sign
+        )
+        area_p = np.bincount(ring_owner, weights=area_r, minlength=len(sub))
+        sx = np.bincount(ring_owner, weights=sx_r, minlength=len(sub))
+        sy = np.bincount(ring_owner, weights=sy_r, minlength=len(sub))
+        ok = area_p > 0
+        cx = np.divide(sx, area_p, out=bounds[idx, 0].copy(), where=ok)
+        cy = np.divide(sy, area_p, out=bounds[idx, 1].copy(), where=ok)
+        lon, lat = transformer.transform(cx, cy)
+        crs = pyproj.CRS.from_user_input(transformer.source_crs)
+        scale = _areal_scale(crs, np.asarray(lon), np.asarray(lat))
+        out[idx] = np.where(ok, area_p / scale, 0.0)
+    if len(large):
+        out[large] = _vertex_polygon_areas(polys[large], transformer)
+    return out
+
+
+def _as_geometry_array(geoms: Any) -> tuple[npt.NDArray[np.object_], Any]:
+    crs = getattr(geoms, "crs", None)
+    if hasattr(geoms, "geometry"):  # GeoDataFrame or GeoSeries
+        arr = np.asarray(geoms.geometry.values, dtype=object)
+    elif isinstance(geoms, shapely.Geometry):
+        arr = np.array([geoms], dtype=object)
+    else:
+        arr = np.asarray(list(geoms) if not isinstance(geoms, np.ndarray) else geoms, dtype=object)
+    return arr.ravel(), crs
+
+
+def _polygonal_only(arr: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Keep polygon parts; other geometries count as zero area."""
+    types = shapely.get_type_id(arr)
+    missing = types < 0
+    polygonal = (types == 3) | (types == 6) | missing
+    if polygonal.all():
+        return arr
+    out = arr.copy()
+    for i in np.flatnonzero(~polygonal):
+        parts = shapely.get_parts(arr[i])
+        if types[i] == 7:  # GeometryCollection: keep its polygonal parts
+            parts = np.concatenate([shapely.get_parts(p) for p in parts]) if len(parts) else parts
+        polys = [p for p in parts if shapely.get_type_id(p) == 3]
+        out[i] = shapely.MultiPolygon(polys) if polys else shapely.Polygon()
+    return out
+
+
+def _transformer_for(crs: Any) -> pyproj.Transformer | None:
+    if crs is None:
+        raise CRSError(
+            "ellipsoidal_area needs to know the CRS of the geometries: pass a GeoSeries/"
+            "GeoDataFrame with a CRS, or crs=4490 (lon/lat) or a Gauss-Krüger CRS (e.g. 4545)"
+        )
+    crs = pyproj.CRS.from_user_input(crs)
+    if crs.is_geographic:
+        if crs.ellipsoid is not None and abs(crs.ellipsoid.semi_major_metre - CGCS2000_A) > 1.0:
+            raise CRSError(
+                f"{crs.name} is on the {crs.ellipsoid.name} ellipsoid; rsgeo's official areas "
+                "are on CGCS2000: reproject to EPSG:4490 or a CGCS2000 Gauss-Krüger CRS first"
+            )
+        return None  # shapely geometries carry x = lon, y = lat whatever the EPSG axis order
+    if not crs.is_projected:
+        raise CRSError(f"cannot compute ellipsoidal area in {crs.name}: not a 2D CRS")
+    geodetic = crs.geodetic_crs
+    if geodetic is None:
+        raise CRSError(f"{crs.name} has no geodetic CRS")
+    return pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+
+
+def ellipsoidal_area(
+    geoms: Any,
+    *,
+    crs: Any = None,
+    n_jobs: int | None = None,
+) -> npt.NDArray[np.float64]:
+    """Ellipsoidal area in m² of each polygon, on the CGCS2000 ellipsoid.
+
+    Parameters
+    ----------
+    geoms : GeoSeries, GeoDataFrame, shapely geometry or array-like of them
+        Polygons and multipolygons (holes are subtracted). Other geometry
+        types count as 0; a GeometryCollection counts its polygon parts.
+        Missing geometry gives NaN, empty geometry 0.
+    crs : CRS-like, optional
+        The CRS of ``geoms``; taken from a GeoSeries/GeoDataFrame when not
+        given. EPSG:4490 (lon/lat) or any projected CRS on CGCS2000, usually a
+        Gauss-Krüger zone (EPSG:4513–4554).
+    n_jobs : int, optional
+        Threads for large inputs (default: all cores, at most 8).
+
+    Returns
+    -------
+    numpy.ndarray
+        Areas in m², float64, one per input geometry.
+
+    Examples
+    --------
+    A 100 m × 100 m square on the central meridian of zone 36 is slightly
+    smaller on the ellipsoid than in the plane (scale factor 1 there is only
+    on the meridian itself):
+
+    >>> from shapely.geometry import box
+    >>> a = ellipsoidal_area(box(500000, 2800000, 500100, 2800100), crs=4545)
+    >>> round(float(a[0]), 3)
+    10000.0
+
+    The bundled county outline is about 4,656 km²:
+
+    >>> import geopandas as gpd, rsgeo
+    >>> county = gpd.read_file(rsgeo.sample_path("boundaries", "rongshui_county.geojson"))
+    >>> round(float(ellipsoidal_area(county.to_crs(4490))[0]) / 1e6)
+    4656
+    """
+    arr, own_crs = _as_geometry_array(geoms)
+    if crs is None:
+        crs = own_crs
+    elif own_crs is not None and not pyproj.CRS.from_user_input(crs).equals(own_crs):
+        raise CRSError(
+            f"crs={crs!r} was given but the geometries carry {own_crs}; "
+            "drop crs= or reproject the data"
+        )
+    transformer = _transformer_for(crs)
+    if len(arr) == 0:
+        return np.zeros(0)
+    missing = shapely.is_missing(arr)
+    arr = _polygonal_only(arr)
+    n_chunks = max(1, int(np.ceil(len(arr) / _CHUNK)))
+    chunks = np.array_split(arr, n_chunks)
+    if n_chunks == 1:
+        out = _chunk_area(chunks[0], transformer)
+    else:
+        workers = n_jobs or min(8, os.cpu_count() or 1)
+        # one transformer per task: pyproj transformers are not thread-safe
+        tasks = [
+            (
+                c,
+                None
+                if transformer is None
+                else pyproj.Transformer.from_crs(
+                    transformer.source_crs, transformer.target_crs, always_xy=True
+                ),
+            )
+            for c in chunks
+        ]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(lambda t: _chunk_area(*t), tasks))
+        out = np.concatenate(parts)
+    out[missing] = np.nan
+    return out
+
+
+def planar_area(geoms: Any) -> npt.NDArray[np.float64]:
+    """Plane area (in CRS units²) — for comparison only, never an official figure.
+
+    >>> from shapely.geometry import box
+    >>> planar_area([box(0, 0, 10, 10)]).tolist()
+    [100.0]
+    """
+    arr, _ = _as_geometry_array(geoms)
+    return np.asarray(shapely.area(arr), dtype="float64")

@@ -1,0 +1,227 @@
+"""CGCS2000 coordinate reference systems: Gauss-Krüger zones and CRS checks.
+
+China's land data use the CGCS2000 datum: geographic EPSG:4490 and the
+3-degree Gauss-Krüger zones 25–45, either with the zone number prefixed to the
+easting (EPSG:4513–4533, 8-digit eastings) or without (EPSG:4534–4554). The
+zone of a longitude is ``round(lon / 3)`` and its central meridian ``3 × zone``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyproj
+
+from rsgeo.errors import CRSError, CRSMismatchError, format_problems
+
+__all__ = [
+    "CGCS2000",
+    "ZoneSpanWarning",
+    "check_same_crs",
+    "choose_gk_crs",
+    "crs_label",
+    "gk_crs",
+    "gk_crs_for_zone",
+    "gk_zone",
+    "gk_zone_of_crs",
+]
+
+CGCS2000 = pyproj.CRS.from_epsg(4490)
+"""Geographic CGCS2000 (EPSG:4490)."""
+
+_MIN_ZONE, _MAX_ZONE = 25, 45
+
+
+class ZoneSpanWarning(UserWarning):
+    """The data span more than one 3-degree Gauss-Krüger zone."""
+
+
+def gk_zone(lon: float) -> int:
+    """The 3-degree Gauss-Krüger zone of a longitude (``round(lon / 3)``).
+
+    Examples
+    --------
+    >>> gk_zone(109.0)  # Rongshui
+    36
+    >>> gk_zone(109.6)
+    37
+    """
+    if not np.isfinite(lon) or not -180.0 <= lon <= 180.0:
+        raise CRSError(f"longitude {lon!r} is not a longitude in degrees")
+    # round half away from zero: 1.5 -> 2 (np.round would give banker's rounding)
+    return int(np.floor(lon / 3.0 + 0.5))
+
+
+def gk_crs_for_zone(zone: int, *, prefixed: bool = False) -> pyproj.CRS:
+    """The CGCS2000 3-degree Gauss-Krüger CRS of a zone (25–45).
+
+    Examples
+    --------
+    >>> gk_crs_for_zone(36).to_epsg()
+    4545
+    >>> gk_crs_for_zone(36, prefixed=True).to_epsg()
+    4524
+    """
+    if not _MIN_ZONE <= int(zone) <= _MAX_ZONE:
+        raise CRSError(
+            f"zone {zone} is outside the CGCS2000 3-degree zones {_MIN_ZONE}–{_MAX_ZONE} "
+            "(longitudes 73.5–136.5 °E)"
+        )
+    base = 4488 if prefixed else 4509
+    return pyproj.CRS.from_epsg(base + int(zone))
+
+
+def gk_crs(lon: float, *, prefixed: bool = False) -> pyproj.CRS:
+    """The CGCS2000 3-degree Gauss-Krüger CRS for a longitude.
+
+    Parameters
+    ----------
+    lon : float
+        Longitude in degrees east.
+    prefixed : bool, default False
+        True for the zone-prefixed eastings (EPSG:4513–4533, e.g. 36 500 000 m
+        on the central meridian), False for plain eastings (EPSG:4534–4554).
+
+    Examples
+    --------
+    >>> gk_crs(109.0).to_epsg()
+    4545
+    >>> gk_crs(109.0, prefixed=True).name
+    'CGCS2000 / 3-degree Gauss-Kruger zone 36'
+    """
+    return gk_crs_for_zone(gk_zone(lon), prefixed=prefixed)
+
+
+def gk_zone_of_crs(crs: Any) -> tuple[int, bool] | None:
+    """``(zone, prefixed)`` when ``crs`` is a CGCS2000 3-degree GK CRS, else None.
+
+    >>> gk_zone_of_crs("EPSG:4524")
+    (36, True)
+    >>> gk_zone_of_crs("EPSG:4545")
+    (36, False)
+    >>> gk_zone_of_crs("EPSG:4490") is None
+    True
+    """
+    code = pyproj.CRS.from_user_input(crs).to_epsg()
+    if code is None:
+        return None
+    if 4513 <= code <= 4533:
+        return code - 4488, True
+    if 4534 <= code <= 4554:
+        return code - 4509, False
+    return None
+
+
+def crs_label(crs: Any) -> str:
+    """A short label for messages: ``'EPSG:4545 (CGCS2000 / 3-degree ...)'``.
+
+    >>> crs_label("EPSG:4490")
+    'EPSG:4490 (China Geodetic Coordinate System 2000)'
+    >>> crs_label(None)
+    'no CRS'
+    """
+    if crs is None:
+        return "no CRS"
+    c = pyproj.CRS.from_user_input(crs)
+    code = c.to_epsg()
+    return f"EPSG:{code} ({c.name})" if code else c.name
+
+
+def _lon_range(gdf: Any) -> tuple[float, float]:
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    if crs.is_geographic:
+        minx, _, maxx, _ = gdf.total_bounds
+        return float(minx), float(maxx)
+    geo = gdf.geometry if hasattr(gdf, "geometry") else gdf
+    xmin, ymin, xmax, ymax = geo.total_bounds
+    t = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    xs = np.array([xmin, xmin, xmax, xmax])
+    ys = np.array([ymin, ymax, ymin, ymax])
+    lons, _ = t.transform(xs, ys)
+    return float(np.min(lons)), float(np.max(lons))
+
+
+def choose_gk_crs(data: Any, *, prefixed: bool = False, warn: bool = True) -> pyproj.CRS:
+    """Choose the Gauss-Krüger zone for a dataset (its longitude centre).
+
+    Warns with :class:`ZoneSpanWarning` when the data span two or more zones;
+    areas stay exact (rsgeo reports ellipsoidal areas), but planar lengths far
+    from the central meridian are stretched.
+
+    Parameters
+    ----------
+    data : GeoDataFrame or GeoSeries
+        Data with a CRS.
+    prefixed : bool, default False
+        Return the zone-prefixed CRS (EPSG:4513–4533).
+    warn : bool, default True
+        Warn when the data span more than one zone.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoSeries([box(108.6, 25.0, 109.4, 25.8)], crs=4490)
+    >>> choose_gk_crs(g).to_epsg()
+    4545
+    """
+    if getattr(data, "crs", None) is None:
+        raise CRSError("the data have no CRS: set one first, e.g. gdf.set_crs(4490)")
+    if len(data) == 0 or data.geometry.is_empty.all() if hasattr(data, "geometry") else False:
+        raise CRSError("cannot choose a zone for empty data")
+    lo, hi = _lon_range(data)
+    zones = {gk_zone(lo), gk_zone(hi)}
+    if warn and len(zones) > 1:
+        warnings.warn(
+            f"the data span Gauss-Krüger zones {sorted(zones)} (longitude {lo:.3f}–{hi:.3f} °E); "
+            f"using the zone of the centre. Areas are ellipsoidal and unaffected.",
+            ZoneSpanWarning,
+            stacklevel=2,
+        )
+    return gk_crs((lo + hi) / 2.0, prefixed=prefixed)
+
+
+def check_same_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
+    """Check that named layers share one CRS and return it.
+
+    Raises :class:`~rsgeo.errors.CRSMismatchError` naming every layer whose
+    CRS differs from the first, both CRSs and the fix; a layer without a CRS
+    is an error too.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoSeries([box(0, 0, 1, 1)], crs=4545)
+    >>> check_same_crs({"patches": a, "farmland": a}).to_epsg()
+    4545
+    >>> check_same_crs({"patches": a, "farmland": a.to_crs(4490)})
+    Traceback (most recent call last):
+    ...
+    rsgeo.errors.CRSMismatchError: layers are in different CRSs:
+      - 'farmland' is in EPSG:4490 (China Geodetic Coordinate System 2000) but 'patches' is in EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E); fix: farmland = farmland.to_crs(patches.crs)
+    """
+    problems: list[str] = []
+    first_name: str | None = None
+    first_crs: pyproj.CRS | None = None
+    for name, layer in layers.items():
+        crs = getattr(layer, "crs", None)
+        if crs is None:
+            problems.append(f"{name!r} has no CRS; fix: {name} = {name}.set_crs(...) (e.g. 4490)")
+            continue
+        crs = pyproj.CRS.from_user_input(crs)
+        if first_crs is None:
+            first_name, first_crs = name, crs
+        elif not crs.equals(first_crs, ignore_axis_order=True):
+            problems.append(
+                f"{name!r} is in {crs_label(crs)} but {first_name!r} is in {crs_label(first_crs)}; "
+                f"fix: {name} = {name}.to_crs({first_name}.crs)"
+            )
+    if problems:
+        raise CRSMismatchError(format_problems("layers are in different CRSs:", problems))
+    if first_crs is None:
+        raise CRSError("no layer given")
+    return first_crs

@@ -1,0 +1,193 @@
+"""Ellipsoidal area against independent references.
+
+Reference values marked "PostGIS" were computed with PostGIS 3.3.2
+(GEOS 3.11.1, PROJ 9.1.1) as ``ST_Area(ST_GeogFromText('SRID=4490;<wkt>'))``,
+i.e. the geodesic polygon area on the CGCS2000 spheroid (GeographicLib).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import wkt
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+
+from rsgeo.area import ellipsoidal_area, planar_area
+from rsgeo.errors import CRSError
+
+# (wkt in EPSG:4490, ST_Area(geography) from PostGIS 3.3.2 in m²)
+POSTGIS_REFERENCES = {
+    "patch_small": (
+        "POLYGON((109.2001 25.2201,109.2009 25.22025,109.20115 25.2208,"
+        "109.2004 25.2211,109.1999 25.2206,109.2001 25.2201))",
+        8888.394376792014,  # PostGIS
+    ),
+    "patch_ha": (
+        "POLYGON((108.75 24.9,108.7531 24.9002,108.7535 24.9024,108.751 24.9031,"
+        "108.7496 24.9015,108.75 24.9))",
+        100329.87320022285,  # PostGIS
+    ),
+    "patch_hole": (
+        "POLYGON((109 25.5,109.004 25.5,109.004 25.503,109 25.503,109 25.5),"
+        "(109.001 25.501,109.001 25.502,109.0025 25.502,109.0025 25.501,109.001 25.501))",
+        116943.45364582539,  # PostGIS
+    ),
+    "multi": (
+        "MULTIPOLYGON(((108.9 25.1,108.902 25.1,108.902 25.1015,108.9 25.1)),"
+        "((108.91 25.11,108.913 25.11,108.913 25.112,108.91 25.112,108.91 25.11)))",
+        83796.2189360857,  # PostGIS
+    ),
+}
+
+GEOD = pyproj.Geod(a=6378137.0, f=1 / 298.257222101)  # GeographicLib, CGCS2000
+
+
+@pytest.mark.parametrize("name", sorted(POSTGIS_REFERENCES))
+def test_matches_postgis_geography(name: str) -> None:
+    text, expected_m2 = POSTGIS_REFERENCES[name]
+    got = ellipsoidal_area([wkt.loads(text)], crs=4490)[0]
+    assert got == pytest.approx(expected_m2, rel=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(POSTGIS_REFERENCES))
+def test_same_area_from_gauss_kruger(name: str) -> None:
+    """The same polygon given in EPSG:4545 or the zone-prefixed EPSG:4524."""
+    text, expected_m2 = POSTGIS_REFERENCES[name]
+    geom = wkt.loads(text)
+    for epsg in (4545, 4524):
+        t = pyproj.Transformer.from_crs(4490, epsg, always_xy=True)
+        projected = shapely.transform(geom, lambda xy, t=t: np.column_stack(t.transform(*xy.T)))
+        got = ellipsoidal_area([projected], crs=epsg)[0]
+        assert got == pytest.approx(expected_m2, rel=1e-7), epsg
+
+
+def _blob(lon: float, lat: float, radius_deg: float, stretch: float) -> Polygon:
+    p = Point(lon, lat).buffer(radius_deg, quad_segs=5)
+    return shapely.affinity.scale(p, 1.0, stretch)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lon=st.floats(108.5, 109.5),
+    lat=st.floats(24.7, 25.9),
+    radius=st.floats(3e-4, 2e-2),  # about 0.03 ha to 400 ha
+    stretch=st.floats(0.3, 2.0),
+)
+def test_matches_geographiclib_for_patch_sized_polygons(
+    lon: float, lat: float, radius: float, stretch: float
+) -> None:
+    poly = _blob(lon, lat, radius, stretch)
+    expected = abs(GEOD.geometry_area_perimeter(poly)[0])
+    assert ellipsoidal_area([poly], crs=4490)[0] == pytest.approx(expected, rel=1e-7)
+
+
+def test_orientation_holes_and_multipart() -> None:
+    outer = box(109.0, 25.0, 109.01, 25.01)
+    hole = box(109.002, 25.002, 109.004, 25.004)
+    with_hole = outer.difference(hole)
+    reversed_rings = Polygon(
+        list(with_hole.exterior.coords)[::-1], [list(r.coords)[::-1] for r in with_hole.interiors]
+    )
+    a_outer, a_hole, a_with, a_rev = ellipsoidal_area(
+        [outer, hole, with_hole, reversed_rings], crs=4490
+    )
+    assert a_with == pytest.approx(a_outer - a_hole, rel=1e-12)
+    assert a_rev == pytest.approx(a_with, rel=1e-12)
+    far = box(109.1, 25.1, 109.11, 25.11)
+    multi = MultiPolygon([with_hole, far])
+    a_multi, a_far = ellipsoidal_area([multi, far], crs=4490)
+    assert a_multi == pytest.approx(a_with + a_far, rel=1e-12)
+
+
+def test_missing_empty_and_non_polygonal() -> None:
+    line = shapely.LineString([(109, 25), (109.1, 25.1)])
+    coll = shapely.GeometryCollection([box(109, 25, 109.01, 25.01), line])
+    out = ellipsoidal_area(
+        np.array([None, Polygon(), line, coll, box(109, 25, 109.01, 25.01)], dtype=object),
+        crs=4490,
+    )
+    assert np.isnan(out[0])
+    assert out[1] == 0.0
+    assert out[2] == 0.0
+    assert out[3] == pytest.approx(out[4], rel=1e-12)
+
+
+def test_county_outline_matches_documented_area(repo_root) -> None:
+    """shared/data/README.md gives ≈ 4,656.03 km² ellipsoidal, 4,657.36 km² planar."""
+    import geopandas as gpd
+
+    path = repo_root / "data" / "boundaries" / "rongshui_county.geojson"
+    if not path.exists():
+        pytest.skip("sample data not generated")
+    county = gpd.read_file(path)
+    geo = county.set_crs(4490, allow_override=True)
+    area_km2 = ellipsoidal_area(geo)[0] / 1e6
+    assert area_km2 == pytest.approx(4656.03, abs=0.01)
+    assert abs(GEOD.geometry_area_perimeter(geo.geometry.iloc[0])[0]) / 1e6 == pytest.approx(
+        area_km2, rel=1e-8
+    )
+    # plane area in the GK zone is larger by ~0.03 %; official area is not the planar one
+    planar_km2 = planar_area(geo.to_crs(4545))[0] / 1e6
+    assert planar_km2 == pytest.approx(4657.36, abs=0.01)
+
+
+def test_many_polygons_threaded_equals_single_thread() -> None:
+    rng = np.random.default_rng(7)
+    centres = rng.uniform([400000, 2.7e6], [600000, 2.9e6], size=(450_000, 2))
+    geoms = shapely.buffer(shapely.points(centres), 30.0, quad_segs=2)
+    many = ellipsoidal_area(geoms, crs=4545, n_jobs=2)
+    single = ellipsoidal_area(geoms[:1000], crs=4545, n_jobs=1)
+    np.testing.assert_allclose(many[:1000], single, rtol=1e-15)
+    assert np.isfinite(many).all()
+
+
+def test_crs_is_required_and_checked() -> None:
+    import geopandas as gpd
+
+    with pytest.raises(CRSError, match="needs to know the CRS"):
+        ellipsoidal_area([box(0, 0, 1, 1)])
+    gs = gpd.GeoSeries([box(500000, 2.8e6, 500100, 2.8e6 + 100)], crs=4545)
+    with pytest.raises(CRSError, match="was given but"):
+        ellipsoidal_area(gs, crs=4490)
+    with pytest.raises(CRSError, match="ellipsoid"):
+        ellipsoidal_area([box(0, 0, 1, 1)], crs="+proj=longlat +ellps=intl +no_defs")
+    with pytest.raises(ValueError):  # CRSError is a ValueError too
+        ellipsoidal_area([box(0, 0, 1, 1)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lon=st.floats(106.6, 109.4),  # across the whole zone 36, to its edges
+    lat=st.floats(22.0, 26.0),
+    radius_m=st.floats(10.0, 3000.0),  # below and above the plane-moment limit
+    stretch=st.floats(0.2, 1.0),
+    angle=st.floats(0.0, 180.0),
+)
+def test_gauss_kruger_input_matches_geographiclib(
+    lon: float, lat: float, radius_m: float, stretch: float, angle: float
+) -> None:
+    """Projected input takes the plane-moment path (small) or the vertex path (large)."""
+    t = pyproj.Transformer.from_crs(4490, 4545, always_xy=True)
+    x, y = t.transform(lon, lat)
+    blob = shapely.affinity.rotate(
+        shapely.affinity.scale(Point(x, y).buffer(radius_m, quad_segs=6), 1.0, stretch), angle
+    )
+    back = pyproj.Transformer.from_crs(4545, 4490, always_xy=True)
+    lonlat = shapely.transform(blob, lambda xy: np.column_stack(back.transform(*xy.T)))
+    expected = abs(GEOD.geometry_area_perimeter(lonlat)[0])
+    got = ellipsoidal_area([blob], crs=4545)[0]
+    # GeographicLib's absolute floor (~4e-5 m²) dominates below ~400 m²
+    assert got == pytest.approx(expected, rel=1e-7, abs=1e-4)
+
+
+def test_plane_area_is_not_the_official_area() -> None:
+    """150 km east of the central meridian the plane area is ~0.055 % too large."""
+    square = box(650000, 2800000, 650100, 2800100)  # EPSG:4545, 100 m × 100 m plane
+    official = ellipsoidal_area([square], crs=4545)[0]
+    assert official < 10000.0
+    # Gauss-Krüger areal scale ≈ 1 + (E / R)², E = 150 km, R ≈ 6.37e6 m
+    assert 10000.0 / official - 1 == pytest.approx((150e3 / 6.372e6) ** 2, rel=0.02)

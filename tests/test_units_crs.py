@@ -1,0 +1,91 @@
+"""Units, rounding with largest-remainder adjustment, and CGCS2000 CRS helpers."""
+
+from __future__ import annotations
+
+import warnings
+from decimal import ROUND_HALF_UP, Decimal
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from rsgeo.crs import ZoneSpanWarning, check_same_crs, choose_gk_crs, gk_crs, gk_zone
+from rsgeo.errors import CRSError, CRSMismatchError
+from rsgeo.units import M2_PER_MU, m2_to_ha, m2_to_mu, mu_to_m2, round_preserving_total
+
+
+def test_mu_definition() -> None:
+    # 1 亩 = 10000/15 m² exactly; 1 公顷 = 15 亩
+    assert M2_PER_MU * 15 == pytest.approx(10000.0, abs=1e-9)
+    assert m2_to_mu(66666.66666666667) == pytest.approx(100.0, abs=1e-9)
+    assert mu_to_m2(100.0) == pytest.approx(66666.666666667, abs=1e-6)
+    assert m2_to_ha(10000.0) == 1.0
+    np.testing.assert_allclose(m2_to_mu(np.array([1000.0, 2000.0])), [1.5, 3.0])
+
+
+def _half_up(x: float, decimals: int) -> float:
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=40),
+    st.integers(0, 4),
+)
+def test_rounded_rows_add_up_to_rounded_total(values: list[float], decimals: int) -> None:
+    rounded = round_preserving_total(values, decimals)
+    total = _half_up(sum(values), decimals)
+    # compare in whole units of the last decimal, free of float noise
+    scale = 10.0**decimals
+    assert round(float(np.sum(rounded)) * scale) == round(total * scale)
+    # every row moves by less than one unit of the last decimal
+    unit = 10.0**-decimals
+    assert np.all(np.abs(rounded - np.asarray(values)) < unit + 1e-9)
+
+
+def test_largest_remainders_get_the_missing_units() -> None:
+    # 3 × 33.333… = 100: floors give 99, the largest remainder (third) gets +1
+    out = round_preserving_total([33.333, 33.333, 33.334], 0)
+    assert out.tolist() == [33.0, 33.0, 34.0]
+    assert np.isnan(round_preserving_total([np.nan, 1.0], 1)[0])
+
+
+def test_gk_zones() -> None:
+    # DOMAIN.md: Rongshui (108.58–109.47 °E) is zone 36, CM 108 °E: EPSG:4524 / 4545
+    assert gk_zone(108.58) == 36
+    assert gk_zone(109.47) == 36
+    assert gk_crs(108.9).to_epsg() == 4545
+    assert gk_crs(108.9, prefixed=True).to_epsg() == 4524
+    assert gk_crs(75.0).to_epsg() == 4534  # zone 25, the first
+    assert gk_crs(135.0, prefixed=True).to_epsg() == 4533  # zone 45, the last
+    cm = gk_crs(114.0).to_json_dict()["conversion"]["parameters"][1]
+    assert cm["name"] == "Longitude of natural origin" and cm["value"] == 114
+    with pytest.raises(CRSError):
+        gk_crs(10.0)
+
+
+def test_choose_gk_crs_warns_across_zones() -> None:
+    inside = gpd.GeoSeries([box(108.6, 25.0, 109.4, 25.8)], crs=4490)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert choose_gk_crs(inside).to_epsg() == 4545
+    across = gpd.GeoSeries([box(108.0, 25.0, 110.0, 25.8)], crs=4490)
+    with pytest.warns(ZoneSpanWarning, match="36, 37"):
+        choose_gk_crs(across)
+    projected = inside.to_crs(4524)
+    assert choose_gk_crs(projected, prefixed=True).to_epsg() == 4524
+
+
+def test_check_same_crs_lists_every_mismatch() -> None:
+    a = gpd.GeoSeries([box(0, 0, 1, 1)], crs=4545)
+    b = gpd.GeoSeries([box(0, 0, 1, 1)], crs=4524)
+    c = gpd.GeoSeries([box(0, 0, 1, 1)])
+    with pytest.raises(CRSMismatchError) as err:
+        check_same_crs({"patches": a, "pbf": b, "redline": c})
+    text = str(err.value)
+    assert "EPSG:4524" in text and "EPSG:4545" in text and "pbf.to_crs(patches.crs)" in text
+    assert "'redline' has no CRS" in text

@@ -1,0 +1,296 @@
+"""Helpers for the map tests: a small synthetic county and a headless-Chromium probe.
+
+Not a test module itself (it holds no tests); the map tests import it by path.
+The synthetic county is labelled as such and generated reproducibly (seeded).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+
+CRS = "EPSG:4545"  # CGCS2000 3-degree GK, CM 108°E, no zone prefix (Rongshui)
+X0, Y0 = 620_000.0, 2_780_000.0
+TOWNSHIPS = [
+    ("450225100", "融水镇"),
+    ("450225101", "和睦镇"),
+    ("450225102", "三防镇"),
+    ("450225103", "怀宝镇"),
+    ("450225202", "四荣乡"),
+    ("450225203", "香粉乡"),
+]
+CLASSES = ("违法", "合法", "其他")
+_GEOD = Geod(ellps="GRS80")  # CGCS2000 and GRS80 share a and differ in f by 1e-10
+
+
+def geod_area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
+    lonlat = geoms.to_crs("EPSG:4490")
+    return np.array([abs(_GEOD.geometry_area_perimeter(g)[0]) for g in lonlat])
+
+
+def blob(rng: np.random.Generator, x: float, y: float, radius: float, n: int = 12) -> Any:
+    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+    radii = radius * rng.uniform(0.6, 1.0, n)
+    return shapely.Polygon(np.c_[x + radii * np.cos(angles), y + radii * np.sin(angles)])
+
+
+def county(
+    *, per_township: int = 12, seed: int = 7, military: int = 2, n_townships: int = 6
+) -> dict[str, Any]:
+    """Synthetic county (SYNTHETIC data): patches, townships, stats and layers."""
+    rng = np.random.default_rng(seed)
+    cols, size = 3, 8000.0
+    tw_rows = []
+    for i, (code, name) in enumerate(TOWNSHIPS[:n_townships]):
+        r, c = divmod(i, cols)
+        cell = shapely.box(X0 + c * size, Y0 - (r + 1) * size, X0 + (c + 1) * size, Y0 - r * size)
+        tw_rows.append({"township_code": code, "township_name": name, "geometry": cell})
+    townships = gpd.GeoDataFrame(tw_rows, crs=CRS)
+    rows = []
+    for code, name, cell in townships[["township_code", "township_name", "geometry"]].itertuples(
+        index=False
+    ):
+        minx, miny, maxx, maxy = cell.bounds
+        for k in range(per_township):
+            x = rng.uniform(minx + 300, maxx - 300)
+            y = rng.uniform(miny + 300, maxy - 300)
+            rows.append(
+                {
+                    "patch_id": f"4502252020{code[-3:]}{k:04d}",
+                    "township_code": code,
+                    "township_name": name,
+                    "change_type": str(rng.choice(["20", "YH", "DT", "01"])),
+                    "final_class": str(rng.choice(CLASSES)),
+                    "suggested_class": str(rng.choice(CLASSES)),
+                    "suggested_reason": "未查到批准用地，占用耕地",
+                    "determination": str(rng.choice(["违法", "合法", ""])),
+                    "note": "",
+                    "flag_military": False,
+                    "geometry": blob(rng, x, y, rng.uniform(20, 90), int(rng.integers(6, 30))),
+                }
+            )
+    patches = gpd.GeoDataFrame(rows, crs=CRS).set_index("patch_id")
+    for k in range(military):
+        patches.iloc[k * 5, patches.columns.get_loc("flag_military")] = True
+        patches.iloc[k * 5, patches.columns.get_loc("note")] = f"MILITARY-SECRET-{k}"
+    patches["area_m2"] = geod_area_m2(patches.geometry)
+    pbf = gpd.GeoDataFrame(
+        geometry=[
+            blob(rng, X0 + rng.uniform(0, 3 * size), Y0 - rng.uniform(0, 2 * size), 900)
+            for _ in range(10)
+        ],
+        crs=CRS,
+    )
+    redline = gpd.GeoDataFrame(
+        geometry=[shapely.box(X0 + 2.2 * size, Y0 - 2 * size, X0 + 3 * size, Y0 - 0.9 * size)],
+        crs=CRS,
+    )
+    urban = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 4000, Y0 - 4000).buffer(1800)], crs=CRS)
+    legal = patches[patches["final_class"] == "合法"].geometry
+    approved = gpd.GeoDataFrame(geometry=legal.buffer(10).to_numpy()[:20], crs=CRS)
+    layers = {"pbf": pbf, "redline": redline, "urban": urban, "approved": approved}
+    for key, layer in layers.items():
+        inter = patches.geometry.intersection(layer.union_all())
+        patches[f"{key}_m2"] = np.where(inter.is_empty, 0.0, geod_area_m2(inter.buffer(0)))
+    ratios = [0.03, 0.08, 0.1499, 0.15, 0.4, np.nan][:n_townships]
+    stats = pd.DataFrame(
+        {
+            "township_name": townships["township_name"].to_numpy(),
+            "illegal_farmland_ratio": ratios,
+        },
+        index=pd.Index(townships["township_code"].to_numpy(), name="township_code"),
+    )
+    return {"patches": patches, "townships": townships, "stats": stats, "layers": layers}
+
+
+def page_config(page: str | Path) -> dict[str, Any]:
+    """The data rsgeo put into a page (the argument of ``rsgeoBuild``)."""
+    text = Path(page).read_text(encoding="utf-8") if isinstance(page, Path) else page
+    match = re.search(r"rsgeoBuild\(map_\w+, (\{.*?\})\);", text, re.DOTALL)
+    assert match is not None, "no rsgeoBuild(...) call in the page"
+    return json.loads(match.group(1))
+
+
+# ------------------------------------------------------------------ browser
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def find_browser() -> str | None:
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def need_browser() -> str:
+    """Path of Chromium; skip when absent outside CI, fail when absent in CI."""
+    found = find_browser()
+    if found is None:
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail("CI=true but chromium is missing: run .ci/install_browser.sh")
+        pytest.skip("headless Chromium is not installed (run .ci/install_browser.sh); CI runs this")
+    return found
+
+
+_HEAD_PROBE = """<script>
+window.__rsgeoErrors = [];
+window.addEventListener('error', function (e) {
+  var what = e.message || (e.target && (e.target.src || e.target.href)) || String(e);
+  window.__rsgeoErrors.push('error: ' + what);
+}, true);
+window.addEventListener('unhandledrejection', function (e) {
+  window.__rsgeoErrors.push('rejection: ' + e.reason);
+});
+(function () {
+  var original = console.error;
+  console.error = function () {
+    window.__rsgeoErrors.push('console.error: ' + Array.prototype.join.call(arguments, ' '));
+    return original.apply(console, arguments);
+  };
+}());
+</script>"""
+
+_TAIL_PROBE = """<script>
+window.addEventListener('load', function () {
+  setTimeout(function () {
+    var r = {errors: window.__rsgeoErrors, leaflet: typeof L !== 'undefined',
+             patchFeatures: 0, ids: [], popups: {}, popupMarkup: 0, injected: null, gcj: null,
+             patchPaths: document.querySelectorAll('path.rsgeo-patch').length,
+             townshipPaths: document.querySelectorAll('path.rsgeo-township').length,
+             refPaths: document.querySelectorAll('path.rsgeo-ref').length,
+             labels: document.querySelectorAll('.rsgeo-label').length,
+             controls: {tools: document.querySelectorAll('.rsgeo-tool').length,
+                        scale: document.querySelectorAll('.leaflet-control-scale').length,
+                        legend: document.querySelectorAll('.rsgeo-legend').length,
+                        layers: document.querySelectorAll('.leaflet-control-layers').length,
+                        list: document.querySelectorAll('.rsgeo-list').length}};
+    try {
+      if (window.rsgeo) {
+        r.gcj = window.rsgeo.wgsToGcj(__PROBE_LON__, __PROBE_LAT__);
+        window.rsgeo.layers.patches.eachLayer(function (layer) {
+          var id = layer.feature.properties.id;
+          r.patchFeatures += 1;
+          r.ids.push(id);
+          if (r.ids.length <= __POPUPS__) {
+            layer.openPopup();
+            var pel = layer.getPopup().getElement();
+            var box = pel ? pel.querySelector('.leaflet-popup-content') : null;
+            r.popups[id] = box ? box.textContent : null;
+            r.popupMarkup += box ? box.querySelectorAll('script,img,iframe,b').length : 0;
+            layer.closePopup();
+          }
+        });
+      }
+    } catch (err) { r.errors.push('probe: ' + err); }
+    r.injected = window.__xss === undefined ? null : String(window.__xss);
+    var pre = document.createElement('pre');
+    pre.id = 'rsgeo-probe';
+    pre.textContent = JSON.stringify(r);
+    document.body.appendChild(pre);
+  }, 300);
+});
+</script>"""
+
+
+def browser_args(user_dir: str) -> list[str]:
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--no-default-browser-check",
+        # Offline: no host name resolves, so any fetch from a CDN would fail.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={user_dir}",
+    ]
+
+
+def probe_page(
+    page: Path, *, popups: int = 1000, gcj_point: tuple[float, float] = (109.2, 25.1)
+) -> dict[str, Any]:
+    """Load ``page`` in headless Chromium and return what Leaflet drew.
+
+    ``errors`` holds script errors, failed resources, console.error calls and
+    "Uncaught" lines of the browser log; ``patchFeatures`` the features of the
+    Leaflet patch layer; ``patchPaths`` the SVG paths drawn; ``popups`` the
+    text of each patch popup (after opening it).
+    """
+    browser = need_browser()
+    text = page.read_text(encoding="utf-8")
+    tail = (
+        _TAIL_PROBE.replace("__POPUPS__", str(popups))
+        .replace("__PROBE_LON__", repr(gcj_point[0]))
+        .replace("__PROBE_LAT__", repr(gcj_point[1]))
+    )
+    text = re.sub(r"<head[^>]*>", lambda m: m.group(0) + _HEAD_PROBE, text, count=1)
+    text = text.replace("</html>", tail + "</html>")
+    with tempfile.TemporaryDirectory(prefix="rsgeo-browser-") as tmp:
+        probed = Path(tmp) / "page.html"
+        probed.write_text(text, encoding="utf-8")
+        cmd = [
+            browser,
+            *browser_args(str(Path(tmp) / "profile")),
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            probed.as_uri(),
+        ]
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=tmp)
+        )
+    match = re.search(r'<pre id="rsgeo-probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    if match is None:
+        raise AssertionError(
+            f"the page did not finish loading (exit {done.returncode}); stderr:\n"
+            + done.stderr[-3000:]
+        )
+    result: dict[str, Any] = json.loads(_html.unescape(match.group(1)))
+    for line in done.stderr.splitlines():
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line):
+            result["errors"].append("log: " + line.strip())
+    return result
+
+
+def screenshot(page: Path, png: Path, *, size: tuple[int, int] = (1280, 860)) -> None:
+    """Save a PNG of ``page`` as headless Chromium draws it."""
+    browser = need_browser()
+    with tempfile.TemporaryDirectory(prefix="rsgeo-shot-") as tmp:
+        cmd = [
+            browser,
+            *browser_args(str(Path(tmp) / "profile")),
+            "--hide-scrollbars",
+            f"--window-size={size[0]},{size[1]}",
+            "--virtual-time-budget=10000",
+            f"--screenshot={png}",
+            page.resolve().as_uri(),
+        ]
+        subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+            env=dict(os.environ, HOME=tmp),
+        )

@@ -1,0 +1,293 @@
+"""The county workbook, read back with openpyxl and checked cell by cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rsgeo.errors import OutputExistsError
+from rsgeo.stats import township_stats
+from rsgeo.workbook import write_csv, write_workbook
+
+MU = 10000.0 / 15.0
+
+TOWNS = pd.DataFrame(
+    {
+        "township_code": ["450225100", "450225101", "450225102"],
+        "township_name": ["融水镇", "和睦镇", "三防镇"],
+    }
+)
+
+
+def small_case() -> pd.DataFrame:
+    """Three townships, one patch each; areas chosen in 亩 so rounding needs 平差.
+
+    a1 (融水镇) illegal, 1.0044 亩, all farmland;
+    b1 (和睦镇) illegal, 1.0046 亩, half farmland, MILITARY;
+    c1 (三防镇) illegal mineral, 1.0045 亩, no farmland, 拆除复耕 on the cutoff day.
+    """
+    rows = [
+        {
+            "patch_id": "a1",
+            "township_code": "450225100",
+            "area_m2": 1.0044 * MU,
+            "farmland_net_m2": 1.0044 * MU,
+            "flag_military": False,
+            "flag_mineral": False,
+            "rectification_method": None,
+            "rectification_date": None,
+        },
+        {
+            "patch_id": "b1",
+            "township_code": "450225101",
+            "area_m2": 1.0046 * MU,
+            "farmland_net_m2": 0.5023 * MU,
+            "flag_military": True,
+            "flag_mineral": False,
+            "rectification_method": None,
+            "rectification_date": None,
+        },
+        {
+            "patch_id": "c1",
+            "township_code": "450225102",
+            "area_m2": 1.0045 * MU,
+            "farmland_net_m2": 0.0,
+            "flag_military": False,
+            "flag_mineral": True,
+            "rectification_method": "拆除复耕",
+            "rectification_date": "2020-12-21",
+        },
+    ]
+    r = pd.DataFrame(rows).set_index("patch_id")
+    r["final_class"] = "违法"
+    r["is_construction"] = True
+    r["pbf_m2"] = 0.0
+    r["redline_m2"] = 0.0
+    return r
+
+
+def sheet_rows(path: Path, title: str) -> list[tuple[object, ...]]:
+    wb = openpyxl.load_workbook(path)
+    return list(wb[title].iter_rows(values_only=True))
+
+
+def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_workbook(tmp_path / "县汇总.xlsx", stats, result)
+    rows = sheet_rows(path, "乡镇汇总")
+    header, body = rows[0], rows[1:]
+    # Hand-computed, in 亩. Adjusted (平差) columns: rows add to the total where
+    # rounding each row alone would not (1.00 + 1.00 + 1.00 != 3.01).
+    expected: dict[str, list[object]] = {
+        "乡镇代码": ["450225100", "450225101", "450225102", "合计"],
+        "乡镇名称": ["融水镇", "和睦镇", "三防镇", None],
+        "图斑总数（个）": [1, 1, 1, 3],
+        "合法图斑（个）": [0, 0, 0, 0],
+        "违法图斑（个）": [1, 1, 1, 3],
+        "其他图斑（个）": [0, 0, 0, 0],
+        "图斑总面积（亩）": [1.00, 1.01, 1.00, 3.01],
+        "新增建设用地面积（亩）": [1.00, 1.01, 1.00, 3.01],
+        # 1.0044 + 0.5023 + 0 = 1.5067 -> 1.51; the 0.01 goes to the larger remainder
+        "新增建设用地占用耕地面积（亩）": [1.01, 0.50, 0.00, 1.51],
+        "违法用地面积（扣减前，亩）": [1.00, 1.01, 1.00, 3.01],
+        "扣减违法用地面积（亩）": [0.00, 0.00, 1.00, 1.00],
+        # 1.0044 + 1.0046 = 2.009 -> 2.01
+        "违法用地面积（扣减后，亩）": [1.00, 1.01, 0.00, 2.01],
+        "违法占用耕地面积（扣减前，亩）": [1.01, 0.50, 0.00, 1.51],
+        "扣减违法占用耕地面积（亩）": [0.00, 0.00, 0.00, 0.00],
+        "违法占用耕地面积（扣减后，亩）": [1.01, 0.50, 0.00, 1.51],
+        "违法占用耕地比例（%）": [100.0, 100.0, None, 100.0],
+        "扣减图斑（个）": [0, 0, 1, 1],
+        "违法图斑（扣减后，个）": [1, 1, 0, 2],
+        "违法占用永久基本农田图斑（个）": [0, 0, 0, 0],
+        "违法占用永久基本农田面积（亩）": [0.00, 0.00, 0.00, 0.00],
+        "违法占用生态保护红线图斑（个）": [0, 0, 0, 0],
+        "违法占用生态保护红线面积（亩）": [0.00, 0.00, 0.00, 0.00],
+        "矿产图斑（个）": [0, 0, 1, 1],
+        "矿产图斑面积（亩）": [0.00, 0.00, 1.00, 1.00],
+        "违法矿产图斑（个）": [0, 0, 0, 0],
+        "违法矿产图斑面积（亩）": [0.00, 0.00, 0.00, 0.00],
+        "违法矿产图斑未整改（个）": [0, 0, 0, 0],
+        "违法稀土矿产图斑（个）": [0, 0, 0, 0],
+        # a1, b1 neither handled nor rectified; c1 rectified; county 1 of 3
+        "履职率（%）": [0.0, 0.0, 100.0, 33.33],
+        "查处整改到位率（%）": [0.0, 0.0, 100.0, 33.33],
+        # the two townships at the bottom of the rates meet criterion 4
+        "触发问责标准": ["四", "四", None, None],
+    }
+    assert list(header) == list(expected)
+    assert len(body) == 4
+    for j, name in enumerate(header):
+        got = [row[j] for row in body]
+        want = expected[str(name)]
+        for g, w in zip(got, want, strict=True):
+            if isinstance(w, float):
+                assert g == pytest.approx(w, abs=1e-9), (name, got, want)
+            else:
+                assert g == w, (name, got, want)
+    # every adjusted area column adds up to its total row
+    for j, name in enumerate(header):
+        if str(name).endswith("亩）"):
+            assert sum(row[j] for row in body[:-1]) == pytest.approx(body[-1][j], abs=1e-9)
+
+
+def test_workbook_layout_and_formats(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_workbook(tmp_path / "out.xlsx", stats, result)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["乡镇汇总", "图斑明细", "问责预警", "红黑榜", "矿产图斑", "说明"]
+    for ws in wb:
+        assert ws.freeze_panes == "A2"
+        assert ws["A1"].font.bold
+        for letter, dim in ws.column_dimensions.items():
+            assert 6 <= dim.width <= 62, (ws.title, letter)
+    ws = wb["乡镇汇总"]
+    headers = [c.value for c in ws[1]]
+    area_col = headers.index("图斑总面积（亩）") + 1
+    assert ws.cell(row=2, column=area_col).number_format == "0.00"
+    assert ws.cell(row=5, column=1).font.bold  # total row
+    notes = dict(sheet_rows(path, "说明")[1:])
+    assert "平差" in str(notes["取舍与平差"]) and "最大余数" in str(notes["取舍与平差"])
+    assert "2020-12-21" in str(notes["扣减"])
+
+
+def test_military_patch_is_never_listed(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_workbook(tmp_path / "out.xlsx", stats, result, csv=True)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb:
+        for row in ws.iter_rows(values_only=True):
+            assert "b1" not in row, ws.title
+    detail = sheet_rows(path, "图斑明细")
+    assert [r[0] for r in detail[1:]] == ["a1", "c1"]
+    mineral = sheet_rows(path, "矿产图斑")
+    assert [r[0] for r in mineral[1:]] == ["c1"]
+    # c1 was rectified on the cutoff day: deducted
+    head = detail[0]
+    c1 = dict(zip(head, detail[2], strict=True))
+    assert c1["是否扣减"] == "是"
+    assert c1["整改日期"] == dt.datetime(2020, 12, 21)
+    assert c1["图斑面积（亩）"] == pytest.approx(1.0)
+    assert c1["图斑面积（平方米）"] == pytest.approx(669.67)
+    csv = (tmp_path / "out_patches.csv").read_text(encoding="utf-8-sig")
+    assert "b1" not in csv and "a1" in csv
+    # but it is counted: 和睦镇 has one illegal patch
+    town_csv = pd.read_csv(tmp_path / "out_township_stats.csv", dtype={"township_code": str})
+    town_csv = town_csv.set_index("township_code")
+    assert town_csv.loc["450225101", "n_illegal"] == 1
+    assert town_csv.loc["450225101", "illegal_area_m2"] == pytest.approx(1.0046 * MU)
+
+
+def test_criteria_and_lists_sheets(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_workbook(tmp_path / "out.xlsx", stats, result)
+    crit = sheet_rows(path, "问责预警")
+    head = crit[0]
+    rows = [dict(zip(head, r, strict=True)) for r in crit[1:]]
+    assert [r["乡镇代码"] for r in rows] == TOWNS["township_code"].tolist()
+    k4 = "标准四：履职率、查处整改到位率排序靠后"
+    assert [r[k4] for r in rows] == ["是", "是", "否"]
+    assert rows[2]["违法占用耕地比例（%）"] is None
+    assert "无法计算" in rows[2]["标准一说明"]
+    lists = sheet_rows(path, "红黑榜")
+    got = [(r[0], r[1], r[2]) for r in lists[1:]]
+    assert got == [("红榜", 1, "450225102"), ("黑榜", 1, "450225100"), ("黑榜", 2, "450225101")]
+
+
+def test_never_overwrites(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(b"keep me")
+    with pytest.raises(OutputExistsError, match="overwrite=True"):
+        write_workbook(path, stats, result)
+    assert path.read_bytes() == b"keep me"
+    write_workbook(path, stats, result, overwrite=True)
+    assert openpyxl.load_workbook(path).sheetnames[0] == "乡镇汇总"
+    csv = tmp_path / "s.csv"
+    write_csv(csv, stats)
+    with pytest.raises(OutputExistsError):
+        write_csv(csv, stats)
+    # an existing CSV beside the workbook also blocks it, before anything is written
+    (tmp_path / "new_patches.csv").write_text("x")
+    with pytest.raises(OutputExistsError):
+        write_workbook(tmp_path / "new.xlsx", stats, result, csv=True)
+    assert not (tmp_path / "new.xlsx").exists()
+
+
+def test_csv_columns_and_precision(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_csv(tmp_path / "stats.csv", stats)
+    back = pd.read_csv(path, dtype={"township_code": str}).set_index("township_code")
+    assert back.index.tolist() == [*TOWNS["township_code"], "total"]
+    assert "illegal_farmland_after_deductions_m2" in back.columns
+    assert all(c.isascii() and c == c.lower() for c in back.columns)
+    # full precision, not rounded
+    assert back.loc["450225100", "area_m2"] == pytest.approx(1.0044 * MU, rel=1e-12)
+    # pieces without military columns: military found through the patch table
+    pieces = pd.DataFrame(
+        {"area_m2": [1.0, 2.0]},
+        index=pd.MultiIndex.from_tuples(
+            [("a1", "450225100"), ("b1", "450225101")], names=["patch_id", "township_code"]
+        ),
+    )
+    path = write_csv(tmp_path / "pieces.csv", pieces, patches=result)
+    assert "b1" not in path.read_text(encoding="utf-8-sig")
+
+
+def test_hectares(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_workbook(tmp_path / "ha.xlsx", stats, area_unit="ha")
+    rows = sheet_rows(path, "乡镇汇总")
+    j = rows[0].index("图斑总面积（公顷）")
+    # in units of 0.0001 ha: 669.600, 669.733, 669.667 (each alone rounds to 0.0670,
+    # 3 x 0.0670 = 0.2010), total 3.0135 亩 / 15 = 0.2009 ha. Floors 669 x 3 = 2007,
+    # 2 units missing go to the largest remainders (.733, .667): 0.0669, 0.0670, 0.0670.
+    values = [r[j] for r in rows[1:]]
+    assert values[-1] == pytest.approx(0.2009)
+    assert sum(values[:-1]) == pytest.approx(0.2009)
+    assert values[:-1] == pytest.approx([0.0669, 0.0670, 0.0670])
+    assert "图斑明细" not in openpyxl.load_workbook(path).sheetnames
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(0.0, 5e4), min_size=1, max_size=8))
+def test_rounded_rows_add_up_to_total(areas: list[float]) -> None:
+    import tempfile
+
+    codes = [f"4502251{i:02d}" for i in range(len(areas))]
+    towns = pd.DataFrame({"township_code": codes, "township_name": codes})
+    result = pd.DataFrame(
+        {
+            "township_code": codes,
+            "area_m2": areas,
+            "farmland_net_m2": areas,
+            "final_class": "违法",
+            "is_construction": True,
+        },
+        index=pd.Index([f"p{i}" for i in range(len(areas))], name="patch_id"),
+    )
+    stats = township_stats(result, townships=towns)
+    with tempfile.TemporaryDirectory() as d:
+        path = write_workbook(Path(d) / "w.xlsx", stats)
+        rows = sheet_rows(path, "乡镇汇总")
+    j = rows[0].index("图斑总面积（亩）")
+    values = [r[j] for r in rows[1:]]
+    assert sum(values[:-1]) == pytest.approx(values[-1], abs=1e-6)
+    assert values[-1] == pytest.approx(np.floor(sum(areas) * 0.0015 * 100 + 0.5) / 100, abs=0.0101)
+    # each row is within one unit of its unrounded value
+    for v, a in zip(values[:-1], areas, strict=True):
+        assert abs(v - a * 0.0015) <= 0.01 + 1e-9

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 __all__ = [
-    "PATCH_FIELDS",
-    "LAYER_FIELDS",
     "DETERMINATION_FIELDS",
+    "LAYER_FIELDS",
+    "PATCH_FIELDS",
     "TOWNSHIP_FIELDS",
     "canonical_name",
 ]
@@ -76,21 +76,48 @@ TOWNSHIP_FIELDS: dict[str, tuple[str, ...]] = {
 # The technicians' determinations table (Excel/CSV from field verification).
 DETERMINATION_FIELDS: dict[str, tuple[str, ...]] = {
     "patch_id": ("监测编号", "JCBH", "图斑编号", "patch_id"),
-    "determination": ("判定结果", "判定类型", "合法性判定", "determination"),
+    "determination": (
+        "判定结果",
+        "判定类型",
+        "合法性判定",
+        "图斑性质",
+        "性质判定",
+        "判定",
+        "determination",
+    ),
     "determination_subtype": ("判定子类", "子类型", "细化类型", "determination_subtype"),
-    "actual_use": ("实际用途", "actual_use"),
+    "actual_use": ("实际用途", "现状用途", "actual_use"),
     "illegal_type": ("违法类型", "illegal_type"),
-    "illegal_area_m2": ("违法面积（平方米）", "违法面积(平方米)", "违法面积", "illegal_area_m2"),
+    "illegal_area_m2": (
+        "违法面积（平方米）",
+        "违法面积(平方米)",
+        "违法面积",
+        "违法用地面积",
+        "illegal_area_m2",
+    ),
     "illegal_farmland_m2": (
         "违法占用耕地面积（平方米）",
         "违法占用耕地面积(平方米)",
         "违法占用耕地面积",
+        "违法占用耕地",
         "illegal_farmland_m2",
     ),
-    "rectification_method": ("整改方式", "整改措施", "rectification_method"),
-    "rectification_date": ("整改日期", "整改到位日期", "rectification_date"),
-    "rectified_area_m2": ("整改面积（平方米）", "整改面积(平方米)", "整改面积", "rectified_area_m2"),
-    "case_number": ("立案号", "案件编号", "案号", "case_number"),
+    "rectification_method": ("整改方式", "整改措施", "整改类型", "rectification_method"),
+    "rectification_date": (
+        "整改日期",
+        "整改到位日期",
+        "整改时间",
+        "整改完成日期",
+        "rectification_date",
+    ),
+    "rectified_area_m2": (
+        "整改面积（平方米）",
+        "整改面积(平方米)",
+        "整改面积",
+        "已整改面积",
+        "rectified_area_m2",
+    ),
+    "case_number": ("立案号", "案件编号", "案号", "立案编号", "case_number"),
     "responsible_party": ("责任主体", "当事人", "违法主体", "responsible_party"),
     "military": ("是否军用", "军用土地", "military"),
     "note": ("备注", "note"),

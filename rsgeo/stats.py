@@ -6,6 +6,10 @@ county total row, and evaluates the accountability criteria
 (:mod:`rsgeo.criteria`). Every formula and default is in
 ``docs/statistics.md``.
 
+The per-patch figures and deductions are computed in :mod:`rsgeo.deductions`,
+the township table and pieces are read in :mod:`rsgeo.township_pieces`; their
+public names are importable from here too.
+
 Areas are credited by *piece*: a patch crossing a township boundary adds to
 each township the area inside it (pass the pieces of
 :func:`rsgeo.overlay_pieces`). Counts credit each patch once, to the township
@@ -22,10 +26,19 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from rsgeo._util import choice_problem, flag_column
 from rsgeo.criteria import CriteriaThresholds, evaluate_criteria
-from rsgeo.errors import DuplicateIdError, FieldError, InputError, format_problems
-from rsgeo.fields import TOWNSHIP_FIELDS, canonical_name
-from rsgeo.military import is_military
+from rsgeo.deductions import (
+    DEFAULT_CUTOFF,
+    DEFAULT_DEDUCTIBLE_METHODS,
+    DEFAULT_UNRECTIFIED_METHODS,
+    FarmlandBasis,
+    IllegalFarmland,
+    parse_date,
+    patch_figures,
+)
+from rsgeo.errors import DuplicateIdError, InputError, format_problems
+from rsgeo.township_pieces import normalize_township_code, pieces_frame, township_table
 
 __all__ = [
     "ADDITIVE_COLUMNS",
@@ -43,14 +56,6 @@ __all__ = [
 TOTAL_LABEL = "total"
 """Index label of the county total row (township codes are digits, never this)."""
 
-DEFAULT_CUTOFF = "2020-12-21"
-DEFAULT_DEDUCTIBLE_METHODS: tuple[str, ...] = ("补办手续", "拆除复耕")
-"""Rectification methods that eliminate the illegal state (扣减) by default."""
-DEFAULT_UNRECTIFIED_METHODS: tuple[str, ...] = ("未整改", "无", "/")
-"""Rectification-method values that mean "nothing done yet"."""
-
-IllegalFarmland = Literal["auto", "overlay", "determination"]
-FarmlandBasis = Literal["net", "gross"]
 RateBasis = Literal["count", "area"]
 
 # Columns that add up from townships to the county (the others are ratios,
@@ -89,373 +94,6 @@ ADDITIVE_COLUMNS: tuple[str, ...] = (
     "rectified_area_m2",
 )
 _RATE_COLUMNS = ("illegal_farmland_ratio", "performance_rate", "rectification_rate")
-_RECTIFIED_TOL_M2 = 0.01
-
-
-def normalize_township_code(value: object) -> str:
-    """A township code as a string: 9 digits, or as given when not numeric.
-
-    Numbers lose a trailing ``.0``; a 12-digit code ending in ``000`` (the
-    village-level form) is cut to its 9 digits. Missing values give ``""``.
-
-    Examples
-    --------
-    >>> normalize_township_code(450225101.0)
-    '450225101'
-    >>> normalize_township_code("450225101000")
-    '450225101'
-    >>> normalize_township_code(None)
-    ''
-    """
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if text.endswith(".0") and text[:-2].isdigit():
-        text = text[:-2]
-    if len(text) == 12 and text.isdigit() and text.endswith("000"):
-        text = text[:9]
-    return text
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-
-
-def parse_date(value: object) -> _dt.date | None:
-    """Parse a rectification date; None when missing; ValueError when unreadable.
-
-    Accepts dates, datetimes, pandas Timestamps, ``YYYY-MM-DD``, ``YYYY/MM/DD``,
-    ``YYYY.MM.DD``, ``YYYYMMDD``, ``YYYY年MM月DD日`` (a time part is dropped) and
-    Excel serial day numbers.
-
-    Examples
-    --------
-    >>> parse_date("2020年12月21日")
-    datetime.date(2020, 12, 21)
-    >>> parse_date(44186)
-    datetime.date(2020, 12, 21)
-    >>> parse_date("") is None
-    True
-    """
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else pd.Timestamp(value).date()
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        if pd.isna(value):
-            return None
-        number = float(value)
-        if number.is_integer() and 19000101 <= number <= 29991231:
-            return _dt.datetime.strptime(str(int(number)), "%Y%m%d").date()
-        if 1 <= number < 2958466:  # Excel serial day (1900 date system)
-            return (_dt.datetime(1899, 12, 30) + _dt.timedelta(days=int(number))).date()
-        raise ValueError(f"cannot read {value!r} as a date")
-    text = str(value).strip()
-    if not text or text.casefold() in {"nan", "nat", "none", "null", "/", "-", "—"}:
-        return None
-    head = text.split("T")[0].split(" ")[0]
-    for fmt in _DATE_FORMATS:
-        try:
-            return _dt.datetime.strptime(head, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"cannot read {value!r} as a date")
-
-
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str | None:
-    if value not in allowed:
-        return f"{name}={value!r} is not allowed; choose one of {list(allowed)}"
-    return None
-
-
-def _text(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame.columns:
-        return pd.Series("", index=frame.index, dtype="string")
-    return frame[col].astype("string").fillna("").str.strip()
-
-
-def _number(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[col], errors="coerce").astype("float64")
-
-
-def _flag(frame: pd.DataFrame, col: str) -> pd.Series:
-    if col not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    values = frame[col]
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        return values.fillna(0).astype(bool)
-    text = values.astype("string").str.strip().str.casefold()
-    return text.isin(["1", "true", "t", "y", "yes", "是"]).fillna(False).astype(bool)
-
-
-def _township_table(townships: pd.DataFrame) -> pd.Series:
-    """township_code -> township_name, codes normalised, order kept."""
-    frame = pd.DataFrame(townships)
-    renames = {}
-    for col in frame.columns:
-        canon = canonical_name(str(col), TOWNSHIP_FIELDS)
-        if canon is not None and canon not in frame.columns:
-            renames[col] = canon
-    frame = frame.rename(columns=renames)
-    if "township_code" not in frame.columns:
-        if frame.index.name in ("township_code", "XZQDM"):
-            frame = frame.reset_index().rename(columns={frame.index.name: "township_code"})
-        else:
-            raise FieldError(
-                "townships needs a township_code column (XZQDM, 行政区代码); "
-                f"got {list(frame.columns)}"
-            )
-    codes = [normalize_township_code(c) for c in frame["township_code"].tolist()]
-    names = (
-        frame["township_name"].astype("string").fillna("").tolist()
-        if "township_name" in frame.columns
-        else [""] * len(codes)
-    )
-    problems = []
-    if any(c == "" for c in codes):
-        problems.append("townships has rows without township_code")
-    dup = sorted({c for c in codes if codes.count(c) > 1 and c})
-    if dup:
-        problems.append(f"townships has duplicated township codes: {dup}")
-    if TOTAL_LABEL in codes:
-        problems.append(f"township code {TOTAL_LABEL!r} is reserved for the total row")
-    if problems:
-        raise InputError(format_problems("Invalid townships table:", problems))
-    return pd.Series(names, index=pd.Index(codes, name="township_code"), name="township_name")
-
-
-def _pieces_frame(
-    result: pd.DataFrame,
-    pieces: pd.DataFrame | None,
-    farmland_col: str,
-    problems: list[str],
-) -> pd.DataFrame:
-    """Columns patch_id, township_code, area_m2, farmland_m2, pbf_m2, redline_m2."""
-    if pieces is None:
-        src = pd.DataFrame(result)
-        for col in ("township_code", "area_m2", farmland_col):
-            if col not in src.columns:
-                problems.append(f"patch table lacks column {col!r}")
-        if "n_townships" in src.columns:
-            multi = src.index[pd.to_numeric(src["n_townships"], errors="coerce").fillna(1) > 1]
-            if len(multi):
-                problems.append(
-                    f"{len(multi)} patches lie in more than one township "
-                    f"(n_townships > 1, e.g. {list(map(str, multi[:5]))}); pass the pieces "
-                    "of rsgeo.overlay_pieces(...) as the second argument so each township "
-                    "is credited by the area inside it"
-                )
-        patch_ids = src.index.astype(str)
-    else:
-        src = pd.DataFrame(pieces)
-        if isinstance(src.index, pd.MultiIndex) and {"patch_id", "township_code"} <= set(
-            src.index.names
-        ):
-            keys = src.index.to_frame(index=False)
-            patch_ids = pd.Index(keys["patch_id"].astype(str))
-            src = src.reset_index(drop=True)
-            src["township_code"] = keys["township_code"].to_numpy()
-        elif {"patch_id", "township_code"} <= set(src.columns):
-            patch_ids = pd.Index(src["patch_id"].astype(str))
-            src = src.reset_index(drop=True)
-        else:
-            problems.append(
-                "pieces must be indexed by (patch_id, township_code), as returned by "
-                "rsgeo.overlay_pieces, or have those two columns"
-            )
-            return pd.DataFrame()
-        for col in ("area_m2", farmland_col):
-            if col not in src.columns:
-                problems.append(f"pieces lack column {col!r}")
-    if problems:
-        return pd.DataFrame()
-    out = pd.DataFrame(
-        {
-            "patch_id": np.asarray(patch_ids, dtype=object),
-            "township_code": [normalize_township_code(c) for c in src["township_code"].tolist()],
-            "area_m2": _number(src, "area_m2").to_numpy(),
-            "farmland_m2": _number(src, farmland_col).fillna(0.0).to_numpy(),
-            "pbf_m2": _number(src, "pbf_m2").to_numpy(),
-            "redline_m2": _number(src, "redline_m2").to_numpy(),
-        }
-    )
-    for col in ("pbf_m2", "redline_m2"):
-        if col not in src.columns:
-            out.attrs.setdefault("missing", []).append(col)
-    bad = out["area_m2"].isna() | (out["area_m2"] < 0)
-    if bad.any():
-        problems.append(
-            f"{int(bad.sum())} pieces have a missing or negative area_m2 "
-            f"(e.g. patch {out.loc[bad, 'patch_id'].iloc[0]!r})"
-        )
-    return out
-
-
-def patch_figures(
-    result: pd.DataFrame,
-    *,
-    cutoff: str | _dt.date = DEFAULT_CUTOFF,
-    deductible_methods: Iterable[str] = DEFAULT_DEDUCTIBLE_METHODS,
-    unrectified_methods: Iterable[str] = DEFAULT_UNRECTIFIED_METHODS,
-    illegal_classes: Iterable[str] = ("违法",),
-    legal_classes: Iterable[str] = ("合法",),
-    patch_area_m2: pd.Series | None = None,
-    patch_farmland_m2: pd.Series | None = None,
-    illegal_farmland: IllegalFarmland = "auto",
-    farmland_basis: FarmlandBasis = "net",
-) -> pd.DataFrame:
-    """Per-patch figures behind the statistics: illegal areas and deductions.
-
-    Parameters
-    ----------
-    result : pandas.DataFrame
-        Patch table indexed by ``patch_id`` (``docs/columns.md``).
-    cutoff, deductible_methods, unrectified_methods, illegal_classes, legal_classes,
-    illegal_farmland, farmland_basis
-        As in :func:`township_stats`.
-    patch_area_m2, patch_farmland_m2 : pandas.Series, optional
-        Patch area and farmland (sum of its pieces); default the patch
-        table's ``area_m2`` and farmland column.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``result``: ``is_illegal``, ``is_legal``,
-        ``is_construction``, ``is_military``, ``counted_illegal_area_m2``
-        (before deductions), ``counted_illegal_farmland_m2``,
-        ``illegal_fraction`` (share of the patch that is illegal),
-        ``deducted_share`` (0–1), ``is_deducted``, ``is_handled``,
-        ``rectified_share``, ``is_rectified``, ``rectification_day``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> r = pd.DataFrame({"final_class": ["违法", "违法"], "is_construction": [True, True],
-    ...     "area_m2": [1000.0, 1000.0], "farmland_net_m2": [800.0, 800.0],
-    ...     "rectification_method": ["拆除复耕", "拆除复耕"],
-    ...     "rectification_date": ["2020-12-21", "2020-12-22"]}, index=["a", "b"])
-    >>> patch_figures(r)["is_deducted"].tolist()
-    [True, False]
-    """
-    problems: list[str] = []
-    for name, value, allowed in (
-        ("illegal_farmland", illegal_farmland, get_args(IllegalFarmland)),
-        ("farmland_basis", farmland_basis, get_args(FarmlandBasis)),
-    ):
-        msg = _check_choice(name, value, allowed)
-        if msg:
-            problems.append(msg)
-    try:
-        cutoff_day = parse_date(cutoff)
-    except ValueError as exc:
-        problems.append(f"cutoff: {exc}")
-        cutoff_day = None
-    if cutoff_day is None and not problems:
-        problems.append("cutoff must be a date such as '2020-12-21'")
-    if "final_class" not in result.columns:
-        problems.append("patch table lacks column 'final_class' (run rsgeo.apply_determinations)")
-    if "is_construction" not in result.columns:
-        problems.append("patch table lacks column 'is_construction' (run rsgeo.classify)")
-    farmland_col = "farmland_net_m2" if farmland_basis == "net" else "farmland_m2"
-    if patch_area_m2 is None and "area_m2" not in result.columns:
-        problems.append("patch table lacks column 'area_m2'")
-    if patch_farmland_m2 is None and farmland_col not in result.columns:
-        hint = " (or use farmland_basis='gross')" if farmland_basis == "net" else ""
-        problems.append(f"patch table lacks column {farmland_col!r}{hint}")
-    days: list[_dt.date | None] = []
-    if "rectification_date" in result.columns:
-        for pid, value in zip(result.index, result["rectification_date"].tolist(), strict=True):
-            try:
-                days.append(parse_date(value))
-            except ValueError:
-                days.append(None)
-                problems.append(f"patch {pid!r}: rectification_date {value!r} is not a date")
-    else:
-        days = [None] * len(result)
-    for col in ("illegal_area_m2", "illegal_farmland_m2", "rectified_area_m2"):
-        values = _number(result, col)
-        neg = values < 0
-        if neg.any():
-            problems.append(
-                f"{int(neg.sum())} patches have a negative {col} "
-                f"(e.g. {list(map(str, result.index[neg][:3]))})"
-            )
-    if problems:
-        raise InputError(format_problems("Cannot compute patch statistics:", problems))
-    assert cutoff_day is not None
-
-    idx = result.index
-    area = (
-        patch_area_m2.reindex(idx).astype("float64")
-        if patch_area_m2 is not None
-        else _number(result, "area_m2").fillna(0.0)
-    )
-    farm = (
-        patch_farmland_m2.reindex(idx).astype("float64")
-        if patch_farmland_m2 is not None
-        else _number(result, farmland_col).fillna(0.0)
-    )
-    final = _text(result, "final_class")
-    is_illegal = final.isin(list(illegal_classes)).astype(bool)
-    is_legal = final.isin(list(legal_classes)).astype(bool)
-    tech_area = _number(result, "illegal_area_m2")
-    tech_farm = _number(result, "illegal_farmland_m2")
-    rectified_m2 = _number(result, "rectified_area_m2")
-
-    safe_area = area.where(area > 0)
-    fraction = (tech_area / safe_area).clip(0.0, 1.0).fillna(1.0)
-    fraction = fraction.where(tech_area.notna(), 1.0)
-    illegal_area = tech_area.where(tech_area.notna(), area).where(is_illegal, 0.0)
-    overlay_farm = farm * fraction
-    if illegal_farmland == "auto":
-        illegal_farm = tech_farm.where(tech_farm.notna(), overlay_farm)
-    elif illegal_farmland == "overlay":
-        illegal_farm = overlay_farm
-    else:
-        illegal_farm = tech_farm.fillna(0.0)
-    illegal_farm = illegal_farm.where(is_illegal, 0.0)
-
-    method = _text(result, "rectification_method")
-    unrectified = set(unrectified_methods) | {""}
-    acted = ~method.isin(list(unrectified))
-    day = pd.Series(days, index=idx, dtype=object)
-    on_time = day.map(lambda d: d is not None and d <= cutoff_day).astype(bool)
-    by_area = (rectified_m2 / illegal_area.where(illegal_area > 0)).clip(0.0, 1.0)
-    full = rectified_m2.isna() | (rectified_m2 >= illegal_area - _RECTIFIED_TOL_M2)
-    share = by_area.where(~full, 1.0).fillna(1.0)
-    deductible = method.isin(list(deductible_methods)) & on_time & is_illegal
-    deducted_share = share.where(deductible, 0.0)
-    rectified_share = share.where(acted & is_illegal, 0.0)
-    case = _text(result, "case_number")
-    is_handled = is_illegal & ((case != "") | acted | (deducted_share > 0))
-
-    return pd.DataFrame(
-        {
-            "is_illegal": is_illegal.to_numpy(),
-            "is_legal": is_legal.to_numpy(),
-            "is_construction": _flag(result, "is_construction").to_numpy(),
-            "is_military": is_military(result).to_numpy(),
-            "counted_illegal_area_m2": illegal_area.to_numpy(dtype="float64"),
-            "counted_illegal_farmland_m2": illegal_farm.to_numpy(dtype="float64"),
-            "illegal_fraction": fraction.where(is_illegal, 0.0).to_numpy(dtype="float64"),
-            "deducted_share": deducted_share.to_numpy(dtype="float64"),
-            "is_deducted": (deducted_share > 0).to_numpy(),
-            "is_handled": is_handled.to_numpy(dtype=bool),
-            "rectified_share": rectified_share.to_numpy(dtype="float64"),
-            "is_rectified": (rectified_share >= 1.0).to_numpy(),
-            "rectification_day": day.to_numpy(),
-        },
-        index=idx,
-    )
 
 
 def township_rows(stats: pd.DataFrame) -> pd.DataFrame:
@@ -578,7 +216,7 @@ def township_stats(
         ("farmland_basis", farmland_basis, get_args(FarmlandBasis)),
         ("rate_basis", rate_basis, get_args(RateBasis)),
     ):
-        msg = _check_choice(name, value, allowed)
+        msg = choice_problem(name, value, allowed)
         if msg:
             problems.append(msg)
     if problems:
@@ -589,7 +227,7 @@ def township_stats(
     illegal_classes = tuple(illegal_classes)
     legal_classes = tuple(legal_classes)
 
-    towns = _township_table(townships)
+    towns = township_table(townships, reserved=TOTAL_LABEL)
     codes = towns.index
     result = pd.DataFrame(result)
     ids = result.index.astype("string")
@@ -603,7 +241,7 @@ def township_stats(
     result = result.set_axis(pd.Index(ids.astype(str), name="patch_id"), axis=0)
 
     farmland_col = "farmland_net_m2" if farmland_basis == "net" else "farmland_m2"
-    frame = _pieces_frame(result, pieces, farmland_col, problems)
+    frame = pieces_frame(result, pieces, farmland_col, problems)
     if not problems:
         unknown_patches = sorted(set(frame["patch_id"]) - set(result.index))
         if unknown_patches:
@@ -642,10 +280,10 @@ def township_stats(
     )
     flags = pd.DataFrame(
         {
-            "mineral": _flag(result, "flag_mineral"),
-            "rare_earth": _flag(result, "flag_rare_earth"),
-            "pbf": _flag(result, "flag_pbf"),
-            "redline": _flag(result, "flag_redline"),
+            "mineral": flag_column(result, "flag_mineral"),
+            "rare_earth": flag_column(result, "flag_rare_earth"),
+            "pbf": flag_column(result, "flag_pbf"),
+            "redline": flag_column(result, "flag_redline"),
         },
         index=result.index,
     )

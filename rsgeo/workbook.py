@@ -22,18 +22,11 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from rsgeo._util import choice_problem, flag_column
+from rsgeo.deductions import DEFAULT_CUTOFF, DEFAULT_DEDUCTIBLE_METHODS, parse_date, patch_figures
 from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.military import is_military, ordinary
-from rsgeo.stats import (
-    DEFAULT_CUTOFF,
-    DEFAULT_DEDUCTIBLE_METHODS,
-    TOTAL_LABEL,
-    _flag,
-    add_total_row,
-    parse_date,
-    patch_figures,
-    township_rows,
-)
+from rsgeo.stats import TOTAL_LABEL, add_total_row, township_rows
 from rsgeo.units import M2_PER_HA, M2_PER_MU, round_preserving_total
 
 __all__ = ["SUMMARY_COLUMNS", "AreaUnit", "write_csv", "write_workbook"]
@@ -314,7 +307,7 @@ def _patch_sheet(
         elif kind == "count":
             sheet.add(header, values.tolist(), "0")
         elif kind == "flag":
-            sheet.add(header, _flag(table, col).tolist())
+            sheet.add(header, flag_column(table, col).tolist())
         elif kind == "date":
             sheet.add(header, [_date_cell(v) for v in values.tolist()], "yyyy-mm-dd")
         else:
@@ -514,10 +507,9 @@ def write_workbook(
     pathlib.Path
         The workbook written.
     """
-    if area_unit not in get_args(AreaUnit):
-        raise InputError(
-            f"area_unit={area_unit!r} is not allowed; choose one of {list(get_args(AreaUnit))}"
-        )
+    unit_problem = choice_problem("area_unit", area_unit, get_args(AreaUnit))
+    if unit_problem:
+        raise InputError(unit_problem)
     out = Path(path)
     csv_paths = (
         [out.with_name(f"{out.stem}_township_stats.csv"), out.with_name(f"{out.stem}_patches.csv")]
@@ -568,7 +560,7 @@ def write_workbook(
 
 
 def _bool_col(frame: pd.DataFrame, col: str) -> np.ndarray:
-    return _flag(frame, col).to_numpy(dtype=bool)
+    return flag_column(frame, col).to_numpy(dtype=bool)
 
 
 def _patch_csv_table(result: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:

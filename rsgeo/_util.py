@@ -1,0 +1,68 @@
+"""Small helpers shared by the table modules: blank cells, column readers, option checks.
+
+Private to rsgeo: :mod:`rsgeo.stats`, :mod:`rsgeo.deductions`,
+:mod:`rsgeo.workbook`, :mod:`rsgeo.classify` and
+:mod:`rsgeo.determination_table` read cells and columns the same way through
+these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+_BLANK_WORDS = frozenset({"", "nan", "nat", "none", "<na>"})
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a cell is blank: None, NA, NaT, NaN, or text such as ``""``, ``nan``, ``None``.
+
+    >>> [is_missing(v) for v in (None, float("nan"), " NaN ", "<NA>", "0", 0)]
+    [True, True, True, True, False, False]
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().casefold() in _BLANK_WORDS
+
+
+def number_column(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A column as float64 (unreadable values NaN; all NaN when the column is absent).
+
+    >>> number_column(pd.DataFrame({"a": ["1.5", "x"]}), "a").tolist()
+    [1.5, nan]
+    """
+    if col not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[col], errors="coerce").astype("float64")
+
+
+def flag_column(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A yes/no column as bool (1/true/yes/是 are true; all False when absent).
+
+    >>> flag_column(pd.DataFrame({"f": ["是", "否", None]}), "f").tolist()
+    [True, False, False]
+    """
+    if col not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    values = frame[col]
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.fillna(0).astype(bool)
+    text = values.astype("string").str.strip().str.casefold()
+    return text.isin(["1", "true", "t", "y", "yes", "是"]).fillna(False).astype(bool)
+
+
+def choice_problem(name: str, value: object, allowed: tuple[str, ...]) -> str | None:
+    """The error line for an option outside ``allowed``; None when it is allowed.
+
+    >>> choice_problem("rate_basis", "mean", ("count", "area"))
+    "rate_basis='mean' is not allowed; choose one of ['count', 'area']"
+    >>> choice_problem("rate_basis", "area", ("count", "area")) is None
+    True
+    """
+    if value not in allowed:
+        return f"{name}={value!r} is not allowed; choose one of {list(allowed)}"
+    return None

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Install headless Chromium (Debian packages) for the browser tests of rsgeo.maps.
+# Install headless Chromium and poppler-utils (Debian packages) for the browser tests
+# of maps and dossiers and the PDF text checks.
 # Does nothing when chromium is already on PATH. Needs root (CI containers run as root).
 set -euo pipefail
 
 have_browser() {
-    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+    { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } \
+        && command -v pdftotext >/dev/null 2>&1
 }
 
 if have_browser; then
@@ -24,7 +26,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-noto-cjk
+$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-noto-cjk poppler-utils
 
 if ! have_browser; then
     echo "install_browser: chromium still missing after apt-get install" >&2

@@ -1,0 +1,355 @@
+"""Tests of rsgeo.build_dossiers (one dossier per patch)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from pyproj import Transformer
+from shapely.geometry import box
+
+from rsgeo.dossier import build_dossiers, folder_name
+from rsgeo.errors import InputError
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("fpdf")
+rasterio = pytest.importorskip("rasterio")
+
+X0, Y0 = 600_000.0, 2_780_000.0
+MILITARY_ID = "JY-MIL-7731"
+WEIRD_ID = "../P&<3>"
+SECTION_IDS = [
+    "identification",
+    "maps",
+    "overlay",
+    "determination",
+    "rectification",
+    "attachments",
+    "findings",
+]
+
+
+def make_result() -> gpd.GeoDataFrame:
+    geoms = [
+        box(X0, Y0, X0 + 120, Y0 + 80),  # P1
+        box(X0 + 300, Y0, X0 + 420, Y0 + 80),  # P2
+        box(X0 + 20_000, Y0, X0 + 20_120, Y0 + 80),  # weird id, outside the imagery
+        box(X0 + 150, Y0, X0 + 250, Y0 + 80),  # military, next to P1
+    ]
+    data = {
+        "patch_id": ["P1", "P2", WEIRD_ID, MILITARY_ID],
+        "township_code": ["450225100", "450225100", "450225101", "450225100"],
+        "township_name": ["融水镇", "融水镇", "和睦镇", "融水镇"],
+        "change_type": ["20", "YH", "DT", "20"],
+        "area_m2": [9600.0, 9600.0, 9600.0, 8000.0],
+        "reported_area_m2": [9600.0, 9650.0, 9600.0, 8000.0],
+        "farmland_m2": [0.0, 3000.0, 0.0, 0.0],
+        "pbf_m2": [0.0, 1200.0, 0.0, 0.0],
+        "approved_m2": [9600.0, 0.0, 0.0, 0.0],
+        "approved_doc_number": ["桂政土批〔2019〕12号", None, None, None],
+        "suggested_class": ["合法", "违法", "违法", "违法"],
+        "suggested_reason": ["批准用地覆盖 100%", "未批先建", "未批先建", "—"],
+        "determination": ["合法", "违法", "违法", "违法"],
+        "final_class": ["合法", "违法", "违法", "违法"],
+        "class_source": ["determination"] * 4,
+        "illegal_type": [None, "未报即用", "未供即用", "未报即用"],
+        "case_number": [None, None, "融案〔2020〕3号", "JY案1"],
+        "responsible_party": [None, "某村民", "某公司", "某部"],
+        "illegal_area_m2": [np.nan, 9600.0, 9600.0, 8000.0],
+        "rectification_method": [None, "拆除复耕", None, None],
+        "rectification_date": [None, "2020-11-30", None, None],
+        "rectified_area_m2": [np.nan, 9600.0, np.nan, np.nan],
+        "flag_pbf": [False, True, False, False],
+        "flag_military": [False, False, False, True],
+    }
+    return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4545").set_index("patch_id")
+
+
+def _write_raster(
+    path: Path, crs: str, left: float, top: float, res: float, w: int, h: int
+) -> None:
+    from rasterio.transform import from_origin
+
+    cols = np.linspace(30, 220, w)
+    rows = np.linspace(0, 30, h)[:, None]
+    gray = (cols[None, :] + rows).astype("uint8")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=3,
+        dtype="uint8",
+        crs=crs,
+        transform=from_origin(left, top, res, res),
+    ) as dst:
+        for b in (1, 2, 3):
+            dst.write(gray, b)
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> dict[str, object]:
+    before = tmp_path / "before.tif"
+    _write_raster(before, "EPSG:4545", X0 - 500, Y0 + 600, 2.0, 800, 600)
+    # the after image is in geographic CGCS2000: chips must be cut through reprojection
+    tr = Transformer.from_crs("EPSG:4545", "EPSG:4490", always_xy=True)
+    lon0, lat1 = tr.transform(X0 - 500, Y0 + 600)
+    after = tmp_path / "after.tif"
+    _write_raster(after, "EPSG:4490", lon0, lat1, 2e-5, 800, 600)
+    photo = tmp_path / "现场照片1.png"
+    import matplotlib.pyplot as plt
+
+    plt.imsave(photo, np.linspace(0, 1, 64 * 48).reshape(48, 64), cmap="viridis")
+    note = tmp_path / "询问笔录.txt"
+    note.write_text("询问笔录", encoding="utf-8")
+    return {
+        "imagery": {"before": before, "after": after},
+        "attachments": {"P1": [photo, note], MILITARY_ID: [note]},
+        "photo": photo,
+    }
+
+
+def _imgs(page: str) -> list[str]:
+    return re.findall(r'<img src="([^"]*)"', page)
+
+
+def _yellow_pixels(png: Path) -> int:
+    import matplotlib.image as mpimg
+
+    rgb = mpimg.imread(png)[..., :3]
+    return int(((rgb[..., 0] > 0.8) & (rgb[..., 1] > 0.7) & (rgb[..., 2] < 0.3)).sum())
+
+
+def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> None:
+    out = tmp_path / "dossiers"
+    built = build_dossiers(
+        make_result(),
+        out,
+        imagery=inputs["imagery"],
+        attachments=inputs["attachments"],
+        progress=False,
+    )
+    assert sorted(built.index) == sorted(["P1", "P2", WEIRD_ID])
+    assert set(built["status"]) == {"built"}
+    assert built.attrs["n_military_excluded"] == 1
+    p1 = (out / "P1" / "dossier.html").read_text(encoding="utf-8")
+    for sid in SECTION_IDS:
+        assert f'<section id="{sid}">' in p1
+    # location map + before + after chips + the photo, all embedded
+    images = _imgs(p1)
+    assert len(images) == 4 and all(s.startswith("data:image/png;base64,") for s in images)
+    for name in ("location_map.png", "imagery_before.png", "imagery_after.png"):
+        assert (out / "P1" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the outline (yellow) is drawn on both chips, also on the reprojected one
+    assert _yellow_pixels(out / "P1" / "imagery_before.png") > 50
+    assert _yellow_pixels(out / "P1" / "imagery_after.png") > 50
+    # attachments copied, the text file linked
+    assert (out / "P1" / "attachments" / "现场照片1.png").read_bytes() == inputs[
+        "photo"
+    ].read_bytes()
+    assert 'href="attachments/询问笔录.txt"' in p1
+    # values computed by hand: 9600 m² = 14.40 亩; approved covers 100 %
+    assert "14.40" in p1 and "100.00%" in p1 and "桂政土批〔2019〕12号" in p1
+    cx, cy = X0 + 60, Y0 + 40
+    lon, lat = Transformer.from_crs("EPSG:4545", "EPSG:4490", always_xy=True).transform(cx, cy)
+    assert f"{lon:.6f}°E, {lat:.6f}°N" in p1
+    assert "数据审核未发现问题" in p1
+    # P2 misses its case number: the finding appears in its own dossier only
+    p2 = (out / "P2" / "dossier.html").read_text(encoding="utf-8")
+    assert "违法图斑未填立案号" in p2 and "R03" in p2
+    assert "违法图斑未填立案号" not in p1
+    # the odd id gets a safe folder inside outdir; imagery does not cover it
+    weird = out / folder_name(WEIRD_ID)
+    assert weird.parent == out and (weird / "dossier.html").is_file()
+    page = (weird / "dossier.html").read_text(encoding="utf-8")
+    assert "../P&amp;&lt;3&gt;" in page and "<3>" not in page
+    assert len(_imgs(page)) == 1 and "前时相影像未覆盖本图斑" in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("dossier.html") == 3 and "军用土地图斑 1 个" in index
+    # nothing written next to outdir, no military folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["after.tif", "before.tif", "dossiers", "现场照片1.png", "询问笔录.txt"]
+    )
+    assert not (out / MILITARY_ID).exists()
+
+
+def test_pdf_renders_chinese(tmp_path: Path, inputs: dict) -> None:
+    out = tmp_path / "d"
+    build_dossiers(make_result().loc[["P1"]], out, imagery=inputs["imagery"], progress=False)
+    pdf = out / "P1" / "dossier.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/FontFile2" in data
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for words in ("图斑基本信息", "叠加分析", "批准用地", "合法性判定及依据", "融水镇"):
+            assert words in text
+    elif os.environ.get("CI") == "true":
+        pytest.fail("pdftotext (poppler-utils) is needed in CI")
+
+
+def test_rerun_rebuilds_only_changed_dossiers(tmp_path: Path, inputs: dict) -> None:
+    out = tmp_path / "d"
+    result = make_result()
+    kwargs = {
+        "imagery": inputs["imagery"],
+        "attachments": inputs["attachments"],
+        "pdf": False,
+        "progress": False,
+    }
+    build_dossiers(result, out, **kwargs)
+    stamp = {p: (out / folder_name(p) / "dossier.html").stat().st_mtime_ns for p in ["P1", "P2"]}
+    again = build_dossiers(result, out, **kwargs)
+    assert set(again["status"]) == {"unchanged"}
+    changed = result.copy()
+    changed.loc["P2", "case_number"] = "融案〔2020〕9号"
+    third = build_dossiers(changed, out, **kwargs)
+    assert third["status"].to_dict() == {"P1": "unchanged", "P2": "built", WEIRD_ID: "unchanged"}
+    assert (out / "P1" / "dossier.html").stat().st_mtime_ns == stamp["P1"]
+    assert "融案〔2020〕9号" in (out / "P2" / "dossier.html").read_text(encoding="utf-8")
+    # a changed photo rebuilds the dossier that links it
+    inputs["photo"].write_bytes(inputs["photo"].read_bytes() + b"\0")
+    fourth = build_dossiers(changed, out, **kwargs)
+    assert fourth.loc["P1", "status"] == "built" and fourth.loc["P2", "status"] == "unchanged"
+    # a patch that left the table loses its folder
+    build_dossiers(changed.drop(index="P2"), out, **kwargs)
+    assert not (out / "P2").exists() and (out / "P1").is_dir()
+
+
+def test_bad_arguments_listed_together(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        build_dossiers(
+            make_result(),
+            tmp_path / "o",
+            imagery={"before": tmp_path / "none.tif", "during": tmp_path / "x.tif"},
+            attachments={"P1": [tmp_path / "missing.jpg"]},
+        )
+    text = str(err.value)
+    assert "none.tif" in text and "during" in text and "missing.jpg" in text
+    assert not (tmp_path / "o").exists()
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+_PROBE = (
+    '<script>window.addEventListener("load",function(){var ok=0,bad=0;'
+    "for(const i of document.images){if(i.complete&&i.naturalWidth>0)ok++;else bad++;}"
+    'document.body.setAttribute("data-ok",ok);document.body.setAttribute("data-bad",bad);});'
+    "</script>"
+)
+
+
+@pytest.mark.browser
+def test_dossier_opens_in_headless_chromium(tmp_path: Path, inputs: dict) -> None:
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("headless Chromium is required in CI (.ci/install_browser.sh)")
+        pytest.skip("chromium not installed")
+    out = tmp_path / "d"
+    build_dossiers(
+        make_result(),
+        out,
+        imagery=inputs["imagery"],
+        attachments=inputs["attachments"],
+        pdf=False,
+        progress=False,
+    )
+    for page, n_images in ((out / "P1" / "dossier.html", 4), (out / "index.html", 0)):
+        probe = page.with_name("_probe.html")
+        probe.write_text(
+            page.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
+            encoding="utf-8",
+        )
+        run = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+                probe.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        probe.unlink()
+        assert run.returncode == 0, run.stderr[-2000:]
+        console = [ln for ln in run.stderr.splitlines() if "CONSOLE" in ln]
+        assert not console, console
+        body = re.search(r"<body[^>]*>", run.stdout)
+        assert body is not None
+        assert f'data-ok="{n_images}"' in body.group(0) and 'data-bad="0"' in body.group(0)
+        if page.name == "dossier.html":
+            for sid in SECTION_IDS:
+                assert f'id="{sid}"' in run.stdout
+
+
+def test_geographic_input_townships_and_missing_geometry(tmp_path: Path) -> None:
+    from shapely.geometry import Polygon
+
+    result = make_result().loc[["P1", "P2"]].to_crs("EPSG:4490")
+    result.loc["P2", "geometry"] = Polygon()
+    towns = gpd.GeoDataFrame(
+        {"township_name": ["融水镇", "和睦镇"]},
+        geometry=[
+            box(X0 - 3000, Y0 - 3000, X0 + 1000, Y0 + 3000),
+            box(X0 + 1000, Y0 - 3000, X0 + 5000, Y0 + 3000),
+        ],
+        crs="EPSG:4545",
+    )
+    built = build_dossiers(result, tmp_path / "d", townships=towns, pdf=False, progress=False)
+    assert set(built["status"]) == {"built"}
+    p1 = (tmp_path / "d" / "P1" / "dossier.html").read_text(encoding="utf-8")
+    assert len(_imgs(p1)) == 1 and "14.40" in p1
+    p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
+    assert _imgs(p2) == [] and "图斑没有图形" in p2
+
+
+def test_pdf_falls_back_to_full_font_for_characters_outside_the_subset(tmp_path: Path) -> None:
+    from rsgeo.dossier_content import Section
+    from rsgeo.dossier_fonts import find_cjk_font, subset_font
+    from rsgeo.dossier_render import render_pdf
+
+    small = subset_font(find_cjk_font(), set("图斑"), tmp_path / "small.ttf")
+    sections = [Section("identification", "图斑", "kv", [("乡镇", "安陲乡")])]
+    out = tmp_path / "x.pdf"
+    render_pdf(sections, "图斑", tmp_path, out, font=small, font_chars=frozenset("图斑"))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "安陲乡" in text
+
+
+def test_per_patch_imagery_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "imagery"
+    folder.mkdir()
+    _write_raster(folder / "P1_before.tif", "EPSG:4545", X0 - 100, Y0 + 200, 1.0, 400, 300)
+    _write_raster(folder / "P1_after.tif", "EPSG:4545", X0 - 100, Y0 + 200, 1.0, 400, 300)
+    built = build_dossiers(
+        make_result().loc[["P1", "P2"]], tmp_path / "d", imagery=folder, pdf=False, progress=False
+    )
+    assert set(built["status"]) == {"built"}
+    p1 = (tmp_path / "d" / "P1" / "dossier.html").read_text(encoding="utf-8")
+    assert len(_imgs(p1)) == 3
+    assert _yellow_pixels(tmp_path / "d" / "P1" / "imagery_after.png") > 50
+    p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
+    assert len(_imgs(p2)) == 1 and "没有本图斑的前时相影像" in p2

@@ -96,9 +96,21 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
+# Functions named like the module that holds them are imported now: importing
+# a submodule (``from rsgeo.overlay import OverlayReport``) binds the package
+# attribute to the module, and ``rsgeo.overlay(...)`` would then fail with
+# "module is not callable". Binding the function after the first import of
+# the module keeps it, because a module is imported only once.
+from rsgeo.classify import classify  # noqa: E402
+from rsgeo.overlay import overlay  # noqa: E402
+from rsgeo.review import review  # noqa: E402
+from rsgeo.spot_check import spot_check  # noqa: E402
+
 if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.area import ellipsoidal_area
     from rsgeo.crs import check_same_crs, choose_gk_crs, gk_crs
+    from rsgeo.determinations import apply_determinations, read_determinations
+    from rsgeo.dossier import build_dossiers
     from rsgeo.errors import (
         CRSError,
         CRSMismatchError,
@@ -110,6 +122,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         OutputExistsError,
         RsgeoError,
     )
+    from rsgeo.geometry import ReadReport, repair_geometry
+    from rsgeo.lists import red_black_lists
+    from rsgeo.maps import county_map, field_maps
+    from rsgeo.overlay import overlay_pieces, patches_from_pieces
+    from rsgeo.reading import read_layer, read_patches
+    from rsgeo.review_record import write_review_record
+    from rsgeo.sample import load_sample, sample_path
+    from rsgeo.stats import township_stats
     from rsgeo.units import (
         M2_PER_MU,
         ha_to_m2,
@@ -118,3 +138,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         mu_to_m2,
         round_preserving_total,
     )
+    from rsgeo.workbook import write_csv, write_workbook

@@ -1,0 +1,433 @@
+"""The job file (TOML): what a quarterly or annual run reads, decides and writes.
+
+A job file names the inputs and their layer keys, field mappings, encodings,
+CRS overrides, rules and thresholds, the cutoff date and which outputs to
+write. ``rsgeo run JOB.toml --out DIR`` runs it; ``docs/job.md`` documents
+every key. Relative paths are relative to the job file's folder.
+
+:func:`load_job` checks the whole file at once and raises one
+:class:`JobFileError` that lists every problem with its key path
+(``layers.pbf.path: file not found: ...``), so a technician fixes them in one
+go.
+
+Examples
+--------
+>>> from rsgeo.job import load_job
+>>> from rsgeo.sample import sample_path
+>>> job = load_job(sample_path("rongshui_2020.toml"))
+>>> job.name
+'融水苗族自治县 2020 年卫片执法（示例数据）'
+>>> sorted(job.layers)[:3]
+['approved', 'facility', 'farmland']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rsgeo.errors import InputError, format_problems
+
+__all__ = ["OUTPUT_KINDS", "Job", "JobFileError", "LayerSource", "load_job", "parse_job"]
+
+OUTPUT_KINDS: tuple[str, ...] = (
+    "workbook",
+    "csv",
+    "county_map",
+    "field_maps",
+    "review",
+    "dossiers",
+    "sealed",
+)
+"""Outputs a job can write (all on by default)."""
+
+
+class JobFileError(InputError):
+    """A job file with problems; the message lists each with its key path."""
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """One file to read: path plus the reading options of :func:`rsgeo.read_layer`."""
+
+    path: Path
+    layer: str | None = None
+    encoding: str | None = None
+    crs: str | int | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    id_field: str | None = None
+    batch: str | None = None
+    attributes: tuple[str, ...] = ()
+
+    def read_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``read_layer``/``read_patches``."""
+        kw: dict[str, Any] = {
+            "layer": self.layer,
+            "encoding": self.encoding,
+            "crs": self.crs,
+            "fields": dict(self.fields) or None,
+        }
+        return kw
+
+
+@dataclass(frozen=True)
+class Job:
+    """A validated job file."""
+
+    path: Path | None
+    name: str
+    cutoff: dt.date
+    patches: tuple[LayerSource, ...]
+    layers: dict[str, LayerSource]
+    townships: LayerSource
+    county: LayerSource | None = None
+    determinations: tuple[LayerSource, ...] = ()
+    manual_flags: LayerSource | None = None
+    imagery_before: Path | None = None
+    imagery_after: Path | None = None
+    reviewer: str = ""
+    working_crs: str | int | None = None
+    rules: dict[str, Any] = field(default_factory=dict)
+    criteria: dict[str, Any] = field(default_factory=dict)
+    lists: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(OUTPUT_KINDS, True))
+    spot_check_per_township: int = 2
+    seed: int = 2020
+
+
+# --------------------------------------------------------------------------- checks
+
+
+class _Checker:
+    """Collects problems with their key paths."""
+
+    def __init__(self, base: Path | None) -> None:
+        self.base = base
+        self.problems: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(f"{key}: {message}")
+
+    def table(self, data: Any, key: str) -> dict[str, Any] | None:
+        if not isinstance(data, dict):
+            self.add(key, f"must be a table, got {type(data).__name__}")
+            return None
+        return data
+
+    def unknown(self, data: Mapping[str, Any], key: str, allowed: set[str]) -> None:
+        for k in sorted(set(data) - allowed):
+            where = f"{key}.{k}" if key else k
+            self.add(where, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+
+    def typed(
+        self, data: Mapping[str, Any], key: str, name: str, kinds: tuple[type, ...], default: Any
+    ) -> Any:
+        if name not in data:
+            return default
+        value = data[name]
+        # TOML true/false are bools, and bool is an int in Python: keep them apart
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            wanted = " or ".join(k.__name__ for k in kinds)
+            self.add(f"{key}.{name}" if key else name, f"must be {wanted}, got {value!r}")
+            return default
+        return value
+
+    def path(self, data: Mapping[str, Any], key: str, *, must_exist: bool = True) -> Path | None:
+        raw = data.get("path")
+        if raw is None:
+            self.add(f"{key}.path", "missing (the file to read)")
+            return None
+        if not isinstance(raw, str) or not raw.strip():
+            self.add(f"{key}.path", f"must be a file path, got {raw!r}")
+            return None
+        p = Path(raw).expanduser()
+        if not p.is_absolute() and self.base is not None:
+            p = self.base / p
+        if must_exist and not p.exists():
+            self.add(f"{key}.path", f"file not found: {p}")
+        return p
+
+
+_SOURCE_KEYS = {"path", "layer", "encoding", "crs", "fields"}
+
+
+def _source(
+    chk: _Checker, data: Any, key: str, *, extra: frozenset[str] = frozenset()
+) -> LayerSource | None:
+    table = chk.table(data, key)
+    if table is None:
+        return None
+    chk.unknown(table, key, _SOURCE_KEYS | set(extra))
+    path = chk.path(table, key)
+    fields = chk.typed(table, key, "fields", (dict,), {})
+    for src, dst in fields.items():
+        if not isinstance(dst, str):
+            chk.add(f"{key}.fields.{src}", f"must name a canonical field (text), got {dst!r}")
+    crs = chk.typed(table, key, "crs", (str, int), None)
+    attributes = chk.typed(table, key, "attributes", (list,), [])
+    if any(not isinstance(a, str) for a in attributes):
+        chk.add(f"{key}.attributes", "must be a list of field names")
+    if path is None:
+        return None
+    return LayerSource(
+        path=path,
+        layer=chk.typed(table, key, "layer", (str,), None),
+        encoding=chk.typed(table, key, "encoding", (str,), None),
+        crs=crs,
+        fields={str(k): str(v) for k, v in fields.items()},
+        id_field=chk.typed(table, key, "id_field", (str,), None),
+        batch=chk.typed(table, key, "batch", (str,), None),
+        attributes=tuple(str(a) for a in attributes),
+    )
+
+
+def _date(chk: _Checker, value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    chk.add(key, f"must be a date like 2020-12-21, got {value!r}")
+    return dt.date(2020, 12, 21)
+
+
+def _plain_table(chk: _Checker, data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    if key not in data:
+        return {}
+    table = chk.table(data[key], key)
+    return dict(table) if table else {}
+
+
+def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
+    """Validate a parsed job mapping (what ``tomllib`` returns) into a :class:`Job`.
+
+    Every problem is collected first; one :class:`JobFileError` lists them all.
+
+    Examples
+    --------
+    >>> parse_job({"job": {"name": "x", "cutoff": "2020-13-01"}, "colour": 1})
+    Traceback (most recent call last):
+    ...
+    rsgeo.job.JobFileError: the job file has 5 problems:
+      - colour: unknown key; allowed here: county, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, rules, spot_check, townships, criteria
+      - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
+      - patches: missing: at least one [[patches]] table with a path
+      - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
+      - townships: missing: the township boundaries ([townships] with a path)
+    """
+    chk = _Checker(base)
+    top = {
+        "job",
+        "patches",
+        "layers",
+        "townships",
+        "county",
+        "determinations",
+        "manual_flags",
+        "imagery",
+        "rules",
+        "criteria",
+        "lists",
+        "outputs",
+        "spot_check",
+    }
+    # keep the documented order in the message
+    order = [
+        "county",
+        "determinations",
+        "imagery",
+        "job",
+        "layers",
+        "lists",
+        "manual_flags",
+        "outputs",
+        "patches",
+        "rules",
+        "spot_check",
+        "townships",
+        "criteria",
+    ]
+    for k in sorted(set(data) - top):
+        chk.add(k, f"unknown key; allowed here: {', '.join(order)}")
+
+    meta = chk.table(data.get("job", {}), "job") or {}
+    chk.unknown(meta, "job", {"name", "cutoff", "reviewer", "working_crs"})
+    name = chk.typed(meta, "job", "name", (str,), "rsgeo job")
+    cutoff = _date(chk, meta.get("cutoff", "2020-12-21"), "job.cutoff")
+    reviewer = chk.typed(meta, "job", "reviewer", (str,), "")
+    working_crs = chk.typed(meta, "job", "working_crs", (str, int), None)
+
+    patches: list[LayerSource] = []
+    raw_patches = data.get("patches")
+    if raw_patches is None:
+        chk.add("patches", "missing: at least one [[patches]] table with a path")
+    else:
+        items = raw_patches if isinstance(raw_patches, list) else [raw_patches]
+        for i, item in enumerate(items):
+            src = _source(chk, item, f"patches[{i}]", extra=frozenset({"id_field", "batch"}))
+            if src is not None:
+                patches.append(src)
+
+    layers: dict[str, LayerSource] = {}
+    raw_layers = data.get("layers")
+    if raw_layers is None:
+        chk.add("layers", "missing: at least one [layers.KEY] table (e.g. [layers.farmland])")
+    else:
+        table = chk.table(raw_layers, "layers") or {}
+        for key, item in table.items():
+            if not key.isidentifier():
+                chk.add(f"layers.{key}", "layer keys must be simple names like farmland or pbf")
+            src = _source(chk, item, f"layers.{key}", extra=frozenset({"attributes"}))
+            if src is not None:
+                layers[key] = src
+
+    townships = None
+    if "townships" not in data:
+        chk.add("townships", "missing: the township boundaries ([townships] with a path)")
+    else:
+        townships = _source(chk, data["townships"], "townships")
+    county = _source(chk, data["county"], "county") if "county" in data else None
+    manual = _source(chk, data["manual_flags"], "manual_flags") if "manual_flags" in data else None
+
+    dets: list[LayerSource] = []
+    raw_dets = data.get("determinations", [])
+    for i, item in enumerate(raw_dets if isinstance(raw_dets, list) else [raw_dets]):
+        src = _source(chk, item, f"determinations[{i}]", extra=frozenset({"batch"}))
+        if src is not None:
+            dets.append(src)
+
+    imagery = _plain_table(chk, data, "imagery")
+    chk.unknown(imagery, "imagery", {"before", "after"})
+    images: dict[str, Path | None] = {"before": None, "after": None}
+    for k in ("before", "after"):
+        if k in imagery:
+            images[k] = chk.path({"path": imagery[k]}, f"imagery.{k}")
+
+    outputs_raw = _plain_table(chk, data, "outputs")
+    chk.unknown(outputs_raw, "outputs", set(OUTPUT_KINDS))
+    outputs = dict.fromkeys(OUTPUT_KINDS, True)
+    for k in OUTPUT_KINDS:
+        outputs[k] = bool(chk.typed(outputs_raw, "outputs", k, (bool,), True))
+
+    spot = _plain_table(chk, data, "spot_check")
+    chk.unknown(spot, "spot_check", {"per_township", "seed"})
+    per_township = chk.typed(spot, "spot_check", "per_township", (int,), 2)
+    seed = chk.typed(spot, "spot_check", "seed", (int,), 2020)
+    if per_township < 0:
+        chk.add("spot_check.per_township", f"must be ≥ 0, got {per_township}")
+
+    rules = _plain_table(chk, data, "rules")
+    criteria = _plain_table(chk, data, "criteria")
+    lists = _plain_table(chk, data, "lists")
+    _check_options(chk, rules, criteria, lists)
+
+    if chk.problems:
+        n = len(chk.problems)
+        raise JobFileError(
+            format_problems(f"the job file has {n} problem{'s' if n > 1 else ''}:", chk.problems)
+        )
+    assert townships is not None
+    return Job(
+        path=None,
+        name=name,
+        cutoff=cutoff,
+        patches=tuple(patches),
+        layers=layers,
+        townships=townships,
+        county=county,
+        determinations=tuple(dets),
+        manual_flags=manual,
+        imagery_before=images["before"],
+        imagery_after=images["after"],
+        reviewer=reviewer,
+        working_crs=working_crs,
+        rules=rules,
+        criteria=criteria,
+        lists=lists,
+        outputs=outputs,
+        spot_check_per_township=per_township,
+        seed=seed,
+    )
+
+
+def _check_options(
+    chk: _Checker, rules: dict[str, Any], criteria: dict[str, Any], lists: dict[str, Any]
+) -> None:
+    """Check [rules], [criteria] and [lists] by building the objects they configure."""
+    import inspect
+
+    from rsgeo.criteria import CriteriaThresholds
+    from rsgeo.lists import red_black_lists
+    from rsgeo.rules import ClassificationRules
+
+    def attempt(key: str, build: Callable[[], Any]) -> None:
+        try:
+            build()
+        except (InputError, TypeError, ValueError) as err:
+            chk.add(key, str(err).replace("\n", "\n    "))
+
+    attempt("rules", lambda: ClassificationRules.from_mapping(rules))
+    criteria_keys = {f for f in CriteriaThresholds.__dataclass_fields__} | {
+        "cutoff",
+        "deductible_methods",
+        "rate_basis",
+    }
+    chk.unknown(criteria, "criteria", criteria_keys)
+    attempt(
+        "criteria",
+        lambda: CriteriaThresholds(
+            **{k: v for k, v in criteria.items() if k in CriteriaThresholds.__dataclass_fields__}
+        ),
+    )
+    list_keys = {
+        name
+        for name, p in inspect.signature(red_black_lists).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("ranking", "nan_as")
+    }
+    chk.unknown(lists, "lists", list_keys)
+    for name in ("red_size", "black_size"):
+        value = lists.get(name, 3)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            chk.add(f"lists.{name}", f"must be a whole number ≥ 0, got {value!r}")
+
+
+def load_job(path: str | Path) -> Job:
+    """Read and validate a job file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML job file; relative paths inside it are relative to its folder.
+
+    Raises
+    ------
+    JobFileError
+        Listing every problem with its key path (also for TOML syntax errors,
+        with the line).
+    rsgeo.errors.DataFileError
+        When the job file itself cannot be read.
+    """
+    from rsgeo.errors import DataFileError
+
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise DataFileError(f"job file not found: {p}") from err
+    except OSError as err:
+        raise DataFileError(f"cannot read the job file {p}: {err}") from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise JobFileError(f"{p} is not valid TOML: {err}") from err
+    job = parse_job(data, base=p.resolve().parent)
+    return Job(**{**job.__dict__, "path": p.resolve()})

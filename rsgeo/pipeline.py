@@ -1,0 +1,426 @@
+"""The whole quarterly/annual job, step by step: what ``rsgeo run`` does.
+
+:func:`run_job` reads every input of a :class:`~rsgeo.job.Job`, overlays,
+classifies, applies the determinations, computes township statistics and
+lists, and writes the outputs the job asks for into one folder::
+
+    OUT/
+      统计报表.xlsx                 workbook (乡镇汇总, 图斑明细, 问责预警, 红黑榜, 矿产图斑, 说明)
+      csv/township_stats.csv      English snake_case columns, for scripts
+      csv/patches.csv
+      maps/county_map.html        county overview
+      maps/field/*.html           one offline field map per township
+      review/review_record.*      written review record (Excel, HTML), spot-check sample
+      dossiers/                   one dossier per patch, index.html
+      机要_军用土地/               sealed military-land output (only when there is any)
+      run.json                    what was read (with SHA-256), versions, settings
+
+Every step is also a library call; :class:`JobResult` keeps the tables so a
+notebook can continue from them. Military-land patches are counted but never
+listed outside the sealed folder.
+
+Patches that appear in more than one batch (the same JCBH delivered again in
+a later quarter) are kept once: the row of the latest batch (in the order of
+the job file) wins, ``batches`` lists every batch it was delivered in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from rsgeo import __version__
+from rsgeo.errors import OutputExistsError
+from rsgeo.job import Job, LayerSource
+
+__all__ = ["CULTIVATED_CLASSES", "JobResult", "prepare_inputs", "run_job"]
+
+CULTIVATED_CLASSES: tuple[str, ...] = ("0101", "0102", "0103")
+"""Land classes of the ``farmland`` key: 水田, 水浇地, 旱地 (三调 DLBM)."""
+
+WORKBOOK_NAME = "统计报表.xlsx"
+SEALED_DIR = "机要_军用土地"
+
+
+@dataclass
+class JobResult:
+    """Tables and output paths of a job run."""
+
+    job: Job
+    out_dir: Path
+    patches: gpd.GeoDataFrame
+    layers: dict[str, gpd.GeoDataFrame]
+    townships: gpd.GeoDataFrame
+    county: gpd.GeoDataFrame | None
+    pieces: pd.DataFrame
+    result: gpd.GeoDataFrame
+    stats: pd.DataFrame
+    lists: pd.DataFrame
+    findings: pd.DataFrame | None = None
+    sample: pd.DataFrame | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    n_military: int = 0
+
+    def summary(self) -> str:
+        """A short text for the end of a command-line run."""
+        from rsgeo.stats import township_rows
+
+        rows = township_rows(self.stats)
+        lines = [
+            f"{self.job.name}",
+            f"  patches: {len(self.result)} (military land, sealed: {self.n_military}); "
+            f"townships: {len(rows)}",
+        ]
+        for n in (1, 2, 3, 4, 5):
+            col = f"criterion_{n}"
+            if col in rows.columns:
+                hit = rows.index[rows[col].fillna(False).astype(bool)]
+                names = [str(rows.loc[c, "township_name"]) for c in hit]
+                lines.append(f"  criterion {n}: {len(names)} — {', '.join(names) or '无'}")
+        if len(self.lists):
+            for kind, label in (("red", "red list"), ("black", "black list")):
+                names = self.lists.loc[self.lists["list"] == kind, "township_name"]
+                lines.append(f"  {label}: {', '.join(map(str, names)) or '—'}")
+        lines.append(f"  outputs in {self.out_dir}:")
+        for name, path in self.outputs.items():
+            if isinstance(path, Path | str):
+                lines.append(f"    {name}: {path}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _sha256(path: Path) -> str | None:
+    if path.is_dir():  # FileGDB folders
+        return None
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read(source: LayerSource, *, patches: bool = False) -> gpd.GeoDataFrame:
+    import rsgeo
+
+    kw = source.read_kwargs()
+    if patches:
+        return rsgeo.read_patches(source.path, id_field=source.id_field, **kw)
+    return rsgeo.read_layer(source.path, **kw)
+
+
+def _combine_batches(frames: list[tuple[str, gpd.GeoDataFrame]]) -> gpd.GeoDataFrame:
+    """One row per patch id; the latest batch wins, ``batches`` lists them all."""
+    tagged = []
+    for batch, gdf in frames:
+        g = gdf.copy()
+        g["batch"] = batch
+        tagged.append(g)
+    allp = pd.concat(tagged)
+    batches = allp.groupby(level=0, sort=False)["batch"].agg(lambda s: "; ".join(dict.fromkeys(s)))
+    latest = allp[~allp.index.duplicated(keep="last")].copy()
+    latest["batches"] = batches.reindex(latest.index)
+    latest.index.name = "patch_id"
+    return gpd.GeoDataFrame(latest, geometry=allp.geometry.name, crs=allp.crs)
+
+
+def prepare_inputs(
+    job: Job, *, progress: bool = False
+) -> tuple[
+    gpd.GeoDataFrame,
+    dict[str, gpd.GeoDataFrame],
+    gpd.GeoDataFrame,
+    gpd.GeoDataFrame | None,
+    dict[str, Any],
+]:
+    """Read patches, layers, townships and county; bring them into one CRS.
+
+    The working CRS is ``job.working_crs`` or the Gauss-Krüger zone of the
+    patches (:func:`rsgeo.choose_gk_crs`); every input is reprojected to it
+    explicitly (inputs arrive in EPSG:4490, zone-prefixed and plain GK CRSs).
+
+    Returns
+    -------
+    patches, layers, townships, county, provenance
+    """
+    from rsgeo.crs import choose_gk_crs, crs_label
+
+    provenance: dict[str, Any] = {"inputs": []}
+
+    def note(role: str, src: LayerSource, gdf: gpd.GeoDataFrame) -> None:
+        report = gdf.attrs.get("rsgeo_read_report")
+        provenance["inputs"].append(
+            {
+                "role": role,
+                "path": str(src.path),
+                "sha256": _sha256(src.path),
+                "features": len(gdf),
+                "crs": crs_label(gdf.crs),
+                "report": report.summary() if hasattr(report, "summary") else None,
+            }
+        )
+
+    frames = []
+    for src in _steps(job.patches, "reading patches", progress):
+        gdf = _read(src, patches=True)
+        note("patches", src, gdf)
+        frames.append((src.batch or src.path.stem, gdf))
+    working = job.working_crs or choose_gk_crs(frames[0][1])
+    frames = [(b, g.to_crs(working)) for b, g in frames]
+    patches = _combine_batches(frames)
+
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for key, src in _steps(list(job.layers.items()), "reading layers", progress):
+        gdf = _read(src)
+        note(f"layers.{key}", src, gdf)
+        if key == "farmland" and "land_class_code" in gdf.columns:
+            codes = gdf["land_class_code"].astype("string").str.strip()
+            gdf = gdf.loc[codes.isin(CULTIVATED_CLASSES).fillna(False).to_numpy()]
+        layers[key] = gdf.to_crs(working)
+    townships = _read(job.townships)
+    note("townships", job.townships, townships)
+    townships = townships.to_crs(working)
+    county = None
+    if job.county is not None:
+        county = _read(job.county)
+        note("county", job.county, county)
+        county = county.to_crs(working)
+    provenance["working_crs"] = crs_label(working)
+    return patches, layers, townships, county, provenance
+
+
+def _steps(items: Any, label: str, progress: bool) -> Iterator[Any]:
+    from tqdm.auto import tqdm
+
+    yield from tqdm(list(items), desc=label, disable=not progress, file=sys.stderr, leave=False)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir} exists and is not a folder")
+    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
+        listing = ", ".join(sorted(p.name for p in out_dir.iterdir())[:8])
+        raise OutputExistsError(
+            f"the output folder {out_dir} is not empty ({listing}); "
+            "choose another folder or pass --overwrite (overwrite=True) to replace the outputs"
+        )
+
+
+def run_job(
+    job: Job, out_dir: str | Path, *, overwrite: bool = False, progress: bool = True
+) -> JobResult:
+    """Run a job and write its outputs into ``out_dir``.
+
+    Parameters
+    ----------
+    job : Job
+        From :func:`rsgeo.job.load_job`.
+    out_dir : str or Path
+        Output folder; it must be empty or new unless ``overwrite``.
+    overwrite : bool, default False
+        Replace existing outputs (dossiers whose inputs did not change are
+        kept as they are).
+    progress : bool, default True
+        Progress bars and step names on standard error.
+
+    Returns
+    -------
+    JobResult
+    """
+    import rsgeo
+    from rsgeo.criteria import CriteriaThresholds, read_manual_flags
+    from rsgeo.determinations import read_determinations
+    from rsgeo.military import is_military
+    from rsgeo.rules import coerce_rules
+
+    out = Path(out_dir)
+    _check_out_dir(out, overwrite)
+    rules = coerce_rules(job.rules)  # validated again here for library callers
+    crit = dict(job.criteria)
+    thresholds = CriteriaThresholds(
+        **{k: v for k, v in crit.items() if k in CriteriaThresholds.__dataclass_fields__}
+    )
+    stats_options = {k: crit[k] for k in ("deductible_methods", "rate_basis") if k in crit}
+
+    def step(text: str) -> None:
+        if progress:
+            print(f"rsgeo: {text}", file=sys.stderr)
+
+    step("reading inputs")
+    patches, layers, townships, county, provenance = prepare_inputs(job, progress=progress)
+
+    step(f"overlay: {len(patches)} patches × {len(layers)} layers")
+    attributes = {k: list(s.attributes) for k, s in job.layers.items() if s.attributes}
+    pieces = rsgeo.overlay_pieces(
+        patches, layers, townships=townships, attributes=attributes or None, progress=progress
+    )
+    result = rsgeo.patches_from_pieces(pieces, patches)
+
+    step("classifying")
+    result = rsgeo.classify(result, rules=rules)
+    if job.determinations:
+        tables = []
+        for src in job.determinations:
+            t = read_determinations(src.path, encoding=src.encoding, fields=src.fields or None)
+            provenance["inputs"].append(
+                {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
+            )
+            tables.append(t)
+        dets = pd.concat(tables)
+        dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one
+        result = rsgeo.apply_determinations(result, dets)
+
+    step("township statistics")
+    manual = None
+    if job.manual_flags is not None:
+        manual = read_manual_flags(
+            pd.read_excel(job.manual_flags.path)
+            if job.manual_flags.path.suffix in (".xlsx", ".xls")
+            else pd.read_csv(job.manual_flags.path)
+        )
+    stats = rsgeo.township_stats(
+        result,
+        pieces,
+        townships=townships,
+        cutoff=job.cutoff,
+        thresholds=thresholds,
+        manual_flags=manual,
+        **stats_options,
+    )
+    lists = rsgeo.red_black_lists(stats, **job.lists)
+    n_military = int(is_military(result).sum())
+    jr = JobResult(
+        job=job,
+        out_dir=out,
+        patches=patches,
+        layers=layers,
+        townships=townships,
+        county=county,
+        pieces=pieces,
+        result=result,
+        stats=stats,
+        lists=lists,
+        n_military=n_military,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
+    provenance.update(
+        {
+            "rsgeo": __version__,
+            "job": str(job.path) if job.path else None,
+            "job_sha256": _sha256(job.path) if job.path else None,
+            "run_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "cutoff": job.cutoff.isoformat(),
+            "rules": {k: repr(v) for k, v in rules.__dict__.items()},
+            "criteria": {k: repr(v) for k, v in thresholds.__dict__.items()},
+            "patches": len(result),
+            "military_sealed": n_military,
+            "outputs": {k: str(v) for k, v in jr.outputs.items()},
+        }
+    )
+    (out / "run.json").write_text(
+        json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    jr.outputs["run"] = out / "run.json"
+    return jr
+
+
+def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any) -> None:
+    import rsgeo
+    from rsgeo.review_record import write_review_record
+    from rsgeo.sealed import write_sealed
+    from rsgeo.workbook import write_csv
+
+    job, out, outputs = jr.job, jr.out_dir, jr.outputs
+    want = job.outputs
+    if want["workbook"]:
+        step("workbook")
+        outputs["workbook"] = rsgeo.write_workbook(
+            out / WORKBOOK_NAME, jr.stats, jr.result, jr.lists, overwrite=overwrite
+        )
+    if want["csv"]:
+        (out / "csv").mkdir(exist_ok=True)
+        outputs["csv_stats"] = write_csv(
+            out / "csv" / "township_stats.csv", jr.stats, overwrite=overwrite
+        )
+        outputs["csv_patches"] = write_csv(
+            out / "csv" / "patches.csv", jr.stats, patches=jr.result, overwrite=overwrite
+        )
+    show = [k for k in ("pbf", "redline", "urban", "approved") if k in jr.layers]
+    if want["county_map"]:
+        step("county map")
+        (out / "maps").mkdir(exist_ok=True)
+        rsgeo.county_map(
+            jr.result,
+            townships=jr.townships,
+            stats=jr.stats,
+            layers=jr.layers,
+            show_layers=show,
+            path=out / "maps" / "county_map.html",
+            overwrite=overwrite,
+        )
+        outputs["county_map"] = out / "maps" / "county_map.html"
+    if want["field_maps"]:
+        step("field maps")
+        pages = rsgeo.field_maps(
+            jr.result,
+            out / "maps" / "field",
+            townships=jr.townships,
+            layers=jr.layers,
+            show_layers=show,
+            overwrite=overwrite,
+            progress=progress,
+        )
+        outputs["field_maps"] = out / "maps" / "field"
+        outputs["n_field_maps"] = len(pages)
+    if want["review"]:
+        step("review")
+        jr.findings = rsgeo.review(jr.result, county=jr.county)
+        jr.sample = rsgeo.spot_check(
+            jr.result, per_township=job.spot_check_per_township, seed=job.seed
+        )
+        paths = write_review_record(
+            jr.findings,
+            out / "review",
+            reviewer=job.reviewer or "（未填写）",
+            scope=job.name,
+            sample=jr.sample,
+            overwrite=overwrite,
+        )
+        outputs["review_record"] = paths["html"]
+        outputs["review_workbook"] = paths["xlsx"]
+    if want["dossiers"]:
+        step("dossiers")
+        imagery = None
+        if job.imagery_before is not None or job.imagery_after is not None:
+            imagery = {
+                k: v
+                for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
+                if v is not None
+            }
+        rsgeo.build_dossiers(
+            jr.result,
+            out / "dossiers",
+            imagery=imagery,
+            findings=jr.findings,
+            townships=jr.townships,
+            progress=progress,
+        )
+        outputs["dossiers"] = out / "dossiers" / "index.html"
+    if want["sealed"] and jr.n_military:
+        step("sealed military-land output")
+        sealed = write_sealed(jr.result, out / SEALED_DIR, overwrite=overwrite)
+        outputs["sealed"] = sealed.get("folder")

@@ -1,0 +1,178 @@
+"""The command line, driven through its entry point, on the bundled sample.
+
+The demo runs once per test session; its figures are compared with the
+library's own calls on the same data, and every ordinary output is scanned
+for the military-land patches' ids.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import rsgeo
+from rsgeo.cli import EXIT_CODES, main
+from rsgeo.sample import sample_manifest, sample_path
+from rsgeo.stats import township_rows
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def library_run() -> dict[str, object]:
+    """The same job as library calls, without the pipeline module."""
+    s = rsgeo.load_sample()
+    frames = []
+    for q in sorted(s.patches):  # quarter order: the later delivery wins
+        g = s.patches[q].to_crs(4545).copy()
+        frames.append(g)
+    allp = pd.concat(frames)
+    patches = allp[~allp.index.duplicated(keep="last")]
+    layers = {k: v.to_crs(4545) for k, v in s.layers.items()}
+    codes = layers["farmland"]["land_class_code"].astype(str)
+    layers["farmland"] = layers["farmland"][codes.isin(["0101", "0102", "0103"])]
+    townships = s.townships.to_crs(4545)
+    pieces = rsgeo.overlay_pieces(patches, layers, townships=townships)
+    result = rsgeo.classify(rsgeo.patches_from_pieces(pieces, patches))
+    dets = pd.concat([s.determinations[q] for q in sorted(s.determinations)])
+    result = rsgeo.apply_determinations(result, dets[~dets.index.duplicated(keep="last")])
+    stats = rsgeo.township_stats(result, pieces, townships=townships, cutoff="2020-12-21")
+    return {"result": result, "stats": stats}
+
+
+def test_demo_writes_every_output(demo_out: Path) -> None:
+    expected = [
+        "统计报表.xlsx",
+        "csv/township_stats.csv",
+        "csv/patches.csv",
+        "maps/county_map.html",
+        "review/review_record.html",
+        "review/review_record.xlsx",
+        "dossiers/index.html",
+        "run.json",
+    ]
+    for rel in expected:
+        assert (demo_out / rel).is_file(), rel
+    assert len(list((demo_out / "maps" / "field").glob("*.html"))) == 20
+    run = json.loads((demo_out / "run.json").read_text(encoding="utf-8"))
+    assert run["patches"] > 700 and run["military_sealed"] == 2
+    assert all(len(i.get("sha256") or "x" * 64) == 64 for i in run["inputs"])
+
+
+def test_demo_numbers_equal_the_library_calls(demo_out: Path, library_run: dict) -> None:
+    csv = pd.read_csv(demo_out / "csv" / "township_stats.csv", dtype={"township_code": str})
+    csv = csv.set_index("township_code")
+    stats = library_run["stats"]
+    for col in (
+        "illegal_farmland_after_deductions_m2",
+        "illegal_farmland_ratio",
+        "new_construction_farmland_m2",
+    ):
+        if col not in stats.columns:
+            continue
+        mine = township_rows(stats)[col].astype(float)
+        theirs = csv.loc[mine.index, col].astype(float)
+        pd.testing.assert_series_equal(mine, theirs, check_names=False, rtol=1e-9)
+    # the crafted criterion-1 case of the sample (data/manifest.json)
+    crafted = sample_manifest()["criterion_1"]["townships"]
+    trips = {code for code, case in crafted.items() if case["case"] == "trips"}
+    hit = set(csv.index[csv["criterion_1"].astype(str).str.lower() == "true"])
+    assert hit == trips
+
+
+def _ordinary_texts(out: Path) -> dict[Path, str]:
+    texts: dict[Path, str] = {}
+    for path in out.rglob("*"):
+        if not path.is_file() or path.is_relative_to(out / "机要_军用土地"):
+            continue
+        if path.suffix in (".xlsx", ".zip"):
+            with zipfile.ZipFile(path) as z:
+                texts[path] = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        elif path.suffix == ".pdf" and shutil.which("pdftotext"):
+            done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True)
+            texts[path] = done.stdout.decode("utf-8", "replace")
+        else:
+            texts[path] = path.read_bytes().decode("utf-8", "replace")
+    return texts
+
+
+def test_no_military_patch_in_any_ordinary_output(demo_out: Path, library_run: dict) -> None:
+    from rsgeo.military import is_military
+
+    result = library_run["result"]
+    military = list(result.index[is_military(result)])
+    assert len(military) == 2
+    ordinary_id = str(result.index[~is_military(result)][0])
+    texts = _ordinary_texts(demo_out)
+    assert any(ordinary_id in t for t in texts.values())  # the scan can see ids
+    leaks = [(p.name, m) for p, t in texts.items() for m in military if m in t]
+    assert not leaks
+    sealed = list((demo_out / "机要_军用土地").rglob("*.xlsx"))
+    assert sealed and any(
+        military[0]
+        in "".join(
+            zipfile.ZipFile(p).read(n).decode("utf-8", "replace")
+            for n in zipfile.ZipFile(p).namelist()
+        )
+        for p in sealed
+    )
+
+
+def test_refuses_to_overwrite(demo_out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--out", str(demo_out), "--quiet"])
+    assert code == EXIT_CODES["exists"]
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_bad_job_file_lists_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = tmp_path / "job.toml"
+    job.write_text(
+        '[job]\ncutoff = "someday"\n[[patches]]\npath = "nope.shp"\n[outputs]\nmaps = true\n',
+        encoding="utf-8",
+    )
+    code = main(["run", str(job), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == EXIT_CODES["input"]
+    for piece in ("job.cutoff", "patches[0].path: file not found", "outputs.maps", "townships"):
+        assert piece in err, piece
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_job_file_and_debug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "none.toml")]) == EXIT_CODES["file"]
+    assert "job file not found" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "none.toml"), "--debug"]) == EXIT_CODES["file"]
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_check_and_info(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(sample_path("rongshui_2020.toml"))]) == 0
+    assert "OK" in capsys.readouterr().out
+    shp = sample_path("patches", "2020Q1", "2020Q1_jctb.shp")
+    assert main(["info", str(shp), "--patches"]) == 0
+    out = capsys.readouterr().out
+    assert "GBK" in out.upper() or "GB18030" in out.upper()
+    assert "patch_id" not in out.split("fields:")[1]  # the id is the index, not a field
+
+
+def test_console_script_is_installed() -> None:
+    exe = shutil.which("rsgeo", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("package not installed with its console script")
+    done = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and rsgeo.__version__ in done.stdout

@@ -1,0 +1,122 @@
+"""Job file validation: every problem listed at once, with its key path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from rsgeo.errors import DataFileError, InputError
+from rsgeo.job import JobFileError, load_job
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    for name in ("p1.gpkg", "p2.shp", "farm.gpkg", "towns.gpkg", "det.xlsx"):
+        (tmp_path / name).write_bytes(b"")
+    job = tmp_path / "job.toml"
+    job.write_text(text, encoding="utf-8")
+    return job
+
+
+GOOD = """
+[job]
+name = "测试县 2020"
+cutoff = 2020-12-21
+reviewer = "张三"
+
+[[patches]]
+path = "p1.gpkg"
+batch = "2020Q1"
+
+[[patches]]
+path = "p2.shp"
+encoding = "gbk"
+crs = "EPSG:4490"
+fields = { BH = "patch_id" }
+
+[layers.farmland]
+path = "farm.gpkg"
+layer = "DLTB"
+attributes = ["land_class_code"]
+
+[townships]
+path = "towns.gpkg"
+
+[[determinations]]
+path = "det.xlsx"
+
+[rules]
+approved_min_share = 0.9
+
+[criteria]
+ratio_min = 0.2
+illegal_farmland_min_mu = 50
+
+[lists]
+red_size = 2
+
+[outputs]
+dossiers = false
+"""
+
+
+def test_a_good_job_file(tmp_path: Path) -> None:
+    job = load_job(_write(tmp_path, GOOD))
+    assert job.name == "测试县 2020"
+    assert job.cutoff == dt.date(2020, 12, 21)
+    assert [p.path.name for p in job.patches] == ["p1.gpkg", "p2.shp"]
+    assert job.patches[0].batch == "2020Q1"
+    assert job.patches[1].fields == {"BH": "patch_id"}
+    assert job.patches[1].read_kwargs()["encoding"] == "gbk"
+    # relative paths are relative to the job file's folder
+    assert job.layers["farmland"].path == tmp_path / "farm.gpkg"
+    assert job.layers["farmland"].attributes == ("land_class_code",)
+    assert job.outputs["dossiers"] is False and job.outputs["workbook"] is True
+    assert job.criteria == {"ratio_min": 0.2, "illegal_farmland_min_mu": 50}
+
+
+def test_every_problem_is_listed_with_its_key_path(tmp_path: Path) -> None:
+    bad = (
+        GOOD.replace('path = "farm.gpkg"', 'path = "missing.gpkg"')
+        .replace("cutoff = 2020-12-21", 'cutoff = "21/12/2020"')
+        .replace("red_size = 2", "red_size = -1\nlength = 3")
+        .replace("approved_min_share = 0.9", "approved_min_share = 1.5")
+        .replace("ratio_min = 0.2", "ratio_min = 20")
+        .replace("dossiers = false", 'dossiers = "no"\nposters = true')
+        + '\n[layers.pbf]\nlayer = "x"\n'
+    )
+    with pytest.raises(JobFileError) as err:
+        load_job(_write(tmp_path, bad))
+    text = str(err.value)
+    expected = [
+        "layers.farmland.path: file not found",
+        "job.cutoff: must be a date",
+        "lists.red_size: must be a whole number",
+        "lists.length: unknown key",
+        "rules:",
+        "approved_min_share",
+        "criteria:",
+        "ratio_min",
+        "outputs.dossiers: must be bool",
+        "outputs.posters: unknown key",
+        "layers.pbf.path: missing",
+    ]
+    for piece in expected:
+        assert piece in text, piece
+    assert "the job file has" in text
+    assert isinstance(err.value, InputError) and isinstance(err.value, ValueError)
+
+
+def test_missing_sections_and_bad_toml(tmp_path: Path) -> None:
+    job = tmp_path / "job.toml"
+    job.write_text('[job]\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(JobFileError) as err:
+        load_job(job)
+    for key in ("patches: missing", "layers: missing", "townships: missing"):
+        assert key in str(err.value)
+    job.write_text("[job\nname = 1", encoding="utf-8")
+    with pytest.raises(JobFileError, match="not valid TOML"):
+        load_job(job)
+    with pytest.raises(DataFileError, match="job file not found"):
+        load_job(tmp_path / "nope.toml")

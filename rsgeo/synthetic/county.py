@@ -232,8 +232,44 @@ def build_sample(seed: int = DEFAULT_SEED, *, source: Path | None = None) -> Sam
     return build
 
 
+def write_province(
+    out: Path, *, n_patches: int, n_farmland: int, seed: int, overwrite: bool = False
+) -> dict[str, Path]:
+    """Scale mode: province-sized synthetic layers as GeoPackages (for benchmarks).
+
+    Writes ``farmland.gpkg``, ``patches.gpkg``, ``redline.gpkg`` and
+    ``townships.gpkg`` made by :func:`rsgeo.synthetic.province.make_province`
+    into ``out`` (not committed; benchmarks generate their own copy).
+    """
+    import time
+
+    from rsgeo.errors import OutputExistsError
+    from rsgeo.synthetic.province import make_province
+
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    layers = make_province(n_patches, n_farmland, seed=seed)
+    made = time.perf_counter() - t0
+    paths: dict[str, Path] = {}
+    for key, gdf in layers.items():
+        path = out / f"{key}.gpkg"
+        if path.exists() and not overwrite:
+            raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
+        path.unlink(missing_ok=True)
+        gdf.to_file(path, layer=key, driver="GPKG")
+        paths[key] = path
+    print(
+        f"province: {n_farmland:,} farmland polygons, {n_patches:,} patches made in {made:.1f} s, "
+        f"written in {time.perf_counter() - t0 - made:.1f} s to {out}"
+    )
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m rsgeo.synthetic.county --seed 2020 --out data``."""
+    """Command line: ``python -m rsgeo.synthetic.county --seed 2020 --out data``.
+
+    ``--province`` switches to the scale mode (:func:`write_province`).
+    """
     from rsgeo.synthetic.writing import write_sample
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -247,7 +283,24 @@ def main(argv: list[str] | None = None) -> int:
         "(default: data/boundaries of the source checkout)",
     )
     parser.add_argument("--no-imagery", action="store_true", help="skip the GeoTIFF chips")
+    parser.add_argument(
+        "--province",
+        action="store_true",
+        help="scale mode for benchmarks: province-sized layers as GeoPackages in --out",
+    )
+    parser.add_argument("--patches", type=int, default=50_000, help="scale mode: patches")
+    parser.add_argument("--farmland", type=int, default=1_000_000, help="scale mode: polygons")
+    parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
+    if args.province:
+        write_province(
+            args.out,
+            n_patches=args.patches,
+            n_farmland=args.farmland,
+            seed=args.seed,
+            overwrite=args.overwrite,
+        )
+        return 0
     build = build_sample(args.seed, source=args.source)
     write_sample(build, args.out, imagery=not args.no_imagery)
     for code, row in build.cases.items():

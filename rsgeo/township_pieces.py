@@ -82,7 +82,9 @@ def township_table(townships: pd.DataFrame, *, reserved: str) -> pd.Series:
         problems.append(f"township code {reserved!r} is reserved for the total row")
     if problems:
         raise InputError(format_problems("Invalid townships table:", problems))
-    return pd.Series(names, index=pd.Index(codes, name="township_code"), name="township_name")
+    # township rows in code order, as county tables list them
+    table = pd.Series(names, index=pd.Index(codes, name="township_code"), name="township_name")
+    return table.sort_index()
 
 
 def pieces_frame(

@@ -75,6 +75,8 @@ def test_demo_numbers_equal_the_library_calls(demo_out: Path, library_run: dict)
     csv = pd.read_csv(demo_out / "csv" / "township_stats.csv", dtype={"township_code": str})
     csv = csv.set_index("township_code")
     stats = library_run["stats"]
+    codes = list(township_rows(stats).index)
+    assert codes == sorted(codes) and len(codes) == 20  # county tables list townships by code
     for col in (
         "illegal_farmland_after_deductions_m2",
         "illegal_farmland_ratio",

@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ def _raster_for(source: Path, key: str, patch_id: str) -> Path | None:
 
 
 def _validate(
-    result: Any, outdir: Any, imagery: Any, attachments: Any
+    result: Any, outdir: Any, imagery: Any, attachments: Any, n_jobs: Any = None
 ) -> tuple[pd.DataFrame, Path, dict[str, Path]]:
     import geopandas as gpd
 
@@ -143,6 +144,7 @@ def _validate(
         table = table.set_index("patch_id")
     table.index = table.index.astype(str)
     table.index.name = "patch_id"
+    table.attrs = {}  # pandas deep-copies attrs on every row taken; none are needed here
     dups = sorted(set(table.index[table.index.duplicated()]))
     if dups:
         problems.append(f"duplicate patch ids (run rsgeo.review): {', '.join(dups[:20])}")
@@ -178,6 +180,10 @@ def _validate(
             for p in items:
                 if not Path(p).is_file():
                     problems.append(f"attachment of {pid}: {p} not found")
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs < 1
+    ):
+        problems.append(f"n_jobs must be a positive integer or None, not {n_jobs!r}")
     if problems:
         raise InputError(format_problems("build_dossiers():", problems))
     return table, out, rasters
@@ -223,6 +229,7 @@ def build_dossiers(
     pdf: bool = True,
     title: str = "卫片执法图斑卷宗",
     min_margin_m: float = 50.0,
+    n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Build one dossier folder per patch, an index page and a manifest.
@@ -256,6 +263,10 @@ def build_dossiers(
         Title of each dossier.
     min_margin_m : float, default 50
         Smallest margin around the patch on the map and chips.
+    n_jobs : int, optional
+        Worker processes building dossiers at the same time (default: the
+        number of CPUs; 1 builds them in this process). The files written
+        do not depend on it.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
 
@@ -267,9 +278,8 @@ def build_dossiers(
         page path and the number of military patches set aside.
     """
     import geopandas as gpd
-    from tqdm.auto import tqdm
 
-    table, out, rasters = _validate(result, outdir, imagery, attachments)
+    table, out, rasters = _validate(result, outdir, imagery, attachments, n_jobs)
     table, military = split_military(table)
     crs = table.crs
     if crs.is_geographic and len(table):
@@ -305,10 +315,15 @@ def build_dossiers(
     geom_name = table.geometry.name
     sindex = table.sindex
     used_folders: set[str] = set()
+    findings = findings.copy()
+    findings.attrs = {}
+    finding_ids = findings["patch_id"].astype(str)
+    own_findings = {str(k): v for k, v in findings.groupby(finding_ids, sort=False)}
+    no_findings = findings.iloc[0:0]
     records: list[dict[str, Any]] = []
+    todo: list[dict[str, Any]] = []
     show = sys.stderr.isatty() if progress is None else progress
-    fonts = _PdfFont(table, findings, title) if pdf else None
-    for pos, patch_id in enumerate(tqdm(table.index, desc="卷宗", disable=not show)):
+    for pos, patch_id in enumerate(table.index):
         row = table.iloc[pos]
         geom = geoms[pos]
         folder = folder_name(patch_id)
@@ -325,7 +340,7 @@ def build_dossiers(
             reach = max(half, _OVERVIEW_HALF_M)
             near_idx = sindex.query(box_of(cx - reach, cy - reach, cx + reach, cy + reach))
             neighbours = [geoms[i] for i in sorted(near_idx) if i != pos]
-        own = findings[findings["patch_id"].astype(str) == patch_id]
+        own = own_findings.get(patch_id, no_findings)
         patch_rasters = {
             k: found
             for k, src in rasters.items()
@@ -358,22 +373,18 @@ def build_dossiers(
             and (pdf_path.is_file() or not pdf)
         )
         if not unchanged:
-            _build_one(
-                row,
-                patch_id,
-                geom,
-                crs,
-                target,
-                out,
-                neighbours=neighbours,
-                town_shapes=town_shapes,
-                rasters=patch_rasters,
-                imagery_given=sorted(rasters),
-                files=files,
-                findings=own,
-                margin=margin,
-                title=title,
-                pdf=fonts,
+            todo.append(
+                {
+                    "row": row,
+                    "patch_id": patch_id,
+                    "geom": geom,
+                    "target": target,
+                    "neighbours": neighbours,
+                    "rasters": patch_rasters,
+                    "files": files,
+                    "findings": own,
+                    "margin": margin,
+                }
             )
         records.append(
             {
@@ -390,6 +401,20 @@ def build_dossiers(
                 "n_findings": len(own),
             }
         )
+    fonts = _PdfFont(table, findings, title) if pdf and todo else None
+    shared = _Shared(
+        crs=crs,
+        out=out,
+        town_shapes=town_shapes,
+        imagery_given=sorted(rasters),
+        title=title,
+        font=fonts.get() if fonts is not None else None,
+    )
+    try:
+        _run_all(todo, shared, n_jobs=n_jobs, total=len(records), show=show)
+    finally:
+        if fonts is not None:
+            fonts.close()
     # folders of patches no longer in the table (only those this function made)
     keep = {r["patch_id"] for r in records}
     for pid, entry in old.items():
@@ -397,8 +422,6 @@ def build_dossiers(
             stale = out / str(entry["folder"])
             if stale.name == str(entry["folder"]) and _inside(stale, out):
                 _remove_tree(stale, out)
-    if fonts is not None:
-        fonts.close()
     manifest = {
         "format": FORMAT_VERSION,
         "patches": {
@@ -490,46 +513,96 @@ def _copy_attachments(
     return photos, others
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every dossier of a run shares (sent once to each worker process)."""
+
+    crs: Any
+    out: Path
+    town_shapes: list[tuple[str, Any]] | None
+    imagery_given: list[str]
+    title: str
+    font: tuple[CJKFont | None, frozenset[str] | None] | None  # None: no PDF
+
+
+_WORKER: dict[str, _Shared] = {}
+
+
+def _init_worker(shared: _Shared) -> None:
+    _WORKER["shared"] = shared
+
+
+def _build_in_worker(job: dict[str, Any]) -> str:
+    _build_one(**job, shared=_WORKER["shared"])
+    return str(job["patch_id"])
+
+
+def _run_all(
+    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None, total: int, show: bool
+) -> None:
+    """Build the dossiers of ``todo``, in worker processes when there are several."""
+    from tqdm.auto import tqdm
+
+    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
+    with tqdm(total=total, initial=total - len(todo), desc="卷宗", disable=not show) as bar:
+        if workers <= 1:
+            for job in todo:
+                _build_one(**job, shared=shared)
+                bar.update()
+            return
+        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(shared,)
+        ) as pool:
+            pending = {pool.submit(_build_in_worker, job) for job in todo}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    if fut.exception() is not None:
+                        for other in pending:
+                            other.cancel()
+                        raise fut.exception()  # type: ignore[misc]
+                bar.update(len(done))
+
+
 def _build_one(
     row: pd.Series,
     patch_id: str,
     geom: Any,
-    crs: Any,
     target: Path,
-    out: Path,
     *,
     neighbours: list[Any],
-    town_shapes: list[tuple[str, Any]] | None,
     rasters: dict[str, Path],
-    imagery_given: list[str],
     files: list[Path],
     findings: pd.DataFrame,
     margin: float,
-    title: str,
-    pdf: _PdfFont | None,
+    shared: _Shared,
 ) -> None:
     from rsgeo.dossier_media import imagery_chip_png, location_map_png
 
+    crs, out, title = shared.crs, shared.out, shared.title
     if not _inside(target, out):
         raise OutputExistsError(f"dossier folder {target} would lie outside {out}")
     tmp = out / f".{target.name}.tmp"
     _remove_tree(tmp, out)
     tmp.mkdir()
     has_shape = geom is not None and not geom.is_empty
+    images: dict[str, Any] = {}
     try:
         if has_shape:
-            location_map_png(
+            images["location_map.png"] = location_map_png(
                 geom,
                 tmp / "location_map.png",
                 neighbours=neighbours,
-                townships=town_shapes,
+                townships=shared.town_shapes,
                 title=f"{patch_id} 位置图",
                 margin_m=margin,
             )
         chips: list[tuple[str, str]] = []
         notes: list[str] = [] if has_shape else ["图斑没有图形，无法制作位置图和影像截图"]
         for key, label in (("before", "前时相影像"), ("after", "后时相影像")):
-            if key not in imagery_given or not has_shape:
+            if key not in shared.imagery_given or not has_shape:
                 continue
             if key not in rasters:
                 notes.append(f"没有本图斑的{label}")
@@ -561,9 +634,17 @@ def _build_one(
         (tmp / "dossier.html").write_text(
             render_html(sections, doc_title, tmp, footer=f"坐标系：{crs.name}"), encoding="utf-8"
         )
-        if pdf is not None:
-            font, chars = pdf.get()
-            render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf", font=font, font_chars=chars)
+        if shared.font is not None:
+            font, chars = shared.font
+            render_pdf(
+                sections,
+                doc_title,
+                tmp,
+                tmp / "dossier.pdf",
+                font=font,
+                font_chars=chars,
+                images=images,
+            )
         _remove_tree(target, out)
         tmp.rename(target)
     except BaseException:

@@ -17,7 +17,7 @@ from shapely.geometry import box
 from rsgeo.dossier import build_dossiers, folder_name
 from rsgeo.errors import InputError
 
-pytest.importorskip("matplotlib")
+pytest.importorskip("PIL")
 pytest.importorskip("fpdf")
 rasterio = pytest.importorskip("rasterio")
 
@@ -104,9 +104,9 @@ def inputs(tmp_path: Path) -> dict[str, object]:
     after = tmp_path / "after.tif"
     _write_raster(after, "EPSG:4490", lon0, lat1, 2e-5, 800, 600)
     photo = tmp_path / "现场照片1.png"
-    import matplotlib.pyplot as plt
+    from PIL import Image
 
-    plt.imsave(photo, np.linspace(0, 1, 64 * 48).reshape(48, 64), cmap="viridis")
+    Image.fromarray(np.linspace(0, 255, 64 * 48).reshape(48, 64).astype("uint8")).save(photo)
     note = tmp_path / "询问笔录.txt"
     note.write_text("询问笔录", encoding="utf-8")
     return {
@@ -121,9 +121,9 @@ def _imgs(page: str) -> list[str]:
 
 
 def _yellow_pixels(png: Path) -> int:
-    import matplotlib.image as mpimg
+    from PIL import Image
 
-    rgb = mpimg.imread(png)[..., :3]
+    rgb = np.asarray(Image.open(png).convert("RGB")) / 255.0
     return int(((rgb[..., 0] > 0.8) & (rgb[..., 1] > 0.7) & (rgb[..., 2] < 0.3)).sum())
 
 
@@ -353,3 +353,125 @@ def test_per_patch_imagery_folder(tmp_path: Path) -> None:
     assert _yellow_pixels(tmp_path / "d" / "P1" / "imagery_after.png") > 50
     p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
     assert len(_imgs(p2)) == 1 and "没有本图斑的前时相影像" in p2
+
+
+def _pdf_without_dates(path: Path) -> bytes:
+    data = path.read_bytes()
+    data = re.sub(rb"/CreationDate \(D:[^)]*\)", b"", data)
+    return re.sub(rb"/ID \[<[0-9A-Fa-f]*> ?<[0-9A-Fa-f]*>\]", b"", data)
+
+
+def test_process_pool_writes_the_same_files_as_one_process(tmp_path: Path, inputs: dict) -> None:
+    import json
+
+    kwargs = {
+        "imagery": inputs["imagery"],
+        "attachments": inputs["attachments"],
+        "progress": False,
+    }
+    serial = build_dossiers(make_result(), tmp_path / "one", n_jobs=1, **kwargs)
+    pooled = build_dossiers(make_result(), tmp_path / "two", n_jobs=2, **kwargs)
+    assert set(serial["status"]) == set(pooled["status"]) == {"built"}
+    one = json.loads((tmp_path / "one" / "manifest.json").read_text(encoding="utf-8"))
+    two = json.loads((tmp_path / "two" / "manifest.json").read_text(encoding="utf-8"))
+    assert one == two and len(one["patches"]) == 3
+    files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*"))
+    files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*"))
+    assert files_one == files_two
+    for rel in files_one:
+        a, b = tmp_path / "one" / rel, tmp_path / "two" / rel
+        if a.is_dir():
+            continue
+        if a.suffix == ".pdf":  # only the creation time and the id derived from it differ
+            assert _pdf_without_dates(a) == _pdf_without_dates(b), rel
+        else:
+            assert a.read_bytes() == b.read_bytes(), rel
+    # a re-run with workers keeps what the serial run built
+    again = build_dossiers(make_result(), tmp_path / "one", n_jobs=2, **kwargs)
+    assert set(again["status"]) == {"unchanged"}
+
+
+def test_bad_n_jobs(tmp_path: Path) -> None:
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(InputError, match="n_jobs"):
+            build_dossiers(make_result(), tmp_path / "o", n_jobs=bad, progress=False)
+
+
+def test_location_map_centres_the_patch(tmp_path: Path) -> None:
+    """The close-up is centred on the patch; the overview marks it with a red star."""
+    from PIL import Image
+
+    build_dossiers(make_result().loc[["P1"]], tmp_path / "d", pdf=False, progress=False)
+    rgb = np.asarray(Image.open(tmp_path / "d" / "P1" / "location_map.png").convert("RGB"))
+    assert rgb.shape == (460, 900, 3)
+    r, g, b = (rgb[..., i].astype(int) for i in range(3))
+    red = (r > 180) & (g < 90) & (b < 90)
+    half = rgb.shape[1] // 2
+    ys, xs = np.nonzero(red[:, half:])
+    assert len(xs) > 100
+    # the close-up's frame: dark pixels of the longest rows and columns of the right half
+    dark = (r < 150) & (g < 150) & (b < 150)  # the frame lines, also where anti-aliased
+    cols = np.nonzero(dark[:, half:].sum(axis=0) > 300)[0]
+    rows = np.nonzero(dark[:, half:].sum(axis=1) > 300)[0]
+    centre_x, centre_y = (cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2
+    # 120 m x 80 m patch with 60 m margins: a 240 m window, the patch spans half its width
+    frame_w = cols.max() - cols.min()
+    assert abs((xs.min() + xs.max()) / 2 - centre_x) < 4
+    assert abs((ys.min() + ys.max()) / 2 - centre_y) < 4
+    assert abs((xs.max() - xs.min()) / frame_w - 120 / 240) < 0.05
+    assert abs((ys.max() - ys.min()) / frame_w - 80 / 240) < 0.05
+    # the overview (no townships: a 10 km window) shows the patch as a star
+    assert red[:, :half].sum() > 30
+
+
+def test_long_tables_continue_on_new_pages_with_their_header(tmp_path: Path) -> None:
+    from rsgeo.dossier_content import Section
+    from rsgeo.dossier_render import render_pdf
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    long_text = "违法占用永久基本农田" * 12 + " review message words " * 6
+    rows = [[f"R{i:03d}", "规则", "严重", long_text if i == 5 else f"问题{i}"] for i in range(90)]
+    sections = [
+        Section(
+            "findings",
+            "七、数据审核意见",
+            "table",
+            (["规则编号", "规则名称", "严重程度", "问题说明"], rows),
+        )
+    ]
+    out = tmp_path / "t.pdf"
+    render_pdf(sections, "长表", tmp_path, out)
+    pages = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    pages_text = pages.split("\f")
+    used = [p for p in pages_text if p.strip()]
+    assert len(used) >= 2
+    assert all("规则编号" in p for p in used)  # the header is repeated on every page
+    flat = re.sub(r"\s+", "", pages)
+    for i in range(90):
+        assert f"R{i:03d}" in flat
+    assert re.sub(r"\s+", "", long_text) in flat  # wrapped, nothing lost
+
+
+@pytest.mark.parametrize("width", [1.0, 2.5, 4.0, 7.0])
+def test_wrap_text_lines_fit_and_keep_every_character(width: float) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rsgeo.dossier_render import wrap_text
+
+    widths = {"i": 0.5, "W": 1.5}
+
+    def char_width(c: str) -> float:
+        return widths.get(c, 1.0)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet="ab iW图斑卷宗 \n", max_size=40))
+    def check(text: str) -> None:
+        lines = wrap_text(text, width, char_width)
+        for line in lines:
+            fits = sum(char_width(c) for c in line) <= width + 1e-9
+            assert fits or len(line) == 1
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+
+    check()

@@ -38,8 +38,8 @@ these differ by about 1e-8 of the area (edges of ~150 m), far below the 0.01 m²
 reported. The plane-moment method follows the geodesic (within ~3e-9 of
 GeographicLib in the tests); the vertex method is within ~2e-8 of it. The
 tests hold PostGIS values and compare with GeographicLib (``pyproj.Geod``),
-whose polygon area has an absolute floor of about 4e-5 m², i.e. 1e-7 relative
-on a 300 m² polygon.
+whose polygon area has an absolute floor of about 1e-4 m², i.e. 1e-7 relative
+on a 1,000 m² polygon.
 """
 
 from __future__ import annotations

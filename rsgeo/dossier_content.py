@@ -10,22 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rsgeo.fields import LAYER_NAMES_ZH
 from rsgeo.review_rules import RULES, SEVERITY_NAMES
 from rsgeo.units import M2_PER_MU
 
 __all__ = ["LAYER_NAMES", "Section", "dossier_sections", "fmt", "layer_keys"]
 
-LAYER_NAMES: dict[str, str] = {
-    "farmland": "耕地",
-    "pbf": "永久基本农田",
-    "redline": "生态保护红线",
-    "urban": "城镇开发边界",
-    "protected": "自然保护地",
-    "approved": "批准用地",
-    "facility": "设施农用地",
-    "temporary": "临时用地",
-    "mining_rights": "矿业权",
-}
+LAYER_NAMES: dict[str, str] = dict(LAYER_NAMES_ZH)
+"""Chinese names of the reference layers, in the order dossiers list them."""
 
 _NOT_LAYER_M2 = {
     "area_m2",

@@ -17,10 +17,26 @@ from collections.abc import Mapping
 __all__ = [
     "DETERMINATION_FIELDS",
     "LAYER_FIELDS",
+    "LAYER_NAMES_ZH",
     "PATCH_FIELDS",
     "TOWNSHIP_FIELDS",
     "canonical_name",
 ]
+
+LAYER_NAMES_ZH: dict[str, str] = {
+    "farmland": "耕地",
+    "pbf": "永久基本农田",
+    "redline": "生态保护红线",
+    "urban": "城镇开发边界",
+    "protected": "自然保护地",
+    "approved": "批准用地",
+    "facility": "设施农用地",
+    "temporary": "临时用地",
+    "mining_rights": "矿业权",
+}
+"""Chinese names of the reference layers shown in reports, by layer key, in
+the order reports list them. (Military land is never shown in ordinary
+outputs, so it has no entry here.)"""
 
 # canonical name -> aliases (ministry codes, Chinese names, common variants)
 PATCH_FIELDS: dict[str, tuple[str, ...]] = {

@@ -15,21 +15,15 @@ from typing import Any
 
 import pandas as pd
 
+from rsgeo.fields import LAYER_NAMES_ZH
 from rsgeo.units import m2_to_mu
 
 __all__ = ["FIELD_LABELS", "LAYER_LABELS", "format_value", "patch_popup_html", "table_html"]
 
 LAYER_LABELS: dict[str, str] = {
-    "farmland": "耕地",
+    "farmland": LAYER_NAMES_ZH["farmland"],
     "farmland_net": "耕地（扣除田坎）",
-    "pbf": "永久基本农田",
-    "redline": "生态保护红线",
-    "urban": "城镇开发边界",
-    "protected": "自然保护地",
-    "approved": "批准用地",
-    "facility": "设施农用地",
-    "temporary": "临时用地",
-    "mining_rights": "矿业权",
+    **{k: v for k, v in LAYER_NAMES_ZH.items() if k != "farmland"},
     "townships": "乡镇界线",
 }
 """Chinese names of the reference layers (by layer key)."""

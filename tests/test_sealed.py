@@ -92,7 +92,6 @@ def _contains(path: Path, patch_id: str) -> bool:
 
 
 def _ordinary_outputs(tmp_path: Path, result: gpd.GeoDataFrame) -> Path:
-    pytest.importorskip("matplotlib")
     pytest.importorskip("fpdf")
     from rsgeo.dossier import build_dossiers
 

@@ -24,17 +24,32 @@ return to its start, or a result outside ``[0, min(area A, area B)]`` flag the
 pair; the caller recomputes flagged pairs with GEOS. The kernel is compiled
 with numba when it is installed (``pip install numba``); without numba the
 caller uses GEOS for every pair.
+
+Also here, compiled the same way: :class:`RaggedPolygons` (flat vertex
+arrays; single-ring polygons take a vectorised path), :func:`surely_valid`
+(a conservative validity check of simple rings that spares GEOS
+``is_valid`` for most features) and :func:`group_pairs` (feature pairs met
+by one work piece, for the union test).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-__all__ = ["HAVE_NUMBA", "RaggedPolygons", "pair_moments", "ragged"]
+__all__ = [
+    "HAVE_NUMBA",
+    "RaggedPolygons",
+    "group_pairs",
+    "pair_moments",
+    "ragged",
+    "surely_valid",
+]
 
 try:  # pragma: no cover - import guard
     import numba
@@ -45,6 +60,7 @@ except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
 _REL_ERR = 1e-12  # orientation values below this share of their terms are "unsure"
+_MAX_CHECKED = 128  # rings with more vertices are left to GEOS by surely_valid
 
 
 class RaggedPolygons:
@@ -52,76 +68,131 @@ class RaggedPolygons:
 
     ``x, y``: vertices (each ring closed); ``ring_off``: ring r spans vertices
     ``ring_off[r]:ring_off[r+1]``; ``geom_off``: geometry g spans rings
-    ``geom_off[g]:geom_off[g+1]``; ``bounds``: (n, 4) boxes.
+    ``geom_off[g]:geom_off[g+1]``; ``bounds``: (n, 4) boxes; ``area``: plane
+    areas. Built once per layer: single-ring polygons (nearly all features)
+    take a vectorised path that makes no Python object per geometry.
     """
 
-    __slots__ = ("area", "bounds", "geom_off", "ring_off", "x", "y")
+    __slots__ = ("area", "bounds", "geom_off", "max_vertices", "ring_off", "x", "y")
 
     def __init__(self, geoms: npt.NDArray[np.object_]) -> None:
+        geoms = np.asarray(geoms, dtype=object)
         n = len(geoms)
-        types = shapely.get_type_id(geoms)
         b = shapely.bounds(geoms)
         self.bounds = np.where(np.isnan(b), 0.0, b)
-        self.area = np.asarray(shapely.area(geoms), dtype=np.float64)
-        if n and ((types == 6).all() or (types == 3).all()):
-            _, coords, offsets = shapely.to_ragged_array(geoms)
-            if len(offsets) == 2:  # Polygons
-                ring_off, geom_rings = offsets
-                shell_rings = geom_rings[:-1]
-            else:  # MultiPolygons
-                ring_off, poly_off, geom_off = offsets
-                shell_rings = poly_off[:-1]
-                geom_rings = poly_off[geom_off]
-            self.ring_off = ring_off.astype(np.int64)
-            self.geom_off = geom_rings.astype(np.int64)
-            x = coords[:, 0].copy()
-            y = coords[:, 1].copy()
-            self.x, self.y = x, y
-            self._orient(shell_rings.astype(np.int64))
-            return
-        oriented = shapely.orient_polygons(geoms, exterior_cw=False)
-        parts, part_geom = shapely.get_parts(oriented, return_index=True)
-        rings, ring_part = shapely.get_rings(parts, return_index=True)
-        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-        n_rings = len(rings)
-        ring_counts = np.bincount(coord_ring, minlength=n_rings) if n_rings else np.zeros(0, int)
-        self.ring_off = np.zeros(n_rings + 1, dtype=np.int64)
-        np.cumsum(ring_counts, out=self.ring_off[1:])
-        geom_of_ring = part_geom[ring_part] if n_rings else np.zeros(0, dtype=np.int64)
-        per_geom = np.bincount(geom_of_ring, minlength=n) if n_rings else np.zeros(n, int)
+        self.area = np.nan_to_num(np.asarray(shapely.area(geoms), dtype=np.float64))
+        types = shapely.get_type_id(geoms)
+        n_coords = shapely.get_num_coordinates(geoms).astype(np.int64)
+        simple = (types == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+        multi = np.flatnonzero((types == 6) & (shapely.get_num_geometries(geoms) == 1))
+        if len(multi):
+            first = shapely.get_geometry(geoms[multi], 0)
+            simple[multi[shapely.get_num_interior_rings(first) == 0]] = True
+        simple &= n_coords > 0
+        other = np.flatnonzero(~simple & (n_coords > 0))
+        # rings per geometry and ring lengths of the complex geometries
+        rings_per = simple.astype(np.int64)
+        o_len = np.zeros(0, dtype=np.int64)
+        o_xy = np.zeros((0, 2))
+        if len(other):
+            oriented = shapely.orient_polygons(geoms[other], exterior_cw=False)
+            parts, part_geom = shapely.get_parts(oriented, return_index=True)
+            rings, ring_part = shapely.get_rings(parts, return_index=True)
+            o_xy = shapely.get_coordinates(rings)
+            o_len = shapely.get_num_coordinates(rings).astype(np.int64)
+            rings_per[other] = np.bincount(part_geom[ring_part], minlength=len(other))
         self.geom_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(per_geom, out=self.geom_off[1:])
-        self.x = np.ascontiguousarray(coords[:, 0])
-        self.y = np.ascontiguousarray(coords[:, 1])
+        np.cumsum(rings_per, out=self.geom_off[1:])
+        ring_len = np.zeros(int(self.geom_off[-1]), dtype=np.int64)
+        s_idx = np.flatnonzero(simple)
+        ring_len[self.geom_off[s_idx]] = n_coords[s_idx]
+        if len(other):
+            first_ring = np.repeat(self.geom_off[other], rings_per[other])
+            within = np.arange(len(o_len)) - np.repeat(
+                np.cumsum(rings_per[other]) - rings_per[other], rings_per[other]
+            )
+            ring_len[first_ring + within] = o_len
+        self.ring_off = np.zeros(len(ring_len) + 1, dtype=np.int64)
+        np.cumsum(ring_len, out=self.ring_off[1:])
+        total = int(self.ring_off[-1])
+        if len(other) == 0:  # all single rings, already in order
+            xy = shapely.get_coordinates(geoms[s_idx]) if len(s_idx) else np.zeros((0, 2))
+            self.x, self.y = _ccw(xy, n_coords[s_idx])
+        else:
+            self.x = np.zeros(total)
+            self.y = np.zeros(total)
+        if len(s_idx) and len(other):
+            s_len = n_coords[s_idx]
+            s_x, s_y = _ccw(shapely.get_coordinates(geoms[s_idx]), s_len)
+            dest = _spans(self.ring_off[self.geom_off[s_idx]], s_len)
+            self.x[dest] = s_x
+            self.y[dest] = s_y
+        if len(other):
+            o_rings = self.geom_off[other]
+            start = np.repeat(o_rings, rings_per[other]) + within
+            dest = _spans(self.ring_off[start], o_len)
+            self.x[dest] = o_xy[:, 0]
+            self.y[dest] = o_xy[:, 1]
+        per_geom = np.diff(self.ring_off[self.geom_off])
+        self.max_vertices = int(per_geom.max()) if n else 0
 
-    def _orient(self, shell_rings: npt.NDArray[np.int64]) -> None:
-        """Reverse rings so shells run counter-clockwise and holes clockwise."""
-        n_rings = len(self.ring_off) - 1
-        if n_rings == 0:
-            return
-        x, y = self.x, self.y
-        starts = self.ring_off[:-1]
-        counts = np.diff(self.ring_off)
-        ring_of = np.repeat(np.arange(n_rings), counts)
-        x0 = x[starts][ring_of]
-        y0 = y[starts][ring_of]
-        cross = np.zeros(len(x))
-        cross[:-1] = (x[:-1] - x0[:-1]) * (y[1:] - y0[:-1]) - (x[1:] - x0[:-1]) * (y[:-1] - y0[:-1])
-        last = self.ring_off[1:] - 1
-        cross[last] = 0.0  # the last vertex of a ring starts no edge
-        signed = np.add.reduceat(cross, starts) if len(x) else np.zeros(n_rings)
-        signed[counts == 0] = 0.0
-        is_shell = np.zeros(n_rings, dtype=bool)
-        is_shell[shell_rings[shell_rings < n_rings]] = True
-        flip = np.where(is_shell, signed < 0, signed > 0)
-        if flip.any():
-            k = np.flatnonzero(flip[ring_of])
-            r = ring_of[k]
-            src = starts[r] + last[r] - k
-            self.x = x.copy()
-            self.y = y.copy()
-            self.x[k] = x[src]
-            self.y[k] = y[src]
+
+def _spans(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Concatenated ranges ``starts[i] : starts[i] + lengths[i]``."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offs = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offs, lengths) + np.arange(total)
+
+
+def _ccw_py(x: Any, y: Any, starts: Any, lengths: Any) -> None:
+    """Reverse, in place, the closed rings (spans of ``x, y``) that run clockwise."""
+    for r in range(len(starts)):
+        s = starts[r]
+        e = s + lengths[r]
+        x0 = x[s]
+        y0 = y[s]
+        twice = 0.0
+        for k in range(s, e - 1):
+            twice += (x[k] - x0) * (y[k + 1] - y0) - (x[k + 1] - x0) * (y[k] - y0)
+        if twice < 0.0:
+            i = s
+            j = e - 1
+            while i < j:
+                x[i], x[j] = x[j], x[i]
+                y[i], y[j] = y[j], y[i]
+                i += 1
+                j -= 1
+
+
+def _ccw(
+    xy: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """x, y of ``xy`` (consecutive closed rings) with every ring counter-clockwise."""
+    starts = np.cumsum(lengths) - lengths
+    x = np.ascontiguousarray(xy[:, 0])
+    y = np.ascontiguousarray(xy[:, 1])
+    if _ccw_jit is not None:
+        _ccw_jit(x, y, starts, lengths)
+        return x, y
+    ring_of = np.repeat(np.arange(len(lengths)), lengths)
+    rx = x - x[starts][ring_of]
+    ry = y - y[starts][ring_of]
+    cross = np.zeros(len(x))
+    cross[:-1] = rx[:-1] * ry[1:] - rx[1:] * ry[:-1]
+    cross[starts + lengths - 1] = 0.0  # the last vertex of a ring starts no edge
+    flip = np.add.reduceat(cross, starts) < 0
+    if flip.any():
+        k = np.flatnonzero(flip[ring_of])
+        r = ring_of[k]
+        src = starts[r] + (starts[r] + lengths[r] - 1) - k
+        x[k] = x[src]
+        y[k] = y[src]
+    return x, y
+
+
+_ccw_jit = numba.njit(cache=True, nogil=True)(_ccw_py) if HAVE_NUMBA else None
 
 
 def ragged(geoms: npt.NDArray[np.object_]) -> RaggedPolygons:
@@ -158,19 +229,48 @@ def _edges_inside(
     bby0: float,
     bbx1: float,
     bby1: float,
+    abx0: float,
+    aby0: float,
+    abx1: float,
+    aby1: float,
     ox: float,
     oy: float,
     shift: float,
+    buf: Any,
+    box: Any,
 ) -> tuple[float, float, float, bool]:
     """Integrals of the edges of geometry ga of A lying inside geometry gb of B.
 
-    ``shift`` is +1 when B is the shifted one (B + e), -1 when A is (A + e,
-    i.e. B shifted by -e relative to A).
+    ``(bbx0, bby0, bbx1, bby1)`` is the box of B and ``(abx0, ...)`` the box
+    of A, both widened by a margin. ``shift`` is +1 when B is the shifted one
+    (B + e), -1 when A is (A + e, i.e. B shifted by -e relative to A).
+    ``buf`` and ``box`` are scratch space for the indices and boxes of B's
+    edges that meet A's box: only those can cross an edge of A, so a small A
+    inside a large B costs a pass over B's edges instead of one per edge of A.
     """
     area = 0.0
     sx = 0.0
     sy = 0.0
     bad = False
+    n_near = 0
+    for rb in range(b_geom[gb], b_geom[gb + 1]):
+        for j in range(b_ring[rb], b_ring[rb + 1] - 1):
+            ux = bx[j]
+            uy = by[j]
+            vx = bx[j + 1]
+            vy = by[j + 1]
+            x0 = min(ux, vx)
+            x1 = max(ux, vx)
+            y0 = min(uy, vy)
+            y1 = max(uy, vy)
+            if x1 < abx0 or x0 > abx1 or y1 < aby0 or y0 > aby1:
+                continue
+            buf[n_near] = j
+            box[n_near, 0] = x0
+            box[n_near, 1] = x1
+            box[n_near, 2] = y0
+            box[n_near, 3] = y1
+            n_near += 1
     for r in range(a_geom[ga], a_geom[ga + 1]):
         start = a_ring[r]
         end = a_ring[r + 1]
@@ -188,9 +288,17 @@ def _edges_inside(
             if dx == 0.0 and dy == 0.0:
                 continue
             if max(px, qx) < bbx0 or min(px, qx) > bbx1 or max(py, qy) < bby0 or min(py, qy) > bby1:
-                have = False
+                # the edge, so its end, lies outside B's widened box: the next
+                # edge starts outside B
+                if have and status != 0:
+                    bad = True
+                have = True
+                status = 0
                 complete = False
                 continue
+            if not have and (px < bbx0 or px > bbx1 or py < bby0 or py > bby1):
+                have = True
+                status = 0
             if not have:
                 # point-in-polygon of p in (B shifted), crossing number
                 inside = False
@@ -234,64 +342,61 @@ def _edges_inside(
             acc_x = status * f1x
             acc_y = status * f1y
             flips = 0
-            for rb in range(b_geom[gb], b_geom[gb + 1]):
-                for j in range(b_ring[rb], b_ring[rb + 1] - 1):
-                    ux = bx[j]
-                    uy = by[j]
-                    vx = bx[j + 1]
-                    vy = by[j + 1]
-                    if (
-                        max(ux, vx) < min(px, qx)
-                        or min(ux, vx) > max(px, qx)
-                        or max(uy, vy) < min(py, qy)
-                        or min(uy, vy) > max(py, qy)
-                    ):
-                        continue
-                    ex = vx - ux
-                    ey = vy - uy
-                    if ex == 0.0 and ey == 0.0:
-                        continue
-                    # orientation of u, v (shifted by shift*e) w.r.t. p->q
-                    t1 = dx * (uy - py)
-                    t2 = dy * (ux - px)
-                    du = t1 - t2
-                    ou, f1 = _sos_sign(du, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
-                    t1 = dx * (vy - py)
-                    t2 = dy * (vx - px)
-                    dv = t1 - t2
-                    ov, f2 = _sos_sign(dv, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
-                    if f1 or f2:
-                        bad = True
-                    if ou == ov:
-                        continue
-                    # orientation of p, q w.r.t. the shifted u->v
-                    t1 = ex * (py - uy)
-                    t2 = ey * (px - ux)
-                    dp = t1 - t2
-                    op, f3 = _sos_sign(dp, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
-                    t1 = ex * (qy - uy)
-                    t2 = ey * (qx - ux)
-                    dq = t1 - t2
-                    oq, f4 = _sos_sign(dq, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
-                    if f3 or f4:
-                        bad = True
-                    if op == oq:
-                        continue
-                    denom = dp - dq  # parameter along p->q
-                    t = dp / denom if denom != 0.0 else 0.0
-                    t = min(1.0, max(0.0, t))
-                    s = 1 if op < 0 else -1  # entering B when p is on its right
-                    fa = dy * (lpx * t + 0.5 * dx * t * t)
-                    fx = 0.5 * dy * (lpx * lpx * t + lpx * dx * t * t + dx * dx * t * t * t / 3.0)
-                    fy = dy * (
-                        lpx * lpy * t
-                        + 0.5 * (lpx * dy + lpy * dx) * t * t
-                        + dx * dy * t * t * t / 3.0
-                    )
-                    acc_a += s * (f1a - fa)
-                    acc_x += s * (f1x - fx)
-                    acc_y += s * (f1y - fy)
-                    flips += s
+            ex0 = min(px, qx)
+            ex1 = max(px, qx)
+            ey0 = min(py, qy)
+            ey1 = max(py, qy)
+            for m in range(n_near):
+                if box[m, 1] < ex0 or box[m, 0] > ex1 or box[m, 3] < ey0 or box[m, 2] > ey1:
+                    continue
+                j = buf[m]
+                ux = bx[j]
+                uy = by[j]
+                vx = bx[j + 1]
+                vy = by[j + 1]
+                ex = vx - ux
+                ey = vy - uy
+                if ex == 0.0 and ey == 0.0:
+                    continue
+                # orientation of u, v (shifted by shift*e) w.r.t. p->q
+                t1 = dx * (uy - py)
+                t2 = dy * (ux - px)
+                du = t1 - t2
+                ou, f1 = _sos_sign(du, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
+                t1 = dx * (vy - py)
+                t2 = dy * (vx - px)
+                dv = t1 - t2
+                ov, f2 = _sos_sign(dv, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
+                if f1 or f2:
+                    bad = True
+                if ou == ov:
+                    continue
+                # orientation of p, q w.r.t. the shifted u->v
+                t1 = ex * (py - uy)
+                t2 = ey * (px - ux)
+                dp = t1 - t2
+                op, f3 = _sos_sign(dp, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
+                t1 = ex * (qy - uy)
+                t2 = ey * (qx - ux)
+                dq = t1 - t2
+                oq, f4 = _sos_sign(dq, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
+                if f3 or f4:
+                    bad = True
+                if op == oq:
+                    continue
+                denom = dp - dq  # parameter along p->q
+                t = dp / denom if denom != 0.0 else 0.0
+                t = min(1.0, max(0.0, t))
+                s = 1 if op < 0 else -1  # entering B when p is on its right
+                fa = dy * (lpx * t + 0.5 * dx * t * t)
+                fx = 0.5 * dy * (lpx * lpx * t + lpx * dx * t * t + dx * dx * t * t * t / 3.0)
+                fy = dy * (
+                    lpx * lpy * t + 0.5 * (lpx * dy + lpy * dx) * t * t + dx * dy * t * t * t / 3.0
+                )
+                acc_a += s * (f1a - fa)
+                acc_x += s * (f1x - fx)
+                acc_y += s * (f1y - fy)
+                flips += s
             area += acc_a
             sx += acc_x
             sy += acc_y
@@ -319,19 +424,28 @@ def _pair_moments_py(
     b_area: Any,
     ia: Any,
     ib: Any,
-    ox: Any,
-    oy: Any,
+    origin: Any,
     out_area: Any,
     out_sx: Any,
     out_sy: Any,
     out_bad: Any,
+    buf: Any,
+    box: Any,
 ) -> None:
     margin = 1e-6
     for i in range(len(ia)):
         ga = ia[i]
         gb = ib[i]
-        o_x = ox[i]
-        o_y = oy[i]
+        o_x = origin[i, 0]
+        o_y = origin[i, 1]
+        a_x0 = a_bounds[ga, 0] - margin
+        a_y0 = a_bounds[ga, 1] - margin
+        a_x1 = a_bounds[ga, 2] + margin
+        a_y1 = a_bounds[ga, 3] + margin
+        b_x0 = b_bounds[gb, 0] - margin
+        b_y0 = b_bounds[gb, 1] - margin
+        b_x1 = b_bounds[gb, 2] + margin
+        b_y1 = b_bounds[gb, 3] + margin
         a1, x1, y1, bad1 = _edges_inside(
             ax,
             ay,
@@ -343,13 +457,19 @@ def _pair_moments_py(
             b_ring,
             b_geom,
             gb,
-            b_bounds[gb, 0] - margin,
-            b_bounds[gb, 1] - margin,
-            b_bounds[gb, 2] + margin,
-            b_bounds[gb, 3] + margin,
+            b_x0,
+            b_y0,
+            b_x1,
+            b_y1,
+            a_x0,
+            a_y0,
+            a_x1,
+            a_y1,
             o_x,
             o_y,
             1.0,
+            buf,
+            box,
         )
         a2, x2, y2, bad2 = _edges_inside(
             bx,
@@ -362,13 +482,19 @@ def _pair_moments_py(
             a_ring,
             a_geom,
             ga,
-            a_bounds[ga, 0] - margin,
-            a_bounds[ga, 1] - margin,
-            a_bounds[ga, 2] + margin,
-            a_bounds[ga, 3] + margin,
+            a_x0,
+            a_y0,
+            a_x1,
+            a_y1,
+            b_x0,
+            b_y0,
+            b_x1,
+            b_y1,
             o_x,
             o_y,
             -1.0,
+            buf,
+            box,
         )
         total = a1 + a2
         limit = min(a_area[ga], b_area[gb])
@@ -380,12 +506,232 @@ def _pair_moments_py(
         out_bad[i] = bad
 
 
+def _ring_is_simple(x: Any, y: Any, s: int, e: int, buf: Any) -> bool:
+    """True when the closed ring ``s:e`` is certainly a valid polygon shell.
+
+    Valid means: finite, closed, at least 3 distinct points, and no two edges
+    meeting except consecutive ones at their common vertex (without folding
+    back). Any orientation value too close to zero to trust, and any contact,
+    gives False: the caller then asks GEOS.
+    """
+    if e - s < 4 or x[s] != x[e - 1] or y[s] != y[e - 1]:
+        return False
+    m = 0
+    for k in range(s, e):
+        if not (np.isfinite(x[k]) and np.isfinite(y[k])):
+            return False
+        if m > 0 and x[k] == x[buf[m - 1]] and y[k] == y[buf[m - 1]]:
+            continue
+        buf[m] = k
+        m += 1
+    nseg = m - 1
+    if nseg < 3:
+        return False
+    for i in range(nseg):
+        px = x[buf[i]]
+        py = y[buf[i]]
+        qx = x[buf[i + 1]]
+        qy = y[buf[i + 1]]
+        dx = qx - px
+        dy = qy - py
+        for j in range(i + 1, nseg):
+            ux = x[buf[j]]
+            uy = y[buf[j]]
+            vx = x[buf[j + 1]]
+            vy = y[buf[j + 1]]
+            if (
+                max(ux, vx) < min(px, qx)
+                or min(ux, vx) > max(px, qx)
+                or max(uy, vy) < min(py, qy)
+                or min(uy, vy) > max(py, qy)
+            ):
+                continue
+            if j == i + 1 or (i == 0 and j == nseg - 1):
+                # consecutive edges: they may only share the common vertex
+                if j == i + 1:  # p -> q=u -> v
+                    ax, ay, cx, cy = px - qx, py - qy, vx - qx, vy - qy
+                else:  # u -> v=p -> q
+                    ax, ay, cx, cy = ux - px, uy - py, qx - px, qy - py
+                t1 = ax * cy
+                t2 = ay * cx
+                if abs(t1 - t2) <= _REL_ERR * (abs(t1) + abs(t2)) and (
+                    t1 - t2 != 0.0 or ax * cx + ay * cy >= 0.0
+                ):
+                    return False  # unsure, or folding back
+                continue
+            ex = vx - ux
+            ey = vy - uy
+            t1 = dx * (uy - py)
+            t2 = dy * (ux - px)
+            d1 = t1 - t2
+            if abs(d1) <= _REL_ERR * (abs(t1) + abs(t2)):
+                return False
+            t1 = dx * (vy - py)
+            t2 = dy * (vx - px)
+            d2 = t1 - t2
+            if abs(d2) <= _REL_ERR * (abs(t1) + abs(t2)):
+                return False
+            if (d1 > 0) == (d2 > 0):
+                continue
+            t1 = ex * (py - uy)
+            t2 = ey * (px - ux)
+            d3 = t1 - t2
+            if abs(d3) <= _REL_ERR * (abs(t1) + abs(t2)):
+                return False
+            t1 = ex * (qy - uy)
+            t2 = ey * (qx - ux)
+            d4 = t1 - t2
+            if abs(d4) <= _REL_ERR * (abs(t1) + abs(t2)):
+                return False
+            if (d3 > 0) != (d4 > 0):
+                return False  # proper crossing
+    return True
+
+
+def _rings_simple_py(x: Any, y: Any, starts: Any, ends: Any, out: Any, buf: Any) -> None:
+    for r in range(len(starts)):
+        out[r] = _ring_is_simple(x, y, starts[r], ends[r], buf)
+
+
+def _group_pairs_py(grp: Any, fi: Any, src: Any, bounds: Any, out: Any) -> int:
+    """Codes ``lo * n + hi`` of feature pairs met in one group (``grp`` sorted).
+
+    Pairs of cells of one feature (same ``src``) and pairs whose boxes do not
+    overlap are left out. Returns the number of codes written to ``out``.
+    """
+    n = len(grp)
+    nf = len(src)
+    m = 0
+    s = 0
+    while s < n:
+        e = s + 1
+        while e < n and grp[e] == grp[s]:
+            e += 1
+        for i in range(s, e):
+            a = fi[i]
+            for j in range(i + 1, e):
+                b = fi[j]
+                if src[a] == src[b]:
+                    continue
+                if min(bounds[a, 2], bounds[b, 2]) <= max(bounds[a, 0], bounds[b, 0]):
+                    continue
+                if min(bounds[a, 3], bounds[b, 3]) <= max(bounds[a, 1], bounds[b, 1]):
+                    continue
+                out[m] = min(a, b) * nf + max(a, b)
+                m += 1
+        s = e
+    return m
+
+
 if HAVE_NUMBA:
+    _group_pairs_jit = numba.njit(cache=True, nogil=True)(_group_pairs_py)
+    _ring_is_simple = numba.njit(cache=True, nogil=True)(_ring_is_simple)
+    _rings_simple_jit = numba.njit(cache=True, nogil=True)(_rings_simple_py)
     _sos_sign = numba.njit(cache=True, nogil=True, inline="always")(_sos_sign)
     _edges_inside = numba.njit(cache=True, nogil=True)(_edges_inside)
     _pair_moments_jit = numba.njit(cache=True, nogil=True)(_pair_moments_py)
 else:  # pragma: no cover
     _pair_moments_jit = None  # type: ignore[assignment]
+    _rings_simple_jit = None  # type: ignore[assignment]
+    _group_pairs_jit = None  # type: ignore[assignment]
+
+
+def group_pairs(
+    grp: npt.NDArray[np.int64],
+    fi: npt.NDArray[np.int64],
+    src: npt.NDArray[np.int64],
+    bounds: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """Distinct codes ``lo * n + hi`` of the feature pairs sharing a group.
+
+    ``grp`` (sorted) groups the entries of ``fi`` (e.g. by work piece); pairs
+    with the same ``src`` or boxes that do not overlap are left out.
+    """
+    if len(grp) < 2:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    counts = np.diff(np.r_[starts, len(grp)])
+    out = np.empty(int((counts * (counts - 1) // 2).sum()), dtype=np.int64)
+    fn = _group_pairs_jit if _group_pairs_jit is not None else _group_pairs_py
+    m = fn(
+        np.ascontiguousarray(grp, dtype=np.int64),
+        np.ascontiguousarray(fi, dtype=np.int64),
+        np.ascontiguousarray(src, dtype=np.int64),
+        np.ascontiguousarray(bounds, dtype=np.float64),
+        out,
+    )
+    codes = np.sort(out[:m])
+    return codes[np.r_[True, codes[1:] != codes[:-1]]] if m else codes
+
+
+def surely_valid(
+    geoms: npt.NDArray[np.object_], flat: RaggedPolygons | None = None
+) -> npt.NDArray[np.bool_]:
+    """True for single-ring polygons that are certainly valid (numba check).
+
+    False means "not decided here": holes, several parts, other types, any
+    contact or near-degenerate vertex. Ask ``shapely.is_valid`` for those.
+    Without numba every value is False. ``flat``, the flat arrays of the same
+    geometries when already built, saves reading the vertices again.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(geoms), dtype=np.bool_)
+    if not HAVE_NUMBA or len(geoms) == 0:
+        return out
+    if flat is not None:
+        n_rings = np.diff(flat.geom_off)
+        first = flat.geom_off[:-1]
+        starts = flat.ring_off[np.minimum(first, len(flat.ring_off) - 2)]
+        ends = flat.ring_off[np.minimum(first + 1, len(flat.ring_off) - 1)]
+        one = np.flatnonzero((n_rings == 1) & (ends - starts <= _MAX_CHECKED))
+        if len(one) == 0:
+            return out
+        out[one] = _rings_simple(flat.x, flat.y, starts[one], ends[one])
+        return out
+    types = shapely.get_type_id(geoms)
+    one = np.flatnonzero(
+        (types == 3)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+        & (shapely.get_num_coordinates(geoms) <= _MAX_CHECKED)  # pair test is quadratic
+    )
+    if len(one) == 0:
+        return out
+    n_coords = shapely.get_num_coordinates(geoms[one]).astype(np.int64)
+    xy = shapely.get_coordinates(geoms[one])
+    ends = np.cumsum(n_coords)
+    x = np.ascontiguousarray(xy[:, 0])
+    y = np.ascontiguousarray(xy[:, 1])
+    out[one] = _rings_simple(x, y, ends - n_coords, ends)
+    return out
+
+
+def _rings_simple(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """:func:`_ring_is_simple` of every ring, in chunks on threads (nogil kernel)."""
+    res = np.zeros(len(starts), dtype=np.bool_)
+    size = max(int((ends - starts).max()), 1) if len(starts) else 1
+
+    def run(lo_hi: tuple[int, int]) -> None:
+        lo, hi = lo_hi
+        buf = np.empty(size, dtype=np.int64)
+        part = np.zeros(hi - lo, dtype=np.bool_)
+        _rings_simple_jit(x, y, starts[lo:hi], ends[lo:hi], part, buf)
+        res[lo:hi] = part
+
+    workers = min(os.cpu_count() or 1, 8)
+    step = max(50_000, -(-len(starts) // (workers * 2)))
+    spans = [(lo, min(lo + step, len(starts))) for lo in range(0, len(starts), step)]
+    if workers == 1 or len(spans) <= 1:
+        for sp in spans:
+            run(sp)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, spans))
+    return res
 
 
 def pair_moments(
@@ -430,6 +776,7 @@ def pair_moments(
     if n == 0:
         return out_area, out_sx, out_sy, out_bad
     fn = _pair_moments_jit if (compiled and HAVE_NUMBA) else _pair_moments_py
+    size = max(a.max_vertices, b.max_vertices, 1)
     fn(
         a.x,
         a.y,
@@ -445,11 +792,12 @@ def pair_moments(
         b.area,
         np.ascontiguousarray(ia, dtype=np.int64),
         np.ascontiguousarray(ib, dtype=np.int64),
-        np.ascontiguousarray(origin[:, 0]),
-        np.ascontiguousarray(origin[:, 1]),
+        np.ascontiguousarray(origin, dtype=np.float64),
         out_area,
         out_sx,
         out_sy,
         out_bad,
+        np.empty(size, dtype=np.int64),
+        np.empty((size, 4)),
     )
     return out_area, out_sx, out_sy, out_bad

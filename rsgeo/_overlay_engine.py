@@ -5,17 +5,22 @@ reference layer the engine
 
 1. splits features with many vertices (red-line polygons) into grid cells
    (``shapely.clip_by_rect``), so no pair handles thousands of vertices;
-2. finds candidate (work piece, feature) pairs with a vectorised STRtree
-   bounding-box query, chunk by chunk on a thread pool;
+2. takes candidate (work piece, feature) pairs from the caller's box query
+   or from a vectorised STRtree query, and processes them in chunks of work
+   pieces in spatial order on a thread pool (GEOS and the numba kernels
+   release the GIL);
 3. computes the plane area and first moments of every pair's intersection
-   with :func:`rsgeo._clip_kernel.pair_moments` (GEOS ``intersection`` for
-   the pairs it flags, or for all pairs without numba);
-4. applies union semantics where it matters: among the features of one work
-   piece, pairs of distinct features whose boxes overlap are tested for a
-   common area (same kernel); only work pieces holding two overlapping
-   features are recomputed with GEOS, and there each part of the piece is
-   credited to the feature listed first in the layer (lowest row), so the
-   pieces of a work piece never overlap.
+   with :func:`rsgeo._clip_kernel.pair_moments` on flat vertex arrays built
+   once per layer (GEOS ``intersection`` for the pairs it flags, or for all
+   pairs without numba). A patch inside a large feature costs one pass over
+   the feature's edges: only edges meeting the patch's box are tested;
+4. applies union semantics, first listed wins: feature pairs met by one work
+   piece whose boxes overlap are tested once for a common area (same
+   kernel). Each feature overlapping features listed before it is replaced
+   by itself minus those (vectorised GEOS ``difference``, once per layer),
+   and only its pairs are recomputed: the part of a work piece credited to
+   feature f is ``W ∩ (f − ∪ earlier overlapping g)``, the same trimmed
+   feature for every work piece, so the credited pieces never overlap.
 
 Areas are returned in the plane together with moments; the caller turns
 them into ellipsoidal areas with the patch's ellipsoidal/plane ratio and the
@@ -35,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from rsgeo._clip_kernel import HAVE_NUMBA, RaggedPolygons, pair_moments
+from rsgeo._clip_kernel import HAVE_NUMBA, RaggedPolygons, group_pairs, pair_moments
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -44,6 +49,7 @@ ObjArray = npt.NDArray[np.object_]
 MAX_VERTICES = 400  # features with more vertices are split into grid cells
 OVERLAP_EPS_M2 = 1e-6  # plane m²: features sharing less than this do not overlap
 CHUNK = 4000  # work pieces per task
+PARALLEL_MIN = 2000  # set operations on more geometries than this go to the thread pool
 
 
 @dataclass
@@ -90,15 +96,21 @@ def split_large(geoms: ObjArray, max_vertices: int = MAX_VERTICES) -> tuple[ObjA
     return np.concatenate(out), np.concatenate(src)
 
 
+def _unique(a: IntArray) -> IntArray:
+    """Sorted distinct values (sorting: numpy's hash-based ``unique`` is slow here)."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
 def _geos_moments(a: ObjArray, b: ObjArray, origin: FloatArray) -> tuple[FloatArray, ...]:
     inter = shapely.intersection(a, b)
-    area = np.asarray(shapely.area(inter), dtype=np.float64)
-    c = shapely.get_coordinates(shapely.centroid(inter), include_z=False)
+    area = np.nan_to_num(np.asarray(shapely.area(inter), dtype=np.float64))
     cent = np.zeros((len(a), 2))
-    nonempty = ~shapely.is_empty(inter)
-    cent[nonempty] = c if len(c) == nonempty.sum() else 0.0
-    sx = np.where(area > 0, area * (cent[:, 0] - origin[:, 0]), 0.0)
-    sy = np.where(area > 0, area * (cent[:, 1] - origin[:, 1]), 0.0)
+    nonempty = ~shapely.is_empty(inter) & (area > 0)
+    if nonempty.any():
+        cent[nonempty] = shapely.get_coordinates(shapely.centroid(inter[nonempty]))
+    sx = np.where(nonempty, area * (cent[:, 0] - origin[:, 0]), 0.0)
+    sy = np.where(nonempty, area * (cent[:, 1] - origin[:, 1]), 0.0)
     return area, sx, sy
 
 
@@ -106,16 +118,18 @@ def _moments(
     work: ObjArray,
     work_r: RaggedPolygons | None,
     feats: ObjArray,
+    feat_r: RaggedPolygons | None,
     wi: IntArray,
     fi: IntArray,
     origin: FloatArray,
-    use_kernel: bool,
 ) -> tuple[FloatArray, FloatArray, FloatArray, int]:
-    """Area and moments of work[wi] ∩ feats[fi]; returns the count of GEOS pairs."""
-    if use_kernel and work_r is not None and len(wi):
-        uf, inv = np.unique(fi, return_inverse=True)
-        fr = RaggedPolygons(feats[uf])
-        area, sx, sy, bad = pair_moments(work_r, fr, wi, inv, origin)
+    """Area and moments of work[wi] ∩ feats[fi]; returns the count of GEOS pairs.
+
+    With flat arrays of both sides (numba), the kernel computes every pair
+    and GEOS only the pairs it flags; without them, GEOS computes all.
+    """
+    if work_r is not None and feat_r is not None and len(wi):
+        area, sx, sy, bad = pair_moments(work_r, feat_r, wi, fi, origin)
         if bad.any():
             ga, gx, gy = _geos_moments(work[wi[bad]], feats[fi[bad]], origin[bad])
             area[bad], sx[bad], sy[bad] = ga, gx, gy
@@ -124,102 +138,83 @@ def _moments(
     return area, sx, sy, len(wi)
 
 
-def _overlap_pieces(
-    wi: IntArray, fi: IntArray, src: IntArray, feats: ObjArray, use_kernel: bool
-) -> npt.NDArray[np.bool_]:
-    """Mask of pairs whose work piece holds two features with a common area."""
-    n = len(wi)
-    flag = np.zeros(n, dtype=bool)
-    if n < 2:
-        return flag
-    order = np.lexsort((fi, wi))
-    w_sorted = wi[order]
-    starts = np.flatnonzero(np.r_[True, w_sorted[1:] != w_sorted[:-1]])
-    counts = np.diff(np.r_[starts, n])
-    multi = counts > 1
-    if not multi.any():
-        return flag
-    # all pairs (i < j) inside groups with at least two features
-    left: list[IntArray] = []
-    right: list[IntArray] = []
-    for c in np.unique(counts[multi]):
-        s = starts[counts == c]
-        iu, ju = np.triu_indices(int(c), 1)
-        left.append((s[:, None] + iu[None, :]).ravel())
-        right.append((s[:, None] + ju[None, :]).ravel())
-    li = order[np.concatenate(left)]
-    ri = order[np.concatenate(right)]
-    differ = src[fi[li]] != src[fi[ri]]  # cells of one feature never overlap
-    li, ri = li[differ], ri[differ]
-    if len(li) == 0:
-        return flag
-    bl = shapely.bounds(feats[fi[li]])
-    br = shapely.bounds(feats[fi[ri]])
-    boxes = (np.minimum(bl[:, 2], br[:, 2]) > np.maximum(bl[:, 0], br[:, 0])) & (
-        np.minimum(bl[:, 3], br[:, 3]) > np.maximum(bl[:, 1], br[:, 1])
-    )
-    li, ri = li[boxes], ri[boxes]
-    if len(li) == 0:
-        return flag
-    # test each distinct feature pair once
-    fa, fb = fi[li], fi[ri]
-    keys = np.unique(np.stack([np.minimum(fa, fb), np.maximum(fa, fb)], axis=1), axis=0)
-    if use_kernel:
-        uf, inv = np.unique(keys.ravel(), return_inverse=True)
-        fr = RaggedPolygons(feats[uf])
-        inv = inv.reshape(-1, 2)
-        origin = fr.bounds[inv[:, 0], :2]
-        area, _, _, bad = pair_moments(fr, fr, inv[:, 0], inv[:, 1], origin)
+def _spatial_order(points: FloatArray) -> IntArray:
+    """Order of points along rows of 2 km (boustrophedon), NaN points last."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=np.int64)
+    x = np.nan_to_num(points[:, 0], nan=np.inf)
+    y = np.nan_to_num(points[:, 1], nan=np.inf)
+    row = np.floor((y - np.min(y)) / 2000.0) if np.isfinite(y).any() else y
+    row = np.nan_to_num(row, nan=0.0, posinf=0.0)
+    xs = np.where(row % 2 == 0, x, -x)
+    return np.lexsort((xs, row)).astype(np.int64)
+
+
+def _overlapping(keys: IntArray, feats: ObjArray, feat_r: RaggedPolygons | None) -> IntArray:
+    """The feature pairs of ``keys`` that share an area (> OVERLAP_EPS_M2)."""
+    if len(keys) == 0:
+        return keys
+    if feat_r is not None:
+        origin = feat_r.bounds[keys[:, 0], :2]
+        area, _, _, bad = pair_moments(feat_r, feat_r, keys[:, 0], keys[:, 1], origin)
         if bad.any():
             area[bad] = shapely.area(shapely.intersection(feats[keys[bad, 0]], feats[keys[bad, 1]]))
     else:
         area = shapely.area(shapely.intersection(feats[keys[:, 0]], feats[keys[:, 1]]))
-    hit = keys[area > OVERLAP_EPS_M2]
-    if len(hit) == 0:
-        return flag
-    # flag only the (work piece, feature) pairs of features in an overlapping pair
-    m = np.int64(int(fi.max()) + 1)
-    hit_codes = hit[:, 0] * m + hit[:, 1]
-    pair_hit = np.isin(np.minimum(fa, fb) * m + np.maximum(fa, fb), hit_codes)
-    w_hit = np.concatenate([wi[li][pair_hit], wi[ri][pair_hit]])
-    f_hit = np.concatenate([fa[pair_hit], fb[pair_hit]])
-    flag[np.isin(wi * m + fi, w_hit * m + f_hit)] = True
-    return flag
+    return keys[area > OVERLAP_EPS_M2]
 
 
-def _credit_first(
-    work: ObjArray,
+def _polygonal(geoms: ObjArray) -> ObjArray:
+    """Keep the polygonal parts of set-operation results (lines and points dropped)."""
+    types = shapely.get_type_id(geoms)
+    odd = np.flatnonzero((types != 3) & (types != 6) & ~shapely.is_empty(geoms))
+    if len(odd):
+        geoms = geoms.copy()
+        for k in odd:
+            parts = shapely.get_parts(geoms[k])
+            polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+            geoms[k] = shapely.union_all(polys) if len(polys) else shapely.Polygon()
+    return geoms
+
+
+def _trim_later(
+    hit: IntArray,
     feats: ObjArray,
     src: IntArray,
-    wi: IntArray,
-    fi: IntArray,
-    origin: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """GEOS: credit each part of a work piece to the first-listed feature."""
-    n = len(wi)
-    area = np.zeros(n)
-    sx = np.zeros(n)
-    sy = np.zeros(n)
-    order = np.lexsort((fi, src[fi], wi))  # by work piece, then layer row
-    pieces = shapely.intersection(work[wi[order]], feats[fi[order]])
-    covered: Any = None
-    prev_w = -1
-    for k, pos in enumerate(order):
-        if wi[pos] != prev_w:
-            covered = None
-            prev_w = int(wi[pos])
-        piece = pieces[k]
-        if shapely.is_empty(piece):
-            continue
-        part = piece if covered is None else shapely.difference(piece, covered)
-        covered = piece if covered is None else shapely.union(covered, piece)
-        a = float(shapely.area(part))
-        if a > 0:
-            c = shapely.centroid(part)
-            area[pos] = a
-            sx[pos] = a * (c.x - origin[pos, 0])
-            sy[pos] = a * (c.y - origin[pos, 1])
-    return area, sx, sy
+    pmap: Callable[[Callable[[Any], Any], list[Any]], list[Any]] | None = None,
+) -> tuple[IntArray, ObjArray]:
+    """For each feature overlapping a feature listed before it: itself minus those.
+
+    Union semantics with "first listed wins": the part of a work piece credited
+    to feature f is ``W ∩ (f − ∪ g)`` over the features g listed before f that
+    overlap f. Features overlapping f only outside W do not change that area,
+    so the trimmed feature is the same for every work piece.
+    """
+    a, b = hit[:, 0], hit[:, 1]
+    later = np.where(src[a] > src[b], a, b)
+    earlier = np.where(src[a] > src[b], b, a)
+    order = np.argsort(later, kind="stable")
+    later, earlier = later[order], earlier[order]
+    first = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
+    counts = np.diff(np.r_[first, len(later)])
+    ids = later[first]
+    trimmed = feats[ids].copy()
+    # subtract the earlier features in rounds: round r takes the r-th earlier
+    # feature of every group that has one (vectorised GEOS difference; this
+    # measured faster than a union of the earlier features then one difference)
+    for r in range(int(counts.max())):
+        has = np.flatnonzero(counts > r)
+        if pmap is not None and len(has) > PARALLEL_MIN:  # GEOS releases the GIL
+            nth = np.zeros(len(first), dtype=np.int64)
+            nth[has] = earlier[first[has] + r]
+
+            def cut(h: IntArray, nth: IntArray = nth) -> ObjArray:
+                return np.asarray(shapely.difference(trimmed[h], feats[nth[h]]), dtype=object)
+
+            trimmed[has] = np.concatenate(pmap(cut, np.array_split(has, 8)))
+        else:
+            trimmed[has] = shapely.difference(trimmed[has], feats[earlier[first[has] + r]])
+    return ids.astype(np.int64), _polygonal(trimmed)
 
 
 def overlay_layer(
@@ -230,50 +225,119 @@ def overlay_layer(
     n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     use_kernel: bool | None = None,
+    chunk: int = CHUNK,
+    work_flat: RaggedPolygons | None = None,
+    feat_flat: RaggedPolygons | None = None,
+    pairs: tuple[IntArray, IntArray] | None = None,
 ) -> LayerResult:
     """Overlay work pieces with one layer (union semantics, first listed wins).
 
     ``origin[i]`` is the point about which moments of work piece i are taken.
+    Geometry must be valid and polygonal. ``chunk`` work pieces make one task
+    of the thread pool. ``work_flat`` and ``feat_flat``: flat vertex arrays of
+    ``work`` and ``feats`` when the caller already built them. ``pairs``:
+    (work, feature) candidate pairs when the caller already has them, a
+    superset of the pairs whose boxes meet (saves the tree and its queries).
     """
     if use_kernel is None:
         use_kernel = HAVE_NUMBA
     parts, src = split_large(feats)
-    tree = shapely.STRtree(parts)
-    work_r = RaggedPolygons(work) if use_kernel else None
-    chunks = [np.arange(s, min(s + CHUNK, len(work))) for s in range(0, len(work), CHUNK)]
+    split = len(parts) != len(feats)
+    work_r = feat_r = None
+    if use_kernel:
+        work_r = work_flat if work_flat is not None else RaggedPolygons(work)
+        feat_r = feat_flat if feat_flat is not None and not split else RaggedPolygons(parts)
+    bounds = feat_r.bounds if feat_r is not None else shapely.bounds(parts)
+    n = len(work)
+    order = _spatial_order(origin)  # neighbouring pieces share features: cache hits
+    chunks = [order[s : s + chunk] for s in range(0, n, chunk)]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    tree = None
+    if pairs is not None and not split:
+        by = np.argsort(rank[pairs[0]], kind="stable")
+        pw, pf = pairs[0][by].astype(np.int64), pairs[1][by].astype(np.int64)
+        cut = np.searchsorted(rank[pw], np.arange(0, n + chunk, chunk))
+    else:
+        tree = shapely.STRtree(parts)
 
-    def run(idx: IntArray) -> tuple[Any, ...]:
-        qi, fi = tree.query(work[idx])
-        wi = idx[qi].astype(np.int64)
-        fi = fi.astype(np.int64)
-        area, sx, sy, n_geos = _moments(work, work_r, parts, wi, fi, origin[wi], use_kernel)
+    def run(k: int) -> tuple[Any, ...]:
+        idx = chunks[k]
+        if tree is None:
+            wi, fi = pw[cut[k] : cut[k + 1]], pf[cut[k] : cut[k + 1]]
+        else:
+            qi, fi = tree.query(work[idx])
+            wi, fi = idx[qi], fi.astype(np.int64)
+        area, sx, sy, n_geos = _moments(work, work_r, parts, feat_r, wi, fi, origin[wi])
         keep = area > 0
-        wi, fi, area, sx, sy = wi[keep], fi[keep], area[keep], sx[keep], sy[keep]
-        eff_a, eff_x, eff_y = area.copy(), sx.copy(), sy.copy()
-        flag = _overlap_pieces(wi, fi, src, parts, use_kernel)
-        if flag.any():
-            ea, ex, ey = _credit_first(work, parts, src, wi[flag], fi[flag], origin[wi[flag]])
-            eff_a[flag], eff_x[flag], eff_y[flag] = ea, ex, ey
+        wi, fi = wi[keep], fi[keep]
+        grp = rank[wi]  # sorted: pairs come grouped by work piece, in chunk order
+        keys = group_pairs(grp, fi, src, bounds)
         if progress is not None:
             progress(len(idx))
-        return wi, fi, area, eff_a, eff_x, eff_y, n_geos, len(np.unique(wi[flag]))
+        return wi, fi, area[keep], sx[keep], sy[keep], keys, n_geos
 
     workers = max(1, n_jobs or min(os.cpu_count() or 1, 8))
-    if workers == 1 or len(chunks) <= 1:
-        results = [run(c) for c in chunks]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, chunks))
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        steps = list(range(len(chunks)))
+        return _finish(pool, run, steps, work, work_r, origin, parts, feat_r, src, len(feats))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _finish(
+    pool: ThreadPoolExecutor | None,
+    run: Callable[[int], tuple[Any, ...]],
+    chunks: list[int],
+    work: ObjArray,
+    work_r: RaggedPolygons | None,
+    origin: FloatArray,
+    parts: ObjArray,
+    feat_r: RaggedPolygons | None,
+    src: IntArray,
+    n_feats: int,
+) -> LayerResult:
+    """Run the chunks, then apply union semantics to the pairs found."""
+
+    def pmap(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        if pool is None or len(items) <= 1:
+            return [fn(it) for it in items]
+        return list(pool.map(fn, items))
+
+    results = pmap(run, chunks)
     if not results:
         empty_i = np.zeros(0, dtype=np.int64)
         empty_f = np.zeros(0)
         return LayerResult(empty_i, empty_i, empty_f, empty_f, empty_f, empty_f)
-    cat = [np.concatenate([r[k] for r in results]) for k in range(6)]
-    wi, fi, raw, eff_a, eff_x, eff_y = cat
+    wi, fi, raw, raw_x, raw_y = (np.concatenate([r[k] for r in results]) for k in range(5))
+    codes = np.concatenate([r[5] for r in results])
+    if len(results) > 1:
+        codes = _unique(codes)
+    keys = np.stack([codes // len(parts), codes % len(parts)], axis=1)
+    eff_a, eff_x, eff_y = raw.copy(), raw_x.copy(), raw_y.copy()
+    n_split = max(1, min(len(keys) // 20_000, 64))
+    hits = pmap(lambda k: _overlapping(k, parts, feat_r), np.array_split(keys, n_split))
+    hit = np.concatenate(hits) if hits else keys
+    n_trimmed = n_fixed = 0
+    if len(hit):
+        ids, trimmed = _trim_later(hit, parts, src, pmap)
+        slot = np.full(len(parts), -1, dtype=np.int64)
+        slot[ids] = np.arange(len(ids))
+        redo = np.flatnonzero(slot[fi] >= 0)
+        trim_r = RaggedPolygons(trimmed) if feat_r is not None else None
+        ea, ex, ey, _ = _moments(
+            work, work_r, trimmed, trim_r, wi[redo], slot[fi[redo]], origin[wi[redo]]
+        )
+        eff_a[redo], eff_x[redo], eff_y[redo] = ea, ex, ey
+        n_trimmed, n_fixed = len(ids), int(np.count_nonzero(np.bincount(wi[redo])))
     stats = {
-        "n_features_split": int(len(parts) - len(feats)),
+        "n_features_split": int(len(parts) - n_feats),
         "n_pairs": len(wi),
         "n_pairs_geos": int(sum(r[6] for r in results)),
-        "n_pieces_union_fixed": int(sum(r[7] for r in results)),
+        "n_overlapping_feature_pairs": len(hit),
+        "n_features_trimmed": n_trimmed,
+        "n_pieces_union_fixed": n_fixed,
     }
     return LayerResult(wi, src[fi], raw, eff_a, eff_x, eff_y, stats)

@@ -23,8 +23,9 @@ Rules
   0.01 m²) is a sliver: it adds no area, no net area and no attribute.
   Township pieces smaller than it are dropped too (unless they are the
   whole patch), so pieces add up to the patch up to those slivers.
-* Invalid geometry is repaired (``rsgeo.repair_geometry``); empty patches
-  are kept with zero areas. The repairs, timings and counts are in
+* Invalid geometry is repaired (``rsgeo.repair_geometry``, applied to the
+  invalid, non-polygonal, empty or 3-D features only; valid polygons and
+  multipolygons are used as given); empty patches are kept with zero areas. The repairs, timings and counts are in
   ``result.attrs["rsgeo_overlay_report"]`` (:class:`OverlayReport`).
 """
 
@@ -168,16 +169,58 @@ def _scale_gradient(centroids: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     return out
 
 
-def _joined(work: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
-    df = pd.DataFrame({"w": work, "v": values.to_numpy(dtype=object)})
-    df = df[df["v"].notna()]
-    df["v"] = df["v"].map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else str(v))
-    df = df[df["v"] != ""].drop_duplicates().sort_values(["w", "v"])
+def _text(value: Any) -> str:
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)
+
+
+def _join_codes(groups: np.ndarray, codes: np.ndarray, texts: Sequence[str], n: int) -> np.ndarray:
+    """Per group ``0..n-1``: the distinct non-empty ``texts[code]``, sorted, ``"; "``-joined.
+
+    ``codes`` of -1 are missing values. Vectorised: with up to 63 distinct
+    texts each group's set is a bit mask, and only distinct masks are joined
+    in Python.
+    """
     out = np.full(n, "", dtype=object)
-    if len(df):
-        joined = df.groupby("w", sort=False)["v"].agg("; ".join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+    tcode, tuniq = pd.factorize(np.asarray(list(texts), dtype=object))  # equal texts merge
+    tuniq = np.asarray(tuniq, dtype=object)
+    order = np.argsort(tuniq.astype(str), kind="stable")
+    rank = np.empty(len(tuniq), dtype=np.int64)
+    rank[order] = np.arange(len(tuniq))
+    names = tuniq[order]
+    ok = codes >= 0
+    r = rank[tcode[codes[ok]]] if ok.any() else np.zeros(0, dtype=np.int64)
+    g = np.asarray(groups)[ok]
+    nonblank = names[r] != ""
+    g, r = g[nonblank], r[nonblank]
+    if len(g) == 0:
+        return out
+    if len(names) <= 63:
+        mask = np.zeros(n, dtype=np.uint64)
+        np.bitwise_or.at(mask, g, np.left_shift(np.uint64(1), r.astype(np.uint64)))
+        has = np.flatnonzero(mask)
+        m = mask[has]
+        srt = np.sort(m)
+        distinct = srt[np.r_[True, srt[1:] != srt[:-1]]]
+        strings = np.empty(len(distinct), dtype=object)
+        strings[:] = [
+            "; ".join(names[k] for k in range(len(names)) if (int(d) >> k) & 1) for d in distinct
+        ]
+        out[has] = strings[np.searchsorted(distinct, m)]
+        return out
+    key = np.sort(g * len(names) + r)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    g2, r2 = key // len(names), key % len(names)
+    starts = np.flatnonzero(np.r_[True, g2[1:] != g2[:-1]])
+    ends = np.r_[starts[1:], len(g2)]
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        out[g2[s]] = "; ".join(names[r2[s:e]])
     return out
+
+
+def _joined(work: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
+    """Per work piece: distinct attribute values of its features, sorted, joined."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return _join_codes(work, codes, [_text(u) for u in uniques], n)
 
 
 def _prepare(
@@ -186,7 +229,13 @@ def _prepare(
     townships: gpd.GeoDataFrame | None,
     to_crs: Any,
     make_valid: bool,
-) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame | None, OverlayReport]:
+) -> tuple[
+    gpd.GeoDataFrame,
+    dict[str, gpd.GeoDataFrame],
+    gpd.GeoDataFrame | None,
+    OverlayReport,
+    dict[str, Any],
+]:
     loaded = {
         k: (read_layer_for(patches, v) if isinstance(v, str | Path) else v)
         for k, v in layers.items()
@@ -199,12 +248,18 @@ def _prepare(
         named = {k: v.to_crs(target) for k, v in named.items()}
     crs = check_same_crs(named)
     # keep only the features the patches can touch (boxes), before any repair
+    # and keep the (patch, feature) box pairs for the engine
     pgeoms = np.asarray(named["patches"].geometry.array, dtype=object)
+    pairs: dict[str, Any] = {}
     for k in list(named):
         if k != "patches":
             lay = named[k]
-            _, idx = shapely.STRtree(np.asarray(lay.geometry.array, dtype=object)).query(pgeoms)
-            named[k] = lay.iloc[np.unique(idx)]
+            pi, idx = shapely.STRtree(np.asarray(lay.geometry.array, dtype=object)).query(pgeoms)
+            rows = np.flatnonzero(np.bincount(idx, minlength=len(lay)))
+            named[k] = lay.iloc[rows]
+            pos = np.zeros(len(lay), dtype=np.int64)
+            pos[rows] = np.arange(len(rows))
+            pairs[k] = (pi.astype(np.int64), pos[idx])
     if not crs.is_projected:
         raise CRSError(
             f"overlay computes geometry in a projected CRS, but the inputs are in {crs_label(crs)}; "
@@ -212,11 +267,56 @@ def _prepare(
         )
     report = OverlayReport(crs=crs_label(crs), engine="", min_piece_m2=0.0)
     fixed: dict[str, gpd.GeoDataFrame] = {}
+    flats: dict[str, Any] = {}
     for k, v in named.items():
-        fixed[k], report.geometry[k] = repair_geometry(v, make_valid=make_valid, label=k)
+        fixed[k], report.geometry[k], flats[k] = _repair_invalid(v, make_valid=make_valid, label=k)
     tw = fixed.pop("townships", None)
     pt = fixed.pop("patches")
-    return pt, fixed, tw, report
+    flats["pairs"] = pairs
+    return pt, fixed, tw, report, flats
+
+
+def _is_valid(geoms: np.ndarray, flat: Any = None) -> np.ndarray:
+    """``shapely.is_valid``, with a compiled check deciding most simple polygons first."""
+    from rsgeo._clip_kernel import surely_valid
+
+    ok = surely_valid(geoms, flat)
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        ok[rest] = shapely.is_valid(geoms[rest])
+    return ok
+
+
+def _repair_invalid(
+    layer: gpd.GeoDataFrame, *, make_valid: bool, label: str
+) -> tuple[gpd.GeoDataFrame, GeometryReport, Any]:
+    """:func:`repair_geometry` on the features that need it, others as they are.
+
+    Valid 2-D polygons and multipolygons are used unchanged (the engine reads
+    either; making a million of them MultiPolygons costs seconds); invalid,
+    non-polygonal, null, empty or 3-D features go through ``repair_geometry``
+    and its report, which then counts every feature. Validity is decided by
+    a compiled check for simple rings and by GEOS for the rest. The third
+    value is the engine's flat vertex arrays of the layer when nothing needed
+    repair (numba installed), else None.
+    """
+    from rsgeo._clip_kernel import HAVE_NUMBA, RaggedPolygons
+
+    geoms = np.asarray(layer.geometry.array, dtype=object)
+    types = shapely.get_type_id(geoms)
+    ok = ((types == 3) | (types == 6)) & ~shapely.is_empty(geoms) & ~shapely.has_z(geoms)
+    flat = RaggedPolygons(geoms) if HAVE_NUMBA and len(geoms) and ok.all() else None
+    ok[ok] = _is_valid(geoms[ok], flat)
+    if ok.all():
+        return layer, GeometryReport(label=label, n_features=len(layer)), flat
+    part, report = repair_geometry(layer.iloc[~ok], make_valid=make_valid, label=label)
+    out = layer.copy()
+    col = out.geometry.name
+    fixed = geoms.copy()
+    fixed[~ok] = np.asarray(part.geometry.array, dtype=object)
+    out[col] = gpd.GeoSeries(fixed, index=out.index, crs=layer.crs)
+    report.n_features = len(layer)
+    return out, report, None
 
 
 def _work_pieces(
@@ -251,7 +351,7 @@ def _work_pieces(
     n_pieces = np.bincount(owner, minlength=n)
     keep = (area >= min_plane_m2[owner]) | (n_pieces[owner] == 1)
     pieces, owner, town = pieces[keep], owner[keep], town[keep]
-    missing = np.setdiff1d(np.arange(n), owner)  # empty patches keep one piece
+    missing = np.flatnonzero(np.bincount(owner, minlength=n) == 0)  # empty patches keep one piece
     if len(missing):
         pieces = np.concatenate([pieces, geoms[missing]])
         owner = np.concatenate([owner, missing])
@@ -348,7 +448,7 @@ def _overlay_core(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     _check_inputs(patches, layers, townships, min_piece_m2, attributes)
     t0 = time.perf_counter()
-    pt, lays, tw, report = _prepare(patches, layers, townships, to_crs, make_valid)
+    pt, lays, tw, report, flats = _prepare(patches, layers, townships, to_crs, make_valid)
     report.min_piece_m2 = float(min_piece_m2)
     from rsgeo._clip_kernel import HAVE_NUMBA
 
@@ -374,15 +474,18 @@ def _overlay_core(
         return ratio[own] * (plane - grad[own, 0] * sx - grad[own, 1] * sy)
 
     whole = (town < 0) & (np.bincount(owner, minlength=len(geoms))[owner] == 1)
-    w_area = np.asarray(shapely.area(work), dtype=np.float64)
-    wc = np.zeros((len(work), 2))
-    ne = ~shapely.is_empty(work)
-    wc[ne] = shapely.get_coordinates(shapely.centroid(work[ne]))
-    w_ell = ell(
-        w_area, w_area * (wc[:, 0] - origin[:, 0]), w_area * (wc[:, 1] - origin[:, 1]), owner
-    )
-    w_ell = np.where(whole, patch_ell[owner], np.where(ne, w_ell, 0.0))
-    w_ell = np.nan_to_num(w_ell)
+    if whole.all():  # no township cut: every piece is its patch
+        w_ell = np.nan_to_num(patch_ell[owner])
+    else:
+        w_area = np.asarray(shapely.area(work), dtype=np.float64)
+        wc = np.zeros((len(work), 2))
+        ne = ~shapely.is_empty(work)
+        wc[ne] = shapely.get_coordinates(shapely.centroid(work[ne]))
+        w_ell = ell(
+            w_area, w_area * (wc[:, 0] - origin[:, 0]), w_area * (wc[:, 1] - origin[:, 1]), owner
+        )
+        w_ell = np.where(whole, patch_ell[owner], np.where(ne, w_ell, 0.0))
+        w_ell = np.nan_to_num(w_ell)
     cols: dict[str, Any] = {"area_m2": w_ell}
 
     bar = _progress_bar(progress, len(work) * max(1, len(lays)))
@@ -390,7 +493,14 @@ def _overlay_core(
         t2 = time.perf_counter()
         feats = np.asarray(lay.geometry.array, dtype=object)
         res = overlay_layer(
-            work, origin, feats, n_jobs=n_jobs, progress=None if bar is None else bar.update
+            work,
+            origin,
+            feats,
+            n_jobs=n_jobs,
+            progress=None if bar is None else bar.update,
+            work_flat=flats["patches"] if tw is None else None,
+            feat_flat=flats[key],
+            pairs=flats["pairs"][key] if tw is None else None,
         )
         own = owner[res.work]
         raw_ell = res.raw_area * ratio[own]
@@ -482,13 +592,23 @@ def patches_from_pieces(
     out.index = ids.rename("patch_id")
     for c in area_cols:
         out[c] = sums[c].to_numpy(dtype=np.float64)
+    row = pd.Index(ids).get_indexer(pd.Index(flat["patch_id"].astype("str")))
+    one_each = (
+        (row >= 0).all() and len(row) == len(ids) and (np.sort(row) == np.arange(len(ids))).all()
+    )
     for c in text_cols:
-        parts = flat[["patch_id", c]].copy()
-        parts[c] = parts[c].fillna("").str.split("; ")
-        parts = parts.explode(c)
-        parts = parts[parts[c] != ""].drop_duplicates().sort_values(["patch_id", c])
-        joined = parts.groupby("patch_id")[c].agg("; ".join)
-        out[c] = pd.array(joined.reindex(ids, fill_value="").to_numpy(), dtype="str")
+        col = flat[c].fillna("").astype("str").to_numpy(dtype=object)
+        if one_each:  # one piece per patch: its values are already distinct and sorted
+            merged = np.empty(len(ids), dtype=object)
+            merged[row] = col
+        else:
+            split = pd.Series(col).str.split("; ").explode()
+            codes, uniques = pd.factorize(split.to_numpy(dtype=object))
+            keep = row[split.index.to_numpy()] >= 0
+            merged = _join_codes(
+                row[split.index.to_numpy()][keep], codes[keep], list(uniques), len(ids)
+            )
+        out[c] = pd.array(merged, dtype="str")
     if townships:
         inside = flat[flat["township_code"] != OUTSIDE]
         if "reported_township_code" not in out.columns and "township_code" in out.columns:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
@@ -45,7 +46,15 @@ def test_hand_built_squares_duplicates_and_net():
     )
     res = overlay(patches_of([patch, box(X0 + 500, Y0, X0 + 510, Y0 + 10)]), {"farmland": farm})
     union = shapely.union_all([left, lower, tri]).intersection(patch)
-    assert res.loc["A0", "farmland_m2"] == pytest.approx(ell(union), rel=1e-9)
+    # rsgeo.area's own result for this two-part union is within about 1e-8;
+    # an equal-area projection centred on the patch is exact to far below that
+    assert res.loc["A0", "farmland_m2"] == pytest.approx(ell(union), rel=2e-8)
+    laea = pyproj.Transformer.from_crs(
+        4545, "+proj=laea +lat_0=24.94 +lon_0=108.6 +ellps=GRS80", always_xy=True
+    )
+    dense = shapely.segmentize(union, 0.5)
+    ref = shapely.transform(dense, lambda xy: np.column_stack(laea.transform(xy[:, 0], xy[:, 1])))
+    assert res.loc["A0", "farmland_m2"] == pytest.approx(ref.area, rel=1e-9)
     assert res.loc["A0", "area_m2"] == pytest.approx(ell(patch), rel=1e-12)
     # net: left half at 0.1 (first listed beats the duplicate), the part of
     # `lower` outside `left` at 0.2, the triangle at 0
@@ -198,3 +207,19 @@ def test_union_then_intersect_reference(patch_geoms, layer_geoms):
     assert (res["farmland_m2"] <= res["area_m2"] + 1e-6).all()
     assert (res["farmland_net_m2"] <= res["farmland_m2"] + 1e-6).all()
     assert list(res.index) == list(pts.index)
+
+
+def test_only_invalid_layer_features_are_repaired():
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    bowtie = Polygon([(X0, Y0), (X0 + 40, Y0 + 40), (X0 + 40, Y0), (X0, Y0 + 40)])
+    ok = box(X0 + 60, Y0, X0 + 80, Y0 + 20)
+    line = shapely.LineString([(X0, Y0), (X0 + 50, Y0 + 50)])
+    layer = gdf([ok, bowtie, line], name=["a", "b", "c"])
+    res = overlay(patches_of([patch]), {"redline": layer}, min_piece_m2=0.0)
+    rep = res.attrs["rsgeo_overlay_report"].geometry["redline"]
+    assert rep.repaired == [1] and rep.collapsed == [2] and rep.n_features == 3
+    expected = ell(shapely.union_all([ok, shapely.make_valid(bowtie)]).intersection(patch))
+    assert res.loc["A0", "redline_m2"] == pytest.approx(expected, rel=1e-9)
+    assert res.loc["A0", "redline_name"] == "a; b"
+    with pytest.raises(ValueError, match="1 invalid"):
+        overlay(patches_of([patch]), {"redline": layer.iloc[:2]}, make_valid=False)

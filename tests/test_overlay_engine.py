@@ -117,3 +117,153 @@ def test_input_layers_not_mutated():
     pd.testing.assert_frame_equal(pd.DataFrame(farm), pd.DataFrame(f0))
     pd.testing.assert_frame_equal(pd.DataFrame(pts), pd.DataFrame(p0))
     assert isinstance(farm, gpd.GeoDataFrame)
+
+
+def _mixed_geometries():
+    """Holes, several parts, clockwise shells, an empty polygon, single rings."""
+    shell = [(0, 0), (10, 0), (10, 10), (0, 10)]
+    hole = [(2, 2), (2, 5), (5, 5), (5, 2)]
+    return np.array(
+        [
+            Polygon(shell, [hole]),
+            shapely.MultiPolygon([box(20, 0, 25, 5), box(30, 0, 32, 9)]),
+            Polygon(shell[::-1]),  # clockwise shell
+            Polygon(),
+            box(3, 3, 12, 12),
+            shapely.MultiPolygon([Polygon(shell, [hole])]),  # one part with a hole
+            shapely.MultiPolygon([box(4, 4, 6, 6)]),  # one part, no hole
+        ],
+        dtype=object,
+    )
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="needs numba")
+def test_flat_arrays_of_mixed_geometries_give_geos_areas():
+    g = _mixed_geometries()
+    probes = np.array(
+        [box(1, 1, 8, 8), box(-1, -1, 40, 11), box(21, 1, 31, 3), box(4.5, 4.5, 9, 9)],
+        dtype=object,
+    )
+    ia, ib = np.meshgrid(np.arange(len(g)), np.arange(len(probes)), indexing="ij")
+    ia, ib = ia.ravel(), ib.ravel()
+    area, sx, _, bad = pair_moments(ragged(g), ragged(probes), ia, ib, np.zeros((len(ia), 2)))
+    inter = shapely.intersection(g[ia], probes[ib])
+    ref = shapely.area(inter)
+    assert not bad.any()
+    np.testing.assert_allclose(area, ref, atol=1e-9)
+    big = ref > 0
+    cx = shapely.get_coordinates(shapely.centroid(inter[big]))[:, 0]
+    np.testing.assert_allclose(sx[big] / area[big], cx, atol=1e-9)
+
+
+def test_surely_valid_never_accepts_invalid_rings():
+    from rsgeo._clip_kernel import surely_valid
+
+    rng = np.random.default_rng(1)
+    # small integer grids make collinear edges, touching vertices and repeats
+    pts = rng.integers(0, 5, size=(3000, 6, 2)).astype(float)
+    rings = np.concatenate([pts, pts[:, :1]], axis=1)
+    polys = shapely.polygons(rings)
+    sure = surely_valid(polys)
+    valid = shapely.is_valid(polys)
+    assert not (sure & ~valid).any()
+    from_flat = surely_valid(polys, ragged(polys))  # rings may be reversed there
+    assert not (from_flat & ~valid).any()
+    assert from_flat.sum() >= 0.9 * sure.sum()
+    if HAVE_NUMBA:
+        assert sure.sum() > 100  # decides most of the valid ones itself
+        assert surely_valid(
+            np.array([box(0, 0, 1, 1), Polygon(box(0, 0, 1, 1).exterior.coords[::-1])])
+        ).all()
+    # holes, several parts and big rings are left to GEOS
+    assert not surely_valid(_mixed_geometries()[[0, 1, 3]]).any()
+
+
+def test_group_pairs_matches_brute_force():
+    from rsgeo._clip_kernel import group_pairs
+
+    rng = np.random.default_rng(2)
+    n_feats = 60
+    lo = rng.uniform(0, 100, size=(n_feats, 2))
+    bounds = np.concatenate([lo, lo + rng.uniform(1, 30, size=(n_feats, 2))], axis=1)
+    src = np.arange(n_feats) // 2  # pairs of cells of one feature
+    grp = np.sort(rng.integers(0, 40, size=300))
+    fi = rng.integers(0, n_feats, size=300)
+    expected = set()
+    for g in np.unique(grp):
+        members = fi[grp == g]
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                a, b = members[i], members[j]
+                boxes = (min(bounds[a, 2], bounds[b, 2]) > max(bounds[a, 0], bounds[b, 0])) and (
+                    min(bounds[a, 3], bounds[b, 3]) > max(bounds[a, 1], bounds[b, 1])
+                )
+                if src[a] != src[b] and boxes:
+                    expected.add(min(a, b) * n_feats + max(a, b))
+    got = group_pairs(grp, fi, src, bounds)
+    assert sorted(expected) == got.tolist()
+
+
+def _credited_reference(p, f):
+    """Brute force "first listed wins": each part of p goes to the first feature holding it."""
+    out = []
+    for patch in p:
+        covered = Polygon()
+        per = []
+        for feat in f:
+            part = shapely.difference(shapely.intersection(patch, feat), covered)
+            covered = shapely.union(covered, feat)
+            per.append(shapely.area(part))
+        out.append(per)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("use_kernel", [True, False] if HAVE_NUMBA else [False])
+def test_overlapping_features_credited_to_first_listed(use_kernel, monkeypatch):
+    monkeypatch.setattr("rsgeo._overlay_engine.PARALLEL_MIN", 1)  # thread pool paths too
+    rng = np.random.default_rng(4)
+    base = [box(x, y, x + 10, y + 10) for x in range(0, 40, 10) for y in range(0, 40, 10)]
+    extra = [
+        shapely.affinity.translate(base[5], 4, 3),  # shifted copy over four cells
+        base[6],  # exact duplicate
+        box(12, 12, 27, 27),  # overlaps the copy and several cells: three-way overlaps
+        shapely.affinity.translate(base[5], 4, 3),  # duplicate of the shifted copy
+    ]
+    f = np.array(extra[:2] + base + extra[2:], dtype=object)  # some extras listed first
+    p = np.array(
+        [box(*(rng.uniform(0, 30, 2)), *(rng.uniform(0, 30, 2) + 12)) for _ in range(40)]
+        + [box(1, 1, 39, 39)],
+        dtype=object,
+    )
+    p = shapely.normalize(shapely.make_valid(p))  # boxes given with swapped corners are fine
+    origin = shapely.get_coordinates(shapely.centroid(p))
+    res = overlay_layer(p, origin, f, use_kernel=use_kernel, n_jobs=2, chunk=7)
+    assert res.stats["n_features_trimmed"] > 0
+    got = np.zeros((len(p), len(f)))
+    np.add.at(got, (res.work, res.feature), res.eff_area)
+    np.testing.assert_allclose(got, _credited_reference(p, f), atol=1e-7)
+    union = shapely.union_all(f)
+    np.testing.assert_allclose(
+        got.sum(axis=1), shapely.area(shapely.intersection(p, union)), atol=1e-7
+    )
+
+
+def test_patches_inside_a_large_feature_take_the_whole_patch():
+    """Patches well inside a 3,000-vertex polygon: the piece is the whole patch."""
+    bounds = (560_000.0, 2_740_000.0, 562_000.0, 2_742_000.0)
+    red = pv.make_redline(1, bounds=bounds, n_vertices=3000, seed=11)
+    r = np.asarray(red.geometry.array, dtype=object)
+    inner = shapely.buffer(r[0], -30.0)
+    pts = pv.make_patches(300, bounds=bounds, max_area_m2=2_000, seed=12)
+    p = np.asarray(pts.geometry.array, dtype=object)
+    within = shapely.contains_properly(inner, p)
+    assert within.sum() > 20 and (~within).sum() > 20
+    origin = shapely.get_coordinates(shapely.centroid(p))
+    fast = overlay_layer(p, origin, r, n_jobs=1)
+    got = np.bincount(fast.work, weights=fast.eff_area, minlength=len(p))
+    np.testing.assert_allclose(got[within], shapely.area(p[within]), rtol=1e-9)
+    # the general path (GEOS intersection of every pair) agrees everywhere
+    slow = overlay_layer(p, origin, r, n_jobs=1, use_kernel=False)
+    ref = np.bincount(slow.work, weights=slow.eff_area, minlength=len(p))
+    np.testing.assert_allclose(got, ref, atol=1e-6)
+    np.testing.assert_allclose(got, shapely.area(shapely.intersection(p, r[0])), atol=1e-6)

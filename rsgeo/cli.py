@@ -113,10 +113,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     reader = rsgeo.read_patches if args.patches else rsgeo.read_layer
     gdf = reader(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs)
+    from rsgeo.military import is_military, redact_ids
+
     report = gdf.attrs.get("rsgeo_read_report")
     print(f"{args.path}: {len(gdf)} features, CRS {gdf.crs}")
     if report is not None and hasattr(report, "summary"):
-        print(report.summary())
+        military = gdf.index[is_military(gdf).to_numpy()] if args.patches else []
+        print(redact_ids(report.summary(), military))
     print("fields:", ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name))
     return 0
 

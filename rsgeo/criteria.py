@@ -124,6 +124,11 @@ class CriteriaThresholds:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 problems.append(f"{name} must be an integer >= 0, got {value!r}")
+        m = self.mineral_unrectified_min
+        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 1):
+            problems.append(
+                f"mineral_unrectified_min must be a whole number >= 1 or None (off), got {m!r}"
+            )
         for name in ("performance_rate_min", "rectification_rate_min"):
             value = getattr(self, name)
             if value is not None and not (0.0 <= value <= 1.0):
@@ -272,7 +277,7 @@ def evaluate_criteria(
         if top[code]:
             reasons.append(f"违法矿产图斑 {int(n_min[code])} 个，全县排序前 {t.mineral_top_n} 位")
         n_unrect = int(stats.at[code, "n_mineral_unrectified"])
-        if t.mineral_unrectified_min is not None and n_unrect >= max(1, t.mineral_unrectified_min):
+        if t.mineral_unrectified_min is not None and n_unrect >= t.mineral_unrectified_min:
             reasons.append(f"违法矿产图斑未整改 {n_unrect} 个")
         n_re = int(stats.at[code, "n_rare_earth_illegal"])
         if t.rare_earth_triggers and n_re > 0:

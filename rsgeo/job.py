@@ -32,7 +32,15 @@ from typing import Any
 
 from rsgeo.errors import InputError, format_problems
 
-__all__ = ["OUTPUT_KINDS", "Job", "JobFileError", "LayerSource", "load_job", "parse_job"]
+__all__ = [
+    "OUTPUT_KINDS",
+    "STATS_OPTION_KEYS",
+    "Job",
+    "JobFileError",
+    "LayerSource",
+    "load_job",
+    "parse_job",
+]
 
 OUTPUT_KINDS: tuple[str, ...] = (
     "workbook",
@@ -97,6 +105,17 @@ class Job:
     outputs: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(OUTPUT_KINDS, True))
     spot_check_per_township: int = 2
     seed: int = 2020
+
+    def thresholds(self) -> Any:
+        """The :class:`rsgeo.criteria.CriteriaThresholds` of ``[criteria]``."""
+        from rsgeo.criteria import CriteriaThresholds
+
+        keys = CriteriaThresholds.__dataclass_fields__
+        return CriteriaThresholds(**{k: v for k, v in self.criteria.items() if k in keys})
+
+    def stats_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`rsgeo.township_stats` from ``[criteria]``."""
+        return {k: self.criteria[k] for k in STATS_OPTION_KEYS if k in self.criteria}
 
 
 # --------------------------------------------------------------------------- checks
@@ -359,6 +378,46 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     )
 
 
+STATS_OPTION_KEYS: tuple[str, ...] = (
+    "deductible_methods",
+    "unrectified_methods",
+    "illegal_classes",
+    "legal_classes",
+    "rate_basis",
+    "farmland_basis",
+    "illegal_farmland",
+    "denominator_includes_illegal",
+)
+"""Keys of ``[criteria]`` passed to :func:`rsgeo.township_stats` (besides the thresholds)."""
+
+
+def _check_stats_options(chk: _Checker, criteria: dict[str, Any]) -> None:
+    from typing import get_args
+
+    from rsgeo._util import text_options
+    from rsgeo.deductions import FarmlandBasis, IllegalFarmland
+    from rsgeo.stats import RateBasis
+
+    choices = {"rate_basis": RateBasis, "farmland_basis": FarmlandBasis}
+    choices["illegal_farmland"] = IllegalFarmland
+    for key, kind in choices.items():
+        allowed = get_args(kind)
+        if key in criteria and criteria[key] not in allowed:
+            chk.add(
+                f"criteria.{key}",
+                f"{criteria[key]!r} is not allowed; choose one of {list(allowed)}",
+            )
+    for key in STATS_OPTION_KEYS[:4]:
+        if key in criteria:
+            problems: list[str] = []
+            text_options(key, criteria[key], problems)
+            for problem in problems:
+                chk.add(f"criteria.{key}", problem)
+    value = criteria.get("denominator_includes_illegal", True)
+    if not isinstance(value, bool):
+        chk.add("criteria.denominator_includes_illegal", f"must be true or false, got {value!r}")
+
+
 def _check_options(
     chk: _Checker, rules: dict[str, Any], criteria: dict[str, Any], lists: dict[str, Any]
 ) -> None:
@@ -376,18 +435,13 @@ def _check_options(
             chk.add(key, str(err).replace("\n", "\n    "))
 
     attempt("rules", lambda: ClassificationRules.from_mapping(rules))
-    criteria_keys = {f for f in CriteriaThresholds.__dataclass_fields__} | {
-        "cutoff",
-        "deductible_methods",
-        "rate_basis",
-    }
-    chk.unknown(criteria, "criteria", criteria_keys)
+    threshold_keys = set(CriteriaThresholds.__dataclass_fields__)
+    chk.unknown(criteria, "criteria", threshold_keys | set(STATS_OPTION_KEYS))
     attempt(
         "criteria",
-        lambda: CriteriaThresholds(
-            **{k: v for k, v in criteria.items() if k in CriteriaThresholds.__dataclass_fields__}
-        ),
+        lambda: CriteriaThresholds(**{k: v for k, v in criteria.items() if k in threshold_keys}),
     )
+    _check_stats_options(chk, criteria)
     list_keys = {
         name
         for name, p in inspect.signature(red_black_lists).parameters.items()

@@ -15,11 +15,13 @@ A patch is military land when any of these is true:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import TypeVar
 
 import pandas as pd
 
-__all__ = ["MILITARY_WORDS", "is_military", "ordinary", "split_military"]
+__all__ = ["MILITARY_WORDS", "is_military", "ordinary", "redact_ids", "split_military"]
 
 MILITARY_WORDS: tuple[str, ...] = ("军用", "军事")
 _TRUTHY = {"1", "true", "t", "y", "yes", "是", "军用", "军用土地"}
@@ -44,16 +46,18 @@ def is_military(frame: pd.DataFrame) -> pd.Series:
     >>> df = pd.DataFrame({"determination_subtype": ["军用土地", "农村宅基地"]})
     >>> is_military(df).tolist()
     [True, False]
+    >>> df = pd.DataFrame({"flag_military": ["否", "False", "0", "是", "True"]})
+    >>> is_military(df).tolist()
+    [False, False, False, True, True]
     """
     mask = pd.Series(False, index=frame.index)
-    if "flag_military" in frame.columns:
-        mask |= frame["flag_military"].fillna(False).astype(bool)
-    if "military" in frame.columns:
-        col = frame["military"]
-        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-            mask |= col.fillna(0).astype(bool)
-        else:
-            mask |= _truthy(col)
+    for name in ("flag_military", "military"):
+        if name in frame.columns:
+            col = frame[name]
+            if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+                mask |= col.fillna(0).astype(bool)
+            else:  # text, e.g. a table read back from Excel: 是/否, True/False
+                mask |= _truthy(col)
     for name in ("determination_subtype", "actual_use"):
         if name in frame.columns:
             text = frame[name].astype("string").fillna("")
@@ -88,3 +92,20 @@ def split_military(frame: FrameT) -> tuple[FrameT, FrameT]:
     """
     mask = is_military(frame).to_numpy()
     return frame.loc[~mask].copy(), frame.loc[mask].copy()
+
+
+def redact_ids(text: str, ids: Iterable[str], *, placeholder: str = "〔军用土地图斑，略〕") -> str:
+    """Replace every military patch id in a text (a report, a warning) by a placeholder.
+
+    An id matches only as a whole token, so ``P1`` does not touch ``P10``.
+
+    Examples
+    --------
+    >>> redact_ids("修复无效几何 2 个: P1, P10", ["P1"])
+    '修复无效几何 2 个: 〔军用土地图斑，略〕, P10'
+    """
+    wanted = sorted({str(i) for i in ids if str(i)}, key=len, reverse=True)
+    if not wanted:
+        return text
+    pattern = "|".join(re.escape(i) for i in wanted)
+    return re.sub(rf"(?<![0-9A-Za-z_-])(?:{pattern})(?![0-9A-Za-z_-])", placeholder, text)

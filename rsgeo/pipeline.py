@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ import pandas as pd
 from rsgeo import __version__
 from rsgeo.errors import OutputExistsError
 from rsgeo.job import Job, LayerSource
+from rsgeo.military import is_military, redact_ids
 
 __all__ = ["CULTIVATED_CLASSES", "JobResult", "prepare_inputs", "run_job"]
 
@@ -111,12 +113,30 @@ def _sha256(path: Path) -> str | None:
 
 
 def _read(source: LayerSource, *, patches: bool = False) -> gpd.GeoDataFrame:
+    """Read one input; for patches, military ids are kept out of warnings and reports."""
     import rsgeo
 
     kw = source.read_kwargs()
-    if patches:
-        return rsgeo.read_patches(source.path, id_field=source.id_field, **kw)
-    return rsgeo.read_layer(source.path, **kw)
+    if not patches:
+        return rsgeo.read_layer(source.path, **kw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gdf = rsgeo.read_patches(source.path, id_field=source.id_field, **kw)
+    military = list(gdf.index[is_military(gdf).to_numpy()])
+    for w in caught:
+        warnings.warn_explicit(
+            redact_ids(str(w.message), military), w.category, w.filename, w.lineno
+        )
+    gdf.attrs["rsgeo_military_ids"] = military
+    return gdf
+
+
+def _report_text(gdf: gpd.GeoDataFrame) -> str | None:
+    """The read report's summary, with military patch ids replaced by a placeholder."""
+    report = gdf.attrs.get("rsgeo_read_report")
+    if not hasattr(report, "summary"):
+        return None
+    return redact_ids(report.summary(), gdf.attrs.get("rsgeo_military_ids", []))
 
 
 def _combine_batches(frames: list[tuple[str, gpd.GeoDataFrame]]) -> gpd.GeoDataFrame:
@@ -158,7 +178,6 @@ def prepare_inputs(
     provenance: dict[str, Any] = {"inputs": []}
 
     def note(role: str, src: LayerSource, gdf: gpd.GeoDataFrame) -> None:
-        report = gdf.attrs.get("rsgeo_read_report")
         provenance["inputs"].append(
             {
                 "role": role,
@@ -166,7 +185,7 @@ def prepare_inputs(
                 "sha256": _sha256(src.path),
                 "features": len(gdf),
                 "crs": crs_label(gdf.crs),
-                "report": report.summary() if hasattr(report, "summary") else None,
+                "report": _report_text(gdf),
             }
         )
 
@@ -174,6 +193,7 @@ def prepare_inputs(
     for src in _steps(job.patches, "reading patches", progress):
         gdf = _read(src, patches=True)
         note("patches", src, gdf)
+        gdf.attrs.pop("rsgeo_military_ids", None)
         frames.append((src.batch or src.path.stem, gdf))
     working = job.working_crs or choose_gk_crs(frames[0][1])
     frames = [(b, g.to_crs(working)) for b, g in frames]
@@ -241,19 +261,14 @@ def run_job(
     JobResult
     """
     import rsgeo
-    from rsgeo.criteria import CriteriaThresholds, read_manual_flags
+    from rsgeo.criteria import read_manual_flags
     from rsgeo.determinations import read_determinations
-    from rsgeo.military import is_military
     from rsgeo.rules import coerce_rules
 
     out = Path(out_dir)
     _check_out_dir(out, overwrite)
     rules = coerce_rules(job.rules)  # validated again here for library callers
-    crit = dict(job.criteria)
-    thresholds = CriteriaThresholds(
-        **{k: v for k, v in crit.items() if k in CriteriaThresholds.__dataclass_fields__}
-    )
-    stats_options = {k: crit[k] for k in ("deductible_methods", "rate_basis") if k in crit}
+    thresholds = job.thresholds()
 
     def step(text: str) -> None:
         if progress:
@@ -271,17 +286,20 @@ def run_job(
 
     step("classifying")
     result = rsgeo.classify(result, rules=rules)
-    if job.determinations:
-        tables = []
-        for src in job.determinations:
-            t = read_determinations(src.path, encoding=src.encoding, fields=src.fields or None)
-            provenance["inputs"].append(
-                {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
-            )
-            tables.append(t)
-        dets = pd.concat(tables)
+    # without determinations every patch keeps its suggested class (final_class)
+    tables = [pd.DataFrame({"patch_id": pd.Series([], dtype="string")})]
+    for src in job.determinations:
+        t = read_determinations(src.path, encoding=src.encoding, fields=src.fields or None)
+        provenance["inputs"].append(
+            {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
+        )
+        tables.append(t)
+    if len(tables) > 1:
+        dets = pd.concat(tables[1:])
         dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one
-        result = rsgeo.apply_determinations(result, dets)
+    else:
+        dets = tables[0]
+    result = rsgeo.apply_determinations(result, dets)
 
     step("township statistics")
     manual = None
@@ -298,7 +316,7 @@ def run_job(
         cutoff=job.cutoff,
         thresholds=thresholds,
         manual_flags=manual,
-        **stats_options,
+        **job.stats_options(),
     )
     lists = rsgeo.red_black_lists(stats, **job.lists)
     n_military = int(is_military(result).sum())

@@ -26,7 +26,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from rsgeo._util import choice_problem, flag_column
+from rsgeo._util import choice_problem, flag_column, text_options
 from rsgeo.criteria import CriteriaThresholds, evaluate_criteria
 from rsgeo.deductions import (
     DEFAULT_CUTOFF,
@@ -219,13 +219,13 @@ def township_stats(
         msg = choice_problem(name, value, allowed)
         if msg:
             problems.append(msg)
+    deductible_methods = text_options("deductible_methods", deductible_methods, problems)
+    unrectified_methods = text_options("unrectified_methods", unrectified_methods, problems)
+    illegal_classes = text_options("illegal_classes", illegal_classes, problems)
+    legal_classes = text_options("legal_classes", legal_classes, problems)
     if problems:
         raise InputError(format_problems("Invalid options:", problems))
     thresholds = thresholds if thresholds is not None else CriteriaThresholds()
-    deductible_methods = tuple(deductible_methods)
-    unrectified_methods = tuple(unrectified_methods)
-    illegal_classes = tuple(illegal_classes)
-    legal_classes = tuple(legal_classes)
 
     towns = township_table(townships, reserved=TOTAL_LABEL)
     codes = towns.index

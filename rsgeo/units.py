@@ -82,8 +82,8 @@ def ha_to_m2(area_ha: ArrayLike) -> npt.NDArray[np.float64] | float:
 
 def round_preserving_total(
     values: ArrayLike,
-    decimals: int = 2,
     *,
+    decimals: int = 2,
     total: float | None = None,
 ) -> npt.NDArray[np.float64]:
     """Round values so that the rounded values add up to the rounded total.
@@ -111,9 +111,9 @@ def round_preserving_total(
 
     Examples
     --------
-    >>> round_preserving_total([1.005, 1.005, 1.005], 2).tolist()
+    >>> round_preserving_total([1.005, 1.005, 1.005], decimals=2).tolist()
     [1.01, 1.0, 1.0]
-    >>> round_preserving_total([33.333, 33.333, 33.334], 0).tolist()
+    >>> round_preserving_total([33.333, 33.333, 33.334], decimals=0).tolist()
     [33.0, 33.0, 34.0]
     """
     arr = np.asarray(values, dtype="float64")

@@ -53,14 +53,14 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("illegal_farmland_ratio", "违法占用耕地比例（%）", "pct"),
     ("n_deducted", "扣减图斑（个）", "count"),
     ("n_illegal_after_deductions", "违法图斑（扣减后，个）", "count"),
-    ("n_illegal_pbf", "违法占用永久基本农田图斑（个）", "count"),
-    ("illegal_pbf_m2", "违法占用永久基本农田面积", "area"),
-    ("n_illegal_redline", "违法占用生态保护红线图斑（个）", "count"),
-    ("illegal_redline_m2", "违法占用生态保护红线面积", "area"),
+    ("n_illegal_pbf", "违法占用永久基本农田图斑（扣减后，个）", "count"),
+    ("illegal_pbf_m2", "违法占用永久基本农田面积（扣减后）", "area"),
+    ("n_illegal_redline", "违法占用生态保护红线图斑（扣减后，个）", "count"),
+    ("illegal_redline_m2", "违法占用生态保护红线面积（扣减后）", "area"),
     ("n_mineral", "矿产图斑（个）", "count"),
     ("mineral_area_m2", "矿产图斑面积", "area"),
-    ("n_mineral_illegal", "违法矿产图斑（个）", "count"),
-    ("mineral_illegal_area_m2", "违法矿产图斑面积", "area"),
+    ("n_mineral_illegal", "违法矿产图斑（扣减后，个）", "count"),
+    ("mineral_illegal_area_m2", "违法矿产图斑面积（扣减后）", "area"),
     ("n_mineral_unrectified", "违法矿产图斑未整改（个）", "count"),
     ("n_rare_earth_illegal", "违法稀土矿产图斑（个）", "count"),
     ("performance_rate", "履职率（%）", "pct"),
@@ -188,7 +188,7 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> _Sheet:
                 sheet.add(_unit_header(header, unit), [*rows, None], _FORMATS[area_unit])
                 continue
             tot_rounded = _round_half_up(tot, decimals)
-            rounded = round_preserving_total(raw, decimals, total=tot)
+            rounded = round_preserving_total(raw, decimals=decimals, total=tot)
             sheet.add(_unit_header(header, unit), [*rounded, tot_rounded], _FORMATS[area_unit])
         else:
             values = [*towns[col].astype("float64"), float(total[col])]

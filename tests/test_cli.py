@@ -178,3 +178,38 @@ def test_console_script_is_installed() -> None:
         pytest.skip("package not installed with its console script")
     done = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and rsgeo.__version__ in done.stdout
+
+
+def test_a_repaired_military_patch_is_not_named_in_reports(tmp_path: Path) -> None:
+    """Read reports list repaired features by id: a military one must not show up."""
+    import dataclasses
+    import warnings
+
+    import pyogrio
+    from shapely.geometry import Polygon
+
+    from rsgeo.job import LayerSource, load_job
+    from rsgeo.pipeline import run_job
+
+    raw = pyogrio.read_dataframe(sample_path("patches", "2020Q3_jctb.gpkg"))
+    ordinary_id = str(raw.loc[1, "JCBH"])
+    x, y = raw.geometry.iloc[0].centroid.coords[0]
+    bow_tie = Polygon([(x, y), (x + 40, y + 40), (x + 40, y), (x, y + 40)])  # invalid
+    raw.loc[0, "SFJY"] = "是"
+    raw.loc[1, "SFJY"] = ""
+    raw.loc[[0, 1], "geometry"] = [bow_tie, bow_tie]
+    military_id = str(raw.loc[0, "JCBH"])
+    path = tmp_path / "q3.gpkg"
+    pyogrio.write_dataframe(raw, path, layer="JCTB")
+    job = load_job(sample_path("rongshui_2020.toml"))
+    outputs = dict.fromkeys(job.outputs, False) | {"csv": True}
+    job = dataclasses.replace(
+        job, patches=(LayerSource(path=path, batch="2020Q3"),), determinations=(), outputs=outputs
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_job(job, tmp_path / "out", progress=False)
+    run = (tmp_path / "out" / "run.json").read_text(encoding="utf-8")
+    assert ordinary_id in run  # the ordinary repaired patch is named
+    assert military_id not in run
+    assert not [w for w in caught if military_id in str(w.message)]

@@ -120,3 +120,25 @@ def test_missing_sections_and_bad_toml(tmp_path: Path) -> None:
         load_job(job)
     with pytest.raises(DataFileError, match="job file not found"):
         load_job(tmp_path / "nope.toml")
+
+
+def test_statistics_options_are_checked_and_passed_on(tmp_path: Path) -> None:
+    bad = GOOD.replace(
+        "illegal_farmland_min_mu = 50",
+        'illegal_farmland_min_mu = 50\ncutoff = 2021-06-30\nrate_basis = "bogus"\n'
+        "deductible_methods = 5\ndenominator_includes_illegal = \"yes\"",
+    )
+    with pytest.raises(JobFileError) as err:
+        load_job(_write(tmp_path, bad))
+    text = str(err.value)
+    assert "criteria.cutoff: unknown key" in text  # the cutoff lives in [job]
+    assert "criteria.rate_basis: 'bogus' is not allowed; choose one of ['count', 'area']" in text
+    assert "criteria.deductible_methods: deductible_methods must be a list" in text
+    assert "criteria.denominator_includes_illegal: must be true or false" in text
+    good = GOOD.replace(
+        "illegal_farmland_min_mu = 50",
+        'illegal_farmland_min_mu = 50\ndeductible_methods = "拆除复耕"\nfarmland_basis = "gross"',
+    )
+    job = load_job(_write(tmp_path, good))
+    assert job.stats_options() == {"deductible_methods": "拆除复耕", "farmland_basis": "gross"}
+    assert job.thresholds().ratio_min == 0.2

@@ -411,3 +411,29 @@ def test_township_rows_add_up_to_county_total(data: tuple[pd.DataFrame, pd.DataF
         assert s.loc[TOTAL_LABEL, "illegal_farmland_ratio"] == pytest.approx(expected)
     # after ≤ before, everywhere
     assert (towns["illegal_area_after_deductions_m2"] <= towns["illegal_area_m2"] + 1e-9).all()
+
+
+def test_a_single_method_given_as_text_is_one_method_not_characters() -> None:
+    """deductible_methods = "拆除复耕" (as a TOML user may write) deducts like ["拆除复耕"]."""
+    import rsgeo
+
+    towns = pd.DataFrame({"township_code": ["450225100"], "township_name": ["融水镇"]})
+    patches = pd.DataFrame(
+        {
+            "township_code": ["450225100"],
+            "area_m2": [1000.0],
+            "farmland_net_m2": [1000.0],
+            "final_class": ["违法"],
+            "is_construction": [True],
+            "rectification_method": ["拆除复耕"],
+            "rectification_date": ["2020-12-01"],
+        },
+        index=pd.Index(["p1"], name="patch_id"),
+    )
+    as_text = rsgeo.township_stats(patches, townships=towns, deductible_methods="拆除复耕")
+    as_list = rsgeo.township_stats(patches, townships=towns, deductible_methods=["拆除复耕"])
+    # deducted by hand: rectified on 2020-12-01 ≤ cutoff by a deductible method
+    assert as_list.loc["450225100", "illegal_farmland_after_deductions_m2"] == 0.0
+    assert as_text.loc["450225100", "illegal_farmland_after_deductions_m2"] == 0.0
+    with pytest.raises(InputError, match="deductible_methods must be a list"):
+        rsgeo.township_stats(patches, townships=towns, deductible_methods=5)

@@ -37,7 +37,7 @@ def _half_up(x: float, decimals: int) -> float:
     st.integers(0, 4),
 )
 def test_rounded_rows_add_up_to_rounded_total(values: list[float], decimals: int) -> None:
-    rounded = round_preserving_total(values, decimals)
+    rounded = round_preserving_total(values, decimals=decimals)
     total = _half_up(sum(values), decimals)
     # compare in whole units of the last decimal, free of float noise
     scale = 10.0**decimals
@@ -49,9 +49,9 @@ def test_rounded_rows_add_up_to_rounded_total(values: list[float], decimals: int
 
 def test_largest_remainders_get_the_missing_units() -> None:
     # 3 × 33.333… = 100: floors give 99, the largest remainder (third) gets +1
-    out = round_preserving_total([33.333, 33.333, 33.334], 0)
+    out = round_preserving_total([33.333, 33.333, 33.334], decimals=0)
     assert out.tolist() == [33.0, 33.0, 34.0]
-    assert np.isnan(round_preserving_total([np.nan, 1.0], 1)[0])
+    assert np.isnan(round_preserving_total([np.nan, 1.0], decimals=1)[0])
 
 
 def test_gk_zones() -> None:

@@ -126,7 +126,7 @@ def test_statistics_options_are_checked_and_passed_on(tmp_path: Path) -> None:
     bad = GOOD.replace(
         "illegal_farmland_min_mu = 50",
         'illegal_farmland_min_mu = 50\ncutoff = 2021-06-30\nrate_basis = "bogus"\n'
-        "deductible_methods = 5\ndenominator_includes_illegal = \"yes\"",
+        'deductible_methods = 5\ndenominator_includes_illegal = "yes"',
     )
     with pytest.raises(JobFileError) as err:
         load_job(_write(tmp_path, bad))

@@ -387,6 +387,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             stats=jr.stats,
             layers=jr.layers,
             show_layers=show,
+            title=f"{job.name} 图斑总览",
             path=out / "maps" / "county_map.html",
             overwrite=overwrite,
         )

@@ -1,5 +1,6 @@
-"""Redraw docs/img/county_map.png: the county overview of a SYNTHETIC county.
+"""Redraw docs/img/county_map.png: the county overview of the bundled Rongshui sample.
 
+The township polygons and all layers of the sample are synthetic (data/README.md).
 Run from the repository root (needs folium and headless Chromium)::
 
     python docs/img/make_county_map.py
@@ -7,34 +8,30 @@ Run from the repository root (needs folium and headless Chromium)::
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import test_maps_helpers as h  # noqa: E402
 
-from rsgeo.maps import county_map  # noqa: E402
+from rsgeo.job import load_job  # noqa: E402
+from rsgeo.pipeline import run_job  # noqa: E402
+from rsgeo.sample import sample_path  # noqa: E402
 
 
 def main() -> None:
-    data = h.county(per_township=15, seed=7)
+    job = load_job(sample_path("rongshui_2020.toml"))
+    outputs = dict.fromkeys(job.outputs, False) | {"county_map": True}
+    job = dataclasses.replace(job, outputs=outputs)
     with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "county_map.html"
-        county_map(
-            data["patches"],
-            townships=data["townships"],
-            stats=data["stats"],
-            layers=data["layers"],
-            show_layers=["pbf", "redline", "urban"],
-            title="卫片执法图斑总览（合成示例数据）",
-            path=page,
-        )
+        run_job(job, Path(tmp) / "out", progress=False)
+        page = Path(tmp) / "out" / "maps" / "county_map.html"
         out = ROOT / "docs" / "img" / "county_map.png"
-        h.screenshot(page, out, size=(1280, 820))
+        h.screenshot(page, out, size=(1280, 900))
     print(out)
 
 

@@ -429,6 +429,13 @@ def _write_sheet(ws: Any, sheet: _Sheet) -> None:
                 ws.cell(row=i + 2, column=j).alignment = Alignment(wrap_text=True)
     ws.row_dimensions[1].height = 36
     ws.freeze_panes = "A2"
+    # printing: landscape, all columns on the page width, the header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if len(sheet.headers) > 12 else ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
 
 
 def _check_outputs(paths: Sequence[Path], overwrite: bool) -> None:

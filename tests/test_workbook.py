@@ -291,3 +291,14 @@ def test_rounded_rows_add_up_to_total(areas: list[float]) -> None:
     # each row is within one unit of its unrounded value
     for v, a in zip(values[:-1], areas, strict=True):
         assert abs(v - a * 0.0015) <= 0.01 + 1e-9
+
+
+def test_sheets_print_landscape_fitted_to_the_page_width(tmp_path: Path) -> None:
+    result = small_case()
+    stats = township_stats(result, townships=TOWNS)
+    path = write_workbook(tmp_path / "wb.xlsx", stats, result)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows == "$1:$1"

@@ -138,6 +138,20 @@ def _text_width(value: Any) -> int:
     return longest
 
 
+def _header_width(header: str) -> int:
+    """Column width for a wrapped header: the name on one line, the unit on the next.
+
+    Chinese characters print about 2.4 width units wide (GBK counts 2).
+
+    >>> _header_width("图斑总数（个）"), _header_width("乡镇名称")
+    (11, 6)
+    """
+    name, sep, unit = header.partition("（")
+    if sep and _text_width(name) <= 24:
+        return round(max(_text_width(name), _text_width(sep + unit)) * 1.2) + 1
+    return _text_width(header) // 2 + 2
+
+
 def _unit_header(header: str, unit: str) -> str:
     if header.endswith("）"):
         return f"{header[:-1]}，{unit}）"
@@ -419,9 +433,7 @@ def _write_sheet(ws: Any, sheet: _Sheet) -> None:
             if (j - 1) in sheet.flag_columns and values[i] == "是":
                 cell.font = alert_font
         width = max(
-            [_text_width(sheet.headers[j - 1]) // 2 + 2]
-            + [_text_width(v) for v in values[:500]]
-            + [6]
+            [_header_width(sheet.headers[j - 1])] + [_text_width(v) for v in values[:500]] + [6]
         )
         ws.column_dimensions[letter].width = min(width + 2, 60)
         if width > 60:

@@ -126,7 +126,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rsgeo`` command; returns the exit code."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a bad command line (2)
+        return done.code if isinstance(done.code, int) else EXIT_CODES["usage"]
     try:
         if args.command == "run":
             return _cmd_run(args.job, args.out, overwrite=args.overwrite, quiet=args.quiet)

@@ -175,13 +175,22 @@ class _Checker:
 _SOURCE_KEYS = {"path", "layer", "encoding", "crs", "fields"}
 
 
+_TABLE_KEYS = frozenset({"path", "layer", "encoding", "fields"})
+"""Keys of a table input (determinations, manual flags): ``layer`` is the sheet."""
+
+
 def _source(
-    chk: _Checker, data: Any, key: str, *, extra: frozenset[str] = frozenset()
+    chk: _Checker,
+    data: Any,
+    key: str,
+    *,
+    extra: frozenset[str] = frozenset(),
+    keys: frozenset[str] | set[str] = _SOURCE_KEYS,
 ) -> LayerSource | None:
     table = chk.table(data, key)
     if table is None:
         return None
-    chk.unknown(table, key, _SOURCE_KEYS | set(extra))
+    chk.unknown(table, key, set(keys) | set(extra))
     path = chk.path(table, key)
     fields = chk.typed(table, key, "fields", (dict,), {})
     for src, dst in fields.items():
@@ -315,12 +324,14 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     else:
         townships = _source(chk, data["townships"], "townships")
     county = _source(chk, data["county"], "county") if "county" in data else None
-    manual = _source(chk, data["manual_flags"], "manual_flags") if "manual_flags" in data else None
+    manual = None
+    if "manual_flags" in data:
+        manual = _source(chk, data["manual_flags"], "manual_flags", keys=_TABLE_KEYS - {"fields"})
 
     dets: list[LayerSource] = []
     raw_dets = data.get("determinations", [])
     for i, item in enumerate(raw_dets if isinstance(raw_dets, list) else [raw_dets]):
-        src = _source(chk, item, f"determinations[{i}]", extra=frozenset({"batch"}))
+        src = _source(chk, item, f"determinations[{i}]", keys=_TABLE_KEYS)
         if src is not None:
             dets.append(src)
 

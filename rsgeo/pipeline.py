@@ -44,7 +44,7 @@ from rsgeo.errors import OutputExistsError
 from rsgeo.job import Job, LayerSource
 from rsgeo.military import is_military, redact_ids
 
-__all__ = ["CULTIVATED_CLASSES", "JobResult", "prepare_inputs", "run_job"]
+__all__ = ["CULTIVATED_CLASSES", "MANAGED_OUTPUTS", "JobResult", "prepare_inputs", "run_job"]
 
 CULTIVATED_CLASSES: tuple[str, ...] = ("0101", "0102", "0103")
 """Land classes of the ``farmland`` key: 水田, 水浇地, 旱地 (三调 DLBM)."""
@@ -239,6 +239,58 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
         )
 
 
+MANAGED_OUTPUTS: tuple[str, ...] = (
+    "run.json",
+    WORKBOOK_NAME,
+    "csv",
+    "maps",
+    "review",
+    SEALED_DIR,
+)
+"""What a run replaces in its output folder (dossiers are updated in place)."""
+
+
+def _clear_previous_outputs(out: Path, *, keep_dossiers: bool) -> None:
+    """Remove what an earlier run wrote, so no stale output looks current.
+
+    Only rsgeo's own outputs are removed, never other files of the folder;
+    ``dossiers/`` stays when dossiers are built again (only the dossiers whose
+    inputs changed are rebuilt, and those of patches no longer present removed).
+    """
+    import shutil
+
+    names = [*MANAGED_OUTPUTS, *(() if keep_dossiers else ("dossiers",))]
+    for name in names:
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def _read_table(path: Path, *, sheet: str | int = 0, encoding: str | None = None) -> pd.DataFrame:
+    """An Excel sheet or a CSV file (UTF-8, else GB18030) as a DataFrame, or one rsgeo error."""
+    from rsgeo.errors import DataFileError, InputError
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return pd.read_excel(path, sheet_name=sheet, dtype=str)
+        if suffix in (".csv", ".txt"):
+            for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+                try:
+                    return pd.read_csv(path, encoding=enc, dtype=str)
+                except UnicodeDecodeError:
+                    if encoding:
+                        raise
+            raise InputError(f"{path}: the text is neither UTF-8 nor GBK; give its encoding")
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        if isinstance(err, InputError):
+            raise
+        raise DataFileError(f"cannot read the table {path}: {err}") from err
+    raise InputError(f"{path}: unsupported table format {suffix!r}; use .xlsx or .csv")
+
+
 def run_job(
     job: Job, out_dir: str | Path, *, overwrite: bool = False, progress: bool = True
 ) -> JobResult:
@@ -251,8 +303,10 @@ def run_job(
     out_dir : str or Path
         Output folder; it must be empty or new unless ``overwrite``.
     overwrite : bool, default False
-        Replace existing outputs (dossiers whose inputs did not change are
-        kept as they are).
+        Replace the outputs of an earlier run: rsgeo's own outputs in the
+        folder (:data:`MANAGED_OUTPUTS`) are removed once the inputs have been
+        read and processed, so nothing stale is left looking current; other
+        files are left alone. Dossiers whose inputs did not change are kept.
     progress : bool, default True
         Progress bars and step names on standard error.
 
@@ -289,7 +343,9 @@ def run_job(
     # without determinations every patch keeps its suggested class (final_class)
     tables = [pd.DataFrame({"patch_id": pd.Series([], dtype="string")})]
     for src in job.determinations:
-        t = read_determinations(src.path, encoding=src.encoding, fields=src.fields or None)
+        t = read_determinations(
+            src.path, sheet=src.layer or 0, encoding=src.encoding, fields=src.fields or None
+        )
         provenance["inputs"].append(
             {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
         )
@@ -304,10 +360,9 @@ def run_job(
     step("township statistics")
     manual = None
     if job.manual_flags is not None:
+        src = job.manual_flags
         manual = read_manual_flags(
-            pd.read_excel(job.manual_flags.path)
-            if job.manual_flags.path.suffix in (".xlsx", ".xls")
-            else pd.read_csv(job.manual_flags.path)
+            _read_table(src.path, sheet=src.layer or 0, encoding=src.encoding)
         )
     stats = rsgeo.township_stats(
         result,
@@ -333,6 +388,8 @@ def run_job(
         lists=lists,
         n_military=n_military,
     )
+    if overwrite and out.is_dir():
+        _clear_previous_outputs(out, keep_dossiers=job.outputs["dossiers"])
     out.mkdir(parents=True, exist_ok=True)
     _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
     provenance.update(
@@ -375,7 +432,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             out / "csv" / "township_stats.csv", jr.stats, overwrite=overwrite
         )
         outputs["csv_patches"] = write_csv(
-            out / "csv" / "patches.csv", jr.stats, patches=jr.result, overwrite=overwrite
+            out / "csv" / "patches.csv", jr.result, overwrite=overwrite
         )
     show = [k for k in ("pbf", "redline", "urban", "approved") if k in jr.layers]
     if want["county_map"]:

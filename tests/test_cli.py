@@ -213,3 +213,63 @@ def test_a_repaired_military_patch_is_not_named_in_reports(tmp_path: Path) -> No
     assert ordinary_id in run  # the ordinary repaired patch is named
     assert military_id not in run
     assert not [w for w in caught if military_id in str(w.message)]
+
+
+def test_patch_csv_lists_the_ordinary_patches(demo_out: Path, library_run: dict) -> None:
+    from rsgeo.military import is_military
+
+    table = pd.read_csv(demo_out / "csv" / "patches.csv", dtype={"patch_id": str})
+    result = library_run["result"]
+    assert table.columns[0] == "patch_id"
+    assert sorted(table["patch_id"]) == sorted(result.index[~is_military(result)])
+    assert {"area_m2", "final_class", "township_code"} <= set(table.columns)
+
+
+def test_overwrite_leaves_no_stale_output(tmp_path: Path) -> None:
+    import dataclasses
+
+    from rsgeo.job import load_job
+    from rsgeo.pipeline import run_job
+
+    job = load_job(sample_path("rongshui_2020.toml"))
+    quick = dict.fromkeys(job.outputs, False) | {"csv": True, "sealed": True}
+    out = tmp_path / "out"
+    first = run_job(dataclasses.replace(job, outputs=quick), out, progress=False)
+    assert first.n_military == 2 and (out / "机要_军用土地").is_dir()
+    (out / "csv" / "old_extra.csv").write_text("stale", encoding="utf-8")
+    (out / "my_notes.txt").write_text("keep me", encoding="utf-8")
+    # a later run of Q1 only (no military patch there) with --overwrite
+    q1 = dataclasses.replace(job, patches=job.patches[:1], outputs=quick)
+    second = run_job(q1, out, overwrite=True, progress=False)
+    assert second.n_military == 0
+    assert not (out / "机要_军用土地").exists()  # the old sealed output is gone
+    assert not (out / "csv" / "old_extra.csv").exists()
+    assert (out / "my_notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_bad_command_line_returns_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frobnicate"]) == EXIT_CODES["usage"]
+    assert main(["--version"]) == 0
+    assert rsgeo.__version__ in capsys.readouterr().out
+
+
+def test_manual_flags_from_a_gbk_csv_set_criterion_2(tmp_path: Path) -> None:
+    import dataclasses
+
+    from rsgeo.job import LayerSource, load_job
+    from rsgeo.pipeline import run_job
+
+    flags = tmp_path / "flags.CSV"
+    flags.write_bytes("乡镇代码,标准,备注\n450225104,二,永久基本农田管理混乱\n".encode("gbk"))
+    job = load_job(sample_path("rongshui_2020.toml"))
+    job = dataclasses.replace(
+        job,
+        patches=job.patches[:1],
+        determinations=job.determinations[:1],
+        manual_flags=LayerSource(path=flags),
+        outputs=dict.fromkeys(job.outputs, False),
+    )
+    stats = run_job(job, tmp_path / "out", progress=False).stats
+    assert bool(stats.loc["450225104", "criterion_2"]) is True
+    assert "永久基本农田管理混乱" in str(stats.loc["450225104", "criterion_2_reason"])
+    assert not township_rows(stats).drop(index="450225104")["criterion_2"].any()

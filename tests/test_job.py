@@ -142,3 +142,17 @@ def test_statistics_options_are_checked_and_passed_on(tmp_path: Path) -> None:
     job = load_job(_write(tmp_path, good))
     assert job.stats_options() == {"deductible_methods": "拆除复耕", "farmland_basis": "gross"}
     assert job.thresholds().ratio_min == 0.2
+
+
+def test_table_inputs_take_only_table_keys(tmp_path: Path) -> None:
+    bad = GOOD.replace(
+        '[[determinations]]\npath = "det.xlsx"',
+        '[[determinations]]\npath = "det.xlsx"\ncrs = 4490\nlayer = "Q1"',
+    )
+    with pytest.raises(JobFileError, match=r"determinations\[0\]\.crs: unknown key"):
+        load_job(_write(tmp_path, bad))
+    good = GOOD.replace(
+        '[[determinations]]\npath = "det.xlsx"',
+        '[[determinations]]\npath = "det.xlsx"\nlayer = "Q1"',
+    )
+    assert load_job(_write(tmp_path, good)).determinations[0].layer == "Q1"

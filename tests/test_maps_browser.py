@@ -84,3 +84,15 @@ def test_page_gcj02_matches_python(tmp_path):
     lon, lat = wgs84_to_gcj02(109.2, 25.1)
     assert r["gcj"][0] == pytest.approx(float(lon), abs=1e-12)
     assert r["gcj"][1] == pytest.approx(float(lat), abs=1e-12)
+
+
+def test_layer_names_are_text_in_the_layer_switcher(data, tmp_path):
+    """Leaflet's switcher renders names as HTML; a layer key with markup must stay text."""
+    h.need_browser()
+    page = tmp_path / "county.html"
+    layers = {EVIL: next(iter(data["layers"].values()))}
+    county_map(data["patches"], townships=data["townships"], layers=layers, path=page)
+    r = h.probe_page(page)
+    assert r["errors"] == []
+    assert r["injected"] is None
+    assert "__xss" in page.read_text(encoding="utf-8")  # the key is on the page, as data

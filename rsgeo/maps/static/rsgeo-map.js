@@ -6,6 +6,13 @@
 (function () {
   "use strict";
 
+  // Leaflet's layer switcher renders layer names as HTML: pass names through this
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -258,7 +265,7 @@
           if (f.properties.tip) { layer.bindTooltip(el("span", null, f.properties.tip), { sticky: true }); }
         }
       }).addTo(map);
-      overlays[cfg.townshipsLabel] = tw;
+      overlays[escapeHtml(cfg.townshipsLabel)] = tw;
       state.layers.townships = tw;
     }
     (cfg.reference || []).forEach(function (ref) {
@@ -269,7 +276,7 @@
         }
       });
       if (ref.show) { layer.addTo(map); }
-      overlays[ref.label] = layer;
+      overlays[escapeHtml(ref.label)] = layer;
       state.layers[ref.key] = layer;
     });
     var entries = [];
@@ -289,7 +296,7 @@
         }
       }
     }).addTo(map);
-    overlays[cfg.patchesLabel] = patches;
+    overlays[escapeHtml(cfg.patchesLabel)] = patches;
     state.layers.patches = patches;
     if (cfg.labels) {
       labels.addTo(map);

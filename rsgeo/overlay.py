@@ -44,7 +44,7 @@ import pyproj
 import shapely
 
 from rsgeo._overlay_engine import overlay_layer
-from rsgeo.area import ellipsoidal_area
+from rsgeo.area import areal_scale_gradient, ellipsoidal_area
 from rsgeo.crs import check_same_crs, choose_gk_crs, crs_label
 from rsgeo.errors import CRSError, FieldError, InputError, format_problems
 from rsgeo.geometry import GeometryReport, repair_geometry
@@ -148,25 +148,6 @@ def _check_inputs(
     if problems:
         exc = FieldError if any("field" in p or "lacks" in p for p in problems) else InputError
         raise exc(format_problems(f"overlay: {len(problems)} problem(s):", problems))
-
-
-def _scale_gradient(centroids: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
-    """Gradient (per metre) of ln(areal scale) at each point, by finite differences."""
-    out = np.zeros_like(centroids)
-    ok = np.isfinite(centroids).all(axis=1)
-    if not ok.any():
-        return out
-    proj = pyproj.Proj(crs)
-    inv = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
-    h = 100.0
-    c = centroids[ok]
-    pts = np.concatenate([c, c + np.array([h, 0.0]), c + np.array([0.0, h])])
-    lon, lat = inv.transform(pts[:, 0], pts[:, 1])
-    la = np.log(np.asarray(proj.get_factors(lon, lat).areal_scale))
-    n = len(c)
-    out[ok, 0] = (la[n : 2 * n] - la[:n]) / h
-    out[ok, 1] = (la[2 * n :] - la[:n]) / h
-    return out
 
 
 def _text(value: Any) -> str:
@@ -464,7 +445,7 @@ def _overlay_core(
     cent = shapely.get_coordinates(shapely.centroid(geoms))
     centroid = np.zeros((len(geoms), 2))
     centroid[~shapely.is_empty(geoms)] = cent
-    grad = _scale_gradient(centroid, crs)
+    grad = areal_scale_gradient(centroid[:, 0], centroid[:, 1], crs)
     min_plane = min_piece_m2 / np.where(ratio > 0, ratio, 1.0)
     work, owner, town = _work_pieces(geoms, tw, min_plane)
     origin = centroid[owner]

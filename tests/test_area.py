@@ -253,3 +253,28 @@ def test_projected_path_with_holes_multiparts_and_empties() -> None:
     np.testing.assert_allclose(auto[[1, 3, 5]], vertex[[1, 3, 5]], rtol=1e-9)
     # holes subtract: outer − hole, by hand on the same scale (plane 60000 − 2500)
     assert auto[3] / auto[5] == pytest.approx(57500 / 60000, rel=1e-9)
+
+
+def test_areal_scale_gradient_against_finite_differences() -> None:
+    from rsgeo.area import areal_scale_gradient
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(350000, 650000, 200)
+    y = rng.uniform(2.65e6, 2.95e6, 200)
+    got = areal_scale_gradient(x, y, 4545)
+    # independent: central differences of PROJ's areal scale over ±50 m
+    proj = pyproj.Proj(pyproj.CRS.from_epsg(4545))
+    back = pyproj.Transformer.from_crs(4545, 4490, always_xy=True)
+
+    def ln_m(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        lon, lat = back.transform(px, py)
+        return np.log(np.asarray(proj.get_factors(lon, lat).areal_scale))
+
+    fd_x = (ln_m(x + 50, y) - ln_m(x - 50, y)) / 100
+    fd_y = (ln_m(x, y + 50) - ln_m(x, y - 50)) / 100
+    np.testing.assert_allclose(got[:, 0], fd_x, rtol=2e-3, atol=1e-13)
+    assert np.abs(got[:, 1] - fd_y).max() < 1e-12
+    # an equal-area projection has no gradient (finite-difference path)
+    albers = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +ellps=GRS80 +units=m"
+    flat = areal_scale_gradient(x - 500000, y - 2.8e6, albers)
+    assert np.abs(flat).max() < 1e-11

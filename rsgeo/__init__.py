@@ -5,8 +5,8 @@ them with official ellipsoidal areas, classify patches, compute township
 statistics and accountability criteria, and write the workbook, maps, review
 record and dossiers a county natural-resources bureau hands in.
 
-Public functions are imported lazily, so ``import rsgeo`` is quick and optional
-extras (folium, rasterio) are needed only by the functions that use them.
+Most public functions are imported on first use, so optional extras (folium,
+rasterio, fpdf2) are needed only by the functions that use them.
 
 Examples
 --------

@@ -127,7 +127,7 @@ def test_missing_empty_and_non_polygonal() -> None:
 
 
 def test_county_outline_matches_documented_area(repo_root) -> None:
-    """shared/data/README.md gives ≈ 4,656.03 km² ellipsoidal, 4,657.36 km² planar."""
+    """The outline's source notes give ≈ 4,656.03 km² ellipsoidal, 4,657.36 km² planar."""
     import geopandas as gpd
 
     path = repo_root / "data" / "boundaries" / "rongshui_county.geojson"

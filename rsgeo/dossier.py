@@ -487,6 +487,28 @@ def box_of(minx: float, miny: float, maxx: float, maxy: float) -> Any:
     return box(minx, miny, maxx, maxy)
 
 
+OWN_FILES: frozenset[str] = frozenset(
+    {
+        "dossier.html",
+        "dossier.pdf",
+        "location_map.png",
+        "imagery_before.png",
+        "imagery_after.png",
+        "attachments",
+    }
+)
+"""What rsgeo writes in a dossier folder; anything else there is left alone."""
+
+
+def _keep_foreign_files(target: Path, tmp: Path) -> None:
+    """Move files someone else put in a dossier folder into its rebuilt version."""
+    if not target.is_dir():
+        return
+    for entry in target.iterdir():
+        if entry.name not in OWN_FILES and not (tmp / entry.name).exists():
+            shutil.move(str(entry), str(tmp / entry.name))
+
+
 def _copy_attachments(
     files: list[Path], target: Path
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -645,6 +667,7 @@ def _build_one(
                 font_chars=chars,
                 images=images,
             )
+        _keep_foreign_files(target, tmp)
         _remove_tree(target, out)
         tmp.rename(target)
     except BaseException:

@@ -475,3 +475,17 @@ def test_wrap_text_lines_fit_and_keep_every_character(width: float) -> None:
         assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
 
     check()
+
+
+def test_rebuild_keeps_files_put_in_a_dossier_folder(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    result = make_result()
+    build_dossiers(result, out, pdf=False, progress=False, n_jobs=1)
+    note = out / "P2" / "现场补充说明.txt"
+    note.write_text("补充材料", encoding="utf-8")
+    changed = result.copy()
+    changed.loc["P2", "case_number"] = "融案〔2020〕11号"
+    again = build_dossiers(changed, out, pdf=False, progress=False, n_jobs=1)
+    assert again.loc["P2", "status"] == "built"
+    assert "融案〔2020〕11号" in (out / "P2" / "dossier.html").read_text(encoding="utf-8")
+    assert note.read_text(encoding="utf-8") == "补充材料"

@@ -271,15 +271,17 @@ def evaluate_criteria(
     # criterion 3
     n_min = stats["n_mineral_illegal"].astype("float64")
     top = _rank_high(n_min, t.mineral_top_n)
+    n_unrect_by_code = stats["n_mineral_unrectified"]
+    n_re_by_code = stats["n_rare_earth_illegal"]
     c3, r3 = [], []
     for code in stats.index:
         reasons = []
         if top[code]:
             reasons.append(f"违法矿产图斑 {int(n_min[code])} 个，全县排序前 {t.mineral_top_n} 位")
-        n_unrect = int(stats.at[code, "n_mineral_unrectified"])
+        n_unrect = int(n_unrect_by_code[code])
         if t.mineral_unrectified_min is not None and n_unrect >= t.mineral_unrectified_min:
             reasons.append(f"违法矿产图斑未整改 {n_unrect} 个")
-        n_re = int(stats.at[code, "n_rare_earth_illegal"])
+        n_re = int(n_re_by_code[code])
         if t.rare_earth_triggers and n_re > 0:
             reasons.append(f"违法开采稀土等重要矿种图斑 {n_re} 个")
         c3.append(bool(reasons))
@@ -438,9 +440,14 @@ def _manual_by_township(
             "use the 9-digit township codes of the townships layer"
         )
     result: dict[int, dict[str, str]] = {}
-    for row in table.itertuples(index=False):
-        crit = int(row.criterion)
+    for township_code, criterion, note in zip(
+        table["township_code"].tolist(),
+        table["criterion"].tolist(),
+        table["note"].tolist(),
+        strict=True,
+    ):
+        crit = int(criterion)
         by_code = result.setdefault(crit, {})
-        code = str(row.township_code)
-        by_code[code] = f"{by_code[code]}；{row.note}" if code in by_code else str(row.note)
+        code = str(township_code)
+        by_code[code] = f"{by_code[code]}；{note}" if code in by_code else str(note)
     return result

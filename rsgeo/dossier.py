@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from rsgeo.dossier_render import IMAGE_SUFFIXES, render_html, render_pdf
 from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError, format_problems
 from rsgeo.military import split_military
 from rsgeo.units import M2_PER_MU
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
 
@@ -129,7 +132,7 @@ def _raster_for(source: Path, key: str, patch_id: str) -> Path | None:
 
 def _validate(
     result: Any, outdir: Any, imagery: Any, attachments: Any, n_jobs: Any = None
-) -> tuple[pd.DataFrame, Path, dict[str, Path]]:
+) -> tuple[gpd.GeoDataFrame, Path, dict[str, Path]]:
     import geopandas as gpd
 
     problems: list[str] = []

@@ -526,7 +526,8 @@ def _overlay_core(
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].astype("str")
-    out.insert(0, "township_name", pd.array(name, dtype="str"))
+    # pandas-stubs leave ExtensionArray out of DataFrame.insert; pandas accepts it
+    out.insert(0, "township_name", pd.array(name, dtype="str"))  # type: ignore[arg-type]
     result = gpd.GeoDataFrame(
         out, geometry=gpd.GeoSeries(work, index=index, crs=pt.crs), crs=pt.crs
     )

@@ -90,8 +90,8 @@ class JobResult:
                 lines.append(f"  criterion {n}: {len(names)} — {', '.join(names) or '无'}")
         if len(self.lists):
             for kind, label in (("red", "red list"), ("black", "black list")):
-                names = self.lists.loc[self.lists["list"] == kind, "township_name"]
-                lines.append(f"  {label}: {', '.join(map(str, names)) or '—'}")
+                listed = self.lists.loc[self.lists["list"] == kind, "township_name"]
+                lines.append(f"  {label}: {', '.join(map(str, listed)) or '—'}")
         lines.append(f"  outputs in {self.out_dir}:")
         for name, path in self.outputs.items():
             if isinstance(path, Path | str):

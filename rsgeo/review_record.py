@@ -216,6 +216,7 @@ def _write_xlsx(
 
     wb = Workbook()
     ws = wb.active
+    assert ws is not None  # a new Workbook always has one worksheet
     ws.title = "审核记录"
     ws.append(["数据审核记录"])
     ws["A1"].font = Font(bold=True, size=14)

@@ -11,7 +11,7 @@ geometry as a GeoPackage, and a notice. Ordinary outputs carry only the count
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.military import is_military
 from rsgeo.review_record import safe_append
 from rsgeo.units import M2_PER_MU
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "SEALED_FOLDER",
@@ -132,6 +135,7 @@ def write_sealed(
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     if not isinstance(result, pd.DataFrame):
         raise InputError(f"result must be a DataFrame, not {type(result).__name__}")
@@ -151,6 +155,7 @@ def write_sealed(
 
     wb = Workbook()
     ws = wb.active
+    assert ws is not None  # a new Workbook always has one worksheet
     ws.title = "军用土地登记表"
     ws.sheet_properties.tabColor = "C00000"
     wb.properties.title = "军用土地登记表（机要）"
@@ -175,9 +180,9 @@ def write_sealed(
     ws.append(["合计", f"{n} 个图斑"] + ([f"{total_mu:.2f} 亩"] if not np.isnan(total_mu) else []))
     ws.freeze_panes = "A4"
     for j, col in enumerate(table.columns, start=1):
-        ws.column_dimensions[ws.cell(row=3, column=j).column_letter].width = max(10, len(col) * 2)
+        ws.column_dimensions[get_column_letter(j)].width = max(10, len(col) * 2)
     if "乡镇代码" in table.columns:
-        sums = ws.parent.create_sheet("按乡镇汇总")
+        sums = wb.create_sheet("按乡镇汇总")
         sums.append(["机要"])
         sums["A1"].font = red
         group_cols = ["乡镇代码"] + (["乡镇名称"] if "乡镇名称" in table.columns else [])
@@ -191,7 +196,7 @@ def write_sealed(
     (folder / NOTICE_FILE).write_text(_NOTICE, encoding="utf-8")
     report.update(folder=folder, workbook=workbook)
     if geodata and hasattr(military, "geometry") and hasattr(military, "to_file"):
-        frame = military.copy()
+        frame: gpd.GeoDataFrame = military.copy()  # has geometry and to_file (checked above)
         if "patch_id" not in frame.columns:
             frame = frame.reset_index()
         for col in frame.columns:

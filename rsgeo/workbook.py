@@ -183,20 +183,20 @@ class _Sheet:
 def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> _Sheet:
     unit, factor, decimals = _UNIT[area_unit]
     towns = township_rows(stats)
-    total = stats.loc[TOTAL_LABEL]
     sheet = _Sheet("乡镇汇总")
     sheet.add("乡镇代码", [*towns.index.astype(str), "合计"])
     for col, header, kind in SUMMARY_COLUMNS:
         if col not in stats.columns:
             continue
+        total = stats[col][TOTAL_LABEL]
         if kind == "text":
             values = [*towns[col].tolist(), ""]
             sheet.add(header, values)
         elif kind == "count":
-            sheet.add(header, [*towns[col].astype("int64"), int(total[col])], _FORMATS["count"])
+            sheet.add(header, [*towns[col].astype("int64"), int(total)], _FORMATS["count"])
         elif kind == "area":
             raw = towns[col].astype("float64").to_numpy() / factor
-            tot = float(total[col]) / factor
+            tot = float(total) / factor
             if not np.isfinite(tot):
                 rows = [None] * len(raw)
                 sheet.add(_unit_header(header, unit), [*rows, None], _FORMATS[area_unit])
@@ -205,7 +205,7 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> _Sheet:
             rounded = round_preserving_total(raw, decimals=decimals, total=tot)
             sheet.add(_unit_header(header, unit), [*rounded, tot_rounded], _FORMATS[area_unit])
         else:
-            values = [*towns[col].astype("float64"), float(total[col])]
+            values = [*towns[col].astype("float64"), float(total)]
             pct = [None if not np.isfinite(v) else round(v * 100, 2) for v in values]
             sheet.add(header, pct, _FORMATS["pct"])
     sheet.bold_rows.add(len(towns))
@@ -567,7 +567,9 @@ def write_workbook(
     sheets.append(_notes_sheet(stats, area_unit))
 
     wb = Workbook()
-    wb.remove(wb.active)
+    default_sheet = wb.active
+    assert default_sheet is not None  # a new Workbook always has one worksheet
+    wb.remove(default_sheet)
     for sheet in sheets:
         _write_sheet(wb.create_sheet(sheet.title), sheet)
     _atomic_save(out, wb.save)

@@ -27,7 +27,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rsgeo.area import ellipsoidal_area
+from rsgeo.geo.area import ellipsoidal_area
 
 
 def make_polygons(n: int, vertices: int = 20, seed: int = 0) -> np.ndarray:

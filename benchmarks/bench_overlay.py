@@ -1,4 +1,4 @@
-"""Benchmark of rsgeo.overlay against geopandas.overlay + groupby, same data, same run.
+"""Benchmark of rsgeo.analysis.layer_overlay against geopandas.overlay + groupby, same data, same run.
 
 Synthetic province-sized data (EPSG:4545, rsgeo.synthetic.province): change
 patches of 0.03-5 ha, a cultivated-land tessellation (~20 vertices, 0.34 ha,
@@ -27,8 +27,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from rsgeo.area import ellipsoidal_area
-from rsgeo.overlay import overlay
+from rsgeo.geo.area import ellipsoidal_area
+from rsgeo.analysis.layer_overlay import overlay
 from rsgeo.synthetic import province as pv
 
 

@@ -5,8 +5,14 @@ them with official ellipsoidal areas, classify patches, compute township
 statistics and accountability criteria, and write the workbook, maps, review
 record and dossiers a county natural-resources bureau hands in.
 
-Most public functions are imported on first use, so optional extras (folium,
-rasterio, fpdf2) are needed only by the functions that use them.
+The package is laid out in stages, each a subpackage: ``io`` (reading),
+``geo`` (CRS, areas, repair, the clip kernel), ``analysis`` (the per-patch
+table), ``stats`` (the per-township table), ``audit`` (review, spot checks)
+and ``outputs`` (writers), over ``schema`` (the vocabulary) and ``options``
+(frozen option objects); ``rsgeo.pipeline`` runs them in order for
+``rsgeo run``. This module is the facade: public functions are imported on
+first use, so optional extras (folium, rasterio, fpdf2) are needed only by
+the functions that use them.
 
 Examples
 --------
@@ -20,7 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from rsgeo._version import __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -34,50 +40,57 @@ _EXPORTS: dict[str, str] = {
     "DuplicateIdError": "rsgeo.errors",
     "DataFileError": "rsgeo.errors",
     "OutputExistsError": "rsgeo.errors",
+    # options
+    "ClassificationRules": "rsgeo.options",
+    "StatsOptions": "rsgeo.options",
+    "CriteriaThresholds": "rsgeo.options",
+    "ListOptions": "rsgeo.options",
     # units and areas
-    "M2_PER_MU": "rsgeo.units",
-    "m2_to_mu": "rsgeo.units",
-    "mu_to_m2": "rsgeo.units",
-    "m2_to_ha": "rsgeo.units",
-    "ha_to_m2": "rsgeo.units",
-    "round_preserving_total": "rsgeo.units",
-    "ellipsoidal_area": "rsgeo.area",
+    "M2_PER_MU": "rsgeo.geo.units",
+    "m2_to_mu": "rsgeo.geo.units",
+    "mu_to_m2": "rsgeo.geo.units",
+    "m2_to_ha": "rsgeo.geo.units",
+    "ha_to_m2": "rsgeo.geo.units",
+    "round_preserving_total": "rsgeo.geo.units",
+    "ellipsoidal_area": "rsgeo.geo.area",
     # coordinate systems
-    "gk_crs": "rsgeo.crs",
-    "choose_gk_crs": "rsgeo.crs",
-    "check_same_crs": "rsgeo.crs",
+    "gk_crs": "rsgeo.geo.crs",
+    "choose_gk_crs": "rsgeo.geo.crs",
+    "check_same_crs": "rsgeo.geo.crs",
     # reading
-    "read_patches": "rsgeo.reading",
-    "read_layer": "rsgeo.reading",
-    "ReadReport": "rsgeo.geometry",
-    "repair_geometry": "rsgeo.geometry",
+    "read_patches": "rsgeo.io.reading",
+    "read_layer": "rsgeo.io.reading",
+    "read_table": "rsgeo.io.tables",
+    "combine_batches": "rsgeo.io.batches",
+    "read_manual_flags": "rsgeo.io.tables",
+    "ReadReport": "rsgeo.geo.repair",
+    "repair_geometry": "rsgeo.geo.repair",
     # bundled sample
-    "sample_path": "rsgeo.sample",
-    "load_sample": "rsgeo.sample",
-    # overlay and classification
-    "overlay": "rsgeo.overlay",
-    "overlay_pieces": "rsgeo.overlay",
-    "patches_from_pieces": "rsgeo.overlay",
-    "classify": "rsgeo.classify",
-    "ClassificationRules": "rsgeo.classify",
-    "apply_determinations": "rsgeo.determinations",
-    "read_determinations": "rsgeo.determinations",
-    # statistics and reports
-    "township_stats": "rsgeo.stats",
-    "CriteriaThresholds": "rsgeo.criteria",
-    "red_black_lists": "rsgeo.lists",
-    "write_workbook": "rsgeo.workbook",
-    "write_csv": "rsgeo.workbook",
-    # maps
-    "county_map": "rsgeo.maps",
-    "field_maps": "rsgeo.maps",
-    # review, dossiers, military land
-    "review": "rsgeo.review",
-    "write_review_record": "rsgeo.review",
-    "spot_check": "rsgeo.spot_check",
-    "build_dossiers": "rsgeo.dossier",
-    "write_sealed": "rsgeo.sealed",
-    "split_military": "rsgeo.military",
+    "sample_path": "rsgeo.io.sample",
+    "load_sample": "rsgeo.io.sample",
+    # analysis: the per-patch table
+    "overlay": "rsgeo.analysis.layer_overlay",
+    "overlay_pieces": "rsgeo.analysis.layer_overlay",
+    "patches_from_pieces": "rsgeo.analysis.layer_overlay",
+    "classify": "rsgeo.analysis.classification",
+    "apply_determinations": "rsgeo.analysis.determination",
+    "read_determinations": "rsgeo.io.determination_table",
+    "split_military": "rsgeo.schema.military",
+    # statistics: the per-township table
+    "patch_figures": "rsgeo.stats.deductions",
+    "township_stats": "rsgeo.stats.township",
+    "red_black_lists": "rsgeo.stats.ranking",
+    # audit
+    "review": "rsgeo.audit.findings",
+    "spot_check": "rsgeo.audit.sampling",
+    # outputs
+    "write_workbook": "rsgeo.outputs.workbook",
+    "write_csv": "rsgeo.outputs.csv_tables",
+    "county_map": "rsgeo.outputs.maps",
+    "field_maps": "rsgeo.outputs.maps",
+    "write_review_record": "rsgeo.outputs.review_record",
+    "build_dossiers": "rsgeo.outputs.dossier.build",
+    "write_sealed": "rsgeo.outputs.sealed",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -96,21 +109,12 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-# Functions named like the module that holds them are imported now: importing
-# a submodule (``from rsgeo.overlay import OverlayReport``) binds the package
-# attribute to the module, and ``rsgeo.overlay(...)`` would then fail with
-# "module is not callable". Binding the function after the first import of
-# the module keeps it, because a module is imported only once.
-from rsgeo.classify import classify  # noqa: E402
-from rsgeo.overlay import overlay  # noqa: E402
-from rsgeo.review import review  # noqa: E402
-from rsgeo.spot_check import spot_check  # noqa: E402
-
 if TYPE_CHECKING:  # for type checkers and IDEs
-    from rsgeo.area import ellipsoidal_area
-    from rsgeo.crs import check_same_crs, choose_gk_crs, gk_crs
-    from rsgeo.determinations import apply_determinations, read_determinations
-    from rsgeo.dossier import build_dossiers
+    from rsgeo.analysis.classification import classify
+    from rsgeo.analysis.determination import apply_determinations
+    from rsgeo.analysis.layer_overlay import overlay, overlay_pieces, patches_from_pieces
+    from rsgeo.audit.findings import review
+    from rsgeo.audit.sampling import spot_check
     from rsgeo.errors import (
         CRSError,
         CRSMismatchError,
@@ -122,15 +126,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         OutputExistsError,
         RsgeoError,
     )
-    from rsgeo.geometry import ReadReport, repair_geometry
-    from rsgeo.lists import red_black_lists
-    from rsgeo.maps import county_map, field_maps
-    from rsgeo.overlay import overlay_pieces, patches_from_pieces
-    from rsgeo.reading import read_layer, read_patches
-    from rsgeo.review_record import write_review_record
-    from rsgeo.sample import load_sample, sample_path
-    from rsgeo.stats import township_stats
-    from rsgeo.units import (
+    from rsgeo.geo.area import ellipsoidal_area
+    from rsgeo.geo.crs import check_same_crs, choose_gk_crs, gk_crs
+    from rsgeo.geo.repair import ReadReport, repair_geometry
+    from rsgeo.geo.units import (
         M2_PER_MU,
         ha_to_m2,
         m2_to_ha,
@@ -138,4 +137,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         mu_to_m2,
         round_preserving_total,
     )
-    from rsgeo.workbook import write_csv, write_workbook
+    from rsgeo.io.batches import combine_batches
+    from rsgeo.io.determination_table import read_determinations
+    from rsgeo.io.reading import read_layer, read_patches
+    from rsgeo.io.sample import load_sample, sample_path
+    from rsgeo.io.tables import read_manual_flags, read_table
+    from rsgeo.options import ClassificationRules, CriteriaThresholds, ListOptions, StatsOptions
+    from rsgeo.outputs.csv_tables import write_csv
+    from rsgeo.outputs.dossier.build import build_dossiers
+    from rsgeo.outputs.maps import county_map, field_maps
+    from rsgeo.outputs.review_record import write_review_record
+    from rsgeo.outputs.sealed import write_sealed
+    from rsgeo.outputs.workbook import write_workbook
+    from rsgeo.schema.military import split_military
+    from rsgeo.stats.deductions import patch_figures
+    from rsgeo.stats.ranking import red_black_lists
+    from rsgeo.stats.township import township_stats

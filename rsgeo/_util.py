@@ -1,8 +1,8 @@
-"""Small helpers shared by the table modules: blank cells, column readers, option checks.
+"""Small helpers shared by the table modules: column readers and option checks.
 
-Private to rsgeo: :mod:`rsgeo.stats`, :mod:`rsgeo.deductions`,
-:mod:`rsgeo.workbook`, :mod:`rsgeo.classify` and
-:mod:`rsgeo.determination_table` read cells and columns the same way through
+Private to rsgeo: :mod:`rsgeo.stats.township`, :mod:`rsgeo.stats.deductions`,
+:mod:`rsgeo.outputs.workbook`, :mod:`rsgeo.classify` and
+:mod:`rsgeo.io.determination_table` read cells and columns the same way through
 these functions.
 """
 
@@ -13,20 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_BLANK_WORDS = frozenset({"", "nan", "nat", "none", "<na>"})
-
-
-def is_missing(value: Any) -> bool:
-    """Whether a cell is blank: None, NA, NaT, NaN, or text such as ``""``, ``nan``, ``None``.
-
-    >>> [is_missing(v) for v in (None, float("nan"), " NaN ", "<NA>", "0", 0)]
-    [True, True, True, True, False, False]
-    """
-    if value is None or value is pd.NaT or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip().casefold() in _BLANK_WORDS
+from rsgeo.schema.vocabulary import YES_WORDS
 
 
 def number_column(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -52,7 +39,7 @@ def flag_column(frame: pd.DataFrame, col: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.fillna(0).astype(bool)
     text = values.astype("string").str.strip().str.casefold()
-    return text.isin(["1", "true", "t", "y", "yes", "是"]).fillna(False).astype(bool)
+    return text.isin(sorted(YES_WORDS)).fillna(False).astype(bool)
 
 
 def choice_problem(name: str, value: object, allowed: tuple[str, ...]) -> str | None:

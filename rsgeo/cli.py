@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from rsgeo import __version__
+from rsgeo._version import __version__
 from rsgeo.errors import DataFileError, InputError, OutputExistsError, RsgeoError
 
 __all__ = ["EXIT_CODES", "main"]
@@ -91,7 +91,7 @@ def _cmd_run(job_path: Path, out: Path, *, overwrite: bool, quiet: bool) -> int:
 
 
 def _cmd_demo(out: Path, *, overwrite: bool, quiet: bool) -> int:
-    from rsgeo.sample import sample_path
+    from rsgeo.io.sample import sample_path
 
     return _cmd_run(sample_path("rongshui_2020.toml"), out, overwrite=overwrite, quiet=quiet)
 
@@ -109,11 +109,11 @@ def _cmd_check(job_path: Path, *, quiet: bool) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    import rsgeo
+    from rsgeo.io.reading import read_layer, read_patches
 
-    reader = rsgeo.read_patches if args.patches else rsgeo.read_layer
+    reader = read_patches if args.patches else read_layer
     gdf = reader(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs)
-    from rsgeo.military import is_military, redact_ids
+    from rsgeo.schema.military import is_military, redact_ids
 
     report = gdf.attrs.get("rsgeo_read_report")
     print(f"{args.path}: {len(gdf)} features, CRS {gdf.crs}")

@@ -13,7 +13,7 @@ go.
 Examples
 --------
 >>> from rsgeo.job import load_job
->>> from rsgeo.sample import sample_path
+>>> from rsgeo.io.sample import sample_path
 >>> job = load_job(sample_path("rongshui_2020.toml"))
 >>> job.name
 '融水苗族自治县 2020 年卫片执法（示例数据）'
@@ -23,18 +23,19 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rsgeo.errors import InputError, format_problems
+from rsgeo.options import ClassificationRules, CriteriaThresholds, ListOptions, StatsOptions
 
 __all__ = [
     "OUTPUT_KINDS",
-    "STATS_OPTION_KEYS",
     "Job",
     "JobFileError",
     "LayerSource",
@@ -84,11 +85,16 @@ class LayerSource:
 
 @dataclass(frozen=True)
 class Job:
-    """A validated job file."""
+    """A validated job file: its inputs, and one validated option object per stage.
+
+    ``rules`` comes from ``[rules]``; ``statistics`` from ``[job] cutoff`` and
+    the statistics keys of ``[criteria]``; ``criteria`` from the threshold keys
+    of ``[criteria]``; ``lists`` from ``[lists]``. Every stage and every
+    writer of a run is handed these same objects.
+    """
 
     path: Path | None
     name: str
-    cutoff: dt.date
     patches: tuple[LayerSource, ...]
     layers: dict[str, LayerSource]
     townships: LayerSource
@@ -99,23 +105,18 @@ class Job:
     imagery_after: Path | None = None
     reviewer: str = ""
     working_crs: str | int | None = None
-    rules: dict[str, Any] = field(default_factory=dict)
-    criteria: dict[str, Any] = field(default_factory=dict)
-    lists: dict[str, Any] = field(default_factory=dict)
+    rules: ClassificationRules = field(default_factory=ClassificationRules)
+    statistics: StatsOptions = field(default_factory=StatsOptions)
+    criteria: CriteriaThresholds = field(default_factory=CriteriaThresholds)
+    lists: ListOptions = field(default_factory=ListOptions)
     outputs: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(OUTPUT_KINDS, True))
     spot_check_per_township: int = 2
     seed: int = 2020
 
-    def thresholds(self) -> Any:
-        """The :class:`rsgeo.criteria.CriteriaThresholds` of ``[criteria]``."""
-        from rsgeo.criteria import CriteriaThresholds
-
-        keys = CriteriaThresholds.__dataclass_fields__
-        return CriteriaThresholds(**{k: v for k, v in self.criteria.items() if k in keys})
-
-    def stats_options(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`rsgeo.township_stats` from ``[criteria]``."""
-        return {k: self.criteria[k] for k in STATS_OPTION_KEYS if k in self.criteria}
+    @property
+    def cutoff(self) -> dt.date:
+        """The deduction cutoff day (``[job] cutoff``), as held by :attr:`statistics`."""
+        return self.statistics.cutoff
 
 
 # --------------------------------------------------------------------------- checks
@@ -290,7 +291,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     meta = chk.table(data.get("job", {}), "job") or {}
     chk.unknown(meta, "job", {"name", "cutoff", "reviewer", "working_crs"})
     name = chk.typed(meta, "job", "name", (str,), "rsgeo job")
-    cutoff = _date(chk, meta.get("cutoff", "2020-12-21"), "job.cutoff")
+    cutoff = _date(chk, meta.get("cutoff", StatsOptions().cutoff), "job.cutoff")
     reviewer = chk.typed(meta, "job", "reviewer", (str,), "")
     working_crs = chk.typed(meta, "job", "working_crs", (str, int), None)
 
@@ -355,21 +356,24 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     if per_township < 0:
         chk.add("spot_check.per_township", f"must be ≥ 0, got {per_township}")
 
-    rules = _plain_table(chk, data, "rules")
-    criteria = _plain_table(chk, data, "criteria")
-    lists = _plain_table(chk, data, "lists")
-    _check_options(chk, rules, criteria, lists)
+    options = _options(
+        chk,
+        cutoff,
+        _plain_table(chk, data, "rules"),
+        _plain_table(chk, data, "criteria"),
+        _plain_table(chk, data, "lists"),
+    )
 
     if chk.problems:
         n = len(chk.problems)
         raise JobFileError(
             format_problems(f"the job file has {n} problem{'s' if n > 1 else ''}:", chk.problems)
         )
-    assert townships is not None
+    assert townships is not None and options is not None
+    rules, statistics, criteria, lists = options
     return Job(
         path=None,
         name=name,
-        cutoff=cutoff,
         patches=tuple(patches),
         layers=layers,
         townships=townships,
@@ -381,6 +385,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         reviewer=reviewer,
         working_crs=working_crs,
         rules=rules,
+        statistics=statistics,
         criteria=criteria,
         lists=lists,
         outputs=outputs,
@@ -389,80 +394,45 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     )
 
 
-STATS_OPTION_KEYS: tuple[str, ...] = (
-    "deductible_methods",
-    "unrectified_methods",
-    "illegal_classes",
-    "legal_classes",
-    "rate_basis",
-    "farmland_basis",
-    "illegal_farmland",
-    "denominator_includes_illegal",
-)
-"""Keys of ``[criteria]`` passed to :func:`rsgeo.township_stats` (besides the thresholds)."""
+def _options(
+    chk: _Checker,
+    cutoff: dt.date,
+    rules: dict[str, Any],
+    criteria: dict[str, Any],
+    lists: dict[str, Any],
+) -> tuple[ClassificationRules, StatsOptions, CriteriaThresholds, ListOptions] | None:
+    """Build the option objects of [rules], [criteria] and [lists]; problems go to ``chk``.
+
+    ``[criteria]`` holds the thresholds (:class:`CriteriaThresholds`) and the
+    statistics options (:class:`StatsOptions`) side by side; the cutoff lives
+    in ``[job]``.
+    """
+    threshold_keys = {f.name for f in dataclasses.fields(CriteriaThresholds)}
+    stats_keys = {f.name for f in dataclasses.fields(StatsOptions)} - {"cutoff"}
+    chk.unknown(criteria, "criteria", threshold_keys | stats_keys)
+
+    stats_table = {"cutoff": cutoff, **{k: v for k, v in criteria.items() if k in stats_keys}}
+    threshold_table = {k: v for k, v in criteria.items() if k in threshold_keys}
+    tables: list[tuple[str, Any, dict[str, Any]]] = [
+        ("rules", ClassificationRules, rules),
+        ("criteria", StatsOptions, stats_table),
+        ("criteria", CriteriaThresholds, threshold_table),
+        ("lists", ListOptions, lists),
+    ]
+    built: list[Any] = []
+    for table, kind, values in tables:
+        problems = kind.problems_of(values)
+        for key, message in problems:
+            where = _CRITERIA_KEY_FOR.get(key, f"{table}.{key}" if key else table)
+            chk.add(where, message)
+        built.append(None if problems else kind.from_mapping(values))
+    if any(b is None for b in built):
+        return None
+    return tuple(built)  # type: ignore[return-value]
 
 
-def _check_stats_options(chk: _Checker, criteria: dict[str, Any]) -> None:
-    from typing import get_args
-
-    from rsgeo._util import text_options
-    from rsgeo.deductions import FarmlandBasis, IllegalFarmland
-    from rsgeo.stats import RateBasis
-
-    choices = {"rate_basis": RateBasis, "farmland_basis": FarmlandBasis}
-    choices["illegal_farmland"] = IllegalFarmland
-    for key, kind in choices.items():
-        allowed = get_args(kind)
-        if key in criteria and criteria[key] not in allowed:
-            chk.add(
-                f"criteria.{key}",
-                f"{criteria[key]!r} is not allowed; choose one of {list(allowed)}",
-            )
-    for key in STATS_OPTION_KEYS[:4]:
-        if key in criteria:
-            problems: list[str] = []
-            text_options(key, criteria[key], problems)
-            for problem in problems:
-                chk.add(f"criteria.{key}", problem)
-    value = criteria.get("denominator_includes_illegal", True)
-    if not isinstance(value, bool):
-        chk.add("criteria.denominator_includes_illegal", f"must be true or false, got {value!r}")
-
-
-def _check_options(
-    chk: _Checker, rules: dict[str, Any], criteria: dict[str, Any], lists: dict[str, Any]
-) -> None:
-    """Check [rules], [criteria] and [lists] by building the objects they configure."""
-    import inspect
-
-    from rsgeo.criteria import CriteriaThresholds
-    from rsgeo.lists import red_black_lists
-    from rsgeo.rules import ClassificationRules
-
-    def attempt(key: str, build: Callable[[], Any]) -> None:
-        try:
-            build()
-        except (InputError, TypeError, ValueError) as err:
-            chk.add(key, str(err).replace("\n", "\n    "))
-
-    attempt("rules", lambda: ClassificationRules.from_mapping(rules))
-    threshold_keys = set(CriteriaThresholds.__dataclass_fields__)
-    chk.unknown(criteria, "criteria", threshold_keys | set(STATS_OPTION_KEYS))
-    attempt(
-        "criteria",
-        lambda: CriteriaThresholds(**{k: v for k, v in criteria.items() if k in threshold_keys}),
-    )
-    _check_stats_options(chk, criteria)
-    list_keys = {
-        name
-        for name, p in inspect.signature(red_black_lists).parameters.items()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("ranking", "nan_as")
-    }
-    chk.unknown(lists, "lists", list_keys)
-    for name in ("red_size", "black_size"):
-        value = lists.get(name, 3)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            chk.add(f"lists.{name}", f"must be a whole number ≥ 0, got {value!r}")
+_CRITERIA_KEY_FOR = {"cutoff": "job.cutoff"}
+"""Option keys that a job file holds elsewhere than in their table."""
 
 
 def load_job(path: str | Path) -> Job:

@@ -20,8 +20,9 @@ notebook can continue from them. Military-land patches are counted but never
 listed outside the sealed folder.
 
 Patches that appear in more than one batch (the same JCBH delivered again in
-a later quarter) are kept once: the row of the latest batch (in the order of
-the job file) wins, ``batches`` lists every batch it was delivered in.
+a later quarter) are kept once (:func:`rsgeo.combine_batches`): the row of the
+latest batch (in the order of the job file) wins, ``batches`` lists every
+batch it was delivered in.
 """
 
 from __future__ import annotations
@@ -39,15 +40,25 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from rsgeo import __version__
+from rsgeo._version import __version__
+from rsgeo.analysis.classification import classify
+from rsgeo.analysis.determination import apply_determinations
+from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
+from rsgeo.audit.findings import review
+from rsgeo.audit.sampling import spot_check
 from rsgeo.errors import OutputExistsError
+from rsgeo.geo.crs import choose_gk_crs, crs_label
+from rsgeo.io.batches import combine_batches
+from rsgeo.io.determination_table import read_determinations
+from rsgeo.io.reading import read_layer, read_patches
+from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job, LayerSource
-from rsgeo.military import is_military, redact_ids
+from rsgeo.schema.military import is_military, redact_ids
+from rsgeo.stats.deductions import patch_figures
+from rsgeo.stats.ranking import red_black_lists
+from rsgeo.stats.township import township_rows, township_stats
 
-__all__ = ["CULTIVATED_CLASSES", "MANAGED_OUTPUTS", "JobResult", "prepare_inputs", "run_job"]
-
-CULTIVATED_CLASSES: tuple[str, ...] = ("0101", "0102", "0103")
-"""Land classes of the ``farmland`` key: 水田, 水浇地, 旱地 (三调 DLBM)."""
+__all__ = ["MANAGED_OUTPUTS", "JobResult", "prepare_inputs", "run_job"]
 
 WORKBOOK_NAME = "统计报表.xlsx"
 SEALED_DIR = "机要_军用土地"
@@ -67,6 +78,7 @@ class JobResult:
     result: gpd.GeoDataFrame
     stats: pd.DataFrame
     lists: pd.DataFrame
+    figures: pd.DataFrame
     findings: pd.DataFrame | None = None
     sample: pd.DataFrame | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -74,8 +86,6 @@ class JobResult:
 
     def summary(self) -> str:
         """A short text for the end of a command-line run."""
-        from rsgeo.stats import township_rows
-
         rows = township_rows(self.stats)
         lines = [
             f"{self.job.name}",
@@ -114,14 +124,12 @@ def _sha256(path: Path) -> str | None:
 
 def _read(source: LayerSource, *, patches: bool = False) -> gpd.GeoDataFrame:
     """Read one input; for patches, military ids are kept out of warnings and reports."""
-    import rsgeo
-
     kw = source.read_kwargs()
     if not patches:
-        return rsgeo.read_layer(source.path, **kw)
+        return read_layer(source.path, **kw)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        gdf = rsgeo.read_patches(source.path, id_field=source.id_field, **kw)
+        gdf = read_patches(source.path, id_field=source.id_field, **kw)
     military = list(gdf.index[is_military(gdf).to_numpy()])
     for w in caught:
         warnings.warn_explicit(
@@ -137,21 +145,6 @@ def _report_text(gdf: gpd.GeoDataFrame) -> str | None:
     if not hasattr(report, "summary"):
         return None
     return redact_ids(report.summary(), gdf.attrs.get("rsgeo_military_ids", []))
-
-
-def _combine_batches(frames: list[tuple[str, gpd.GeoDataFrame]]) -> gpd.GeoDataFrame:
-    """One row per patch id; the latest batch wins, ``batches`` lists them all."""
-    tagged = []
-    for batch, gdf in frames:
-        g = gdf.copy()
-        g["batch"] = batch
-        tagged.append(g)
-    allp = pd.concat(tagged)
-    batches = allp.groupby(level=0, sort=False)["batch"].agg(lambda s: "; ".join(dict.fromkeys(s)))
-    latest = allp[~allp.index.duplicated(keep="last")].copy()
-    latest["batches"] = batches.reindex(latest.index)
-    latest.index.name = "patch_id"
-    return gpd.GeoDataFrame(latest, geometry=allp.geometry.name, crs=allp.crs)
 
 
 def prepare_inputs(
@@ -173,8 +166,6 @@ def prepare_inputs(
     -------
     patches, layers, townships, county, provenance
     """
-    from rsgeo.crs import choose_gk_crs, crs_label
-
     provenance: dict[str, Any] = {"inputs": []}
 
     def note(role: str, src: LayerSource, gdf: gpd.GeoDataFrame) -> None:
@@ -197,15 +188,12 @@ def prepare_inputs(
         frames.append((src.batch or src.path.stem, gdf))
     working = job.working_crs or choose_gk_crs(frames[0][1])
     frames = [(b, g.to_crs(working)) for b, g in frames]
-    patches = _combine_batches(frames)
+    patches = combine_batches(dict(frames))
 
     layers: dict[str, gpd.GeoDataFrame] = {}
     for key, src in _steps(list(job.layers.items()), "reading layers", progress):
         gdf = _read(src)
         note(f"layers.{key}", src, gdf)
-        if key == "farmland" and "land_class_code" in gdf.columns:
-            codes = gdf["land_class_code"].astype("string").str.strip()
-            gdf = gdf.loc[codes.isin(CULTIVATED_CLASSES).fillna(False).to_numpy()]
         layers[key] = gdf.to_crs(working)
     townships = _read(job.townships)
     note("townships", job.townships, townships)
@@ -268,29 +256,6 @@ def _clear_previous_outputs(out: Path, *, keep_dossiers: bool) -> None:
             path.unlink()
 
 
-def _read_table(path: Path, *, sheet: str | int = 0, encoding: str | None = None) -> pd.DataFrame:
-    """An Excel sheet or a CSV file (UTF-8, else GB18030) as a DataFrame, or one rsgeo error."""
-    from rsgeo.errors import DataFileError, InputError
-
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet, dtype=str)
-        if suffix in (".csv", ".txt"):
-            for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
-                try:
-                    return pd.read_csv(path, encoding=enc, dtype=str)
-                except UnicodeDecodeError:
-                    if encoding:
-                        raise
-            raise InputError(f"{path}: the text is neither UTF-8 nor GBK; give its encoding")
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        if isinstance(err, InputError):
-            raise
-        raise DataFileError(f"cannot read the table {path}: {err}") from err
-    raise InputError(f"{path}: unsupported table format {suffix!r}; use .xlsx or .csv")
-
-
 def run_job(
     job: Job, out_dir: str | Path, *, overwrite: bool = False, progress: bool = True
 ) -> JobResult:
@@ -314,15 +279,8 @@ def run_job(
     -------
     JobResult
     """
-    import rsgeo
-    from rsgeo.criteria import read_manual_flags
-    from rsgeo.determinations import read_determinations
-    from rsgeo.rules import coerce_rules
-
     out = Path(out_dir)
     _check_out_dir(out, overwrite)
-    rules = coerce_rules(job.rules)  # validated again here for library callers
-    thresholds = job.thresholds()
 
     def step(text: str) -> None:
         if progress:
@@ -333,13 +291,13 @@ def run_job(
 
     step(f"overlay: {len(patches)} patches × {len(layers)} layers")
     attributes = {k: list(s.attributes) for k, s in job.layers.items() if s.attributes}
-    pieces = rsgeo.overlay_pieces(
+    pieces = overlay_pieces(
         patches, layers, townships=townships, attributes=attributes or None, progress=progress
     )
-    result = rsgeo.patches_from_pieces(pieces, patches)
+    result = patches_from_pieces(pieces, patches)
 
     step("classifying")
-    result = rsgeo.classify(result, rules=rules)
+    result = classify(result, rules=job.rules)
     # without determinations every patch keeps its suggested class (final_class)
     tables = [pd.DataFrame({"patch_id": pd.Series([], dtype="string")})]
     for src in job.determinations:
@@ -355,25 +313,29 @@ def run_job(
         dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one
     else:
         dets = tables[0]
-    result = rsgeo.apply_determinations(result, dets)
+    result = apply_determinations(result, dets)
 
     step("township statistics")
     manual = None
     if job.manual_flags is not None:
         src = job.manual_flags
-        manual = read_manual_flags(
-            _read_table(src.path, sheet=src.layer or 0, encoding=src.encoding)
-        )
-    stats = rsgeo.township_stats(
+        manual = read_manual_flags(src.path, sheet=src.layer or 0, encoding=src.encoding)
+    figures = patch_figures(result, pieces, options=job.statistics)
+    stats = township_stats(
         result,
         pieces,
         townships=townships,
-        cutoff=job.cutoff,
-        thresholds=thresholds,
+        options=job.statistics,
+        thresholds=job.criteria,
         manual_flags=manual,
-        **job.stats_options(),
+        figures=figures,
     )
-    lists = rsgeo.red_black_lists(stats, **job.lists)
+    lists = red_black_lists(stats, options=job.lists)
+    findings = sample = None
+    if job.outputs["review"] or job.outputs["dossiers"]:
+        step("review")
+        findings = review(result, county=county)
+        sample = spot_check(result, per_township=job.spot_check_per_township, seed=job.seed)
     n_military = int(is_military(result).sum())
     jr = JobResult(
         job=job,
@@ -386,6 +348,9 @@ def run_job(
         result=result,
         stats=stats,
         lists=lists,
+        figures=figures,
+        findings=findings,
+        sample=sample,
         n_military=n_military,
     )
     if overwrite and out.is_dir():
@@ -398,9 +363,12 @@ def run_job(
             "job": str(job.path) if job.path else None,
             "job_sha256": _sha256(job.path) if job.path else None,
             "run_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "cutoff": job.cutoff.isoformat(),
-            "rules": {k: repr(v) for k, v in rules.__dict__.items()},
-            "criteria": {k: repr(v) for k, v in thresholds.__dict__.items()},
+            "options": {
+                "rules": job.rules.as_dict(),
+                "statistics": job.statistics.as_dict(),
+                "criteria": job.criteria.as_dict(),
+                "lists": job.lists.as_dict(),
+            },
             "patches": len(result),
             "military_sealed": n_military,
             "outputs": {k: str(v) for k, v in jr.outputs.items()},
@@ -414,17 +382,26 @@ def run_job(
 
 
 def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any) -> None:
-    import rsgeo
-    from rsgeo.review_record import write_review_record
-    from rsgeo.sealed import write_sealed
-    from rsgeo.workbook import write_csv
+    from rsgeo.outputs.csv_tables import patch_csv_table, write_csv
+    from rsgeo.outputs.dossier.build import build_dossiers
+    from rsgeo.outputs.maps import county_map, field_maps
+    from rsgeo.outputs.review_record import write_review_record
+    from rsgeo.outputs.sealed import write_sealed
+    from rsgeo.outputs.workbook import write_workbook
 
     job, out, outputs = jr.job, jr.out_dir, jr.outputs
     want = job.outputs
     if want["workbook"]:
         step("workbook")
-        outputs["workbook"] = rsgeo.write_workbook(
-            out / WORKBOOK_NAME, jr.stats, jr.result, jr.lists, overwrite=overwrite
+        outputs["workbook"] = write_workbook(
+            out / WORKBOOK_NAME,
+            jr.stats,
+            jr.result,
+            jr.lists,
+            figures=jr.figures,
+            options=job.statistics,
+            thresholds=job.criteria,
+            overwrite=overwrite,
         )
     if want["csv"]:
         (out / "csv").mkdir(exist_ok=True)
@@ -432,16 +409,19 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             out / "csv" / "township_stats.csv", jr.stats, overwrite=overwrite
         )
         outputs["csv_patches"] = write_csv(
-            out / "csv" / "patches.csv", jr.result, overwrite=overwrite
+            out / "csv" / "patches.csv",
+            patch_csv_table(jr.result, jr.figures),
+            overwrite=overwrite,
         )
     show = [k for k in ("pbf", "redline", "urban", "approved") if k in jr.layers]
     if want["county_map"]:
         step("county map")
         (out / "maps").mkdir(exist_ok=True)
-        rsgeo.county_map(
+        county_map(
             jr.result,
             townships=jr.townships,
             stats=jr.stats,
+            thresholds=job.criteria,
             layers=jr.layers,
             show_layers=show,
             title=f"{job.name} 图斑总览",
@@ -451,7 +431,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         outputs["county_map"] = out / "maps" / "county_map.html"
     if want["field_maps"]:
         step("field maps")
-        pages = rsgeo.field_maps(
+        pages = field_maps(
             jr.result,
             out / "maps" / "field",
             townships=jr.townships,
@@ -464,10 +444,6 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         outputs["n_field_maps"] = len(pages)
     if want["review"]:
         step("review")
-        jr.findings = rsgeo.review(jr.result, county=jr.county)
-        jr.sample = rsgeo.spot_check(
-            jr.result, per_township=job.spot_check_per_township, seed=job.seed
-        )
         paths = write_review_record(
             jr.findings,
             out / "review",
@@ -487,7 +463,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
                 for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
                 if v is not None
             }
-        rsgeo.build_dossiers(
+        build_dossiers(
             jr.result,
             out / "dossiers",
             imagery=imagery,

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from shapely import wkt
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from rsgeo.area import ellipsoidal_area, planar_area
 from rsgeo.errors import CRSError
+from rsgeo.geo.area import ellipsoidal_area, planar_area
 
 # (wkt in EPSG:4490, ST_Area(geography) from PostGIS 3.3.2 in m²)
 POSTGIS_REFERENCES = {
@@ -256,7 +256,7 @@ def test_projected_path_with_holes_multiparts_and_empties() -> None:
 
 
 def test_areal_scale_gradient_against_finite_differences() -> None:
-    from rsgeo.area import areal_scale_gradient
+    from rsgeo.geo.area import areal_scale_gradient
 
     rng = np.random.default_rng(3)
     x = rng.uniform(350000, 650000, 200)

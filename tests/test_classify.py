@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from rsgeo.classify import OUTPUT_COLUMNS, classify
+from rsgeo.analysis.classification import OUTPUT_COLUMNS, classify
 from rsgeo.errors import FieldError, InputError
-from rsgeo.rules import RULE_NAMES, ClassificationRules, normalize_code
+from rsgeo.options import ClassificationRules
+from rsgeo.schema.classes import RULE_NAMES, normalize_code
 
 
 def table(rows: list[dict], ids: list[str] | None = None) -> pd.DataFrame:
@@ -530,7 +531,7 @@ def test_matches_straightforward_reference(rows):
 
 
 def test_reclassify_after_determinations_updates_only_suggested_final_class():
-    from rsgeo.determinations import apply_determinations
+    from rsgeo.analysis.determination import apply_determinations
 
     t = table(
         [{"change_type": "20", "approved_m2": 930.0}, {"change_type": "20", "approved_m2": 930.0}]

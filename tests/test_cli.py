@@ -19,8 +19,8 @@ import pytest
 
 import rsgeo
 from rsgeo.cli import EXIT_CODES, main
-from rsgeo.sample import sample_manifest, sample_path
-from rsgeo.stats import township_rows
+from rsgeo.io.sample import sample_manifest, sample_path
+from rsgeo.stats.township import township_rows
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +111,7 @@ def _ordinary_texts(out: Path) -> dict[Path, str]:
 
 
 def test_no_military_patch_in_any_ordinary_output(demo_out: Path, library_run: dict) -> None:
-    from rsgeo.military import is_military
+    from rsgeo.schema.military import is_military
 
     result = library_run["result"]
     military = list(result.index[is_military(result)])
@@ -216,7 +216,7 @@ def test_a_repaired_military_patch_is_not_named_in_reports(tmp_path: Path) -> No
 
 
 def test_patch_csv_lists_the_ordinary_patches(demo_out: Path, library_run: dict) -> None:
-    from rsgeo.military import is_military
+    from rsgeo.schema.military import is_military
 
     table = pd.read_csv(demo_out / "csv" / "patches.csv", dtype={"patch_id": str})
     result = library_run["result"]

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsgeo.criteria import CriteriaThresholds, evaluate_criteria, read_manual_flags
 from rsgeo.errors import FieldError, InputError
+from rsgeo.options import CriteriaThresholds
+from rsgeo.stats.criteria import evaluate_criteria, read_manual_flags
 
 MU = 10000.0 / 15.0
 
@@ -124,7 +125,7 @@ def test_manual_flags_problems() -> None:
 
 
 def test_township_stats_passes_manual_flags_and_thresholds() -> None:
-    from rsgeo.stats import township_stats
+    from rsgeo.stats.township import township_stats
 
     towns = pd.DataFrame({"township_code": ["450225100"], "township_name": ["融水镇"]})
     result = pd.DataFrame(

@@ -11,16 +11,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from rsgeo.determinations import (
-    DETERMINATION_COLUMNS,
-    DeterminationWarning,
-    apply_determinations,
-    parse_dates,
-    read_determinations,
-)
+from rsgeo.analysis.determination import DETERMINATION_COLUMNS, apply_determinations
 from rsgeo.errors import DataFileError, DuplicateIdError, FieldError, InputError
+from rsgeo.io.determination_table import DeterminationWarning, read_determinations
+from rsgeo.schema.cells import parse_dates
 
-MU = 10000.0 / 15.0  # m² per 亩, written out independently of rsgeo.units
+MU = 10000.0 / 15.0  # m² per 亩, written out independently of rsgeo.geo.units
 
 
 def classified(n: int = 4) -> pd.DataFrame:

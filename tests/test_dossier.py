@@ -14,8 +14,9 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import box
 
-from rsgeo.dossier import build_dossiers, folder_name
+from rsgeo.audit.findings import review
 from rsgeo.errors import InputError
+from rsgeo.outputs.dossier.build import build_dossiers, folder_name
 
 pytest.importorskip("PIL")
 pytest.importorskip("fpdf")
@@ -129,9 +130,11 @@ def _yellow_pixels(png: Path) -> int:
 
 def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> None:
     out = tmp_path / "dossiers"
+    result = make_result()
     built = build_dossiers(
-        make_result(),
+        result,
         out,
+        findings=review(result),  # the review stage's findings, handed to the writer
         imagery=inputs["imagery"],
         attachments=inputs["attachments"],
         progress=False,
@@ -325,9 +328,9 @@ def test_geographic_input_townships_and_missing_geometry(tmp_path: Path) -> None
 
 
 def test_pdf_falls_back_to_full_font_for_characters_outside_the_subset(tmp_path: Path) -> None:
-    from rsgeo.dossier_content import Section
-    from rsgeo.dossier_fonts import find_cjk_font, subset_font
-    from rsgeo.dossier_render import render_pdf
+    from rsgeo.outputs.dossier.content import Section
+    from rsgeo.outputs.dossier.fonts import find_cjk_font, subset_font
+    from rsgeo.outputs.dossier.render import render_pdf
 
     small = subset_font(find_cjk_font(), set("图斑"), tmp_path / "small.ttf")
     sections = [Section("identification", "图斑", "kv", [("乡镇", "安陲乡")])]
@@ -425,8 +428,8 @@ def test_location_map_centres_the_patch(tmp_path: Path) -> None:
 
 
 def test_long_tables_continue_on_new_pages_with_their_header(tmp_path: Path) -> None:
-    from rsgeo.dossier_content import Section
-    from rsgeo.dossier_render import render_pdf
+    from rsgeo.outputs.dossier.content import Section
+    from rsgeo.outputs.dossier.render import render_pdf
 
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext not installed")
@@ -458,7 +461,7 @@ def test_wrap_text_lines_fit_and_keep_every_character(width: float) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from rsgeo.dossier_render import wrap_text
+    from rsgeo.outputs.dossier.render import wrap_text
 
     widths = {"i": 0.5, "W": 1.5}
 

@@ -1,4 +1,4 @@
-"""Tests for rsgeo.encoding on DBF files built byte by byte in the test."""
+"""Tests for rsgeo.io.encoding on DBF files built byte by byte in the test."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rsgeo.encoding import (
+from rsgeo.io.encoding import (
     cpg_encoding,
     decide_dbf_encoding,
     detect_encoding,

@@ -1,4 +1,4 @@
-"""Tests for rsgeo.geometry: repair_geometry, GeometryReport, ReadReport."""
+"""Tests for rsgeo.geo.repair: repair_geometry, GeometryReport, ReadReport."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
 from rsgeo.errors import GeometryError, InputError
-from rsgeo.geometry import GeometryReport, ReadReport, repair_geometry
+from rsgeo.geo.repair import GeometryReport, ReadReport, repair_geometry
 
 BOWTIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
 

@@ -9,6 +9,7 @@ import pytest
 
 from rsgeo.errors import DataFileError, InputError
 from rsgeo.job import JobFileError, load_job
+from rsgeo.options import CriteriaThresholds
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -73,7 +74,8 @@ def test_a_good_job_file(tmp_path: Path) -> None:
     assert job.layers["farmland"].path == tmp_path / "farm.gpkg"
     assert job.layers["farmland"].attributes == ("land_class_code",)
     assert job.outputs["dossiers"] is False and job.outputs["workbook"] is True
-    assert job.criteria == {"ratio_min": 0.2, "illegal_farmland_min_mu": 50}
+    assert job.criteria == CriteriaThresholds(ratio_min=0.2, illegal_farmland_min_mu=50)
+    assert job.statistics.cutoff == job.cutoff  # one home: the statistics options
 
 
 def test_every_problem_is_listed_with_its_key_path(tmp_path: Path) -> None:
@@ -94,10 +96,8 @@ def test_every_problem_is_listed_with_its_key_path(tmp_path: Path) -> None:
         "job.cutoff: must be a date",
         "lists.red_size: must be a whole number",
         "lists.length: unknown key",
-        "rules:",
-        "approved_min_share",
-        "criteria:",
-        "ratio_min",
+        "rules.approved_min_share: must be a number from 0 to 1",
+        "criteria.ratio_min: must be a fraction in [0, 1]",
         "outputs.dossiers: must be bool",
         "outputs.posters: unknown key",
         "layers.pbf.path: missing",
@@ -133,15 +133,16 @@ def test_statistics_options_are_checked_and_passed_on(tmp_path: Path) -> None:
     text = str(err.value)
     assert "criteria.cutoff: unknown key" in text  # the cutoff lives in [job]
     assert "criteria.rate_basis: 'bogus' is not allowed; choose one of ['count', 'area']" in text
-    assert "criteria.deductible_methods: deductible_methods must be a list" in text
+    assert "criteria.deductible_methods: must be a list" in text
     assert "criteria.denominator_includes_illegal: must be true or false" in text
     good = GOOD.replace(
         "illegal_farmland_min_mu = 50",
         'illegal_farmland_min_mu = 50\ndeductible_methods = "拆除复耕"\nfarmland_basis = "gross"',
     )
     job = load_job(_write(tmp_path, good))
-    assert job.stats_options() == {"deductible_methods": "拆除复耕", "farmland_basis": "gross"}
-    assert job.thresholds().ratio_min == 0.2
+    assert job.statistics.deductible_methods == ("拆除复耕",)
+    assert job.statistics.farmland_basis == "gross"
+    assert job.criteria.ratio_min == 0.2
 
 
 def test_table_inputs_take_only_table_keys(tmp_path: Path) -> None:

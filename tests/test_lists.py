@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rsgeo.errors import FieldError, InputError
-from rsgeo.lists import red_black_lists
+from rsgeo.stats.ranking import red_black_lists
 
 NAN = np.nan
 
@@ -89,7 +89,7 @@ def test_custom_ranking() -> None:
 
 
 def test_with_township_stats() -> None:
-    from rsgeo.stats import township_stats
+    from rsgeo.stats.township import township_stats
 
     towns = pd.DataFrame(
         {"township_code": ["450225100", "450225101"], "township_name": ["融水镇", "和睦镇"]}

@@ -19,9 +19,10 @@ import test_maps_helpers as h
 
 import rsgeo
 from rsgeo.errors import CRSError, InputError, OutputExistsError
-from rsgeo.maps import county_map, field_maps
-from rsgeo.maps.gcj02 import wgs84_to_gcj02
-from rsgeo.maps.offline import OfflineError, external_references
+from rsgeo.options import CriteriaThresholds
+from rsgeo.outputs.maps import county_map, field_maps
+from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
+from rsgeo.outputs.maps.offline import OfflineError, external_references
 
 pytest.importorskip("folium")
 
@@ -304,7 +305,10 @@ def test_existing_output_not_overwritten(small, tmp_path):
 def test_township_shading_uses_threshold_inclusively(tmp_path):
     data = h.county(per_township=2, n_townships=6, military=0)
     m = county_map(
-        data["patches"], townships=data["townships"], stats=data["stats"], ratio_threshold=0.15
+        data["patches"],
+        townships=data["townships"],
+        stats=data["stats"],
+        thresholds=CriteriaThresholds(ratio_min=0.15),
     )
     cfg = h.page_config(m.get_root().render())
     fills = {f["properties"]["code"]: f["properties"]["fill"] for f in cfg["townships"]["features"]}

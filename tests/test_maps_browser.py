@@ -14,8 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import test_maps_helpers as h
 
-from rsgeo.maps import county_map, field_maps
-from rsgeo.maps.gcj02 import wgs84_to_gcj02
+from rsgeo.outputs.maps import county_map, field_maps
+from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
 
 pytest.importorskip("folium")
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from rsgeo.maps.gcj02 import gcj02_to_wgs84, geometry_to_gcj02, out_of_china, wgs84_to_gcj02
+from rsgeo.outputs.maps.gcj02 import gcj02_to_wgs84, geometry_to_gcj02, out_of_china, wgs84_to_gcj02
 
 # (wgs lat, wgs lon, gcj lat, gcj lon): the test pairs published with the
 # eviltransform reference implementations (github.com/googollee/eviltransform).

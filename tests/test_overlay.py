@@ -12,9 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
-from rsgeo.area import ellipsoidal_area
+from rsgeo.analysis.layer_overlay import (
+    overlay,
+    overlay_pieces,
+    patches_from_pieces,
+    read_layer_for,
+)
 from rsgeo.errors import CRSError, CRSMismatchError, FieldError
-from rsgeo.overlay import overlay, overlay_pieces, patches_from_pieces, read_layer_for
+from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic import province as pv
 
 X0, Y0 = 560_000.0, 2_760_000.0  # EPSG:4545, 60 km east of the central meridian
@@ -46,7 +51,7 @@ def test_hand_built_squares_duplicates_and_net():
     )
     res = overlay(patches_of([patch, box(X0 + 500, Y0, X0 + 510, Y0 + 10)]), {"farmland": farm})
     union = shapely.union_all([left, lower, tri]).intersection(patch)
-    # rsgeo.area's own result for this two-part union is within about 1e-8;
+    # rsgeo.geo.area's own result for this two-part union is within about 1e-8;
     # an equal-area projection centred on the patch is exact to far below that
     assert res.loc["A0", "farmland_m2"] == pytest.approx(ell(union), rel=2e-8)
     laea = pyproj.Transformer.from_crs(

@@ -1,4 +1,4 @@
-"""The intersection kernel and the ellipsoidal scaling, against GEOS and rsgeo.area."""
+"""The intersection kernel and the ellipsoidal scaling, against GEOS and rsgeo.geo.area."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from rsgeo._clip_kernel import HAVE_NUMBA, pair_moments, ragged
-from rsgeo._overlay_engine import overlay_layer
-from rsgeo.area import ellipsoidal_area
-from rsgeo.overlay import overlay_pieces
+from rsgeo.analysis.layer_overlay import overlay_pieces
+from rsgeo.geo._clip_kernel import HAVE_NUMBA, pair_moments, ragged
+from rsgeo.geo._overlay_engine import overlay_layer
+from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic import province as pv
 
 
@@ -157,7 +157,7 @@ def test_flat_arrays_of_mixed_geometries_give_geos_areas():
 
 
 def test_surely_valid_never_accepts_invalid_rings():
-    from rsgeo._clip_kernel import surely_valid
+    from rsgeo.geo._clip_kernel import surely_valid
 
     rng = np.random.default_rng(1)
     # small integer grids make collinear edges, touching vertices and repeats
@@ -180,7 +180,7 @@ def test_surely_valid_never_accepts_invalid_rings():
 
 
 def test_group_pairs_matches_brute_force():
-    from rsgeo._clip_kernel import group_pairs
+    from rsgeo.geo._clip_kernel import group_pairs
 
     rng = np.random.default_rng(2)
     n_feats = 60
@@ -220,7 +220,7 @@ def _credited_reference(p, f):
 
 @pytest.mark.parametrize("use_kernel", [True, False] if HAVE_NUMBA else [False])
 def test_overlapping_features_credited_to_first_listed(use_kernel, monkeypatch):
-    monkeypatch.setattr("rsgeo._overlay_engine.PARALLEL_MIN", 1)  # thread pool paths too
+    monkeypatch.setattr("rsgeo.geo._overlay_engine.PARALLEL_MIN", 1)  # thread pool paths too
     rng = np.random.default_rng(4)
     base = [box(x, y, x + 10, y + 10) for x in range(0, 40, 10) for y in range(0, 40, 10)]
     extra = [

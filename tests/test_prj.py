@@ -1,4 +1,4 @@
-"""Tests for rsgeo.prj: .prj files as ArcGIS and other software write them."""
+"""Tests for rsgeo.io.prj: .prj files as ArcGIS and other software write them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pyproj
 import pytest
 
 from rsgeo.errors import CRSError
-from rsgeo.prj import check_coordinates, crs_from_prj, identify_cgcs2000
+from rsgeo.io.prj import check_coordinates, crs_from_prj, identify_cgcs2000
 
 GCS = (
     'GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'

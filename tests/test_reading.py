@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
 import rsgeo
-from rsgeo import fields as F
 from rsgeo.errors import CRSError, DataFileError, DuplicateIdError, FieldError, InputError
-from rsgeo.geometry import ReadReport
+from rsgeo.geo.repair import ReadReport
+from rsgeo.schema import fields as F
 
 X0, Y0 = 600_000.0, 2_800_000.0
 TOWNS = ["融水镇", "和睦镇", "三防镇", "同练瑶族乡"]
@@ -392,7 +392,12 @@ ALIAS_SECTIONS = [
 def render_alias_tables() -> str:
     out = []
     for title, name in ALIAS_SECTIONS:
-        out += [f"## {title}", "", f"`rsgeo.fields.{name}`, aliases in order of preference.", ""]
+        out += [
+            f"## {title}",
+            "",
+            f"`rsgeo.schema.fields.{name}`, aliases in order of preference.",
+            "",
+        ]
         out += ["| canonical name | aliases |", "|---|---|"]
         for canonical, aliases in getattr(F, name).items():
             listed = ", ".join(f"`{a}`" for a in aliases if a != canonical)

@@ -22,7 +22,7 @@ import shapely
 
 import rsgeo
 from rsgeo.errors import DataFileError
-from rsgeo.fields import DETERMINATION_FIELDS, canonical_name
+from rsgeo.schema.fields import DETERMINATION_FIELDS, canonical_name
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -298,7 +298,7 @@ def test_sample_path_finds_files_and_reports_missing() -> None:
 
 
 def test_sample_path_prefers_installed_data(tmp_path, monkeypatch) -> None:
-    import rsgeo.sample as sample
+    import rsgeo.io.sample as sample
 
     installed = tmp_path / "_data"
     (installed / "boundaries").mkdir(parents=True)

@@ -19,10 +19,11 @@ import openpyxl
 import pytest
 from shapely.geometry import box
 
+from rsgeo.audit.findings import review
+from rsgeo.audit.sampling import spot_check
 from rsgeo.errors import OutputExistsError
-from rsgeo.review import review, write_review_record
-from rsgeo.sealed import SEALED_FOLDER, military_count, sealed_notice, write_sealed
-from rsgeo.spot_check import spot_check
+from rsgeo.outputs.review_record import write_review_record
+from rsgeo.outputs.sealed import SEALED_FOLDER, military_count, sealed_notice, write_sealed
 
 X0, Y0 = 600_000.0, 2_780_000.0
 MILITARY_IDS = ["JY-45022-0001", "军A-7788"]
@@ -93,7 +94,7 @@ def _contains(path: Path, patch_id: str) -> bool:
 
 def _ordinary_outputs(tmp_path: Path, result: gpd.GeoDataFrame) -> Path:
     pytest.importorskip("fpdf")
-    from rsgeo.dossier import build_dossiers
+    from rsgeo.outputs.dossier.build import build_dossiers
 
     out = tmp_path / "ordinary"
     attachment = tmp_path / "photo_note.txt"

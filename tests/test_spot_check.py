@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rsgeo.audit.findings import review
+from rsgeo.audit.sampling import allocate, spot_check
 from rsgeo.errors import InputError
-from rsgeo.review import review, write_review_record
-from rsgeo.spot_check import allocate, spot_check
+from rsgeo.outputs.review_record import write_review_record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -76,7 +77,7 @@ def test_same_sample_in_another_process_with_other_hash_seed() -> None:
     here = spot_check(pop, per_township=8, seed=99).index.tolist()
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]);"
-        "import pandas as pd; from rsgeo.spot_check import spot_check;"
+        "import pandas as pd; from rsgeo.audit.sampling import spot_check;"
         "pop = pd.read_json(sys.stdin, orient='split', dtype=False);"
         "pop.index = pop.index.astype(str); pop.index.name = 'patch_id';"
         "print(json.dumps(spot_check(pop, per_township=8, seed=99).index.tolist()))"
@@ -174,7 +175,7 @@ def test_bad_arguments() -> None:
 
 def test_rsgeo_spot_check_callable_after_submodule_import() -> None:
     import rsgeo
-    import rsgeo.spot_check  # binds the submodule on the package
+    import rsgeo.audit.sampling  # binds the submodule on the package
 
     pop = population()
     assert rsgeo.spot_check(pop, per_township=3, seed=4).equals(

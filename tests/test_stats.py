@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rsgeo.errors import DuplicateIdError, InputError
-from rsgeo.stats import (
+from rsgeo.options import StatsOptions
+from rsgeo.stats.township import (
     ADDITIVE_COLUMNS,
     TOTAL_LABEL,
     patch_figures,
@@ -134,7 +135,9 @@ def test_cutoff_and_methods_are_configurable() -> None:
     s = township_stats(result, townships=TOWNS, cutoff="2020-12-31", deductible_methods=["没收"])
     assert s.loc["450225102", "n_deducted"] == 1
     assert s.loc["450225102", "illegal_farmland_after_deductions_m2"] == 0.0
-    assert s.attrs["rsgeo_stats"]["cutoff"] == "2020-12-31"
+    # the same options as an object give the same figures
+    opts = StatsOptions(cutoff="2020-12-31", deductible_methods=("没收",))
+    assert township_stats(result, townships=TOWNS, options=opts).equals(s)
 
 
 def test_partial_rectification_deducts_the_rectified_share() -> None:
@@ -435,5 +438,5 @@ def test_a_single_method_given_as_text_is_one_method_not_characters() -> None:
     # deducted by hand: rectified on 2020-12-01 ≤ cutoff by a deductible method
     assert as_list.loc["450225100", "illegal_farmland_after_deductions_m2"] == 0.0
     assert as_text.loc["450225100", "illegal_farmland_after_deductions_m2"] == 0.0
-    with pytest.raises(InputError, match="deductible_methods must be a list"):
+    with pytest.raises(InputError, match="deductible_methods: must be a list"):
         rsgeo.township_stats(patches, townships=towns, deductible_methods=5)

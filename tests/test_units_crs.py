@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from rsgeo.crs import ZoneSpanWarning, check_same_crs, choose_gk_crs, gk_crs, gk_zone
 from rsgeo.errors import CRSError, CRSMismatchError
-from rsgeo.units import M2_PER_MU, m2_to_ha, m2_to_mu, mu_to_m2, round_preserving_total
+from rsgeo.geo.crs import ZoneSpanWarning, check_same_crs, choose_gk_crs, gk_crs, gk_zone
+from rsgeo.geo.units import M2_PER_MU, m2_to_ha, m2_to_mu, mu_to_m2, round_preserving_total
 
 
 def test_mu_definition() -> None:

@@ -13,8 +13,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rsgeo.errors import OutputExistsError
-from rsgeo.stats import township_stats
-from rsgeo.workbook import write_csv, write_workbook
+from rsgeo.options import CriteriaThresholds, StatsOptions
+from rsgeo.outputs.csv_tables import write_csv
+from rsgeo.outputs.workbook import write_workbook
+from rsgeo.stats.deductions import patch_figures
+from rsgeo.stats.ranking import red_black_lists
+from rsgeo.stats.township import township_stats
+
+
+def _write(path, stats, result=None, lists=None, **kw):  # type: ignore[no-untyped-def]
+    """The workbook writer handed what the stages produce, with default options."""
+    options, thresholds = StatsOptions(), CriteriaThresholds()
+    return write_workbook(
+        path,
+        stats,
+        result,
+        red_black_lists(stats) if lists is None else lists,
+        figures=None if result is None else patch_figures(result, options=options),
+        options=options,
+        thresholds=thresholds,
+        **kw,
+    )
 
 MU = 10000.0 / 15.0
 
@@ -81,7 +100,7 @@ def sheet_rows(path: Path, title: str) -> list[tuple[object, ...]]:
 def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
-    path = write_workbook(tmp_path / "县汇总.xlsx", stats, result)
+    path = _write(tmp_path / "县汇总.xlsx", stats, result)
     rows = sheet_rows(path, "乡镇汇总")
     header, body = rows[0], rows[1:]
     # Hand-computed, in 亩. Adjusted (平差) columns: rows add to the total where
@@ -142,7 +161,7 @@ def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
 def test_workbook_layout_and_formats(tmp_path: Path) -> None:
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
-    path = write_workbook(tmp_path / "out.xlsx", stats, result)
+    path = _write(tmp_path / "out.xlsx", stats, result)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["乡镇汇总", "图斑明细", "问责预警", "红黑榜", "矿产图斑", "说明"]
     for ws in wb:
@@ -163,7 +182,7 @@ def test_workbook_layout_and_formats(tmp_path: Path) -> None:
 def test_military_patch_is_never_listed(tmp_path: Path) -> None:
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
-    path = write_workbook(tmp_path / "out.xlsx", stats, result, csv=True)
+    path = _write(tmp_path / "out.xlsx", stats, result, csv=True)
     wb = openpyxl.load_workbook(path)
     for ws in wb:
         for row in ws.iter_rows(values_only=True):
@@ -191,7 +210,7 @@ def test_military_patch_is_never_listed(tmp_path: Path) -> None:
 def test_criteria_and_lists_sheets(tmp_path: Path) -> None:
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
-    path = write_workbook(tmp_path / "out.xlsx", stats, result)
+    path = _write(tmp_path / "out.xlsx", stats, result)
     crit = sheet_rows(path, "问责预警")
     head = crit[0]
     rows = [dict(zip(head, r, strict=True)) for r in crit[1:]]
@@ -211,9 +230,9 @@ def test_never_overwrites(tmp_path: Path) -> None:
     path = tmp_path / "out.xlsx"
     path.write_bytes(b"keep me")
     with pytest.raises(OutputExistsError, match="overwrite=True"):
-        write_workbook(path, stats, result)
+        _write(path, stats, result)
     assert path.read_bytes() == b"keep me"
-    write_workbook(path, stats, result, overwrite=True)
+    _write(path, stats, result, overwrite=True)
     assert openpyxl.load_workbook(path).sheetnames[0] == "乡镇汇总"
     csv = tmp_path / "s.csv"
     write_csv(csv, stats)
@@ -222,7 +241,7 @@ def test_never_overwrites(tmp_path: Path) -> None:
     # an existing CSV beside the workbook also blocks it, before anything is written
     (tmp_path / "new_patches.csv").write_text("x")
     with pytest.raises(OutputExistsError):
-        write_workbook(tmp_path / "new.xlsx", stats, result, csv=True)
+        _write(tmp_path / "new.xlsx", stats, result, csv=True)
     assert not (tmp_path / "new.xlsx").exists()
 
 
@@ -250,7 +269,7 @@ def test_csv_columns_and_precision(tmp_path: Path) -> None:
 def test_hectares(tmp_path: Path) -> None:
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
-    path = write_workbook(tmp_path / "ha.xlsx", stats, area_unit="ha")
+    path = _write(tmp_path / "ha.xlsx", stats, area_unit="ha")
     rows = sheet_rows(path, "乡镇汇总")
     j = rows[0].index("图斑总面积（公顷）")
     # in units of 0.0001 ha: 669.600, 669.733, 669.667 (each alone rounds to 0.0670,
@@ -282,7 +301,7 @@ def test_rounded_rows_add_up_to_total(areas: list[float]) -> None:
     )
     stats = township_stats(result, townships=towns)
     with tempfile.TemporaryDirectory() as d:
-        path = write_workbook(Path(d) / "w.xlsx", stats)
+        path = _write(Path(d) / "w.xlsx", stats)
         rows = sheet_rows(path, "乡镇汇总")
     j = rows[0].index("图斑总面积（亩）")
     values = [r[j] for r in rows[1:]]
@@ -296,7 +315,7 @@ def test_rounded_rows_add_up_to_total(areas: list[float]) -> None:
 def test_sheets_print_landscape_fitted_to_the_page_width(tmp_path: Path) -> None:
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
-    path = write_workbook(tmp_path / "wb.xlsx", stats, result)
+    path = _write(tmp_path / "wb.xlsx", stats, result)
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title

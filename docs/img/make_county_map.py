@@ -20,7 +20,7 @@ import test_maps_helpers as h  # noqa: E402
 
 from rsgeo.job import load_job  # noqa: E402
 from rsgeo.pipeline import run_job  # noqa: E402
-from rsgeo.sample import sample_path  # noqa: E402
+from rsgeo.io.sample import sample_path  # noqa: E402
 
 
 def main() -> None:

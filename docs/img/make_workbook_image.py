@@ -19,7 +19,7 @@ from PIL import Image
 
 from rsgeo.job import load_job
 from rsgeo.pipeline import WORKBOOK_NAME, run_job
-from rsgeo.sample import sample_path
+from rsgeo.io.sample import sample_path
 
 ROOT = Path(__file__).resolve().parents[2]
 

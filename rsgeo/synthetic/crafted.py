@@ -24,9 +24,9 @@ import numpy as np
 import shapely
 from shapely import affinity
 
+from rsgeo.geo.units import M2_PER_MU
 from rsgeo.synthetic.landscape import CULTIVATED
 from rsgeo.synthetic.placing import Determination, PatchSpec, Placer, ell_area
-from rsgeo.units import M2_PER_MU
 
 __all__ = ["CRAFTED_CASES", "CUTOFF", "CraftedCase", "craft_township", "split_total"]
 

@@ -18,7 +18,7 @@ from shapely import affinity
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from rsgeo.area import ellipsoidal_area
+from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic.landscape import CULTIVATED, KCXS_CHOICES, WORK_EPSG, Landscape
 
 __all__ = ["Determination", "PatchSpec", "Placer", "bow_tie", "ell_area"]

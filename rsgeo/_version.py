@@ -1,0 +1,3 @@
+"""The version of rsgeo (read by the build and by run.json)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,214 @@
+"""Technicians' determinations (判定结果) merged into the classified patches.
+
+The county's field-verification table (Excel or CSV, Chinese headers, one row
+per patch) says what each patch really is: 合法 / 违法 / 其他, the illegal
+area, the rectification method and date, the case number. :func:`read_determinations`
+reads and checks such a table; :func:`apply_determinations` merges it into the
+output of :func:`rsgeo.classify` by patch id. The technician's determination
+wins (``final_class``); the suggestion stays beside it.
+
+What is an error and what is a warning
+--------------------------------------
+* **One** :class:`~rsgeo.errors.InputError` lists every problem in the table:
+  unknown determination or rectification-method values, dates and areas that
+  cannot be read, negative areas, rows without a patch id, two headers meaning
+  the same field, and duplicate rows of one patch that disagree (duplicates
+  that agree, or only fill each other's blanks, are merged). With
+  ``on_invalid="warn"`` the bad values become missing, conflicting patches
+  are left out, and a :class:`DeterminationWarning` lists them instead.
+* Patch ids of the table that are not in the batch give a
+  :class:`DeterminationWarning` by default (a yearly table often covers
+  several batches); ``unknown_ids="raise"`` makes them part of the error,
+  ``"ignore"`` only records them.
+
+Whatever happens, ``result.attrs["rsgeo_determinations_report"]`` holds a
+:class:`DeterminationsReport` with every finding.
+
+Reading and checking the table itself (headers, units, values, duplicate rows)
+is in :mod:`rsgeo.io.determination_table`, the date and number parsers in
+:mod:`rsgeo.schema.cells`; their public names are importable from here too.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from os import PathLike
+from typing import Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from rsgeo.errors import DuplicateIdError, FieldError, InputError, format_problems
+from rsgeo.io.determination_table import (
+    DATE_COLUMNS,
+    DeterminationsReport,
+    DeterminationWarning,
+    check_choice,
+    finish_report,
+    load_table,
+)
+from rsgeo.schema.military import is_military
+
+__all__ = ["DETERMINATION_COLUMNS", "apply_determinations"]
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
+UnknownIds = Literal["raise", "warn", "ignore"]
+OnInvalid = Literal["raise", "warn"]
+
+DETERMINATION_COLUMNS: tuple[str, ...] = (
+    "determination",
+    "determination_subtype",
+    "actual_use",
+    "illegal_type",
+    "illegal_area_m2",
+    "illegal_farmland_m2",
+    "rectification_method",
+    "rectification_date",
+    "rectified_area_m2",
+    "case_number",
+    "responsible_party",
+    "determination_note",
+)
+"""Columns :func:`apply_determinations` always adds (missing values where the
+table has no such column or no row for the patch)."""
+
+_OUTPUT = (*DETERMINATION_COLUMNS, "final_class", "class_source")
+_AREA_COLUMNS = ("illegal_area_m2", "illegal_farmland_m2", "rectified_area_m2")
+
+
+def apply_determinations(
+    classified: FrameT,
+    table: pd.DataFrame | str | PathLike[str],
+    *,
+    sheet: str | int = 0,
+    encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    unknown_ids: UnknownIds = "warn",
+    on_invalid: OnInvalid = "raise",
+) -> FrameT:
+    """Merge the technicians' determinations into the classified patches.
+
+    Parameters
+    ----------
+    classified : GeoDataFrame or DataFrame
+        Output of :func:`rsgeo.classify` (index ``patch_id``, unique;
+        ``suggested_class``).
+    table : DataFrame or path
+        The determinations: a DataFrame, or an .xlsx/.csv file with Chinese
+        headers (see :func:`read_determinations` for headers, units and values).
+    sheet, encoding, fields
+        As in :func:`read_determinations`.
+    unknown_ids : {"warn", "raise", "ignore"}, default "warn"
+        What to do with patch ids of the table that are not in ``classified``.
+    on_invalid : {"raise", "warn"}, default "raise"
+        What to do with invalid values and disagreeing duplicate rows.
+
+    Returns
+    -------
+    same type as ``classified``
+        A copy with every patch kept and the columns
+        :data:`DETERMINATION_COLUMNS` (missing where the table has no row or
+        no value), ``final_class`` (the determination when present, else
+        ``suggested_class``) and ``class_source`` (``"determination"`` /
+        ``"suggested"``). ``flag_military`` also becomes true when the table
+        marks a patch as military land (是否军用, or 军用/军事 in the sub-type
+        or actual use). ``attrs["rsgeo_determinations_report"]`` holds a
+        :class:`DeterminationsReport`.
+
+    Raises
+    ------
+    FieldError
+        ``classified`` has no ``suggested_class``; the table has no patch id column.
+    DuplicateIdError
+        ``classified`` has duplicate patch ids.
+    InputError
+        One error listing every problem in the table (see the module notes).
+    DataFileError
+        The file cannot be found or read.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"suggested_class": ["违法", "违法"]},
+    ...                  index=pd.Index(["p1", "p2"], name="patch_id"))
+    >>> t = pd.DataFrame({"监测编号": ["p1"], "判定结果": ["合法"]})
+    >>> r = apply_determinations(c, t)
+    >>> r[["suggested_class", "final_class", "class_source"]].values.tolist()
+    [['违法', '合法', 'determination'], ['违法', '违法', 'suggested']]
+    """
+    check_choice("unknown_ids", unknown_ids, ("raise", "warn", "ignore"))
+    check_choice("on_invalid", on_invalid, ("raise", "warn"))
+    if not isinstance(classified, pd.DataFrame):
+        raise InputError(
+            f"apply_determinations expects a (Geo)DataFrame, got {type(classified).__name__}"
+        )
+    if "suggested_class" not in classified.columns:
+        raise FieldError(
+            "the patch table has no 'suggested_class'; run rsgeo.classify(overlaid) first"
+        )
+    keys = pd.Index([str(i) for i in classified.index])
+    if keys.has_duplicates:
+        dups = sorted(set(keys[keys.duplicated()]))
+        raise DuplicateIdError(
+            format_problems(f"{len(dups)} patch id(s) appear more than once:", dups)
+        )
+
+    report = DeterminationsReport()
+    parsed = load_table(table, sheet=sheet, encoding=encoding, fields=fields, report=report)
+    det = parsed.table.drop(index=sorted(parsed.conflicting))
+    if "note" in det.columns:
+        det = det.rename(columns={"note": "determination_note"})
+
+    known = set(keys)
+    unknown = [pid for pid in parsed.table.index if pid not in known]
+    report.unknown_ids = unknown
+    id_problems: list[str] = []
+    if unknown and unknown_ids == "raise":
+        id_problems.append(
+            f"{len(unknown)} patch id(s) of the table are not in the batch: {', '.join(unknown)}"
+        )
+    finish_report(report, on_invalid, id_problems)
+    if unknown and unknown_ids == "warn":
+        warnings.warn(
+            f"{len(unknown)} patch id(s) of the determinations table are not in the batch "
+            f"and were ignored: {', '.join(unknown[:20])}" + (" ..." if len(unknown) > 20 else ""),
+            DeterminationWarning,
+            stacklevel=2,
+        )
+
+    det = det.loc[det.index.isin(keys)]
+    aligned = det.reindex(keys)
+    out = classified.drop(columns=[c for c in _OUTPUT if c in classified.columns]).copy()
+    for name in DETERMINATION_COLUMNS:
+        if name in aligned.columns:
+            values = aligned[name].to_numpy()
+        elif name in _AREA_COLUMNS:
+            values = np.full(len(out), np.nan)
+        elif name in DATE_COLUMNS:
+            values = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
+        else:
+            values = np.full(len(out), None, dtype=object)
+        out[name] = values
+    determined = (
+        aligned["determination"].notna().to_numpy()
+        if "determination" in aligned
+        else (np.zeros(len(out), dtype=bool))
+    )
+    final = np.where(
+        determined,
+        out["determination"].to_numpy(dtype=object),
+        classified["suggested_class"].to_numpy(dtype=object),
+    )
+    out["final_class"] = final
+    out["class_source"] = np.where(determined, "determination", "suggested")
+
+    military = is_military(out).to_numpy()
+    if "military" in aligned.columns:
+        marked = is_military(pd.DataFrame({"military": aligned["military"].to_numpy()}))
+        military = military | marked.to_numpy()
+    out["flag_military"] = military.astype(bool)
+
+    report.n_applied = int(det.index.isin(keys).sum())
+    out.attrs = {**classified.attrs, "rsgeo_determinations_report": report}
+    return out

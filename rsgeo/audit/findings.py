@@ -1,0 +1,357 @@
+"""Data review (数据审核): find incomplete or contradictory patch records.
+
+:func:`review` runs every rule of :mod:`rsgeo.audit.review_rules` over the
+patch-level result table (overlay + classification + determinations, see
+``docs/columns.md``) and returns one row per finding.
+:func:`rsgeo.write_review_record` writes the signed review record (Excel and a
+printable HTML page). Military-land patches are never listed; the record only
+states how many were set aside for the sealed report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rsgeo.audit.review_rules import RULES, number_values, text_values
+from rsgeo.errors import CRSMismatchError, InputError, format_problems
+from rsgeo.schema.military import is_military
+from rsgeo.schema.vocabulary import UNRECTIFIED_METHODS, normalize_word
+
+__all__ = ["FINDING_COLUMNS", "review"]
+
+FINDING_COLUMNS: list[str] = [
+    "rule_id",
+    "severity",
+    "patch_id",
+    "township_code",
+    "township_name",
+    "message",
+]
+"""Columns of the findings table, in order."""
+
+
+def _as_table(result: Any) -> pd.DataFrame:
+    """A flat copy with a ``patch_id`` column (from the column or the index)."""
+    frame = result.copy()
+    if "patch_id" in frame.columns:
+        frame = frame.reset_index(drop=True)
+    else:
+        frame = frame.reset_index()
+        first = frame.columns[0]
+        if first != "patch_id":
+            frame = frame.rename(columns={first: "patch_id"})
+    return frame
+
+
+def _county_geometry(county: Any, crs: Any, problems: list[str]) -> Any:
+    """One shapely geometry for the county, in ``crs`` (problems appended)."""
+    import geopandas as gpd
+    import shapely
+
+    if isinstance(county, gpd.GeoDataFrame | gpd.GeoSeries):
+        if county.crs is not None and crs is not None and not county.crs.equals(crs):
+            problems.append(
+                f"CRS mismatch: county is {county.crs.to_string()}, patches are "
+                f"{crs.to_string()}; reproject with county.to_crs(result.crs)"
+            )
+            return None
+        geoms = county.geometry if isinstance(county, gpd.GeoDataFrame) else county
+        return shapely.union_all(np.asarray(geoms.values))
+    if isinstance(county, shapely.Geometry):
+        return county
+    problems.append(
+        f"county must be a GeoDataFrame, GeoSeries or shapely geometry, not {type(county).__name__}"
+    )
+    return None
+
+
+def _validate(
+    result: Any,
+    county: Any,
+    area_rel_tolerance: float,
+    outside_max_share: float,
+    min_overlap_m2: float,
+    rules: Iterable[str] | None,
+) -> tuple[pd.DataFrame, Any, list[str]]:
+    problems: list[str] = []
+    crs_problem = False
+    if not isinstance(result, pd.DataFrame):
+        raise InputError(f"result must be a DataFrame, not {type(result).__name__}")
+    if not (area_rel_tolerance >= 0):
+        problems.append(f"area_rel_tolerance must be >= 0, got {area_rel_tolerance!r}")
+    if not (0 <= outside_max_share < 1):
+        problems.append(f"outside_max_share must be in [0, 1), got {outside_max_share!r}")
+    if not (min_overlap_m2 >= 0):
+        problems.append(f"min_overlap_m2 must be >= 0, got {min_overlap_m2!r}")
+    selected = list(RULES) if rules is None else list(rules)
+    unknown = [r for r in selected if r not in RULES]
+    if unknown:
+        problems.append(f"unknown rule ids {unknown}; allowed: {', '.join(RULES)}")
+    county_geom = None
+    if county is not None:
+        crs = getattr(result, "crs", None)
+        if "geometry" not in result.columns or not hasattr(result, "crs"):
+            problems.append("county given but result has no geometry (pass a GeoDataFrame)")
+        else:
+            n_before = len(problems)
+            county_geom = _county_geometry(county, crs, problems)
+            crs_problem = len(problems) > n_before and "CRS mismatch" in problems[-1]
+    if problems:
+        header = f"review(): {len(problems)} problem(s) with the arguments:"
+        cls = CRSMismatchError if crs_problem else InputError
+        raise cls(format_problems(header, problems))
+    return _as_table(result), county_geom, selected
+
+
+def _outside_shares(result: Any, county_geom: Any) -> np.ndarray:
+    """Share of each patch's area outside the county (planar, for a ratio only)."""
+    import geopandas as gpd
+    import shapely
+
+    geoms = gpd.GeoSeries(np.asarray(result.geometry.values), crs=result.crs)
+    county = gpd.GeoSeries([county_geom], crs=result.crs)
+    if result.crs is not None and result.crs.is_geographic:
+        local = geoms.estimate_utm_crs()
+        geoms, county = geoms.to_crs(local), county.to_crs(local)
+    g = np.asarray(geoms.values)
+    c = county.values[0]
+    total = shapely.area(g)
+    inside = shapely.area(shapely.intersection(g, c))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, 1.0 - inside / total, np.nan)
+    # a point/empty patch: outside when it does not touch the county at all
+    touches = shapely.intersects(g, c)
+    share = np.where(np.isnan(share), np.where(touches, 0.0, 1.0), share)
+    return np.clip(share, 0.0, 1.0)
+
+
+def review(
+    result: pd.DataFrame,
+    *,
+    county: Any = None,
+    area_rel_tolerance: float = 0.05,
+    outside_max_share: float = 0.01,
+    min_overlap_m2: float = 0.0,
+    rules: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Check the patch records and list every finding.
+
+    Parameters
+    ----------
+    result : DataFrame or GeoDataFrame
+        The patch-level table (``docs/columns.md``), indexed by ``patch_id``
+        or with a ``patch_id`` column. Pass the raw table (before any
+        ``set_index``/deduplication) so duplicate ids can be found.
+    county : GeoDataFrame, GeoSeries or shapely geometry, optional
+        The county boundary (all features are unioned). Needed for rules
+        R12/R13; a GeoDataFrame/GeoSeries must be in ``result.crs``.
+    area_rel_tolerance : float, default 0.05
+        R09 fires when ``|reported_area_m2 - area_m2| / area_m2`` exceeds it.
+    outside_max_share : float, default 0.01
+        R13 fires when more than this share of a patch lies outside the county.
+    min_overlap_m2 : float, default 0.0
+        Overlaps of at most this many m² count as no overlap (R14, R15).
+    rules : iterable of str, optional
+        Rule ids to run (default: all of :data:`rsgeo.audit.review_rules.RULES`).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`FINDING_COLUMNS`, one row per finding, sorted by
+        township, patch and rule. ``attrs["rsgeo_review"]`` holds the scope:
+        patches checked (overall and per township), military patches set aside
+        (count only), rules run and rules skipped for lack of columns.
+
+    Raises
+    ------
+    InputError
+        Bad options or an unusable ``county``.
+    CRSMismatchError
+        ``county`` and ``result`` are in different CRSs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"determination": ["合法", None]},
+    ...                  index=pd.Index(["a", "b"], name="patch_id"))
+    >>> f = review(t)
+    >>> f[["rule_id", "patch_id"]].values.tolist()
+    [['R01', 'b']]
+    >>> f.attrs["rsgeo_review"]["n_checked"]
+    2
+    """
+    table, county_geom, selected = _validate(
+        result, county, area_rel_tolerance, outside_max_share, min_overlap_m2, rules
+    )
+    military = is_military(table).to_numpy()
+    n_military = int(military.sum())
+    ids = table["patch_id"].astype("string").str.strip().fillna("").astype(object)
+    town_code = text_values(table, "township_code")
+    town_name = text_values(table, "township_name")
+    rows: list[tuple[str, int, str]] = []  # (rule_id, row position, message)
+    skipped: dict[str, str] = {}
+
+    def add(rule_id: str, mask: Any, messages: Any) -> None:
+        mask = np.asarray(mask, dtype=bool) & ~military
+        msgs = list(messages) if not isinstance(messages, str) else None
+        for pos in np.flatnonzero(mask):
+            rows.append((rule_id, int(pos), messages if msgs is None else msgs[pos]))
+
+    def need(rule_id: str, *columns: str) -> bool:
+        if rule_id not in selected:
+            return False
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            skipped[rule_id] = "缺少字段 " + "、".join(missing)
+            return False
+        return True
+
+    det = text_values(table, "determination")
+    illegal = det.str.startswith("违法").to_numpy()
+    legal = det.str.startswith("合法").to_numpy()
+
+    if "R01" in selected:
+        add("R01", det.eq("").to_numpy(), "没有合法性判定结果")
+    for rule_id, column, label in (
+        ("R02", "illegal_type", "违法类型"),
+        ("R03", "case_number", "立案号"),
+        ("R04", "responsible_party", "责任主体"),
+    ):
+        if rule_id in selected:
+            add(
+                rule_id,
+                illegal & text_values(table, column).eq("").to_numpy(),
+                f"违法图斑未填{label}",
+            )
+
+    method = text_values(table, "rectification_method")
+    date = text_values(table, "rectification_date")
+    rect_m2 = number_values(table, "rectified_area_m2")
+    not_done = {normalize_word(w) for w in UNRECTIFIED_METHODS}
+    has_method = (method.ne("") & ~method.map(normalize_word).isin(not_done)).to_numpy()
+    has_date = date.ne("").to_numpy()
+    has_area = (rect_m2.fillna(0) > 0).to_numpy()
+    if "R05" in selected:
+        add("R05", ~has_method & (has_date | has_area), "已填整改日期或整改面积，未填整改方式")
+    if "R06" in selected:
+        add("R06", ~has_date & (has_method | has_area), "已填整改方式或整改面积，未填整改日期")
+    if "R07" in selected:
+        add("R07", ~has_area & (has_method | has_date), "已填整改方式或整改日期，未填整改面积")
+    if need("R08", "rectified_area_m2", "illegal_area_m2"):
+        ill_m2 = number_values(table, "illegal_area_m2")
+        over = (rect_m2 > ill_m2 + 0.005).fillna(False).to_numpy()
+        msgs = [
+            f"整改面积 {r:.2f} 平方米大于违法面积 {i:.2f} 平方米"
+            for r, i in zip(rect_m2, ill_m2, strict=True)
+        ]
+        add("R08", over, msgs)
+    if need("R09", "reported_area_m2", "area_m2"):
+        rep = number_values(table, "reported_area_m2")
+        calc = number_values(table, "area_m2")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = ((rep - calc).abs() / calc).to_numpy()
+        rel = np.where((calc.to_numpy() == 0) & (rep.to_numpy() > 0), np.inf, rel)
+        far = np.nan_to_num(rel, nan=0.0) > area_rel_tolerance
+        msgs = [
+            f"监测面积 {r:.2f} 平方米，计算面积 {c:.2f} 平方米，相差 {d * 100:.2f}%"
+            f"（允许 {area_rel_tolerance * 100:.2f}%）"
+            for r, c, d in zip(rep, calc, rel, strict=True)
+        ]
+        add("R09", far, msgs)
+    if "R10" in selected:
+        present = ids.ne("").to_numpy() & ~military
+        counts = pd.Series(ids[present]).value_counts()
+        dup = ids.map(lambda v: counts.get(v, 0) > 1).to_numpy() & present
+        msgs = [f"监测编号 {v} 出现 {counts.get(v, 0)} 次" for v in ids]
+        add("R10", dup, msgs)
+    if "R11" in selected:
+        msgs = [f"第 {pos + 1} 行没有监测编号" for pos in range(len(ids))]
+        add("R11", ids.eq("").to_numpy(), msgs)
+    if county_geom is not None and ("R12" in selected or "R13" in selected):
+        share = _outside_shares(result, county_geom)
+        if "R12" in selected:
+            add("R12", share >= 1.0, "图斑与本县行政区域没有重叠")
+        if "R13" in selected:
+            part = (share > outside_max_share) & (share < 1.0)
+            msgs = [
+                f"图斑 {s * 100:.2f}% 的面积在县域外（允许 {outside_max_share * 100:.2f}%）"
+                for s in share
+            ]
+            add("R13", part, msgs)
+    else:
+        for rule_id in ("R12", "R13"):
+            if rule_id in selected:
+                skipped[rule_id] = "未提供县域边界（county）"
+    approved = number_values(table, "approved_m2").fillna(0.0).to_numpy()
+    if "R14" in selected:
+        if "approved_m2" not in table.columns or not (
+            "pbf_m2" in table.columns or "flag_pbf" in table.columns
+        ):
+            skipped["R14"] = "缺少字段 approved_m2 或 pbf_m2/flag_pbf"
+        else:
+            if "flag_pbf" in table.columns:
+                pbf = table["flag_pbf"].fillna(False).astype(bool).to_numpy()
+            else:
+                pbf = number_values(table, "pbf_m2").fillna(0.0).to_numpy() > min_overlap_m2
+            pbf_m2 = number_values(table, "pbf_m2")
+            msgs = [
+                "判定为合法，但占用永久基本农田"
+                + ("" if np.isnan(v) else f" {v:.2f} 平方米")
+                + "，且与批准用地无重叠"
+                for v in pbf_m2
+            ]
+            add("R14", legal & pbf & (approved <= min_overlap_m2), msgs)
+    if need("R15", "approved_m2", "suggested_class"):
+        facility = number_values(table, "facility_m2").fillna(0.0).to_numpy()
+        temporary = number_values(table, "temporary_m2").fillna(0.0).to_numpy()
+        suggested = text_values(table, "suggested_class").str.contains("违法").to_numpy()
+        no_basis = (
+            (approved <= min_overlap_m2)
+            & (facility <= min_overlap_m2)
+            & (temporary <= min_overlap_m2)
+        )
+        add(
+            "R15",
+            legal & no_basis & suggested,
+            "判定为合法，但与批准用地、设施农用地、临时用地均无重叠，系统建议为违法",
+        )
+
+    order = {r: i for i, r in enumerate(RULES)}
+    rows.sort(key=lambda t: (town_code.iat[t[1]], ids.iat[t[1]], t[1], order[t[0]]))
+    findings = pd.DataFrame(
+        {
+            "rule_id": [r for r, _, _ in rows],
+            "severity": [RULES[r].severity for r, _, _ in rows],
+            "patch_id": [ids.iat[p] for _, p, _ in rows],
+            "township_code": [town_code.iat[p] for _, p, _ in rows],
+            "township_name": [town_name.iat[p] for _, p, _ in rows],
+            "message": [m for _, _, m in rows],
+        },
+        columns=FINDING_COLUMNS,
+    ).astype(object)
+    ordinary_rows = ~military
+    per_town = (
+        pd.DataFrame({"code": town_code[ordinary_rows], "name": town_name[ordinary_rows]})
+        .groupby("code", sort=True)["name"]
+        .agg(["first", "size"])
+    )
+    findings.attrs["rsgeo_review"] = {
+        "n_checked": int(ordinary_rows.sum()),
+        "n_military_excluded": n_military,
+        "patches_per_township": {
+            str(code): (str(r["first"]), int(r["size"])) for code, r in per_town.iterrows()
+        },
+        "rules_run": [r for r in selected if r not in skipped],
+        "rules_skipped": dict(skipped),
+        "options": {
+            "area_rel_tolerance": area_rel_tolerance,
+            "outside_max_share": outside_max_share,
+            "min_overlap_m2": min_overlap_m2,
+            "county_given": county_geom is not None,
+        },
+    }
+    return findings

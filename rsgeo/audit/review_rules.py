@@ -1,0 +1,125 @@
+"""The rules of the data review (数据审核).
+
+Each rule has a stable id, a severity and a Chinese name used in the written
+review record; ``docs/review.md`` documents every rule. The checks
+themselves live in :mod:`rsgeo.review`; this module holds the table of rules
+and the small text helpers the checks share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RULES", "Rule", "Severity", "rule"]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One review rule.
+
+    Attributes
+    ----------
+    rule_id : str
+        Stable identifier (``R01`` …), used in the findings table.
+    severity : {"error", "warning"}
+        ``error``: the record is wrong or incomplete and must be fixed before
+        filing; ``warning``: the record needs a person to look at it.
+    name_zh : str
+        Short Chinese name shown in the review record.
+    description_zh : str
+        What the rule checks, in Chinese, shown in the review record.
+    """
+
+    rule_id: str
+    severity: Severity
+    name_zh: str
+    description_zh: str
+
+
+_RULE_LIST: tuple[Rule, ...] = (
+    Rule("R01", "error", "未判定", "图斑没有合法性判定结果（判定结果为空）。"),
+    Rule("R02", "error", "违法图斑缺违法类型", "判定为违法的图斑未填写违法类型。"),
+    Rule("R03", "error", "违法图斑缺立案号", "判定为违法的图斑未填写立案号（案件编号）。"),
+    Rule("R04", "error", "违法图斑缺责任主体", "判定为违法的图斑未填写责任主体（当事人）。"),
+    Rule("R05", "error", "已整改缺整改方式", "已填写整改日期或整改面积，但未填写整改方式。"),
+    Rule("R06", "error", "已整改缺整改日期", "已填写整改方式或整改面积，但未填写整改日期。"),
+    Rule("R07", "error", "已整改缺整改面积", "已填写整改方式或整改日期，但未填写整改面积。"),
+    Rule("R08", "error", "整改面积大于违法面积", "整改面积大于违法面积。"),
+    Rule(
+        "R09",
+        "warning",
+        "监测面积与计算面积不符",
+        "监测面积（JCMJ）与按图形计算的椭球面积相差超过允许的相对误差。",
+    ),
+    Rule("R10", "error", "图斑编号重复", "同一监测编号在图斑表中出现多次。"),
+    Rule("R11", "error", "图斑编号为空", "图斑没有监测编号。"),
+    Rule("R12", "error", "图斑在县域外", "图斑与本县行政区域没有重叠。"),
+    Rule("R13", "warning", "图斑部分在县域外", "图斑落在本县行政区域外的面积比例超过允许值。"),
+    Rule(
+        "R14",
+        "error",
+        "合法判定与叠加结果矛盾（永久基本农田）",
+        "判定为合法，但图斑占用永久基本农田且与批准用地没有重叠。",
+    ),
+    Rule(
+        "R15",
+        "warning",
+        "合法判定缺少叠加依据",
+        "判定为合法，但图斑与批准用地、设施农用地、临时用地均无重叠，且系统建议为违法。",
+    ),
+)
+
+RULES: dict[str, Rule] = {r.rule_id: r for r in _RULE_LIST}
+"""Every review rule, by id."""
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with this id.
+
+    Examples
+    --------
+    >>> rule("R01").name_zh
+    '未判定'
+    >>> rule("R08").severity
+    'error'
+    """
+    return RULES[rule_id]
+
+
+# -- value helpers shared by the checks ---------------------------------------
+
+
+def text_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Column as stripped strings ("" for missing); all "" when absent.
+
+    >>> df = pd.DataFrame({"a": [" x ", None, float("nan")]})
+    >>> text_values(df, "a").tolist()
+    ['x', '', '']
+    >>> text_values(df, "b").tolist()
+    ['', '', '']
+    """
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="object")
+    col = frame[column]
+    out = col.astype("string").str.strip().fillna("")
+    # values like NaT / "nan" / "None" that came from a spreadsheet mean empty
+    out = out.mask(out.str.casefold().isin({"nan", "nat", "none", "<na>", "null"}), "")
+    return out.astype("object")
+
+
+def number_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Column as floats (NaN for missing or unreadable); all NaN when absent.
+
+    >>> df = pd.DataFrame({"a": ["1.5", None, "x"]})
+    >>> number_values(df, "a").tolist()
+    [1.5, nan, nan]
+    """
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")

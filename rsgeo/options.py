@@ -1,0 +1,704 @@
+"""Options of every stage as frozen, validated objects: one home for every default.
+
+* :class:`ClassificationRules`: thresholds and code lists of :func:`rsgeo.classify`;
+* :class:`StatsOptions`: cutoff, deductions, classes and bases of
+  :func:`rsgeo.township_stats`;
+* :class:`CriteriaThresholds`: thresholds of the accountability criteria;
+* :class:`ListOptions`: sizes and ranking of :func:`rsgeo.red_black_lists`.
+
+Each is built from keywords, from a mapping (:meth:`~_Options.from_mapping`,
+what a job file's table gives) or from an existing object with changes
+(:meth:`~_Options.replace`); every invalid value is listed in one
+:class:`~rsgeo.errors.InputError`. A :class:`rsgeo.job.Job` holds one of
+each, and every stage and writer is handed the same objects, so a threshold
+printed in the workbook is the one the statistics used.
+
+Examples
+--------
+>>> StatsOptions(cutoff="2020-12-21").cutoff
+datetime.date(2020, 12, 21)
+>>> CriteriaThresholds.from_mapping({"ratio_min": 0.2}).ratio_min
+0.2
+>>> StatsOptions.from_mapping({"rate_basis": "mean", "cutof": "x"})
+Traceback (most recent call last):
+...
+rsgeo.errors.InputError: 2 problem(s) in the statistics options:
+  - unknown key 'cutof'; known keys: ...
+  - rate_basis='mean' is not allowed; choose one of ['count', 'area']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, TypeVar, get_args
+
+from rsgeo.errors import InputError, format_problems
+from rsgeo.schema.cells import parse_date
+from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
+from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
+
+__all__ = [
+    "DEFAULT_NAN_AS",
+    "DEFAULT_RANKING",
+    "ClassificationRules",
+    "CriteriaThresholds",
+    "FarmlandBasis",
+    "IllegalFarmland",
+    "ListOptions",
+    "RateBasis",
+    "StatsOptions",
+    "coerce_rules",
+]
+
+IllegalFarmland = Literal["auto", "overlay", "determination"]
+FarmlandBasis = Literal["net", "gross"]
+RateBasis = Literal["count", "area"]
+
+OptionsT = TypeVar("OptionsT", bound="_Options")
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number)
+
+
+def _as_tuple(name: str, value: Any, problems: list[str]) -> tuple[Any, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        problems.append(f"{name}: must be a list of values, got {value!r}")
+        return ()
+    return tuple(value)
+
+
+def _text_tuple(name: str, value: Any, problems: list[str]) -> tuple[str, ...]:
+    """A list of words; one word alone is a list of one (never split into characters)."""
+    if isinstance(value, str):
+        return (value.strip(),)
+    items = _as_tuple(name, value, problems)
+    if any(not isinstance(v, str) for v in items):
+        problems.append(f"{name}: must be a list of text values, got {list(items)!r}")
+    return tuple(str(v).strip() for v in items)
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...], problems: list[str]) -> None:
+    if value not in allowed:
+        problems.append(f"{name}={value!r} is not allowed; choose one of {list(allowed)}")
+
+
+class _Options:
+    """Shared construction and validation of the option objects."""
+
+    _title: ClassVar[str] = "options"
+
+    def _normalize(self) -> list[str]:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        problems = self._normalize()
+        if problems:
+            raise InputError(
+                format_problems(f"{len(problems)} problem(s) in the {self._title}:", problems)
+            )
+
+    @classmethod
+    def _build(cls: type[OptionsT], mapping: Mapping[str, Any]) -> tuple[OptionsT, list[str]]:
+        """The object and every problem of ``mapping`` (unknown keys, invalid values)."""
+        if not isinstance(mapping, Mapping):
+            raise InputError(f"{cls._title} must be a {cls.__name__} or a mapping, got {mapping!r}")
+        known = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        problems = [
+            f"unknown key {k!r}; known keys: {', '.join(known)}" for k in mapping if k not in known
+        ]
+        obj = object.__new__(cls)
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name in mapping:
+                value = mapping[f.name]
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            else:
+                value = f.default
+            object.__setattr__(obj, f.name, value)
+        return obj, problems + obj._normalize()
+
+    @classmethod
+    def problems_of(cls, mapping: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Every problem of ``mapping`` as (key, message), for a job file's key paths.
+
+        >>> StatsOptions.problems_of({"rate_basis": "mean"})
+        [('rate_basis', "'mean' is not allowed; choose one of ['count', 'area']")]
+        """
+        out = []
+        for problem in cls._build(mapping)[1]:
+            unknown = re.match(r"unknown key '([^']*)'; (.*)", problem)
+            if unknown:
+                out.append((unknown.group(1), "unknown key; " + unknown.group(2)))
+                continue
+            m = re.match(r"(\w+)(?:\[[^\]]*\])?\s*(?::\s*|=|\s)(.*)", problem, re.S)
+            out.append((m.group(1), m.group(2)) if m else ("", problem))
+        return out
+
+    @classmethod
+    def from_mapping(cls: type[OptionsT], mapping: Mapping[str, Any]) -> OptionsT:
+        """Options from a mapping of field names to values (a job file's table).
+
+        Unknown keys and invalid values are all listed in one
+        :class:`~rsgeo.errors.InputError`.
+        """
+        obj, problems = cls._build(mapping)
+        if problems:
+            raise InputError(
+                format_problems(f"{len(problems)} problem(s) in the {cls._title}:", problems)
+            )
+        return obj
+
+    @classmethod
+    def coerce(cls: type[OptionsT], value: OptionsT | Mapping[str, Any] | None) -> OptionsT:
+        """``value`` itself, the defaults for None, or :meth:`from_mapping` of a mapping."""
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        return cls.from_mapping(value)  # type: ignore[arg-type]
+
+    @classmethod
+    def resolve(
+        cls: type[OptionsT],
+        options: OptionsT | Mapping[str, Any] | None,
+        overrides: Mapping[str, Any],
+    ) -> OptionsT:
+        """:meth:`coerce` ``options``, then apply keyword ``overrides`` (validated)."""
+        base = cls.coerce(options)
+        return base.replace(**overrides) if overrides else base
+
+    def replace(self: OptionsT, **changes: Any) -> OptionsT:
+        """A copy with some fields changed, validated like a new object."""
+        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        current.update(changes)
+        return type(self).from_mapping(current)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field values as plain JSON-ready data (for run.json)."""
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, dt.date):
+                return v.isoformat()
+            if isinstance(v, Mapping):
+                return {str(k): plain(x) for k, x in v.items()}
+            if isinstance(v, tuple | list):
+                return [plain(x) for x in v]
+            return v
+
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def _default_land_classes() -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType(
+        {"01": ("01",), "02": ("02",), "03": ("03",), "04": ("04",), "KT": ("1104",)}
+    )
+
+
+def _default_layer_keys() -> Mapping[str, str]:
+    return MappingProxyType(
+        {
+            "approved": "approved",
+            "facility": "facility",
+            "temporary": "temporary",
+            "mining": "mining_rights",
+            "pbf": "pbf",
+            "redline": "redline",
+            "protected": "protected",
+            "urban": "urban",
+            "military": "military",
+        }
+    )
+
+
+_SHARES = (
+    "approved_min_share",
+    "facility_min_share",
+    "temporary_min_share",
+    "mining_min_share",
+    "urban_min_share",
+    "touch_min_share",
+)
+_CODE_LISTS = (
+    "agricultural_types",
+    "pseudo_change_types",
+    "construction_types",
+    "mineral_change_types",
+)
+_TEXT_LISTS = ("rare_earth_words", "mineral_columns")
+
+
+@dataclass(frozen=True)
+class ClassificationRules(_Options):
+    """Thresholds and code lists of the classification rules.
+
+    Every field has the default of DOMAIN.md §3; change any of them with
+    keywords, :meth:`from_mapping` or :meth:`replace`. Invalid values raise
+    one :class:`~rsgeo.errors.InputError` listing every problem.
+
+    Examples
+    --------
+    >>> ClassificationRules(approved_min_share=0.9).approved_min_share
+    0.9
+    >>> ClassificationRules.from_mapping({"urban_min_share": 0.6}).urban_min_share
+    0.6
+    >>> ClassificationRules().replace(touch_min_m2=5).touch_min_m2
+    5.0
+    >>> ClassificationRules.from_mapping({"aproved_min_share": 0.9})
+    Traceback (most recent call last):
+    ...
+    rsgeo.errors.InputError: 1 problem(s) in the classification rules:
+      - unknown key 'aproved_min_share'; known keys: ...
+
+    Attributes
+    ----------
+    order : tuple of str
+        Rules in the order they are tried (names from :data:`RULE_NAMES`);
+        leave a rule out to switch it off. The first rule that applies decides.
+    approved_min_share : float, default 0.95
+        Share of the patch inside approved land (批准用地) for 合法.
+    facility_min_share, temporary_min_share : float, default 0.95
+        Share inside registered facility land / temporary land for 其他.
+    mining_min_share : float, default 0.95
+        Share inside a mining licence area for legal mining (less is treated
+        as mining outside the licence, 越界).
+    urban_min_share : float, default 0.5
+        ``in_urban`` is true when at least this share of the patch lies inside
+        the urban development boundary.
+    touch_min_m2 : float, default 1.0
+        A patch *touches* a layer (pbf, red line, nature reserve, mining
+        licence, military land) when its overlap is at least this many m²
+        **and** at least ``touch_min_share`` of the patch. Smaller overlaps are
+        digitising noise.
+    touch_min_share : float, default 0.0
+        See ``touch_min_m2``.
+    agricultural_types : tuple of str
+        Agricultural change types (01 耕地, 02 园地, 03 林地, 04 草地, KT 坑塘).
+    pseudo_change_types : tuple of str
+        Change types that mark a pseudo change (伪变化).
+    pseudo_same_land_class : bool, default True
+        Also treat an agricultural change type as 伪变化 when the original land
+        class (``land_class_code``, DLBM) starts with a prefix listed for it in
+        ``agricultural_land_classes``.
+    agricultural_land_classes : mapping of str to tuple of str
+        Agricultural change type → DLBM prefixes of the same kind.
+    construction_types : tuple of str
+        The known construction change types (20 building, YH hardened, DT
+        earthwork, TD piled soil, DL road, ND rural road, CK mining, GF
+        photovoltaic). ``is_construction`` is true for every change type that
+        is neither agricultural nor pseudo; codes outside all lists are
+        treated as construction and counted in the report.
+    mineral_change_types : tuple of str
+        Change types of mineral patches (CK).
+    rare_earth_words : tuple of str
+        Words marking rare earth in mineral names.
+    mineral_columns : tuple of str
+        Columns searched for mineral names (patch field and the joined mining
+        licence field).
+    layer_keys : mapping of str to str
+        Overlay key used for each role: approved, facility, temporary, mining,
+        pbf, redline, protected, urban, military.
+    """
+
+    _title: ClassVar[str] = "classification rules"
+
+    order: tuple[str, ...] = RULE_NAMES
+    approved_min_share: float = 0.95
+    facility_min_share: float = 0.95
+    temporary_min_share: float = 0.95
+    mining_min_share: float = 0.95
+    urban_min_share: float = 0.5
+    touch_min_m2: float = 1.0
+    touch_min_share: float = 0.0
+    agricultural_types: tuple[str, ...] = ("01", "02", "03", "04", "KT")
+    pseudo_change_types: tuple[str, ...] = ("WBH", "伪变化")
+    pseudo_same_land_class: bool = True
+    agricultural_land_classes: Mapping[str, tuple[str, ...]] = field(
+        default_factory=_default_land_classes
+    )
+    construction_types: tuple[str, ...] = ("20", "YH", "DT", "TD", "DL", "ND", "CK", "GF")
+    mineral_change_types: tuple[str, ...] = ("CK",)
+    rare_earth_words: tuple[str, ...] = ("稀土",)
+    mineral_columns: tuple[str, ...] = ("mineral", "mining_rights_mineral")
+    layer_keys: Mapping[str, str] = field(default_factory=_default_layer_keys)
+
+    def _normalize(self) -> list[str]:
+        """Check and normalise every field in place; return the problems."""
+        problems: list[str] = []
+        set_ = object.__setattr__
+
+        order = _as_tuple("order", self.order, problems)
+        unknown = [n for n in order if n not in RULE_NAMES]
+        if unknown:
+            problems.append(f"order: unknown rules {unknown}; known: {list(RULE_NAMES)}")
+        if len(set(order)) != len(order):
+            problems.append(f"order: a rule is listed twice: {list(order)}")
+        set_(self, "order", order)
+
+        for name in _SHARES:
+            value = getattr(self, name)
+            if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
+                problems.append(f"{name}: must be a number from 0 to 1 (a share), got {value!r}")
+            else:
+                set_(self, name, float(value))
+        for name in ("approved_min_share", "facility_min_share", "temporary_min_share"):
+            value = getattr(self, name)
+            if _is_number(value) and float(value) == 0.0:
+                problems.append(f"{name}: 0 would cover every patch; use a share above 0")
+        if not _is_number(self.touch_min_m2) or float(self.touch_min_m2) < 0:
+            problems.append(f"touch_min_m2: must be a number >= 0 (m²), got {self.touch_min_m2!r}")
+        else:
+            set_(self, "touch_min_m2", float(self.touch_min_m2))
+        if not isinstance(self.pseudo_same_land_class, bool):
+            problems.append(
+                f"pseudo_same_land_class: must be true or false, got {self.pseudo_same_land_class!r}"
+            )
+
+        for name in _CODE_LISTS:
+            values = _as_tuple(name, getattr(self, name), problems)
+            codes = tuple(c for c in (normalize_code(v) for v in values) if c is not None)
+            if len(codes) != len(values):
+                problems.append(f"{name}: empty codes in {list(values)}")
+            set_(self, name, codes)
+        for name in _TEXT_LISTS:
+            values = _as_tuple(name, getattr(self, name), problems)
+            if any(not isinstance(v, str) or not v.strip() for v in values):
+                problems.append(
+                    f"{name}: every item must be a non-empty string, got {list(values)}"
+                )
+            set_(self, name, tuple(str(v).strip() for v in values))
+
+        overlap = set(self.agricultural_types) & set(self.construction_types)
+        if overlap:
+            problems.append(
+                f"agricultural_types and construction_types share codes {sorted(overlap)}"
+            )
+
+        land = self.agricultural_land_classes
+        if not isinstance(land, Mapping):
+            problems.append(f"agricultural_land_classes: must be a mapping, got {land!r}")
+        else:
+            fixed: dict[str, tuple[str, ...]] = {}
+            for code, prefixes in land.items():
+                norm = normalize_code(code)
+                if norm is None:
+                    problems.append(f"agricultural_land_classes: empty change type {code!r}")
+                    continue
+                pre = _as_tuple(f"agricultural_land_classes[{code!r}]", prefixes, problems)
+                fixed[norm] = tuple(str(p).strip() for p in pre)
+            set_(self, "agricultural_land_classes", MappingProxyType(fixed))
+
+        keys = self.layer_keys
+        if not isinstance(keys, Mapping):
+            problems.append(f"layer_keys: must be a mapping, got {keys!r}")
+        else:
+            unknown_roles = sorted(set(keys) - set(LAYER_ROLES))
+            if unknown_roles:
+                problems.append(
+                    f"layer_keys: unknown roles {unknown_roles}; known: {list(LAYER_ROLES)}"
+                )
+            merged = dict(_default_layer_keys())
+            for role, key in keys.items():
+                if not isinstance(key, str) or not key.strip():
+                    problems.append(f"layer_keys[{role!r}]: must be a non-empty string")
+                elif role in merged:
+                    merged[role] = key.strip()
+            set_(self, "layer_keys", MappingProxyType(merged))
+        return problems
+
+    def key(self, role: str) -> str:
+        """The overlay key used for a role (``"approved"``, ``"mining"``, ...).
+
+        >>> ClassificationRules().key("mining")
+        'mining_rights'
+        """
+        return self.layer_keys[role]
+
+
+def coerce_rules(rules: ClassificationRules | Mapping[str, Any] | None) -> ClassificationRules:
+    """Rules from ``None`` (defaults), a mapping, or a :class:`ClassificationRules`.
+
+    >>> coerce_rules(None) == ClassificationRules()
+    True
+    """
+    return ClassificationRules.coerce(rules)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class StatsOptions(_Options):
+    """Options of :func:`rsgeo.township_stats` and the per-patch figures behind it.
+
+    Attributes
+    ----------
+    cutoff : date, default 2020-12-21
+        Illegal patches rectified by a deductible method **on or before**
+        this day are deducted (text is read with :func:`rsgeo.schema.cells.parse_date`).
+    deductible_methods : tuple of str, default ("补办手续", "拆除复耕")
+        Rectification methods that eliminate the illegal state (exact match
+        after stripping white space).
+    unrectified_methods : tuple of str
+        Method values meaning nothing was done (as does an empty value):
+        every spelling of 未整改 and the empty words (``rsgeo.schema.vocabulary``).
+    illegal_classes, legal_classes : tuple of str
+        ``final_class`` values counted as illegal (default "违法") and legal
+        (default "合法"); every other value counts as other.
+    illegal_farmland : {"auto", "overlay", "determination"}, default "auto"
+        Illegal farmland of an illegal patch. "auto": the technician's
+        ``illegal_farmland_m2`` when given, else the overlay farmland times the
+        illegal share of the patch (``illegal_area_m2 / area_m2``, 1 without
+        ``illegal_area_m2``); "overlay": always the latter; "determination":
+        only the technician's value (missing counts 0). Spread over pieces in
+        proportion to their farmland.
+    farmland_basis : {"net", "gross"}, default "net"
+        Farmland net of ridges (``farmland_net_m2``) or gross
+        (``farmland_m2``), for numerator and denominator alike.
+    denominator_includes_illegal : bool, default True
+        The ratio's denominator is the farmland of all construction patches
+        (``is_construction``); with True, illegal patches not marked as
+        construction are added too.
+    rate_basis : {"count", "area"}, default "count"
+        Performance and rectification rates by number of illegal patches or
+        by illegal area.
+
+    Examples
+    --------
+    >>> StatsOptions(deductible_methods="拆除复耕").deductible_methods
+    ('拆除复耕',)
+    >>> StatsOptions().farmland_column
+    'farmland_net_m2'
+    """
+
+    _title: ClassVar[str] = "statistics options"
+
+    cutoff: dt.date = dt.date(2020, 12, 21)
+    deductible_methods: tuple[str, ...] = DEDUCTIBLE_METHODS
+    unrectified_methods: tuple[str, ...] = UNRECTIFIED_METHODS
+    illegal_classes: tuple[str, ...] = (ILLEGAL,)
+    legal_classes: tuple[str, ...] = (LEGAL,)
+    illegal_farmland: IllegalFarmland = "auto"
+    farmland_basis: FarmlandBasis = "net"
+    denominator_includes_illegal: bool = True
+    rate_basis: RateBasis = "count"
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        set_ = object.__setattr__
+        try:
+            day = parse_date(self.cutoff)
+        except ValueError as err:
+            problems.append(f"cutoff: {err}")
+            day = None
+        if day is None and not problems:
+            problems.append("cutoff: must be a date such as '2020-12-21'")
+        set_(self, "cutoff", day)
+        for name in (
+            "deductible_methods",
+            "unrectified_methods",
+            "illegal_classes",
+            "legal_classes",
+        ):
+            set_(self, name, _text_tuple(name, getattr(self, name), problems))
+        _choice("illegal_farmland", self.illegal_farmland, get_args(IllegalFarmland), problems)
+        _choice("farmland_basis", self.farmland_basis, get_args(FarmlandBasis), problems)
+        _choice("rate_basis", self.rate_basis, get_args(RateBasis), problems)
+        if not isinstance(self.denominator_includes_illegal, bool):
+            problems.append(
+                "denominator_includes_illegal: must be true or false, "
+                f"got {self.denominator_includes_illegal!r}"
+            )
+        return problems
+
+    @property
+    def farmland_column(self) -> str:
+        """The patch-table column of the farmland basis."""
+        return "farmland_net_m2" if self.farmland_basis == "net" else "farmland_m2"
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+@dataclass(frozen=True)
+class CriteriaThresholds(_Options):
+    """Thresholds of the computed criteria (1, 3 and 4).
+
+    Parameters
+    ----------
+    ratio_min : float, default 0.15
+        Criterion 1: the illegal farmland ratio (a fraction) must be ``>=``
+        this.
+    illegal_farmland_min_mu : float, default 100.0
+        Criterion 1: illegal farmland after deductions must be strictly
+        ``>`` this many 亩.
+    mineral_top_n : int, default 3
+        Criterion 3: townships whose number of illegal mineral patches (after
+        deductions) is among the ``mineral_top_n`` highest of the county
+        (ties included, townships with none never rank) meet the criterion.
+        0 switches the ranking off.
+    mineral_unrectified_min : int or None, default 1
+        Criterion 3: this many illegal mineral patches not rectified
+        (查处不力, 未有效制止) meet the criterion; None switches it off.
+    rare_earth_triggers : bool, default True
+        Criterion 3: any illegal rare-earth patch after deductions (违法开采
+        重要矿种) meets the criterion.
+    rate_bottom_n : int, default 3
+        Criterion 4: townships whose performance rate or rectification rate
+        is among the ``rate_bottom_n`` lowest of the county (ties included)
+        meet the criterion. Townships without illegal patches have no rate
+        and never rank; a rate of 100 % never meets it. 0 switches it off.
+    performance_rate_min, rectification_rate_min : float or None
+        Criterion 4, optional absolute floors (fractions): a rate below the
+        floor meets the criterion whatever the ranking. None (default): no
+        floor.
+
+    Examples
+    --------
+    >>> CriteriaThresholds().ratio_min
+    0.15
+    >>> CriteriaThresholds(illegal_farmland_min_mu=50).illegal_farmland_min_mu
+    50
+    """
+
+    _title: ClassVar[str] = "criteria thresholds"
+
+    ratio_min: float = 0.15
+    illegal_farmland_min_mu: float = 100.0
+    mineral_top_n: int = 3
+    mineral_unrectified_min: int | None = 1
+    rare_earth_triggers: bool = True
+    rate_bottom_n: int = 3
+    performance_rate_min: float | None = None
+    rectification_rate_min: float | None = None
+
+    def _normalize(self) -> list[str]:
+        problems = []
+        if not _is_number(self.ratio_min) or not (0.0 <= self.ratio_min <= 1.0):
+            problems.append(f"ratio_min must be a fraction in [0, 1], got {self.ratio_min!r}")
+        if not _is_number(self.illegal_farmland_min_mu) or self.illegal_farmland_min_mu < 0:
+            problems.append(
+                f"illegal_farmland_min_mu must be a number >= 0, got {self.illegal_farmland_min_mu!r}"
+            )
+        for name in ("mineral_top_n", "rate_bottom_n"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(f"{name} must be an integer >= 0, got {value!r}")
+        m = self.mineral_unrectified_min
+        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 1):
+            problems.append(
+                f"mineral_unrectified_min must be a whole number >= 1 or None (off), got {m!r}"
+            )
+        if not isinstance(self.rare_earth_triggers, bool):
+            problems.append(
+                f"rare_earth_triggers must be true or false, got {self.rare_earth_triggers!r}"
+            )
+        for name in ("performance_rate_min", "rectification_rate_min"):
+            value = getattr(self, name)
+            if value is not None and (not _is_number(value) or not (0.0 <= value <= 1.0)):
+                problems.append(f"{name} must be a fraction in [0, 1] or None, got {value!r}")
+        return problems
+
+
+# --------------------------------------------------------------------------- lists
+
+DEFAULT_RANKING: tuple[tuple[str, bool], ...] = (
+    ("n_criteria", True),
+    ("illegal_farmland_ratio", True),
+    ("rectification_rate", False),
+    ("performance_rate", False),
+    ("illegal_farmland_after_deductions_m2", True),
+    ("illegal_area_after_deductions_m2", True),
+)
+"""Ranking keys, best first: (column, True when a smaller value is better).
+
+Fewer criteria met; lower illegal farmland ratio; higher rectification rate;
+higher performance rate; less illegal farmland; less illegal area. Remaining
+ties go to the smaller township code.
+"""
+
+DEFAULT_NAN_AS: Mapping[str, float] = MappingProxyType(
+    {"illegal_farmland_ratio": 0.0, "performance_rate": 1.0, "rectification_rate": 1.0}
+)
+"""How missing values rank: no ratio ranks as 0 %, no rate (no illegal patch) as 100 %."""
+
+
+@dataclass(frozen=True)
+class ListOptions(_Options):
+    """Options of the red and black lists (:func:`rsgeo.red_black_lists`).
+
+    Attributes
+    ----------
+    red_size, black_size : int, default 3
+        Sizes of the lists.
+    ranking : tuple of (column, smaller_is_better)
+        Ranking keys in order of precedence (:data:`DEFAULT_RANKING`).
+    nan_as : mapping of column to float
+        Value used for NaN in ranking columns (:data:`DEFAULT_NAN_AS`); other
+        NaN rank last.
+    black_includes_all_met : bool, default True
+        Put every township meeting a criterion on the black list, even beyond
+        ``black_size``.
+    fill_black : bool, default True
+        Fill the black list up to ``black_size`` by rank.
+
+    Examples
+    --------
+    >>> ListOptions(red_size=5).red_size
+    5
+    """
+
+    _title: ClassVar[str] = "list options"
+
+    red_size: int = 3
+    black_size: int = 3
+    ranking: tuple[tuple[str, bool], ...] = DEFAULT_RANKING
+    nan_as: Mapping[str, float] = field(default_factory=lambda: DEFAULT_NAN_AS)
+    black_includes_all_met: bool = True
+    fill_black: bool = True
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        for name in ("red_size", "black_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(f"{name} must be a whole number >= 0, got {value!r}")
+        keys = []
+        for item in _as_tuple("ranking", self.ranking, problems):
+            if (
+                not isinstance(item, tuple | list)
+                or len(item) != 2
+                or not isinstance(item[0], str)
+                or not isinstance(item[1], bool)
+            ):
+                problems.append(
+                    f"ranking: each key must be (column, smaller_is_better), got {item!r}"
+                )
+            else:
+                keys.append((item[0], item[1]))
+        object.__setattr__(self, "ranking", tuple(keys))
+        if not isinstance(self.nan_as, Mapping):
+            problems.append(f"nan_as must be a mapping of column to number, got {self.nan_as!r}")
+        else:
+            object.__setattr__(
+                self, "nan_as", MappingProxyType({str(k): float(v) for k, v in self.nan_as.items()})
+            )
+        for name in ("black_includes_all_met", "fill_black"):
+            if not isinstance(getattr(self, name), bool):
+                problems.append(f"{name} must be true or false, got {getattr(self, name)!r}")
+        return problems

@@ -1,0 +1,93 @@
+"""CSV tables with English snake_case columns, full precision, for scripts.
+
+:func:`write_csv` writes any rsgeo table (township statistics, patch table,
+pieces, lists) as UTF-8 with a byte-order mark, so Excel reads the Chinese
+text. Military-land rows are removed first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from rsgeo.outputs.excel import atomic_save, check_outputs
+from rsgeo.schema.military import is_military, ordinary
+
+__all__ = ["patch_csv_table", "write_csv"]
+
+
+def patch_csv_table(result: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """The patch table with the per-patch figures of the statistics beside it."""
+    extra = figures[
+        ["counted_illegal_area_m2", "counted_illegal_farmland_m2", "deducted_share", "is_deducted"]
+    ].reindex(result.index)
+    return pd.concat(
+        [pd.DataFrame(result).drop(columns="geometry", errors="ignore"), extra], axis=1
+    )
+
+
+def write_csv(
+    path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    *,
+    patches: pd.DataFrame | None = None,
+    overwrite: bool = False,
+    encoding: str = "utf-8-sig",
+) -> Path:
+    """Write an rsgeo table as CSV with its English snake_case columns.
+
+    Values are written at full precision (no rounding) for scripts; the
+    index (``township_code`` or ``patch_id``) becomes the first column(s) and
+    geometry is left out. Military-land rows are removed
+    (:func:`rsgeo.schema.military.ordinary`); for a table without military columns
+    whose index (or index level ``patch_id``) holds patch ids, pass the patch
+    table as ``patches`` so they can be recognised.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file to write.
+    frame : pandas.DataFrame
+        Any rsgeo table: township statistics, patch table, pieces, lists.
+    patches : pandas.DataFrame, optional
+        Patch table used to find military patches by id.
+    overwrite : bool, default False
+        Replace an existing file; otherwise
+        :class:`rsgeo.errors.OutputExistsError`.
+    encoding : str, default "utf-8-sig"
+        UTF-8 with a byte-order mark, so Excel reads the Chinese text.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> df = pd.DataFrame({"area_m2": [1.5, 2.0], "flag_military": [False, True]},
+    ...                   index=pd.Index(["p1", "p2"], name="patch_id"))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_csv(pathlib.Path(d) / "t.csv", df)
+    ...     print(p.read_text(encoding="utf-8-sig").strip())
+    patch_id,area_m2,flag_military
+    p1,1.5,False
+    """
+    out = Path(path)
+    check_outputs([out], overwrite)
+    table = ordinary(pd.DataFrame(frame))
+    if patches is not None:
+        military_ids = set(patches.index[is_military(patches).to_numpy()].astype(str))
+        if military_ids:
+            if isinstance(table.index, pd.MultiIndex) and "patch_id" in table.index.names:
+                ids = table.index.get_level_values("patch_id").astype(str)
+            else:
+                ids = table.index.astype(str)
+            table = table.loc[~ids.isin(military_ids)]
+    table = table.drop(columns="geometry", errors="ignore")
+    for col in table.columns:
+        if table[col].dtype == object and len(table) and hasattr(table[col].iloc[0], "wkt"):
+            table = table.drop(columns=col)
+    atomic_save(out, lambda tmp: table.to_csv(tmp, encoding=encoding, index=True))
+    return out

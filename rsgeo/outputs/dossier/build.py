@@ -1,0 +1,713 @@
+"""One dossier per patch (一图斑一卷宗).
+
+:func:`build_dossiers` writes one folder per patch under ``outdir`` with
+``dossier.html`` (self-contained: its figures are embedded), ``dossier.pdf``,
+the location map and imagery chips as PNG files and the patch's photos and
+attachments; plus ``index.html`` listing every dossier and ``manifest.json``
+with a content hash of each dossier's inputs, so a second run rebuilds only
+the dossiers whose inputs changed. Military-land patches get no dossier here
+(only their count appears on the index page); see :mod:`rsgeo.outputs.sealed`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError, format_problems
+from rsgeo.geo.units import M2_PER_MU
+from rsgeo.outputs.dossier.content import dossier_sections, fmt
+from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
+from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
+from rsgeo.schema.military import split_military
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
+
+FORMAT_VERSION = "1"
+"""Bumped when the dossier layout changes, so every dossier is rebuilt."""
+
+MANIFEST = "manifest.json"
+_OVERVIEW_HALF_M = 5000.0
+_UNSAFE = re.compile(r"[^\w.\-]", flags=re.UNICODE)
+
+
+def folder_name(patch_id: str) -> str:
+    """A safe folder name for a patch id (the id itself when it is already safe).
+
+    Unsafe characters become ``_`` and a short hash of the id is appended, so
+    two ids never share a folder.
+
+    >>> folder_name("450225-2020-001")
+    '450225-2020-001'
+    >>> folder_name("a/b")
+    'a_b_...'
+    """
+    safe = _UNSAFE.sub("_", patch_id)[:80]
+    if safe == patch_id and safe not in {"", ".", ".."} and not safe.startswith("."):
+        return safe
+    digest = hashlib.sha1(patch_id.encode("utf-8")).hexdigest()[:8]
+    return f"{safe.lstrip('.') or 'patch'}_{digest}"
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _stat_key(path: Path) -> str:
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else repr(float(value))
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _attachments_for(attachments: Any, patch_id: str) -> list[Path]:
+    if attachments is None:
+        return []
+    if isinstance(attachments, Mapping):
+        items = attachments.get(patch_id, [])
+        if isinstance(items, str | os.PathLike):
+            items = [items]
+        return [Path(p) for p in items]
+    folder = Path(attachments) / folder_name(patch_id)
+    if not folder.is_dir():
+        folder = Path(attachments) / patch_id
+    if folder.is_dir() and Path(attachments).resolve() in folder.resolve().parents:
+        return sorted(p for p in folder.iterdir() if p.is_file())
+    return []
+
+
+_RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".jp2", ".vrt")
+
+
+def _raster_for(source: Path, key: str, patch_id: str) -> Path | None:
+    """The raster of one patch: ``source`` itself, or a file named after the patch in it."""
+    if source.is_file():
+        return source
+    for name in dict.fromkeys((patch_id, folder_name(patch_id))):
+        for suffix in _RASTER_SUFFIXES:
+            for candidate in (
+                source / f"{name}_{key}{suffix}",
+                source / name / f"{key}{suffix}",
+                source / f"{name}{suffix}",
+            ):
+                if candidate.is_file() and _inside(candidate, source):
+                    return candidate
+    return None
+
+
+def _validate(
+    result: Any, outdir: Any, imagery: Any, attachments: Any, n_jobs: Any = None
+) -> tuple[gpd.GeoDataFrame, Path, dict[str, Path]]:
+    import geopandas as gpd
+
+    problems: list[str] = []
+    if not isinstance(result, gpd.GeoDataFrame):
+        raise InputError(
+            f"result must be a GeoDataFrame (the overlay result), not {type(result).__name__}"
+        )
+    if result.crs is None:
+        raise CRSError("result has no CRS; set it with result.set_crs(...)")
+    table = result.copy()
+    if "patch_id" in table.columns:
+        table = table.set_index("patch_id")
+    table.index = table.index.astype(str)
+    table.index.name = "patch_id"
+    table.attrs = {}  # pandas deep-copies attrs on every row taken; none are needed here
+    dups = sorted(set(table.index[table.index.duplicated()]))
+    if dups:
+        problems.append(f"duplicate patch ids (run rsgeo.review): {', '.join(dups[:20])}")
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        problems.append(f"outdir {out} exists and is not a folder")
+    rasters: dict[str, Path] = {}
+    if imagery is not None:
+        if isinstance(imagery, str | os.PathLike):
+            pairs = [("before", imagery), ("after", imagery)]
+        elif isinstance(imagery, Mapping):
+            pairs = list(imagery.items())
+        elif isinstance(imagery, Sequence) and len(imagery) == 2:
+            pairs = [("before", imagery[0]), ("after", imagery[1])]
+        else:
+            pairs = []
+            problems.append(
+                'imagery must be a folder, {"before": path, "after": path} or (before, after)'
+            )
+        for key, path in pairs:
+            if key not in ("before", "after"):
+                problems.append(f"imagery key {key!r} not allowed; allowed: 'before', 'after'")
+            elif path is not None and not Path(path).exists():
+                problems.append(f"imagery {key} raster or folder {path} not found")
+            elif path is not None:
+                rasters[key] = Path(path)
+    if attachments is not None and not isinstance(attachments, Mapping):
+        if not Path(attachments).is_dir():
+            problems.append(f"attachments folder {attachments} not found")
+    elif isinstance(attachments, Mapping):
+        for pid, paths in attachments.items():
+            items = [paths] if isinstance(paths, str | os.PathLike) else paths
+            for p in items:
+                if not Path(p).is_file():
+                    problems.append(f"attachment of {pid}: {p} not found")
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs < 1
+    ):
+        problems.append(f"n_jobs must be a positive integer or None, not {n_jobs!r}")
+    if problems:
+        raise InputError(format_problems("build_dossiers():", problems))
+    return table, out, rasters
+
+
+def _lonlat(geom: Any, crs: Any) -> tuple[float, float] | None:
+    from pyproj import Transformer
+
+    try:
+        pt = geom.representative_point()
+        tr = Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
+        lon, lat = tr.transform(pt.x, pt.y)
+        return (float(lon), float(lat))
+    except Exception:
+        return None
+
+
+def _inside(child: Path, root: Path) -> bool:
+    try:
+        child.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _remove_tree(path: Path, root: Path) -> None:
+    if path.is_symlink():
+        raise OutputExistsError(f"{path} is a symbolic link; rsgeo will not replace it")
+    if path.exists():
+        if not _inside(path, root) or path.resolve() == root.resolve():
+            raise OutputExistsError(f"refusing to remove {path}: it is not inside {root}")
+        shutil.rmtree(path)
+
+
+def build_dossiers(
+    result: Any,
+    outdir: str | Path,
+    *,
+    imagery: str | Path | Mapping[str, str | Path] | Sequence[str | Path] | None = None,
+    attachments: Mapping[str, Sequence[str | Path] | str | Path] | str | Path | None = None,
+    findings: pd.DataFrame | None = None,
+    townships: Any = None,
+    pdf: bool = True,
+    title: str = "卫片执法图斑卷宗",
+    min_margin_m: float = 50.0,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Build one dossier folder per patch, an index page and a manifest.
+
+    Parameters
+    ----------
+    result : GeoDataFrame
+        Patch-level result (``docs/columns.md``) indexed by ``patch_id`` (or
+        with a ``patch_id`` column), in a projected CRS. Military-land
+        patches are skipped (counted on the index page only).
+    outdir : path
+        Output folder; nothing is written outside it.
+    imagery : folder, {"before": path, "after": path} or (before, after), optional
+        Rasters to cut before/after chips from. Each path is a county-wide
+        raster, or a folder of per-patch rasters named
+        ``<patch_id>_before.tif`` / ``<patch_id>_after.tif`` (also
+        ``<patch_id>/before.tif``; .tif, .tiff, .img, .jp2, .vrt). A folder
+        alone stands for both.
+    attachments : mapping or folder, optional
+        ``{patch_id: [file, ...]}``, or a folder holding one sub-folder per
+        patch (named by the patch id or :func:`folder_name`). Files are
+        copied into the dossier; images are shown, other files linked.
+    findings : DataFrame, optional
+        Review findings (:func:`rsgeo.review`), shown in each patch's
+        dossier; without them the dossiers have no findings section entries.
+    townships : GeoDataFrame, optional
+        Township boundaries for the overview map (``township_name`` used for
+        labels), reprojected to ``result.crs``.
+    pdf : bool, default True
+        Also write ``dossier.pdf``.
+    title : str
+        Title of each dossier.
+    min_margin_m : float, default 50
+        Smallest margin around the patch on the map and chips.
+    n_jobs : int, optional
+        Worker processes building dossiers at the same time (default: the
+        number of CPUs; 1 builds them in this process). The files written
+        do not depend on it.
+    progress : bool, optional
+        Show a progress bar (default: when stderr is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``patch_id``: ``folder``, ``html``, ``pdf`` (paths) and
+        ``status`` (``"built"`` or ``"unchanged"``); ``attrs`` hold the index
+        page path and the number of military patches set aside.
+    """
+    import geopandas as gpd
+
+    table, out, rasters = _validate(result, outdir, imagery, attachments, n_jobs)
+    table, military = split_military(table)
+    crs = table.crs
+    if crs.is_geographic and len(table):
+        from rsgeo.geo.crs import choose_gk_crs
+
+        local = choose_gk_crs(table, warn=False)
+        table = table.to_crs(local)
+        crs = local
+    if findings is None:
+        findings = pd.DataFrame(
+            {c: pd.Series([], dtype=str) for c in ("patch_id", "rule_id", "severity", "message")}
+        )
+    town_shapes: list[tuple[str, Any]] | None = None
+    town_digest = ""
+    if townships is not None:
+        towns = gpd.GeoDataFrame(townships).to_crs(crs)
+        names = towns["township_name"] if "township_name" in towns.columns else [""] * len(towns)
+        town_shapes = [
+            (str(n) if n is not None else "", g) for n, g in zip(names, towns.geometry, strict=True)
+        ]
+        town_digest = hashlib.sha256(
+            b"".join(g.wkb for _, g in town_shapes) + "|".join(n for n, _ in town_shapes).encode()
+        ).hexdigest()
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / MANIFEST
+    old: dict[str, Any] = {}
+    if manifest_path.is_file():
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8")).get("patches", {})
+        except (ValueError, OSError):
+            old = {}
+    geoms = np.asarray(table.geometry.values)
+    geom_name = table.geometry.name
+    sindex = table.sindex
+    used_folders: set[str] = set()
+    findings = findings.copy()
+    findings.attrs = {}
+    finding_ids = findings["patch_id"].astype(str)
+    own_findings = {str(k): v for k, v in findings.groupby(finding_ids, sort=False)}
+    no_findings = findings.iloc[0:0]
+    records: list[dict[str, Any]] = []
+    todo: list[dict[str, Any]] = []
+    show = sys.stderr.isatty() if progress is None else progress
+    for pos, patch_id in enumerate(table.index):
+        row = table.iloc[pos]
+        geom = geoms[pos]
+        folder = folder_name(patch_id)
+        if folder.casefold() in used_folders:
+            folder = f"{folder}_{hashlib.sha1(patch_id.encode()).hexdigest()[:8]}"
+        used_folders.add(folder.casefold())
+        has_shape = geom is not None and not geom.is_empty
+        margin = margin_for_geom(geom, min_margin_m) if has_shape else min_margin_m
+        neighbours: list[Any] = []
+        if has_shape:
+            minx, miny, maxx, maxy = geom.bounds
+            half = max(maxx - minx, maxy - miny) / 2 + margin
+            cx, cy = geom.centroid.x, geom.centroid.y
+            reach = max(half, _OVERVIEW_HALF_M)
+            near_idx = sindex.query(box_of(cx - reach, cy - reach, cx + reach, cy + reach))
+            neighbours = [geoms[i] for i in sorted(near_idx) if i != pos]
+        own = own_findings.get(patch_id, no_findings)
+        patch_rasters = {
+            k: found
+            for k, src in rasters.items()
+            if (found := _raster_for(src, k, patch_id)) is not None
+        }
+        files = _attachments_for(attachments, patch_id)
+        payload = {
+            "format": FORMAT_VERSION,
+            "patch_id": patch_id,
+            "row": {str(k): _json_value(v) for k, v in row.drop(geom_name).items()},
+            "geometry": geom.wkb_hex if has_shape else "",
+            "crs": crs.to_string(),
+            "neighbours": hashlib.sha256(b"".join(g.wkb for g in neighbours)).hexdigest(),
+            "townships": town_digest,
+            "findings": own[["rule_id", "severity", "message"]].astype(str).values.tolist(),
+            "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
+            "attachments": [[p.name, _file_digest(p)] for p in files],
+            "options": [pdf, title, min_margin_m],
+        }
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+        target = out / folder
+        html_path, pdf_path = target / "dossier.html", target / "dossier.pdf"
+        prev = old.get(patch_id, {})
+        unchanged = (
+            prev.get("hash") == digest
+            and prev.get("folder") == folder
+            and html_path.is_file()
+            and (pdf_path.is_file() or not pdf)
+        )
+        if not unchanged:
+            todo.append(
+                {
+                    "row": row,
+                    "patch_id": patch_id,
+                    "geom": geom,
+                    "target": target,
+                    "neighbours": neighbours,
+                    "rasters": patch_rasters,
+                    "files": files,
+                    "findings": own,
+                    "margin": margin,
+                }
+            )
+        records.append(
+            {
+                "patch_id": patch_id,
+                "folder": target,
+                "html": html_path,
+                "pdf": pdf_path if pdf else None,
+                "status": "unchanged" if unchanged else "built",
+                "hash": digest,
+                "township_code": fmt(row.get("township_code")),
+                "township_name": fmt(row.get("township_name")),
+                "final_class": fmt(row.get("final_class")),
+                "area_mu": float(row["area_m2"]) / M2_PER_MU if "area_m2" in row.index else np.nan,
+                "n_findings": len(own),
+            }
+        )
+    fonts = _PdfFont(table, findings, title) if pdf and todo else None
+    shared = _Shared(
+        crs=crs,
+        out=out,
+        town_shapes=town_shapes,
+        imagery_given=sorted(rasters),
+        title=title,
+        font=fonts.get() if fonts is not None else None,
+    )
+    try:
+        _run_all(todo, shared, n_jobs=n_jobs, total=len(records), show=show)
+    finally:
+        if fonts is not None:
+            fonts.close()
+    # folders of patches no longer in the table (only those this function made)
+    keep = {r["patch_id"] for r in records}
+    for pid, entry in old.items():
+        if pid not in keep and isinstance(entry, dict) and entry.get("folder"):
+            stale = out / str(entry["folder"])
+            if stale.name == str(entry["folder"]) and _inside(stale, out):
+                _remove_tree(stale, out)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "patches": {
+            r["patch_id"]: {"folder": r["folder"].name, "hash": r["hash"]} for r in records
+        },
+    }
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    index_path = out / "index.html"
+    index_path.write_text(_index_html(records, len(military), title), encoding="utf-8")
+    frame = pd.DataFrame(records, columns=["patch_id", "folder", "html", "pdf", "status"])
+    frame = frame.set_index("patch_id")
+    frame.attrs["index"] = index_path
+    frame.attrs["n_military_excluded"] = len(military)
+    return frame
+
+
+class _PdfFont:
+    """A font subset with the characters of this run's dossiers, made on first use."""
+
+    def __init__(self, table: pd.DataFrame, findings: pd.DataFrame, title: str) -> None:
+        self._table, self._findings, self._title = table, findings, title
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._font: tuple[CJKFont | None, frozenset[str] | None] | None = None
+
+    def get(self) -> tuple[CJKFont | None, frozenset[str] | None]:
+        if self._font is None:
+            import rsgeo.audit.review_rules
+            import rsgeo.outputs.dossier.content
+            import rsgeo.outputs.dossier.render
+
+            try:
+                chars: set[str] = set(self._title)
+                geom_name = self._table.geometry.name
+                columns = [c for c in self._table.columns if c != geom_name]
+                for col in columns:
+                    chars |= set("".join(str(v) for v in self._table[col].to_numpy()))
+                chars |= set("".join(map(str, self._table.index))) | set("".join(map(str, columns)))
+                chars |= set("".join(str(v) for v in self._findings.to_numpy().ravel()))
+                for mod in (
+                    rsgeo.outputs.dossier.content,
+                    rsgeo.outputs.dossier.render,
+                    rsgeo.audit.review_rules,
+                ):
+                    chars |= set(Path(str(mod.__file__)).read_text(encoding="utf-8"))
+                chars = {c for c in chars if c.isprintable()} | {chr(c) for c in range(0x20, 0x7F)}
+                self._tmp = tempfile.TemporaryDirectory(prefix="rsgeo-font-")
+                font = subset_font(find_cjk_font(), chars, Path(self._tmp.name) / "cjk.ttf")
+                self._font = (font, frozenset(chars))
+            except Exception:  # any trouble: every PDF uses the full font
+                self._font = (None, None)
+        return self._font
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def margin_for_geom(geom: Any, min_margin_m: float) -> float:
+    from rsgeo.outputs.dossier.media import margin_for
+
+    return margin_for(geom, min_margin_m=min_margin_m)
+
+
+def box_of(minx: float, miny: float, maxx: float, maxy: float) -> Any:
+    from shapely.geometry import box
+
+    return box(minx, miny, maxx, maxy)
+
+
+OWN_FILES: frozenset[str] = frozenset(
+    {
+        "dossier.html",
+        "dossier.pdf",
+        "location_map.png",
+        "imagery_before.png",
+        "imagery_after.png",
+        "attachments",
+    }
+)
+"""What rsgeo writes in a dossier folder; anything else there is left alone."""
+
+
+def _keep_foreign_files(target: Path, tmp: Path) -> None:
+    """Move files someone else put in a dossier folder into its rebuilt version."""
+    if not target.is_dir():
+        return
+    for entry in target.iterdir():
+        if entry.name not in OWN_FILES and not (tmp / entry.name).exists():
+            shutil.move(str(entry), str(tmp / entry.name))
+
+
+def _copy_attachments(
+    files: list[Path], target: Path
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    photos: list[tuple[str, str]] = []
+    others: list[tuple[str, str]] = []
+    if not files:
+        return photos, others
+    dest_dir = target / "attachments"
+    dest_dir.mkdir()
+    used: set[str] = set()
+    for i, src in enumerate(files, start=1):
+        name = _UNSAFE.sub("_", src.name) or f"file{i}"
+        if name.startswith("."):
+            name = f"file{i}{name}"
+        if name.casefold() in used:
+            name = f"{i}_{name}"
+        used.add(name.casefold())
+        shutil.copyfile(src, dest_dir / name)
+        rel = f"attachments/{name}"
+        if src.suffix.lower() in IMAGE_SUFFIXES:
+            photos.append((src.name, rel))
+        else:
+            others.append((src.name, rel))
+    return photos, others
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every dossier of a run shares (sent once to each worker process)."""
+
+    crs: Any
+    out: Path
+    town_shapes: list[tuple[str, Any]] | None
+    imagery_given: list[str]
+    title: str
+    font: tuple[CJKFont | None, frozenset[str] | None] | None  # None: no PDF
+
+
+_WORKER: dict[str, _Shared] = {}
+
+
+def _init_worker(shared: _Shared) -> None:
+    _WORKER["shared"] = shared
+
+
+def _build_in_worker(job: dict[str, Any]) -> str:
+    _build_one(**job, shared=_WORKER["shared"])
+    return str(job["patch_id"])
+
+
+def _run_all(
+    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None, total: int, show: bool
+) -> None:
+    """Build the dossiers of ``todo``, in worker processes when there are several."""
+    from tqdm.auto import tqdm
+
+    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
+    with tqdm(total=total, initial=total - len(todo), desc="卷宗", disable=not show) as bar:
+        if workers <= 1:
+            for job in todo:
+                _build_one(**job, shared=shared)
+                bar.update()
+            return
+        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(shared,)
+        ) as pool:
+            pending = {pool.submit(_build_in_worker, job) for job in todo}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    if fut.exception() is not None:
+                        for other in pending:
+                            other.cancel()
+                        raise fut.exception()  # type: ignore[misc]
+                bar.update(len(done))
+
+
+def _build_one(
+    row: pd.Series,
+    patch_id: str,
+    geom: Any,
+    target: Path,
+    *,
+    neighbours: list[Any],
+    rasters: dict[str, Path],
+    files: list[Path],
+    findings: pd.DataFrame,
+    margin: float,
+    shared: _Shared,
+) -> None:
+    from rsgeo.outputs.dossier.media import imagery_chip_png, location_map_png
+
+    crs, out, title = shared.crs, shared.out, shared.title
+    if not _inside(target, out):
+        raise OutputExistsError(f"dossier folder {target} would lie outside {out}")
+    tmp = out / f".{target.name}.tmp"
+    _remove_tree(tmp, out)
+    tmp.mkdir()
+    has_shape = geom is not None and not geom.is_empty
+    images: dict[str, Any] = {}
+    try:
+        if has_shape:
+            images["location_map.png"] = location_map_png(
+                geom,
+                tmp / "location_map.png",
+                neighbours=neighbours,
+                townships=shared.town_shapes,
+                title=f"{patch_id} 位置图",
+                margin_m=margin,
+            )
+        chips: list[tuple[str, str]] = []
+        notes: list[str] = [] if has_shape else ["图斑没有图形，无法制作位置图和影像截图"]
+        for key, label in (("before", "前时相影像"), ("after", "后时相影像")):
+            if key not in shared.imagery_given or not has_shape:
+                continue
+            if key not in rasters:
+                notes.append(f"没有本图斑的{label}")
+                continue
+            name = f"imagery_{key}.png"
+            try:
+                ok = imagery_chip_png(
+                    rasters[key], geom, crs, tmp / name, margin_m=margin, title=label
+                )
+            except (OSError, ValueError) as exc:
+                raise DataFileError(f"cannot read {key} imagery {rasters[key]}: {exc}") from exc
+            if ok:
+                chips.append((label, name))
+            else:
+                notes.append(f"{label}未覆盖本图斑")
+        photos, others = _copy_attachments(files, tmp)
+        sections = dossier_sections(
+            row,
+            patch_id,
+            lonlat=_lonlat(geom, crs) if has_shape else None,
+            location_map="location_map.png" if has_shape else None,
+            chips=chips,
+            chip_notes=notes,
+            photos=photos,
+            files=others,
+            findings=findings,
+        )
+        doc_title = f"{title}（{patch_id}）"
+        (tmp / "dossier.html").write_text(
+            render_html(sections, doc_title, tmp, footer=f"坐标系：{crs.name}"), encoding="utf-8"
+        )
+        if shared.font is not None:
+            font, chars = shared.font
+            render_pdf(
+                sections,
+                doc_title,
+                tmp,
+                tmp / "dossier.pdf",
+                font=font,
+                font_chars=chars,
+                images=images,
+            )
+        _keep_foreign_files(target, tmp)
+        _remove_tree(target, out)
+        tmp.rename(target)
+    except BaseException:
+        _remove_tree(tmp, out)
+        raise
+
+
+def _index_html(records: list[dict[str, Any]], n_military: int, title: str) -> str:
+    e = html.escape
+    rows = []
+    for r in records:
+        folder = e(r["folder"].name)
+        pdf_link = f'<a href="{folder}/dossier.pdf">PDF</a>' if r["pdf"] is not None else ""
+        area = "—" if np.isnan(r["area_mu"]) else f"{r['area_mu']:.2f}"
+        rows.append(
+            f'<tr><td><a href="{folder}/dossier.html">{e(r["patch_id"])}</a></td>'
+            f"<td>{e(r['township_code'])}</td><td>{e(r['township_name'])}</td>"
+            f"<td>{e(r['final_class'])}</td><td>{area}</td><td>{r['n_findings']}</td>"
+            f"<td>{pdf_link}</td></tr>"
+        )
+    military = (
+        f"<p>另有军用土地图斑 {n_military} 个，按机要件单独报送，不在此建立卷宗。</p>"
+        if n_military
+        else ""
+    )
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{e(title)} 目录</title><style>body{{font-family:sans-serif;margin:2em}}"
+        "table{border-collapse:collapse}td,th{border:1px solid #777;padding:3px 8px}</style>"
+        f"</head><body><h1>{e(title)} 目录</h1><p>共 {len(records)} 个图斑卷宗。</p>{military}"
+        "<table><thead><tr><th>监测编号</th><th>乡镇代码</th><th>乡镇名称</th><th>最终分类</th>"
+        "<th>面积（亩）</th><th>审核问题数</th><th>PDF</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></body></html>"
+    )

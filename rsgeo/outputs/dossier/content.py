@@ -1,0 +1,247 @@
+"""What a patch dossier says: its sections, built once and rendered as HTML and PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rsgeo.audit.review_rules import RULES
+from rsgeo.geo.units import M2_PER_MU
+from rsgeo.schema.labels import FLAG_LABELS, LAYER_NAMES, SEVERITY_NAMES
+
+__all__ = ["LAYER_NAMES", "Section", "dossier_sections", "fmt", "layer_keys"]
+
+
+_NOT_LAYER_M2 = {
+    "area_m2",
+    "reported_area_m2",
+    "illegal_area_m2",
+    "illegal_farmland_m2",
+    "rectified_area_m2",
+    "farmland_net_m2",
+}
+
+_FLAGS = tuple(FLAG_LABELS.items())
+
+
+@dataclass
+class Section:
+    """One section of a dossier.
+
+    ``kind`` is ``"kv"`` (payload: list of (label, value)), ``"table"``
+    (payload: (headers, rows)), ``"images"`` (list of (caption, relative
+    path)), ``"files"`` (list of (name, relative path)) or ``"text"``.
+    """
+
+    key: str
+    title: str
+    kind: str
+    payload: Any
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fmt(value: Any, *, digits: int = 2) -> str:
+    """A cell value as report text ("—" when missing).
+
+    >>> fmt(1234.5678), fmt(None), fmt(float("nan")), fmt(True), fmt("x")
+    ('1234.57', '—', '—', '是', 'x')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return "—" if pd.isna(value) else value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float | np.floating):
+        return "—" if np.isnan(value) else f"{float(value):.{digits}f}"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    try:
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    text = str(value).strip()
+    return text if text else "—"
+
+
+def _joined(*parts: str) -> str:
+    kept = [p for p in parts if p and p != "—"]
+    return " ".join(kept) if kept else "—"
+
+
+def _get(row: pd.Series, name: str) -> Any:
+    return row[name] if name in row.index else None
+
+
+def _num(row: pd.Series, name: str) -> float:
+    try:
+        return float(row[name]) if name in row.index and row[name] is not None else np.nan
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def layer_keys(columns: Any) -> list[str]:
+    """Layer keys of the ``{key}_m2`` overlap columns, known layers first.
+
+    >>> layer_keys(["area_m2", "pbf_m2", "approved_m2", "foo_m2", "reported_area_m2"])
+    ['pbf', 'approved', 'foo']
+    """
+    keys = [
+        c[:-3]
+        for c in columns
+        if isinstance(c, str) and c.endswith("_m2") and c not in _NOT_LAYER_M2
+    ]
+    known = [k for k in LAYER_NAMES if k in keys]
+    return known + sorted(k for k in keys if k not in LAYER_NAMES)
+
+
+def _identification(row: pd.Series, patch_id: str, lonlat: tuple[float, float] | None) -> Section:
+    area = _num(row, "area_m2")
+    town = " ".join(
+        x for x in (fmt(_get(row, "township_name")), f"({fmt(_get(row, 'township_code'))})") if x
+    )
+    items = [
+        ("监测编号", patch_id),
+        ("所在乡镇", town),
+        ("县名称", fmt(_get(row, "county_name"))),
+        ("监测批次", fmt(_get(row, "batch"))),
+        ("图斑类型", fmt(_get(row, "change_type"))),
+        ("前时相", fmt(_get(row, "date_before"))),
+        ("后时相", fmt(_get(row, "date_after"))),
+        ("原地类", _joined(fmt(_get(row, "land_class_code")), fmt(_get(row, "land_class_name")))),
+        ("监测面积（平方米）", fmt(_num(row, "reported_area_m2"))),
+        ("计算面积（平方米）", fmt(area)),
+        ("计算面积（亩）", fmt(area / M2_PER_MU)),
+    ]
+    if lonlat is not None:
+        items.append(("中心点经纬度", f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
+    if "n_townships" in row.index and _num(row, "n_townships") > 1:
+        items.append(("跨乡镇", f"跨 {fmt(_get(row, 'n_townships'))} 个乡镇，按面积最大者归属"))
+    return Section("identification", "一、图斑基本信息", "kv", items)
+
+
+def _overlay(row: pd.Series) -> Section:
+    area = _num(row, "area_m2")
+    headers = ["图层", "重叠面积（平方米）", "重叠面积（亩）", "占图斑面积", "相关属性"]
+    rows = []
+    for key in layer_keys(row.index):
+        m2 = _num(row, f"{key}_m2")
+        share = m2 / area if area and area > 0 and not np.isnan(m2) else np.nan
+        attrs = []
+        for col in sorted(row.index):
+            if (
+                isinstance(col, str)
+                and col.startswith(f"{key}_")
+                and not re.search(r"_(m2|mu|ha|share)$", col)
+            ):
+                value = fmt(row[col])
+                if value != "—":
+                    attrs.append(f"{col[len(key) + 1 :]}: {value}")
+        rows.append(
+            [
+                LAYER_NAMES.get(key, key),
+                fmt(m2),
+                fmt(m2 / M2_PER_MU),
+                "—" if np.isnan(share) else f"{share * 100:.2f}%",
+                "；".join(attrs) or "—",
+            ]
+        )
+        if key == "farmland" and "farmland_net_m2" in row.index:
+            net = _num(row, "farmland_net_m2")
+            rows.append(["耕地（扣除田坎）", fmt(net), fmt(net / M2_PER_MU), "—", "—"])
+    note = "" if rows else "结果表中没有叠加分析面积字段。"
+    return Section("overlay", "三、叠加分析", "table", (headers, rows), note=note)
+
+
+def _determination(row: pd.Series) -> Section:
+    flags = [label for col, label in _FLAGS if col in row.index and fmt(row[col]) == "是"]
+    source = {"determination": "外业核查判定", "suggested": "系统建议（尚无判定）"}
+    items = [
+        ("最终分类", fmt(_get(row, "final_class"))),
+        ("分类来源", source.get(str(_get(row, "class_source")), fmt(_get(row, "class_source")))),
+        ("判定结果", fmt(_get(row, "determination"))),
+        ("判定子类", fmt(_get(row, "determination_subtype"))),
+        ("实际用途", fmt(_get(row, "actual_use"))),
+        ("系统建议分类", fmt(_get(row, "suggested_class"))),
+        ("系统建议子类", fmt(_get(row, "suggested_subtype"))),
+        ("系统建议依据", fmt(_get(row, "suggested_reason"))),
+        ("违法类型", fmt(_get(row, "illegal_type"))),
+        ("违法面积（平方米）", fmt(_num(row, "illegal_area_m2"))),
+        ("违法占用耕地面积（平方米）", fmt(_num(row, "illegal_farmland_m2"))),
+        ("图斑标记", "、".join(flags) if flags else "无"),
+    ]
+    return Section("determination", "四、合法性判定及依据", "kv", items)
+
+
+def _rectification(row: pd.Series) -> Section:
+    items = [
+        ("立案号", fmt(_get(row, "case_number"))),
+        ("责任主体", fmt(_get(row, "responsible_party"))),
+        ("整改方式", fmt(_get(row, "rectification_method"))),
+        ("整改日期", fmt(_get(row, "rectification_date"))),
+        ("整改面积（平方米）", fmt(_num(row, "rectified_area_m2"))),
+        ("备注", fmt(_get(row, "note"))),
+    ]
+    return Section("rectification", "五、查处整改情况", "kv", items)
+
+
+def _findings(findings: pd.DataFrame) -> Section:
+    headers = ["规则编号", "规则名称", "严重程度", "问题说明"]
+    rows = [
+        [
+            str(f.rule_id),
+            RULES[str(f.rule_id)].name_zh if str(f.rule_id) in RULES else "",
+            SEVERITY_NAMES.get(str(f.severity), str(f.severity)),
+            str(f.message),
+        ]
+        for f in findings.itertuples(index=False)
+    ]
+    note = "" if rows else "数据审核未发现问题。"
+    return Section("findings", "七、数据审核意见", "table", (headers, rows), note=note)
+
+
+def dossier_sections(
+    row: pd.Series,
+    patch_id: str,
+    *,
+    lonlat: tuple[float, float] | None,
+    location_map: str | None,
+    chips: list[tuple[str, str]],
+    chip_notes: list[str],
+    photos: list[tuple[str, str]],
+    files: list[tuple[str, str]],
+    findings: pd.DataFrame,
+) -> list[Section]:
+    """All sections of one dossier, in order (paths are relative to the dossier folder)."""
+    images = []
+    if location_map:
+        images.append(("位置示意图", location_map))
+    images += chips
+    imagery_note = "；".join(chip_notes) if chip_notes else ""
+    if not chips and not chip_notes:
+        imagery_note = "未提供前后时相影像。"
+    return [
+        _identification(row, patch_id, lonlat),
+        Section("maps", "二、位置图及前后时相影像", "images", images, note=imagery_note),
+        _overlay(row),
+        _determination(row),
+        _rectification(row),
+        Section(
+            "attachments",
+            "六、现场照片及附件",
+            "images",
+            photos,
+            note="" if (photos or files) else "无现场照片及附件。",
+            extra={"files": files},
+        ),
+        _findings(findings),
+    ]

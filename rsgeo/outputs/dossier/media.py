@@ -1,0 +1,387 @@
+"""Figures of a patch dossier: the static location map and the imagery chips.
+
+Everything is drawn offline with Pillow (no tiles, no downloads), with the
+CJK font of :mod:`rsgeo.outputs.dossier.fonts` for labels; chips are cut from the
+county's before/after rasters with rasterio. Figures are drawn at twice
+their size and reduced, which smooths the edges. The township background of
+the overview map is drawn once and reused for every patch.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rsgeo.outputs.dossier.fonts import find_cjk_font
+
+__all__ = ["PNG_COMPRESS_LEVEL", "imagery_chip_png", "location_map_png", "margin_for"]
+
+PNG_COMPRESS_LEVEL = 3
+"""zlib level of the figures' PNG files (flat colours compress well even at low levels)."""
+
+_S = 2  # supersampling factor
+_MAP_W, _MAP_H = 900, 460  # final size of the location map, pixels
+_BOX = 370  # side of a map panel's square area, final pixels
+_RED = (214, 39, 40)
+
+
+def _pil() -> Any:
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError('dossier figures need Pillow: pip install "rsgeo[dossier]"') from exc
+    return Image, ImageDraw, ImageFont
+
+
+@functools.lru_cache(maxsize=16)
+def _font(size_px: int) -> Any:
+    _, _, image_font = _pil()
+    font = find_cjk_font()
+    return image_font.truetype(str(font.path), size_px, index=font.index)
+
+
+def margin_for(geom: Any, *, min_margin_m: float = 50.0) -> float:
+    """Margin around a patch for maps and chips: half its larger side, at least ``min_margin_m``.
+
+    >>> from shapely.geometry import box
+    >>> margin_for(box(0, 0, 400, 100))
+    200.0
+    >>> margin_for(box(0, 0, 10, 10))
+    50.0
+    """
+    minx, miny, maxx, maxy = geom.bounds
+    return float(max(min_margin_m, 0.5 * max(maxx - minx, maxy - miny)))
+
+
+def _polygons(geom: Any) -> list[Any]:
+    from shapely.geometry import MultiPolygon, Polygon
+
+    if isinstance(geom, Polygon):
+        return [] if geom.is_empty else [geom]
+    if isinstance(geom, MultiPolygon) or hasattr(geom, "geoms"):
+        return [p for g in geom.geoms for p in _polygons(g)]
+    return []
+
+
+class _Panel:
+    """World coordinates (metres) to pixels of a panel image, y up."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], box_px: int) -> None:
+        minx, miny, maxx, maxy = bounds
+        span = max(maxx - minx, maxy - miny, 1e-9)
+        self.k = box_px / span
+        self.w = max(1, round((maxx - minx) * self.k))
+        self.h = max(1, round((maxy - miny) * self.k))
+        self.bounds = bounds
+
+    def xy(self, coords: Any) -> list[float]:
+        a = np.asarray(coords, dtype="float64")[:, :2]
+        px = (a[:, 0] - self.bounds[0]) * self.k
+        py = (self.bounds[3] - a[:, 1]) * self.k
+        return np.column_stack([px, py]).ravel().tolist()
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        return ((x - self.bounds[0]) * self.k, (self.bounds[3] - y) * self.k)
+
+
+def _draw_geom(
+    img: Any,
+    panel: _Panel,
+    geom: Any,
+    *,
+    fill: tuple[int, ...] | None,
+    outline: tuple[int, ...] | None,
+    width: int,
+) -> None:
+    """Fill (holes left open) and outline the polygon parts of ``geom`` on ``img``."""
+    _, image_draw, _ = _pil()
+    image, _, _ = _pil()
+    draw = image_draw.Draw(img, "RGBA")
+    for poly in _polygons(geom):
+        if fill is not None:
+            if len(poly.interiors):
+                mask = image.new("L", img.size, 0)
+                mdraw = image_draw.Draw(mask)
+                mdraw.polygon(panel.xy(poly.exterior.coords), fill=255)
+                for ring in poly.interiors:
+                    mdraw.polygon(panel.xy(ring.coords), fill=0)
+                if len(fill) == 4:
+                    mask = mask.point(lambda v, a=fill[3]: v * a // 255)
+                img.paste(fill[:3], mask=mask)
+            else:
+                draw.polygon(panel.xy(poly.exterior.coords), fill=fill)
+        if outline is not None:
+            for ring in (poly.exterior, *poly.interiors):
+                draw.line(panel.xy(ring.coords), fill=outline, width=width, joint="curve")
+
+
+def _nice(target: float) -> float:
+    """The largest 1, 2, 5 × 10^k not above ``target`` (10^k when none is)."""
+    exp = 10 ** math.floor(math.log10(max(target, 1e-9)))
+    return max((n * exp for n in (1, 2, 5) if n * exp <= target), default=exp)
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    step = _nice((hi - lo) / 3)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(int((hi - first) / step) + 1)]
+
+
+def _frame(fig: Any, panel: _Panel, origin: tuple[int, int], title: str) -> None:
+    """Frame, tick marks with coordinates and the title of a panel pasted at ``origin``."""
+    _, image_draw, _ = _pil()
+    draw = image_draw.Draw(fig)
+    ox, oy = origin
+    minx, miny, maxx, maxy = panel.bounds
+    draw.rectangle((ox, oy, ox + panel.w, oy + panel.h), outline=(0, 0, 0), width=_S)
+    small = _font(9 * _S)
+    for x in _ticks(minx, maxx):
+        px = ox + (x - minx) * panel.k
+        draw.line((px, oy + panel.h, px, oy + panel.h + 4 * _S), fill=(0, 0, 0), width=_S)
+        draw.text((px, oy + panel.h + 6 * _S), f"{x:.0f}", font=small, fill=(0, 0, 0), anchor="mt")
+    for y in _ticks(miny, maxy):
+        py = oy + (maxy - y) * panel.k
+        draw.line((ox - 4 * _S, py, ox, py), fill=(0, 0, 0), width=_S)
+        draw.text((ox - 6 * _S, py), f"{y:.0f}", font=small, fill=(0, 0, 0), anchor="rm")
+    draw.text(
+        (ox + panel.w / 2, oy - 6 * _S), title, font=_font(13 * _S), fill=(0, 0, 0), anchor="md"
+    )
+
+
+def _scale_bar(draw: Any, panel: _Panel) -> None:
+    width_m = panel.bounds[2] - panel.bounds[0]
+    length = _nice(width_m / 4)
+    xs, ys = 0.05 * panel.w, 0.94 * panel.h
+    draw.line((xs, ys, xs + length * panel.k, ys), fill=(0, 0, 0), width=4 * _S)
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    draw.text(
+        (xs + length * panel.k / 2, ys - 5 * _S),
+        label,
+        font=_font(11 * _S),
+        fill=(0, 0, 0),
+        anchor="md",
+    )
+
+
+def _north_arrow(draw: Any, panel: _Panel) -> None:
+    x, top = 0.93 * panel.w, 0.05 * panel.h
+    draw.polygon(
+        [(x, top), (x - 6 * _S, top + 14 * _S), (x + 6 * _S, top + 14 * _S)], fill=(0, 0, 0)
+    )
+    draw.line((x, top + 12 * _S, x, top + 34 * _S), fill=(0, 0, 0), width=_S)
+    draw.text((x, top + 36 * _S), "N", font=_font(13 * _S), fill=(0, 0, 0), anchor="mt")
+
+
+def _star(draw: Any, x: float, y: float, r: float) -> None:
+    pts = []
+    for i in range(10):
+        a = math.pi / 2 + i * math.pi / 5
+        rr = r if i % 2 == 0 else r * 0.45
+        pts.append((x + rr * math.cos(a), y - rr * math.sin(a)))
+    draw.polygon(pts, fill=_RED, outline=(255, 255, 255), width=_S)
+
+
+_BACKGROUNDS: dict[int, tuple[Any, Any, _Panel]] = {}
+
+
+def _township_background(townships: list[tuple[str, Any]]) -> tuple[Any, _Panel]:
+    """The overview panel with every township drawn and labelled (made once per list)."""
+    cached = _BACKGROUNDS.get(id(townships))
+    if cached is not None and cached[0] is townships:
+        return cached[1].copy(), cached[2]
+    image, image_draw, _ = _pil()
+    bounds = [t.bounds for _, t in townships if not t.is_empty]
+    panel = _Panel(
+        (
+            min(b[0] for b in bounds),
+            min(b[1] for b in bounds),
+            max(b[2] for b in bounds),
+            max(b[3] for b in bounds),
+        ),
+        _BOX * _S,
+    )
+    img = image.new("RGB", (panel.w, panel.h), (255, 255, 255))
+    for _, town in townships:
+        _draw_geom(img, panel, town, fill=(244, 241, 232), outline=(119, 119, 119), width=_S)
+    draw = image_draw.Draw(img)
+    for name, town in townships:
+        if name and not town.is_empty:
+            c = town.representative_point()
+            draw.text(
+                panel.point(c.x, c.y), name, font=_font(9 * _S), fill=(85, 85, 85), anchor="mm"
+            )
+    if len(_BACKGROUNDS) > 4:
+        _BACKGROUNDS.clear()
+    _BACKGROUNDS[id(townships)] = (townships, img, panel)
+    return img.copy(), panel
+
+
+def _clip(geom: Any, bounds: tuple[float, float, float, float]) -> Any:
+    import shapely
+
+    gminx, gminy, gmaxx, gmaxy = geom.bounds
+    if gmaxx < bounds[0] or gminx > bounds[2] or gmaxy < bounds[1] or gminy > bounds[3]:
+        return None
+    if bounds[0] <= gminx and gmaxx <= bounds[2] and bounds[1] <= gminy and gmaxy <= bounds[3]:
+        return geom
+    return shapely.clip_by_rect(geom, *bounds)
+
+
+def location_map_png(
+    geom: Any,
+    out_path: Path,
+    *,
+    neighbours: list[Any],
+    townships: list[tuple[str, Any]] | None,
+    title: str,
+    margin_m: float,
+) -> Any:
+    """Write the location map: county overview (left) and the patch close up (right).
+
+    ``geom``, ``neighbours`` and ``townships`` (name, geometry) are in one
+    projected CRS (metres). Returns the image (a Pillow RGB image).
+    """
+    image, image_draw, _ = _pil()
+    cx, cy = geom.centroid.x, geom.centroid.y
+    # overview: townships (or a 5 km window) with the patch as a star
+    if townships and any(not t.is_empty for _, t in townships):
+        over, op = _township_background(townships)
+        odraw = image_draw.Draw(over, "RGBA")
+    else:
+        op = _Panel((cx - 5000, cy - 5000, cx + 5000, cy + 5000), _BOX * _S)
+        over = image.new("RGB", (op.w, op.h), (255, 255, 255))
+        odraw = image_draw.Draw(over, "RGBA")
+        r = 2 * _S
+        for g in neighbours:
+            c = g.centroid
+            px, py = op.point(c.x, c.y)
+            odraw.ellipse((px - r, py - r, px + r, py + r), fill=(136, 136, 136))
+    _draw_geom(over, op, geom, fill=_RED, outline=_RED, width=_S)
+    _star(odraw, *op.point(cx, cy), 10 * _S)
+    # detail: the patch, its neighbours, scale bar and north arrow
+    minx, miny, maxx, maxy = geom.bounds
+    half = max(maxx - minx, maxy - miny) / 2 + margin_m
+    window = (cx - half, cy - half, cx + half, cy + half)
+    dp = _Panel(window, _BOX * _S)
+    detail = image.new("RGB", (dp.w, dp.h), (255, 255, 255))
+    pad = 0.02 * 2 * half
+    padded = (window[0] - pad, window[1] - pad, window[2] + pad, window[3] + pad)
+    for other in neighbours:
+        part = _clip(other, padded)
+        if part is not None:
+            _draw_geom(detail, dp, part, fill=(221, 221, 221), outline=(136, 136, 136), width=_S)
+    own = _clip(geom, padded)
+    _draw_geom(detail, dp, own, fill=(*_RED, 64), outline=_RED, width=3 * _S)
+    ddraw = image_draw.Draw(detail)
+    _scale_bar(ddraw, dp)
+    _north_arrow(ddraw, dp)
+    # the figure: title, two framed panels with coordinates
+    fig = image.new("RGB", (_MAP_W * _S, _MAP_H * _S), (255, 255, 255))
+    fdraw = image_draw.Draw(fig)
+    fdraw.text((_MAP_W * _S / 2, 8 * _S), title, font=_font(15 * _S), fill=(0, 0, 0), anchor="mt")
+    top = 62 * _S
+    for i, (img, panel, label) in enumerate(((over, op, "位置示意"), (detail, dp, "图斑范围"))):
+        left = (i * _MAP_W // 2 + 65) * _S + (_BOX * _S - panel.w) // 2
+        y0 = top + (_BOX * _S - panel.h) // 2
+        fig.paste(img, (left, y0))
+        _frame(fig, panel, (left, y0), label)
+    out = fig.reduce(_S)
+    out.save(out_path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return out
+
+
+def _stretch(band: np.ndarray) -> np.ndarray:
+    valid = band[np.isfinite(band)]
+    if valid.size == 0:
+        return np.zeros_like(band, dtype="float64")
+    lo, hi = np.percentile(valid, [2, 98])
+    if hi <= lo:
+        hi = lo + 1
+    return np.clip((band - lo) / (hi - lo), 0, 1)
+
+
+def imagery_chip_png(
+    raster: str | Path,
+    geom: Any,
+    crs: Any,
+    out_path: Path,
+    *,
+    margin_m: float,
+    title: str,
+    max_pixels: int = 600,
+) -> bool:
+    """Cut a chip around ``geom`` (in ``crs``) from ``raster`` and draw it with the outline.
+
+    Returns False (and writes nothing) when the raster does not cover the patch.
+    """
+    try:
+        import rasterio
+        from rasterio.enums import Resampling
+        from rasterio.warp import transform_bounds
+        from rasterio.windows import Window, from_bounds
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError('imagery chips need rasterio: pip install "rsgeo[dossier]"') from exc
+    import geopandas as gpd
+    from pyproj import CRS
+
+    minx, miny, maxx, maxy = geom.bounds
+    bounds = (minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m)
+    with warnings.catch_warnings(), rasterio.open(raster) as src:
+        # rasterio's own use of affine's "*" operator warns; nothing to act on here
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        src_crs = CRS.from_wkt(src.crs.to_wkt()) if src.crs is not None else crs
+        reproject = src_crs is not None and crs is not None and not CRS(src_crs).equals(crs)
+        if reproject:
+            bounds = transform_bounds(crs.to_wkt(), src.crs, *bounds, densify_pts=21)
+        win = from_bounds(*bounds, transform=src.transform)
+        full = Window(0, 0, src.width, src.height)
+        try:
+            win = win.intersection(full)
+        except Exception:
+            return False
+        if win.width < 1 or win.height < 1:
+            return False
+        win = win.round_offsets().round_lengths()
+        scale = max(win.width, win.height) / max_pixels
+        out_w = max(1, round(win.width / max(scale, 1)))
+        out_h = max(1, round(win.height / max(scale, 1)))
+        bands = list(range(1, min(3, src.count) + 1))
+        data = (
+            src.read(
+                bands,
+                window=win,
+                out_shape=(len(bands), out_h, out_w),
+                resampling=Resampling.bilinear,
+                masked=True,
+            )
+            .astype("float64")
+            .filled(np.nan)
+        )
+        left, bottom, right, top = rasterio.windows.bounds(win, src.transform)
+    outline = gpd.GeoSeries([geom], crs=crs)
+    if reproject:
+        outline = outline.to_crs(src_crs)
+    if len(bands) >= 3:
+        rgb = np.dstack([_stretch(b) for b in data[:3]])
+    else:
+        rgb = np.dstack([_stretch(data[0])] * 3)
+    image, image_draw, _ = _pil()
+    pixels = np.nan_to_num(rgb * 255 + 0.5).astype("uint8")
+    # the chip fills a 400 px square area (aspect kept), drawn at twice the size
+    panel = _Panel((left, bottom, right, top), 400 * _S)
+    chip = image.fromarray(pixels, "RGB").resize((panel.w, panel.h), image.Resampling.NEAREST)
+    _draw_geom(chip, panel, outline.iloc[0], fill=None, outline=(255, 222, 0), width=3 * _S)
+    size = 440 * _S
+    fig = image.new("RGB", (size, size), (255, 255, 255))
+    x0, y0 = (size - panel.w) // 2, 30 * _S + (400 * _S - panel.h) // 2
+    fig.paste(chip, (x0, y0))
+    draw = image_draw.Draw(fig)
+    draw.rectangle((x0, y0, x0 + panel.w, y0 + panel.h), outline=(0, 0, 0), width=_S)
+    draw.text((size / 2, y0 - 6 * _S), title, font=_font(13 * _S), fill=(0, 0, 0), anchor="md")
+    fig.reduce(_S).save(out_path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return True

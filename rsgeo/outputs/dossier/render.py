@@ -1,0 +1,328 @@
+"""Render dossier sections as a self-contained HTML page and as a PDF (fpdf2)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import mimetypes
+import re
+from pathlib import Path
+from typing import Any
+
+from rsgeo.outputs.dossier.content import Section
+from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font
+
+__all__ = ["IMAGE_SUFFIXES", "INLINE_MAX_BYTES", "render_html", "render_pdf", "wrap_text"]
+
+INLINE_MAX_BYTES = 3 * 1024 * 1024
+"""Images up to this size are embedded in the HTML (base64); larger ones are linked."""
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif"}
+
+_CSS = """
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif;
+       margin: 2em auto; max-width: 60em; color: #111; }
+h1 { text-align: center; font-size: 1.5em; }
+h2 { font-size: 1.1em; border-bottom: 1px solid #444; margin-top: 1.4em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+th, td { border: 1px solid #777; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+.kv th { width: 12em; }
+figure { display: inline-block; margin: 0.4em; vertical-align: top; }
+figure img { max-width: 100%; border: 1px solid #ccc; }
+figcaption { text-align: center; font-size: 0.85em; }
+.note { color: #555; font-size: 0.9em; }
+@media print { @page { size: A4; margin: 15mm; } body { margin: 0; }
+  section { page-break-inside: avoid; } }
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img_src(folder: Path, rel: str) -> str:
+    path = folder / rel
+    if path.is_file() and path.stat().st_size <= INLINE_MAX_BYTES:
+        mime = mimetypes.guess_type(path.name)[0] or "image/png"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"data:{mime};base64,{data}"
+    return "/".join(_e(p) for p in Path(rel).parts)
+
+
+def _section_html(section: Section, folder: Path) -> str:
+    parts = [f'<section id="{_e(section.key)}"><h2>{_e(section.title)}</h2>']
+    if section.kind == "kv":
+        body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in section.payload)
+        parts.append(f'<table class="kv"><tbody>{body}</tbody></table>')
+    elif section.kind == "table":
+        headers, rows = section.payload
+        if rows:
+            head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+            body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    elif section.kind == "images":
+        for caption, rel in section.payload:
+            parts.append(
+                f'<figure><img src="{_img_src(folder, rel)}" alt="{_e(caption)}">'
+                f"<figcaption>{_e(caption)}</figcaption></figure>"
+            )
+    files = section.extra.get("files", [])
+    if files:
+        items = "".join(
+            f'<li><a href="{"/".join(_e(p) for p in Path(rel).parts)}">{_e(name)}</a></li>'
+            for name, rel in files
+        )
+        parts.append(f"<h3>附件</h3><ul>{items}</ul>")
+    if section.note:
+        parts.append(f'<p class="note">{_e(section.note)}</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_html(sections: list[Section], title: str, folder: Path, *, footer: str = "") -> str:
+    """The dossier as one HTML page; images under ``folder`` are embedded."""
+    body = "".join(_section_html(s, folder) for s in sections)
+    foot = f'<p class="note">{_e(footer)}</p>' if footer else ""
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{_e(title)}</h1>{body}{foot}</body></html>"
+    )
+
+
+def section_chars(sections: list[Section], title: str) -> set[str]:
+    """Every character the dossier's text uses."""
+    texts: list[str] = [title]
+    for s in sections:
+        texts += [s.title, s.note]
+        if s.kind == "kv":
+            texts += [f"{k}{v}" for k, v in s.payload]
+        elif s.kind == "table":
+            headers, rows = s.payload
+            texts += [str(h) for h in headers] + [str(c) for r in rows for c in r]
+        elif s.kind == "images":
+            texts += [str(c) for c, _ in s.payload]
+        texts += [f"附件：{n}" for n, _ in s.extra.get("files", [])]
+    return set("".join(texts))
+
+
+_CJK_BREAK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def wrap_text(text: str, width: float, char_width: Any) -> list[str]:
+    """Break ``text`` into lines no wider than ``width``.
+
+    Lines break at spaces in Latin text and between any two characters of
+    Chinese text; a word longer than a line is cut. ``char_width(c)`` is the
+    width of one character.
+
+    >>> wrap_text("ab cd", 3, lambda c: 1.0)
+    ['ab', 'cd']
+    >>> wrap_text("图斑卷宗", 2, lambda c: 1.0)
+    ['图斑', '卷宗']
+    """
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        line: list[str] = []
+        used = 0.0
+        for ch in para:
+            w = char_width(ch)
+            if line and used + w > width:
+                if ch == " ":
+                    lines.append("".join(line).rstrip(" "))
+                    line, used = [], 0.0
+                    continue
+                head, rest = line, []
+                if not (_CJK_BREAK.match(ch) or _CJK_BREAK.match(line[-1])):
+                    # inside a Latin word: go back to the last space or Chinese character
+                    for i in range(len(line) - 1, 0, -1):
+                        if line[i] == " ":
+                            head, rest = line[:i], line[i + 1 :]
+                            break
+                        if _CJK_BREAK.match(line[i]):
+                            head, rest = line[: i + 1], line[i + 1 :]
+                            break
+                lines.append("".join(head).rstrip(" "))
+                line, used = rest, sum(char_width(c) for c in rest)
+            if ch == " " and not line:
+                continue
+            line.append(ch)
+            used += w
+        lines.append("".join(line).rstrip(" "))
+    return lines
+
+
+class _Tables:
+    """Bordered tables drawn with plain text and rectangles (fast for many short cells)."""
+
+    def __init__(self, pdf: Any, font_size_pt: float, line_h: float) -> None:
+        self.pdf, self.line_h, self.pad = pdf, line_h, 1.0
+        self.font_size = font_size_pt / pdf.k
+        self._widths: dict[str, float] = {}
+
+    def char_width(self, ch: str) -> float:
+        w = self._widths.get(ch)
+        if w is None:
+            w = self._widths[ch] = self.pdf.get_string_width(ch)
+        return w
+
+    def _layout(self, cells: list[str], widths: list[float]) -> tuple[list[list[str]], float]:
+        wrapped = [
+            wrap_text(c, w - 2 * self.pad, self.char_width)
+            for c, w in zip(cells, widths, strict=True)
+        ]
+        height = max(len(lines) for lines in wrapped) * self.line_h + 2 * self.pad
+        return wrapped, height
+
+    def _draw_row(
+        self, wrapped: list[list[str]], widths: list[float], height: float, fills: list[bool]
+    ) -> None:
+        pdf = self.pdf
+        x, y = pdf.l_margin, pdf.y
+        baseline = self.line_h / 2 + 0.35 * self.font_size
+        for lines, w, fill in zip(wrapped, widths, fills, strict=True):
+            pdf.rect(x, y, w, height, style="DF" if fill else "D")
+            for i, line in enumerate(lines):
+                if line:
+                    pdf.text(x + self.pad, y + self.pad + i * self.line_h + baseline, line)
+            x += w
+        pdf.set_y(y + height)
+
+    def fits(self, height: float) -> bool:
+        pdf = self.pdf
+        return height <= pdf.page_break_trigger - pdf.t_margin
+
+    def draw(
+        self,
+        rows: list[list[str]],
+        col_fractions: list[float],
+        *,
+        header: list[str] | None = None,
+        first_col_filled: bool = False,
+    ) -> bool:
+        """Draw the table; False (nothing drawn) when a row is taller than a page."""
+        pdf = self.pdf
+        total = sum(col_fractions)
+        widths = [pdf.epw * f / total for f in col_fractions]
+        head = self._layout(header, widths) if header is not None else None
+        laid = [self._layout(r, widths) for r in rows]
+        if any(not self.fits(h) for _, h in laid) or (head and not self.fits(head[1])):
+            return False
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_fill_color(235, 235, 235)
+        pdf.set_line_width(0.2)
+        head_fills = [True] * len(widths)
+        body_fills = [first_col_filled] + [False] * (len(widths) - 1)
+
+        def page_for(height: float, first: bool) -> None:
+            if pdf.y + height > pdf.page_break_trigger:
+                pdf.add_page()
+                if head is not None and not first:
+                    self._draw_row(head[0], widths, head[1], head_fills)
+
+        if head is not None:
+            page_for(head[1] + (laid[0][1] if laid else 0.0), True)
+            self._draw_row(head[0], widths, head[1], head_fills)
+        for wrapped, height in laid:
+            page_for(height, False)
+            self._draw_row(wrapped, widths, height, body_fills)
+        return True
+
+
+def render_pdf(
+    sections: list[Section],
+    title: str,
+    folder: Path,
+    out_path: Path,
+    *,
+    font: CJKFont | None = None,
+    font_chars: frozenset[str] | None = None,
+    images: dict[str, Any] | None = None,
+) -> None:
+    """The dossier as a PDF with a CJK font (fpdf2).
+
+    ``font``/``font_chars``: a subset font and the characters it holds; used
+    when it covers the dossier's text, else the full font is used.
+    ``images``: Pillow images already in memory, by path relative to
+    ``folder`` (the files are read otherwise).
+    """
+    try:
+        from fpdf import FPDF
+        from fpdf.fonts import FontFace
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError('dossier PDFs need fpdf2: pip install "rsgeo[dossier]"') from exc
+    subset = not (
+        font is None or font_chars is None or not section_chars(sections, title) <= font_chars
+    )
+    if not subset or font is None:
+        font = find_cjk_font()
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
+    if subset:
+        # the subset's glyph boxes are already right: writing each PDF's own
+        # subset need not decode and re-encode every outline
+        ttfont = getattr(pdf.fonts["cjk"], "ttfont", None)
+        if ttfont is not None:
+            ttfont.recalcBBoxes = False
+    pdf.set_title(title)
+    pdf.set_creator("rsgeo")
+    pdf.add_page()
+    pdf.set_font("cjk", "", 16)
+    pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    # one face only: parsing a CJK font is the slow part of a PDF
+    head = FontFace(fill_color=(235, 235, 235))
+    width = pdf.epw
+    tables = _Tables(pdf, 9, 5.5)
+    for section in sections:
+        pdf.ln(3)
+        pdf.set_font("cjk", "", 12)
+        pdf.multi_cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("cjk", "", 9)
+        if section.kind == "kv":
+            rows = [[str(k), str(v)] for k, v in section.payload]
+            if not tables.draw(rows, [35, 100], first_col_filled=True):
+                with pdf.table(
+                    col_widths=(35, 100),
+                    first_row_as_headings=False,
+                    line_height=5.5,
+                    text_align="LEFT",
+                ) as table:
+                    for key, value in section.payload:
+                        r = table.row()
+                        r.cell(str(key), style=head)
+                        r.cell(str(value))
+        elif section.kind == "table":
+            headers, rows = section.payload
+            if rows:
+                cells = [[str(c) for c in row] for row in rows]
+                names = list(map(str, headers))
+                if not tables.draw(cells, [1.0] * len(names), header=names):
+                    with pdf.table(
+                        headings_style=head, line_height=5.5, text_align="LEFT"
+                    ) as table:
+                        table.row(names)
+                        for row in cells:
+                            table.row(row)
+        elif section.kind == "images":
+            for caption, rel in section.payload:
+                path = folder / rel
+                if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                img_w = min(width, 170.0)
+                source = images.get(rel) if images else None
+                pdf.image(
+                    source if source is not None else str(path),
+                    w=img_w,
+                    x=pdf.l_margin + (width - img_w) / 2,
+                )
+                pdf.multi_cell(0, 6, caption, align="C", new_x="LMARGIN", new_y="NEXT")
+        files = section.extra.get("files", [])
+        for name, _rel in files:
+            pdf.multi_cell(0, 5.5, f"附件：{name}", new_x="LMARGIN", new_y="NEXT")
+        if section.note:
+            pdf.set_text_color(90, 90, 90)
+            pdf.multi_cell(0, 5.5, section.note, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(0, 0, 0)
+    pdf.output(str(out_path))

@@ -1,0 +1,476 @@
+"""Shared pieces of the county overview and the field maps.
+
+Input checks, display geometry (simplified for display only, in EPSG:4490
+longitude/latitude, optionally shifted to GCJ-02), GeoJSON for the page, and
+the folium map that carries rsgeo's layers and controls.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from rsgeo.errors import CRSError, InputError, format_problems
+from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
+from rsgeo.outputs.maps.offline import offline_figure_class, static_text
+from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
+from rsgeo.schema.military import ordinary
+
+BasemapDatum = Literal["cgcs2000", "wgs84", "gcj02"]
+BASEMAP_DATUMS: tuple[str, ...] = ("cgcs2000", "wgs84", "gcj02")
+
+DISPLAY_CRS = "EPSG:4490"
+COORD_DECIMALS = 6  # about 0.1 m: display only
+
+CLASS_COLORS: dict[str, str] = {
+    "违法": "#d7191c",
+    "疑似违法": "#d7191c",
+    "合法": "#1a9641",
+    "其他": "#2b83ba",
+    "伪变化": "#7f7f7f",
+}
+UNCLASSIFIED = "未分类"
+UNCLASSIFIED_COLOR = "#ff9f1c"
+
+REFERENCE_STYLES: dict[str, tuple[str, str | None]] = {
+    # key: (colour, dash pattern)
+    "pbf": ("#e6ab02", None),
+    "redline": ("#c51b7d", None),
+    "urban": ("#6a3d9a", "6 4"),
+    "approved": ("#33a02c", None),
+    "farmland": ("#b2df8a", None),
+    "protected": ("#1b9e77", "2 4"),
+    "facility": ("#a6761d", None),
+    "temporary": ("#999999", "4 2"),
+    "mining_rights": ("#8c510a", "6 2"),
+}
+_OTHER_REF_COLORS = ("#e7298a", "#66a61e", "#666666", "#1f78b4")
+
+# Tile servers whose tiles are drawn in GCJ-02 (or BD-09) rather than WGS84.
+_GCJ_HOSTS = re.compile(r"autonavi|amap\.com|gaode|gtimg|map\.qq\.com|google\.cn|googleapis\.cn")
+_BD09_HOSTS = re.compile(r"baidu|bdimg|bdstatic")
+
+
+def import_folium() -> Any:
+    """Import folium or explain how to install it."""
+    try:
+        import folium
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            'rsgeo maps need folium: pip install "rsgeo[maps]" (or pip install folium)'
+        ) from exc
+    return folium
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_choice(name: str, value: str, allowed: Sequence[str]) -> str | None:
+    if value not in allowed:
+        return f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}"
+    return None
+
+
+def check_inputs(
+    patches: Any,
+    *,
+    townships: Any = None,
+    layers: Mapping[str, Any] | None = None,
+    stats: Any = None,
+    basemap_datum: str,
+    tiles: str | None,
+    imagery: Any = None,
+) -> None:
+    """Collect every problem with the map inputs and raise one error."""
+    problems: list[str] = []
+    crs_only = True
+
+    def add(text: str, *, crs: bool = False) -> None:
+        nonlocal crs_only
+        problems.append(text)
+        crs_only = crs_only and crs
+
+    if not isinstance(patches, gpd.GeoDataFrame):
+        add(f"patches must be a GeoDataFrame, got {type(patches).__name__}")
+    else:
+        if patches.crs is None:
+            add("patches have no CRS: set it with patches.set_crs(...)", crs=True)
+        if patches.index.has_duplicates:
+            dup = patches.index[patches.index.duplicated()].unique().tolist()[:10]
+            add(f"patch ids (index) are duplicated: {dup}")
+        if patches.index.hasnans:
+            add("some patch ids (index) are missing")
+        missing = patches.geometry.isna() | patches.geometry.is_empty
+        if missing.any():
+            add(
+                f"{int(missing.sum())} patch(es) have no geometry: {missing[missing].index.tolist()[:10]}"
+            )
+    if townships is not None:
+        if not isinstance(townships, gpd.GeoDataFrame):
+            add(f"townships must be a GeoDataFrame, got {type(townships).__name__}")
+        else:
+            if townships.crs is None:
+                add("townships have no CRS", crs=True)
+            if "township_code" not in townships.columns and townships.index.name != "township_code":
+                add("townships need a township_code column (or index)")
+    for key, layer in (layers or {}).items():
+        if not isinstance(layer, gpd.GeoDataFrame):
+            add(f"layer {key!r} must be a GeoDataFrame, got {type(layer).__name__}")
+        elif layer.crs is None:
+            add(f"layer {key!r} has no CRS", crs=True)
+    if stats is not None:
+        if not isinstance(stats, pd.DataFrame):
+            add(f"stats must be a DataFrame, got {type(stats).__name__}")
+        elif "illegal_farmland_ratio" not in stats.columns:
+            add("stats need an illegal_farmland_ratio column (from rsgeo.township_stats)")
+        if townships is None:
+            add("stats are shaded on township boundaries: pass townships=... as well")
+    choice = check_choice("basemap_datum", basemap_datum, BASEMAP_DATUMS)
+    if choice:
+        add(choice)
+    if tiles is not None:
+        if not isinstance(tiles, str) or "{x}" not in tiles or "{y}" not in tiles:
+            add(f"tiles must be a tile URL template with {{x}}, {{y}} and {{z}}, got {tiles!r}")
+        else:
+            low = tiles.lower()
+            if _BD09_HOSTS.search(low):
+                add(
+                    "Baidu tiles use the BD-09 datum and their own tiling, which rsgeo does not "
+                    "convert to: the patches would be drawn hundreds of metres off. Use Tianditu "
+                    "(CGCS2000) or local imagery instead"
+                )
+            elif _GCJ_HOSTS.search(low) and basemap_datum != "gcj02":
+                add(
+                    f"the tile server in {tiles!r} draws its tiles in GCJ-02; CGCS2000 patches "
+                    "would land about 500 m off. Pass basemap_datum='gcj02' so rsgeo converts "
+                    "the overlay, or use Tianditu / local imagery"
+                )
+    if imagery is not None and basemap_datum == "gcj02":
+        add(
+            "local imagery is georeferenced in CGCS2000 and cannot be shown aligned with a "
+            "GCJ-02 basemap: drop imagery=... or use basemap_datum='cgcs2000'"
+        )
+    if problems:
+        header = f"Cannot draw the map ({len(problems)} problem(s)):"
+        error = CRSError if crs_only else InputError
+        raise error(format_problems(header, problems))
+
+
+# ---------------------------------------------------------------- geometry
+
+
+def _working(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The geometries in a projected CRS (metres) for simplification."""
+    if geoms.crs is not None and geoms.crs.is_geographic:
+        return geoms.to_crs(geoms.estimate_utm_crs())
+    return geoms
+
+
+def _polygonal(geom: Any) -> Any:
+    if geom is None or geom.is_empty:
+        return geom
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def repaired(geoms: gpd.GeoSeries, *, what: str) -> gpd.GeoSeries:
+    """Repair invalid geometry for display (polygon parts only) and say so."""
+    invalid = ~geoms.is_valid & geoms.notna()
+    if not invalid.any():
+        return geoms
+    fixed = geoms.copy()
+    fixed[invalid] = [_polygonal(g) for g in shapely.make_valid(geoms[invalid].to_numpy())]
+    ids = invalid[invalid].index.tolist()
+    warnings.warn(
+        f"repaired {len(ids)} invalid {what} geometr{'y' if len(ids) == 1 else 'ies'} "
+        f"for display: {ids[:10]}",
+        stacklevel=3,
+    )
+    return fixed
+
+
+def _round(coords: np.ndarray) -> np.ndarray:
+    return np.round(coords, COORD_DECIMALS)
+
+
+def display_geometry(geoms: gpd.GeoSeries, *, tolerance_m: float, datum: str) -> gpd.GeoSeries:
+    """Simplified (display only) lon/lat geometry, shifted to GCJ-02 when asked."""
+    work = _working(geoms)
+    if tolerance_m > 0:
+        work = work.simplify(tolerance_m, preserve_topology=True)
+    out = work.to_crs(DISPLAY_CRS)
+    out = gpd.GeoSeries(shapely.transform(out.to_numpy(), _round), index=out.index, crs=out.crs)
+    if datum == "gcj02":
+        out = geometry_to_gcj02(out)
+    return out
+
+
+def centre_points(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat (EPSG:4490) of a point inside each polygon, to navigate by.
+
+    The centroid when it lies inside the patch, else a point on its surface.
+    """
+    work = _working(geoms)
+    values = work.to_numpy()
+    cent = shapely.centroid(values)
+    inside = shapely.contains(values, cent)
+    rep = shapely.point_on_surface(values)
+    pts = np.where(inside, cent, rep)
+    lonlat = gpd.GeoSeries(pts, crs=work.crs).to_crs(DISPLAY_CRS)
+    return lonlat.x.to_numpy(), lonlat.y.to_numpy()
+
+
+def safe_json(obj: Any) -> str:
+    """JSON for inlining in a <script>: no '<', '>' or '&' left raw."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def feature_collection(
+    geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    features = []
+    for i, geom in enumerate(geoms.to_numpy()):
+        if geom is None or geom.is_empty:
+            continue
+        props = dict(properties[i]) if properties is not None else {}
+        features.append(
+            {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------- patches
+
+
+def class_values(patches: pd.DataFrame) -> pd.Series:
+    """final_class, else suggested_class, else 未分类."""
+    out = pd.Series(UNCLASSIFIED, index=patches.index, dtype="object")
+    for name in ("suggested_class", "final_class"):
+        if name in patches.columns:
+            col = patches[name].astype("string").str.strip()
+            ok = col.notna() & (col != "")
+            out[ok.to_numpy()] = col[ok].to_numpy()
+    return out
+
+
+def class_color(value: str) -> str:
+    return CLASS_COLORS.get(value, UNCLASSIFIED_COLOR)
+
+
+def layer_keys(patches: pd.DataFrame, layers: Mapping[str, Any] | None) -> list[str]:
+    """Reference keys whose ``{key}_m2`` overlap columns the popup shows."""
+    keys = [k for k in LAYER_LABELS if f"{k}_m2" in patches.columns]
+    for key in layers or {}:
+        if key not in keys and f"{key}_m2" in patches.columns:
+            keys.append(key)
+    return keys
+
+
+def with_area(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``area_m2`` (ellipsoidal) when the table lacks it."""
+    if "area_m2" in patches.columns:
+        return patches
+    try:
+        from rsgeo.geo.area import ellipsoidal_area
+    except ImportError:  # pragma: no cover - area module is part of rsgeo
+        return patches
+    out = patches.copy()
+    out["area_m2"] = ellipsoidal_area(out.geometry)
+    return out
+
+
+def ordinary_patches(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Patches that may be shown: military land removed, ids as strings."""
+    shown = ordinary(patches)
+    shown.index = shown.index.astype(str)
+    return shown
+
+
+def patch_features(
+    patches: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float,
+    datum: str,
+    layers: Mapping[str, Any] | None,
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """GeoJSON of the patches with popup HTML, colour and label position."""
+    geoms = repaired(patches.geometry, what="patch")
+    lon, lat = centre_points(geoms)
+    if datum == "gcj02":
+        label_lon, label_lat = wgs84_to_gcj02(lon, lat)
+    else:
+        label_lon, label_lat = lon, lat
+    shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
+    classes = class_values(patches)
+    keys = layer_keys(patches, layers)
+    records = patches.drop(columns=patches.geometry.name).to_dict(orient="index")
+    props = []
+    for i, (pid, row) in enumerate(records.items()):
+        props.append(
+            {
+                "id": str(pid),
+                "cls": classes.iloc[i],
+                "color": class_color(classes.iloc[i]),
+                "popup": patch_popup_html(
+                    str(pid), row, layer_keys=keys, lon=float(lon[i]), lat=float(lat[i])
+                ),
+                "lon": round(float(lon[i]), COORD_DECIMALS),
+                "lat": round(float(lat[i]), COORD_DECIMALS),
+                "label_lon": round(float(label_lon[i]), COORD_DECIMALS),
+                "label_lat": round(float(label_lat[i]), COORD_DECIMALS),
+            }
+        )
+    counts = classes.value_counts().to_dict()
+    return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}
+
+
+def class_legend(counts: Mapping[str, int]) -> dict[str, Any]:
+    order = [c for c in CLASS_COLORS if c in counts] + [c for c in counts if c not in CLASS_COLORS]
+    items = [{"label": f"{c}（{counts[c]}）", "color": class_color(c)} for c in order]
+    return {"title": "图斑分类（个数）", "items": items}
+
+
+def reference_entries(
+    layers: Mapping[str, gpd.GeoDataFrame] | None,
+    *,
+    tolerance_m: float,
+    datum: str,
+    show: Sequence[str] | None,
+    clip_to: Any = None,
+    clip_crs: Any = None,
+) -> list[dict[str, Any]]:
+    """Reference layers for the page (geometry only, simplified)."""
+    out: list[dict[str, Any]] = []
+    for i, (key, layer) in enumerate((layers or {}).items()):
+        geoms = layer.geometry
+        if clip_to is not None:
+            geoms = geoms.to_crs(clip_crs)
+            geoms = geoms[geoms.intersects(clip_to)]
+            geoms = geoms.intersection(clip_to)
+            geoms = geoms[~geoms.is_empty]
+        geoms = repaired(geoms, what=f"{key} layer")
+        shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
+        color, dash = REFERENCE_STYLES.get(key, (_OTHER_REF_COLORS[i % 4], None))
+        out.append(
+            {
+                "key": key,
+                "label": LAYER_LABELS.get(key, key),
+                "color": color,
+                "dash": dash,
+                "show": show is None or key in show,
+                "geojson": feature_collection(shown),
+            }
+        )
+    return out
+
+
+def reference_legend(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    if not entries:
+        return None
+    items = [{"label": e["label"], "color": e["color"]} for e in entries]
+    return {"title": "参考图层（可在右上角开关）", "items": items}
+
+
+def bounds_latlon(collections: Sequence[Mapping[str, Any]]) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of some feature collections."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for fc in collections:
+        for feat in fc.get("features", []):
+            geom = shapely.geometry.shape(feat["geometry"])
+            minx, miny, maxx, maxy = geom.bounds
+            xs += [minx, maxx]
+            ys += [miny, maxy]
+    if not xs or not all(math.isfinite(v) for v in xs + ys):
+        return None
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def datum_note(datum: str) -> str:
+    if datum == "gcj02":
+        return "图形已转换到 GCJ-02 以配合底图；弹窗与列表中的坐标为 CGCS2000（EPSG:4490）"
+    return "坐标系 CGCS2000（EPSG:4490，与 WGS84 相差厘米级）"
+
+
+# ---------------------------------------------------------------- folium
+
+
+def build_map(
+    cfg: dict[str, Any],
+    *,
+    title: str,
+    tiles: str | None,
+    tiles_attr: str | None,
+    tiles_subdomains: str | Sequence[str] | None = None,
+    max_zoom: int = 20,
+    imagery: tuple[str, list[list[float]], str] | None = None,
+) -> Any:
+    """A folium Map (in an offline figure) that draws ``cfg`` with rsgeo's script."""
+    folium = import_folium()
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    figure = offline_figure_class()(title=html.escape(title))
+    fit = cfg.get("fit") or [[25.0, 109.0], [25.1, 109.1]]
+    centre = [(fit[0][0] + fit[1][0]) / 2, (fit[0][1] + fit[1][1]) / 2]
+    fmap = folium.Map(
+        location=centre,
+        zoom_start=12,
+        tiles=None,
+        control_scale=False,
+        max_zoom=max_zoom,
+        attribution_control=bool(tiles),
+    )
+    figure.add_child(fmap)
+    if tiles:
+        options: dict[str, Any] = {}
+        if tiles_subdomains:
+            options["subdomains"] = tiles_subdomains
+        folium.TileLayer(
+            tiles=tiles,
+            attr=html.escape(tiles_attr or "用户配置的底图"),
+            name="底图",
+            max_zoom=max_zoom,
+            max_native_zoom=18,
+            overlay=False,
+            control=False,
+            **options,
+        ).add_to(fmap)
+    if imagery is not None:
+        data_uri, bounds, name = imagery
+        folium.raster_layers.ImageOverlay(
+            image=data_uri, bounds=bounds, name=name, opacity=1.0, interactive=False
+        ).add_to(fmap)
+
+    class RsgeoLayers(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            "{% macro header(this, kwargs) %}"
+            "<style>{{ this.css }}</style><script>{{ this.js }}</script>"
+            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}"
+            "rsgeoBuild({{ this._parent.get_name() }}, {{ this.cfg }});"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, config_json: str) -> None:
+            super().__init__()
+            self._name = "RsgeoLayers"
+            self.css = static_text("rsgeo-map.css").replace("</", "<\\/")
+            self.js = static_text("rsgeo-map.js").replace("</script", "<\\/script")
+            self.cfg = config_json
+
+    fmap.add_child(RsgeoLayers(safe_json(cfg)))
+    return fmap

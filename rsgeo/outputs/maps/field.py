@@ -1,0 +1,331 @@
+"""Offline field-crew maps (外业核查图): one self-contained HTML page per township.
+
+Crews open the page on a phone or laptop in a village without signal, so
+each page carries everything it needs: Leaflet and rsgeo's controls inlined,
+the patches with their monitoring numbers, the lon/lat of a point inside each
+patch to navigate by, the nearby reference layers, a GPS locate-me button
+(the device's own satellite fix, no network) and a measuring tool. There is
+no basemap unless the user gives local imagery (a GeoTIFF, embedded in the
+page) or configures a tile URL (for example Tianditu with a key).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from rsgeo.errors import DataFileError, InputError, OutputExistsError, format_problems
+from rsgeo.outputs.maps._build import (
+    BasemapDatum,
+    bounds_latlon,
+    build_map,
+    check_inputs,
+    class_legend,
+    datum_note,
+    display_geometry,
+    feature_collection,
+    ordinary_patches,
+    patch_features,
+    reference_entries,
+    reference_legend,
+    repaired,
+    with_area,
+)
+
+__all__ = ["UNASSIGNED", "field_maps"]
+
+UNASSIGNED = "unassigned"
+"""File-name code of the page holding patches without a township code."""
+
+_BAD_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _file_name(code: str, name: str) -> str:
+    stem = code if not name or name == code else f"{code}_{name}"
+    return _BAD_CHARS.sub("_", stem).strip("._") + ".html"
+
+
+def _township_names(patches: pd.DataFrame, townships: gpd.GeoDataFrame | None) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if townships is not None:
+        tw = townships.reset_index() if "township_code" not in townships.columns else townships
+        if "township_name" in tw.columns:
+            for code, name in zip(tw["township_code"], tw["township_name"], strict=True):
+                if pd.notna(name):
+                    names[str(code)] = str(name)
+    if "township_name" in patches.columns:
+        for code, name in zip(patches["township_code"], patches["township_name"], strict=True):
+            if pd.notna(code) and pd.notna(name):
+                names.setdefault(str(code), str(name))
+    return names
+
+
+def _imagery_overlay(
+    source: str | Path, area: Any, area_crs: Any, *, max_px: int
+) -> tuple[str, list[list[float]], str]:
+    """Crop, warp to Web Mercator and embed local imagery as a JPEG data URI.
+
+    Leaflet stretches an image overlay linearly in Web Mercator, so the image
+    is warped to EPSG:3857 first: then its corners place every pixel exactly.
+    """
+    try:
+        import rasterio
+        import rasterio.errors
+        from rasterio.enums import Resampling
+        from rasterio.io import MemoryFile
+        from rasterio.transform import from_bounds
+        from rasterio.warp import reproject, transform_bounds
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError('local imagery needs rasterio: pip install "rsgeo[raster]"') from exc
+    path = Path(source)
+    if not path.exists():
+        raise DataFileError(f"imagery file not found: {path}")
+    minx, miny, maxx, maxy = transform_bounds(area_crs, "EPSG:3857", *area.bounds)
+    with rasterio.open(path) as src:
+        if src.crs is None:
+            raise InputError(f"imagery {path} has no CRS (georeference it first)")
+        sx0, sy0, sx1, sy1 = transform_bounds(src.crs, "EPSG:3857", *src.bounds)
+        minx, miny, maxx, maxy = max(minx, sx0), max(miny, sy0), min(maxx, sx1), min(maxy, sy1)
+        if minx >= maxx or miny >= maxy:
+            raise InputError(f"imagery {path} does not cover the township's patches")
+        res = max((maxx - minx) / max_px, (maxy - miny) / max_px, 0.1)
+        width = max(1, round((maxx - minx) / res))
+        height = max(1, round((maxy - miny) / res))
+        dst_transform = from_bounds(minx, miny, maxx, maxy, width, height)
+        bands = [1, 2, 3] if src.count >= 3 else [1]
+        data = np.zeros((len(bands), height, width), dtype="float64")
+        for i, band in enumerate(bands):
+            reproject(
+                rasterio.band(src, band),
+                data[i],
+                dst_transform=dst_transform,
+                dst_crs="EPSG:3857",
+                resampling=Resampling.bilinear,
+                dst_nodata=0,
+            )
+    if data.dtype != np.uint8:
+        valid = data[data > 0]
+        lo, hi = np.percentile(valid, [2, 98]) if valid.size else (0.0, 1.0)
+        scale = 255.0 / max(hi - lo, 1e-9)
+        data = np.clip((data - lo) * scale, 0, 255)
+    image = data.astype("uint8")
+    if image.shape[0] == 1:
+        image = np.repeat(image, 3, axis=0)
+    with warnings.catch_warnings(), MemoryFile() as mem:
+        # a JPEG in memory carries no georeference: Leaflet places it by its corners
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with mem.open(
+            driver="JPEG", width=width, height=height, count=3, dtype="uint8", quality=85
+        ) as dst:
+            dst.write(image)
+        payload = base64.b64encode(mem.read()).decode("ascii")
+    west, south, east, north = transform_bounds("EPSG:3857", "EPSG:4326", minx, miny, maxx, maxy)
+    return f"data:image/jpeg;base64,{payload}", [[south, west], [north, east]], "本地影像"
+
+
+def field_maps(
+    patches: gpd.GeoDataFrame,
+    out_dir: str | Path,
+    *,
+    townships: gpd.GeoDataFrame | None = None,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    show_layers: Sequence[str] | None = None,
+    tiles: str | None = None,
+    tiles_attr: str | None = None,
+    tiles_subdomains: str | Sequence[str] | None = None,
+    imagery: str | Path | None = None,
+    imagery_max_px: int = 2048,
+    basemap_datum: BasemapDatum = "cgcs2000",
+    simplify_tolerance_m: float = 0.5,
+    layer_margin_m: float = 500.0,
+    label_min_zoom: int = 13,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> dict[str, Path]:
+    """Write one offline field-crew map per township.
+
+    Military-land patches are removed first and every attribute is
+    HTML-escaped. Each page is self-contained: no CDN, no tile server by
+    default, so it works with no network at all.
+
+    Parameters
+    ----------
+    patches : geopandas.GeoDataFrame
+        Patch table indexed by ``patch_id`` with ``township_code`` (and
+        ``township_name``); any CRS.
+    out_dir : str or Path
+        Folder for the pages (created if needed); one ``{code}_{name}.html``
+        per township (``unassigned.html`` for patches without a township).
+    townships : geopandas.GeoDataFrame, optional
+        Township boundaries (``township_code``, ``township_name``), drawn as
+        an outline.
+    layers : mapping of str to GeoDataFrame, optional
+        Reference layers by key; clipped to ``layer_margin_m`` around the
+        township's patches to keep the page small.
+    show_layers : sequence of str, optional
+        Keys of layers shown when the page opens (default: all).
+    tiles, tiles_attr, tiles_subdomains : str, optional
+        A user-configured tile URL (e.g. Tianditu with a key). Default none.
+    imagery : str or Path, optional
+        A georeferenced image (GeoTIFF) embedded under the patches, cropped to
+        the township's patches and at most ``imagery_max_px`` pixels a side.
+    basemap_datum : {"cgcs2000", "wgs84", "gcj02"}, default "cgcs2000"
+        Datum of the configured tiles; ``"gcj02"`` converts the overlay (and
+        the GPS position) to GCJ-02.
+    simplify_tolerance_m : float, default 0.5
+        Display simplification in metres (areas come from the table).
+    layer_margin_m : float, default 500
+        Margin around the patches within which reference layers are kept.
+    label_min_zoom : int, default 13
+        Zoom level from which monitoring numbers are shown.
+    overwrite : bool, default False
+        Replace existing pages.
+    progress : bool, optional
+        Show a progress bar (default: when writing to a terminal).
+
+    Returns
+    -------
+    dict of str to Path
+        Township code → page written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from shapely.geometry import box
+    >>> p = gpd.GeoDataFrame({"township_code": ["450225100"], "township_name": ["融水镇"]},
+    ...     geometry=[box(36500000, 2790000, 36500020, 2790020)],
+    ...     index=pd.Index(["P1"], name="patch_id"), crs="EPSG:4524")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     pages = field_maps(p, folder, progress=False)
+    ...     [path.name for path in pages.values()]
+    ['450225100_融水镇.html']
+    """
+    from tqdm.auto import tqdm
+
+    extra: list[str] = []
+    if isinstance(patches, pd.DataFrame) and "township_code" not in patches.columns:
+        extra.append(
+            "patches need a township_code column (from rsgeo.overlay) to split by township"
+        )
+    if simplify_tolerance_m < 0 or layer_margin_m < 0:
+        extra.append("simplify_tolerance_m and layer_margin_m must be ≥ 0")
+    if extra:
+        raise InputError(format_problems("Cannot draw the field maps:", extra))
+    check_inputs(
+        patches,
+        townships=townships,
+        layers=layers,
+        basemap_datum=basemap_datum,
+        tiles=tiles,
+        imagery=imagery,
+    )
+    shown = with_area(ordinary_patches(patches))
+    codes = shown["township_code"].astype("string").str.strip().fillna("")
+    codes = codes.where(codes != "", UNASSIGNED)
+    names = _township_names(shown, townships)
+    folder = Path(out_dir)
+    targets = {
+        code: folder / _file_name(code, names.get(code, "")) for code in sorted(codes.unique())
+    }
+    existing = [str(p) for p in targets.values() if p.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(
+            format_problems(
+                f"{len(existing)} field map(s) exist; pass overwrite=True to replace:", existing
+            )
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    work_crs = shown.crs
+    if work_crs is not None and work_crs.is_geographic:
+        work_crs = shown.geometry.estimate_utm_crs()
+    tw_frame = None
+    if townships is not None:
+        tw_frame = (
+            townships.reset_index() if "township_code" not in townships.columns else townships
+        )
+        tw_frame = tw_frame.assign(township_code=tw_frame["township_code"].astype(str))
+    show_bar = sys.stderr.isatty() if progress is None else progress
+    today = dt.date.today().isoformat()
+    written: dict[str, Path] = {}
+    for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
+        group = shown.loc[(codes == code).to_numpy()]
+        name = names.get(code, "未分配乡镇" if code == UNASSIGNED else code)
+        fc, counts = patch_features(
+            group, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers
+        )
+        area = shapely.box(*group.geometry.to_crs(work_crs).total_bounds).buffer(
+            layer_margin_m, join_style="mitre"
+        )
+        refs = reference_entries(
+            layers,
+            tolerance_m=simplify_tolerance_m,
+            datum=basemap_datum,
+            show=show_layers,
+            clip_to=area,
+            clip_crs=work_crs,
+        )
+        legend = [class_legend(counts)]
+        ref_legend = reference_legend(refs)
+        outline = None
+        if tw_frame is not None:
+            mine = tw_frame[tw_frame["township_code"] == code]
+            if len(mine):
+                geoms = repaired(mine.geometry, what="township")
+                outline = feature_collection(
+                    display_geometry(geoms, tolerance_m=5.0, datum=basemap_datum),
+                    [{"tip": name, "fill": "#ffffff"}] * len(mine),
+                )
+                legend.append(
+                    {
+                        "title": "界线",
+                        "items": [{"label": "乡镇界线", "color": "#444444", "line": True}],
+                    }
+                )
+        if ref_legend:
+            legend.append(ref_legend)
+        image = None
+        if imagery is not None:
+            image = _imagery_overlay(imagery, area, work_crs, max_px=imagery_max_px)
+        cfg = {
+            "patches": fc,
+            "patchesLabel": "变化图斑",
+            "townships": outline,
+            "townshipsLabel": "乡镇界线",
+            "townshipFillOpacity": 0.0,
+            "reference": refs,
+            "legend": legend,
+            "labels": True,
+            "labelMinZoom": label_min_zoom,
+            "collapseLayers": True,
+            "info": [
+                f"{name} 外业核查图",
+                f"图斑 {len(fc['features'])} 个 · 制图日期 {today}",
+                datum_note(basemap_datum),
+            ],
+            "list": True,
+            "locate": True,
+            "datum": basemap_datum,
+            "fit": bounds_latlon([fc]),
+        }
+        fmap = build_map(
+            cfg,
+            title=f"{name} 外业核查图",
+            tiles=tiles,
+            tiles_attr=tiles_attr,
+            tiles_subdomains=tiles_subdomains,
+            imagery=image,
+        )
+        fmap.save(str(target))
+        written[code] = target
+    return written

@@ -1,0 +1,324 @@
+/* rsgeo map controls: layers, legend, labels, measuring, GPS locate-me.
+ * Part of rsgeo (MIT). Needs only Leaflet; no network.
+ * Every text from the data goes in through textContent; popup HTML is built
+ * (and escaped) by rsgeo in Python.
+ */
+(function () {
+  "use strict";
+
+  // Leaflet's layer switcher renders layer names as HTML: pass names through this
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  /* ---- GCJ-02 (same public algorithm as rsgeo.outputs.maps.gcj02) ---- */
+  var GCJ_A = 6378245.0, GCJ_EE = 0.00669342162296594323;
+  function outOfChina(lon, lat) {
+    return !(lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271);
+  }
+  function wgsToGcj(lon, lat) {
+    if (outOfChina(lon, lat)) { return [lon, lat]; }
+    var x = lon - 105.0, y = lat - 35.0, pi = Math.PI;
+    var c = (20.0 * Math.sin(6.0 * x * pi) + 20.0 * Math.sin(2.0 * x * pi)) * 2.0 / 3.0;
+    var dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + c;
+    dlat += (20.0 * Math.sin(y * pi) + 40.0 * Math.sin(y / 3.0 * pi)) * 2.0 / 3.0;
+    dlat += (160.0 * Math.sin(y / 12.0 * pi) + 320.0 * Math.sin(y * pi / 30.0)) * 2.0 / 3.0;
+    var dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + c;
+    dlon += (20.0 * Math.sin(x * pi) + 40.0 * Math.sin(x / 3.0 * pi)) * 2.0 / 3.0;
+    dlon += (150.0 * Math.sin(x / 12.0 * pi) + 300.0 * Math.sin(x / 30.0 * pi)) * 2.0 / 3.0;
+    var rad = lat / 180.0 * pi, magic = 1 - GCJ_EE * Math.sin(rad) * Math.sin(rad), sm = Math.sqrt(magic);
+    dlat = (dlat * 180.0) / ((GCJ_A * (1 - GCJ_EE)) / (magic * sm) * pi);
+    dlon = (dlon * 180.0) / (GCJ_A / sm * Math.cos(rad) * pi);
+    return [lon + dlon, lat + dlat];
+  }
+
+  /* ---- measuring: geodesic-enough length and spherical polygon area ---- */
+  function pathLength(pts) {
+    var d = 0;
+    for (var i = 1; i < pts.length; i++) { d += pts[i - 1].distanceTo(pts[i]); }
+    return d;
+  }
+  function sphericalArea(pts) {
+    var r = 6378137.0, d2r = Math.PI / 180, a = 0, n = pts.length;
+    if (n < 3) { return 0; }
+    for (var i = 0; i < n; i++) {
+      var p1 = pts[i], p2 = pts[(i + 1) % n];
+      a += (p2.lng - p1.lng) * d2r * (2 + Math.sin(p1.lat * d2r) + Math.sin(p2.lat * d2r));
+    }
+    return Math.abs(a * r * r / 2.0);
+  }
+  function fmtLength(m) { return m >= 1000 ? (m / 1000).toFixed(3) + " 千米" : m.toFixed(1) + " 米"; }
+
+  function toolButton(box, text, title) {
+    var a = el("a", "rsgeo-btn", text);
+    a.href = "#";
+    a.title = title;
+    a.setAttribute("role", "button");
+    box.appendChild(a);
+    return a;
+  }
+
+  var MeasureControl = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd: function (map) {
+      var self = this;
+      var box = el("div", "leaflet-bar leaflet-control rsgeo-tool");
+      var btn = toolButton(box, "测", "测量距离和面积：单击地图加点，双击或再点此按钮结束");
+      var clear = toolButton(box, "清", "清除测量");
+      var out = el("div", "rsgeo-tool-out");
+      out.style.display = "none";
+      box.appendChild(out);
+      this._pts = [];
+      this._active = false;
+      this._group = L.layerGroup().addTo(map);
+      this._line = L.polyline([], { color: "#0050ff", weight: 2, dashArray: "4 4", interactive: false });
+      this._poly = L.polygon([], { color: "#0050ff", weight: 1, fillOpacity: 0.1, interactive: false });
+      this._group.addLayer(this._poly).addLayer(this._line);
+      function show() {
+        var pts = self._pts, text = "已测 " + pts.length + " 点";
+        if (pts.length >= 2) { text = "长度 " + fmtLength(pathLength(pts)); }
+        if (pts.length >= 3) {
+          var m2 = sphericalArea(pts);
+          text += "；闭合周长 " + fmtLength(pathLength(pts.concat([pts[0]])));
+          text += "；面积 " + m2.toFixed(1) + " 平方米（" + (m2 * 0.0015).toFixed(2) + " 亩，估算）";
+        }
+        if (self._active) { text += "。单击加点，双击结束"; }
+        out.textContent = text;
+        out.style.display = "block";
+      }
+      function add(e) {
+        self._pts.push(e.latlng);
+        self._line.setLatLngs(self._pts);
+        self._poly.setLatLngs(self._pts.length >= 3 ? self._pts : []);
+        show();
+      }
+      function stop() {
+        self._active = false;
+        map.off("click", add);
+        map.off("dblclick", stop);
+        map.doubleClickZoom.enable();
+        L.DomUtil.removeClass(map.getContainer(), "rsgeo-measuring");
+        L.DomUtil.removeClass(btn, "rsgeo-on");
+        show();
+      }
+      function start() {
+        self._pts = [];
+        self._line.setLatLngs([]);
+        self._poly.setLatLngs([]);
+        self._active = true;
+        map.closePopup();
+        map.doubleClickZoom.disable();
+        map.on("click", add);
+        map.on("dblclick", stop);
+        L.DomUtil.addClass(map.getContainer(), "rsgeo-measuring");
+        L.DomUtil.addClass(btn, "rsgeo-on");
+        show();
+      }
+      map.on("popupopen", function () { if (self._active) { map.closePopup(); } });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(btn, "click", function (e) { L.DomEvent.preventDefault(e); if (self._active) { stop(); } else { start(); } });
+      L.DomEvent.on(clear, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        if (self._active) { stop(); }
+        self._pts = [];
+        self._line.setLatLngs([]);
+        self._poly.setLatLngs([]);
+        out.style.display = "none";
+      });
+      return box;
+    }
+  });
+
+  var LocateControl = L.Control.extend({
+    options: { position: "topleft", datum: "cgcs2000" },
+    onAdd: function (map) {
+      var self = this;
+      var box = el("div", "leaflet-bar leaflet-control rsgeo-tool");
+      var btn = toolButton(box, "位", "GPS 定位（本机卫星定位，无需网络）");
+      var out = el("div", "rsgeo-tool-out");
+      out.style.display = "none";
+      box.appendChild(out);
+      var group = L.layerGroup().addTo(map), on = false, first = true;
+      function found(e) {
+        var lon = e.latlng.lng, lat = e.latlng.lat, shown = [lon, lat];
+        if (self.options.datum === "gcj02") { shown = wgsToGcj(lon, lat); }
+        var ll = L.latLng(shown[1], shown[0]);
+        group.clearLayers();
+        L.circle(ll, { radius: e.accuracy || 0, weight: 1, color: "#1e90ff", fillOpacity: 0.1, interactive: false }).addTo(group);
+        L.circleMarker(ll, { radius: 7, weight: 3, color: "#ffffff", fillColor: "#1e90ff", fillOpacity: 1, interactive: false }).addTo(group);
+        out.textContent = "当前位置 " + lon.toFixed(6) + "°E, " + lat.toFixed(6) + "°N（精度约 " + Math.round(e.accuracy || 0) + " 米）";
+        out.style.display = "block";
+        if (first) { map.setView(ll, Math.max(map.getZoom(), 16)); first = false; }
+      }
+      function failed(e) {
+        out.textContent = "无法定位：" + (e && e.message ? e.message : "定位不可用") + "（请开启手机定位并允许浏览器使用位置）";
+        out.style.display = "block";
+      }
+      map.on("locationfound", found);
+      map.on("locationerror", failed);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(btn, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        if (on) {
+          map.stopLocate();
+          group.clearLayers();
+          out.style.display = "none";
+          L.DomUtil.removeClass(btn, "rsgeo-on");
+          on = false;
+          return;
+        }
+        on = true;
+        first = true;
+        L.DomUtil.addClass(btn, "rsgeo-on");
+        out.textContent = "正在定位……";
+        out.style.display = "block";
+        map.locate({ watch: true, setView: false, enableHighAccuracy: true, maximumAge: 10000, timeout: 60000 });
+      });
+      return box;
+    }
+  });
+
+  var InfoControl = L.Control.extend({
+    options: { position: "topright" },
+    initialize: function (lines, options) { this._lines = lines; L.setOptions(this, options); },
+    onAdd: function () {
+      var box = el("div", "leaflet-control rsgeo-info");
+      for (var i = 0; i < this._lines.length; i++) {
+        box.appendChild(el("div", i === 0 ? "rsgeo-title" : "rsgeo-subtitle", this._lines[i]));
+      }
+      return box;
+    }
+  });
+
+  var LegendControl = L.Control.extend({
+    options: { position: "bottomright" },
+    initialize: function (sections, options) { this._sections = sections; L.setOptions(this, options); },
+    onAdd: function () {
+      var box = el("div", "leaflet-control rsgeo-legend");
+      var head = el("div", "rsgeo-legend-head", "图例");
+      box.appendChild(head);
+      var body = el("div", "rsgeo-legend-body");
+      box.appendChild(body);
+      this._sections.forEach(function (sec) {
+        body.appendChild(el("div", "rsgeo-legend-title", sec.title));
+        sec.items.forEach(function (it) {
+          var row = el("div", "rsgeo-legend-row" + (it.mark ? " rsgeo-legend-mark" : ""));
+          var sw = el("span", "rsgeo-swatch" + (it.line ? " rsgeo-swatch-line" : ""));
+          sw.style.background = it.line ? "transparent" : it.color;
+          sw.style.borderColor = it.color;
+          row.appendChild(sw);
+          row.appendChild(el("span", null, it.label));
+          body.appendChild(row);
+        });
+        if (sec.note) { body.appendChild(el("div", "rsgeo-legend-note", sec.note)); }
+      });
+      L.DomEvent.on(head, "click", function () { L.DomUtil.hasClass(box, "rsgeo-folded") ? L.DomUtil.removeClass(box, "rsgeo-folded") : L.DomUtil.addClass(box, "rsgeo-folded"); });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    }
+  });
+
+  var ListControl = L.Control.extend({
+    options: { position: "topright" },
+    initialize: function (entries, options) { this._entries = entries; L.setOptions(this, options); },
+    onAdd: function (map) {
+      var box = el("div", "leaflet-control rsgeo-list rsgeo-folded");
+      var head = el("div", "rsgeo-legend-head", "图斑列表（" + this._entries.length + "）");
+      box.appendChild(head);
+      var body = el("div", "rsgeo-list-body");
+      box.appendChild(body);
+      this._entries.forEach(function (entry) {
+        var row = el("div", "rsgeo-list-row");
+        row.appendChild(el("span", "rsgeo-list-id", entry.id));
+        row.appendChild(el("span", "rsgeo-list-xy", entry.lon.toFixed(6) + ", " + entry.lat.toFixed(6)));
+        L.DomEvent.on(row, "click", function () {
+          map.fitBounds(entry.layer.getBounds(), { maxZoom: 17 });
+          entry.layer.openPopup();
+        });
+        body.appendChild(row);
+      });
+      L.DomEvent.on(head, "click", function () { L.DomUtil.hasClass(box, "rsgeo-folded") ? L.DomUtil.removeClass(box, "rsgeo-folded") : L.DomUtil.addClass(box, "rsgeo-folded"); });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    }
+  });
+
+  window.rsgeoBuild = function (map, cfg) {
+    var overlays = {}, state = { map: map, cfg: cfg, layers: {} };
+    if (cfg.townships) {
+      var tw = L.geoJSON(cfg.townships, {
+        style: function (f) {
+          return { color: "#444444", weight: 1.5, fillColor: f.properties.fill, fillOpacity: cfg.townshipFillOpacity, className: "rsgeo-township" };
+        },
+        onEachFeature: function (f, layer) {
+          if (f.properties.tip) { layer.bindTooltip(el("span", null, f.properties.tip), { sticky: true }); }
+        }
+      }).addTo(map);
+      overlays[escapeHtml(cfg.townshipsLabel)] = tw;
+      state.layers.townships = tw;
+    }
+    (cfg.reference || []).forEach(function (ref) {
+      var layer = L.geoJSON(ref.geojson, {
+        interactive: false,
+        style: function () {
+          return { color: ref.color, weight: 1.2, fillColor: ref.color, fillOpacity: 0.18, dashArray: ref.dash || null, className: "rsgeo-ref rsgeo-ref-" + ref.key };
+        }
+      });
+      if (ref.show) { layer.addTo(map); }
+      overlays[escapeHtml(ref.label)] = layer;
+      state.layers[ref.key] = layer;
+    });
+    var entries = [];
+    var labels = L.layerGroup();
+    var patches = L.geoJSON(cfg.patches, {
+      style: function (f) {
+        return { color: f.properties.color, weight: 2, opacity: 1, fillColor: f.properties.color, fillOpacity: 0.8, className: "rsgeo-patch" };
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties;
+        layer.bindPopup(p.popup, { maxWidth: 380, autoPanPadding: [20, 20] });
+        entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });
+        if (cfg.labels) {
+          var span = el("span", null, p.id);
+          var icon = L.divIcon({ className: "rsgeo-label", html: span, iconSize: null });
+          L.marker([p.label_lat, p.label_lon], { icon: icon, interactive: false, keyboard: false }).addTo(labels);
+        }
+      }
+    }).addTo(map);
+    overlays[escapeHtml(cfg.patchesLabel)] = patches;
+    state.layers.patches = patches;
+    if (cfg.labels) {
+      labels.addTo(map);
+      overlays["图斑编号标注"] = labels;
+      var zoomLabels = function () {
+        var c = map.getContainer();
+        if (map.getZoom() < cfg.labelMinZoom) { L.DomUtil.addClass(c, "rsgeo-hide-labels"); } else { L.DomUtil.removeClass(c, "rsgeo-hide-labels"); }
+      };
+      map.on("zoomend", zoomLabels);
+      zoomLabels();
+    }
+    L.control.layers(null, overlays, { collapsed: cfg.collapseLayers, position: "topright" }).addTo(map);
+    if (cfg.info && cfg.info.length) { new InfoControl(cfg.info, { position: "topright" }).addTo(map); }
+    if (cfg.list) { new ListControl(entries, { position: "topright" }).addTo(map); }
+    new LegendControl(cfg.legend, { position: "bottomright" }).addTo(map);
+    L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
+    new MeasureControl({ position: "topleft" }).addTo(map);
+    if (cfg.locate) { new LocateControl({ position: "topleft", datum: cfg.datum }).addTo(map); }
+    if (cfg.fit) { map.fitBounds(cfg.fit, { padding: [20, 20], maxZoom: 17 }); }
+    state.patchCount = patches.getLayers().length;
+    state.wgsToGcj = wgsToGcj;
+    window.rsgeo = state;
+    return state;
+  };
+}());

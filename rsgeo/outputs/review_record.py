@@ -1,0 +1,394 @@
+"""The written review record (数据审核记录): an Excel workbook and a printable HTML page.
+
+Both state who reviewed, when, what was checked (scope and rules), the counts
+per rule and per township, and each finding; with a spot-check sample they
+also list how the sample was drawn and which patches it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rsgeo.audit.review_rules import RULES
+from rsgeo.errors import InputError, OutputExistsError, format_problems
+from rsgeo.outputs.excel import append_row, save_workbook
+from rsgeo.schema.labels import SEVERITY_NAMES
+
+__all__ = ["record_tables", "write_review_record"]
+
+_FINDING_COLUMNS = ("rule_id", "severity", "patch_id", "township_code", "message")
+
+
+def _esc(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tables of the review record, with Chinese headers.
+
+    Returns ``{"按规则统计": ..., "按乡镇统计": ..., "问题清单": ...}``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"rule_id": ["R01"], "severity": ["error"], "patch_id": ["a"],
+    ...                   "township_code": ["450225100"], "township_name": ["融水镇"],
+    ...                   "message": ["没有合法性判定结果"]})
+    >>> t = record_tables(f)
+    >>> int(t["按规则统计"].set_index("规则编号").loc["R01", "问题数"])
+    1
+    >>> t["按乡镇统计"]["问题数"].tolist()
+    [1]
+    """
+    info = findings.attrs.get("rsgeo_review", {})
+    skipped: dict[str, str] = info.get("rules_skipped", {})
+    run = info.get("rules_run", list(RULES))
+    counts = findings["rule_id"].value_counts()
+    by_rule = pd.DataFrame(
+        [
+            {
+                "规则编号": r.rule_id,
+                "规则名称": r.name_zh,
+                "严重程度": SEVERITY_NAMES[r.severity],
+                "问题数": int(counts.get(r.rule_id, 0)),
+                "检查情况": "已检查"
+                if r.rule_id in run
+                else "未检查：" + skipped.get(r.rule_id, "未选用"),
+                "说明": r.description_zh,
+            }
+            for r in RULES.values()
+        ]
+    )
+    names = {c: v[0] for c, v in info.get("patches_per_township", {}).items()}
+    checked = {c: v[1] for c, v in info.get("patches_per_township", {}).items()}
+    for code, name in zip(
+        findings["township_code"], findings.get("township_name", ""), strict=False
+    ):
+        names.setdefault(str(code), str(name))
+    town_rows = []
+    for code in sorted(names):
+        sub = findings[findings["township_code"].astype(str) == code]
+        row: dict[str, Any] = {
+            "乡镇代码": code,
+            "乡镇名称": names[code],
+            "审核图斑数": checked.get(code, ""),
+            "问题数": len(sub),
+            "错误": int((sub["severity"] == "error").sum()),
+            "警告": int((sub["severity"] == "warning").sum()),
+            "涉及图斑数": int(sub["patch_id"].nunique()),
+        }
+        for rule_id in RULES:
+            row[rule_id] = int((sub["rule_id"] == rule_id).sum())
+        town_rows.append(row)
+    by_town = pd.DataFrame(
+        town_rows,
+        columns=[
+            "乡镇代码",
+            "乡镇名称",
+            "审核图斑数",
+            "问题数",
+            "错误",
+            "警告",
+            "涉及图斑数",
+            *RULES,
+        ],
+    )
+    listing = pd.DataFrame(
+        {
+            "序号": range(1, len(findings) + 1),
+            "规则编号": findings["rule_id"].to_numpy(),
+            "规则名称": [RULES[r].name_zh for r in findings["rule_id"]],
+            "严重程度": [SEVERITY_NAMES.get(s, s) for s in findings["severity"]],
+            "监测编号": findings["patch_id"].to_numpy(),
+            "乡镇代码": findings["township_code"].to_numpy(),
+            "乡镇名称": findings.get(
+                "township_name", pd.Series("", index=findings.index)
+            ).to_numpy(),
+            "问题说明": findings["message"].to_numpy(),
+        }
+    )
+    return {"按规则统计": by_rule, "按乡镇统计": by_town, "问题清单": listing}
+
+
+def _summary(
+    findings: pd.DataFrame, reviewer: str, review_date: str, scope: str
+) -> list[tuple[str, str]]:
+    info = findings.attrs.get("rsgeo_review", {})
+    opts = info.get("options", {})
+    n_err = int((findings["severity"] == "error").sum())
+    n_warn = int((findings["severity"] == "warning").sum())
+    rows = [
+        ("审核人", reviewer),
+        ("审核日期", review_date),
+        ("审核范围", scope),
+        ("审核图斑数", str(info.get("n_checked", ""))),
+        (
+            "军用土地图斑",
+            f"{info.get('n_military_excluded', 0)} 个（按机要件另行报送，不列入本记录）",
+        ),
+        (
+            "发现问题",
+            f"{len(findings)} 条（错误 {n_err} 条，警告 {n_warn} 条），涉及图斑 "
+            f"{findings['patch_id'].nunique()} 个",
+        ),
+    ]
+    if opts:
+        rows.append(
+            (
+                "审核参数",
+                f"面积相对误差允许 {opts.get('area_rel_tolerance', 0) * 100:.2f}%；"
+                f"县域外面积比例允许 {opts.get('outside_max_share', 0) * 100:.2f}%；"
+                f"重叠面积阈值 {opts.get('min_overlap_m2', 0):.2f} 平方米",
+            )
+        )
+    return rows
+
+
+def _sample_tables(
+    sample: pd.DataFrame,
+) -> tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame]:
+    info = sample.attrs.get("rsgeo_spot_check", {})
+    method = [
+        ("抽样方法", str(info.get("method_zh", ""))),
+        ("随机数种子", str(info.get("seed", ""))),
+        ("每乡镇抽取", str(info.get("per_township", ""))),
+        ("分层依据", str(info.get("by", ""))),
+        ("随机数发生器", str(info.get("generator", ""))),
+        ("总体图斑数", str(info.get("n_population", ""))),
+        ("抽中图斑数", str(len(sample))),
+    ]
+    alloc = pd.DataFrame(info.get("allocation", []))
+    if not alloc.empty:
+        alloc = alloc.rename(
+            columns={
+                "township_code": "乡镇代码",
+                "township_name": "乡镇名称",
+                "stratum": "层（判定结果）",
+                "size": "层内图斑数",
+                "drawn": "抽取数",
+            }
+        )
+    listing = pd.DataFrame(
+        {
+            "监测编号": sample.index.astype(str),
+            "乡镇代码": sample.get("township_code", ""),
+            "乡镇名称": sample.get("township_name", ""),
+            "层（判定结果）": sample.get("stratum", ""),
+            "层内顺位": sample.get("draw_rank", ""),
+        }
+    ).reset_index(drop=True)
+    return method, alloc, listing
+
+
+def _check_paths(outdir: Path, basename: str, overwrite: bool) -> tuple[Path, Path]:
+    problems = []
+    if not basename or any(c in basename for c in '/\\:*?"<>|') or basename in (".", ".."):
+        problems.append(f"basename {basename!r} is not a plain file name")
+    if problems:
+        raise InputError(format_problems("write_review_record():", problems))
+    xlsx, page = outdir / f"{basename}.xlsx", outdir / f"{basename}.html"
+    existing = [str(p) for p in (xlsx, page) if p.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{', '.join(existing)} exist(s); pass overwrite=True to replace")
+    return xlsx, page
+
+
+def _write_xlsx(
+    path: Path,
+    summary: list[tuple[str, str]],
+    tables: dict[str, pd.DataFrame],
+    sample: tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame] | None,
+) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new Workbook always has one worksheet
+    ws.title = "审核记录"
+    append_row(ws, ["数据审核记录"])
+    ws["A1"].font = Font(bold=True, size=14)
+    for key, value in summary:
+        append_row(ws, [key, value])
+    append_row(ws, [])
+    append_row(ws, ["审核人签字", ""])
+    append_row(ws, ["日期", ""])
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 80
+
+    def put(title: str, frame: pd.DataFrame, text_cols: tuple[str, ...] = ()) -> None:
+        sheet = wb.create_sheet(title)
+        append_row(sheet, [str(c) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for values in frame.itertuples(index=False):
+            append_row(
+                sheet, [None if (isinstance(v, float) and pd.isna(v)) else v for v in values]
+            )
+        for j, col in enumerate(frame.columns, start=1):
+            letter = sheet.cell(row=1, column=j).column_letter
+            width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)]) + 2
+            sheet.column_dimensions[letter].width = min(60, width * 1.6)
+            if col in text_cols:
+                for row in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                    row[0].number_format = "@"
+                    row[0].alignment = Alignment(wrap_text=False)
+        sheet.freeze_panes = "A2"
+
+    put("按规则统计", tables["按规则统计"])
+    put("按乡镇统计", tables["按乡镇统计"], ("乡镇代码",))
+    put("问题清单", tables["问题清单"], ("监测编号", "乡镇代码"))
+    if sample is not None:
+        method, alloc, listing = sample
+        put("抽查方法", pd.DataFrame(method, columns=["项目", "内容"]))
+        if not alloc.empty:
+            put("抽查分层", alloc, ("乡镇代码",))
+        put("抽查样本", listing, ("监测编号", "乡镇代码"))
+    save_workbook(wb, path)
+
+
+_CSS = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "SimSun", sans-serif;
+       margin: 2em; color: #111; }
+h1 { text-align: center; font-size: 1.6em; }
+h2 { font-size: 1.15em; border-bottom: 1px solid #444; margin-top: 1.6em; }
+table { border-collapse: collapse; width: 100%; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #666; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.num { text-align: right; }
+.kv th { width: 9em; }
+.sign td { height: 3em; }
+@media print {
+  @page { size: A4; margin: 15mm; }
+  body { margin: 0; }
+  h2 { page-break-after: avoid; }
+  tr { page-break-inside: avoid; }
+}
+"""
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    body = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for v in values:
+            cls = ' class="num"' if isinstance(v, int | float) and not isinstance(v, bool) else ""
+            cells.append(f"<td{cls}>{_esc(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _kv_table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
+    return f'<table class="kv"><tbody>{body}</tbody></table>'
+
+
+def _write_html(
+    path: Path,
+    title: str,
+    summary: list[tuple[str, str]],
+    tables: dict[str, pd.DataFrame],
+    sample: tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame] | None,
+) -> None:
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_esc(title)}</h1>",
+        "<h2>一、基本情况</h2>",
+        _kv_table(summary),
+        "<h2>二、审核规则与问题数</h2>",
+        _html_table(tables["按规则统计"]),
+        "<h2>三、按乡镇统计</h2>",
+        _html_table(tables["按乡镇统计"]),
+        "<h2>四、问题清单</h2>",
+        _html_table(tables["问题清单"]) if len(tables["问题清单"]) else "<p>未发现问题。</p>",
+    ]
+    if sample is not None:
+        method, alloc, listing = sample
+        parts += ["<h2>五、抽查</h2>", _kv_table(method)]
+        if not alloc.empty:
+            parts += ["<h3>分层与抽取数</h3>", _html_table(alloc)]
+        parts += ["<h3>抽中图斑</h3>", _html_table(listing)]
+    parts += [
+        '<h2>审核意见与签字</h2><table class="sign"><tbody>',
+        "<tr><th>审核意见</th><td></td></tr><tr><th>审核人签字</th><td></td></tr>",
+        "<tr><th>日期</th><td></td></tr></tbody></table>",
+        "</body></html>",
+    ]
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def write_review_record(
+    findings: pd.DataFrame,
+    outdir: str | Path,
+    *,
+    reviewer: str,
+    review_date: dt.date | str | None = None,
+    scope: str | None = None,
+    sample: pd.DataFrame | None = None,
+    title: str = "数据审核记录",
+    basename: str = "review_record",
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Write the review record as ``{basename}.xlsx`` and a printable ``{basename}.html``.
+
+    Parameters
+    ----------
+    findings : DataFrame
+        The table returned by :func:`rsgeo.review` (its ``attrs`` carry the
+        scope: patches checked, military patches set aside, rules skipped).
+    outdir : path
+        Folder for the two files (created when missing).
+    reviewer : str
+        Who reviewed (审核人).
+    review_date : date or str, optional
+        When (审核日期); today by default.
+    scope : str, optional
+        What was reviewed (审核范围), e.g. the batch; by default the number of
+        patches and rules checked.
+    sample : DataFrame, optional
+        A spot-check sample from :func:`rsgeo.spot_check`; the record then
+        lists how it was drawn and which patches it holds.
+    title, basename : str
+        Title of the record, and the file name without extension.
+    overwrite : bool, default False
+        Replace existing files; otherwise raise :class:`OutputExistsError`.
+
+    Returns
+    -------
+    dict
+        ``{"xlsx": Path, "html": Path}``.
+    """
+    problems = []
+    if not isinstance(findings, pd.DataFrame):
+        raise InputError(f"findings must be a DataFrame, not {type(findings).__name__}")
+    missing = [c for c in _FINDING_COLUMNS if c not in findings.columns]
+    if missing:
+        problems.append(f"findings lacks columns {missing} (pass the table from rsgeo.review)")
+    if not str(reviewer).strip():
+        problems.append("reviewer (审核人) must not be empty")
+    if problems:
+        raise InputError(format_problems("write_review_record():", problems))
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    xlsx, page = _check_paths(out, basename, overwrite)
+    when = review_date if review_date is not None else dt.date.today()
+    when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
+    info = findings.attrs.get("rsgeo_review", {})
+    if scope is None:
+        n_rules = len(info.get("rules_run", RULES))
+        scope = f"{info.get('n_checked', '')} 个图斑，{n_rules} 项审核规则"
+    summary = _summary(findings, str(reviewer), when_text, scope)
+    tables = record_tables(findings)
+    sample_parts = _sample_tables(sample) if sample is not None else None
+    _write_xlsx(xlsx, summary, tables, sample_parts)
+    _write_html(page, title, summary, tables, sample_parts)
+    return {"xlsx": xlsx, "html": page}

@@ -1,0 +1,211 @@
+"""The sealed military-land output (军用土地图斑, 机要件).
+
+The work plan requires patches on military land to be reported separately
+under seal. :func:`write_sealed` writes them — and only them — into one
+clearly marked folder (``机要_军用土地图斑_不得随普通成果报送``) holding the
+military-land register workbook (军用土地登记表.xlsx), optionally the patch
+geometry as a GeoPackage, and a notice. Ordinary outputs carry only the count
+(:func:`military_count`, :func:`sealed_notice`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rsgeo.errors import InputError, OutputExistsError
+from rsgeo.geo.units import M2_PER_MU
+from rsgeo.outputs.excel import append_row, save_workbook
+from rsgeo.schema.military import is_military
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "SEALED_FOLDER",
+    "SEALED_WORKBOOK",
+    "military_count",
+    "sealed_notice",
+    "write_sealed",
+]
+
+SEALED_FOLDER = "机要_军用土地图斑_不得随普通成果报送"
+"""Name of the sealed folder created under ``outdir``."""
+SEALED_WORKBOOK = "军用土地登记表.xlsx"
+SEALED_GPKG = "军用土地图斑.gpkg"
+NOTICE_FILE = "机要说明.txt"
+
+_NOTICE = (
+    "机要\n\n"
+    "本文件夹存放军用土地图斑，属机要件，按规定单独报送。\n"
+    "不得复制到普通成果（统计表、图件、卷宗、审核记录、CSV 等）中，不得公开或通过互联网传输。\n"
+    "普通成果中只注明军用土地图斑的个数。\n"
+)
+
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("patch_id", "监测编号"),
+    ("township_code", "乡镇代码"),
+    ("township_name", "乡镇名称"),
+    ("batch", "监测批次"),
+    ("change_type", "图斑类型"),
+    ("date_before", "前时相"),
+    ("date_after", "后时相"),
+    ("reported_area_m2", "监测面积（平方米）"),
+    ("area_m2", "计算面积（平方米）"),
+    ("area_mu", "计算面积（亩）"),
+    ("final_class", "最终分类"),
+    ("determination", "判定结果"),
+    ("determination_subtype", "判定子类"),
+    ("actual_use", "实际用途"),
+    ("note", "备注"),
+)
+
+
+def military_count(result: pd.DataFrame) -> int:
+    """How many military-land patches a table holds (the only figure ordinary outputs show).
+
+    >>> military_count(pd.DataFrame({"flag_military": [True, False, True]}))
+    2
+    """
+    return int(is_military(result).sum())
+
+
+def sealed_notice(n_military: int) -> str:
+    """The sentence ordinary reports carry instead of the military patches.
+
+    >>> sealed_notice(2)
+    '另有军用土地图斑 2 个，按机要件单独报送，未列入本成果。'
+    >>> sealed_notice(0)
+    ''
+    """
+    return (
+        f"另有军用土地图斑 {n_military} 个，按机要件单独报送，未列入本成果。" if n_military else ""
+    )
+
+
+def _register(military: pd.DataFrame) -> pd.DataFrame:
+    frame = military.copy()
+    if "patch_id" not in frame.columns:
+        frame = frame.reset_index()
+        first = frame.columns[0]
+        frame = frame.rename(columns={first: "patch_id"})
+    if "area_m2" in frame.columns:
+        frame["area_mu"] = pd.to_numeric(frame["area_m2"], errors="coerce") / M2_PER_MU
+    out = pd.DataFrame({"序号": np.arange(1, len(frame) + 1)})
+    for col, label in _COLUMNS:
+        if col in frame.columns:
+            values = frame[col].reset_index(drop=True)
+            if col.endswith(("_m2", "_mu")):
+                values = pd.to_numeric(values, errors="coerce").round(2)
+            out[label] = values.to_numpy()
+    return out
+
+
+def write_sealed(
+    result: pd.DataFrame,
+    outdir: str | Path,
+    *,
+    geodata: bool = True,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Write the military-land patches, and only them, to the sealed folder.
+
+    Parameters
+    ----------
+    result : DataFrame or GeoDataFrame
+        Patch-level table (``docs/columns.md``); military patches are picked
+        with :func:`rsgeo.schema.military.is_military`.
+    outdir : path
+        Parent folder; the sealed folder :data:`SEALED_FOLDER` is created in
+        it. Keep it apart from the ordinary outputs.
+    geodata : bool, default True
+        Also write the geometry as a GeoPackage (when ``result`` has one).
+    overwrite : bool, default False
+        Replace an existing sealed workbook; otherwise raise
+        :class:`OutputExistsError`.
+
+    Returns
+    -------
+    dict
+        ``n_military``, ``folder``, ``workbook``, ``gpkg`` (paths, None when
+        nothing was written because there is no military patch).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if not isinstance(result, pd.DataFrame):
+        raise InputError(f"result must be a DataFrame, not {type(result).__name__}")
+    mask = is_military(result).to_numpy()
+    n = int(mask.sum())
+    report: dict[str, Any] = {"n_military": n, "folder": None, "workbook": None, "gpkg": None}
+    if n == 0:
+        return report
+    folder = Path(outdir) / SEALED_FOLDER
+    workbook = folder / SEALED_WORKBOOK
+    gpkg = folder / SEALED_GPKG
+    if workbook.exists() and not overwrite:
+        raise OutputExistsError(f"{workbook} exists; pass overwrite=True to replace it")
+    folder.mkdir(parents=True, exist_ok=True)
+    military = result.loc[mask]
+    table = _register(military)
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new Workbook always has one worksheet
+    ws.title = "军用土地登记表"
+    ws.sheet_properties.tabColor = "C00000"
+    wb.properties.title = "军用土地登记表（机要）"
+    wb.properties.keywords = "机要"
+    red = Font(bold=True, color="C00000", size=14)
+    append_row(ws, ["机要"])
+    ws["A1"].font = red
+    append_row(ws, ["军用土地登记表（按机要件单独报送，不得随普通成果报送）"])
+    ws["A2"].font = Font(bold=True, size=12)
+    append_row(ws, list(table.columns))
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2DCDB")
+    for values in table.itertuples(index=False):
+        append_row(ws, [None if (isinstance(v, float) and np.isnan(v)) else v for v in values])
+    text_cols = [i for i, c in enumerate(table.columns, start=1) if c in ("监测编号", "乡镇代码")]
+    for j in text_cols:
+        for row in ws.iter_rows(min_row=4, min_col=j, max_col=j):
+            row[0].number_format = "@"
+    append_row(ws, [])
+    total_mu = float(table["计算面积（亩）"].sum()) if "计算面积（亩）" in table else float("nan")
+    append_row(
+        ws, ["合计", f"{n} 个图斑"] + ([f"{total_mu:.2f} 亩"] if not np.isnan(total_mu) else [])
+    )
+    ws.freeze_panes = "A4"
+    for j, col in enumerate(table.columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = max(10, len(col) * 2)
+    if "乡镇代码" in table.columns:
+        sums = wb.create_sheet("按乡镇汇总")
+        append_row(sums, ["机要"])
+        sums["A1"].font = red
+        group_cols = ["乡镇代码"] + (["乡镇名称"] if "乡镇名称" in table.columns else [])
+        grouped = table.groupby(group_cols, dropna=False, sort=True)
+        append_row(sums, [*group_cols, "图斑数", "计算面积（亩）"])
+        for key, sub in grouped:
+            keys = list(key) if isinstance(key, tuple) else [key]
+            area = float(sub["计算面积（亩）"].sum()) if "计算面积（亩）" in sub else None
+            append_row(sums, [*keys, len(sub), None if area is None else round(area, 2)])
+    save_workbook(wb, workbook)
+    (folder / NOTICE_FILE).write_text(_NOTICE, encoding="utf-8")
+    report.update(folder=folder, workbook=workbook)
+    if geodata and hasattr(military, "geometry") and hasattr(military, "to_file"):
+        frame: gpd.GeoDataFrame = military.copy()  # has geometry and to_file (checked above)
+        if "patch_id" not in frame.columns:
+            frame = frame.reset_index()
+        for col in frame.columns:
+            if col != frame.geometry.name and frame[col].dtype == object:
+                frame[col] = frame[col].astype("string")
+        if gpkg.exists():
+            gpkg.unlink()
+        frame.to_file(gpkg, layer="military_patches", driver="GPKG")
+        report["gpkg"] = gpkg
+    return report

@@ -1,0 +1,461 @@
+"""The county workbook (Excel) and CSV tables.
+
+:func:`write_workbook` writes the workbook a county office hands in: Chinese
+headers with units, figures rounded as DOMAIN.md says (亩 and m² to 2 decimals,
+公顷 to 4, percentages to 2) and township rows adjusted by largest remainders
+(平差) so they add up to the county total row. :func:`write_csv` writes any
+rsgeo table with its English snake_case columns, full precision, for scripts.
+
+Military-land patches are counted in the statistics but never listed: every
+patch listing goes through :func:`rsgeo.schema.military.ordinary` first.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from rsgeo._util import choice_problem, flag_column
+from rsgeo.errors import InputError
+from rsgeo.geo.units import M2_PER_HA, M2_PER_MU, round_preserving_total
+from rsgeo.options import CriteriaThresholds, StatsOptions
+from rsgeo.outputs.csv_tables import patch_csv_table, write_csv
+from rsgeo.outputs.excel import Sheet, check_outputs, new_workbook, save_workbook, write_sheet
+from rsgeo.schema.cells import parse_date
+from rsgeo.schema.labels import CLASS_SOURCE_LABELS, COLUMN_LABELS, CRITERION_NAMES, FLAG_LABELS
+from rsgeo.schema.military import is_military, ordinary
+from rsgeo.stats.township import TOTAL_LABEL, township_rows
+
+__all__ = ["SUMMARY_COLUMNS", "AreaUnit", "write_workbook"]
+
+AreaUnit = Literal["mu", "ha", "m2"]
+_UNIT = {"mu": ("亩", M2_PER_MU, 2), "ha": ("公顷", M2_PER_HA, 4), "m2": ("平方米", 1.0, 2)}
+
+# (stats column, Chinese header, kind); kind: text, count, area, pct
+SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("township_name", "乡镇名称", "text"),
+    ("n_patches", "图斑总数（个）", "count"),
+    ("n_legal", "合法图斑（个）", "count"),
+    ("n_illegal", "违法图斑（个）", "count"),
+    ("n_other", "其他图斑（个）", "count"),
+    ("area_m2", "图斑总面积", "area"),
+    ("construction_area_m2", "新增建设用地面积", "area"),
+    ("construction_farmland_m2", "新增建设用地占用耕地面积", "area"),
+    ("illegal_area_m2", "违法用地面积（扣减前）", "area"),
+    ("deducted_area_m2", "扣减违法用地面积", "area"),
+    ("illegal_area_after_deductions_m2", "违法用地面积（扣减后）", "area"),
+    ("illegal_farmland_m2", "违法占用耕地面积（扣减前）", "area"),
+    ("deducted_farmland_m2", "扣减违法占用耕地面积", "area"),
+    ("illegal_farmland_after_deductions_m2", "违法占用耕地面积（扣减后）", "area"),
+    ("illegal_farmland_ratio", "违法占用耕地比例（%）", "pct"),
+    ("n_deducted", "扣减图斑（个）", "count"),
+    ("n_illegal_after_deductions", "违法图斑（扣减后，个）", "count"),
+    ("n_illegal_pbf", "违法占用永久基本农田图斑（扣减后，个）", "count"),
+    ("illegal_pbf_m2", "违法占用永久基本农田面积（扣减后）", "area"),
+    ("n_illegal_redline", "违法占用生态保护红线图斑（扣减后，个）", "count"),
+    ("illegal_redline_m2", "违法占用生态保护红线面积（扣减后）", "area"),
+    ("n_mineral", "矿产图斑（个）", "count"),
+    ("mineral_area_m2", "矿产图斑面积", "area"),
+    ("n_mineral_illegal", "违法矿产图斑（扣减后，个）", "count"),
+    ("mineral_illegal_area_m2", "违法矿产图斑面积（扣减后）", "area"),
+    ("n_mineral_unrectified", "违法矿产图斑未整改（个）", "count"),
+    ("n_rare_earth_illegal", "违法稀土矿产图斑（个）", "count"),
+    ("performance_rate", "履职率（%）", "pct"),
+    ("rectification_rate", "查处整改到位率（%）", "pct"),
+    ("criteria_met", "触发问责标准", "text"),
+)
+
+# (column, Chinese header, kind) of the patch listings; kind: text, m2, mu, flag, date
+_PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
+    ("township_code", "乡镇代码", "text"),
+    ("township_name", "乡镇名称", "text"),
+    ("batch", "批次", "text"),
+    ("change_type", "图斑类型", "text"),
+    ("date_before", "前时相", "date"),
+    ("date_after", "后时相", "date"),
+    ("area_m2", "图斑面积（平方米）", "m2"),
+    ("_area_mu", "图斑面积（亩）", "mu"),
+    ("farmland_net_m2", "占用耕地面积（扣除田坎，平方米）", "m2"),
+    ("pbf_m2", "占用永久基本农田面积（平方米）", "m2"),
+    ("redline_m2", "占用生态保护红线面积（平方米）", "m2"),
+    ("n_townships", "涉及乡镇数（个）", "count"),
+    ("flag_pbf", "是否涉及永久基本农田", "flag"),
+    ("flag_redline", "是否涉及生态保护红线", "flag"),
+    ("flag_protected", "是否涉及自然保护地", "flag"),
+    ("in_urban", "是否在城镇开发边界内", "flag"),
+    ("flag_mineral", "是否矿产图斑", "flag"),
+    ("flag_rare_earth", "是否稀土等重要矿种", "flag"),
+    ("mining_rights_licence_number", "采矿权许可证号", "text"),
+    ("suggested_class", "建议判定", "text"),
+    ("suggested_reason", "建议依据", "text"),
+    ("final_class", "判定结果", "text"),
+    ("_class_source", "判定来源", "text"),
+    ("determination_subtype", "判定子类", "text"),
+    ("actual_use", "实际用途", "text"),
+    ("illegal_type", "违法类型", "text"),
+    ("_illegal_area_m2", "计入违法面积（平方米）", "m2"),
+    ("_illegal_farmland_m2", "计入违法占用耕地面积（平方米）", "m2"),
+    ("rectification_method", "整改方式", "text"),
+    ("rectification_date", "整改日期", "date"),
+    ("rectified_area_m2", "整改面积（平方米）", "m2"),
+    ("_deducted", "是否扣减", "text"),
+    ("case_number", "立案号", "text"),
+    ("responsible_party", "责任主体", "text"),
+)
+_PATCH_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
+    (col, f"是否{FLAG_LABELS[col]}" if kind == "flag" else COLUMN_LABELS.get(col, header), kind)
+    for col, header, kind in _PATCH_SPEC
+)
+"""The patch listings' columns: flags and text columns are labelled from ``rsgeo.schema.labels``."""
+_MINERAL_SKIP = {"flag_mineral", "flag_pbf", "flag_redline", "flag_protected", "in_urban"}
+
+_FORMATS = {"count": "0", "pct": "0.00", "m2": "0.00", "mu": "0.00", "ha": "0.0000"}
+
+
+def _unit_header(header: str, unit: str) -> str:
+    if header.endswith("）"):
+        return f"{header[:-1]}，{unit}）"
+    return f"{header}（{unit}）"
+
+
+def _round_half_up(value: float, decimals: int) -> float:
+    scale = 10.0**decimals
+    return float(np.floor(value * scale + 0.5 + 1e-9) / scale)
+
+
+def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> Sheet:
+    unit, factor, decimals = _UNIT[area_unit]
+    towns = township_rows(stats)
+    sheet = Sheet("乡镇汇总")
+    sheet.add("乡镇代码", [*towns.index.astype(str), "合计"])
+    for col, header, kind in SUMMARY_COLUMNS:
+        if col not in stats.columns:
+            continue
+        total = stats[col][TOTAL_LABEL]
+        if kind == "text":
+            values = [*towns[col].tolist(), ""]
+            sheet.add(header, values)
+        elif kind == "count":
+            sheet.add(header, [*towns[col].astype("int64"), int(total)], _FORMATS["count"])
+        elif kind == "area":
+            raw = towns[col].astype("float64").to_numpy() / factor
+            tot = float(total) / factor
+            if not np.isfinite(tot):
+                rows = [None] * len(raw)
+                sheet.add(_unit_header(header, unit), [*rows, None], _FORMATS[area_unit])
+                continue
+            tot_rounded = _round_half_up(tot, decimals)
+            rounded = round_preserving_total(raw, decimals=decimals, total=tot)
+            sheet.add(_unit_header(header, unit), [*rounded, tot_rounded], _FORMATS[area_unit])
+        else:
+            values = [*towns[col].astype("float64"), float(total)]
+            pct = [None if not np.isfinite(v) else round(v * 100, 2) for v in values]
+            sheet.add(header, pct, _FORMATS["pct"])
+    sheet.bold_rows.add(len(towns))
+    return sheet
+
+
+def _criteria_sheet(stats: pd.DataFrame, summary: Sheet) -> Sheet:
+    towns = township_rows(stats)
+    n = len(towns)
+    sheet = Sheet("问责预警")
+    take = {"乡镇代码", "乡镇名称", "违法占用耕地比例（%）"}
+    for header, fmt, values in zip(summary.headers, summary.formats, summary.columns, strict=True):
+        if header in take or header.startswith("违法占用耕地面积（扣减后"):
+            sheet.add(header, values[:n], fmt)
+    numbers = "一二三四五"
+    for k in range(1, 6):
+        col = f"criterion_{k}"
+        if col not in towns.columns:
+            continue
+        sheet.add(f"标准{numbers[k - 1]}：{CRITERION_NAMES[k]}", towns[col].astype(bool).tolist())
+        sheet.flag_columns.add(len(sheet.headers) - 1)
+        sheet.add(f"标准{numbers[k - 1]}说明", towns[f"{col}_reason"].tolist())
+    if "criteria_met" in towns.columns:
+        sheet.add("触发问责标准", towns["criteria_met"].tolist())
+    return sheet
+
+
+def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
+    unit, factor, decimals = _UNIT[area_unit]
+    # the same (adjusted) figures as the summary sheet
+    codes = summary.columns[0]
+    area_header = _unit_header("违法占用耕地面积（扣减后）", unit)
+    shown = (
+        dict(zip(codes, summary.columns[summary.headers.index(area_header)], strict=True))
+        if area_header in summary.headers
+        else {}
+    )
+    sheet = Sheet("红黑榜")
+    sheet.add("榜单", ["红榜" if v == "red" else "黑榜" for v in lists["list"]])
+    sheet.add("名次", lists["rank"].astype("int64").tolist(), "0")
+    sheet.add("乡镇代码", lists.index.astype(str).tolist())
+    sheet.add("乡镇名称", lists["township_name"].tolist())
+    if "criteria_met" in lists.columns:
+        sheet.add("触发问责标准", lists["criteria_met"].tolist())
+    for col, header in (
+        ("illegal_farmland_ratio", "违法占用耕地比例（%）"),
+        ("rectification_rate", "查处整改到位率（%）"),
+        ("performance_rate", "履职率（%）"),
+    ):
+        if col in lists.columns:
+            values = lists[col].astype("float64")
+            sheet.add(
+                header,
+                [None if not np.isfinite(v) else round(v * 100, 2) for v in values],
+                "0.00",
+            )
+    col = "illegal_farmland_after_deductions_m2"
+    if col in lists.columns:
+        values = lists[col].astype("float64") / factor
+        sheet.add(
+            area_header,
+            [
+                shown.get(str(code), _round_half_up(v, decimals))
+                for code, v in zip(lists.index, values, strict=True)
+            ],
+            _FORMATS[area_unit],
+        )
+    sheet.add("说明", lists["reason"].tolist())
+    return sheet
+
+
+def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mineral: bool) -> Sheet:
+    sheet = Sheet(title)
+    sheet.add("监测编号", table.index.astype(str).tolist())
+    derived = {
+        "_area_mu": lambda t: (
+            pd.to_numeric(t["area_m2"], errors="coerce") / M2_PER_MU
+            if "area_m2" in t.columns
+            else None
+        ),
+        "_class_source": lambda t: (
+            t["class_source"].map(dict(CLASS_SOURCE_LABELS))
+            if "class_source" in t.columns
+            else None
+        ),
+        "_illegal_area_m2": lambda t: figures["counted_illegal_area_m2"],
+        "_illegal_farmland_m2": lambda t: figures["counted_illegal_farmland_m2"],
+        "_deducted": lambda t: _deducted_text(figures),
+    }
+    for col, header, kind in _PATCH_COLUMNS:
+        if mineral and col in _MINERAL_SKIP:
+            continue
+        if col in derived:
+            values = derived[col](table)
+            if values is None:
+                continue
+        elif col in table.columns:
+            values = table[col]
+        else:
+            continue
+        values = pd.Series(values).reindex(table.index) if len(table) else pd.Series([])
+        if kind in ("m2", "mu"):
+            nums = pd.to_numeric(values, errors="coerce").astype("float64")
+            sheet.add(
+                header,
+                [_round_half_up(v, 2) if np.isfinite(v) else None for v in nums],
+                _FORMATS[kind],
+            )
+        elif kind == "count":
+            sheet.add(header, values.tolist(), "0")
+        elif kind == "flag":
+            sheet.add(header, flag_column(table, col).tolist())
+        elif kind == "date":
+            sheet.add(header, [_date_cell(v) for v in values.tolist()], "yyyy-mm-dd")
+        else:
+            sheet.add(header, values.tolist())
+    return sheet
+
+
+def _date_cell(value: Any) -> Any:
+    try:
+        day = parse_date(value)
+    except ValueError:
+        return str(value)
+    return None if day is None else _dt.datetime(day.year, day.month, day.day)
+
+
+def _deducted_text(figures: pd.DataFrame) -> pd.Series:
+    share = figures["deducted_share"].astype("float64")
+    text = pd.Series("", index=figures.index, dtype=object)
+    illegal = figures["is_illegal"].astype(bool)
+    text[illegal] = "否"
+    text[illegal & (share >= 1.0)] = "是"
+    text[illegal & (share > 0) & (share < 1.0)] = "部分扣减"
+    return text
+
+
+def _notes_sheet(area_unit: str, options: StatsOptions, thresholds: CriteriaThresholds) -> Sheet:
+    unit, _factor, decimals = _UNIT[area_unit]
+    ratio_min = thresholds.ratio_min * 100
+    mu_min = thresholds.illegal_farmland_min_mu
+    methods = "、".join(options.deductible_methods)
+    basis = "按图斑个数" if options.rate_basis == "count" else "按违法面积"
+    net = "扣除田坎后的净面积" if options.farmland_basis == "net" else "毛面积（未扣除田坎）"
+    rows = [
+        ("面积", "CGCS2000 椭球面积；1 亩 = 10000/15 平方米，1 公顷 = 15 亩。"),
+        (
+            "取舍与平差",
+            f"面积以{unit}为单位保留 {decimals} 位小数（平方米、亩 2 位，公顷 4 位），"
+            "比例以百分数保留 2 位小数。计算全部使用未取舍的数值；乡镇汇总表中各乡镇面积按最大余数法"
+            "平差，使各乡镇之和等于合计行。",
+        ),
+        (
+            "扣减",
+            f"违法图斑在 {options.cutoff.isoformat()}（含当日）前以{methods}方式"
+            "消除违法状态的，不再作为违法统计；整改面积小于违法面积的按整改面积部分扣减。",
+        ),
+        (
+            "违法占用耕地比例",
+            "扣减后违法占用耕地面积 ÷ 新增建设用地占用耕地面积；"
+            f"耕地面积为{net}。分母为 0 时比例无法计算，表中留空。",
+        ),
+        (
+            "问责标准一",
+            f"违法占用耕地比例 ≥ {ratio_min:g}% 且违法占用耕地面积 > {mu_min:g} 亩"
+            "（均按未取舍数值判断）。",
+        ),
+        ("问责标准二、五", "由人工认定，表中列出认定说明。"),
+        ("问责标准三", "违法矿产图斑数全县排序靠前、违法矿产图斑未整改或违法开采稀土等重要矿种。"),
+        (
+            "问责标准四",
+            f"履职率或查处整改到位率全县排序靠后（{basis}计算）。"
+            "履职率 = 已立案或已查处整改的违法图斑 ÷ 违法图斑；查处整改到位率 = 整改到位的违法图斑 ÷ 违法图斑。",
+        ),
+        (
+            "红黑榜",
+            "触发问责标准的乡镇列入黑榜；其余乡镇按触发标准数、违法占用耕地比例、查处整改到位率、"
+            "履职率、违法占用耕地面积、违法用地面积排序，靠前者列入红榜。",
+        ),
+        (
+            "军用土地",
+            "军用土地图斑计入统计数字，但不在任何明细表中列出，另按规定以机要件单独上报。",
+        ),
+        ("图斑计数", "跨乡镇图斑的面积按各乡镇内的面积分别计入；图斑个数计入面积最大的乡镇。"),
+    ]
+    sheet = Sheet("说明")
+    sheet.add("项目", [r[0] for r in rows])
+    sheet.add("内容", [r[1] for r in rows])
+    return sheet
+
+
+def write_workbook(
+    path: str | os.PathLike[str],
+    stats: pd.DataFrame,
+    result: pd.DataFrame | None = None,
+    lists: pd.DataFrame | None = None,
+    *,
+    figures: pd.DataFrame | None = None,
+    options: StatsOptions,
+    thresholds: CriteriaThresholds,
+    area_unit: AreaUnit = "mu",
+    csv: bool = False,
+    overwrite: bool = False,
+) -> Path:
+    """Write the county workbook (.xlsx) from the figures it is handed.
+
+    Sheets: 乡镇汇总 (township figures and the 合计 row), 图斑明细 (one row per
+    ordinary patch), 问责预警 (criteria 1–5 with reasons), 红黑榜, 矿产图斑 and
+    说明 (definitions, thresholds, rounding and 平差). Military-land patches are
+    counted in the figures but never listed. Nothing is recomputed here: the
+    statistics, per-patch figures, lists, options and thresholds are the ones
+    the stages produced and used.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.xlsx`` file to write.
+    stats : pandas.DataFrame
+        Output of :func:`rsgeo.township_stats`, with its total row.
+    result : pandas.DataFrame, optional
+        The patch table given to ``township_stats``; without it the patch
+        sheets are left out.
+    lists : pandas.DataFrame, optional
+        Output of :func:`rsgeo.red_black_lists`; without it there is no
+        红黑榜 sheet.
+    figures : pandas.DataFrame, optional
+        The per-patch figures of :func:`rsgeo.patch_figures` (same options
+        and pieces as the statistics); needed with ``result``.
+    options : StatsOptions
+        The statistics options the figures were computed with (printed in 说明).
+    thresholds : CriteriaThresholds
+        The criteria thresholds the statistics used (printed in 说明).
+    area_unit : {"mu", "ha", "m2"}, default "mu"
+        Area unit of the township sheets (亩 2 decimals, 公顷 4, 平方米 2);
+        the patch sheets always show 平方米 and 亩.
+    csv : bool, default False
+        Also write ``<stem>_township_stats.csv`` and ``<stem>_patches.csv``
+        (see :func:`rsgeo.write_csv`) beside the workbook.
+    overwrite : bool, default False
+        Replace existing files; otherwise :class:`rsgeo.errors.OutputExistsError`.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
+    """
+    problems = []
+    unit_problem = choice_problem("area_unit", area_unit, get_args(AreaUnit))
+    if unit_problem:
+        problems.append(unit_problem)
+    if "township_name" not in stats.columns or "n_patches" not in stats.columns:
+        problems.append("stats must be the output of rsgeo.township_stats")
+    elif TOTAL_LABEL not in stats.index.astype(str):
+        problems.append("stats lacks the county total row (call township_stats with total=True)")
+    if result is not None and figures is None:
+        problems.append(
+            "with result, pass figures=rsgeo.patch_figures(result, pieces, options=options) "
+            "(the per-patch figures of the statistics)"
+        )
+    if not isinstance(options, StatsOptions):
+        problems.append(f"options must be a StatsOptions, got {type(options).__name__}")
+    if not isinstance(thresholds, CriteriaThresholds):
+        problems.append(f"thresholds must be a CriteriaThresholds, got {type(thresholds).__name__}")
+    if problems:
+        raise InputError("write_workbook: " + "; ".join(problems))
+    out = Path(path)
+    csv_paths = (
+        [out.with_name(f"{out.stem}_township_stats.csv"), out.with_name(f"{out.stem}_patches.csv")]
+        if csv
+        else []
+    )
+    check_outputs([out, *csv_paths], overwrite)
+
+    summary = _summary_sheet(stats, area_unit)
+    sheets = [summary]
+    plain = plain_fig = None
+    if result is not None and figures is not None:
+        figures = figures.reindex(result.index)
+        military = is_military(result).to_numpy()
+        plain = ordinary(result)
+        plain_fig = figures.loc[~military]
+        sheets.append(_patch_sheet("图斑明细", plain, plain_fig, mineral=False))
+    sheets.append(_criteria_sheet(stats, summary))
+    if lists is not None:
+        sheets.append(_lists_sheet(lists, area_unit, summary))
+    if plain is not None and plain_fig is not None:
+        mineral = plain.index[_bool_col(plain, "flag_mineral")]
+        sheets.append(
+            _patch_sheet("矿产图斑", plain.loc[mineral], plain_fig.loc[mineral], mineral=True)
+        )
+    sheets.append(_notes_sheet(area_unit, options, thresholds))
+
+    wb = new_workbook()
+    for sheet in sheets:
+        write_sheet(wb.create_sheet(sheet.title), sheet)
+    save_workbook(wb, out)
+    if csv:
+        write_csv(csv_paths[0], stats, overwrite=True)
+        if result is not None and figures is not None:
+            write_csv(csv_paths[1], patch_csv_table(result, figures), overwrite=True)
+    return out
+
+
+def _bool_col(frame: pd.DataFrame, col: str) -> np.ndarray:
+    return flag_column(frame, col).to_numpy(dtype=bool)

@@ -1,0 +1,149 @@
+"""Canonical field names and the aliases seen in real deliveries.
+
+rsgeo renames the fields of every layer it reads to canonical snake_case
+names, so the rest of the library (and your scripts) never depend on which
+year or province a file came from. This module is the single table of those
+names; ``docs/fields.md`` shows the same table for users, and
+``rsgeo.read_patches(..., fields={...})`` overrides it for one file.
+
+Matching is case-insensitive and ignores surrounding white space. A source
+field that matches no alias keeps its own name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "DETERMINATION_FIELDS",
+    "LAYER_FIELDS",
+    "PATCH_FIELDS",
+    "TOWNSHIP_FIELDS",
+    "canonical_name",
+]
+
+# canonical name -> aliases (ministry codes, Chinese names, common variants)
+PATCH_FIELDS: dict[str, tuple[str, ...]] = {
+    "patch_id": ("JCBH", "TBBH", "监测编号", "图斑编号", "BH", "patch_id"),
+    "township_code": ("XZQDM", "行政区代码", "XZDM", "乡镇代码", "township_code"),
+    "township_name": ("XZQMC", "行政区名称", "乡镇名称", "township_name"),
+    "county_name": ("XMC", "县名称", "county_name"),
+    "county_code": ("XDM", "县代码", "county_code"),
+    "change_type": ("TBLX", "图斑类型", "change_type"),
+    "date_before": ("QSX", "前时相", "date_before"),
+    "date_after": ("HSX", "后时相", "date_after"),
+    "reported_area_m2": ("JCMJ", "监测面积", "reported_area_m2"),
+    "land_class_code": ("DLBM", "地类编码", "land_class_code"),
+    "land_class_name": ("DLMC", "地类名称", "land_class_name"),
+    "reported_pbf": ("SFYN", "是否永农", "是否占用永久基本农田", "reported_pbf"),
+    "reported_redline": ("SFHX", "是否红线", "是否占用生态保护红线", "reported_redline"),
+    "center_lon": ("LZB", "中心点经度", "经度", "center_lon"),
+    "center_lat": ("BZB", "中心点纬度", "纬度", "center_lat"),
+    "batch": ("PC", "批次", "JCPC", "监测批次", "batch"),
+    "military": ("SFJY", "是否军用", "军用土地", "military"),
+    "note": ("BZ", "备注", "note"),
+}
+
+# Reference layers (farmland/DLTB, red line, approvals, ...). One table for all
+# of them: the same code means the same thing in every layer.
+LAYER_FIELDS: dict[str, tuple[str, ...]] = {
+    "feature_id": ("BSM", "标识码", "feature_id"),
+    "parcel_number": ("TBBH", "图斑编号", "parcel_number"),
+    "township_code": ("XZQDM", "ZLDWDM", "行政区代码", "township_code"),
+    "township_name": ("XZQMC", "ZLDWMC", "行政区名称", "乡镇名称", "township_name"),
+    "land_class_code": ("DLBM", "地类编码", "land_class_code"),
+    "land_class_name": ("DLMC", "地类名称", "land_class_name"),
+    "parcel_area_m2": ("TBMJ", "图斑面积", "parcel_area_m2"),
+    "ridge_coef": ("KCXS", "扣除系数", "田坎系数", "ridge_coef"),
+    "ridge_area_m2": ("KCMJ", "扣除面积", "田坎面积", "ridge_area_m2"),
+    "net_area_m2": ("TBDLMJ", "图斑地类面积", "net_area_m2"),
+    "name": ("MC", "名称", "HXMC", "红线名称", "BHDMC", "保护地名称", "name"),
+    "doc_number": ("PZWH", "批准文号", "BAH", "备案号", "doc_number"),
+    "approval_date": ("PZRQ", "批准日期", "BARQ", "备案日期", "approval_date"),
+    "approval_type": ("PZLX", "批准类型", "approval_type"),
+    "valid_from": ("YXQQ", "有效期起", "QSRQ", "valid_from"),
+    "valid_to": ("YXQZ", "有效期止", "JZRQ", "valid_to"),
+    "licence_number": ("XKZH", "许可证号", "licence_number"),
+    "mineral": ("KZ", "矿种", "KCZL", "mineral"),
+    "holder": ("QLR", "权利人", "holder"),
+}
+
+TOWNSHIP_FIELDS: dict[str, tuple[str, ...]] = {
+    "township_code": ("XZQDM", "行政区代码", "乡镇代码", "township_code"),
+    "township_name": ("XZQMC", "行政区名称", "乡镇名称", "township_name"),
+}
+
+# The technicians' determinations table (Excel/CSV from field verification).
+DETERMINATION_FIELDS: dict[str, tuple[str, ...]] = {
+    "patch_id": ("监测编号", "JCBH", "图斑编号", "patch_id"),
+    "determination": (
+        "判定结果",
+        "判定类型",
+        "合法性判定",
+        "图斑性质",
+        "性质判定",
+        "判定",
+        "determination",
+    ),
+    "determination_subtype": ("判定子类", "子类型", "细化类型", "determination_subtype"),
+    "actual_use": ("实际用途", "现状用途", "actual_use"),
+    "illegal_type": ("违法类型", "illegal_type"),
+    "illegal_area_m2": (
+        "违法面积（平方米）",
+        "违法面积(平方米)",
+        "违法面积",
+        "违法用地面积",
+        "illegal_area_m2",
+    ),
+    "illegal_farmland_m2": (
+        "违法占用耕地面积（平方米）",
+        "违法占用耕地面积(平方米)",
+        "违法占用耕地面积",
+        "违法占用耕地",
+        "illegal_farmland_m2",
+    ),
+    "rectification_method": ("整改方式", "整改措施", "整改类型", "rectification_method"),
+    "rectification_date": (
+        "整改日期",
+        "整改到位日期",
+        "整改时间",
+        "整改完成日期",
+        "rectification_date",
+    ),
+    "rectified_area_m2": (
+        "整改面积（平方米）",
+        "整改面积(平方米)",
+        "整改面积",
+        "已整改面积",
+        "rectified_area_m2",
+    ),
+    "case_number": ("立案号", "案件编号", "案号", "立案编号", "case_number"),
+    "responsible_party": ("责任主体", "当事人", "违法主体", "responsible_party"),
+    "military": ("是否军用", "军用土地", "military"),
+    "note": ("备注", "note"),
+}
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def canonical_name(name: str, table: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The canonical name for a source field name, or None when unknown.
+
+    Examples
+    --------
+    >>> canonical_name("JCBH", PATCH_FIELDS)
+    'patch_id'
+    >>> canonical_name(" xzqdm ", PATCH_FIELDS)
+    'township_code'
+    >>> canonical_name("监测编号", PATCH_FIELDS)
+    'patch_id'
+    >>> canonical_name("XYZ", PATCH_FIELDS) is None
+    True
+    """
+    wanted = _key(name)
+    for canonical, aliases in table.items():
+        if any(_key(a) == wanted for a in aliases):
+            return canonical
+    return None

@@ -1,0 +1,160 @@
+"""The Chinese label of every layer, column, flag, rule and criterion rsgeo shows.
+
+Workbooks, maps, dossiers and the review record take their words from here,
+so one thing is called by one name in every output.
+
+Examples
+--------
+>>> LAYER_NAMES["pbf"], FLAG_LABELS["flag_pbf"], COLUMN_LABELS["final_class"]
+('永久基本农田', '占用永久基本农田', '最终分类')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "CHANGE_TYPE_NAMES",
+    "CLASS_SOURCE_LABELS",
+    "COLUMN_LABELS",
+    "CRITERION_NAMES",
+    "FLAG_LABELS",
+    "LAYER_LABELS",
+    "LAYER_NAMES",
+    "ROLE_LABELS",
+    "RULE_LABELS",
+    "SEVERITY_NAMES",
+]
+
+LAYER_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "farmland": "耕地",
+        "pbf": "永久基本农田",
+        "redline": "生态保护红线",
+        "urban": "城镇开发边界",
+        "protected": "自然保护地",
+        "approved": "批准用地",
+        "facility": "设施农用地",
+        "temporary": "临时用地",
+        "mining_rights": "矿业权",
+    }
+)
+"""Chinese names of the reference layers by layer key, in the order reports
+list them. (Military land is never shown in ordinary outputs, so it has no
+entry here.)"""
+
+LAYER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "farmland": LAYER_NAMES["farmland"],
+        "farmland_net": "耕地（扣除田坎）",
+        **{k: v for k, v in LAYER_NAMES.items() if k != "farmland"},
+        "townships": "乡镇界线",
+    }
+)
+"""What maps and popups call each layer: the layer names, net farmland and township lines."""
+
+ROLE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "approved": "批准用地",
+        "facility": "设施农用地",
+        "temporary": "临时用地",
+        "mining": "采矿权",
+        "pbf": "永久基本农田",
+        "redline": "生态保护红线",
+        "protected": "自然保护地",
+        "urban": "城镇开发边界",
+        "military": "军用土地",
+    }
+)
+"""Chinese names of the classification roles (``ClassificationRules.layer_keys``)."""
+
+RULE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "pseudo": "伪变化",
+        "approved": "批准用地",
+        "facility": "设施农用地",
+        "temporary": "临时用地",
+        "mining": "采矿权",
+        "agricultural": "农业结构调整",
+        "construction": "建设类",
+    }
+)
+"""Chinese names of the classification rules (``rsgeo.schema.classes.RULES``)."""
+
+CHANGE_TYPE_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "01": "耕地",
+        "02": "园地",
+        "03": "林地",
+        "04": "草地",
+        "KT": "坑塘",
+        "20": "建筑",
+        "YH": "硬化",
+        "DL": "道路",
+        "ND": "农村道路",
+        "CK": "采矿",
+        "GF": "光伏",
+    }
+)
+"""Chinese names of the change types (TBLX)."""
+
+FLAG_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "flag_pbf": "占用永久基本农田",
+        "flag_redline": "占用生态保护红线",
+        "flag_protected": "涉及自然保护地",
+        "in_urban": "位于城镇开发边界内",
+        "flag_mineral": "矿产图斑",
+        "flag_rare_earth": "涉及稀土等重要矿种",
+    }
+)
+"""One label per patch flag; a yes/no column is headed 是否 + the label."""
+
+CLASS_SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
+    {"determination": "人工判定", "suggested": "系统建议"}
+)
+"""Where a patch's final class comes from (``class_source``)."""
+
+COLUMN_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "township_name": "乡镇",
+        "township_code": "乡镇代码",
+        "batch": "批次",
+        "change_type": "图斑类型",
+        "date_before": "前时相",
+        "date_after": "后时相",
+        "land_class_name": "原地类",
+        "suggested_class": "建议分类",
+        "suggested_subtype": "建议子类",
+        "suggested_reason": "分类依据",
+        "determination": "判定结果",
+        "determination_subtype": "判定子类",
+        "actual_use": "实际用途",
+        "illegal_type": "违法类型",
+        "rectification_method": "整改方式",
+        "rectification_date": "整改日期",
+        "final_class": "最终分类",
+        "class_source": "判定来源",
+        "approved_doc_number": "批准文号",
+        "mining_rights_licence_number": "采矿权许可证号",
+        "case_number": "立案号",
+        "responsible_party": "责任主体",
+        "note": "备注",
+    }
+)
+"""Chinese labels of the text columns of the patch table, in display order."""
+
+CRITERION_NAMES: Mapping[int, str] = MappingProxyType(
+    {
+        1: "违法占用耕地比例及面积",
+        2: "自然资源管理秩序混乱",
+        3: "违法勘查开采矿产资源",
+        4: "履职率、查处整改到位率排序靠后",
+        5: "数据造假、瞒案不报、压案不查",
+    }
+)
+"""Short Chinese names of the five accountability criteria."""
+
+SEVERITY_NAMES: Mapping[str, str] = MappingProxyType({"error": "错误", "warning": "警告"})
+"""Chinese names of the review findings' severities."""

@@ -1,0 +1,386 @@
+"""Township statistics, deductions (扣减) and the accountability ratio.
+
+:func:`township_stats` turns the patch table (overlay + classification +
+determinations, see ``docs/columns.md``) into one row per township, with a
+county total row, and evaluates the accountability criteria
+(:mod:`rsgeo.stats.criteria`). Every formula and default is in
+``docs/statistics.md``.
+
+The per-patch figures and deductions are computed in :mod:`rsgeo.stats.deductions`,
+the township table and pieces are read in :mod:`rsgeo.stats.pieces`; their
+public names are importable from here too.
+
+Areas are credited by *piece*: a patch crossing a township boundary adds to
+each township the area inside it (pass the pieces of
+:func:`rsgeo.overlay_pieces`). Counts credit each patch once, to the township
+holding the largest share of its area, so township counts add up to the county.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rsgeo._util import flag_column
+from rsgeo.errors import InputError, format_problems
+from rsgeo.options import CriteriaThresholds, RateBasis, StatsOptions
+from rsgeo.schema.contract import check_patch_table
+from rsgeo.stats.criteria import evaluate_criteria
+from rsgeo.stats.deductions import patch_figures
+from rsgeo.stats.pieces import pieces_frame, township_table
+
+__all__ = [
+    "ADDITIVE_COLUMNS",
+    "TOTAL_LABEL",
+    "add_total_row",
+    "township_rows",
+    "township_stats",
+]
+
+TOTAL_LABEL = "total"
+"""Index label of the county total row (township codes are digits, never this)."""
+
+# Columns that add up from townships to the county (the others are ratios,
+# names, criteria).
+ADDITIVE_COLUMNS: tuple[str, ...] = (
+    "n_patches",
+    "n_legal",
+    "n_illegal",
+    "n_other",
+    "n_construction",
+    "area_m2",
+    "construction_area_m2",
+    "construction_farmland_m2",
+    "n_illegal_after_deductions",
+    "n_deducted",
+    "illegal_area_m2",
+    "illegal_area_after_deductions_m2",
+    "deducted_area_m2",
+    "illegal_farmland_m2",
+    "illegal_farmland_after_deductions_m2",
+    "deducted_farmland_m2",
+    "n_illegal_pbf",
+    "illegal_pbf_m2",
+    "n_illegal_redline",
+    "illegal_redline_m2",
+    "n_mineral",
+    "mineral_area_m2",
+    "n_mineral_illegal",
+    "mineral_illegal_area_m2",
+    "n_mineral_unrectified",
+    "n_rare_earth",
+    "n_rare_earth_illegal",
+    "n_handled",
+    "n_rectified",
+    "handled_area_m2",
+    "rectified_area_m2",
+)
+_RATE_COLUMNS = ("illegal_farmland_ratio", "performance_rate", "rectification_rate")
+
+
+def township_rows(stats: pd.DataFrame) -> pd.DataFrame:
+    """The township rows of a statistics table (the total row removed).
+
+    >>> import pandas as pd
+    >>> township_rows(pd.DataFrame({"n": [1, 1]}, index=["450225101", "total"])).index.tolist()
+    ['450225101']
+    """
+    return stats.loc[stats.index.astype(str) != TOTAL_LABEL]
+
+
+def _sum_by(values: pd.Series, keys: pd.Series, codes: pd.Index) -> pd.Series:
+    return values.groupby(keys.to_numpy()).sum().reindex(codes, fill_value=0.0)
+
+
+def township_stats(
+    result: pd.DataFrame,
+    pieces: pd.DataFrame | None = None,
+    *,
+    townships: pd.DataFrame,
+    options: StatsOptions | None = None,
+    thresholds: CriteriaThresholds | None = None,
+    manual_flags: pd.DataFrame | Mapping[str, Any] | None = None,
+    figures: pd.DataFrame | None = None,
+    total: bool = True,
+    **overrides: Any,
+) -> pd.DataFrame:
+    """Per-township figures, deductions and accountability criteria.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        Patch table indexed by ``patch_id``: ``final_class``,
+        ``is_construction``, the flags (``flag_pbf``, ``flag_mineral``,
+        ``flag_rare_earth``, ``flag_military``), the determination columns
+        and, without ``pieces``, ``township_code``, ``area_m2`` and
+        ``farmland_net_m2``.
+    pieces : pandas.DataFrame, optional
+        Township pieces from :func:`rsgeo.overlay_pieces`, MultiIndex
+        ``(patch_id, township_code)`` with ``area_m2``, ``farmland_net_m2``,
+        ``pbf_m2``, ``redline_m2``. Without it each patch is credited whole
+        to its ``township_code``; a patch with ``n_townships > 1`` is then
+        an error.
+    townships : pandas.DataFrame
+        Township table (or GeoDataFrame) with ``township_code`` and
+        ``township_name`` (aliases XZQDM/XZQMC); every township gets a row,
+        also those without patches, in this order.
+    options : StatsOptions, optional
+        Cutoff, deductible and unrectified methods, the classes counted as
+        illegal and legal, the illegal-farmland rule, the farmland basis, the
+        denominator and the rate basis (:class:`rsgeo.options.StatsOptions`;
+        its defaults when None). A job's ``[criteria]`` table fills it.
+    thresholds : CriteriaThresholds, optional
+        Thresholds of criteria 1, 3, 4 (:class:`rsgeo.options.CriteriaThresholds`).
+    manual_flags : pandas.DataFrame, optional
+        Criteria 2 and 5 (``township_code``, ``criterion``, ``note``), see
+        :func:`rsgeo.io.tables.read_manual_flags`.
+    figures : pandas.DataFrame, optional
+        The per-patch figures of :func:`rsgeo.patch_figures` computed with
+        the same ``options`` and pieces; computed here when not given.
+    total : bool, default True
+        Append the county total row, index label ``"total"``
+        (:data:`TOTAL_LABEL`), ``township_name`` "合计". Use
+        :func:`township_rows` to drop it before summing columns.
+    **overrides
+        Fields of :class:`~rsgeo.options.StatsOptions` to change, e.g.
+        ``cutoff="2021-06-30"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``township_code``; columns in ``docs/statistics.md``.
+        ``illegal_farmland_ratio`` and the rates are fractions (0–1), NaN when
+        their denominator is 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> towns = pd.DataFrame({"township_code": ["450225100", "450225101"],
+    ...                       "township_name": ["融水镇", "和睦镇"]})
+    >>> patches = pd.DataFrame({"township_code": ["450225100"], "area_m2": [1000.0],
+    ...     "farmland_net_m2": [600.0], "final_class": ["违法"],
+    ...     "is_construction": [True]}, index=pd.Index(["p1"], name="patch_id"))
+    >>> s = township_stats(patches, townships=towns)
+    >>> s[["n_illegal", "illegal_farmland_ratio"]]
+                   n_illegal  illegal_farmland_ratio
+    township_code
+    450225100              1                     1.0
+    450225101              0                     NaN
+    total                  1                     1.0
+    """
+    opts = StatsOptions.resolve(options, overrides)
+    thresholds = CriteriaThresholds.coerce(thresholds)
+    towns = township_table(townships, reserved=TOTAL_LABEL)
+    codes = towns.index
+    result = check_patch_table(pd.DataFrame(result), where="township_stats")
+    problems: list[str] = []
+
+    frame = pieces_frame(result, pieces, opts.farmland_column, problems)
+    if not problems:
+        unknown_patches = sorted(set(frame["patch_id"]) - set(result.index))
+        if unknown_patches:
+            problems.append(
+                f"{len(unknown_patches)} pieces name patches not in the patch table, "
+                f"e.g. {unknown_patches[:5]}"
+            )
+        no_piece = sorted(set(result.index) - set(frame["patch_id"]))
+        if no_piece:
+            problems.append(
+                f"{len(no_piece)} patches have no township piece (outside every township?), "
+                f"e.g. {no_piece[:5]}"
+            )
+        unknown_codes = sorted(set(frame["township_code"]) - set(codes))
+        if unknown_codes:
+            problems.append(
+                f"township codes not in the townships table: {unknown_codes[:10]} "
+                f"(known: {list(codes[:5])}...)"
+            )
+    if problems:
+        raise InputError(format_problems("Cannot compute township statistics:", problems))
+
+    patch_area = frame.groupby("patch_id")["area_m2"].sum()
+    patch_farm = frame.groupby("patch_id")["farmland_m2"].sum()
+    if figures is None:
+        fig = patch_figures(
+            result, options=opts, patch_area_m2=patch_area, patch_farmland_m2=patch_farm
+        )
+    else:
+        fig = check_patch_table(pd.DataFrame(figures), where="township_stats (figures)")
+        if not fig.index.equals(result.index):
+            raise InputError(
+                "township_stats: figures must be indexed like the patch table "
+                "(compute them with rsgeo.patch_figures on the same table)"
+            )
+    flags = pd.DataFrame(
+        {
+            "mineral": flag_column(result, "flag_mineral"),
+            "rare_earth": flag_column(result, "flag_rare_earth"),
+            "pbf": flag_column(result, "flag_pbf"),
+            "redline": flag_column(result, "flag_redline"),
+        },
+        index=result.index,
+    )
+
+    # ---- areas, by piece ----
+    pid = frame["patch_id"]
+    p = fig.reindex(pid.to_numpy())
+    f = flags.reindex(pid.to_numpy())
+    key = frame["township_code"]
+    a_tot = patch_area.reindex(pid.to_numpy()).to_numpy()
+    fa_tot = patch_farm.reindex(pid.to_numpy()).to_numpy()
+    area = frame["area_m2"].to_numpy()
+    farm = frame["farmland_m2"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_pieces = frame.groupby("patch_id")["area_m2"].transform("size").to_numpy()
+        area_share = np.where(a_tot > 0, area / a_tot, 1.0 / n_pieces)
+        farm_share = np.where(fa_tot > 0, farm / fa_tot, area_share)
+    illegal = p["is_illegal"].to_numpy(dtype=bool)
+    keep = 1.0 - p["deducted_share"].to_numpy(dtype="float64")
+    frac = p["illegal_fraction"].to_numpy(dtype="float64")
+    construction = p["is_construction"].to_numpy(dtype=bool)
+    in_denominator = construction | (illegal & opts.denominator_includes_illegal)
+    ill_area = p["counted_illegal_area_m2"].to_numpy(dtype="float64") * area_share
+    ill_farm = p["counted_illegal_farmland_m2"].to_numpy(dtype="float64") * farm_share
+    mineral = f["mineral"].to_numpy(dtype=bool)
+    piece_values = pd.DataFrame(
+        {
+            "area_m2": area,
+            "construction_area_m2": area * construction,
+            "construction_farmland_m2": farm * in_denominator,
+            "illegal_area_m2": ill_area,
+            "illegal_area_after_deductions_m2": ill_area * keep,
+            "deducted_area_m2": ill_area * (1 - keep),
+            "illegal_farmland_m2": ill_farm,
+            "illegal_farmland_after_deductions_m2": ill_farm * keep,
+            "deducted_farmland_m2": ill_farm * (1 - keep),
+            "illegal_pbf_m2": frame["pbf_m2"].fillna(0.0).to_numpy() * frac * illegal * keep,
+            "illegal_redline_m2": frame["redline_m2"].fillna(0.0).to_numpy()
+            * frac
+            * illegal
+            * keep,
+            "mineral_area_m2": area * mineral,
+            "mineral_illegal_area_m2": ill_area * keep * mineral,
+            "handled_area_m2": ill_area * p["is_handled"].to_numpy(dtype=bool),
+            "rectified_area_m2": ill_area * p["rectified_share"].to_numpy(dtype="float64"),
+        }
+    )
+    sums = {c: _sum_by(piece_values[c], key, codes) for c in piece_values.columns}
+
+    # ---- counts, each patch once in its main township ----
+    order = frame.assign(_neg=-frame["area_m2"]).sort_values(
+        ["patch_id", "_neg", "township_code"], kind="stable"
+    )
+    main = order.drop_duplicates("patch_id").set_index("patch_id")["township_code"]
+    main = main.reindex(result.index)
+    pbf_any = flags["pbf"] | (
+        frame.groupby("patch_id")["pbf_m2"].sum().reindex(result.index).fillna(0) > 0
+    )
+    red_any = flags["redline"] | (
+        frame.groupby("patch_id")["redline_m2"].sum().reindex(result.index).fillna(0) > 0
+    )
+    counted = fig["is_illegal"] & (fig["deducted_share"] < 1.0)
+    unrectified_mineral = counted & flags["mineral"] & ~fig["is_rectified"]
+    count_masks = {
+        "n_patches": pd.Series(True, index=result.index),
+        "n_legal": fig["is_legal"],
+        "n_illegal": fig["is_illegal"],
+        "n_other": ~(fig["is_legal"] | fig["is_illegal"]),
+        "n_construction": fig["is_construction"],
+        "n_illegal_after_deductions": counted,
+        "n_deducted": fig["is_deducted"],
+        "n_illegal_pbf": counted & pbf_any,
+        "n_illegal_redline": counted & red_any,
+        "n_mineral": flags["mineral"],
+        "n_mineral_illegal": counted & flags["mineral"],
+        "n_mineral_unrectified": unrectified_mineral,
+        "n_rare_earth": flags["rare_earth"],
+        "n_rare_earth_illegal": counted & flags["rare_earth"],
+        "n_handled": fig["is_handled"],
+        "n_rectified": fig["is_rectified"] & fig["is_illegal"],
+    }
+    counts = {
+        c: m.astype("int64").groupby(main.to_numpy()).sum().reindex(codes, fill_value=0)
+        for c, m in count_masks.items()
+    }
+
+    data: dict[str, Any] = {"township_name": towns}
+    for col in ADDITIVE_COLUMNS:
+        data[col] = counts[col].astype("int64") if col in counts else sums[col].astype("float64")
+    stats = pd.DataFrame(data, index=codes)
+    missing = frame.attrs.get("missing", [])
+    if "pbf_m2" in missing:
+        stats["illegal_pbf_m2"] = np.nan
+    if "redline_m2" in missing:
+        stats["illegal_redline_m2"] = np.nan
+    _add_rates(stats, opts.rate_basis)
+    criteria = evaluate_criteria(
+        stats,
+        None if manual_flags is None else pd.DataFrame(manual_flags),
+        thresholds=thresholds,
+    )
+    stats = pd.concat([stats, criteria], axis=1)
+    stats.index.name = "township_code"
+    if total:
+        stats = add_total_row(stats, rate_basis=opts.rate_basis)
+    return stats
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    den = den.astype("float64")
+    return (num.astype("float64") / den.where(den > 0)).astype("float64")
+
+
+def _add_rates(stats: pd.DataFrame, rate_basis: str) -> None:
+    stats["illegal_farmland_ratio"] = _ratio(
+        stats["illegal_farmland_after_deductions_m2"], stats["construction_farmland_m2"]
+    )
+    if rate_basis == "count":
+        stats["performance_rate"] = _ratio(stats["n_handled"], stats["n_illegal"])
+        stats["rectification_rate"] = _ratio(stats["n_rectified"], stats["n_illegal"])
+    else:
+        stats["performance_rate"] = _ratio(stats["handled_area_m2"], stats["illegal_area_m2"])
+        stats["rectification_rate"] = _ratio(stats["rectified_area_m2"], stats["illegal_area_m2"])
+
+
+def add_total_row(stats: pd.DataFrame, *, rate_basis: RateBasis = "count") -> pd.DataFrame:
+    """Append the county total row (index :data:`TOTAL_LABEL`) to township rows.
+
+    Additive columns are summed; the ratio and the rates are recomputed from
+    the sums (never summed or averaged); criteria are False with empty
+    reasons. A total row already present is replaced.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"township_name": ["甲", "乙"], "n_illegal": [1, 2],
+    ...     "n_handled": [1, 0], "n_rectified": [0, 0],
+    ...     "construction_farmland_m2": [10.0, 0.0],
+    ...     "illegal_farmland_after_deductions_m2": [5.0, 0.0]}, index=["1", "2"])
+    >>> t = add_total_row(s).loc["total"]
+    >>> int(t["n_illegal"]), float(t["illegal_farmland_ratio"]), round(float(t["performance_rate"]), 4)
+    (3, 0.5, 0.3333)
+    """
+    stats = township_rows(stats).copy()
+    if any(c not in stats.columns for c in _RATE_COLUMNS):
+        _add_rates(stats, rate_basis)
+    row: dict[str, Any] = {}
+    for col in stats.columns:
+        if col in ADDITIVE_COLUMNS:
+            row[col] = stats[col].sum(min_count=1) if stats[col].isna().all() else stats[col].sum()
+        elif col.startswith("criterion_") and col.endswith("_reason"):
+            row[col] = ""
+        elif col.startswith("criterion_"):
+            row[col] = False
+        elif col == "n_criteria":
+            row[col] = 0
+        elif col == "criteria_met":
+            row[col] = ""
+        elif col == "township_name":
+            row[col] = "合计"
+        else:
+            row[col] = np.nan
+    total = pd.DataFrame([row], index=pd.Index([TOTAL_LABEL], name=stats.index.name))
+    _add_rates(total, rate_basis)
+    total = total[stats.columns].astype(stats.dtypes.to_dict())
+    return pd.concat([stats, total])

@@ -27,8 +27,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.analysis.layer_overlay import overlay
+from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic import province as pv
 
 

@@ -442,8 +442,8 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         )
         outputs["field_maps"] = out / "maps" / "field"
         outputs["n_field_maps"] = len(pages)
-    if want["review"]:
-        step("review")
+    if want["review"] and jr.findings is not None:
+        step("review record")
         paths = write_review_record(
             jr.findings,
             out / "review",

@@ -35,6 +35,7 @@ def _write(path, stats, result=None, lists=None, **kw):  # type: ignore[no-untyp
         **kw,
     )
 
+
 MU = 10000.0 / 15.0
 
 TOWNS = pd.DataFrame(

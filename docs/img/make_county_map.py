@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import test_maps_helpers as h  # noqa: E402
 
+from rsgeo.io.sample import sample_path  # noqa: E402
 from rsgeo.job import load_job  # noqa: E402
 from rsgeo.pipeline import run_job  # noqa: E402
-from rsgeo.io.sample import sample_path  # noqa: E402
 
 
 def main() -> None:

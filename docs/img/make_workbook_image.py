@@ -17,9 +17,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from rsgeo.io.sample import sample_path
 from rsgeo.job import load_job
 from rsgeo.pipeline import WORKBOOK_NAME, run_job
-from rsgeo.io.sample import sample_path
 
 ROOT = Path(__file__).resolve().parents[2]
 

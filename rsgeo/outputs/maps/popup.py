@@ -43,6 +43,8 @@ _POPUP_FIELDS: tuple[str, ...] = (
 )
 FIELD_LABELS: dict[str, str] = {k: COLUMN_LABELS[k] for k in _POPUP_FIELDS}
 """Chinese labels of the text fields shown in a patch popup, in display order."""
+_DETAIL_FIELDS = _POPUP_FIELDS[_POPUP_FIELDS.index("suggested_class") : _POPUP_FIELDS.index("note")]
+"""Chinese labels of the text fields shown in a patch popup, in display order."""
 
 _CLASS_SOURCE = CLASS_SOURCE_LABELS
 _BOOL_FLAGS = {k: v for k, v in FLAG_LABELS.items() if k != "flag_rare_earth"}
@@ -121,20 +123,7 @@ def patch_rows(
         if column in row:
             label = LAYER_LABELS.get(key, key)
             rows.append((f"占{label}（亩）", _mu(row.get(column))))
-    for name in (
-        "suggested_class",
-        "suggested_subtype",
-        "suggested_reason",
-        "determination",
-        "determination_subtype",
-        "illegal_type",
-        "rectification_method",
-        "rectification_date",
-        "final_class",
-        "class_source",
-        "approved_doc_number",
-        "case_number",
-    ):
+    for name in _DETAIL_FIELDS:
         value = row.get(name)
         text = _CLASS_SOURCE.get(str(value), "") if name == "class_source" else ""
         text = text or format_value(value)

@@ -45,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "StatsOptions": "rsgeo.options",
     "CriteriaThresholds": "rsgeo.options",
     "ListOptions": "rsgeo.options",
+    "ReviewOptions": "rsgeo.options",
+    "SpotCheckOptions": "rsgeo.options",
     # units and areas
     "M2_PER_MU": "rsgeo.geo.units",
     "m2_to_mu": "rsgeo.geo.units",
@@ -82,7 +84,9 @@ _EXPORTS: dict[str, str] = {
     "red_black_lists": "rsgeo.stats.ranking",
     # audit
     "review": "rsgeo.audit.findings",
+    "run_review": "rsgeo.audit.findings",
     "spot_check": "rsgeo.audit.sampling",
+    "run_spot_check": "rsgeo.audit.sampling",
     # outputs
     "write_workbook": "rsgeo.outputs.workbook",
     "write_csv": "rsgeo.outputs.csv_tables",
@@ -113,8 +117,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.analysis.classification import classify
     from rsgeo.analysis.determination import apply_determinations
     from rsgeo.analysis.layer_overlay import overlay, overlay_pieces, patches_from_pieces
-    from rsgeo.audit.findings import review
-    from rsgeo.audit.sampling import spot_check
+    from rsgeo.audit.findings import review, run_review
+    from rsgeo.audit.sampling import run_spot_check, spot_check
     from rsgeo.errors import (
         CRSError,
         CRSMismatchError,
@@ -142,7 +146,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.io.reading import read_layer, read_patches
     from rsgeo.io.sample import load_sample, sample_path
     from rsgeo.io.tables import read_manual_flags, read_table
-    from rsgeo.options import ClassificationRules, CriteriaThresholds, ListOptions, StatsOptions
+    from rsgeo.options import (
+        ClassificationRules,
+        CriteriaThresholds,
+        ListOptions,
+        ReviewOptions,
+        SpotCheckOptions,
+        StatsOptions,
+    )
     from rsgeo.outputs.csv_tables import write_csv
     from rsgeo.outputs.dossier.build import build_dossiers
     from rsgeo.outputs.maps import county_map, field_maps

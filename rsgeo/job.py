@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from rsgeo.errors import InputError, format_problems
-from rsgeo.options import ClassificationRules, CriteriaThresholds, ListOptions, StatsOptions
+from rsgeo.options import (
+    ClassificationRules,
+    CriteriaThresholds,
+    ListOptions,
+    ReviewOptions,
+    SpotCheckOptions,
+    StatsOptions,
+)
 
 __all__ = [
     "OUTPUT_KINDS",
@@ -89,7 +96,8 @@ class Job:
 
     ``rules`` comes from ``[rules]``; ``statistics`` from ``[job] cutoff`` and
     the statistics keys of ``[criteria]``; ``criteria`` from the threshold keys
-    of ``[criteria]``; ``lists`` from ``[lists]``. Every stage and every
+    of ``[criteria]``; ``lists`` from ``[lists]``; ``review`` from
+    ``[review]``; ``spot_check`` from ``[spot_check]``. Every stage and every
     writer of a run is handed these same objects.
     """
 
@@ -110,8 +118,8 @@ class Job:
     criteria: CriteriaThresholds = field(default_factory=CriteriaThresholds)
     lists: ListOptions = field(default_factory=ListOptions)
     outputs: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(OUTPUT_KINDS, True))
-    spot_check_per_township: int = 2
-    seed: int = 2020
+    review: ReviewOptions = field(default_factory=ReviewOptions)
+    spot_check: SpotCheckOptions = field(default_factory=SpotCheckOptions)
 
     @property
     def cutoff(self) -> dt.date:
@@ -247,7 +255,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -268,6 +276,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "lists",
         "outputs",
         "spot_check",
+        "review",
     }
     # keep the documented order in the message
     order = [
@@ -280,6 +289,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "manual_flags",
         "outputs",
         "patches",
+        "review",
         "rules",
         "spot_check",
         "townships",
@@ -350,11 +360,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         outputs[k] = bool(chk.typed(outputs_raw, "outputs", k, (bool,), True))
 
     spot = _plain_table(chk, data, "spot_check")
-    chk.unknown(spot, "spot_check", {"per_township", "seed"})
-    per_township = chk.typed(spot, "spot_check", "per_township", (int,), 2)
-    seed = chk.typed(spot, "spot_check", "seed", (int,), 2020)
-    if per_township < 0:
-        chk.add("spot_check.per_township", f"must be ≥ 0, got {per_township}")
+    review_table = _plain_table(chk, data, "review")
 
     options = _options(
         chk,
@@ -362,6 +368,8 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         _plain_table(chk, data, "rules"),
         _plain_table(chk, data, "criteria"),
         _plain_table(chk, data, "lists"),
+        review_table,
+        spot,
     )
 
     if chk.problems:
@@ -370,7 +378,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
             format_problems(f"the job file has {n} problem{'s' if n > 1 else ''}:", chk.problems)
         )
     assert townships is not None and options is not None
-    rules, statistics, criteria, lists = options
+    rules, statistics, criteria, lists, review, spot_check = options
     return Job(
         path=None,
         name=name,
@@ -389,8 +397,8 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         criteria=criteria,
         lists=lists,
         outputs=outputs,
-        spot_check_per_township=per_township,
-        seed=seed,
+        review=review,
+        spot_check=spot_check,
     )
 
 
@@ -400,7 +408,19 @@ def _options(
     rules: dict[str, Any],
     criteria: dict[str, Any],
     lists: dict[str, Any],
-) -> tuple[ClassificationRules, StatsOptions, CriteriaThresholds, ListOptions] | None:
+    review: dict[str, Any],
+    spot_check: dict[str, Any],
+) -> (
+    tuple[
+        ClassificationRules,
+        StatsOptions,
+        CriteriaThresholds,
+        ListOptions,
+        ReviewOptions,
+        SpotCheckOptions,
+    ]
+    | None
+):
     """Build the option objects of [rules], [criteria] and [lists]; problems go to ``chk``.
 
     ``[criteria]`` holds the thresholds (:class:`CriteriaThresholds`) and the
@@ -418,6 +438,8 @@ def _options(
         ("criteria", StatsOptions, stats_table),
         ("criteria", CriteriaThresholds, threshold_table),
         ("lists", ListOptions, lists),
+        ("review", ReviewOptions, review),
+        ("spot_check", SpotCheckOptions, spot_check),
     ]
     built: list[Any] = []
     for table, kind, values in tables:

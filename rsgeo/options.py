@@ -4,7 +4,9 @@
 * :class:`StatsOptions`: cutoff, deductions, classes and bases of
   :func:`rsgeo.township_stats`;
 * :class:`CriteriaThresholds`: thresholds of the accountability criteria;
-* :class:`ListOptions`: sizes and ranking of :func:`rsgeo.red_black_lists`.
+* :class:`ListOptions`: sizes and ranking of :func:`rsgeo.red_black_lists`;
+* :class:`ReviewOptions`, :class:`SpotCheckOptions`: tolerances and rules of
+  :func:`rsgeo.review`, quota and seed of :func:`rsgeo.spot_check`.
 
 Each is built from keywords, from a mapping (:meth:`~_Options.from_mapping`,
 what a job file's table gives) or from an existing object with changes
@@ -41,6 +43,7 @@ from typing import Any, ClassVar, Literal, TypeVar, get_args
 from rsgeo.errors import InputError, format_problems
 from rsgeo.schema.cells import parse_date
 from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
+from rsgeo.schema.labels import RULE_LABELS
 from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
 
 __all__ = [
@@ -52,6 +55,8 @@ __all__ = [
     "IllegalFarmland",
     "ListOptions",
     "RateBasis",
+    "ReviewOptions",
+    "SpotCheckOptions",
     "StatsOptions",
     "coerce_rules",
 ]
@@ -111,7 +116,7 @@ class _Options:
             )
 
     @classmethod
-    def _build(cls: type[OptionsT], mapping: Mapping[str, Any]) -> tuple[OptionsT, list[str]]:
+    def collect(cls: type[OptionsT], mapping: Mapping[str, Any]) -> tuple[OptionsT, list[str]]:
         """The object and every problem of ``mapping`` (unknown keys, invalid values)."""
         if not isinstance(mapping, Mapping):
             raise InputError(f"{cls._title} must be a {cls.__name__} or a mapping, got {mapping!r}")
@@ -138,7 +143,7 @@ class _Options:
         [('rate_basis', "'mean' is not allowed; choose one of ['count', 'area']")]
         """
         out = []
-        for problem in cls._build(mapping)[1]:
+        for problem in cls.collect(mapping)[1]:
             unknown = re.match(r"unknown key '([^']*)'; (.*)", problem)
             if unknown:
                 out.append((unknown.group(1), "unknown key; " + unknown.group(2)))
@@ -154,7 +159,7 @@ class _Options:
         Unknown keys and invalid values are all listed in one
         :class:`~rsgeo.errors.InputError`.
         """
-        obj, problems = cls._build(mapping)
+        obj, problems = cls.collect(mapping)
         if problems:
             raise InputError(
                 format_problems(f"{len(problems)} problem(s) in the {cls._title}:", problems)
@@ -326,7 +331,7 @@ class ClassificationRules(_Options):
     touch_min_m2: float = 1.0
     touch_min_share: float = 0.0
     agricultural_types: tuple[str, ...] = ("01", "02", "03", "04", "KT")
-    pseudo_change_types: tuple[str, ...] = ("WBH", "伪变化")
+    pseudo_change_types: tuple[str, ...] = ("WBH", RULE_LABELS["pseudo"])
     pseudo_same_land_class: bool = True
     agricultural_land_classes: Mapping[str, tuple[str, ...]] = field(
         default_factory=_default_land_classes
@@ -701,4 +706,87 @@ class ListOptions(_Options):
         for name in ("black_includes_all_met", "fill_black"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name} must be true or false, got {getattr(self, name)!r}")
+        return problems
+
+
+# --------------------------------------------------------------------------- review
+
+
+@dataclass(frozen=True)
+class ReviewOptions(_Options):
+    """Options of the data review (:func:`rsgeo.review`).
+
+    Attributes
+    ----------
+    area_rel_tolerance : float, default 0.05
+        R09 fires when ``|reported_area_m2 - area_m2| / area_m2`` exceeds it.
+    outside_max_share : float, default 0.01
+        R13 fires when more than this share of a patch lies outside the county.
+    min_overlap_m2 : float, default 0.0
+        Overlaps of at most this many m² count as no overlap (R14, R15).
+    rules : tuple of str or None, default None
+        Rule ids to run (``rsgeo.audit.review_rules.RULES``); None runs every rule.
+
+    Examples
+    --------
+    >>> ReviewOptions(area_rel_tolerance=0.04).area_rel_tolerance
+    0.04
+    """
+
+    _title: ClassVar[str] = "review options"
+
+    area_rel_tolerance: float = 0.05
+    outside_max_share: float = 0.01
+    min_overlap_m2: float = 0.0
+    rules: tuple[str, ...] | None = None
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        if not _is_number(self.area_rel_tolerance) or self.area_rel_tolerance < 0:
+            problems.append(f"area_rel_tolerance must be >= 0, got {self.area_rel_tolerance!r}")
+        if not _is_number(self.outside_max_share) or not 0 <= self.outside_max_share < 1:
+            problems.append(f"outside_max_share must be in [0, 1), got {self.outside_max_share!r}")
+        if not _is_number(self.min_overlap_m2) or self.min_overlap_m2 < 0:
+            problems.append(f"min_overlap_m2 must be >= 0, got {self.min_overlap_m2!r}")
+        if self.rules is not None:
+            object.__setattr__(self, "rules", _text_tuple("rules", self.rules, problems))
+        return problems
+
+
+@dataclass(frozen=True)
+class SpotCheckOptions(_Options):
+    """Options of the spot check (:func:`rsgeo.spot_check`), the job's ``[spot_check]``.
+
+    Attributes
+    ----------
+    per_township : int, default 2
+        Patches drawn per township (all of them when it has fewer).
+    seed : int, default 2020
+        Non-negative random seed; it is printed in the review record so the
+        same sample can be drawn again.
+    by : str, default "determination"
+        Column that defines the strata; missing values form the stratum 未判定.
+
+    Examples
+    --------
+    >>> SpotCheckOptions(per_township=5, seed=7).per_township
+    5
+    """
+
+    _title: ClassVar[str] = "spot-check options"
+
+    per_township: int = 2
+    seed: int = 2020
+    by: str = "determination"
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        n = self.per_township
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            problems.append(f"per_township must be a whole number >= 1, got {n!r}")
+        s = self.seed
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            problems.append(f"seed must be a non-negative int, got {s!r}")
+        if not isinstance(self.by, str) or not self.by.strip():
+            problems.append(f"by must name a column, got {self.by!r}")
         return problems

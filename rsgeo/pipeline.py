@@ -44,8 +44,8 @@ from rsgeo._version import __version__
 from rsgeo.analysis.classification import classify
 from rsgeo.analysis.determination import apply_determinations
 from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
-from rsgeo.audit.findings import review
-from rsgeo.audit.sampling import spot_check
+from rsgeo.audit.findings import ReviewResult, run_review
+from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
 from rsgeo.errors import OutputExistsError
 from rsgeo.geo.crs import choose_gk_crs, crs_label
 from rsgeo.io.batches import combine_batches
@@ -79,8 +79,8 @@ class JobResult:
     stats: pd.DataFrame
     lists: pd.DataFrame
     figures: pd.DataFrame
-    findings: pd.DataFrame | None = None
-    sample: pd.DataFrame | None = None
+    review: ReviewResult | None = None
+    spot_check: SpotCheckResult | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     n_military: int = 0
 
@@ -331,11 +331,11 @@ def run_job(
         figures=figures,
     )
     lists = red_black_lists(stats, options=job.lists)
-    findings = sample = None
+    reviewed = spot = None
     if job.outputs["review"] or job.outputs["dossiers"]:
         step("review")
-        findings = review(result, county=county)
-        sample = spot_check(result, per_township=job.spot_check_per_township, seed=job.seed)
+        reviewed = run_review(result, county=county, options=job.review)
+        spot = run_spot_check(result, options=job.spot_check)
     n_military = int(is_military(result).sum())
     jr = JobResult(
         job=job,
@@ -349,8 +349,8 @@ def run_job(
         stats=stats,
         lists=lists,
         figures=figures,
-        findings=findings,
-        sample=sample,
+        review=reviewed,
+        spot_check=spot,
         n_military=n_military,
     )
     if overwrite and out.is_dir():
@@ -368,6 +368,8 @@ def run_job(
                 "statistics": job.statistics.as_dict(),
                 "criteria": job.criteria.as_dict(),
                 "lists": job.lists.as_dict(),
+                "review": job.review.as_dict(),
+                "spot_check": job.spot_check.as_dict(),
             },
             "patches": len(result),
             "military_sealed": n_military,
@@ -442,14 +444,14 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         )
         outputs["field_maps"] = out / "maps" / "field"
         outputs["n_field_maps"] = len(pages)
-    if want["review"] and jr.findings is not None:
+    if want["review"] and jr.review is not None:
         step("review record")
         paths = write_review_record(
-            jr.findings,
+            jr.review,
             out / "review",
             reviewer=job.reviewer or "（未填写）",
             scope=job.name,
-            sample=jr.sample,
+            spot_check=jr.spot_check,
             overwrite=overwrite,
         )
         outputs["review_record"] = paths["html"]
@@ -467,7 +469,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             jr.result,
             out / "dossiers",
             imagery=imagery,
-            findings=jr.findings,
+            findings=None if jr.review is None else jr.review.findings,
             townships=jr.townships,
             progress=progress,
         )

@@ -34,7 +34,7 @@ from rsgeo.analysis.classification_rules import (
 from rsgeo.errors import FieldError, InputError, format_problems
 from rsgeo.options import ClassificationRules, coerce_rules
 from rsgeo.schema.classes import ILLEGAL, OTHER
-from rsgeo.schema.labels import ROLE_LABELS, RULE_LABELS
+from rsgeo.schema.labels import FLAG_LABELS, ROLE_LABELS, RULE_LABELS
 from rsgeo.schema.military import is_military
 
 __all__ = ["OUTPUT_COLUMNS", "ClassifyReport", "classify"]
@@ -262,7 +262,7 @@ def classify(
     flags["flag_military"] = military.astype(bool)
     for i in range(n):
         if mineral[i]:
-            flag_texts[i].append("涉及稀土矿产" if rare[i] else "矿产图斑")
+            flag_texts[i].append("涉及稀土矿产" if rare[i] else FLAG_LABELS["flag_mineral"])
         if military[i]:
             flag_texts[i].insert(0, "军用土地图斑（单独上报，不列入普通成果）")
 

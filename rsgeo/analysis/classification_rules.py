@@ -21,7 +21,7 @@ import pandas as pd
 from rsgeo.options import ClassificationRules
 from rsgeo.schema.cells import is_missing, parse_dates
 from rsgeo.schema.classes import ILLEGAL, LEGAL, OTHER, RULES, normalize_code
-from rsgeo.schema.labels import CHANGE_TYPE_NAMES, ROLE_LABELS
+from rsgeo.schema.labels import CHANGE_TYPE_NAMES, COLUMN_LABELS, ROLE_LABELS, RULE_LABELS
 
 if TYPE_CHECKING:
     from rsgeo.analysis.classification import ClassifyReport
@@ -254,7 +254,7 @@ def _rule_pseudo(ctx: RuleContext) -> _Outcome:
         return out
     out.mask = ctx.pseudo.copy()
     out.classes[out.mask] = OTHER
-    out.subtypes[out.mask] = "伪变化"
+    out.subtypes[out.mask] = RULE_LABELS["pseudo"]
     for i in np.flatnonzero(out.mask & ctx.active).tolist():
         code = ctx.codes[i]
         if ctx.pseudo_code[i]:
@@ -293,11 +293,20 @@ def _share_rule(
 
 
 def _rule_approved(ctx: RuleContext) -> _Outcome:
-    return _share_rule(ctx, "approved", ctx.rules.approved_min_share, LEGAL, "批准用地", "批准文号")
+    return _share_rule(
+        ctx,
+        "approved",
+        ctx.rules.approved_min_share,
+        LEGAL,
+        RULE_LABELS["approved"],
+        COLUMN_LABELS["approved_doc_number"],
+    )
 
 
 def _rule_facility(ctx: RuleContext) -> _Outcome:
-    return _share_rule(ctx, "facility", ctx.rules.facility_min_share, OTHER, "设施农用地", "备案号")
+    return _share_rule(
+        ctx, "facility", ctx.rules.facility_min_share, OTHER, RULE_LABELS["facility"], "备案号"
+    )
 
 
 def _rule_temporary(ctx: RuleContext) -> _Outcome:
@@ -311,7 +320,7 @@ def _rule_temporary(ctx: RuleContext) -> _Outcome:
     docs = ctx.field("temporary", "doc_number")
     out.mask = covered & valid
     out.classes[out.mask] = OTHER
-    out.subtypes[out.mask] = "临时用地"
+    out.subtypes[out.mask] = RULE_LABELS["temporary"]
     for i in np.flatnonzero(ctx.active).tolist():
         doc = f"，批准文号：{docs[i]}" if docs[i] else ""
         pct = fmt_pct(share[i], threshold)
@@ -368,7 +377,7 @@ def _rule_agricultural(ctx: RuleContext) -> _Outcome:
         return out
     out.mask = ctx.agricultural.copy()
     out.classes[out.mask] = OTHER
-    out.subtypes[out.mask] = "农业结构调整"
+    out.subtypes[out.mask] = RULE_LABELS["agricultural"]
     for i in np.flatnonzero(out.mask & ctx.active).tolist():
         out.reasons[i] = f"农业类变化（图斑类型 {_fmt_type(ctx.codes[i])}），无建设，属农业结构调整"
     return out

@@ -39,7 +39,7 @@ from typing import Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from rsgeo.errors import DuplicateIdError, FieldError, InputError, format_problems
+from rsgeo.errors import FieldError, InputError
 from rsgeo.io.determination_table import (
     DATE_COLUMNS,
     DeterminationsReport,
@@ -48,6 +48,7 @@ from rsgeo.io.determination_table import (
     finish_report,
     load_table,
 )
+from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.military import is_military
 
 __all__ = ["DETERMINATION_COLUMNS", "apply_determinations"]
@@ -147,12 +148,7 @@ def apply_determinations(
         raise FieldError(
             "the patch table has no 'suggested_class'; run rsgeo.classify(overlaid) first"
         )
-    keys = pd.Index([str(i) for i in classified.index])
-    if keys.has_duplicates:
-        dups = sorted(set(keys[keys.duplicated()]))
-        raise DuplicateIdError(
-            format_problems(f"{len(dups)} patch id(s) appear more than once:", dups)
-        )
+    keys = check_patch_table(classified, where="apply_determinations").index
 
     report = DeterminationsReport()
     parsed = load_table(table, sheet=sheet, encoding=encoding, fields=fields, report=report)

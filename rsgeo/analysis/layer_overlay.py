@@ -51,6 +51,7 @@ from rsgeo.geo._overlay_engine import overlay_layer
 from rsgeo.geo.area import areal_scale_gradient, ellipsoidal_area
 from rsgeo.geo.crs import check_same_crs, choose_gk_crs, crs_label
 from rsgeo.geo.repair import GeometryReport, repair_geometry
+from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.vocabulary import CULTIVATED_CLASSES, FARMLAND_KEY
 
 __all__ = [
@@ -126,9 +127,8 @@ def _check_inputs(
     problems: list[str] = []
     if not isinstance(patches, gpd.GeoDataFrame):
         problems.append(f"patches must be a GeoDataFrame, got {type(patches).__name__}")
-    elif patches.index.has_duplicates:
-        dup = patches.index[patches.index.duplicated()].unique()[:10].tolist()
-        problems.append(f"patch ids are duplicated: {dup}")
+    else:
+        check_patch_table(patches, where="overlay")
     if not isinstance(layers, Mapping):
         problems.append("layers must map a key (e.g. 'farmland') to a GeoDataFrame")
     else:
@@ -531,8 +531,10 @@ def _overlay_core(
         if key == "farmland" and "ridge_coef" in lay.columns:
             coef = pd.to_numeric(lay["ridge_coef"], errors="coerce").fillna(0.0).to_numpy()
             net = df["eff"].to_numpy() * (1.0 - coef[f_idx])
+            # net of ridges never exceeds gross, by construction (the sums of the
+            # same pieces may differ in their last bits)
             cols[f"{key}_net_m2"] = np.clip(
-                np.bincount(w_idx, weights=net, minlength=len(work)), 0, None
+                np.bincount(w_idx, weights=net, minlength=len(work)), 0.0, cols[f"{key}_m2"]
             )
         wanted = (attributes or {}).get(key)
         if wanted is None:

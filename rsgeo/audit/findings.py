@@ -10,7 +10,8 @@ states how many were set aside for the sealed report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,12 @@ import pandas as pd
 
 from rsgeo.audit.review_rules import RULES, number_values, text_values
 from rsgeo.errors import CRSMismatchError, InputError, format_problems
+from rsgeo.options import ReviewOptions
+from rsgeo.schema.labels import COLUMN_LABELS
 from rsgeo.schema.military import is_military
-from rsgeo.schema.vocabulary import UNRECTIFIED_METHODS, normalize_word
+from rsgeo.schema.vocabulary import ILLEGAL, LEGAL, UNRECTIFIED_METHODS, normalize_word
 
-__all__ = ["FINDING_COLUMNS", "review"]
+__all__ = ["FINDING_COLUMNS", "ReviewCoverage", "ReviewResult", "review", "run_review"]
 
 FINDING_COLUMNS: list[str] = [
     "rule_id",
@@ -70,23 +73,12 @@ def _county_geometry(county: Any, crs: Any, problems: list[str]) -> Any:
 
 
 def _validate(
-    result: Any,
-    county: Any,
-    area_rel_tolerance: float,
-    outside_max_share: float,
-    min_overlap_m2: float,
-    rules: Iterable[str] | None,
+    result: Any, county: Any, rules: Iterable[str] | None
 ) -> tuple[pd.DataFrame, Any, list[str]]:
     problems: list[str] = []
     crs_problem = False
     if not isinstance(result, pd.DataFrame):
         raise InputError(f"result must be a DataFrame, not {type(result).__name__}")
-    if not (area_rel_tolerance >= 0):
-        problems.append(f"area_rel_tolerance must be >= 0, got {area_rel_tolerance!r}")
-    if not (0 <= outside_max_share < 1):
-        problems.append(f"outside_max_share must be in [0, 1), got {outside_max_share!r}")
-    if not (min_overlap_m2 >= 0):
-        problems.append(f"min_overlap_m2 must be >= 0, got {min_overlap_m2!r}")
     selected = list(RULES) if rules is None else list(rules)
     unknown = [r for r in selected if r not in RULES]
     if unknown:
@@ -129,14 +121,50 @@ def _outside_shares(result: Any, county_geom: Any) -> np.ndarray:
     return np.clip(share, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class ReviewCoverage:
+    """What a review looked at: the scope the review record prints.
+
+    Attributes
+    ----------
+    n_checked : int
+        Ordinary patches checked.
+    n_military_excluded : int
+        Military-land patches set aside (count only).
+    patches_per_township : mapping of code to (name, patches checked)
+    rules_run : tuple of str
+        Rule ids that ran.
+    rules_skipped : mapping of rule id to reason
+        Rules that could not run (missing columns, no county).
+    options : ReviewOptions
+        The tolerances and rules used.
+    county_given : bool
+        Whether a county boundary was given (rules R12, R13).
+    """
+
+    n_checked: int
+    n_military_excluded: int
+    patches_per_township: Mapping[str, tuple[str, int]]
+    rules_run: tuple[str, ...]
+    rules_skipped: Mapping[str, str]
+    options: ReviewOptions
+    county_given: bool
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """The findings of :func:`review` and what the review covered."""
+
+    findings: pd.DataFrame
+    coverage: ReviewCoverage
+
+
 def review(
     result: pd.DataFrame,
     *,
     county: Any = None,
-    area_rel_tolerance: float = 0.05,
-    outside_max_share: float = 0.01,
-    min_overlap_m2: float = 0.0,
-    rules: Iterable[str] | None = None,
+    options: ReviewOptions | None = None,
+    **overrides: Any,
 ) -> pd.DataFrame:
     """Check the patch records and list every finding.
 
@@ -149,22 +177,19 @@ def review(
     county : GeoDataFrame, GeoSeries or shapely geometry, optional
         The county boundary (all features are unioned). Needed for rules
         R12/R13; a GeoDataFrame/GeoSeries must be in ``result.crs``.
-    area_rel_tolerance : float, default 0.05
-        R09 fires when ``|reported_area_m2 - area_m2| / area_m2`` exceeds it.
-    outside_max_share : float, default 0.01
-        R13 fires when more than this share of a patch lies outside the county.
-    min_overlap_m2 : float, default 0.0
-        Overlaps of at most this many m² count as no overlap (R14, R15).
-    rules : iterable of str, optional
-        Rule ids to run (default: all of :data:`rsgeo.audit.review_rules.RULES`).
+    options : ReviewOptions, optional
+        Tolerances and the rules to run (:class:`rsgeo.options.ReviewOptions`;
+        its defaults when None).
+    **overrides
+        Fields of :class:`~rsgeo.options.ReviewOptions` to change, e.g.
+        ``area_rel_tolerance=0.04``.
 
     Returns
     -------
     DataFrame
         Columns :data:`FINDING_COLUMNS`, one row per finding, sorted by
-        township, patch and rule. ``attrs["rsgeo_review"]`` holds the scope:
-        patches checked (overall and per township), military patches set aside
-        (count only), rules run and rules skipped for lack of columns.
+        township, patch and rule. :func:`run_review` returns them together
+        with what the review covered (:class:`ReviewCoverage`).
 
     Raises
     ------
@@ -181,12 +206,32 @@ def review(
     >>> f = review(t)
     >>> f[["rule_id", "patch_id"]].values.tolist()
     [['R01', 'b']]
-    >>> f.attrs["rsgeo_review"]["n_checked"]
+    >>> run_review(t).coverage.n_checked
     2
     """
-    table, county_geom, selected = _validate(
-        result, county, area_rel_tolerance, outside_max_share, min_overlap_m2, rules
+    return run_review(result, county=county, options=options, **overrides).findings
+
+
+def run_review(
+    result: pd.DataFrame,
+    *,
+    county: Any = None,
+    options: ReviewOptions | None = None,
+    **overrides: Any,
+) -> ReviewResult:
+    """:func:`review`, with what the review covered (:class:`ReviewCoverage`)."""
+    opts, problems = ReviewOptions.collect(
+        {**ReviewOptions.coerce(options).as_dict(), **overrides}
     )
+    unknown = [r for r in opts.rules or () if r not in RULES]
+    if unknown:
+        problems.append(f"unknown rule ids {unknown}; allowed: {', '.join(RULES)}")
+    if problems:
+        raise InputError(format_problems(f"review(): {len(problems)} problem(s):", problems))
+    area_rel_tolerance = opts.area_rel_tolerance
+    outside_max_share = opts.outside_max_share
+    min_overlap_m2 = opts.min_overlap_m2
+    table, county_geom, selected = _validate(result, county, opts.rules)
     military = is_military(table).to_numpy()
     n_military = int(military.sum())
     ids = table["patch_id"].astype("string").str.strip().fillna("").astype(object)
@@ -211,15 +256,15 @@ def review(
         return True
 
     det = text_values(table, "determination")
-    illegal = det.str.startswith("违法").to_numpy()
-    legal = det.str.startswith("合法").to_numpy()
+    illegal = det.str.startswith(ILLEGAL).to_numpy()
+    legal = det.str.startswith(LEGAL).to_numpy()
 
     if "R01" in selected:
         add("R01", det.eq("").to_numpy(), "没有合法性判定结果")
     for rule_id, column, label in (
-        ("R02", "illegal_type", "违法类型"),
-        ("R03", "case_number", "立案号"),
-        ("R04", "responsible_party", "责任主体"),
+        ("R02", "illegal_type", COLUMN_LABELS["illegal_type"]),
+        ("R03", "case_number", COLUMN_LABELS["case_number"]),
+        ("R04", "responsible_party", COLUMN_LABELS["responsible_party"]),
     ):
         if rule_id in selected:
             add(
@@ -308,7 +353,7 @@ def review(
     if need("R15", "approved_m2", "suggested_class"):
         facility = number_values(table, "facility_m2").fillna(0.0).to_numpy()
         temporary = number_values(table, "temporary_m2").fillna(0.0).to_numpy()
-        suggested = text_values(table, "suggested_class").str.contains("违法").to_numpy()
+        suggested = text_values(table, "suggested_class").str.contains(ILLEGAL).to_numpy()
         no_basis = (
             (approved <= min_overlap_m2)
             & (facility <= min_overlap_m2)
@@ -339,19 +384,15 @@ def review(
         .groupby("code", sort=True)["name"]
         .agg(["first", "size"])
     )
-    findings.attrs["rsgeo_review"] = {
-        "n_checked": int(ordinary_rows.sum()),
-        "n_military_excluded": n_military,
-        "patches_per_township": {
+    coverage = ReviewCoverage(
+        n_checked=int(ordinary_rows.sum()),
+        n_military_excluded=n_military,
+        patches_per_township={
             str(code): (str(r["first"]), int(r["size"])) for code, r in per_town.iterrows()
         },
-        "rules_run": [r for r in selected if r not in skipped],
-        "rules_skipped": dict(skipped),
-        "options": {
-            "area_rel_tolerance": area_rel_tolerance,
-            "outside_max_share": outside_max_share,
-            "min_overlap_m2": min_overlap_m2,
-            "county_given": county_geom is not None,
-        },
-    }
-    return findings
+        rules_run=tuple(r for r in selected if r not in skipped),
+        rules_skipped=dict(skipped),
+        options=opts,
+        county_given=county_geom is not None,
+    )
+    return ReviewResult(findings=findings, coverage=coverage)

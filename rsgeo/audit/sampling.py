@@ -18,15 +18,18 @@ own stream: adding a township does not change another township's sample.
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rsgeo.errors import InputError, format_problems
+from rsgeo.options import SpotCheckOptions
+from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.military import is_military
 
-__all__ = ["allocate", "spot_check"]
+__all__ = ["SpotCheckMethod", "SpotCheckResult", "allocate", "run_spot_check", "spot_check"]
 
 _UNDETERMINED = "未判定"
 
@@ -83,14 +86,33 @@ def _ids_and_table(result: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class SpotCheckMethod:
+    """How a spot-check sample was drawn, as the review record prints it."""
+
+    options: SpotCheckOptions
+    generator: str
+    method_zh: str
+    n_population: int
+    n_military_excluded: int
+    allocation: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SpotCheckResult:
+    """The sample (:func:`spot_check`) and how it was drawn."""
+
+    sample: pd.DataFrame
+    method: SpotCheckMethod
+
+
 def spot_check(
-    result: pd.DataFrame,
-    *,
-    per_township: int = 5,
-    seed: int,
-    by: str = "determination",
+    result: pd.DataFrame, *, options: SpotCheckOptions | None = None, **overrides: Any
 ) -> pd.DataFrame:
     """Draw a stratified random sample of patches in every township.
+
+    The sample of :func:`run_spot_check`, which also says how it was drawn
+    (what :func:`rsgeo.write_review_record` prints).
 
     Parameters
     ----------
@@ -98,21 +120,19 @@ def spot_check(
         Patch-level table indexed by ``patch_id`` (or with a ``patch_id``
         column) with ``township_code`` (and optionally ``township_name``).
         Military-land patches are left out of the population.
-    per_township : int, default 5
-        Patches drawn per township (all of them when it has fewer).
-    seed : int
-        Non-negative random seed; record it to redraw the same sample.
-    by : str, default "determination"
-        Column that defines the strata; missing values form the stratum 未判定.
+    options : SpotCheckOptions, optional
+        Quota per township, seed and strata column
+        (:class:`rsgeo.options.SpotCheckOptions`; its defaults when None).
+    **overrides
+        Fields of :class:`~rsgeo.options.SpotCheckOptions` to change, e.g.
+        ``per_township=5, seed=7``.
 
     Returns
     -------
     DataFrame
         Indexed by ``patch_id``: ``township_code``, ``township_name``,
         ``stratum``, ``stratum_size``, ``stratum_drawn``, ``draw_rank`` (1 =
-        smallest key in its stratum) and ``random_key`` (hex). ``attrs
-        ["rsgeo_spot_check"]`` records how the sample was drawn (seed, quota,
-        generator, method text in Chinese, and the allocation per stratum).
+        smallest key in its stratum) and ``random_key`` (hex).
 
     Examples
     --------
@@ -125,25 +145,31 @@ def spot_check(
     >>> s.equals(spot_check(t.iloc[::-1], per_township=2, seed=7))
     True
     """
+    return run_spot_check(result, options=options, **overrides).sample
+
+
+def run_spot_check(
+    result: pd.DataFrame, *, options: SpotCheckOptions | None = None, **overrides: Any
+) -> SpotCheckResult:
+    """:func:`spot_check`, with how the sample was drawn (:class:`SpotCheckMethod`).
+
+    >>> t = pd.DataFrame({"township_code": ["1"] * 3, "determination": ["合法"] * 3},
+    ...                  index=pd.Index(list("abc"), name="patch_id"))
+    >>> r = run_spot_check(t, per_township=2, seed=7)
+    >>> len(r.sample), r.method.options.seed, r.method.n_population
+    (2, 7, 3)
+    """
+    opts = SpotCheckOptions.resolve(options, overrides)
+    per_township, seed, by = opts.per_township, opts.seed, opts.by
     problems = []
     if not isinstance(result, pd.DataFrame):
         raise InputError(f"result must be a DataFrame, not {type(result).__name__}")
-    if isinstance(per_township, bool) or not isinstance(per_township, int | np.integer):
-        problems.append(f"per_township must be an int, got {per_township!r}")
-    elif per_township < 1:
-        problems.append(f"per_township must be >= 1, got {per_township}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        problems.append(f"seed must be a non-negative int, got {seed!r}")
     if "township_code" not in result.columns:
         problems.append("result has no township_code column (run rsgeo.overlay with townships)")
     if problems:
         raise InputError(format_problems("spot_check():", problems))
     table = _ids_and_table(result)
-    if table.index.duplicated().any():
-        dups = sorted(set(table.index[table.index.duplicated()]))
-        raise InputError(
-            format_problems("spot_check(): duplicate patch ids (run rsgeo.review):", dups)
-        )
+    check_patch_table(table, where="spot_check (run rsgeo.review to list the ids)")
     military = is_military(table).to_numpy()
     pop = table.loc[~military]
     code = pop["township_code"].astype("string").str.strip().fillna("").astype(str)
@@ -213,15 +239,13 @@ def spot_check(
         f"随机数：numpy PCG64，种子 SeedSequence([{seed}, CRC32(乡镇代码)])。"
         "军用土地图斑不参加抽样。"
     )
-    sample.attrs["rsgeo_spot_check"] = {
-        "seed": int(seed),
-        "per_township": int(per_township),
-        "by": by,
-        "generator": "numpy.random.Generator(PCG64(SeedSequence([seed, crc32(township_code)])))"
+    drawn = SpotCheckMethod(
+        options=opts,
+        generator="numpy.random.Generator(PCG64(SeedSequence([seed, crc32(township_code)])))"
         ".bit_generator.random_raw",
-        "method_zh": method,
-        "n_population": len(pop),
-        "n_military_excluded": int(military.sum()),
-        "allocation": allocation,
-    }
-    return sample
+        method_zh=method,
+        n_population=len(pop),
+        n_military_excluded=int(military.sum()),
+        allocation=tuple(allocation),
+    )
+    return SpotCheckResult(sample=sample, method=drawn)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from rsgeo.errors import DataFileError, FieldError, InputError, format_problems
 from rsgeo.schema.contract import normalize_township_code
-from rsgeo.schema.fields import TOWNSHIP_FIELDS, canonical_name
+from rsgeo.schema.fields import MANUAL_FLAG_FIELDS, TOWNSHIP_FIELDS, canonical_name
 
 __all__ = ["TABLE_SUFFIXES", "read_manual_flags", "read_table"]
 
@@ -105,12 +105,6 @@ def read_table(
         raise DataFileError(f"cannot read the {what} {p}: {err}") from err
 
 
-_FLAG_ALIASES: dict[str, tuple[str, ...]] = {
-    "criterion": ("criterion", "标准", "问责标准", "条件", "情形"),
-    "note": ("note", "备注", "说明", "情况说明", "reason"),
-}
-
-
 def read_manual_flags(
     flags: pd.DataFrame | Mapping[str, object] | str | os.PathLike[str],
     *,
@@ -145,7 +139,7 @@ def read_manual_flags(
         name = str(col).strip()
         canon = canonical_name(name, TOWNSHIP_FIELDS)
         if canon is None:
-            for key, aliases in _FLAG_ALIASES.items():
+            for key, aliases in MANUAL_FLAG_FIELDS.items():
                 if name.casefold() in {a.casefold() for a in aliases}:
                     canon = key
         if canon is not None:

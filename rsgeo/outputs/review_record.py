@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from rsgeo.audit.findings import ReviewCoverage, ReviewResult
 from rsgeo.audit.review_rules import RULES
+from rsgeo.audit.sampling import SpotCheckResult
 from rsgeo.errors import InputError, OutputExistsError, format_problems
 from rsgeo.outputs.excel import append_row, save_workbook
-from rsgeo.schema.labels import SEVERITY_NAMES
+from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES
 
 __all__ = ["record_tables", "write_review_record"]
 
@@ -30,8 +33,14 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def record_tables(
+    findings: pd.DataFrame, coverage: ReviewCoverage | None = None
+) -> dict[str, pd.DataFrame]:
     """The tables of the review record, with Chinese headers.
+
+    ``coverage`` (from :func:`rsgeo.audit.findings.run_review`) says which
+    rules ran and how many patches each township had; without it every rule
+    is listed as checked and townships are those of the findings.
 
     Returns ``{"按规则统计": ..., "按乡镇统计": ..., "问题清单": ...}``.
 
@@ -46,9 +55,9 @@ def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
     >>> t["按乡镇统计"]["问题数"].tolist()
     [1]
     """
-    info = findings.attrs.get("rsgeo_review", {})
-    skipped: dict[str, str] = info.get("rules_skipped", {})
-    run = info.get("rules_run", list(RULES))
+    skipped: Mapping[str, str] = coverage.rules_skipped if coverage else {}
+    run = coverage.rules_run if coverage else tuple(RULES)
+    per_town = coverage.patches_per_township if coverage else {}
     counts = findings["rule_id"].value_counts()
     by_rule = pd.DataFrame(
         [
@@ -65,8 +74,8 @@ def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
             for r in RULES.values()
         ]
     )
-    names = {c: v[0] for c, v in info.get("patches_per_township", {}).items()}
-    checked = {c: v[1] for c, v in info.get("patches_per_township", {}).items()}
+    names = {c: v[0] for c, v in per_town.items()}
+    checked = {c: v[1] for c, v in per_town.items()}
     for code, name in zip(
         findings["township_code"], findings.get("township_name", ""), strict=False
     ):
@@ -75,12 +84,12 @@ def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for code in sorted(names):
         sub = findings[findings["township_code"].astype(str) == code]
         row: dict[str, Any] = {
-            "乡镇代码": code,
+            COLUMN_LABELS["township_code"]: code,
             "乡镇名称": names[code],
             "审核图斑数": checked.get(code, ""),
             "问题数": len(sub),
-            "错误": int((sub["severity"] == "error").sum()),
-            "警告": int((sub["severity"] == "warning").sum()),
+            SEVERITY_NAMES["error"]: int((sub["severity"] == "error").sum()),
+            SEVERITY_NAMES["warning"]: int((sub["severity"] == "warning").sum()),
             "涉及图斑数": int(sub["patch_id"].nunique()),
         }
         for rule_id in RULES:
@@ -89,12 +98,12 @@ def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
     by_town = pd.DataFrame(
         town_rows,
         columns=[
-            "乡镇代码",
+            COLUMN_LABELS["township_code"],
             "乡镇名称",
             "审核图斑数",
             "问题数",
-            "错误",
-            "警告",
+            SEVERITY_NAMES["error"],
+            SEVERITY_NAMES["warning"],
             "涉及图斑数",
             *RULES,
         ],
@@ -106,7 +115,7 @@ def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "规则名称": [RULES[r].name_zh for r in findings["rule_id"]],
             "严重程度": [SEVERITY_NAMES.get(s, s) for s in findings["severity"]],
             "监测编号": findings["patch_id"].to_numpy(),
-            "乡镇代码": findings["township_code"].to_numpy(),
+            COLUMN_LABELS["township_code"]: findings["township_code"].to_numpy(),
             "乡镇名称": findings.get(
                 "township_name", pd.Series("", index=findings.index)
             ).to_numpy(),
@@ -117,20 +126,19 @@ def record_tables(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _summary(
-    findings: pd.DataFrame, reviewer: str, review_date: str, scope: str
+    findings: pd.DataFrame, coverage: ReviewCoverage, reviewer: str, review_date: str, scope: str
 ) -> list[tuple[str, str]]:
-    info = findings.attrs.get("rsgeo_review", {})
-    opts = info.get("options", {})
+    opts = coverage.options
     n_err = int((findings["severity"] == "error").sum())
     n_warn = int((findings["severity"] == "warning").sum())
     rows = [
         ("审核人", reviewer),
         ("审核日期", review_date),
         ("审核范围", scope),
-        ("审核图斑数", str(info.get("n_checked", ""))),
+        ("审核图斑数", str(coverage.n_checked)),
         (
             "军用土地图斑",
-            f"{info.get('n_military_excluded', 0)} 个（按机要件另行报送，不列入本记录）",
+            f"{coverage.n_military_excluded} 个（按机要件另行报送，不列入本记录）",
         ),
         (
             "发现问题",
@@ -138,36 +146,35 @@ def _summary(
             f"{findings['patch_id'].nunique()} 个",
         ),
     ]
-    if opts:
-        rows.append(
-            (
-                "审核参数",
-                f"面积相对误差允许 {opts.get('area_rel_tolerance', 0) * 100:.2f}%；"
-                f"县域外面积比例允许 {opts.get('outside_max_share', 0) * 100:.2f}%；"
-                f"重叠面积阈值 {opts.get('min_overlap_m2', 0):.2f} 平方米",
-            )
+    rows.append(
+        (
+            "审核参数",
+            f"面积相对误差允许 {opts.area_rel_tolerance * 100:.2f}%；"
+            f"县域外面积比例允许 {opts.outside_max_share * 100:.2f}%；"
+            f"重叠面积阈值 {opts.min_overlap_m2:.2f} 平方米",
         )
+    )
     return rows
 
 
 def _sample_tables(
-    sample: pd.DataFrame,
+    spot: SpotCheckResult,
 ) -> tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame]:
-    info = sample.attrs.get("rsgeo_spot_check", {})
+    sample, how = spot.sample, spot.method
     method = [
-        ("抽样方法", str(info.get("method_zh", ""))),
-        ("随机数种子", str(info.get("seed", ""))),
-        ("每乡镇抽取", str(info.get("per_township", ""))),
-        ("分层依据", str(info.get("by", ""))),
-        ("随机数发生器", str(info.get("generator", ""))),
-        ("总体图斑数", str(info.get("n_population", ""))),
+        ("抽样方法", how.method_zh),
+        ("随机数种子", str(how.options.seed)),
+        ("每乡镇抽取", str(how.options.per_township)),
+        ("分层依据", how.options.by),
+        ("随机数发生器", how.generator),
+        ("总体图斑数", str(how.n_population)),
         ("抽中图斑数", str(len(sample))),
     ]
-    alloc = pd.DataFrame(info.get("allocation", []))
+    alloc = pd.DataFrame(list(how.allocation))
     if not alloc.empty:
         alloc = alloc.rename(
             columns={
-                "township_code": "乡镇代码",
+                "township_code": COLUMN_LABELS["township_code"],
                 "township_name": "乡镇名称",
                 "stratum": "层（判定结果）",
                 "size": "层内图斑数",
@@ -177,7 +184,7 @@ def _sample_tables(
     listing = pd.DataFrame(
         {
             "监测编号": sample.index.astype(str),
-            "乡镇代码": sample.get("township_code", ""),
+            COLUMN_LABELS["township_code"]: sample.get("township_code", ""),
             "乡镇名称": sample.get("township_name", ""),
             "层（判定结果）": sample.get("stratum", ""),
             "层内顺位": sample.get("draw_rank", ""),
@@ -242,14 +249,14 @@ def _write_xlsx(
         sheet.freeze_panes = "A2"
 
     put("按规则统计", tables["按规则统计"])
-    put("按乡镇统计", tables["按乡镇统计"], ("乡镇代码",))
-    put("问题清单", tables["问题清单"], ("监测编号", "乡镇代码"))
+    put("按乡镇统计", tables["按乡镇统计"], (COLUMN_LABELS["township_code"],))
+    put("问题清单", tables["问题清单"], ("监测编号", COLUMN_LABELS["township_code"]))
     if sample is not None:
         method, alloc, listing = sample
         put("抽查方法", pd.DataFrame(method, columns=["项目", "内容"]))
         if not alloc.empty:
-            put("抽查分层", alloc, ("乡镇代码",))
-        put("抽查样本", listing, ("监测编号", "乡镇代码"))
+            put("抽查分层", alloc, (COLUMN_LABELS["township_code"],))
+        put("抽查样本", listing, ("监测编号", COLUMN_LABELS["township_code"]))
     save_workbook(wb, path)
 
 
@@ -327,13 +334,13 @@ def _write_html(
 
 
 def write_review_record(
-    findings: pd.DataFrame,
+    review: ReviewResult,
     outdir: str | Path,
     *,
     reviewer: str,
     review_date: dt.date | str | None = None,
     scope: str | None = None,
-    sample: pd.DataFrame | None = None,
+    spot_check: SpotCheckResult | None = None,
     title: str = "数据审核记录",
     basename: str = "review_record",
     overwrite: bool = False,
@@ -342,9 +349,10 @@ def write_review_record(
 
     Parameters
     ----------
-    findings : DataFrame
-        The table returned by :func:`rsgeo.review` (its ``attrs`` carry the
-        scope: patches checked, military patches set aside, rules skipped).
+    review : ReviewResult
+        From :func:`rsgeo.run_review`: the findings and what the review
+        covered (patches checked, military patches set aside, rules skipped,
+        the tolerances used).
     outdir : path
         Folder for the two files (created when missing).
     reviewer : str
@@ -354,9 +362,9 @@ def write_review_record(
     scope : str, optional
         What was reviewed (审核范围), e.g. the batch; by default the number of
         patches and rules checked.
-    sample : DataFrame, optional
-        A spot-check sample from :func:`rsgeo.spot_check`; the record then
-        lists how it was drawn and which patches it holds.
+    spot_check : SpotCheckResult, optional
+        From :func:`rsgeo.run_spot_check`; the record then lists how the
+        sample was drawn and which patches it holds.
     title, basename : str
         Title of the record, and the file name without extension.
     overwrite : bool, default False
@@ -368,11 +376,14 @@ def write_review_record(
         ``{"xlsx": Path, "html": Path}``.
     """
     problems = []
-    if not isinstance(findings, pd.DataFrame):
-        raise InputError(f"findings must be a DataFrame, not {type(findings).__name__}")
+    if not isinstance(review, ReviewResult):
+        raise InputError(
+            f"review must be the result of rsgeo.run_review, not {type(review).__name__}"
+        )
+    findings, coverage = review.findings, review.coverage
     missing = [c for c in _FINDING_COLUMNS if c not in findings.columns]
     if missing:
-        problems.append(f"findings lacks columns {missing} (pass the table from rsgeo.review)")
+        problems.append(f"findings lacks columns {missing} (pass the result of rsgeo.run_review)")
     if not str(reviewer).strip():
         problems.append("reviewer (审核人) must not be empty")
     if problems:
@@ -382,13 +393,11 @@ def write_review_record(
     xlsx, page = _check_paths(out, basename, overwrite)
     when = review_date if review_date is not None else dt.date.today()
     when_text = when.isoformat() if isinstance(when, dt.date) else str(when)
-    info = findings.attrs.get("rsgeo_review", {})
     if scope is None:
-        n_rules = len(info.get("rules_run", RULES))
-        scope = f"{info.get('n_checked', '')} 个图斑，{n_rules} 项审核规则"
-    summary = _summary(findings, str(reviewer), when_text, scope)
-    tables = record_tables(findings)
-    sample_parts = _sample_tables(sample) if sample is not None else None
+        scope = f"{coverage.n_checked} 个图斑，{len(coverage.rules_run)} 项审核规则"
+    summary = _summary(findings, coverage, str(reviewer), when_text, scope)
+    tables = record_tables(findings, coverage)
+    sample_parts = _sample_tables(spot_check) if spot_check is not None else None
     _write_xlsx(xlsx, summary, tables, sample_parts)
     _write_html(page, title, summary, tables, sample_parts)
     return {"xlsx": xlsx, "html": page}

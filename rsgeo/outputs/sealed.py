@@ -19,6 +19,7 @@ import pandas as pd
 from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU
 from rsgeo.outputs.excel import append_row, save_workbook
+from rsgeo.schema.labels import COLUMN_LABELS
 from rsgeo.schema.military import is_military
 
 if TYPE_CHECKING:
@@ -47,20 +48,20 @@ _NOTICE = (
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
     ("patch_id", "监测编号"),
-    ("township_code", "乡镇代码"),
+    ("township_code", COLUMN_LABELS["township_code"]),
     ("township_name", "乡镇名称"),
     ("batch", "监测批次"),
-    ("change_type", "图斑类型"),
-    ("date_before", "前时相"),
-    ("date_after", "后时相"),
+    ("change_type", COLUMN_LABELS["change_type"]),
+    ("date_before", COLUMN_LABELS["date_before"]),
+    ("date_after", COLUMN_LABELS["date_after"]),
     ("reported_area_m2", "监测面积（平方米）"),
     ("area_m2", "计算面积（平方米）"),
     ("area_mu", "计算面积（亩）"),
-    ("final_class", "最终分类"),
-    ("determination", "判定结果"),
-    ("determination_subtype", "判定子类"),
-    ("actual_use", "实际用途"),
-    ("note", "备注"),
+    ("final_class", COLUMN_LABELS["final_class"]),
+    ("determination", COLUMN_LABELS["determination"]),
+    ("determination_subtype", COLUMN_LABELS["determination_subtype"]),
+    ("actual_use", COLUMN_LABELS["actual_use"]),
+    ("note", COLUMN_LABELS["note"]),
 )
 
 
@@ -171,7 +172,11 @@ def write_sealed(
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
     for values in table.itertuples(index=False):
         append_row(ws, [None if (isinstance(v, float) and np.isnan(v)) else v for v in values])
-    text_cols = [i for i, c in enumerate(table.columns, start=1) if c in ("监测编号", "乡镇代码")]
+    text_cols = [
+        i
+        for i, c in enumerate(table.columns, start=1)
+        if c in ("监测编号", COLUMN_LABELS["township_code"])
+    ]
     for j in text_cols:
         for row in ws.iter_rows(min_row=4, min_col=j, max_col=j):
             row[0].number_format = "@"
@@ -183,11 +188,13 @@ def write_sealed(
     ws.freeze_panes = "A4"
     for j, col in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = max(10, len(col) * 2)
-    if "乡镇代码" in table.columns:
+    if COLUMN_LABELS["township_code"] in table.columns:
         sums = wb.create_sheet("按乡镇汇总")
         append_row(sums, ["机要"])
         sums["A1"].font = red
-        group_cols = ["乡镇代码"] + (["乡镇名称"] if "乡镇名称" in table.columns else [])
+        group_cols = [COLUMN_LABELS["township_code"]] + (
+            ["乡镇名称"] if "乡镇名称" in table.columns else []
+        )
         grouped = table.groupby(group_cols, dropna=False, sort=True)
         append_row(sums, [*group_cols, "图斑数", "计算面积（亩）"])
         for key, sub in grouped:

@@ -27,7 +27,13 @@ from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.outputs.csv_tables import patch_csv_table, write_csv
 from rsgeo.outputs.excel import Sheet, check_outputs, new_workbook, save_workbook, write_sheet
 from rsgeo.schema.cells import parse_date
-from rsgeo.schema.labels import CLASS_SOURCE_LABELS, COLUMN_LABELS, CRITERION_NAMES, FLAG_LABELS
+from rsgeo.schema.labels import (
+    CLASS_SOURCE_LABELS,
+    COLUMN_LABELS,
+    CRITERION_NAMES,
+    FLAG_LABELS,
+    ROLE_LABELS,
+)
 from rsgeo.schema.military import is_military, ordinary
 from rsgeo.stats.township import TOTAL_LABEL, township_rows
 
@@ -72,12 +78,12 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 # (column, Chinese header, kind) of the patch listings; kind: text, m2, mu, flag, date
 _PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
-    ("township_code", "乡镇代码", "text"),
+    ("township_code", COLUMN_LABELS["township_code"], "text"),
     ("township_name", "乡镇名称", "text"),
-    ("batch", "批次", "text"),
-    ("change_type", "图斑类型", "text"),
-    ("date_before", "前时相", "date"),
-    ("date_after", "后时相", "date"),
+    ("batch", COLUMN_LABELS["batch"], "text"),
+    ("change_type", COLUMN_LABELS["change_type"], "text"),
+    ("date_before", COLUMN_LABELS["date_before"], "date"),
+    ("date_after", COLUMN_LABELS["date_after"], "date"),
     ("area_m2", "图斑面积（平方米）", "m2"),
     ("_area_mu", "图斑面积（亩）", "mu"),
     ("farmland_net_m2", "占用耕地面积（扣除田坎，平方米）", "m2"),
@@ -90,22 +96,22 @@ _PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
     ("in_urban", "是否在城镇开发边界内", "flag"),
     ("flag_mineral", "是否矿产图斑", "flag"),
     ("flag_rare_earth", "是否稀土等重要矿种", "flag"),
-    ("mining_rights_licence_number", "采矿权许可证号", "text"),
+    ("mining_rights_licence_number", COLUMN_LABELS["mining_rights_licence_number"], "text"),
     ("suggested_class", "建议判定", "text"),
     ("suggested_reason", "建议依据", "text"),
-    ("final_class", "判定结果", "text"),
-    ("_class_source", "判定来源", "text"),
-    ("determination_subtype", "判定子类", "text"),
-    ("actual_use", "实际用途", "text"),
-    ("illegal_type", "违法类型", "text"),
+    ("final_class", COLUMN_LABELS["determination"], "text"),
+    ("_class_source", COLUMN_LABELS["class_source"], "text"),
+    ("determination_subtype", COLUMN_LABELS["determination_subtype"], "text"),
+    ("actual_use", COLUMN_LABELS["actual_use"], "text"),
+    ("illegal_type", COLUMN_LABELS["illegal_type"], "text"),
     ("_illegal_area_m2", "计入违法面积（平方米）", "m2"),
     ("_illegal_farmland_m2", "计入违法占用耕地面积（平方米）", "m2"),
-    ("rectification_method", "整改方式", "text"),
-    ("rectification_date", "整改日期", "date"),
+    ("rectification_method", COLUMN_LABELS["rectification_method"], "text"),
+    ("rectification_date", COLUMN_LABELS["rectification_date"], "date"),
     ("rectified_area_m2", "整改面积（平方米）", "m2"),
     ("_deducted", "是否扣减", "text"),
-    ("case_number", "立案号", "text"),
-    ("responsible_party", "责任主体", "text"),
+    ("case_number", COLUMN_LABELS["case_number"], "text"),
+    ("responsible_party", COLUMN_LABELS["responsible_party"], "text"),
 )
 _PATCH_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
     (col, f"是否{FLAG_LABELS[col]}" if kind == "flag" else COLUMN_LABELS.get(col, header), kind)
@@ -132,7 +138,7 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> Sheet:
     unit, factor, decimals = _UNIT[area_unit]
     towns = township_rows(stats)
     sheet = Sheet("乡镇汇总")
-    sheet.add("乡镇代码", [*towns.index.astype(str), "合计"])
+    sheet.add(COLUMN_LABELS["township_code"], [*towns.index.astype(str), "合计"])
     for col, header, kind in SUMMARY_COLUMNS:
         if col not in stats.columns:
             continue
@@ -164,7 +170,7 @@ def _criteria_sheet(stats: pd.DataFrame, summary: Sheet) -> Sheet:
     towns = township_rows(stats)
     n = len(towns)
     sheet = Sheet("问责预警")
-    take = {"乡镇代码", "乡镇名称", "违法占用耕地比例（%）"}
+    take = {COLUMN_LABELS["township_code"], "乡镇名称", "违法占用耕地比例（%）"}
     for header, fmt, values in zip(summary.headers, summary.formats, summary.columns, strict=True):
         if header in take or header.startswith("违法占用耕地面积（扣减后"):
             sheet.add(header, values[:n], fmt)
@@ -194,7 +200,7 @@ def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
     sheet = Sheet("红黑榜")
     sheet.add("榜单", ["红榜" if v == "red" else "黑榜" for v in lists["list"]])
     sheet.add("名次", lists["rank"].astype("int64").tolist(), "0")
-    sheet.add("乡镇代码", lists.index.astype(str).tolist())
+    sheet.add(COLUMN_LABELS["township_code"], lists.index.astype(str).tolist())
     sheet.add("乡镇名称", lists["township_name"].tolist())
     if "criteria_met" in lists.columns:
         sheet.add("触发问责标准", lists["criteria_met"].tolist())
@@ -334,7 +340,7 @@ def _notes_sheet(area_unit: str, options: StatsOptions, thresholds: CriteriaThre
             "履职率、违法占用耕地面积、违法用地面积排序，靠前者列入红榜。",
         ),
         (
-            "军用土地",
+            ROLE_LABELS["military"],
             "军用土地图斑计入统计数字，但不在任何明细表中列出，另按规定以机要件单独上报。",
         ),
         ("图斑计数", "跨乡镇图斑的面积按各乡镇内的面积分别计入；图斑个数计入面积最大的乡镇。"),
@@ -442,7 +448,12 @@ def write_workbook(
     if plain is not None and plain_fig is not None:
         mineral = plain.index[_bool_col(plain, "flag_mineral")]
         sheets.append(
-            _patch_sheet("矿产图斑", plain.loc[mineral], plain_fig.loc[mineral], mineral=True)
+            _patch_sheet(
+                FLAG_LABELS["flag_mineral"],
+                plain.loc[mineral],
+                plain_fig.loc[mineral],
+                mineral=True,
+            )
         )
     sheets.append(_notes_sheet(area_unit, options, thresholds))
 

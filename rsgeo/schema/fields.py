@@ -17,6 +17,7 @@ from collections.abc import Mapping
 __all__ = [
     "DETERMINATION_FIELDS",
     "LAYER_FIELDS",
+    "MANUAL_FLAG_FIELDS",
     "PATCH_FIELDS",
     "TOWNSHIP_FIELDS",
     "canonical_name",
@@ -122,6 +123,13 @@ DETERMINATION_FIELDS: dict[str, tuple[str, ...]] = {
     "military": ("是否军用", "军用土地", "military"),
     "note": ("备注", "note"),
 }
+
+
+MANUAL_FLAG_FIELDS: dict[str, tuple[str, ...]] = {
+    "criterion": ("criterion", "标准", "问责标准", "条件", "情形"),
+    "note": ("note", "备注", "说明", "情况说明", "reason"),
+}
+"""Headers of the manual flags table (criteria 2 and 5), besides the township fields."""
 
 
 def _key(name: str) -> str:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from rsgeo._util import flag_column
 from rsgeo.errors import InputError, format_problems
-from rsgeo.options import CriteriaThresholds, RateBasis, StatsOptions
+from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.schema.contract import check_patch_table
 from rsgeo.stats.criteria import evaluate_criteria
 from rsgeo.stats.deductions import patch_figures
@@ -324,7 +324,7 @@ def township_stats(
     stats = pd.concat([stats, criteria], axis=1)
     stats.index.name = "township_code"
     if total:
-        stats = add_total_row(stats, rate_basis=opts.rate_basis)
+        stats = add_total_row(stats, options=opts)
     return stats
 
 
@@ -345,12 +345,13 @@ def _add_rates(stats: pd.DataFrame, rate_basis: str) -> None:
         stats["rectification_rate"] = _ratio(stats["rectified_area_m2"], stats["illegal_area_m2"])
 
 
-def add_total_row(stats: pd.DataFrame, *, rate_basis: RateBasis = "count") -> pd.DataFrame:
+def add_total_row(stats: pd.DataFrame, *, options: StatsOptions | None = None) -> pd.DataFrame:
     """Append the county total row (index :data:`TOTAL_LABEL`) to township rows.
 
     Additive columns are summed; the ratio and the rates are recomputed from
     the sums (never summed or averaged); criteria are False with empty
-    reasons. A total row already present is replaced.
+    reasons. A total row already present is replaced. The rates follow the
+    ``rate_basis`` of ``options`` (:class:`rsgeo.options.StatsOptions`).
 
     >>> import pandas as pd
     >>> s = pd.DataFrame({"township_name": ["甲", "乙"], "n_illegal": [1, 2],
@@ -361,6 +362,7 @@ def add_total_row(stats: pd.DataFrame, *, rate_basis: RateBasis = "count") -> pd
     >>> int(t["n_illegal"]), float(t["illegal_farmland_ratio"]), round(float(t["performance_rate"]), 4)
     (3, 0.5, 0.3333)
     """
+    rate_basis = StatsOptions.coerce(options).rate_basis
     stats = township_rows(stats).copy()
     if any(c not in stats.columns for c in _RATE_COLUMNS):
         _add_rates(stats, rate_basis)

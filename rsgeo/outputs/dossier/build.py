@@ -32,6 +32,7 @@ from rsgeo.geo.units import M2_PER_MU
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
 from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
+from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.military import split_military
 
 if TYPE_CHECKING:
@@ -148,9 +149,10 @@ def _validate(
     table.index = table.index.astype(str)
     table.index.name = "patch_id"
     table.attrs = {}  # pandas deep-copies attrs on every row taken; none are needed here
-    dups = sorted(set(table.index[table.index.duplicated()]))
-    if dups:
-        problems.append(f"duplicate patch ids (run rsgeo.review): {', '.join(dups[:20])}")
+    problems += [
+        f"the patch-id contract (ids present and unique; run rsgeo.review): {p}"
+        for p in patch_id_problems(table.index)
+    ]
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         problems.append(f"outdir {out} exists and is not a folder")

@@ -12,7 +12,13 @@ import pandas as pd
 
 from rsgeo.audit.review_rules import RULES
 from rsgeo.geo.units import M2_PER_MU
-from rsgeo.schema.labels import FLAG_LABELS, LAYER_NAMES, SEVERITY_NAMES
+from rsgeo.schema.labels import (
+    COLUMN_LABELS,
+    FLAG_LABELS,
+    LAYER_LABELS,
+    LAYER_NAMES,
+    SEVERITY_NAMES,
+)
 
 __all__ = ["LAYER_NAMES", "Section", "dossier_sections", "fmt", "layer_keys"]
 
@@ -114,10 +120,13 @@ def _identification(row: pd.Series, patch_id: str, lonlat: tuple[float, float] |
         ("所在乡镇", town),
         ("县名称", fmt(_get(row, "county_name"))),
         ("监测批次", fmt(_get(row, "batch"))),
-        ("图斑类型", fmt(_get(row, "change_type"))),
-        ("前时相", fmt(_get(row, "date_before"))),
-        ("后时相", fmt(_get(row, "date_after"))),
-        ("原地类", _joined(fmt(_get(row, "land_class_code")), fmt(_get(row, "land_class_name")))),
+        (COLUMN_LABELS["change_type"], fmt(_get(row, "change_type"))),
+        (COLUMN_LABELS["date_before"], fmt(_get(row, "date_before"))),
+        (COLUMN_LABELS["date_after"], fmt(_get(row, "date_after"))),
+        (
+            COLUMN_LABELS["land_class_name"],
+            _joined(fmt(_get(row, "land_class_code")), fmt(_get(row, "land_class_name"))),
+        ),
         ("监测面积（平方米）", fmt(_num(row, "reported_area_m2"))),
         ("计算面积（平方米）", fmt(area)),
         ("计算面积（亩）", fmt(area / M2_PER_MU)),
@@ -157,7 +166,7 @@ def _overlay(row: pd.Series) -> Section:
         )
         if key == "farmland" and "farmland_net_m2" in row.index:
             net = _num(row, "farmland_net_m2")
-            rows.append(["耕地（扣除田坎）", fmt(net), fmt(net / M2_PER_MU), "—", "—"])
+            rows.append([LAYER_LABELS["farmland_net"], fmt(net), fmt(net / M2_PER_MU), "—", "—"])
     note = "" if rows else "结果表中没有叠加分析面积字段。"
     return Section("overlay", "三、叠加分析", "table", (headers, rows), note=note)
 
@@ -166,15 +175,15 @@ def _determination(row: pd.Series) -> Section:
     flags = [label for col, label in _FLAGS if col in row.index and fmt(row[col]) == "是"]
     source = {"determination": "外业核查判定", "suggested": "系统建议（尚无判定）"}
     items = [
-        ("最终分类", fmt(_get(row, "final_class"))),
+        (COLUMN_LABELS["final_class"], fmt(_get(row, "final_class"))),
         ("分类来源", source.get(str(_get(row, "class_source")), fmt(_get(row, "class_source")))),
-        ("判定结果", fmt(_get(row, "determination"))),
-        ("判定子类", fmt(_get(row, "determination_subtype"))),
-        ("实际用途", fmt(_get(row, "actual_use"))),
+        (COLUMN_LABELS["determination"], fmt(_get(row, "determination"))),
+        (COLUMN_LABELS["determination_subtype"], fmt(_get(row, "determination_subtype"))),
+        (COLUMN_LABELS["actual_use"], fmt(_get(row, "actual_use"))),
         ("系统建议分类", fmt(_get(row, "suggested_class"))),
         ("系统建议子类", fmt(_get(row, "suggested_subtype"))),
         ("系统建议依据", fmt(_get(row, "suggested_reason"))),
-        ("违法类型", fmt(_get(row, "illegal_type"))),
+        (COLUMN_LABELS["illegal_type"], fmt(_get(row, "illegal_type"))),
         ("违法面积（平方米）", fmt(_num(row, "illegal_area_m2"))),
         ("违法占用耕地面积（平方米）", fmt(_num(row, "illegal_farmland_m2"))),
         ("图斑标记", "、".join(flags) if flags else "无"),
@@ -184,12 +193,12 @@ def _determination(row: pd.Series) -> Section:
 
 def _rectification(row: pd.Series) -> Section:
     items = [
-        ("立案号", fmt(_get(row, "case_number"))),
-        ("责任主体", fmt(_get(row, "responsible_party"))),
-        ("整改方式", fmt(_get(row, "rectification_method"))),
-        ("整改日期", fmt(_get(row, "rectification_date"))),
+        (COLUMN_LABELS["case_number"], fmt(_get(row, "case_number"))),
+        (COLUMN_LABELS["responsible_party"], fmt(_get(row, "responsible_party"))),
+        (COLUMN_LABELS["rectification_method"], fmt(_get(row, "rectification_method"))),
+        (COLUMN_LABELS["rectification_date"], fmt(_get(row, "rectification_date"))),
         ("整改面积（平方米）", fmt(_num(row, "rectified_area_m2"))),
-        ("备注", fmt(_get(row, "note"))),
+        (COLUMN_LABELS["note"], fmt(_get(row, "note"))),
     ]
     return Section("rectification", "五、查处整改情况", "kv", items)
 

@@ -24,7 +24,10 @@ from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from rsgeo.outputs.maps.offline import offline_figure_class, static_text
 from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
+from rsgeo.schema.contract import patch_id_problems
+from rsgeo.schema.labels import RULE_LABELS
 from rsgeo.schema.military import ordinary
+from rsgeo.schema.vocabulary import ILLEGAL, LEGAL, OTHER
 
 BasemapDatum = Literal["cgcs2000", "wgs84", "gcj02"]
 BASEMAP_DATUMS: tuple[str, ...] = ("cgcs2000", "wgs84", "gcj02")
@@ -33,11 +36,11 @@ DISPLAY_CRS = "EPSG:4490"
 COORD_DECIMALS = 6  # about 0.1 m: display only
 
 CLASS_COLORS: dict[str, str] = {
-    "违法": "#d7191c",
+    ILLEGAL: "#d7191c",
     "疑似违法": "#d7191c",
-    "合法": "#1a9641",
-    "其他": "#2b83ba",
-    "伪变化": "#7f7f7f",
+    LEGAL: "#1a9641",
+    OTHER: "#2b83ba",
+    RULE_LABELS["pseudo"]: "#7f7f7f",
 }
 UNCLASSIFIED = "未分类"
 UNCLASSIFIED_COLOR = "#ff9f1c"
@@ -105,11 +108,8 @@ def check_inputs(
     else:
         if patches.crs is None:
             add("patches have no CRS: set it with patches.set_crs(...)", crs=True)
-        if patches.index.has_duplicates:
-            dup = patches.index[patches.index.duplicated()].unique().tolist()[:10]
-            add(f"patch ids (index) are duplicated: {dup}")
-        if patches.index.hasnans:
-            add("some patch ids (index) are missing")
+        for problem in patch_id_problems(patches.index):
+            add(f"the patch-id contract (ids present and unique): {problem}")
         missing = patches.geometry.isna() | patches.geometry.is_empty
         if missing.any():
             add(

@@ -42,6 +42,7 @@ from rsgeo.outputs.maps._build import (
     repaired,
     with_area,
 )
+from rsgeo.schema.labels import LAYER_LABELS
 
 __all__ = ["UNASSIGNED", "field_maps"]
 
@@ -289,7 +290,9 @@ def field_maps(
                 legend.append(
                     {
                         "title": "界线",
-                        "items": [{"label": "乡镇界线", "color": "#444444", "line": True}],
+                        "items": [
+                            {"label": LAYER_LABELS["townships"], "color": "#444444", "line": True}
+                        ],
                     }
                 )
         if ref_legend:
@@ -301,7 +304,7 @@ def field_maps(
             "patches": fc,
             "patchesLabel": "变化图斑",
             "townships": outline,
-            "townshipsLabel": "乡镇界线",
+            "townshipsLabel": LAYER_LABELS["townships"],
             "townshipFillOpacity": 0.0,
             "reference": refs,
             "legend": legend,

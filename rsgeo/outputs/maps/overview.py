@@ -35,6 +35,7 @@ from rsgeo.outputs.maps._build import (
     repaired,
     with_area,
 )
+from rsgeo.schema.labels import LAYER_LABELS
 
 __all__ = ["county_map", "ratio_bins"]
 
@@ -132,7 +133,7 @@ def township_layer(
             f"问责条件一：比例 ≥ {_pct(threshold)} 且违法占用耕地面积超过阈值（见统计表）"
         )
     else:
-        legend["items"] = [{"label": "乡镇界线", "color": "#444444", "line": True}]
+        legend["items"] = [{"label": LAYER_LABELS["townships"], "color": "#444444", "line": True}]
     return feature_collection(shown, props), legend
 
 

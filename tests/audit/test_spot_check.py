@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rsgeo.audit.findings import review
-from rsgeo.audit.sampling import allocate, spot_check
+from rsgeo.audit.findings import run_review
+from rsgeo.audit.sampling import allocate, run_spot_check, spot_check
 from rsgeo.errors import InputError
 from rsgeo.outputs.review_record import write_review_record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def population() -> pd.DataFrame:
@@ -150,12 +150,13 @@ def test_allocation_invariants(sizes: dict[str, int], quota: int) -> None:
 
 def test_record_lists_how_it_was_drawn(tmp_path: Path) -> None:
     pop = population()
-    sample = spot_check(pop, per_township=4, seed=31)
-    info = sample.attrs["rsgeo_spot_check"]
-    assert info["seed"] == 31 and info["per_township"] == 4
-    assert info["n_population"] == len(pop) - 3
-    assert sum(a["drawn"] for a in info["allocation"]) == len(sample)
-    paths = write_review_record(review(pop), tmp_path, reviewer="王五", sample=sample)
+    drawn = run_spot_check(pop, per_township=4, seed=31)
+    sample, how = drawn.sample, drawn.method
+    assert sample.equals(spot_check(pop, per_township=4, seed=31))
+    assert how.options.seed == 31 and how.options.per_township == 4
+    assert how.n_population == len(pop) - 3
+    assert sum(a["drawn"] for a in how.allocation) == len(sample)
+    paths = write_review_record(run_review(pop), tmp_path, reviewer="王五", spot_check=drawn)
     wb = openpyxl.load_workbook(paths["xlsx"], read_only=True)
     method = dict(r[:2] for r in wb["抽查方法"].iter_rows(values_only=True))
     assert method["随机数种子"] == "31"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from rsgeo.audit.findings import FINDING_COLUMNS, review
+from rsgeo.audit.findings import FINDING_COLUMNS, review, run_review
 from rsgeo.audit.review_rules import RULES
 from rsgeo.errors import CRSMismatchError, InputError, OutputExistsError
 from rsgeo.outputs.review_record import write_review_record
@@ -94,13 +94,13 @@ def _fired(findings: pd.DataFrame) -> set[tuple[str, str]]:
 
 
 def test_good_records_give_no_finding() -> None:
-    findings = review(good_result(), county=COUNTY)
+    reviewed = run_review(good_result(), county=COUNTY)
+    findings = reviewed.findings
     assert list(findings.columns) == FINDING_COLUMNS
     assert findings.empty
-    info = findings.attrs["rsgeo_review"]
-    assert info["n_checked"] == 3
-    assert info["n_military_excluded"] == 1
-    assert info["rules_skipped"] == {}
+    assert reviewed.coverage.n_checked == 3
+    assert reviewed.coverage.n_military_excluded == 1
+    assert reviewed.coverage.rules_skipped == {}
 
 
 @pytest.mark.parametrize("rule_id", sorted(BAD_CASES))
@@ -175,15 +175,14 @@ def test_military_patches_never_listed() -> None:
     t = good_result()
     t.loc["M1", ["determination", "illegal_type"]] = [None, None]
     t.loc["M1", "geometry"] = box(X0 + 90_000, Y0, X0 + 90_100, Y0 + 100)
-    findings = review(t, county=COUNTY)
-    assert "M1" not in set(findings["patch_id"])
-    assert findings.attrs["rsgeo_review"]["n_military_excluded"] == 1
+    reviewed = run_review(t, county=COUNTY)
+    assert "M1" not in set(reviewed.findings["patch_id"])
+    assert reviewed.coverage.n_military_excluded == 1
 
 
 def test_rules_skipped_when_columns_or_county_missing() -> None:
     t = good_result().drop(columns=["reported_area_m2", "approved_m2"])
-    findings = review(t)
-    skipped = findings.attrs["rsgeo_review"]["rules_skipped"]
+    skipped = run_review(t).coverage.rules_skipped
     assert set(skipped) == {"R09", "R12", "R13", "R14", "R15"}
     assert "reported_area_m2" in skipped["R09"]
 
@@ -212,7 +211,7 @@ def test_review_record_counts_and_escaping(tmp_path: Path) -> None:
     t = _set("G2", case_number=None, responsible_party=None)(t)
     t = _set("G3", determination=None)(t)
     t = t.rename(index={"G3": "<script>alert(1)</script>"})
-    findings = review(t)
+    findings = run_review(t)
     paths = write_review_record(
         findings, tmp_path, reviewer="李四 <审核>", review_date="2021-01-15", scope="2020年度"
     )
@@ -241,7 +240,7 @@ def test_review_record_counts_and_escaping(tmp_path: Path) -> None:
 
 def test_review_record_needs_reviewer(tmp_path: Path) -> None:
     with pytest.raises(InputError):
-        write_review_record(review(good_result()), tmp_path, reviewer=" ")
+        write_review_record(run_review(good_result()), tmp_path, reviewer=" ")
 
 
 def test_rsgeo_review_callable_after_submodule_import() -> None:
@@ -255,7 +254,7 @@ def test_rsgeo_review_callable_after_submodule_import() -> None:
 
 def test_record_cells_starting_with_equals_stay_text(tmp_path: Path) -> None:
     t = _set("G2", case_number=None)(good_result()).rename(index={"G2": "=1+1"})
-    paths = write_review_record(review(t), tmp_path, reviewer="=SUM(A1)")
+    paths = write_review_record(run_review(t), tmp_path, reviewer="=SUM(A1)")
     wb = openpyxl.load_workbook(paths["xlsx"])
     cells = [
         c for ws in wb for row in ws.iter_rows() for c in row if c.value in ("=1+1", "=SUM(A1)")

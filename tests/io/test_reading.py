@@ -386,6 +386,7 @@ ALIAS_SECTIONS = [
     ("Reference layers (`read_layer`)", "LAYER_FIELDS"),
     ("Township boundaries", "TOWNSHIP_FIELDS"),
     ("Determinations (Excel/CSV from field verification)", "DETERMINATION_FIELDS"),
+    ("Manual flags of criteria 2 and 5", "MANUAL_FLAG_FIELDS"),
 ]
 
 
@@ -407,7 +408,7 @@ def render_alias_tables() -> str:
 
 
 def test_docs_list_every_alias(repo_root: Path) -> None:
-    """docs/fields.md shows the alias tables of rsgeo/fields.py, every alias
+    """docs/fields.md shows the alias tables of rsgeo/schema/fields.py, every alias
     under its canonical name (rewrite with RSGEO_UPDATE_DOCS=1)."""
     path = repo_root / "docs" / "fields.md"
     doc = path.read_text(encoding="utf-8")
@@ -434,9 +435,9 @@ def test_docs_list_every_alias(repo_root: Path) -> None:
                 missing.append(canonical)
     assert not missing, (
         f"docs/fields.md lacks {missing}; rewrite its tables with "
-        "RSGEO_UPDATE_DOCS=1 python -m pytest tests/test_reading.py -k docs"
+        "RSGEO_UPDATE_DOCS=1 python -m pytest tests/io/test_reading.py -k docs"
     )
-    assert doc[begin:end] == render_alias_tables(), "docs/fields.md differs from rsgeo/fields.py"
+    assert doc[begin:end] == render_alias_tables(), "docs/fields.md differs from rsgeo/schema/fields.py"
 
 
 # ---------------------------------------------------------------- ids

@@ -24,7 +24,7 @@ import rsgeo
 from rsgeo.errors import DataFileError
 from rsgeo.schema.fields import DETERMINATION_FIELDS, canonical_name
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 SHARED = REPO.parent / "shared" / "data"
 GEOD = pyproj.Geod(a=6378137.0, f=1 / 298.257222101)  # CGCS2000

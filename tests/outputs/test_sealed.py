@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from shapely.geometry import box
 
-from rsgeo.audit.findings import review
-from rsgeo.audit.sampling import spot_check
+from rsgeo.audit.findings import run_review
+from rsgeo.audit.sampling import run_spot_check
 from rsgeo.errors import OutputExistsError
 from rsgeo.outputs.review_record import write_review_record
 from rsgeo.outputs.sealed import SEALED_FOLDER, military_count, sealed_notice, write_sealed
@@ -99,9 +99,10 @@ def _ordinary_outputs(tmp_path: Path, result: gpd.GeoDataFrame) -> Path:
     out = tmp_path / "ordinary"
     attachment = tmp_path / "photo_note.txt"
     attachment.write_text("现场", encoding="utf-8")
-    findings = review(result)
-    sample = spot_check(result, per_township=10, seed=5)
-    write_review_record(findings, out / "review", reviewer="审核员", sample=sample)
+    reviewed = run_review(result)
+    findings = reviewed.findings
+    drawn = run_spot_check(result, per_township=10, seed=5)
+    write_review_record(reviewed, out / "review", reviewer="审核员", spot_check=drawn)
     build_dossiers(
         result,
         out / "dossiers",

@@ -220,9 +220,7 @@ def run_review(
     **overrides: Any,
 ) -> ReviewResult:
     """:func:`review`, with what the review covered (:class:`ReviewCoverage`)."""
-    opts, problems = ReviewOptions.collect(
-        {**ReviewOptions.coerce(options).as_dict(), **overrides}
-    )
+    opts, problems = ReviewOptions.collect({**ReviewOptions.coerce(options).as_dict(), **overrides})
     unknown = [r for r in opts.rules or () if r not in RULES]
     if unknown:
         problems.append(f"unknown rule ids {unknown}; allowed: {', '.join(RULES)}")

@@ -437,7 +437,9 @@ def test_docs_list_every_alias(repo_root: Path) -> None:
         f"docs/fields.md lacks {missing}; rewrite its tables with "
         "RSGEO_UPDATE_DOCS=1 python -m pytest tests/io/test_reading.py -k docs"
     )
-    assert doc[begin:end] == render_alias_tables(), "docs/fields.md differs from rsgeo/schema/fields.py"
+    assert doc[begin:end] == render_alias_tables(), (
+        "docs/fields.md differs from rsgeo/schema/fields.py"
+    )
 
 
 # ---------------------------------------------------------------- ids

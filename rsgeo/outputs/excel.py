@@ -37,11 +37,18 @@ __all__ = [
 
 
 def append_row(ws: Any, values: Sequence[Any]) -> None:
-    """Append a row of cell values; text that starts with "=" stays text (never a formula)."""
-    ws.append([cell_value(v) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
+    """Append a row of cell values; text that starts with "=" stays text (never a formula).
+
+    Constant time per cell: only the cells that need it are touched again, at
+    the row ``append`` just wrote (``ws.max_row`` would scan the whole sheet).
+    """
+    row = [cell_value(v) for v in values]
+    ws.append(row)
+    formula_like = [j for j, v in enumerate(row, 1) if isinstance(v, str) and v.startswith("=")]
+    if formula_like:
+        r = ws._current_row  # the row append just wrote
+        for j in formula_like:
+            ws.cell(row=r, column=j).data_type = "s"
 
 
 def new_workbook() -> Any:

@@ -492,3 +492,39 @@ def test_rebuild_keeps_files_put_in_a_dossier_folder(tmp_path: Path) -> None:
     assert again.loc["P2", "status"] == "built"
     assert "融案〔2020〕11号" in (out / "P2" / "dossier.html").read_text(encoding="utf-8")
     assert note.read_text(encoding="utf-8") == "补充材料"
+
+
+def test_every_dossier_prints_with_the_runs_font_subset(tmp_path: Path, monkeypatch) -> None:
+    """The subset made once per run covers every word a dossier prints, labels
+    included: no dossier falls back to loading the whole CJK font (slow)."""
+    import dataclasses
+
+    import rsgeo.outputs.dossier.render as render
+    from rsgeo.io.sample import sample_path
+    from rsgeo.job import OUTPUT_KINDS, load_job
+    from rsgeo.pipeline import run_job
+
+    job = load_job(sample_path("rongshui_2020.toml"))
+    job = dataclasses.replace(
+        job,
+        patches=job.patches[2:3],
+        determinations=job.determinations[2:3],
+        outputs={k: k == "review" for k in OUTPUT_KINDS},
+    )
+    ran = run_job(job, tmp_path / "run", progress=False)
+    assert ran.review is not None
+
+    def whole_font() -> None:
+        raise AssertionError("a dossier loaded the whole font: its text is not in the subset")
+
+    monkeypatch.setattr(render, "find_cjk_font", whole_font)
+    some = ran.result.iloc[:12]
+    built = build_dossiers(
+        some,
+        tmp_path / "dossiers",
+        findings=ran.review.findings,
+        townships=ran.townships,
+        n_jobs=1,
+        progress=False,
+    )
+    assert len(built) >= 10 and all(p.stat().st_size > 0 for p in map(Path, built["pdf"]))

@@ -457,6 +457,8 @@ class _PdfFont:
             import rsgeo.audit.review_rules
             import rsgeo.outputs.dossier.content
             import rsgeo.outputs.dossier.render
+            import rsgeo.schema.labels
+            import rsgeo.schema.vocabulary
 
             try:
                 chars: set[str] = set(self._title)
@@ -466,10 +468,13 @@ class _PdfFont:
                     chars |= set("".join(str(v) for v in self._table[col].to_numpy()))
                 chars |= set("".join(map(str, self._table.index))) | set("".join(map(str, columns)))
                 chars |= set("".join(str(v) for v in self._findings.to_numpy().ravel()))
+                # every word a dossier prints comes from these modules
                 for mod in (
                     rsgeo.outputs.dossier.content,
                     rsgeo.outputs.dossier.render,
                     rsgeo.audit.review_rules,
+                    rsgeo.schema.labels,
+                    rsgeo.schema.vocabulary,
                 ):
                     chars |= set(Path(str(mod.__file__)).read_text(encoding="utf-8"))
                 chars = {c for c in chars if c.isprintable()} | {chr(c) for c in range(0x20, 0x7F)}

@@ -95,6 +95,27 @@ def _text_tuple(name: str, value: Any, problems: list[str]) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in items)
 
 
+def _whole_numbers(
+    obj: Any, names: tuple[str, ...], minimum: int, problems: list[str], *, optional: bool = False
+) -> None:
+    """Check that the fields ``names`` of ``obj`` are whole numbers >= ``minimum`` (or None)."""
+    for name in names:
+        value = getattr(obj, name)
+        if optional and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            off = " or None (off)" if optional else ""
+            problems.append(f"{name} must be a whole number >= {minimum}{off}, got {value!r}")
+
+
+def _flags(obj: Any, names: tuple[str, ...], problems: list[str]) -> None:
+    """Check that the fields ``names`` of ``obj`` are true or false."""
+    for name in names:
+        value = getattr(obj, name)
+        if not isinstance(value, bool):
+            problems.append(f"{name} must be true or false, got {value!r}")
+
+
 def _choice(name: str, value: Any, allowed: tuple[str, ...], problems: list[str]) -> None:
     if value not in allowed:
         problems.append(f"{name}={value!r} is not allowed; choose one of {list(allowed)}")
@@ -524,11 +545,7 @@ class StatsOptions(_Options):
         _choice("illegal_farmland", self.illegal_farmland, get_args(IllegalFarmland), problems)
         _choice("farmland_basis", self.farmland_basis, get_args(FarmlandBasis), problems)
         _choice("rate_basis", self.rate_basis, get_args(RateBasis), problems)
-        if not isinstance(self.denominator_includes_illegal, bool):
-            problems.append(
-                "denominator_includes_illegal: must be true or false, "
-                f"got {self.denominator_includes_illegal!r}"
-            )
+        _flags(self, ("denominator_includes_illegal",), problems)
         return problems
 
     @property
@@ -600,19 +617,9 @@ class CriteriaThresholds(_Options):
             problems.append(
                 f"illegal_farmland_min_mu must be a number >= 0, got {self.illegal_farmland_min_mu!r}"
             )
-        for name in ("mineral_top_n", "rate_bottom_n"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.append(f"{name} must be an integer >= 0, got {value!r}")
-        m = self.mineral_unrectified_min
-        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 1):
-            problems.append(
-                f"mineral_unrectified_min must be a whole number >= 1 or None (off), got {m!r}"
-            )
-        if not isinstance(self.rare_earth_triggers, bool):
-            problems.append(
-                f"rare_earth_triggers must be true or false, got {self.rare_earth_triggers!r}"
-            )
+        _whole_numbers(self, ("mineral_top_n", "rate_bottom_n"), 0, problems)
+        _whole_numbers(self, ("mineral_unrectified_min",), 1, problems, optional=True)
+        _flags(self, ("rare_earth_triggers",), problems)
         for name in ("performance_rate_min", "rectification_rate_min"):
             value = getattr(self, name)
             if value is not None and (not _is_number(value) or not (0.0 <= value <= 1.0)):
@@ -679,10 +686,7 @@ class ListOptions(_Options):
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
-        for name in ("red_size", "black_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.append(f"{name} must be a whole number >= 0, got {value!r}")
+        _whole_numbers(self, ("red_size", "black_size"), 0, problems)
         keys = []
         for item in _as_tuple("ranking", self.ranking, problems):
             if (
@@ -703,9 +707,7 @@ class ListOptions(_Options):
             object.__setattr__(
                 self, "nan_as", MappingProxyType({str(k): float(v) for k, v in self.nan_as.items()})
             )
-        for name in ("black_includes_all_met", "fill_black"):
-            if not isinstance(getattr(self, name), bool):
-                problems.append(f"{name} must be true or false, got {getattr(self, name)!r}")
+        _flags(self, ("black_includes_all_met", "fill_black"), problems)
         return problems
 
 
@@ -781,12 +783,8 @@ class SpotCheckOptions(_Options):
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
-        n = self.per_township
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            problems.append(f"per_township must be a whole number >= 1, got {n!r}")
-        s = self.seed
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            problems.append(f"seed must be a non-negative int, got {s!r}")
+        _whole_numbers(self, ("per_township",), 1, problems)
+        _whole_numbers(self, ("seed",), 0, problems)
         if not isinstance(self.by, str) or not self.by.strip():
             problems.append(f"by must name a column, got {self.by!r}")
         return problems

@@ -25,7 +25,7 @@ reference layer the engine
 Areas are returned in the plane together with moments; the caller turns
 them into ellipsoidal areas with the patch's ellipsoidal/plane ratio and the
 local gradient of the projection's areal scale (exact to about 1e-8 of the
-patch area; see ``tests/test_overlay_engine.py``).
+patch area; see ``tests/geo/test_overlay_engine.py``).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ lists, and writes the outputs the job asks for into one folder::
       run.json                    what was read (with SHA-256), versions, settings
 
 Every step is also a library call; :class:`JobResult` keeps the tables so a
-notebook can continue from them. Military-land patches are counted but never
-listed outside the sealed folder.
+notebook can continue from them. Military-land patches are in no ordinary
+figure, list or listing: they go to the sealed folder, with their own statistics.
 
 Patches that appear in more than one batch (the same JCBH delivered again in
 a later quarter) are kept once (:func:`rsgeo.combine_batches`): the row of the
@@ -53,7 +53,7 @@ from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job, LayerSource
-from rsgeo.schema.military import is_military, redact_ids
+from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
 from rsgeo.stats.township import township_rows, township_stats
@@ -83,6 +83,7 @@ class JobResult:
     spot_check: SpotCheckResult | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     n_military: int = 0
+    sealed_stats: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """A short text for the end of a command-line run."""
@@ -298,89 +299,104 @@ def run_job(
 
     step("classifying")
     result = classify(result, rules=job.rules)
-    # without determinations every patch keeps its suggested class (final_class)
-    tables = [pd.DataFrame({"patch_id": pd.Series([], dtype="string")})]
-    for src in job.determinations:
-        t = read_determinations(
-            src.path, sheet=src.layer or 0, encoding=src.encoding, fields=src.fields or None
-        )
-        provenance["inputs"].append(
-            {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
-        )
-        tables.append(t)
-    if len(tables) > 1:
-        dets = pd.concat(tables[1:])
-        dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one
-    else:
-        dets = tables[0]
-    result = apply_determinations(result, dets)
+    sealed_ids: set[str] = set(result.index[is_military(result).to_numpy()].astype(str))
+    with redacting(sealed_ids):  # no sealed id in any warning or error from here on
+        # without determinations every patch keeps its suggested class (final_class)
+        tables = [pd.DataFrame({"patch_id": pd.Series([], dtype="string")})]
+        for src in job.determinations:
+            t = read_determinations(
+                src.path, sheet=src.layer or 0, encoding=src.encoding, fields=src.fields or None
+            )
+            provenance["inputs"].append(
+                {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
+            )
+            tables.append(t)
+        if len(tables) > 1:
+            dets = pd.concat(tables[1:])
+            dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one
+        else:
+            dets = tables[0]
+        result = apply_determinations(result, dets)
+        sealed_ids |= set(result.index[is_military(result).to_numpy()].astype(str))
 
-    step("township statistics")
-    manual = None
-    if job.manual_flags is not None:
-        src = job.manual_flags
-        manual = read_manual_flags(src.path, sheet=src.layer or 0, encoding=src.encoding)
-    figures = patch_figures(result, pieces, options=job.statistics)
-    stats = township_stats(
-        result,
-        pieces,
-        townships=townships,
-        options=job.statistics,
-        thresholds=job.criteria,
-        manual_flags=manual,
-        figures=figures,
-    )
-    lists = red_black_lists(stats, options=job.lists)
-    reviewed = spot = None
-    if job.outputs["review"] or job.outputs["dossiers"]:
-        step("review")
-        reviewed = run_review(result, county=county, options=job.review)
-        spot = run_spot_check(result, options=job.spot_check)
-    n_military = int(is_military(result).sum())
-    jr = JobResult(
-        job=job,
-        out_dir=out,
-        patches=patches,
-        layers=layers,
-        townships=townships,
-        county=county,
-        pieces=pieces,
-        result=result,
-        stats=stats,
-        lists=lists,
-        figures=figures,
-        review=reviewed,
-        spot_check=spot,
-        n_military=n_military,
-    )
-    if overwrite and out.is_dir():
-        _clear_previous_outputs(out, keep_dossiers=job.outputs["dossiers"])
-    out.mkdir(parents=True, exist_ok=True)
-    _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
-    provenance.update(
-        {
-            "rsgeo": __version__,
-            "job": str(job.path) if job.path else None,
-            "job_sha256": _sha256(job.path) if job.path else None,
-            "run_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "options": {
-                "rules": job.rules.as_dict(),
-                "statistics": job.statistics.as_dict(),
-                "criteria": job.criteria.as_dict(),
-                "lists": job.lists.as_dict(),
-                "review": job.review.as_dict(),
-                "spot_check": job.spot_check.as_dict(),
-            },
-            "patches": len(result),
-            "military_sealed": n_military,
-            "outputs": {k: str(v) for k, v in jr.outputs.items()},
-        }
-    )
-    (out / "run.json").write_text(
-        json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    jr.outputs["run"] = out / "run.json"
-    return jr
+        step("township statistics")
+        manual = None
+        if job.manual_flags is not None:
+            src = job.manual_flags
+            manual = read_manual_flags(src.path, sheet=src.layer or 0, encoding=src.encoding)
+        figures = patch_figures(result, pieces, options=job.statistics)
+        stats = township_stats(
+            result,
+            pieces,
+            townships=townships,
+            options=job.statistics,
+            thresholds=job.criteria,
+            manual_flags=manual,
+            figures=figures,
+        )
+        lists = red_black_lists(stats, options=job.lists)
+        n_military = len(sealed_ids)
+        sealed_stats = None
+        if n_military:  # the sealed patches' own figures, for the sealed folder only
+            sealed_stats = township_stats(
+                result,
+                pieces,
+                townships=townships,
+                options=job.statistics,
+                thresholds=job.criteria,
+                figures=figures,
+                sealed=True,
+            )
+        reviewed = spot = None
+        if job.outputs["review"] or job.outputs["dossiers"]:
+            step("review")
+            reviewed = run_review(result, county=county, options=job.review)
+            spot = run_spot_check(result, options=job.spot_check)
+        jr = JobResult(
+            job=job,
+            out_dir=out,
+            patches=patches,
+            layers=layers,
+            townships=townships,
+            county=county,
+            pieces=pieces,
+            result=result,
+            stats=stats,
+            lists=lists,
+            figures=figures,
+            review=reviewed,
+            spot_check=spot,
+            n_military=n_military,
+            sealed_stats=sealed_stats,
+        )
+        if overwrite and out.is_dir():
+            _clear_previous_outputs(out, keep_dossiers=job.outputs["dossiers"])
+        out.mkdir(parents=True, exist_ok=True)
+        _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
+        provenance.update(
+            {
+                "rsgeo": __version__,
+                "job": str(job.path) if job.path else None,
+                "job_sha256": _sha256(job.path) if job.path else None,
+                "run_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "options": {
+                    "rules": job.rules.as_dict(),
+                    "statistics": job.statistics.as_dict(),
+                    "criteria": job.criteria.as_dict(),
+                    "lists": job.lists.as_dict(),
+                    "review": job.review.as_dict(),
+                    "spot_check": job.spot_check.as_dict(),
+                },
+                "patches": len(result),
+                "military_sealed": n_military,
+                "outputs": {k: str(v) for k, v in jr.outputs.items()},
+            }
+        )
+        (out / "run.json").write_text(
+            json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        jr.outputs["run"] = out / "run.json"
+        return jr
 
 
 def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any) -> None:
@@ -403,6 +419,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             figures=jr.figures,
             options=job.statistics,
             thresholds=job.criteria,
+            n_sealed=jr.n_military,
             overwrite=overwrite,
         )
     if want["csv"]:
@@ -476,5 +493,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         outputs["dossiers"] = out / "dossiers" / "index.html"
     if want["sealed"] and jr.n_military:
         step("sealed military-land output")
-        sealed = write_sealed(jr.result, out / SEALED_DIR, overwrite=overwrite)
+        sealed = write_sealed(
+            jr.result, out / SEALED_DIR, stats=jr.sealed_stats, overwrite=overwrite
+        )
         outputs["sealed"] = sealed.get("folder")

@@ -35,7 +35,7 @@ from rsgeo.errors import FieldError, InputError, format_problems
 from rsgeo.options import ClassificationRules, coerce_rules
 from rsgeo.schema.classes import ILLEGAL, OTHER
 from rsgeo.schema.labels import FLAG_LABELS, ROLE_LABELS, RULE_LABELS
-from rsgeo.schema.military import is_military
+from rsgeo.schema.military import is_military, military_status
 
 __all__ = ["OUTPUT_COLUMNS", "ClassifyReport", "classify"]
 
@@ -255,7 +255,9 @@ def classify(
     flags["flag_rare_earth"] = rare
     ctx.flag_mineral = mineral
 
-    military = is_military(base).to_numpy()
+    # flag_military: military land for certain (an ambiguous marking stays
+    # ambiguous, and sealed, through its own field: rsgeo.schema.military)
+    military = (military_status(base) == "sealed").to_numpy()
     military_touch = ctx.touches("military")
     if military_touch is not None:
         military = military | military_touch
@@ -324,6 +326,11 @@ def classify(
         final = out["final_class"].to_numpy(dtype=object).copy()
         final[follow] = classes[follow]
         out["final_class"] = final
+    # the military layer's attributes stay with the sealed patches: an ordinary
+    # patch that touches it below the threshold shows none of them
+    layer_columns = [c for c in out.columns if c.startswith(f"{rules.key('military')}_")]
+    if layer_columns:
+        out.loc[~is_military(out).to_numpy(), layer_columns] = np.nan
     report.class_counts = dict(Counter(classes.tolist()))
     report.subtype_counts = dict(Counter(subtypes.tolist()))
     out.attrs = {**overlaid.attrs, "rsgeo_classify_report": report}

@@ -49,7 +49,7 @@ from rsgeo.io.determination_table import (
     load_table,
 )
 from rsgeo.schema.contract import check_patch_table
-from rsgeo.schema.military import is_military
+from rsgeo.schema.military import is_military, military_status, redacting
 
 __all__ = ["DETERMINATION_COLUMNS", "apply_determinations"]
 
@@ -138,12 +138,26 @@ def apply_determinations(
     >>> r[["suggested_class", "final_class", "class_source"]].values.tolist()
     [['违法', '合法', 'determination'], ['违法', '违法', 'suggested']]
     """
-    check_choice("unknown_ids", unknown_ids, ("raise", "warn", "ignore"))
-    check_choice("on_invalid", on_invalid, ("raise", "warn"))
     if not isinstance(classified, pd.DataFrame):
         raise InputError(
             f"apply_determinations expects a (Geo)DataFrame, got {type(classified).__name__}"
         )
+    # sealed ids never reach a warning or an error of this stage
+    with redacting(classified.index[is_military(classified).to_numpy()].astype(str)):
+        return _apply(classified, table, sheet, encoding, fields, unknown_ids, on_invalid)
+
+
+def _apply(
+    classified: FrameT,
+    table: pd.DataFrame | str | PathLike[str],
+    sheet: str | int,
+    encoding: str | None,
+    fields: Mapping[str, str] | None,
+    unknown_ids: UnknownIds,
+    on_invalid: OnInvalid,
+) -> FrameT:
+    check_choice("unknown_ids", unknown_ids, ("raise", "warn", "ignore"))
+    check_choice("on_invalid", on_invalid, ("raise", "warn"))
     if "suggested_class" not in classified.columns:
         raise FieldError(
             "the patch table has no 'suggested_class'; run rsgeo.classify(overlaid) first"
@@ -199,10 +213,17 @@ def apply_determinations(
     out["final_class"] = final
     out["class_source"] = np.where(determined, "determination", "suggested")
 
-    military = is_military(out).to_numpy()
+    # flag_military: military land for certain; an ambiguous marking stays in its
+    # own field (and sealed), for a person to decide (rsgeo.schema.military)
+    military = (military_status(out) == "sealed").to_numpy()
     if "military" in aligned.columns:
-        marked = is_military(pd.DataFrame({"military": aligned["military"].to_numpy()}))
-        military = military | marked.to_numpy()
+        marked = military_status(pd.DataFrame({"military": aligned["military"].to_numpy()}))
+        military = military | (marked == "sealed").to_numpy()
+        unsure = (marked == "ambiguous").to_numpy() & ~military
+        if unsure.any():  # the table's ambiguous marking, kept where it can be read
+            column = out["military"].astype(object) if "military" in out.columns else None
+            out["military"] = column if column is not None else None
+            out.loc[unsure, "military"] = aligned["military"].to_numpy()[unsure]
     out["flag_military"] = military.astype(bool)
 
     report.n_applied = int(det.index.isin(keys).sum())

@@ -28,10 +28,12 @@ from rsgeo.geo.units import M2_PER_HA, M2_PER_MU
 from rsgeo.io.tables import read_table
 from rsgeo.schema.cells import is_missing, parse_dates, parse_numbers
 from rsgeo.schema.fields import DETERMINATION_FIELDS, canonical_name
+from rsgeo.schema.military import military_status, redact_ids
 from rsgeo.schema.vocabulary import (
     DETERMINATION_VALUES,
     DETERMINATION_WORDS,
     EMPTY_WORDS,
+    MILITARY_WORDS,
     RECTIFICATION_METHODS,
     RECTIFICATION_WORDS,
     normalize_word,
@@ -316,8 +318,8 @@ def load_table(
         labels = [f"table row {i + 1}" for i in range(len(frame))]
         raw = frame.copy()
         raw.columns = pd.Index(list(frame.columns), dtype=object)
-        raw = raw.astype(object)
-        return _parse_table(raw.reset_index(drop=True), labels, fields, report)
+        raw = raw.astype(object).reset_index(drop=True)
+        return _redacted(_parse_table(raw, labels, fields, report), raw, fields, report)
     if not isinstance(table, (str, PathLike)):
         raise InputError(
             f"table must be a DataFrame or a path to .xlsx/.csv, got {type(table).__name__}"
@@ -337,7 +339,33 @@ def load_table(
     data.columns = pd.Index(raw.iloc[header_row].tolist(), dtype=object)
     # spreadsheet row numbers: header is row header_row + 1 (1-based)
     labels = [f"row {header_row + 2 + i}" for i in range(len(data))]
-    return _parse_table(data, labels, fields, report)
+    return _redacted(_parse_table(data, labels, fields, report), data, fields, report)
+
+
+def _redacted(
+    parsed: ParsedTable,
+    data: pd.DataFrame,
+    fields: Mapping[str, str] | None,
+    report: DeterminationsReport,
+) -> ParsedTable:
+    """Problems never name a patch the table itself marks as military land.
+
+    A row is military when any of its cells names 军用/军事 or its military
+    field (SFJY) is not plainly "no" (:func:`rsgeo.schema.military.military_status`).
+    """
+    id_cols = [c for c in data.columns if _map_header(c, fields)[0] == "patch_id"]
+    if not id_cols or data.empty:
+        return parsed
+    text = data.astype("string").fillna("")
+    marked = text.apply(lambda col: col.str.contains("|".join(MILITARY_WORDS))).any(axis=1)
+    military_cols = [c for c in data.columns if _map_header(c, fields)[0] == "military"]
+    if military_cols:
+        status = military_status(pd.DataFrame({"military": data[military_cols[0]]}))
+        marked |= (status != "ordinary").to_numpy()
+    sealed = [i for i in (_patch_id(v) for v in data.loc[marked.to_numpy(), id_cols[0]]) if i]
+    if sealed:
+        report.problems[:] = [redact_ids(p, sealed) for p in report.problems]
+    return parsed
 
 
 class DeterminationWarning(UserWarning):

@@ -2,7 +2,10 @@
 
 :func:`write_csv` writes any rsgeo table (township statistics, patch table,
 pieces, lists) as UTF-8 with a byte-order mark, so Excel reads the Chinese
-text. Military-land rows are removed first.
+text. Military-land rows are removed first. Text cells that a spreadsheet
+would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) are written with a leading ``'`` (:func:`escape_cell`), so a
+value from the input never runs as code when the file is opened in Excel.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pandas as pd
 from rsgeo.outputs.excel import atomic_save, check_outputs
 from rsgeo.schema.military import is_military, ordinary
 
-__all__ = ["patch_csv_table", "write_csv"]
+__all__ = ["FORMULA_STARTS", "escape_cell", "patch_csv_table", "write_csv"]
 
 
 def patch_csv_table(result: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
@@ -89,5 +92,41 @@ def write_csv(
     for col in table.columns:
         if table[col].dtype == object and len(table) and hasattr(table[col].iloc[0], "wkt"):
             table = table.drop(columns=col)
+    table = _never_formulas(table)
     atomic_save(out, lambda tmp: table.to_csv(tmp, encoding=encoding, index=True))
+    return out
+
+
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""Text starting with one of these runs as a formula when a spreadsheet opens a CSV."""
+
+
+def escape_cell(value: object) -> object:
+    """A text cell that cannot run as a formula: a leading ``'`` when it needs one.
+
+    Numbers are left alone (``-3.5`` is a number, not text); text such as
+    ``=HYPERLINK(...)``, ``+1``, ``-cmd``, ``@SUM`` or one starting with a tab
+    gets a ``'`` in front, which spreadsheets show as text and do not run.
+
+    >>> [escape_cell(v) for v in ("=1+1", "融水镇", "-cmd|' /C calc'!A0", -3.5, "@SUM(A1)")]
+    ["'=1+1", '融水镇', "'-cmd|' /C calc'!A0", -3.5, "'@SUM(A1)"]
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _never_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell, column name and index label escaped (:func:`escape_cell`)."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(escape_cell)
+    out.columns = pd.Index([escape_cell(c) for c in out.columns])
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = pd.MultiIndex.from_tuples(
+            [tuple(escape_cell(v) for v in key) for key in out.index], names=out.index.names
+        )
+    else:
+        out.index = pd.Index([escape_cell(v) for v in out.index], name=out.index.name)
     return out

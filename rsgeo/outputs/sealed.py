@@ -20,7 +20,8 @@ from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU
 from rsgeo.outputs.excel import append_row, save_workbook
 from rsgeo.schema.labels import COLUMN_LABELS
-from rsgeo.schema.military import is_military
+from rsgeo.schema.military import ambiguous_military, is_military
+from rsgeo.stats.township import TOTAL_LABEL
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -105,10 +106,45 @@ def _register(military: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_STATS_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("n_patches", "图斑数（个）", 1.0),
+    ("n_illegal", "违法图斑（个）", 1.0),
+    ("area_m2", "图斑面积（亩）", M2_PER_MU),
+    ("illegal_farmland_after_deductions_m2", "违法占用耕地面积（扣减后，亩）", M2_PER_MU),
+)
+
+
+def _stats_sheet(ws: Any, stats: pd.DataFrame, red: Any) -> None:
+    """The sealed patches' statistics: townships that have any, and the total."""
+    append_row(ws, ["机要"])
+    ws["A1"].font = red
+    shown = [(c, h, f) for c, h, f in _STATS_COLUMNS if c in stats.columns]
+    append_row(ws, [COLUMN_LABELS["township_code"], "乡镇名称", *(h for _, h, _ in shown)])
+    has = stats["n_patches"].astype("int64") > 0
+    for code, row in stats.loc[has.to_numpy()].iterrows():
+        values = [row[c] / f if f != 1.0 else int(row[c]) for c, _, f in shown]
+        values = [round(v, 2) if isinstance(v, float) else v for v in values]
+        label = "合计" if str(code) == TOTAL_LABEL else str(code)
+        append_row(ws, [label, "" if label == "合计" else row.get("township_name", ""), *values])
+
+
+def _ambiguous_sheet(ws: Any, unsure: pd.DataFrame, red: Any) -> None:
+    """Patches whose military marking is ambiguous: sealed until a person decides."""
+    append_row(ws, ["机要：军用标记不明确的图斑，暂按军用土地单独报送，请核实认定"])
+    ws["A1"].font = red
+    append_row(ws, ["监测编号", "是否军用（原值）", "认定结果", "认定人", "认定日期"])
+    marks = (
+        unsure["military"] if "military" in unsure.columns else pd.Series("", index=unsure.index)
+    )
+    for pid, mark in zip(unsure.index.astype(str), marks.tolist(), strict=True):
+        append_row(ws, [pid, "" if mark is None else str(mark), "", "", ""])
+
+
 def write_sealed(
     result: pd.DataFrame,
     outdir: str | Path,
     *,
+    stats: pd.DataFrame | None = None,
     geodata: bool = True,
     overwrite: bool = False,
 ) -> dict[str, Any]:
@@ -122,8 +158,16 @@ def write_sealed(
     outdir : path
         Parent folder; the sealed folder :data:`SEALED_FOLDER` is created in
         it. Keep it apart from the ordinary outputs.
+    stats : DataFrame, optional
+        The military-land patches' own statistics,
+        ``rsgeo.township_stats(..., sealed=True)``: written as the sheet
+        乡镇统计（机要）, townships with sealed patches only.
     geodata : bool, default True
         Also write the geometry as a GeoPackage (when ``result`` has one).
+
+    Patches sealed only because their military marking is ambiguous (待定,
+    不详 …) are listed on the sheet 待认定 for a person to decide; they are
+    never published in the meantime.
     overwrite : bool, default False
         Replace an existing sealed workbook; otherwise raise
         :class:`OutputExistsError`.
@@ -201,6 +245,11 @@ def write_sealed(
             keys = list(key) if isinstance(key, tuple) else [key]
             area = float(sub["计算面积（亩）"].sum()) if "计算面积（亩）" in sub else None
             append_row(sums, [*keys, len(sub), None if area is None else round(area, 2)])
+    if stats is not None:
+        _stats_sheet(wb.create_sheet("乡镇统计（机要）"), stats, red)
+    unsure = ambiguous_military(military).to_numpy()
+    if unsure.any():
+        _ambiguous_sheet(wb.create_sheet("待认定"), military.loc[unsure], red)
     save_workbook(wb, workbook)
     (folder / NOTICE_FILE).write_text(_NOTICE, encoding="utf-8")
     report.update(folder=folder, workbook=workbook)

@@ -6,8 +6,9 @@ headers with units, figures rounded as DOMAIN.md says (亩 and m² to 2 decimals
 (平差) so they add up to the county total row. :func:`write_csv` writes any
 rsgeo table with its English snake_case columns, full precision, for scripts.
 
-Military-land patches are counted in the statistics but never listed: every
-patch listing goes through :func:`rsgeo.schema.military.ordinary` first.
+Military-land patches are in no figure and no listing: the statistics are
+computed from ordinary patches only and every patch listing goes through
+:func:`rsgeo.schema.military.ordinary` first.
 """
 
 from __future__ import annotations
@@ -297,7 +298,9 @@ def _deducted_text(figures: pd.DataFrame) -> pd.Series:
     return text
 
 
-def _notes_sheet(area_unit: str, options: StatsOptions, thresholds: CriteriaThresholds) -> Sheet:
+def _notes_sheet(
+    area_unit: str, options: StatsOptions, thresholds: CriteriaThresholds, n_sealed: int
+) -> Sheet:
     unit, _factor, decimals = _UNIT[area_unit]
     ratio_min = thresholds.ratio_min * 100
     mu_min = thresholds.illegal_farmland_min_mu
@@ -341,7 +344,8 @@ def _notes_sheet(area_unit: str, options: StatsOptions, thresholds: CriteriaThre
         ),
         (
             ROLE_LABELS["military"],
-            "军用土地图斑计入统计数字，但不在任何明细表中列出，另按规定以机要件单独上报。",
+            "军用土地图斑不计入本表的任何数字、名单和明细，按规定以机要件单独上报。"
+            + (f"另有 {n_sealed} 个图斑单独报送。" if n_sealed else ""),
         ),
         ("图斑计数", "跨乡镇图斑的面积按各乡镇内的面积分别计入；图斑个数计入面积最大的乡镇。"),
     ]
@@ -361,6 +365,7 @@ def write_workbook(
     options: StatsOptions,
     thresholds: CriteriaThresholds,
     area_unit: AreaUnit = "mu",
+    n_sealed: int = 0,
     csv: bool = False,
     overwrite: bool = False,
 ) -> Path:
@@ -368,8 +373,8 @@ def write_workbook(
 
     Sheets: 乡镇汇总 (township figures and the 合计 row), 图斑明细 (one row per
     ordinary patch), 问责预警 (criteria 1–5 with reasons), 红黑榜, 矿产图斑 and
-    说明 (definitions, thresholds, rounding and 平差). Military-land patches are
-    counted in the figures but never listed. Nothing is recomputed here: the
+    说明 (definitions, thresholds, rounding and 平差). Military-land patches
+    are in no figure, list or row (the statistics handed in leave them out). Nothing is recomputed here: the
     statistics, per-patch figures, lists, options and thresholds are the ones
     the stages produced and used.
 
@@ -395,6 +400,9 @@ def write_workbook(
     area_unit : {"mu", "ha", "m2"}, default "mu"
         Area unit of the township sheets (亩 2 decimals, 公顷 4, 平方米 2);
         the patch sheets always show 平方米 and 亩.
+    n_sealed : int, default 0
+        The number of military-land patches reported under seal; the 说明
+        sheet says "另有 N 个图斑单独报送" and nothing more about them.
     csv : bool, default False
         Also write ``<stem>_township_stats.csv`` and ``<stem>_patches.csv``
         (see :func:`rsgeo.write_csv`) beside the workbook.
@@ -455,7 +463,7 @@ def write_workbook(
                 mineral=True,
             )
         )
-    sheets.append(_notes_sheet(area_unit, options, thresholds))
+    sheets.append(_notes_sheet(area_unit, options, thresholds, n_sealed))
 
     wb = new_workbook()
     for sheet in sheets:

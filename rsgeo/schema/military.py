@@ -1,48 +1,129 @@
-"""Military-land patches (军用土地图斑).
+"""Military-land patches (军用土地图斑): the one predicate, and redaction.
 
 The work plan requires military-land patches to be reported separately under
-seal (以机要件单独上报). They are kept in the analysis tables so that counts
-and totals stay right, but every ordinary output (workbook detail, CSV, maps,
-dossiers, review listings) must pass its table through :func:`ordinary`
-first. The sealed output is written only by the functions of this module.
+seal (以机要件单独上报). Ordinary outputs — statistics, totals, lists,
+criteria, maps, dossiers, the review record, CSV — are computed from ordinary
+patches only; the sealed folder holds the rest. Every stage decides with
+:func:`military_status`, and nothing else.
 
-A patch is military land when any of these is true:
+The forms seen in deliveries and county tables, and how each is read:
 
-* ``flag_military`` (set by :func:`rsgeo.classify`) is true;
-* the patch field ``military`` (aliases SFJY, 是否军用) is truthy;
-* the determination sub-type or actual use names military land (军用/军事).
+===============================================  ===========================
+where                                            read as
+===============================================  ===========================
+``flag_military`` true (the patch touches the     sealed
+military layer, :func:`rsgeo.classify`)
+field ``military`` (SFJY, 是否军用): 是, Y, 1,    sealed
+true, 军用, 军事, 军用土地, 军事用地, 是(军用),
+是（军用）, any text with 军用 or 军事
+field ``military``: empty, 否, N, 0, false,       ordinary
+非军用, 非军事用地, 无, /, -
+field ``military``: anything else (待定, 不详,     **ambiguous**: sealed, and
+疑似, ?)                                          listed in the sealed folder
+                                                  for a person to decide
+``determination_subtype``, ``actual_use``,        sealed
+``land_class_name`` with 军用 or 军事
+``land_class_code`` 0901 (军事设施用地)           sealed
+===============================================  ===========================
+
+An ambiguous marking is never published: it is sealed until a person
+decides, which is the safe side of a mistake.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TypeVar
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Literal, TypeVar
 
 import pandas as pd
 
-__all__ = ["MILITARY_WORDS", "is_military", "ordinary", "redact_ids", "split_military"]
+from rsgeo.schema.vocabulary import (
+    MILITARY_LAND_CLASSES,
+    MILITARY_NO,
+    MILITARY_WORDS,
+    MILITARY_YES,
+)
 
-MILITARY_WORDS: tuple[str, ...] = ("军用", "军事")
-_TRUTHY = {"1", "true", "t", "y", "yes", "是", "军用", "军用土地"}
+__all__ = [
+    "MILITARY_WORDS",
+    "MilitaryStatus",
+    "ambiguous_military",
+    "is_military",
+    "military_status",
+    "ordinary",
+    "redact_ids",
+    "redacting",
+    "split_military",
+]
+
+MilitaryStatus = Literal["ordinary", "sealed", "ambiguous"]
 
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
+PLACEHOLDER = "〔军用土地图斑，略〕"
+"""What a sealed patch id becomes in a message."""
 
-def _truthy(values: pd.Series) -> pd.Series:
-    as_text = values.astype("string").str.strip().str.casefold()
-    return as_text.isin(_TRUTHY).fillna(False).astype(bool)
+_WORDS_RE = "|".join(MILITARY_WORDS)
 
 
-def is_military(frame: pd.DataFrame) -> pd.Series:
-    """Boolean Series: which rows are military-land patches.
+def _field_status(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(sealed, ambiguous) masks of a military field."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        sealed = values.fillna(0).astype(bool)
+        return sealed, pd.Series(False, index=values.index)
+    text = values.astype("string").fillna("").str.strip()
+    folded = text.str.casefold()
+    no = folded.isin(MILITARY_NO)
+    yes = ~no & (folded.isin(MILITARY_YES) | text.str.contains(_WORDS_RE, regex=True))
+    return yes.astype(bool), (~no & ~yes).astype(bool)
+
+
+def military_status(frame: pd.DataFrame) -> pd.Series:
+    """For each row: ``"sealed"``, ``"ambiguous"`` (also sealed) or ``"ordinary"``.
+
+    See the module notes for every form read.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"military": ["是", "", None]}, index=["a", "b", "c"])
+    >>> df = pd.DataFrame({"military": ["是(军用)", "军事用地", "否", "待定", None]})
+    >>> military_status(df).tolist()
+    ['sealed', 'sealed', 'ordinary', 'ambiguous', 'ordinary']
+    >>> military_status(pd.DataFrame({"land_class_code": ["0901", "0103"]})).tolist()
+    ['sealed', 'ordinary']
+    """
+    sealed = pd.Series(False, index=frame.index)
+    ambiguous = pd.Series(False, index=frame.index)
+    for name in ("flag_military", "military"):
+        if name in frame.columns:
+            yes, unsure = _field_status(frame[name])
+            sealed |= yes
+            ambiguous |= unsure
+    for name in ("determination_subtype", "actual_use", "land_class_name"):
+        if name in frame.columns:
+            text = frame[name].astype("string").fillna("")
+            sealed |= text.str.contains(_WORDS_RE, regex=True).astype(bool)
+    if "land_class_code" in frame.columns:
+        codes = frame["land_class_code"].astype("string").str.strip()
+        sealed |= codes.isin(MILITARY_LAND_CLASSES).fillna(False).astype(bool)
+    status = pd.Series("ordinary", index=frame.index, dtype=object)
+    status[ambiguous.to_numpy()] = "ambiguous"
+    status[sealed.to_numpy()] = "sealed"
+    return status
+
+
+def is_military(frame: pd.DataFrame) -> pd.Series:
+    """Boolean Series: which rows are sealed (military land, or an ambiguous marking).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"military": ["是", "", None, "不详"]}, index=["a", "b", "c", "d"])
     >>> is_military(df).tolist()
-    [True, False, False]
+    [True, False, False, True]
     >>> df = pd.DataFrame({"determination_subtype": ["军用土地", "农村宅基地"]})
     >>> is_military(df).tolist()
     [True, False]
@@ -50,20 +131,12 @@ def is_military(frame: pd.DataFrame) -> pd.Series:
     >>> is_military(df).tolist()
     [False, False, False, True, True]
     """
-    mask = pd.Series(False, index=frame.index)
-    for name in ("flag_military", "military"):
-        if name in frame.columns:
-            col = frame[name]
-            if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-                mask |= col.fillna(0).astype(bool)
-            else:  # text, e.g. a table read back from Excel: 是/否, True/False
-                mask |= _truthy(col)
-    for name in ("determination_subtype", "actual_use"):
-        if name in frame.columns:
-            text = frame[name].astype("string").fillna("")
-            for word in MILITARY_WORDS:
-                mask |= text.str.contains(word, regex=False).astype(bool)
-    return mask.astype(bool)
+    return (military_status(frame) != "ordinary").astype(bool)
+
+
+def ambiguous_military(frame: pd.DataFrame) -> pd.Series:
+    """Boolean Series: rows sealed only because their marking is ambiguous."""
+    return (military_status(frame) == "ambiguous").astype(bool)
 
 
 def ordinary(frame: FrameT) -> FrameT:
@@ -94,7 +167,7 @@ def split_military(frame: FrameT) -> tuple[FrameT, FrameT]:
     return frame.loc[~mask].copy(), frame.loc[mask].copy()
 
 
-def redact_ids(text: str, ids: Iterable[str], *, placeholder: str = "〔军用土地图斑，略〕") -> str:
+def redact_ids(text: str, ids: Iterable[str], *, placeholder: str = PLACEHOLDER) -> str:
     """Replace every military patch id in a text (a report, a warning) by a placeholder.
 
     An id matches only as a whole token, so ``P1`` does not touch ``P10``.
@@ -109,3 +182,47 @@ def redact_ids(text: str, ids: Iterable[str], *, placeholder: str = "〔军用�
         return text
     pattern = "|".join(re.escape(i) for i in wanted)
     return re.sub(rf"(?<![0-9A-Za-z_-])(?:{pattern})(?![0-9A-Za-z_-])", placeholder, text)
+
+
+@contextmanager
+def redacting(ids: Iterable[str]) -> Iterator[None]:
+    """Sealed ids never leave this block in a warning or an error message.
+
+    Warnings raised inside are re-issued with the ids replaced; an exception
+    is re-raised as the same class with its message redacted (its traceback
+    chain is cut, since the original message names the ids). Pass a ``set``
+    to add ids while the block runs.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     with redacting(["M1"]):
+    ...         warnings.warn("ids not in the batch: M1, P2")
+    >>> str(seen[0].message)
+    'ids not in the batch: 〔军用土地图斑，略〕, P2'
+    """
+    # a set is read when a message is redacted: ids found sealed later count too
+    sealed = ids if isinstance(ids, set) else {str(i) for i in ids}
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as recorded:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                caught = list(recorded)
+    except Exception as err:
+        text = str(err)
+        clean = redact_ids(text, sealed)
+        if clean == text:
+            raise
+        try:
+            again = type(err)(clean)
+        except Exception:  # an exception class with another signature
+            again = RuntimeError(clean)
+        raise again from None
+    finally:  # re-issued outside the recording block, ids replaced
+        for w in caught:
+            warnings.warn_explicit(
+                redact_ids(str(w.message), sealed), w.category, w.filename, w.lineno
+            )

@@ -29,6 +29,10 @@ __all__ = [
     "FARMLAND_KEY",
     "ILLEGAL",
     "LEGAL",
+    "MILITARY_LAND_CLASSES",
+    "MILITARY_NO",
+    "MILITARY_WORDS",
+    "MILITARY_YES",
     "MISSING_WORDS",
     "NOT_RECTIFIED",
     "OTHER",
@@ -136,3 +140,38 @@ UNRECTIFIED_METHODS: tuple[str, ...] = (
 )
 """Rectification-method values that mean "nothing done yet": every spelling of
 未整改 and the empty words a person writes (an empty cell means the same)."""
+
+
+# --------------------------------------------------------------------------- military land
+
+MILITARY_WORDS: tuple[str, ...] = ("军用", "军事")
+"""Words that mark military land in any text field (sub-type, use, land class name)."""
+
+MILITARY_YES: frozenset[str] = YES_WORDS | {
+    "是(军用)",
+    "是（军用）",
+    "军用",
+    "军事",
+    "军用土地",
+    "军事用地",
+    "军事设施用地",
+}
+"""Values of a military field (SFJY, 是否军用) read as military land (case-folded)."""
+
+MILITARY_NO: frozenset[str] = EMPTY_WORDS | {
+    "0",
+    "false",
+    "f",
+    "n",
+    "no",
+    "否",
+    "不是",
+    "非军用",
+    "非军事",
+    "非军用土地",
+    "非军事用地",
+}
+"""Values of a military field read as ordinary land; every other value is ambiguous."""
+
+MILITARY_LAND_CLASSES: tuple[str, ...] = ("0901",)
+"""Land classes (三调 DLBM) of military land: 0901 军事设施用地."""

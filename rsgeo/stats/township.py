@@ -28,6 +28,7 @@ from rsgeo._util import flag_column
 from rsgeo.errors import InputError, format_problems
 from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.schema.contract import check_patch_table
+from rsgeo.schema.military import is_military
 from rsgeo.stats.criteria import evaluate_criteria
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.pieces import pieces_frame, township_table
@@ -105,6 +106,7 @@ def township_stats(
     manual_flags: pd.DataFrame | Mapping[str, Any] | None = None,
     figures: pd.DataFrame | None = None,
     total: bool = True,
+    sealed: bool = False,
     **overrides: Any,
 ) -> pd.DataFrame:
     """Per-township figures, deductions and accountability criteria.
@@ -144,6 +146,12 @@ def township_stats(
         Append the county total row, index label ``"total"``
         (:data:`TOTAL_LABEL`), ``township_name`` "合计". Use
         :func:`township_rows` to drop it before summing columns.
+    sealed : bool, default False
+        False: the figures of ordinary patches only — military-land patches
+        (:func:`rsgeo.schema.military.is_military`) and their pieces are left
+        out of every figure, count and total, so no ordinary table can reveal
+        them. True: the figures of the military-land patches only, for the
+        sealed folder.
     **overrides
         Fields of :class:`~rsgeo.options.StatsOptions` to change, e.g.
         ``cutoff="2021-06-30"``.
@@ -176,9 +184,15 @@ def township_stats(
     towns = township_table(townships, reserved=TOTAL_LABEL)
     codes = towns.index
     result = check_patch_table(pd.DataFrame(result), where="township_stats")
+    # ordinary figures from ordinary patches only; sealed ones only for the sealed folder
+    keep = is_military(result).to_numpy() == sealed
+    others = set(result.index[~keep])
+    result = result.loc[keep]
     problems: list[str] = []
 
     frame = pieces_frame(result, pieces, opts.farmland_column, problems)
+    if not problems and others:
+        frame = frame.loc[~frame["patch_id"].isin(others).to_numpy()]
     if not problems:
         unknown_patches = sorted(set(frame["patch_id"]) - set(result.index))
         if unknown_patches:
@@ -209,11 +223,12 @@ def township_stats(
         )
     else:
         fig = check_patch_table(pd.DataFrame(figures), where="township_stats (figures)")
-        if not fig.index.equals(result.index):
+        if not result.index.isin(fig.index).all():
             raise InputError(
                 "township_stats: figures must be indexed like the patch table "
                 "(compute them with rsgeo.patch_figures on the same table)"
             )
+        fig = fig.loc[result.index]
     flags = pd.DataFrame(
         {
             "mineral": flag_column(result, "flag_mineral"),

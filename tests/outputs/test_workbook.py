@@ -104,29 +104,29 @@ def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
     path = _write(tmp_path / "县汇总.xlsx", stats, result)
     rows = sheet_rows(path, "乡镇汇总")
     header, body = rows[0], rows[1:]
-    # Hand-computed, in 亩. Adjusted (平差) columns: rows add to the total where
-    # rounding each row alone would not (1.00 + 1.00 + 1.00 != 3.01).
+    # Hand-computed, in 亩, from the ordinary patches a1 (融水镇) and c1 (三防镇):
+    # the military patch b1 (和睦镇) is in no figure. Adjusted (平差) columns: rows
+    # add to the total where rounding each row alone would not (1.00 + 1.00 != 2.01).
     expected: dict[str, list[object]] = {
         "乡镇代码": ["450225100", "450225101", "450225102", "合计"],
         "乡镇名称": ["融水镇", "和睦镇", "三防镇", None],
-        "图斑总数（个）": [1, 1, 1, 3],
+        "图斑总数（个）": [1, 0, 1, 2],
         "合法图斑（个）": [0, 0, 0, 0],
-        "违法图斑（个）": [1, 1, 1, 3],
+        "违法图斑（个）": [1, 0, 1, 2],
         "其他图斑（个）": [0, 0, 0, 0],
-        "图斑总面积（亩）": [1.00, 1.01, 1.00, 3.01],
-        "新增建设用地面积（亩）": [1.00, 1.01, 1.00, 3.01],
-        # 1.0044 + 0.5023 + 0 = 1.5067 -> 1.51; the 0.01 goes to the larger remainder
-        "新增建设用地占用耕地面积（亩）": [1.01, 0.50, 0.00, 1.51],
-        "违法用地面积（扣减前，亩）": [1.00, 1.01, 1.00, 3.01],
+        # 1.0044 + 1.0045 = 2.0089 -> 2.01; the 0.01 goes to the larger remainder (c1)
+        "图斑总面积（亩）": [1.00, 0.00, 1.01, 2.01],
+        "新增建设用地面积（亩）": [1.00, 0.00, 1.01, 2.01],
+        "新增建设用地占用耕地面积（亩）": [1.00, 0.00, 0.00, 1.00],
+        "违法用地面积（扣减前，亩）": [1.00, 0.00, 1.01, 2.01],
         "扣减违法用地面积（亩）": [0.00, 0.00, 1.00, 1.00],
-        # 1.0044 + 1.0046 = 2.009 -> 2.01
-        "违法用地面积（扣减后，亩）": [1.00, 1.01, 0.00, 2.01],
-        "违法占用耕地面积（扣减前，亩）": [1.01, 0.50, 0.00, 1.51],
+        "违法用地面积（扣减后，亩）": [1.00, 0.00, 0.00, 1.00],
+        "违法占用耕地面积（扣减前，亩）": [1.00, 0.00, 0.00, 1.00],
         "扣减违法占用耕地面积（亩）": [0.00, 0.00, 0.00, 0.00],
-        "违法占用耕地面积（扣减后，亩）": [1.01, 0.50, 0.00, 1.51],
-        "违法占用耕地比例（%）": [100.0, 100.0, None, 100.0],
+        "违法占用耕地面积（扣减后，亩）": [1.00, 0.00, 0.00, 1.00],
+        "违法占用耕地比例（%）": [100.0, None, None, 100.0],
         "扣减图斑（个）": [0, 0, 1, 1],
-        "违法图斑（扣减后，个）": [1, 1, 0, 2],
+        "违法图斑（扣减后，个）": [1, 0, 0, 1],
         "违法占用永久基本农田图斑（扣减后，个）": [0, 0, 0, 0],
         "违法占用永久基本农田面积（扣减后，亩）": [0.00, 0.00, 0.00, 0.00],
         "违法占用生态保护红线图斑（扣减后，个）": [0, 0, 0, 0],
@@ -137,11 +137,12 @@ def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
         "违法矿产图斑面积（扣减后，亩）": [0.00, 0.00, 0.00, 0.00],
         "违法矿产图斑未整改（个）": [0, 0, 0, 0],
         "违法稀土矿产图斑（个）": [0, 0, 0, 0],
-        # a1, b1 neither handled nor rectified; c1 rectified; county 1 of 3
-        "履职率（%）": [0.0, 0.0, 100.0, 33.33],
-        "查处整改到位率（%）": [0.0, 0.0, 100.0, 33.33],
-        # the two townships at the bottom of the rates meet criterion 4
-        "触发问责标准": ["四", "四", None, None],
+        # a1 neither handled nor rectified; c1 rectified; county 1 of 2; 和睦镇 has
+        # no illegal patch, so no rate
+        "履职率（%）": [0.0, None, 100.0, 50.0],
+        "查处整改到位率（%）": [0.0, None, 100.0, 50.0],
+        # the township at the bottom of the rates meets criterion 4 (100 % never does)
+        "触发问责标准": ["四", None, None, None],
     }
     assert list(header) == list(expected)
     assert len(body) == 4
@@ -201,11 +202,11 @@ def test_military_patch_is_never_listed(tmp_path: Path) -> None:
     assert c1["图斑面积（平方米）"] == pytest.approx(669.67)
     csv = (tmp_path / "out_patches.csv").read_text(encoding="utf-8-sig")
     assert "b1" not in csv and "a1" in csv
-    # but it is counted: 和睦镇 has one illegal patch
+    # nor counted: 和睦镇's figures hold nothing of it (it goes to the sealed folder)
     town_csv = pd.read_csv(tmp_path / "out_township_stats.csv", dtype={"township_code": str})
     town_csv = town_csv.set_index("township_code")
-    assert town_csv.loc["450225101", "n_illegal"] == 1
-    assert town_csv.loc["450225101", "illegal_area_m2"] == pytest.approx(1.0046 * MU)
+    assert town_csv.loc["450225101", "n_illegal"] == 0
+    assert town_csv.loc["450225101", "illegal_area_m2"] == 0.0
 
 
 def test_criteria_and_lists_sheets(tmp_path: Path) -> None:
@@ -217,12 +218,14 @@ def test_criteria_and_lists_sheets(tmp_path: Path) -> None:
     rows = [dict(zip(head, r, strict=True)) for r in crit[1:]]
     assert [r["乡镇代码"] for r in rows] == TOWNS["township_code"].tolist()
     k4 = "标准四：履职率、查处整改到位率排序靠后"
-    assert [r[k4] for r in rows] == ["是", "是", "否"]
+    assert [r[k4] for r in rows] == ["是", "否", "否"]
     assert rows[2]["违法占用耕地比例（%）"] is None
     assert "无法计算" in rows[2]["标准一说明"]
     lists = sheet_rows(path, "红黑榜")
     got = [(r[0], r[1], r[2]) for r in lists[1:]]
-    assert got == [("红榜", 1, "450225102"), ("黑榜", 1, "450225100"), ("黑榜", 2, "450225101")]
+    # 融水镇 meets criterion 4; no other township has an illegal patch left to
+    # fill the black list; the two others tie on every key and rank by code
+    assert got == [("红榜", 1, "450225101"), ("红榜", 2, "450225102"), ("黑榜", 1, "450225100")]
 
 
 def test_never_overwrites(tmp_path: Path) -> None:
@@ -273,13 +276,13 @@ def test_hectares(tmp_path: Path) -> None:
     path = _write(tmp_path / "ha.xlsx", stats, area_unit="ha")
     rows = sheet_rows(path, "乡镇汇总")
     j = rows[0].index("图斑总面积（公顷）")
-    # in units of 0.0001 ha: 669.600, 669.733, 669.667 (each alone rounds to 0.0670,
-    # 3 x 0.0670 = 0.2010), total 3.0135 亩 / 15 = 0.2009 ha. Floors 669 x 3 = 2007,
-    # 2 units missing go to the largest remainders (.733, .667): 0.0669, 0.0670, 0.0670.
+    # the ordinary patches in units of 0.0001 ha: 669.600 (a1), 0 (b1 is sealed),
+    # 669.667 (c1); total 2.0089 亩 / 15 = 0.1339 ha. Floors 669 + 669 = 1338, the
+    # unit missing goes to the larger remainder (.667): 0.0669, 0.0000, 0.0670.
     values = [r[j] for r in rows[1:]]
-    assert values[-1] == pytest.approx(0.2009)
-    assert sum(values[:-1]) == pytest.approx(0.2009)
-    assert values[:-1] == pytest.approx([0.0669, 0.0670, 0.0670])
+    assert values[-1] == pytest.approx(0.1339)
+    assert sum(values[:-1]) == pytest.approx(0.1339)
+    assert values[:-1] == pytest.approx([0.0669, 0.0, 0.0670])
     assert "图斑明细" not in openpyxl.load_workbook(path).sheetnames
 
 

@@ -236,15 +236,21 @@ def test_pieces_without_patch_or_township_are_errors() -> None:
     assert "zz" in text and "p2" in text and "999999999" in text
 
 
-def test_military_patch_is_counted() -> None:
+def test_military_patch_is_left_out_of_ordinary_figures() -> None:
+    """Sealed means sealed: no ordinary figure moves with a military patch, and
+    the sealed figures (for the sealed folder) hold it alone."""
     result = table(
         patch("m1", "450225100", farmland_net_m2=300.0, flag_military=True),
         patch("m2", "450225100", farmland_net_m2=200.0),
     )
     row = township_stats(result, townships=TOWNS).loc["450225100"]
-    assert row["n_illegal"] == 2
-    assert row["illegal_farmland_m2"] == 500.0
+    assert row["n_illegal"] == 1 and row["n_patches"] == 1
+    assert row["illegal_farmland_m2"] == 200.0
     assert "n_military" not in row.index
+    without = township_stats(result.drop(index="m1"), townships=TOWNS)
+    pd.testing.assert_frame_equal(township_stats(result, townships=TOWNS), without)
+    sealed = township_stats(result, townships=TOWNS, sealed=True).loc["450225100"]
+    assert sealed["n_patches"] == 1 and sealed["illegal_farmland_m2"] == 300.0
 
 
 def test_rates_by_count_and_by_area() -> None:
@@ -402,12 +408,15 @@ def county(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_township_rows_add_up_to_county_total(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     result, pieces = data
     s = township_stats(result, pieces, townships=TOWNS)
+    sealed = township_stats(result, pieces, townships=TOWNS, sealed=True)
     towns = township_rows(s)
     assert len(towns) == len(TOWNS)
     for col in ADDITIVE_COLUMNS:
         assert towns[col].sum() == pytest.approx(s.loc[TOTAL_LABEL, col], rel=1e-9, abs=1e-6)
-    assert s.loc[TOTAL_LABEL, "n_patches"] == len(result)
-    assert s.loc[TOTAL_LABEL, "area_m2"] == pytest.approx(pieces["area_m2"].sum(), abs=1e-6)
+    # no patch lost: ordinary and sealed figures together hold every patch and piece
+    both = s.loc[TOTAL_LABEL] + sealed.loc[TOTAL_LABEL, s.columns.drop("township_name")]
+    assert both["n_patches"] == len(result)
+    assert both["area_m2"] == pytest.approx(pieces["area_m2"].sum(), abs=1e-6)
     den = s.loc[TOTAL_LABEL, "construction_farmland_m2"]
     if den > 0:
         expected = s.loc[TOTAL_LABEL, "illegal_farmland_after_deductions_m2"] / den

@@ -15,7 +15,6 @@ import hashlib
 import html
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from rsgeo.geo.units import M2_PER_MU
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
 from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
+from rsgeo.outputs.names import safe_file_name, safe_name
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.military import split_military
 
@@ -45,25 +45,15 @@ FORMAT_VERSION = "1"
 
 MANIFEST = "manifest.json"
 _OVERVIEW_HALF_M = 5000.0
-_UNSAFE = re.compile(r"[^\w.\-]", flags=re.UNICODE)
 
 
 def folder_name(patch_id: str) -> str:
-    """A safe folder name for a patch id (the id itself when it is already safe).
-
-    Unsafe characters become ``_`` and a short hash of the id is appended, so
-    two ids never share a folder.
+    """The dossier folder of a patch: :func:`rsgeo.outputs.names.safe_name` of its id.
 
     >>> folder_name("450225-2020-001")
     '450225-2020-001'
-    >>> folder_name("a/b")
-    'a_b_...'
     """
-    safe = _UNSAFE.sub("_", patch_id)[:80]
-    if safe == patch_id and safe not in {"", ".", ".."} and not safe.startswith("."):
-        return safe
-    digest = hashlib.sha1(patch_id.encode("utf-8")).hexdigest()[:8]
-    return f"{safe.lstrip('.') or 'patch'}_{digest}"
+    return safe_name(patch_id)
 
 
 def _file_digest(path: Path) -> str:
@@ -535,9 +525,7 @@ def _copy_attachments(
     dest_dir.mkdir()
     used: set[str] = set()
     for i, src in enumerate(files, start=1):
-        name = _UNSAFE.sub("_", src.name) or f"file{i}"
-        if name.startswith("."):
-            name = f"file{i}{name}"
+        name = safe_file_name(src.name, fallback=f"file{i}")
         if name.casefold() in used:
             name = f"{i}_{name}"
         used.add(name.casefold())

@@ -42,6 +42,7 @@ from rsgeo.outputs.maps._build import (
     repaired,
     with_area,
 )
+from rsgeo.outputs.names import safe_name
 from rsgeo.schema.labels import LAYER_LABELS
 
 __all__ = ["UNASSIGNED", "field_maps"]
@@ -54,7 +55,7 @@ _BAD_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 
 def _file_name(code: str, name: str) -> str:
     stem = code if not name or name == code else f"{code}_{name}"
-    return _BAD_CHARS.sub("_", stem).strip("._") + ".html"
+    return safe_name(_BAD_CHARS.sub("_", stem).strip("._")) + ".html"
 
 
 def _township_names(patches: pd.DataFrame, townships: gpd.GeoDataFrame | None) -> dict[str, str]:

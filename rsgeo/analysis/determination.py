@@ -143,8 +143,9 @@ def apply_determinations(
             f"apply_determinations expects a (Geo)DataFrame, got {type(classified).__name__}"
         )
     # sealed ids never reach a warning or an error of this stage
-    with redacting(classified.index[is_military(classified).to_numpy()].astype(str)):
-        return _apply(classified, table, sheet, encoding, fields, unknown_ids, on_invalid)
+    sealed = set(classified.index[is_military(classified).to_numpy()].astype(str))
+    with redacting(sealed):
+        return _apply(classified, table, sheet, encoding, fields, unknown_ids, on_invalid, sealed)
 
 
 def _apply(
@@ -155,6 +156,7 @@ def _apply(
     fields: Mapping[str, str] | None,
     unknown_ids: UnknownIds,
     on_invalid: OnInvalid,
+    sealed: set[str],
 ) -> FrameT:
     check_choice("unknown_ids", unknown_ids, ("raise", "warn", "ignore"))
     check_choice("on_invalid", on_invalid, ("raise", "warn"))
@@ -167,6 +169,8 @@ def _apply(
     report = DeterminationsReport()
     parsed = load_table(table, sheet=sheet, encoding=encoding, fields=fields, report=report)
     det = parsed.table.drop(index=sorted(parsed.conflicting))
+    # rows the table itself marks as military land are sealed in every message too
+    sealed |= set(parsed.table.index[is_military(parsed.table).to_numpy()].astype(str))
     if "note" in det.columns:
         det = det.rename(columns={"note": "determination_note"})
 

@@ -549,3 +549,22 @@ def test_zero_overlap_never_touches_even_with_zero_thresholds():
     t = table([{"change_type": "20", "pbf_m2": 0.0}, {"change_type": "20", "pbf_m2": 0.01}])
     out = classify(t, rules={"touch_min_m2": 0.0, "touch_min_share": 0.0})
     assert out["flag_pbf"].tolist() == [False, True]
+
+
+def test_military_layer_attributes_never_reach_an_ordinary_patch():
+    """A patch touching the military layer below the threshold is ordinary and
+    shows nothing of that layer; a sealed one keeps it (for the sealed folder)."""
+    t = pd.DataFrame(
+        {
+            "change_type": ["20", "20"],
+            "area_m2": [1000.0, 1000.0],
+            "military_m2": [0.4, 600.0],  # below touch_min_m2 = 1.0, and well above
+            "military_name": ["某部队营区", "某部队营区"],
+        },
+        index=pd.Index(["ordinary", "sealed"], name="patch_id"),
+    )
+    r = classify(t)
+    assert r["flag_military"].tolist() == [False, True]
+    assert pd.isna(r.loc["ordinary", "military_m2"]) and pd.isna(r.loc["ordinary", "military_name"])
+    assert r.loc["sealed", "military_name"] == "某部队营区"
+    assert "某部队营区" not in r.loc["ordinary", "suggested_reason"]

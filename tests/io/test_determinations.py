@@ -345,3 +345,29 @@ def test_parse_dates_formats():
         pd.Timestamp("2021-02-03"),
     ]
     assert bad.tolist() == [False, False, False, False, True, False]
+
+
+def test_sealed_ids_never_reach_a_warning_or_an_error() -> None:
+    """A sealed patch of the batch, and a row the table marks as military land,
+    are named in no message: the 'not in the batch' warning, the bad-date error."""
+    c = classified()
+    c.loc[P2, "flag_military"] = True
+    outside = "450225199999"  # not in the batch, marked as military land by the table
+    t = pd.DataFrame(
+        {
+            "监测编号": [P1, outside, "450225188888"],
+            "判定结果": ["违法", "违法", "合法"],
+            "判定子类": [None, "军用土地", None],
+        }
+    )
+    with pytest.warns(DeterminationWarning) as seen:
+        apply_determinations(c, t)
+    text = " ".join(str(w.message) for w in seen)
+    assert "450225188888" in text  # an ordinary unknown id is still named
+    assert outside not in text and "〔军用土地图斑，略〕" in text
+    bad = pd.DataFrame(
+        {"监测编号": [P2, P1], "判定结果": ["违法", "违法"], "整改日期": ["明天", "昨天"]}
+    )
+    with pytest.raises(InputError) as err:
+        apply_determinations(c, bad)
+    assert P2 not in str(err.value) and P1 in str(err.value)

@@ -67,8 +67,9 @@ def _inputs(tmp: Path, *, with_sealed: bool) -> tuple[Any, dict[str, Any]]:
     patches.loc[by_class, "land_class_code"] = "0901"
     dets["determination_subtype"] = dets["determination_subtype"].astype(object)
     dets.loc[by_subtype, "determination_subtype"] = "军用土地"
-    patches["note"] = patches["note"].astype(object)
-    patches.loc[payload_ids[0], "note"] = SCRIPT
+    for col in ("note", "land_class_name", "county_name"):  # shown in popups and dossiers
+        patches[col] = patches[col].astype(object)
+        patches.loc[payload_ids[0], col] = SCRIPT
     for pid, (col, text) in zip(payload_ids, PAYLOADS.items(), strict=True):
         dets[col] = dets[col].astype(object)
         dets.loc[pid, col] = text
@@ -84,8 +85,15 @@ def _inputs(tmp: Path, *, with_sealed: bool) -> tuple[Any, dict[str, Any]]:
     towns.loc[towns.index[0], "township_name"] = TOWN_PAYLOAD
     towns.to_file(tmp / "townships.gpkg", driver="GPKG")
     job = load_job(sample_path("rongshui_2020.toml"))
+    layers = dict(job.layers)
+    for key, col in (("redline", "name"), ("approved", "doc_number")):  # shown in tooltips
+        layer = rsgeo.read_layer(job.layers[key].path)
+        layer[col] = SCRIPT
+        layer.to_file(tmp / f"{key}.gpkg", driver="GPKG")
+        layers[key] = dataclasses.replace(job.layers[key], path=tmp / f"{key}.gpkg", layer=None)
     job = dataclasses.replace(
         job,
+        layers=layers,
         patches=(LayerSource(path=tmp / "patches.gpkg", batch="2020Q3"),),
         determinations=(LayerSource(path=tmp / "determinations.csv"),),
         townships=dataclasses.replace(job.townships, path=tmp / "townships.gpkg", layer=None),

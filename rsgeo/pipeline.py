@@ -28,6 +28,7 @@ batch it was delivered in.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sys
@@ -325,28 +326,20 @@ def run_job(
             src = job.manual_flags
             manual = read_manual_flags(src.path, sheet=src.layer or 0, encoding=src.encoding)
         figures = patch_figures(result, pieces, options=job.statistics)
-        stats = township_stats(
+        statistics = functools.partial(
+            township_stats,
             result,
             pieces,
             townships=townships,
             options=job.statistics,
             thresholds=job.criteria,
-            manual_flags=manual,
             figures=figures,
         )
+        stats = statistics(manual_flags=manual)
         lists = red_black_lists(stats, options=job.lists)
         n_military = len(sealed_ids)
-        sealed_stats = None
-        if n_military:  # the sealed patches' own figures, for the sealed folder only
-            sealed_stats = township_stats(
-                result,
-                pieces,
-                townships=townships,
-                options=job.statistics,
-                thresholds=job.criteria,
-                figures=figures,
-                sealed=True,
-            )
+        # the sealed patches' own figures, for the sealed folder only
+        sealed_stats = statistics(sealed=True) if n_military else None
         reviewed = spot = None
         if job.outputs["review"] or job.outputs["dossiers"]:
             step("review")

@@ -1,14 +1,11 @@
 """Small helpers shared by the table modules: column readers and option checks.
 
-Private to rsgeo: :mod:`rsgeo.stats.township`, :mod:`rsgeo.stats.deductions`,
-:mod:`rsgeo.outputs.workbook`, :mod:`rsgeo.classify` and
-:mod:`rsgeo.io.determination_table` read cells and columns the same way through
-these functions.
+Private to rsgeo: the statistics, the workbook, the determination reader and
+the option objects read columns and check choices the same way through these
+functions (cells themselves are read by :mod:`rsgeo.schema.cells`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,28 +50,3 @@ def choice_problem(name: str, value: object, allowed: tuple[str, ...]) -> str | 
     if value not in allowed:
         return f"{name}={value!r} is not allowed; choose one of {list(allowed)}"
     return None
-
-
-def text_options(name: str, value: Any, problems: list[str]) -> tuple[str, ...]:
-    """A list-of-words option as a tuple; one word given alone counts as a list of one.
-
-    A bare string is never split into characters (``"拆除复耕"`` is one method);
-    anything that is not text or a list of text is added to ``problems``.
-
-    >>> text_options("deductible_methods", "拆除复耕", [])
-    ('拆除复耕',)
-    >>> problems = []
-    >>> text_options("deductible_methods", 5, problems), problems
-    ((), ['deductible_methods must be a list of text values, got 5'])
-    """
-    if isinstance(value, str):
-        return (value,)
-    try:
-        items = tuple(value)
-    except TypeError:
-        problems.append(f"{name} must be a list of text values, got {value!r}")
-        return ()
-    bad = [v for v in items if not isinstance(v, str)]
-    if bad:
-        problems.append(f"{name} must be a list of text values; not text: {bad!r}")
-    return tuple(str(v) for v in items)

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal, TypeVar, get_args
 
+from rsgeo._util import choice_problem
 from rsgeo.errors import InputError, format_problems
 from rsgeo.schema.cells import parse_date
 from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
@@ -117,8 +118,9 @@ def _flags(obj: Any, names: tuple[str, ...], problems: list[str]) -> None:
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...], problems: list[str]) -> None:
-    if value not in allowed:
-        problems.append(f"{name}={value!r} is not allowed; choose one of {list(allowed)}")
+    problem = choice_problem(name, value, allowed)
+    if problem:
+        problems.append(problem)
 
 
 class _Options:

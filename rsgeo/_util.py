@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rsgeo.schema.vocabulary import YES_WORDS
+from rsgeo.schema.vocabulary import MISSING_WORDS, YES_WORDS
 
 
 def number_column(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -22,6 +22,20 @@ def number_column(frame: pd.DataFrame, col: str) -> pd.Series:
     if col not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     return pd.to_numeric(frame[col], errors="coerce").astype("float64")
+
+
+def text_column(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A column as stripped text ("" for missing, also "nan", "None" … from a spreadsheet).
+
+    >>> df = pd.DataFrame({"a": [" x ", None, float("nan"), "None"]})
+    >>> text_column(df, "a").tolist(), text_column(df, "b").tolist()
+    (['x', '', '', ''], ['', '', '', ''])
+    """
+    if col not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="object")
+    out = frame[col].astype("string").str.strip().fillna("")
+    out = out.mask(out.str.casefold().isin(MISSING_WORDS), "")
+    return out.astype("object")
 
 
 def flag_column(frame: pd.DataFrame, col: str) -> pd.Series:

@@ -45,6 +45,7 @@ from rsgeo.errors import InputError, format_problems
 from rsgeo.schema.cells import parse_date
 from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
 from rsgeo.schema.labels import RULE_LABELS
+from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
 
 __all__ = [
@@ -729,7 +730,7 @@ class ReviewOptions(_Options):
     min_overlap_m2 : float, default 0.0
         Overlaps of at most this many m² count as no overlap (R14, R15).
     rules : tuple of str or None, default None
-        Rule ids to run (``rsgeo.audit.review_rules.RULES``); None runs every rule.
+        Rule ids to run (``rsgeo.schema.review_rules.RULES``); None runs every rule.
 
     Examples
     --------
@@ -753,7 +754,11 @@ class ReviewOptions(_Options):
         if not _is_number(self.min_overlap_m2) or self.min_overlap_m2 < 0:
             problems.append(f"min_overlap_m2 must be >= 0, got {self.min_overlap_m2!r}")
         if self.rules is not None:
-            object.__setattr__(self, "rules", _text_tuple("rules", self.rules, problems))
+            rules = _text_tuple("rules", self.rules, problems)
+            unknown = [r for r in rules if r not in RULES]
+            if unknown:
+                problems.append(f"rules: unknown rule ids {unknown}; allowed: {', '.join(RULES)}")
+            object.__setattr__(self, "rules", rules)
         return problems
 
 

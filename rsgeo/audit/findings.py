@@ -1,6 +1,6 @@
 """Data review (数据审核): find incomplete or contradictory patch records.
 
-:func:`review` runs every rule of :mod:`rsgeo.audit.review_rules` over the
+:func:`review` runs every rule of :mod:`rsgeo.schema.review_rules` over the
 patch-level result table (overlay + classification + determinations, see
 ``docs/columns.md``) and returns one row per finding.
 :func:`rsgeo.write_review_record` writes the signed review record (Excel and a
@@ -17,11 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rsgeo.audit.review_rules import RULES, number_values, text_values
+from rsgeo._util import number_column as number_values
+from rsgeo._util import text_column as text_values
 from rsgeo.errors import CRSMismatchError, InputError, format_problems
 from rsgeo.options import ReviewOptions
 from rsgeo.schema.labels import COLUMN_LABELS
 from rsgeo.schema.military import is_military
+from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import ILLEGAL, LEGAL, UNRECTIFIED_METHODS, normalize_word
 
 __all__ = ["FINDING_COLUMNS", "ReviewCoverage", "ReviewResult", "review", "run_review"]
@@ -221,9 +223,6 @@ def run_review(
 ) -> ReviewResult:
     """:func:`review`, with what the review covered (:class:`ReviewCoverage`)."""
     opts, problems = ReviewOptions.collect({**ReviewOptions.coerce(options).as_dict(), **overrides})
-    unknown = [r for r in opts.rules or () if r not in RULES]
-    if unknown:
-        problems.append(f"unknown rule ids {unknown}; allowed: {', '.join(RULES)}")
     if problems:
         raise InputError(format_problems(f"review(): {len(problems)} problem(s):", problems))
     area_rel_tolerance = opts.area_rel_tolerance

@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 
 from rsgeo.audit.findings import ReviewCoverage, ReviewResult
-from rsgeo.audit.review_rules import RULES
 from rsgeo.audit.sampling import SpotCheckResult
 from rsgeo.errors import InputError, OutputExistsError, format_problems
 from rsgeo.outputs.excel import append_row, save_workbook
 from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES
+from rsgeo.schema.review_rules import RULES
 
 __all__ = ["record_tables", "write_review_record"]
 

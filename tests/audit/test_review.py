@@ -13,9 +13,9 @@ import pytest
 from shapely.geometry import box
 
 from rsgeo.audit.findings import FINDING_COLUMNS, review, run_review
-from rsgeo.audit.review_rules import RULES
 from rsgeo.errors import CRSMismatchError, InputError, OutputExistsError
 from rsgeo.outputs.review_record import write_review_record
+from rsgeo.schema.review_rules import RULES
 
 X0, Y0 = 600_000.0, 2_780_000.0  # EPSG:4545, near Rongshui
 COUNTY = box(X0 - 1000, Y0 - 1000, X0 + 5000, Y0 + 1000)

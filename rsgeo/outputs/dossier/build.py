@@ -444,10 +444,10 @@ class _PdfFont:
 
     def get(self) -> tuple[CJKFont | None, frozenset[str] | None]:
         if self._font is None:
-            import rsgeo.audit.review_rules
             import rsgeo.outputs.dossier.content
             import rsgeo.outputs.dossier.render
             import rsgeo.schema.labels
+            import rsgeo.schema.review_rules
             import rsgeo.schema.vocabulary
 
             try:
@@ -462,7 +462,7 @@ class _PdfFont:
                 for mod in (
                     rsgeo.outputs.dossier.content,
                     rsgeo.outputs.dossier.render,
-                    rsgeo.audit.review_rules,
+                    rsgeo.schema.review_rules,
                     rsgeo.schema.labels,
                     rsgeo.schema.vocabulary,
                 ):

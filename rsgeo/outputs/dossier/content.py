@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rsgeo.audit.review_rules import RULES
 from rsgeo.geo.units import M2_PER_MU
 from rsgeo.schema.labels import (
     COLUMN_LABELS,
@@ -19,6 +18,7 @@ from rsgeo.schema.labels import (
     LAYER_NAMES,
     SEVERITY_NAMES,
 )
+from rsgeo.schema.review_rules import RULES
 
 __all__ = ["LAYER_NAMES", "Section", "dossier_sections", "fmt", "layer_keys"]
 

@@ -1,18 +1,15 @@
-"""The rules of the data review (数据审核).
+"""The rules of the data review (数据审核): ids, severities, Chinese names.
 
-Each rule has a stable id, a severity and a Chinese name used in the written
-review record; ``docs/review.md`` documents every rule. The checks
-themselves live in :mod:`rsgeo.review`; this module holds the table of rules
-and the small text helpers the checks share.
+Each rule has a stable id, a severity and a Chinese name and description used
+in the written review record; ``docs/review.md`` documents every rule. The
+checks themselves live in :mod:`rsgeo.audit.findings`; the option objects
+(:class:`rsgeo.options.ReviewOptions`) check rule ids against this table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-
-import numpy as np
-import pandas as pd
 
 __all__ = ["RULES", "Rule", "Severity", "rule"]
 
@@ -90,36 +87,3 @@ def rule(rule_id: str) -> Rule:
     'error'
     """
     return RULES[rule_id]
-
-
-# -- value helpers shared by the checks ---------------------------------------
-
-
-def text_values(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Column as stripped strings ("" for missing); all "" when absent.
-
-    >>> df = pd.DataFrame({"a": [" x ", None, float("nan")]})
-    >>> text_values(df, "a").tolist()
-    ['x', '', '']
-    >>> text_values(df, "b").tolist()
-    ['', '', '']
-    """
-    if column not in frame.columns:
-        return pd.Series("", index=frame.index, dtype="object")
-    col = frame[column]
-    out = col.astype("string").str.strip().fillna("")
-    # values like NaT / "nan" / "None" that came from a spreadsheet mean empty
-    out = out.mask(out.str.casefold().isin({"nan", "nat", "none", "<na>", "null"}), "")
-    return out.astype("object")
-
-
-def number_values(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Column as floats (NaN for missing or unreadable); all NaN when absent.
-
-    >>> df = pd.DataFrame({"a": ["1.5", None, "x"]})
-    >>> number_values(df, "a").tolist()
-    [1.5, nan, nan]
-    """
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[column], errors="coerce").astype("float64")

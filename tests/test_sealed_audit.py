@@ -190,6 +190,7 @@ def test_no_sealed_coordinates_or_areas_in_ordinary_outputs(
 
     # every coordinate pair a page or table draws or lists: [lon, lat] or lon,lat
     pages = "".join(t for p, t in texts.items() if p.suffix in (".html", ".json", ".csv"))
+    pages += audited["log"]  # and every warning and progress line of the run
     drawn = set(re.findall(r"(\d+\.\d{6})\d*\s*,\s*(\d+\.\d{6})", pages))
     assert vertices(audited["ordinary_geoms"]) & drawn  # the scan sees the maps' vertices
     assert not vertices(audited["sealed_geoms"]) & drawn

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 from shapely.geometry import box
@@ -528,3 +529,16 @@ def test_every_dossier_prints_with_the_runs_font_subset(tmp_path: Path, monkeypa
         progress=False,
     )
     assert len(built) >= 10 and all(p.stat().st_size > 0 for p in map(Path, built["pdf"]))
+
+
+def test_ids_unsafe_on_windows_get_folders_windows_accepts(tmp_path: Path) -> None:
+    """Ids that differ only in case, and device names, never share or break a folder."""
+    base = make_result().iloc[[0, 1, 2]].copy()
+    base.index = pd.Index(["ab", "AB", "COM1"], name="patch_id")
+    if "patch_id" in base.columns:
+        base = base.drop(columns="patch_id")
+    built = build_dossiers(base, tmp_path / "d", pdf=False, n_jobs=1, progress=False)
+    folders = [Path(p).parent.name for p in built["html"]]
+    assert len({f.casefold() for f in folders}) == 3  # distinct on a case-blind disk
+    assert not any(f.split(".")[0].upper() in {"COM1", "CON", "NUL"} for f in folders)
+    assert all((tmp_path / "d" / f / "dossier.html").is_file() for f in folders)

@@ -175,6 +175,17 @@ def _parse_table(
     frame = frame.loc[~blank].reset_index(drop=True)
     labels = labels.loc[~blank].reset_index(drop=True)
     report.n_rows = len(frame)
+    looks_like = [h for h in report.unknown_columns if re.search("判定|合法性|性质", h)]
+    if "determination" not in columns and len(frame) and (len(columns) == 1 or looks_like):
+        # a misspelt header (判定结论) must not leave every patch on its suggestion
+        expected = ", ".join(DETERMINATION_FIELDS["determination"])
+        seen = [str(c) for c in raw.columns if not is_missing(c)]
+        why = f"{looks_like} look like one" if looks_like else "nothing but the patch id is known"
+        raise FieldError(
+            f"the determinations table has no determination column ({why}); headers seen: "
+            f"{seen}; expected one of: {expected} (or map yours with "
+            "fields={'your header': 'determination'})"
+        )
 
     ids = frame["patch_id"].map(_patch_id)
     for i in np.flatnonzero(ids.isna().to_numpy()).tolist():

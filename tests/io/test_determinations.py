@@ -371,3 +371,28 @@ def test_sealed_ids_never_reach_a_warning_or_an_error() -> None:
     with pytest.raises(InputError) as err:
         apply_determinations(c, bad)
     assert P2 not in str(err.value) and P1 in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        (["监测编号", "判定结论"], "look like one"),  # misspelt: 判定结果
+        (["监测编号", "结论", "说明2"], "nothing but the patch id"),
+    ],
+)
+def test_a_table_whose_determinations_cannot_be_read_fails_loudly(
+    headers: list[str], why: str
+) -> None:
+    """Before, such a table was ignored whole and every patch kept its suggestion."""
+    t = pd.DataFrame([[P1, "违法", "x"][: len(headers)]], columns=headers)
+    with pytest.raises(FieldError, match=why) as err:
+        apply_determinations(classified(), t)
+    text = str(err.value)
+    assert "判定结论" in text or "结论" in text  # the headers seen
+    assert "判定结果" in text  # and those expected
+
+
+def test_a_table_of_rectifications_only_is_still_read() -> None:
+    t = pd.DataFrame({"监测编号": [P1], "整改方式": ["拆除复耕"], "整改日期": ["2020-12-01"]})
+    out = apply_determinations(classified(), t)
+    assert out.loc[P1, "rectification_method"] == "拆除复耕"

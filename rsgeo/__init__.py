@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "StatsOptions": "rsgeo.options",
     "CriteriaThresholds": "rsgeo.options",
     "ListOptions": "rsgeo.options",
+    "DeterminationOptions": "rsgeo.options",
     "ReviewOptions": "rsgeo.options",
     "SpotCheckOptions": "rsgeo.options",
     # units and areas
@@ -149,6 +150,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.options import (
         ClassificationRules,
         CriteriaThresholds,
+        DeterminationOptions,
         ListOptions,
         ReviewOptions,
         SpotCheckOptions,

@@ -35,6 +35,7 @@ from rsgeo.errors import InputError, format_problems
 from rsgeo.options import (
     ClassificationRules,
     CriteriaThresholds,
+    DeterminationOptions,
     ListOptions,
     ReviewOptions,
     SpotCheckOptions,
@@ -97,7 +98,8 @@ class Job:
     ``rules`` comes from ``[rules]``; ``statistics`` from ``[job] cutoff`` and
     the statistics keys of ``[criteria]``; ``criteria`` from the threshold keys
     of ``[criteria]``; ``lists`` from ``[lists]``; ``review`` from
-    ``[review]``; ``spot_check`` from ``[spot_check]``. Every stage and every
+    ``[review]``; ``spot_check`` from ``[spot_check]``;
+    ``determination_checks`` from ``[determination_checks]``. Every stage and every
     writer of a run is handed these same objects.
     """
 
@@ -120,6 +122,7 @@ class Job:
     outputs: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(OUTPUT_KINDS, True))
     review: ReviewOptions = field(default_factory=ReviewOptions)
     spot_check: SpotCheckOptions = field(default_factory=SpotCheckOptions)
+    determination_checks: DeterminationOptions = field(default_factory=DeterminationOptions)
 
     @property
     def cutoff(self) -> dt.date:
@@ -255,7 +258,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, determination_checks, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -277,10 +280,12 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "outputs",
         "spot_check",
         "review",
+        "determination_checks",
     }
     # keep the documented order in the message
     order = [
         "county",
+        "determination_checks",
         "determinations",
         "imagery",
         "job",
@@ -370,6 +375,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         _plain_table(chk, data, "lists"),
         review_table,
         spot,
+        _plain_table(chk, data, "determination_checks"),
     )
 
     if chk.problems:
@@ -378,7 +384,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
             format_problems(f"the job file has {n} problem{'s' if n > 1 else ''}:", chk.problems)
         )
     assert townships is not None and options is not None
-    rules, statistics, criteria, lists, review, spot_check = options
+    rules, statistics, criteria, lists, review, spot_check, checks = options
     return Job(
         path=None,
         name=name,
@@ -399,6 +405,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         outputs=outputs,
         review=review,
         spot_check=spot_check,
+        determination_checks=checks,
     )
 
 
@@ -410,6 +417,7 @@ def _options(
     lists: dict[str, Any],
     review: dict[str, Any],
     spot_check: dict[str, Any],
+    determination_checks: dict[str, Any],
 ) -> (
     tuple[
         ClassificationRules,
@@ -418,6 +426,7 @@ def _options(
         ListOptions,
         ReviewOptions,
         SpotCheckOptions,
+        DeterminationOptions,
     ]
     | None
 ):
@@ -440,6 +449,7 @@ def _options(
         ("lists", ListOptions, lists),
         ("review", ReviewOptions, review),
         ("spot_check", SpotCheckOptions, spot_check),
+        ("determination_checks", DeterminationOptions, determination_checks),
     ]
     built: list[Any] = []
     for table, kind, values in tables:

@@ -6,7 +6,8 @@
 * :class:`CriteriaThresholds`: thresholds of the accountability criteria;
 * :class:`ListOptions`: sizes and ranking of :func:`rsgeo.red_black_lists`;
 * :class:`ReviewOptions`, :class:`SpotCheckOptions`: tolerances and rules of
-  :func:`rsgeo.review`, quota and seed of :func:`rsgeo.spot_check`.
+  :func:`rsgeo.review`, quota and seed of :func:`rsgeo.spot_check`;
+* :class:`DeterminationOptions`: how determination tables are read and applied.
 
 Each is built from keywords, from a mapping (:meth:`~_Options.from_mapping`,
 what a job file's table gives) or from an existing object with changes
@@ -53,13 +54,16 @@ __all__ = [
     "DEFAULT_RANKING",
     "ClassificationRules",
     "CriteriaThresholds",
+    "DeterminationOptions",
     "FarmlandBasis",
     "IllegalFarmland",
     "ListOptions",
+    "OnInvalid",
     "RateBasis",
     "ReviewOptions",
     "SpotCheckOptions",
     "StatsOptions",
+    "UnknownIds",
     "coerce_rules",
 ]
 
@@ -794,4 +798,47 @@ class SpotCheckOptions(_Options):
         _whole_numbers(self, ("seed",), 0, problems)
         if not isinstance(self.by, str) or not self.by.strip():
             problems.append(f"by must name a column, got {self.by!r}")
+        return problems
+
+
+# --------------------------------------------------------------------------- determinations
+
+UnknownIds = Literal["raise", "warn", "ignore"]
+OnInvalid = Literal["raise", "warn"]
+
+
+@dataclass(frozen=True)
+class DeterminationOptions(_Options):
+    """How determination tables are read and applied (the job's ``[determination_checks]``).
+
+    Attributes
+    ----------
+    unknown_ids : {"warn", "raise", "ignore"}, default "warn"
+        Patch ids of a table that are not in the batch.
+    on_invalid : {"raise", "warn"}, default "raise"
+        Invalid values and disagreeing duplicate rows.
+    min_matched_share : float, default 0.5
+        A table must name patches of the batch in at least this share of its
+        rows; below it the table is refused, as another batch's table would
+        leave almost every patch on its suggestion. 0 accepts any table.
+
+    Examples
+    --------
+    >>> DeterminationOptions(min_matched_share=0.8).min_matched_share
+    0.8
+    """
+
+    _title: ClassVar[str] = "determination options"
+
+    unknown_ids: UnknownIds = "warn"
+    on_invalid: OnInvalid = "raise"
+    min_matched_share: float = 0.5
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        _choice("unknown_ids", self.unknown_ids, get_args(UnknownIds), problems)
+        _choice("on_invalid", self.on_invalid, get_args(OnInvalid), problems)
+        share = self.min_matched_share
+        if not _is_number(share) or not 0.0 <= float(share) <= 1.0:
+            problems.append(f"min_matched_share must be a share from 0 to 1, got {share!r}")
         return problems

@@ -43,7 +43,7 @@ import pandas as pd
 
 from rsgeo._version import __version__
 from rsgeo.analysis.classification import classify
-from rsgeo.analysis.determination import apply_determinations
+from rsgeo.analysis.determination import apply_determinations, check_matches
 from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
 from rsgeo.audit.findings import ReviewResult, run_review
 from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
@@ -94,6 +94,13 @@ class JobResult:
             f"  patches: {len(self.result)} (military land, sealed: {self.n_military}); "
             f"townships: {len(rows)}",
         ]
+        plain = self.result.loc[~is_military(self.result).to_numpy()]
+        if "class_source" in plain.columns:
+            n_suggested = int((plain["class_source"].astype(str) == "suggested").sum())
+            lines.append(
+                f"  classes resting on a suggestion (no determination yet): {n_suggested}"
+                f" of {len(plain)}"
+            )
         for n in (1, 2, 3, 4, 5):
             col = f"criterion_{n}"
             if col in rows.columns:
@@ -306,8 +313,14 @@ def run_job(
         tables = [pd.DataFrame({"patch_id": pd.Series([], dtype="string")})]
         for src in job.determinations:
             t = read_determinations(
-                src.path, sheet=src.layer or 0, encoding=src.encoding, fields=src.fields or None
+                src.path,
+                sheet=src.layer or 0,
+                encoding=src.encoding,
+                fields=src.fields or None,
+                options=job.determination_checks,
             )
+            # each table on its own: another batch's table is refused, never merged silently
+            check_matches(t, result.index, options=job.determination_checks, source=str(src.path))
             provenance["inputs"].append(
                 {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
             )
@@ -317,7 +330,7 @@ def run_job(
             dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one
         else:
             dets = tables[0]
-        result = apply_determinations(result, dets)
+        result = apply_determinations(result, dets, options=job.determination_checks)
         sealed_ids |= set(result.index[is_military(result).to_numpy()].astype(str))
 
         step("township statistics")
@@ -379,6 +392,7 @@ def run_job(
                     "lists": job.lists.as_dict(),
                     "review": job.review.as_dict(),
                     "spot_check": job.spot_check.as_dict(),
+                    "determination_checks": job.determination_checks.as_dict(),
                 },
                 "patches": len(result),
                 "military_sealed": n_military,

@@ -239,7 +239,9 @@ def test_overwrite_leaves_no_stale_output(tmp_path: Path) -> None:
     (out / "csv" / "old_extra.csv").write_text("stale", encoding="utf-8")
     (out / "my_notes.txt").write_text("keep me", encoding="utf-8")
     # a later run of Q1 only (no military patch there) with --overwrite
-    q1 = dataclasses.replace(job, patches=job.patches[:1], outputs=quick)
+    q1 = dataclasses.replace(
+        job, patches=job.patches[:1], determinations=job.determinations[:1], outputs=quick
+    )
     second = run_job(q1, out, overwrite=True, progress=False)
     assert second.n_military == 0
     assert not (out / "机要_军用土地").exists()  # the old sealed output is gone

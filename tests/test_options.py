@@ -12,6 +12,7 @@ from rsgeo.errors import InputError
 from rsgeo.options import (
     ClassificationRules,
     CriteriaThresholds,
+    DeterminationOptions,
     ListOptions,
     ReviewOptions,
     SpotCheckOptions,
@@ -25,6 +26,7 @@ KINDS = [
     ListOptions,
     ReviewOptions,
     SpotCheckOptions,
+    DeterminationOptions,
 ]
 
 

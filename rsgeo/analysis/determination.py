@@ -32,9 +32,9 @@ is in :mod:`rsgeo.io.determination_table`, the date and number parsers in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import Literal, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,18 +44,16 @@ from rsgeo.io.determination_table import (
     DATE_COLUMNS,
     DeterminationsReport,
     DeterminationWarning,
-    check_choice,
     finish_report,
     load_table,
 )
+from rsgeo.options import DeterminationOptions
 from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.military import is_military, military_status, redacting
 
-__all__ = ["DETERMINATION_COLUMNS", "apply_determinations"]
+__all__ = ["DETERMINATION_COLUMNS", "apply_determinations", "check_matches"]
 
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
-UnknownIds = Literal["raise", "warn", "ignore"]
-OnInvalid = Literal["raise", "warn"]
 
 DETERMINATION_COLUMNS: tuple[str, ...] = (
     "determination",
@@ -85,8 +83,8 @@ def apply_determinations(
     sheet: str | int = 0,
     encoding: str | None = None,
     fields: Mapping[str, str] | None = None,
-    unknown_ids: UnknownIds = "warn",
-    on_invalid: OnInvalid = "raise",
+    options: DeterminationOptions | None = None,
+    **overrides: Any,
 ) -> FrameT:
     """Merge the technicians' determinations into the classified patches.
 
@@ -100,10 +98,14 @@ def apply_determinations(
         headers (see :func:`read_determinations` for headers, units and values).
     sheet, encoding, fields
         As in :func:`read_determinations`.
-    unknown_ids : {"warn", "raise", "ignore"}, default "warn"
-        What to do with patch ids of the table that are not in ``classified``.
-    on_invalid : {"raise", "warn"}, default "raise"
-        What to do with invalid values and disagreeing duplicate rows.
+    options : DeterminationOptions, optional
+        What to do with ids not in the batch (``unknown_ids``), invalid values
+        (``on_invalid``), and the share of the table's rows that must name
+        patches of the batch (``min_matched_share``, see
+        :func:`check_matches`); :class:`rsgeo.options.DeterminationOptions`,
+        its defaults when None.
+    **overrides
+        Its fields as keywords, e.g. ``unknown_ids="raise"``.
 
     Returns
     -------
@@ -143,9 +145,49 @@ def apply_determinations(
             f"apply_determinations expects a (Geo)DataFrame, got {type(classified).__name__}"
         )
     # sealed ids never reach a warning or an error of this stage
+    opts = DeterminationOptions.resolve(options, overrides)
     sealed = set(classified.index[is_military(classified).to_numpy()].astype(str))
     with redacting(sealed):
-        return _apply(classified, table, sheet, encoding, fields, unknown_ids, on_invalid, sealed)
+        return _apply(classified, table, sheet, encoding, fields, opts, sealed)
+
+
+def check_matches(
+    table: pd.DataFrame,
+    batch_ids: Iterable[str],
+    *,
+    options: DeterminationOptions | None = None,
+    source: str = "<DataFrame>",
+) -> float:
+    """The share of a determination table's rows that name patches of the batch.
+
+    Raises :class:`~rsgeo.errors.InputError` when it is below
+    ``options.min_matched_share``: the table is most likely another batch's
+    (the Q1 table given for Q3 patches), and applying it would leave almost
+    every patch on its suggestion without a word.
+
+    >>> t = pd.DataFrame(index=pd.Index(["a", "b", "x", "y"], name="patch_id"))
+    >>> check_matches(t, ["a", "b", "c"])
+    0.5
+    >>> check_matches(t, ["c"])
+    Traceback (most recent call last):
+    ...
+    rsgeo.errors.InputError: the determinations table <DataFrame> names patches of this batch in 0 of its 4 rows (0%, less than min_matched_share = 50%): is it the table of another batch? ...
+    """
+    opts = DeterminationOptions.coerce(options)
+    ids = table.index.astype(str)
+    if not len(ids):
+        return 1.0
+    matched = int(ids.isin(set(map(str, batch_ids))).sum())
+    share = matched / len(ids)
+    if share < opts.min_matched_share:
+        raise InputError(
+            f"the determinations table {source} names patches of this batch in {matched} of "
+            f"its {len(ids)} rows ({share:.0%}, less than min_matched_share = "
+            f"{opts.min_matched_share:.0%}): is it the table of another batch? Give the "
+            "batch's own table, or lower min_matched_share ([determination_checks] in the "
+            "job file) to apply it anyway"
+        )
+    return share
 
 
 def _apply(
@@ -154,12 +196,10 @@ def _apply(
     sheet: str | int,
     encoding: str | None,
     fields: Mapping[str, str] | None,
-    unknown_ids: UnknownIds,
-    on_invalid: OnInvalid,
+    opts: DeterminationOptions,
     sealed: set[str],
 ) -> FrameT:
-    check_choice("unknown_ids", unknown_ids, ("raise", "warn", "ignore"))
-    check_choice("on_invalid", on_invalid, ("raise", "warn"))
+    unknown_ids, on_invalid = opts.unknown_ids, opts.on_invalid
     if "suggested_class" not in classified.columns:
         raise FieldError(
             "the patch table has no 'suggested_class'; run rsgeo.classify(overlaid) first"
@@ -175,6 +215,7 @@ def _apply(
         det = det.rename(columns={"note": "determination_note"})
 
     known = set(keys)
+    check_matches(parsed.table, known, options=opts, source=report.source)
     unknown = [pid for pid in parsed.table.index if pid not in known]
     report.unknown_ids = unknown
     id_problems: list[str] = []

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from rsgeo._util import choice_problem
 from rsgeo.errors import FieldError, InputError, format_problems
 from rsgeo.geo.units import M2_PER_HA, M2_PER_MU
 from rsgeo.io.tables import read_table
+from rsgeo.options import DeterminationOptions
 from rsgeo.schema.cells import is_missing, parse_dates, parse_numbers
 from rsgeo.schema.fields import DETERMINATION_FIELDS, canonical_name
 from rsgeo.schema.military import military_status, redact_ids
@@ -38,8 +39,6 @@ from rsgeo.schema.vocabulary import (
     RECTIFICATION_WORDS,
     normalize_word,
 )
-
-OnInvalid = Literal["raise", "warn"]
 
 __all__ = [
     "DATE_COLUMNS",
@@ -436,7 +435,8 @@ def read_determinations(
     sheet: str | int = 0,
     encoding: str | None = None,
     fields: Mapping[str, str] | None = None,
-    on_invalid: OnInvalid = "raise",
+    options: DeterminationOptions | None = None,
+    **overrides: Any,
 ) -> pd.DataFrame:
     """Read and check a determinations table (Excel .xlsx or CSV, Chinese headers).
 
@@ -459,10 +459,14 @@ def read_determinations(
         CSV encoding; by default UTF-8 (with or without BOM), then GB18030.
     fields : mapping, optional
         Extra ``{source header: canonical name}`` pairs, tried first.
-    on_invalid : {"raise", "warn"}, default "raise"
-        ``"raise"``: one :class:`~rsgeo.errors.InputError` lists every
-        problem. ``"warn"``: bad values become missing, patches whose rows
-        disagree are left out, and a :class:`DeterminationWarning` lists them.
+    options : DeterminationOptions, optional
+        Its ``on_invalid`` (:class:`rsgeo.options.DeterminationOptions`):
+        ``"raise"`` (default): one :class:`~rsgeo.errors.InputError` lists
+        every problem. ``"warn"``: bad values become missing, patches whose
+        rows disagree are left out, and a :class:`DeterminationWarning` lists
+        them.
+    **overrides
+        Its fields as keywords, e.g. ``on_invalid="warn"``.
 
     Returns
     -------
@@ -483,7 +487,7 @@ def read_determinations(
     >>> str(d.loc["p1", "rectification_date"].date())
     '2020-12-21'
     """
-    check_choice("on_invalid", on_invalid, ("raise", "warn"))
+    on_invalid = DeterminationOptions.resolve(options, overrides).on_invalid
     report = DeterminationsReport()
     parsed = load_table(path, sheet=sheet, encoding=encoding, fields=fields, report=report)
     finish_report(report, on_invalid, [])

@@ -112,10 +112,11 @@ def header_width(header: str) -> int:
 
 
 class Sheet:
-    """Collects a table for one sheet: headers, rows, number formats."""
+    """Collects a table for one sheet: headers, rows, number formats, notes below."""
 
     def __init__(self, title: str) -> None:
         self.title = title
+        self.notes: list[str] = []
         self.headers: list[str] = []
         self.formats: list[str | None] = []
         self.columns: list[list[Any]] = []
@@ -161,6 +162,12 @@ def write_sheet(ws: Any, sheet: Sheet) -> None:
         if width > 60:
             for i in range(n_rows):
                 ws.cell(row=i + 2, column=j).alignment = Alignment(wrap_text=True)
+    if sheet.notes:  # below the table, after one empty row
+        note_font = Font(color="C00000")
+        append_row(ws, [])
+        for note in sheet.notes:
+            append_row(ws, [note])
+            ws.cell(row=ws.max_row, column=1).font = note_font
     ws.row_dimensions[1].height = 36
     ws.freeze_panes = "A2"
     # printing: landscape, all columns on the page width, the header row on every page

@@ -450,7 +450,17 @@ def write_workbook(
         plain = ordinary(result)
         plain_fig = figures.loc[~military]
         sheets.append(_patch_sheet("图斑明细", plain, plain_fig, mineral=False))
-    sheets.append(_criteria_sheet(stats, summary))
+    criteria = _criteria_sheet(stats, summary)
+    if plain is not None and "class_source" in plain.columns:
+        n_suggested = int((plain["class_source"].astype(str) == "suggested").sum())
+        if n_suggested:  # every figure that rests on a suggestion says so
+            note = (
+                f"注：{n_suggested} 个图斑尚无人工判定，其分类为系统建议（见图斑明细“判定来源”），"
+                "本表相关数字以判定完成后为准。"
+            )
+            summary.notes.append(note)
+            criteria.notes.append(note)
+    sheets.append(criteria)
     if lists is not None:
         sheets.append(_lists_sheet(lists, area_unit, summary))
     if plain is not None and plain_fig is not None:

@@ -112,7 +112,7 @@ FLAG_LABELS: Mapping[str, str] = MappingProxyType(
 """One label per patch flag; a yes/no column is headed 是否 + the label."""
 
 CLASS_SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
-    {"determination": "人工判定", "suggested": "系统建议"}
+    {"determination": "人工判定", "suggested": "系统建议（尚无人工判定）"}
 )
 """Where a patch's final class comes from (``class_source``)."""
 

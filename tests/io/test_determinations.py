@@ -161,20 +161,21 @@ def test_duplicates_that_agree_are_merged():
 
 
 def test_unknown_ids_warn_raise_ignore():
+    """A table mostly of other ids (accepted here with min_matched_share=0)."""
     c = classified()
     t = pd.DataFrame({"监测编号": [P1, "999", "998"], "判定结果": ["违法", "合法", "合法"]})
     with pytest.warns(DeterminationWarning, match="2 patch id"):
-        out = apply_determinations(c, t)
+        out = apply_determinations(c, t, min_matched_share=0)
     assert out.attrs["rsgeo_determinations_report"].unknown_ids == ["999", "998"]
     assert len(out) == 4
     with pytest.raises(InputError, match="not in the batch: 999, 998"):
-        apply_determinations(c, t, unknown_ids="raise")
+        apply_determinations(c, t, min_matched_share=0, unknown_ids="raise")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        quiet = apply_determinations(c, t, unknown_ids="ignore")
+        quiet = apply_determinations(c, t, min_matched_share=0, unknown_ids="ignore")
     assert quiet.attrs["rsgeo_determinations_report"].unknown_ids == ["999", "998"]
     with pytest.raises(InputError, match=r"\['raise', 'warn', 'ignore'\]"):
-        apply_determinations(c, t, unknown_ids="drop")  # type: ignore[arg-type]
+        apply_determinations(c, t, min_matched_share=0, unknown_ids="drop")  # type: ignore[arg-type]
 
 
 def test_on_invalid_warn_blanks_bad_values_and_drops_conflicts():
@@ -361,7 +362,7 @@ def test_sealed_ids_never_reach_a_warning_or_an_error() -> None:
         }
     )
     with pytest.warns(DeterminationWarning) as seen:
-        apply_determinations(c, t)
+        apply_determinations(c, t, min_matched_share=0)  # a table mostly of other ids
     text = " ".join(str(w.message) for w in seen)
     assert "450225188888" in text  # an ordinary unknown id is still named
     assert outside not in text and "〔军用土地图斑，略〕" in text
@@ -396,3 +397,17 @@ def test_a_table_of_rectifications_only_is_still_read() -> None:
     t = pd.DataFrame({"监测编号": [P1], "整改方式": ["拆除复耕"], "整改日期": ["2020-12-01"]})
     out = apply_determinations(classified(), t)
     assert out.loc[P1, "rectification_method"] == "拆除复耕"
+
+
+def test_another_batchs_table_is_refused_not_ignored() -> None:
+    """The Q1 table given for Q3 patches: before, 195 of 196 patches silently kept
+    their suggestions; now the table is refused, with the counts and the fix."""
+    c = classified()
+    other = pd.DataFrame(
+        {"监测编号": [P1] + [f"450225900{i:03d}" for i in range(9)], "判定结果": ["违法"] * 10}
+    )
+    with pytest.raises(InputError, match=r"in 1 of its 10 rows \(10%") as err:
+        apply_determinations(c, other)
+    assert "another batch" in str(err.value) and "min_matched_share" in str(err.value)
+    out = apply_determinations(c, other, min_matched_share=0.1, unknown_ids="ignore")
+    assert out.loc[P1, "class_source"] == "determination"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rsgeo.geo.units import M2_PER_MU
 from rsgeo.schema.labels import (
+    CLASS_SOURCE_LABELS,
     COLUMN_LABELS,
     FLAG_LABELS,
     LAYER_LABELS,
@@ -173,10 +174,12 @@ def _overlay(row: pd.Series) -> Section:
 
 def _determination(row: pd.Series) -> Section:
     flags = [label for col, label in _FLAGS if col in row.index and fmt(row[col]) == "是"]
-    source = {"determination": "外业核查判定", "suggested": "系统建议（尚无判定）"}
     items = [
         (COLUMN_LABELS["final_class"], fmt(_get(row, "final_class"))),
-        ("分类来源", source.get(str(_get(row, "class_source")), fmt(_get(row, "class_source")))),
+        (
+            COLUMN_LABELS["class_source"],
+            CLASS_SOURCE_LABELS.get(str(_get(row, "class_source")), fmt(_get(row, "class_source"))),
+        ),
         (COLUMN_LABELS["determination"], fmt(_get(row, "determination"))),
         (COLUMN_LABELS["determination_subtype"], fmt(_get(row, "determination_subtype"))),
         (COLUMN_LABELS["actual_use"], fmt(_get(row, "actual_use"))),

@@ -98,11 +98,22 @@ def _cmd_demo(out: Path, *, overwrite: bool, quiet: bool) -> int:
 
 def _cmd_check(job_path: Path, *, quiet: bool) -> int:
     from rsgeo.job import load_job
+    from rsgeo.preflight import check_inputs
 
     job = load_job(job_path)
+    problems = check_inputs(job)
+    if problems:
+        n = len(problems)
+        print(
+            f"rsgeo: {job_path}: {n} problem{'s' if n > 1 else ''} with the inputs:",
+            file=sys.stderr,
+        )
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_CODES["input"]
     if not quiet:
         print(
-            f"{job_path}: OK — {len(job.patches)} patch file(s), "
+            f"{job_path}: OK — every input opened: {len(job.patches)} patch file(s), "
             f"layers: {', '.join(sorted(job.layers))}; cutoff {job.cutoff.isoformat()}"
         )
     return 0

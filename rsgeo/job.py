@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ __all__ = [
     "OUTPUT_KINDS",
     "Job",
     "JobFileError",
+    "JobFileWarning",
     "LayerSource",
     "load_job",
     "parse_job",
@@ -467,6 +469,30 @@ _CRITERIA_KEY_FOR = {"cutoff": "job.cutoff"}
 """Option keys that a job file holds elsewhere than in their table."""
 
 
+class JobFileWarning(UserWarning):
+    """The job file was read, with a note (for example: saved in GBK)."""
+
+
+def _job_text(raw: bytes, path: Path) -> str:
+    """The job file's text: UTF-8 (with or without BOM), else GB18030 with a note."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError as err:
+        raise JobFileError(
+            f"{path} is neither UTF-8 nor GBK text; save it as UTF-8 (记事本: 另存为 UTF-8)"
+        ) from err
+    warnings.warn(
+        f"{path} is saved in GBK; it was read as GBK. Save it as UTF-8 to share it safely",
+        JobFileWarning,
+        stacklevel=3,
+    )
+    return text
+
+
 def load_job(path: str | Path) -> Job:
     """Read and validate a job file.
 
@@ -487,11 +513,12 @@ def load_job(path: str | Path) -> Job:
 
     p = Path(path).expanduser()
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except FileNotFoundError as err:
         raise DataFileError(f"job file not found: {p}") from err
     except OSError as err:
         raise DataFileError(f"cannot read the job file {p}: {err}") from err
+    text = _job_text(raw, p)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

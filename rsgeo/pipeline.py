@@ -47,7 +47,7 @@ from rsgeo.analysis.determination import apply_determinations, check_matches
 from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
 from rsgeo.audit.findings import ReviewResult, run_review
 from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
-from rsgeo.errors import OutputExistsError
+from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.crs import choose_gk_crs, crs_label
 from rsgeo.io.batches import combine_batches
 from rsgeo.io.determination_table import read_determinations
@@ -195,7 +195,14 @@ def prepare_inputs(
         note("patches", src, gdf)
         gdf.attrs.pop("rsgeo_military_ids", None)
         frames.append((src.batch or src.path.stem, gdf))
-    working = job.working_crs or choose_gk_crs(frames[0][1])
+    with_shapes = [g for _, g in frames if len(g) and not g.geometry.is_empty.all()]
+    if job.working_crs is None and not with_shapes:
+        files = ", ".join(str(src.path) for src in job.patches)
+        raise InputError(
+            f"no patch with a geometry in {files}: the file(s) are empty, or every geometry is "
+            "missing; check the delivery (a truncated .shp reads as empty geometries)"
+        )
+    working = job.working_crs or choose_gk_crs(with_shapes[0])
     frames = [(b, g.to_crs(working)) for b, g in frames]
     patches = combine_batches(dict(frames))
 

@@ -61,3 +61,16 @@ def test_classes_resting_on_a_suggestion_are_counted_and_said(tmp_path: Path) ->
     detail = list(wb["图斑明细"].iter_rows(values_only=True))
     source = detail[0].index("判定来源")
     assert {r[source] for r in detail[1:]} == {"系统建议（尚无人工判定）"}
+
+
+def test_an_empty_patch_file_is_named(tmp_path: Path) -> None:
+    """Before: "cannot choose a zone for empty data", naming no file."""
+    import geopandas as gpd
+
+    empty = gpd.GeoDataFrame({"JCBH": []}, geometry=[], crs=4490)
+    empty.to_file(tmp_path / "empty.gpkg", driver="GPKG")
+    job = _q3()
+    source = dataclasses.replace(job.patches[0], path=tmp_path / "empty.gpkg")
+    with pytest.raises(InputError, match=r"empty\.gpkg: the file") as err:
+        run_job(dataclasses.replace(job, patches=(source,)), tmp_path / "out", progress=False)
+    assert "no patch with a geometry" in str(err.value)

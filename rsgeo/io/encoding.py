@@ -143,15 +143,40 @@ def normalize_encoding(name: str) -> str:
     ('gb18030', 'utf-8', 'cp1252')
     """
     key = name.strip().upper().replace(" ", "")
-    if key in _GB_NAMES:
-        return "gb18030"
-    if key in _UTF8_NAMES:
-        return "utf-8"
+    last: LookupError | None = None
+    for candidate in _spellings(key):
+        if candidate in _GB_NAMES:
+            return "gb18030"
+        if candidate in _UTF8_NAMES:
+            return "utf-8"
+        try:
+            return codecs.lookup(candidate).name
+        except LookupError as err:
+            last = err
+    raise LookupError(f"unknown encoding: {name}") from last
+
+
+def _spellings(key: str) -> list[str]:
+    """The ways a code page is written in .cpg files, most literal first.
+
+    >>> _spellings("BIG-5"), _spellings("KOI8R")[-1], _spellings("ANSI1252")[-1]
+    (['BIG-5', 'BIG5'], 'KOI8_R', 'cp1252')
+    """
+    out = [key]
+    compact = re.sub(r"[-_]", "", key)
+    if compact != key:
+        out.append(compact)
     if key.startswith("8859") and key[4:].lstrip("_-").isdigit():  # ESRI: 88591, 8859_5
-        key = f"iso8859-{key[4:].lstrip('_-')}"
-    elif key.isdigit():
-        key = f"cp{key}"
-    return codecs.lookup(key).name
+        out.append(f"iso8859-{key[4:].lstrip('_-')}")
+    elif compact.isdigit():
+        out.append(f"cp{compact}")
+    page = re.fullmatch(r"(?:ANSI|CP|WINDOWS|WIN|MS)(\d+)", compact)
+    if page:
+        out.append(f"cp{page.group(1)}")
+    split = re.fullmatch(r"([A-Z]+\d+)([A-Z]+)", compact)  # KOI8R -> KOI8_R
+    if split:
+        out.append(f"{split.group(1)}_{split.group(2)}")
+    return out
 
 
 def cpg_encoding(text: str) -> str | None:

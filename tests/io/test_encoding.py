@@ -246,3 +246,23 @@ def test_many_cut_values_and_a_real_error_after_them() -> None:
     assert text.columns[0].shape == (1001, 5)
     with pytest.raises(UnicodeError):
         decide_dbf_encoding(io.BytesIO(make_dbf([(b"NAME", b"C", 5)], bad)), None)
+
+
+@pytest.mark.parametrize(
+    ("cpg", "codec"),
+    [
+        ("Big-5", "big5"),
+        ("BIG5", "big5"),
+        ("koi8r", "koi8-r"),
+        ("KOI8-R", "koi8-r"),
+        ("ANSI 1252", "cp1252"),
+        ("windows-1252", "cp1252"),
+        ("CP-936", "gb18030"),
+        ("8859_5", "iso8859-5"),
+    ],
+)
+def test_cpg_names_in_every_spelling_seen(cpg: str, codec: str) -> None:
+    """Before, "Big-5", "koi8r" and "ANSI 1252" named no encoding."""
+    from rsgeo.io.encoding import cpg_encoding
+
+    assert cpg_encoding(cpg) == codec

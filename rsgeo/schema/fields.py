@@ -50,7 +50,7 @@ PATCH_FIELDS: dict[str, tuple[str, ...]] = {
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {
     "feature_id": ("BSM", "标识码", "feature_id"),
     "parcel_number": ("TBBH", "图斑编号", "parcel_number"),
-    "township_code": ("XZQDM", "ZLDWDM", "行政区代码", "township_code"),
+    "township_code": ("XZQDM", "ZLDWDM", "行政区代码", "乡镇代码", "township_code"),
     "township_name": ("XZQMC", "ZLDWMC", "行政区名称", "乡镇名称", "township_name"),
     "land_class_code": ("DLBM", "地类编码", "land_class_code"),
     "land_class_name": ("DLMC", "地类名称", "land_class_name"),

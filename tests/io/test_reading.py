@@ -665,3 +665,15 @@ def test_text_round_trip(tmp_path: Path, names: list[str], encoding: str, cpg: b
     assert got["XZMC"].tolist() == names
     # a short GBK text may also be valid UTF-8: then, and only then, a warning
     assert all("decodes both" in str(w.message) for w in caught)
+
+
+def test_a_township_layer_with_chinese_headers_is_read(tmp_path: Path) -> None:
+    """Before, read_layer left 乡镇代码 as it was (only the patch table knew it)."""
+    towns = gpd.GeoDataFrame(
+        {"乡镇代码": ["450225101"], "乡镇名称": ["和睦镇"]},
+        geometry=[box(109.0, 25.0, 109.1, 25.1)],
+        crs=4490,
+    )
+    towns.to_file(tmp_path / "乡镇.gpkg", driver="GPKG")
+    layer = rsgeo.read_layer(tmp_path / "乡镇.gpkg")
+    assert layer[["township_code", "township_name"]].values.tolist() == [["450225101", "和睦镇"]]

@@ -192,12 +192,19 @@ def suggest_from_eastings(minx: float, maxx: float) -> str:
     return "pass the right crs=... (EPSG:4490 for longitude/latitude)"
 
 
+_CHINA_LAT: tuple[float, float] = (3.0, 54.0)
+"""Latitudes of China, the Nansha islands to Mohe (degrees north)."""
+_CHINA_NORTHING: tuple[float, float] = (330_000.0, 5_990_000.0)
+"""Gauss-Krüger northings of those latitudes on CGCS2000 (metres)."""
+
+
 def check_coordinates(crs: pyproj.CRS, bounds: Any, *, where: str) -> None:
     """Raise :class:`CRSError` when the coordinates cannot be in ``crs``.
 
-    Checks: degrees in a geographic CRS (|x| ≤ 180, |y| ≤ 90); for
-    CGCS2000 Gauss-Krüger, eastings with the zone prefix exactly when the CRS
-    has one, in its zone, and not in degrees.
+    Checks: degrees in a geographic CRS (|x| ≤ 180, |y| ≤ 90), latitudes in
+    China (3°–54°N); for CGCS2000 Gauss-Krüger, eastings with the zone prefix
+    exactly when the CRS has one, in its zone, not in degrees, and northings
+    in China (330 000–5 990 000 m).
 
     Parameters
     ----------
@@ -229,6 +236,16 @@ def check_coordinates(crs: pyproj.CRS, bounds: Any, *, where: str) -> None:
                 f"longitude ({found}): the columns are swapped. Swap them in the source "
                 "data (x = longitude, y = latitude) and read it again"
             )
+        if (
+            max(abs(minx), abs(maxx)) <= 180.0
+            and max(abs(miny), abs(maxy)) <= 90.0
+            and not (_CHINA_LAT[0] <= miny and maxy <= _CHINA_LAT[1])
+        ):
+            raise CRSError(
+                f"{where}: {declared}, but the latitudes are outside China "
+                f"({_CHINA_LAT[0]:g}°–{_CHINA_LAT[1]:g}°N; {found}): the data are not where "
+                "the file says; check the CRS and the coordinates of the delivery"
+            )
         if max(abs(minx), abs(maxx)) > 180.0 or max(abs(miny), abs(maxy)) > 90.0:
             raise CRSError(
                 f"{where}: {declared} (degrees), but the coordinates are metres ({found}); "
@@ -257,4 +274,11 @@ def check_coordinates(crs: pyproj.CRS, bounds: Any, *, where: str) -> None:
                 else "expects eastings without a zone prefix (6 digits)"
             )
             + f", but the coordinates have {found}; {suggest_from_eastings(minx, maxx)}"
+        )
+    if not (_CHINA_NORTHING[0] <= miny and maxy <= _CHINA_NORTHING[1]):
+        raise CRSError(
+            f"{where}: {declared}, but the northings are outside China "
+            f"({_CHINA_NORTHING[0]:,.0f}–{_CHINA_NORTHING[1]:,.0f} m, latitudes "
+            f"{_CHINA_LAT[0]:g}°–{_CHINA_LAT[1]:g}°N; {found}): the data are not where the "
+            "file says; check the CRS and the coordinates of the delivery"
         )

@@ -164,3 +164,21 @@ def test_degrees_in_projected_crs() -> None:
 def test_swapped_lat_lon() -> None:
     with pytest.raises(CRSError, match="swapped"):
         check_coordinates(GEO, (25.0, 108.6, 25.8, 109.4), where="p.shp")
+
+
+@pytest.mark.parametrize(
+    ("epsg", "bounds", "words"),
+    [
+        (4545, (500_100.0, 10_000.0, 500_900.0, 10_800.0), "northings are outside China"),
+        (4524, (36_500_100.0, 6_500_000.0, 36_500_900.0, 6_500_800.0), "northings are outside"),
+        (4490, (109.0, 0.1, 109.1, 0.2), "latitudes are outside China"),
+    ],
+    ids=["latitude-0-gk", "north-of-china-prefixed", "latitude-0-degrees"],
+)
+def test_coordinates_outside_china_are_refused(epsg: int, bounds: tuple, words: str) -> None:
+    """Before, data at latitude 0 were read without a word."""
+    with pytest.raises(CRSError, match=words):
+        check_coordinates(pyproj.CRS.from_epsg(epsg), bounds, where="x.shp")
+    # the same eastings at a northing in China pass
+    north = (bounds[0], 2_800_000.0, bounds[2], 2_800_800.0) if epsg != 4490 else (109, 25, 110, 26)
+    check_coordinates(pyproj.CRS.from_epsg(epsg), north, where="x.shp")

@@ -27,6 +27,7 @@ __all__ = [
     "gk_crs_for_zone",
     "gk_zone",
     "gk_zone_of_crs",
+    "same_crs",
 ]
 
 CGCS2000 = pyproj.CRS.from_epsg(4490)
@@ -184,6 +185,31 @@ def choose_gk_crs(data: Any, *, prefixed: bool = False, warn: bool = True) -> py
     return gk_crs((lo + hi) / 2.0, prefixed=prefixed)
 
 
+def _parameters(crs: pyproj.CRS) -> dict[str, Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PROJ strings drop names, which is the point here
+        params = crs.to_dict()
+    return {k: v for k, v in params.items() if k not in ("type", "no_defs")}
+
+
+def same_crs(a: Any, b: Any) -> bool:
+    """Whether two CRSs are the same grid: equal, or equal in every parameter.
+
+    An ArcGIS ``.prj`` and the EPSG definition of one CRS differ in names
+    (``D_Xian_1980`` against ``Xian 1980``) but not in ellipsoid, projection,
+    central meridian, scale, false easting and northing: they are the same.
+
+    >>> same_crs(4545, "EPSG:4545"), same_crs(4545, 4544)
+    (True, False)
+    """
+    ca, cb = pyproj.CRS.from_user_input(a), pyproj.CRS.from_user_input(b)
+    if ca.equals(cb, ignore_axis_order=True):
+        return True
+    if ca.is_projected != cb.is_projected:
+        return False
+    return _parameters(ca) == _parameters(cb)
+
+
 def check_same_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
     """Check that named layers share one CRS and return it.
 
@@ -215,7 +241,7 @@ def check_same_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
         crs = pyproj.CRS.from_user_input(crs)
         if first_crs is None:
             first_name, first_crs = name, crs
-        elif not crs.equals(first_crs, ignore_axis_order=True):
+        elif not same_crs(crs, first_crs):
             problems.append(
                 f"{name!r} is in {crs_label(crs)} but {first_name!r} is in {crs_label(first_crs)}; "
                 f"fix: {name} = {name}.to_crs({first_name}.crs)"

@@ -89,3 +89,29 @@ def test_check_same_crs_lists_every_mismatch() -> None:
     text = str(err.value)
     assert "EPSG:4524" in text and "EPSG:4545" in text and "pbf.to_crs(patches.crs)" in text
     assert "'redline' has no CRS" in text
+
+
+def test_an_arcgis_prj_and_its_epsg_code_are_one_crs() -> None:
+    """Before: "'farmland' is in EPSG:2379 ... but 'patches' is in EPSG:2379"."""
+    import geopandas as gpd
+    import pyproj
+    from shapely.geometry import box
+
+    from rsgeo.geo.crs import check_same_crs, same_crs
+
+    esri = (
+        'PROJCS["Xian_1980_3_Degree_GK_CM_102E",GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",'
+        'SPHEROID["Xian_1980",6378140.0,298.257]],PRIMEM["Greenwich",0.0],'
+        'UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],'
+        'PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],'
+        'PARAMETER["Central_Meridian",102.0],PARAMETER["Scale_Factor",1.0],'
+        'PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+    )
+    arcgis = pyproj.CRS.from_wkt(esri)
+    assert not arcgis.equals(pyproj.CRS(2379), ignore_axis_order=True)  # names differ
+    assert same_crs(arcgis, 2379)
+    a = gpd.GeoSeries([box(500_000, 2_800_000, 500_100, 2_800_100)], crs=arcgis)
+    b = gpd.GeoSeries([box(500_000, 2_800_000, 500_100, 2_800_100)], crs=2379)
+    assert check_same_crs({"patches": a, "farmland": b}).to_epsg() == 2379
+    # one parameter apart is another CRS: CM 105E, and the CGCS2000 ellipsoid
+    assert not same_crs(arcgis, 2380) and not same_crs(2379, 4543)

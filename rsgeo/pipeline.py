@@ -48,7 +48,7 @@ from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
 from rsgeo.audit.findings import ReviewResult, run_review
 from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
 from rsgeo.errors import InputError, OutputExistsError
-from rsgeo.geo.crs import choose_gk_crs, crs_label
+from rsgeo.geo.crs import check_transformation, choose_gk_crs, crs_label
 from rsgeo.io.batches import combine_batches
 from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_layer, read_patches
@@ -194,8 +194,8 @@ def prepare_inputs(
         gdf = _read(src, patches=True)
         note("patches", src, gdf)
         gdf.attrs.pop("rsgeo_military_ids", None)
-        frames.append((src.batch or src.path.stem, gdf))
-    with_shapes = [g for _, g in frames if len(g) and not g.geometry.is_empty.all()]
+        frames.append((src.batch or src.path.stem, gdf, src))
+    with_shapes = [g for _, g, _ in frames if len(g) and not g.geometry.is_empty.all()]
     if job.working_crs is None and not with_shapes:
         files = ", ".join(str(src.path) for src in job.patches)
         raise InputError(
@@ -203,24 +203,29 @@ def prepare_inputs(
             "missing; check the delivery (a truncated .shp reads as empty geometries)"
         )
     working = job.working_crs or choose_gk_crs(with_shapes[0])
-    frames = [(b, g.to_crs(working)) for b, g in frames]
-    patches = combine_batches(dict(frames))
+    patches = combine_batches({b: _to(g, working, s) for b, g, s in frames})
 
     layers: dict[str, gpd.GeoDataFrame] = {}
     for key, src in _steps(list(job.layers.items()), "reading layers", progress):
         gdf = _read(src)
         note(f"layers.{key}", src, gdf)
-        layers[key] = gdf.to_crs(working)
+        layers[key] = _to(gdf, working, src)
     townships = _read(job.townships)
     note("townships", job.townships, townships)
-    townships = townships.to_crs(working)
+    townships = _to(townships, working, job.townships)
     county = None
     if job.county is not None:
         county = _read(job.county)
         note("county", job.county, county)
-        county = county.to_crs(working)
+        county = _to(county, working, job.county)
     provenance["working_crs"] = crs_label(working)
     return patches, layers, townships, county, provenance
+
+
+def _to(gdf: gpd.GeoDataFrame, working: Any, src: LayerSource) -> gpd.GeoDataFrame:
+    """``gdf`` in the working CRS; never through a transformation without a datum shift."""
+    check_transformation(gdf.crs, working, where=str(src.path))
+    return gdf.to_crs(working)
 
 
 def _steps(items: Any, label: str, progress: bool) -> Iterator[Any]:

@@ -49,7 +49,7 @@ import shapely
 from rsgeo.errors import CRSError, FieldError, InputError, format_problems
 from rsgeo.geo._overlay_engine import overlay_layer
 from rsgeo.geo.area import areal_scale_gradient, ellipsoidal_area
-from rsgeo.geo.crs import check_same_crs, choose_gk_crs, crs_label
+from rsgeo.geo.crs import check_same_crs, check_transformation, choose_gk_crs, crs_label
 from rsgeo.geo.repair import GeometryReport, repair_geometry
 from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.vocabulary import CULTIVATED_CLASSES, FARMLAND_KEY
@@ -240,6 +240,8 @@ def _prepare(
         named["townships"] = townships
     if to_crs is not None:
         target = choose_gk_crs(patches) if to_crs == "auto" else pyproj.CRS.from_user_input(to_crs)
+        for k, v in named.items():
+            check_transformation(v.crs, target, where=f"layer {k!r}")
         named = {k: v.to_crs(target) for k, v in named.items()}
     crs = check_same_crs(named)
     # keep only the features the patches can touch (boxes), before any repair

@@ -465,6 +465,12 @@ def _transformer_for(crs: Any) -> pyproj.Transformer | None:
         return None  # shapely geometries carry x = lon, y = lat whatever the EPSG axis order
     if not crs.is_projected:
         raise CRSError(f"cannot compute ellipsoidal area in {crs.name}: not a 2D CRS")
+    if crs.ellipsoid is not None and abs(crs.ellipsoid.semi_major_metre - CGCS2000_A) > 1.0:
+        raise CRSError(
+            f"{crs.name} is on the {crs.ellipsoid.name} ellipsoid; rsgeo's official areas are on "
+            "CGCS2000: convert the data to CGCS2000 with the official transformation "
+            "parameters first"
+        )
     geodetic = crs.geodetic_crs
     if geodetic is None:
         raise CRSError(f"{crs.name} has no geodetic CRS")

@@ -21,8 +21,10 @@ __all__ = [
     "CGCS2000",
     "ZoneSpanWarning",
     "check_same_crs",
+    "check_transformation",
     "choose_gk_crs",
     "crs_label",
+    "datum_note",
     "gk_crs",
     "gk_crs_for_zone",
     "gk_zone",
@@ -208,6 +210,66 @@ def same_crs(a: Any, b: Any) -> bool:
     if ca.is_projected != cb.is_projected:
         return False
     return _parameters(ca) == _parameters(cb)
+
+
+_CGCS2000_A = 6378137.0
+
+
+def datum_note(crs: Any) -> str | None:
+    """What to say about a CRS that is not on CGCS2000; None when it is.
+
+    Xian 1980 and Beijing 1954 (other ellipsoids) cannot be taken to CGCS2000
+    without the official transformation parameters; WGS 84 agrees with it to
+    a few centimetres.
+
+    >>> datum_note(4545) is None, datum_note(4326) is not None, "Xian" in datum_note(2379)
+    (True, True, True)
+    """
+    c = pyproj.CRS.from_user_input(crs)
+    geodetic = c.geodetic_crs
+    if geodetic is None or c.ellipsoid is None:
+        return None
+    name = geodetic.datum.name if geodetic.datum is not None else geodetic.name
+    if "2000" in name and abs(c.ellipsoid.semi_major_metre - _CGCS2000_A) < 1.0:
+        return None
+    if abs(c.ellipsoid.semi_major_metre - _CGCS2000_A) < 1.0:
+        return f"the data are on the {name} datum, not CGCS2000 (they agree to a few centimetres)"
+    return (
+        f"the data are on the {name} datum ({c.ellipsoid.name} ellipsoid), not CGCS2000: "
+        "rsgeo will not move them without the official transformation parameters; convert "
+        "the delivery to CGCS2000 with them (7-parameter transformation) first"
+    )
+
+
+def check_transformation(source: Any, target: Any, *, where: str) -> None:
+    """Refuse a reprojection that would move data between datums without parameters.
+
+    PROJ falls back to a "ballpark" transformation (no datum shift, errors of
+    tens to hundreds of metres) between, say, Xian 1980 and CGCS2000; a figure
+    computed from such data would be wrong without a sign. Raises
+    :class:`~rsgeo.errors.CRSError` naming both CRSs and the fix. Datums on the
+    CGCS2000 / WGS 84 ellipsoid agree to a few centimetres and pass.
+
+    >>> check_transformation(4490, 4545, where="a.shp")  # CGCS2000 to CGCS2000: fine
+    >>> check_transformation(2379, 4545, where="a.shp")
+    Traceback (most recent call last):
+    ...
+    rsgeo.errors.CRSError: a.shp: moving the data from EPSG:2379 ...
+    """
+    src, dst = pyproj.CRS.from_user_input(source), pyproj.CRS.from_user_input(target)
+    if same_crs(src, dst):
+        return
+    ellipsoids = [c.ellipsoid for c in (src, dst)]
+    if all(e is not None and abs(e.semi_major_metre - _CGCS2000_A) < 1.0 for e in ellipsoids):
+        return  # CGCS2000, WGS 84, GRS 80: the same to a few centimetres
+    transformer = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    if "ballpark" in (transformer.description or "").casefold():
+        note = datum_note(src) or datum_note(dst) or "the datums differ"
+        raise CRSError(
+            f"{where}: moving the data from {crs_label(src)} to {crs_label(dst)} needs a datum "
+            f"transformation PROJ does not have (only a ballpark one, off by tens of metres); "
+            f"{note}"
+        )
 
 
 def check_same_crs(layers: Mapping[str, Any]) -> pyproj.CRS:

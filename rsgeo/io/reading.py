@@ -34,6 +34,7 @@ import pyogrio
 import pyproj
 
 from rsgeo.errors import CRSError, DataFileError, DuplicateIdError, FieldError, InputError
+from rsgeo.geo.crs import datum_note
 from rsgeo.geo.repair import ReadReport, repair_geometry
 from rsgeo.io.encoding import decide_dbf_encoding
 from rsgeo.io.prj import (
@@ -518,6 +519,9 @@ def _read(
     final_crs = _decide_crs(src, gdf, crs_arg, report)
     gdf = gdf.set_crs(final_crs, allow_override=True)
     report.crs = crs_code(final_crs)
+    datum = datum_note(final_crs)
+    if datum and not any("WGS 84" in w for w in report.warnings):  # one note per fact
+        report.warnings.append(datum)
 
     if patches:
         if "patch_id" not in gdf.columns:

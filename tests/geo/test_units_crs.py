@@ -115,3 +115,37 @@ def test_an_arcgis_prj_and_its_epsg_code_are_one_crs() -> None:
     assert check_same_crs({"patches": a, "farmland": b}).to_epsg() == 2379
     # one parameter apart is another CRS: CM 105E, and the CGCS2000 ellipsoid
     assert not same_crs(arcgis, 2380) and not same_crs(2379, 4543)
+
+
+def test_xian_1980_data_are_noted_and_never_moved_or_measured_silently(tmp_path) -> None:
+    """Before: read without a word, reprojected with PROJ's ballpark (no datum
+    shift), and measured on the Xian ellipsoid."""
+    import warnings
+
+    import geopandas as gpd
+    import pytest
+    from shapely.geometry import box
+
+    import rsgeo
+    from rsgeo.errors import CRSError
+    from rsgeo.geo.crs import check_transformation
+
+    xian = gpd.GeoDataFrame(
+        {"JCBH": ["450225202030001"]},
+        geometry=[box(500_000, 2_800_000, 500_100, 2_800_100)],
+        crs=2379,
+    )
+    xian.to_file(tmp_path / "xian.gpkg", driver="GPKG")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        patches = rsgeo.read_patches(tmp_path / "xian.gpkg")
+    assert any("Xian 1980" in str(w.message) and "not CGCS2000" in str(w.message) for w in seen)
+    with pytest.raises(CRSError, match="ballpark") as err:
+        check_transformation(patches.crs, 4543, where="xian.gpkg")
+    assert "EPSG:2379" in str(err.value) and "7-parameter" in str(err.value)
+    with pytest.raises(CRSError, match="ellipsoid"):
+        rsgeo.ellipsoidal_area(patches)
+    with pytest.raises(CRSError, match="ballpark"):
+        rsgeo.overlay(patches, {}, to_crs=4543)
+    # WGS 84 agrees with CGCS2000 to centimetres: it passes
+    check_transformation(4326, 4545, where="gps.geojson")

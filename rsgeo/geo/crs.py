@@ -125,12 +125,27 @@ def crs_label(crs: Any) -> str:
     'EPSG:4490 (China Geodetic Coordinate System 2000)'
     >>> crs_label(None)
     'no CRS'
+
+    A local grid is called one, even when its name is a standard zone's:
+
+    >>> crs_label("+proj=tmerc +lon_0=114 +x_0=400000 +ellps=GRS80 +units=m")[:42]
+    "local grid 'unknown' (transverse Mercator,"
     """
     if crs is None:
         return "no CRS"
     c = pyproj.CRS.from_user_input(crs)
     code = c.to_epsg()
-    return f"EPSG:{code} ({c.name})" if code else c.name
+    if code:
+        return f"EPSG:{code} ({c.name})"
+    if c.is_projected:  # a local grid, whatever its name says: show what it is
+        params = _parameters(c)
+        if params.get("proj") == "tmerc":
+            return (
+                f"local grid {c.name!r} (transverse Mercator, CM {params.get('lon_0', 0):g}°E, "
+                f"false easting {params.get('x_0', 0):.0f} m, scale {params.get('k', 1):g}; "
+                "not a standard zone)"
+            )
+    return c.name
 
 
 def _lon_range(gdf: Any) -> tuple[float, float]:

@@ -182,3 +182,23 @@ def test_coordinates_outside_china_are_refused(epsg: int, bounds: tuple, words: 
     # the same eastings at a northing in China pass
     north = (bounds[0], 2_800_000.0, bounds[2], 2_800_800.0) if epsg != 4490 else (109, 25, 110, 26)
     check_coordinates(pyproj.CRS.from_epsg(epsg), north, where="x.shp")
+
+
+def test_a_local_grid_named_like_a_standard_zone_is_called_a_local_grid() -> None:
+    """Before, a .prj named CGCS2000_3_Degree_GK_CM_114E with its own false
+    easting (400 km) was labelled with that name, as if it were the zone."""
+    from rsgeo.geo.crs import crs_label
+
+    wkt = (
+        'PROJCS["CGCS2000_3_Degree_GK_CM_114E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
+        'DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],'
+        'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
+        'PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",400000.0],'
+        'PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",114.0],'
+        'PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+    )
+    crs, how = identify_cgcs2000(pyproj.CRS(wkt))
+    assert how is None  # not EPSG:4547, whatever the name says
+    label = crs_label(crs)
+    assert label.startswith("local grid 'CGCS2000") and "CM 114" in label
+    assert "false easting 400000 m" in label and "not a standard zone" in label

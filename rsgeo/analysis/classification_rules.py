@@ -357,15 +357,17 @@ def _rule_mining(ctx: RuleContext) -> _Outcome:
         )
         head = f"矿产图斑（图斑类型 {_fmt_type(ctx.codes[i])}）"
         if legal[i]:
-            out.reasons[i] = f"{head}，采矿权覆盖 {pct}（≥{fmt_thr(threshold)}），{why[i]}{extra}"
+            out.reasons[i] = (
+                f"{head}，{ROLE_LABELS['mining']}覆盖 {pct}（≥{fmt_thr(threshold)}），{why[i]}{extra}"
+            )
         elif not covered[i]:
             out.reasons[i] = (
-                f"{head}，采矿权覆盖 {pct}（<{fmt_thr(threshold)}），疑似无证或越界开采{extra}，"
+                f"{head}，{ROLE_LABELS['mining']}覆盖 {pct}（<{fmt_thr(threshold)}），疑似无证或越界开采{extra}，"
                 f"建议判定为违法（疑似违法采矿），{_NOTE}"
             )
         else:
             out.reasons[i] = (
-                f"{head}，采矿权覆盖 {pct}，但{why[i]}{extra}，"
+                f"{head}，{ROLE_LABELS['mining']}覆盖 {pct}，但{why[i]}{extra}，"
                 f"建议判定为违法（疑似违法采矿），{_NOTE}"
             )
     return out

@@ -37,7 +37,7 @@ LAYER_NAMES: Mapping[str, str] = MappingProxyType(
         "approved": "批准用地",
         "facility": "设施农用地",
         "temporary": "临时用地",
-        "mining_rights": "矿业权",
+        "mining_rights": "采矿权",
     }
 )
 """Chinese names of the reference layers by layer key, in the order reports
@@ -56,14 +56,9 @@ LAYER_LABELS: Mapping[str, str] = MappingProxyType(
 
 ROLE_LABELS: Mapping[str, str] = MappingProxyType(
     {
-        "approved": "批准用地",
-        "facility": "设施农用地",
-        "temporary": "临时用地",
-        "mining": "采矿权",
-        "pbf": "永久基本农田",
-        "redline": "生态保护红线",
-        "protected": "自然保护地",
-        "urban": "城镇开发边界",
+        **{r: LAYER_NAMES[r] for r in ("approved", "facility", "temporary", "pbf", "redline")},
+        "mining": LAYER_NAMES["mining_rights"],
+        **{r: LAYER_NAMES[r] for r in ("protected", "urban")},
         "military": "军用土地",
     }
 )
@@ -72,10 +67,7 @@ ROLE_LABELS: Mapping[str, str] = MappingProxyType(
 RULE_LABELS: Mapping[str, str] = MappingProxyType(
     {
         "pseudo": "伪变化",
-        "approved": "批准用地",
-        "facility": "设施农用地",
-        "temporary": "临时用地",
-        "mining": "采矿权",
+        **{r: ROLE_LABELS[r] for r in ("approved", "facility", "temporary", "mining")},
         "agricultural": "农业结构调整",
         "construction": "建设类",
     }

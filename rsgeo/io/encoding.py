@@ -347,6 +347,27 @@ def _detect(text: DbfText) -> str | None:
     return "utf-8" if utf8 else None
 
 
+_SINGLE_BYTE = re.compile(r"^(cp(437|8\d\d|12\d\d)|mac_roman|latin_1|iso8859_\d+)$")
+
+
+def _reads_as_chinese_not(text: DbfText, encoding: str) -> bool:
+    """Whether text declared in a single-byte code page is really GBK Chinese.
+
+    A single-byte code page decodes almost any bytes, so a GBK file whose
+    language byte says cp1252 "decodes" into accented Latin letters. The text
+    is taken for Chinese when it decodes as GB18030 and nearly every non-ASCII
+    character it gives is Chinese (real cp1252 text, "é" before a space or a
+    digit, is seldom valid GB18030 at all).
+    """
+    if not _SINGLE_BYTE.match(codecs.lookup(encoding).name.replace("-", "_")):
+        return False
+    if not _non_ascii(text) or not _decodes(text, "gb18030"):
+        return False
+    decoded = "".join(b.decode("gb18030", errors="ignore") for b in text.blobs())
+    wide = [c for c in decoded if ord(c) > 0x7F]
+    return bool(wide) and len(_CJK_LIKE.findall("".join(wide))) >= 0.9 * len(wide)
+
+
 def _non_ascii(text: DbfText) -> bool:
     return any(not blob.isascii() for blob in text.blobs())
 
@@ -401,6 +422,20 @@ def decide_dbf_encoding(
 
     for enc, source in declared:
         if _decodes(text, enc):
+            if _reads_as_chinese_not(text, enc):
+                if source.startswith("DBF"):  # a byte the writer's settings put there
+                    warnings.append(
+                        f"{where}: the {source} says {enc}, but the text reads as Chinese "
+                        f"GBK/GB18030 (as {enc} it is garbled), so it was read as gb18030; "
+                        f"if this is wrong, read it again with encoding={enc!r}"
+                    )
+                    return EncodingDecision(
+                        "gb18030", f"detected (the {source} says {enc})", tuple(warnings)
+                    )
+                warnings.append(
+                    f"{where}: the {source} says {enc}, but the text reads as Chinese "
+                    f"GBK/GB18030; if it looks garbled, read it again with encoding='gb18030'"
+                )
             if (
                 enc != "utf-8"
                 and _non_ascii(text)

@@ -159,6 +159,33 @@ def test_ldid_ansi_falls_back_to_detection() -> None:
     assert d.encoding == "gb18030" and d.source.startswith("detected")
 
 
+def test_a_language_byte_contradicting_the_text_is_overruled_and_reported() -> None:
+    """Before: a GBK DBF whose language byte says cp1252 (0x03) was read as
+    cp1252, every name turned into accented Latin letters, without a word."""
+    d = decide_dbf_encoding(io.BytesIO(town_dbf("gbk", ldid=0x03)), None, where="x.shp")
+    assert d.encoding == "gb18030"
+    assert "0x03 says cp1252" in d.source
+    assert any("x.shp" in w and "reads as Chinese" in w for w in d.warnings)
+    # the same for the other single-byte pages a writer's settings put there
+    for ldid in (0x01, 0x02, 0x04, 0xC9):
+        assert decide_dbf_encoding(io.BytesIO(town_dbf("gbk", ldid=ldid)), None).encoding == (
+            "gb18030"
+        )
+
+
+def test_real_cp1252_text_keeps_its_language_byte() -> None:
+    rows = [[b"A1", "Café Müller".encode("cp1252")], [b"A2", "Zürich 12°".encode("cp1252")]]
+    raw = make_dbf([(b"ID", b"C", 4), (b"NAME", b"C", 20)], rows, ldid=0x03)
+    d = decide_dbf_encoding(io.BytesIO(raw), None)
+    assert (d.encoding, d.warnings) == ("cp1252", ())
+
+
+def test_a_single_byte_cpg_on_chinese_text_is_kept_with_a_warning() -> None:
+    d = decide_dbf_encoding(io.BytesIO(town_dbf("gbk")), "1252", where="x.shp")
+    assert d.encoding == "cp1252"  # the user's own .cpg is followed ...
+    assert any("reads as Chinese" in w and "encoding='gb18030'" in w for w in d.warnings)
+
+
 def test_cpg_wins_over_ldid() -> None:
     d = decide_dbf_encoding(io.BytesIO(town_dbf("utf-8", ldid=0x4D)), "UTF-8")
     assert d.encoding == "utf-8" and ".cpg" in d.source

@@ -54,6 +54,7 @@ from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job, LayerSource
+from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
@@ -101,6 +102,22 @@ class JobResult:
                 f"  classes resting on a suggestion (no determination yet): {n_suggested}"
                 f" of {len(plain)}"
             )
+        if "outside_townships_m2" in plain.columns:
+            n_out = int((pd.to_numeric(plain["outside_townships_m2"]) > 0).sum())
+            if n_out:
+                lines.append(
+                    f"  patches with area outside every township: {n_out} "
+                    f"(counted in the {OUTSIDE_TOWNSHIPS_NAME} row; review rule R16)"
+                )
+        if "geometry_status" in plain.columns:
+            status = plain["geometry_status"].astype(str)
+            for codes, text, rule_id in (
+                (("empty", "collapsed"), "patches without a shape, kept with zero area", "R17"),
+                (("nonfinite_vertices", "repaired", "parts_dropped"), "shapes repaired", "R18"),
+            ):
+                n_bad = int(status.isin(codes).sum())
+                if n_bad:
+                    lines.append(f"  {text}: {n_bad} (review rule {rule_id})")
         for n in (1, 2, 3, 4, 5):
             col = f"criterion_{n}"
             if col in rows.columns:

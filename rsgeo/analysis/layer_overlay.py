@@ -52,6 +52,8 @@ from rsgeo.geo.area import areal_scale_gradient, ellipsoidal_area
 from rsgeo.geo.crs import check_same_crs, check_transformation, choose_gk_crs, crs_label
 from rsgeo.geo.repair import GeometryReport, repair_geometry
 from rsgeo.schema.contract import check_patch_table
+from rsgeo.schema.fields import OUTSIDE_TOWNSHIP_CODE
+from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.vocabulary import CULTIVATED_CLASSES, FARMLAND_KEY
 
 __all__ = [
@@ -75,8 +77,9 @@ DEFAULT_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 """Attributes reported by default, per layer key, when the layer has them: every
 field the classification rules read (a licence is checked on both its dates)."""
 
-OUTSIDE = ""
-"""``township_code`` of the part of a patch outside every township."""
+OUTSIDE = OUTSIDE_TOWNSHIP_CODE
+"""``township_code`` of the part of a patch outside every township (its
+``township_name`` is :data:`rsgeo.schema.labels.OUTSIDE_TOWNSHIPS_NAME`)."""
 
 
 @dataclass
@@ -86,6 +89,7 @@ class OverlayReport:
     crs: str
     engine: str
     min_piece_m2: float
+    by_township: bool = True
     geometry: dict[str, GeometryReport] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     layer_stats: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -553,8 +557,9 @@ def _overlay_core(
         codes = tw["township_code"].astype("str").to_numpy(dtype=object)
         names = tw["township_name"].astype("str").to_numpy(dtype=object)
         code = np.where(town >= 0, codes[np.maximum(town, 0)], OUTSIDE)
-        name = np.where(town >= 0, names[np.maximum(town, 0)], OUTSIDE)
+        name = np.where(town >= 0, names[np.maximum(town, 0)], OUTSIDE_TOWNSHIPS_NAME)
     else:
+        report.by_township = False
         code = np.full(len(work), OUTSIDE, dtype=object)
         name = code.copy()
     index = pd.MultiIndex.from_arrays(
@@ -595,6 +600,9 @@ def patches_from_pieces(
     sorted, ``"; "``); ``township_code``/``township_name`` are those of the
     largest piece inside a township and ``n_townships`` counts townships
     (with ``townships=False`` the patches' own township columns are kept).
+    ``outside_townships_m2`` is the area outside every township polygon; a
+    patch with no piece inside a township has ``township_code`` ``""`` and
+    ``township_name`` :data:`~rsgeo.schema.labels.OUTSIDE_TOWNSHIPS_NAME`.
     The patch geometry and columns come from ``patches``; patches without
     pieces get zero areas.
     """
@@ -630,8 +638,19 @@ def patches_from_pieces(
                 row[split.index.to_numpy()][keep], codes[keep], list(uniques), len(ids)
             )
         out[c] = pd.array(merged, dtype="str")
+    report = pieces.attrs.get("rsgeo_overlay_report")
+    if townships and not getattr(report, "by_township", True):
+        townships = False  # the pieces were cut by no township table
     if townships:
-        inside = flat[flat["township_code"] != OUTSIDE]
+        outside = flat["township_code"] == OUTSIDE
+        out["outside_townships_m2"] = (
+            flat.loc[outside.to_numpy()]
+            .groupby("patch_id")["area_m2"]
+            .sum()
+            .reindex(ids, fill_value=0.0)
+            .to_numpy(dtype=np.float64)
+        )
+        inside = flat[~outside.to_numpy()]
         if "reported_township_code" not in out.columns and "township_code" in out.columns:
             out["reported_township_code"] = out["township_code"]
         best = inside.sort_values("area_m2", ascending=False, kind="stable").drop_duplicates(
@@ -642,11 +661,11 @@ def patches_from_pieces(
             best["township_code"].fillna(OUTSIDE).to_numpy(), dtype="str"
         )
         out["township_name"] = pd.array(
-            best["township_name"].fillna(OUTSIDE).to_numpy(), dtype="str"
+            best["township_name"].fillna(OUTSIDE_TOWNSHIPS_NAME).to_numpy(), dtype="str"
         )
         out["n_townships"] = inside.groupby("patch_id").size().reindex(ids, fill_value=0).to_numpy()
-    if "rsgeo_overlay_report" in pieces.attrs:
-        out.attrs["rsgeo_overlay_report"] = pieces.attrs["rsgeo_overlay_report"]
+    if report is not None:
+        out.attrs["rsgeo_overlay_report"] = report
     return out
 
 

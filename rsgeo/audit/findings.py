@@ -10,7 +10,7 @@ states how many were set aside for the sealed report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from rsgeo._util import number_column as number_values
 from rsgeo._util import text_column as text_values
 from rsgeo.errors import CRSMismatchError, InputError, format_problems
 from rsgeo.options import ReviewOptions
-from rsgeo.schema.labels import COLUMN_LABELS
+from rsgeo.schema.labels import COLUMN_LABELS, GEOMETRY_STATUS_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import is_military
 from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import ILLEGAL, LEGAL, UNRECTIFIED_METHODS, normalize_word
@@ -117,9 +117,11 @@ def _outside_shares(result: Any, county_geom: Any) -> np.ndarray:
     inside = shapely.area(shapely.intersection(g, c))
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, 1.0 - inside / total, np.nan)
-    # a point/empty patch: outside when it does not touch the county at all
+    # a point patch: outside when it does not touch the county at all; a patch
+    # without a shape is no patch outside the county (R17 names it)
     touches = shapely.intersects(g, c)
     share = np.where(np.isnan(share), np.where(touches, 0.0, 1.0), share)
+    share[shapely.is_missing(g) | shapely.is_empty(g)] = 0.0
     return np.clip(share, 0.0, 1.0)
 
 
@@ -159,6 +161,31 @@ class ReviewResult:
 
     findings: pd.DataFrame
     coverage: ReviewCoverage
+
+
+def _geometry_rules(
+    table: pd.DataFrame,
+    need: Callable[..., bool],
+    add: Callable[[str, Any, Any], None],
+) -> None:
+    """R16–R18: parts outside every township, patches without a shape, repaired shapes."""
+    if need("R16", "outside_townships_m2", "area_m2"):
+        outside = number_values(table, "outside_townships_m2").fillna(0.0).to_numpy()
+        area = number_values(table, "area_m2").fillna(0.0).to_numpy()
+        msgs = [
+            f"图斑有 {o:.2f} 平方米（共 {a:.2f} 平方米）落在各乡镇边界之外，"
+            f"计入“{OUTSIDE_TOWNSHIPS_NAME}”"
+            for o, a in zip(outside, area, strict=True)
+        ]
+        add("R16", outside > 0.0, msgs)  # pieces under min_piece_m2 were never kept
+    for rule_id, codes in (
+        ("R17", ("empty", "collapsed")),
+        ("R18", ("nonfinite_vertices", "repaired", "parts_dropped")),
+    ):
+        if need(rule_id, "geometry_status"):
+            status = text_values(table, "geometry_status")
+            msgs = [GEOMETRY_STATUS_LABELS.get(v, v) for v in status]
+            add(rule_id, status.isin(codes).to_numpy(), msgs)
 
 
 def review(
@@ -361,6 +388,8 @@ def run_review(
             legal & no_basis & suggested,
             "判定为合法，但与批准用地、设施农用地、临时用地均无重叠，系统建议为违法",
         )
+
+    _geometry_rules(table, need, add)
 
     order = {r: i for i, r in enumerate(RULES)}
     rows.sort(key=lambda t: (town_code.iat[t[1]], ids.iat[t[1]], t[1], order[t[0]]))

@@ -27,14 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from rsgeo.errors import GeometryError, InputError
 
 __all__ = ["GeometryReport", "ReadReport", "repair_geometry"]
+
 
 _POLYGON = 3  # shapely type ids
 _MULTI_OR_COLLECTION = (4, 5, 6, 7)
@@ -70,6 +73,10 @@ class GeometryReport:
         Ids that kept their polygons but lost line or point parts.
     empty_input : list
         Ids whose geometry was null or empty in the input.
+    nonfinite_vertices : dict
+        Id -> number of vertices with NaN or infinite coordinates removed
+        (the ring is closed again without them, so the area changes; a ring
+        left with fewer than 3 vertices is dropped).
     reasons : dict
         Id -> GEOS validity reason (e.g. ``"Self-intersection[1 1]"``) for
         every invalid input geometry.
@@ -83,6 +90,7 @@ class GeometryReport:
     collapsed: list[Hashable] = field(default_factory=list)
     parts_dropped: list[Hashable] = field(default_factory=list)
     empty_input: list[Hashable] = field(default_factory=list)
+    nonfinite_vertices: dict[Hashable, int] = field(default_factory=dict)
     reasons: dict[Hashable, str] = field(default_factory=dict)
     n_had_z: int = 0
 
@@ -94,7 +102,39 @@ class GeometryReport:
     @property
     def has_problems(self) -> bool:
         """True when any feature was repaired, emptied or changed in type."""
-        return bool(self.repaired or self.collapsed or self.parts_dropped or self.empty_input)
+        return bool(
+            self.repaired
+            or self.collapsed
+            or self.parts_dropped
+            or self.empty_input
+            or self.nonfinite_vertices
+        )
+
+    def status(self, ids: Any) -> pd.Series:
+        """One status code per id, ``""`` when unchanged.
+
+        The codes are the keys of :data:`rsgeo.schema.labels.GEOMETRY_STATUS_LABELS`.
+
+        The most serious change wins: ``empty`` (null or empty on input),
+        ``collapsed``, ``nonfinite_vertices``, ``repaired``, ``parts_dropped``.
+
+        >>> r = GeometryReport("p", 3, repaired=["A1"], empty_input=["A3"])
+        >>> r.status(["A1", "A2", "A3"]).tolist()
+        ['repaired', '', 'empty']
+        """
+        index = pd.Index(ids)
+        out = pd.Series("", index=index, dtype=object)
+        for code, hit in reversed(
+            (
+                ("empty", self.empty_input),
+                ("collapsed", self.collapsed),
+                ("nonfinite_vertices", list(self.nonfinite_vertices)),
+                ("repaired", self.repaired),
+                ("parts_dropped", self.parts_dropped),
+            )
+        ):
+            out[index.isin(hit)] = code
+        return out.astype("str")
 
     def __bool__(self) -> bool:
         return self.has_problems
@@ -120,6 +160,14 @@ class GeometryReport:
         for ids, en, zh in items:
             if ids:
                 lines.append(f"  - {len(ids)} {en} / {zh} {len(ids)} 个: {_show_ids(ids)}")
+        if self.nonfinite_vertices:
+            bad = list(self.nonfinite_vertices)
+            n = sum(self.nonfinite_vertices.values())
+            lines.append(
+                f"  - {len(bad)} had {n} vertices with NaN/infinite coordinates, removed "
+                f"(area changed) / 含无效坐标（NaN/无穷）的顶点已删除（面积随之改变）"
+                f"{len(bad)} 个: {_show_ids(bad)}"
+            )
         if self.n_had_z:
             lines.append(
                 f"  - Z/M values dropped on {self.n_had_z} / 去除 Z/M 值 {self.n_had_z} 个"
@@ -254,6 +302,46 @@ def _to_multipolygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return out, had_polygon, lost
 
 
+def _has_nonfinite(geoms: np.ndarray) -> np.ndarray:
+    """Rows with a NaN or infinite coordinate."""
+    out = np.zeros(len(geoms), dtype=bool)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    out[index[bad]] = True
+    return out
+
+
+def _finite_ring(ring: Any) -> tuple[np.ndarray | None, int]:
+    coords = shapely.get_coordinates(ring)
+    keep = np.isfinite(coords).all(axis=1)
+    coords = coords[keep]
+    if len(coords) and not np.array_equal(coords[0], coords[-1]):
+        coords = np.vstack([coords, coords[:1]])
+    usable = len(coords) >= 4 and len(np.unique(coords[:-1], axis=0)) >= 3
+    return (coords if usable else None), int((~keep).sum())
+
+
+def _without_nonfinite(geom: Any) -> tuple[Any, int]:
+    """``geom``'s polygons without their NaN/infinite vertices; vertices removed."""
+    polygons = []
+    dropped = 0
+    for part in shapely.get_parts(_flatten(np.array([geom], dtype=object))[0]):
+        if shapely.get_type_id(part) != _POLYGON:
+            dropped += int((~np.isfinite(shapely.get_coordinates(part)).all(axis=1)).sum())
+            continue  # lines and points are dropped by the repair anyway
+        shell, n = _finite_ring(part.exterior)
+        dropped += n
+        holes = []
+        for interior in part.interiors:
+            hole, n = _finite_ring(interior)
+            dropped += n
+            if hole is not None:
+                holes.append(hole)
+        if shell is not None:
+            polygons.append(shapely.Polygon(shell, holes))
+    return shapely.MultiPolygon(polygons) if polygons else _EMPTY, dropped
+
+
 def repair_geometry(
     gdf: gpd.GeoDataFrame, *, make_valid: bool = True, label: str = "layer"
 ) -> tuple[gpd.GeoDataFrame, GeometryReport]:
@@ -315,6 +403,13 @@ def repair_geometry(
     if has_z.any():
         geoms = geoms.copy()
         geoms[has_z] = shapely.force_2d(geoms[has_z])
+
+    nonfinite = ~empty & _has_nonfinite(geoms)
+    if nonfinite.any() and make_valid:  # without make_valid they are invalid, and refused
+        geoms = geoms.copy()
+        for row in np.flatnonzero(nonfinite):
+            geoms[row], dropped = _without_nonfinite(geoms[row])
+            report.nonfinite_vertices[ids[row]] = dropped
 
     invalid = ~empty & ~shapely.is_valid(geoms)
     if invalid.any():

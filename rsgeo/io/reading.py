@@ -536,6 +536,8 @@ def _read(
     label = src.where if src.layer is None else f"{src.where} [layer {src.layer}]"
     gdf, geom_report = repair_geometry(gdf, make_valid=make_valid, label=label)
     report.geometry = geom_report
+    if patches:  # what reading did to each patch's shape travels with the patch
+        gdf["geometry_status"] = geom_report.status(gdf.index).to_numpy()
     gdf.attrs[READ_REPORT_KEY] = report
     for message in report.warnings:
         warnings.warn(message, UserWarning, stacklevel=3)
@@ -583,7 +585,10 @@ def read_patches(
     -------
     GeoDataFrame
         Index ``patch_id`` (text; numeric ids without ``.0``), canonical
-        field names, valid ``MultiPolygon`` geometry, and
+        field names, valid ``MultiPolygon`` geometry (empty for a patch
+        without a shape: every row is kept), ``geometry_status`` (what the
+        repair did to each patch, ``""`` when nothing; see
+        :meth:`~rsgeo.geo.repair.GeometryReport.status`), and
         ``attrs["rsgeo_read_report"]`` (a :class:`~rsgeo.geo.repair.ReadReport`).
 
     Raises
@@ -614,7 +619,7 @@ def read_patches(
     >>> src.to_file(os.path.join(tmp, "p.gpkg"))
     >>> patches = rsgeo.read_patches(os.path.join(tmp, "p.gpkg"))
     >>> list(patches.index), list(patches.columns)
-    (['A1', 'A2'], ['township_code', 'geometry'])
+    (['A1', 'A2'], ['township_code', 'geometry', 'geometry_status'])
     >>> patches.attrs["rsgeo_read_report"].crs
     'EPSG:4545'
     """

@@ -19,9 +19,9 @@ import pandas as pd
 from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU
 from rsgeo.outputs.excel import append_row, save_workbook
-from rsgeo.schema.labels import COLUMN_LABELS
+from rsgeo.schema.labels import COLUMN_LABELS, TOTAL_ROW_NAME
 from rsgeo.schema.military import ambiguous_military, is_military
-from rsgeo.stats.township import TOTAL_LABEL
+from rsgeo.stats.township import OUTSIDE_LABEL, TOTAL_LABEL, row_name
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -124,8 +124,10 @@ def _stats_sheet(ws: Any, stats: pd.DataFrame, red: Any) -> None:
     for code, row in stats.loc[has.to_numpy()].iterrows():
         values = [row[c] / f if f != 1.0 else int(row[c]) for c, _, f in shown]
         values = [round(v, 2) if isinstance(v, float) else v for v in values]
-        label = "合计" if str(code) == TOTAL_LABEL else str(code)
-        append_row(ws, [label, "" if label == "合计" else row.get("township_name", ""), *values])
+        label = "" if str(code) == OUTSIDE_LABEL else str(code)
+        label = TOTAL_ROW_NAME if str(code) == TOTAL_LABEL else label
+        name = "" if str(code) == TOTAL_LABEL else row_name(code, row.get("township_name", ""))
+        append_row(ws, [label, name, *values])
 
 
 def _ambiguous_sheet(ws: Any, unsure: pd.DataFrame, red: Any) -> None:
@@ -227,7 +229,9 @@ def write_sealed(
     append_row(ws, [])
     total_mu = float(table["计算面积（亩）"].sum()) if "计算面积（亩）" in table else float("nan")
     append_row(
-        ws, ["合计", f"{n} 个图斑"] + ([f"{total_mu:.2f} 亩"] if not np.isnan(total_mu) else [])
+        ws,
+        [TOTAL_ROW_NAME, f"{n} 个图斑"]
+        + ([f"{total_mu:.2f} 亩"] if not np.isnan(total_mu) else []),
     )
     ws.freeze_panes = "A4"
     for j, col in enumerate(table.columns, start=1):

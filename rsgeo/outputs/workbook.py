@@ -34,9 +34,16 @@ from rsgeo.schema.labels import (
     CRITERION_NAMES,
     FLAG_LABELS,
     ROLE_LABELS,
+    TOTAL_ROW_NAME,
 )
 from rsgeo.schema.military import is_military, ordinary
-from rsgeo.stats.township import TOTAL_LABEL, township_rows
+from rsgeo.stats.township import (
+    OUTSIDE_LABEL,
+    TOTAL_LABEL,
+    row_name,
+    summed_rows,
+    township_rows,
+)
 
 __all__ = ["SUMMARY_COLUMNS", "AreaUnit", "write_workbook"]
 
@@ -137,16 +144,21 @@ def _round_half_up(value: float, decimals: int) -> float:
 
 def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> Sheet:
     unit, factor, decimals = _UNIT[area_unit]
-    towns = township_rows(stats)
+    # township rows, then the outside row when there is one: they add up to the total
+    towns = summed_rows(stats)
+    codes = ["" if c == OUTSIDE_LABEL else c for c in towns.index.astype(str)]
     sheet = Sheet("乡镇汇总")
-    sheet.add(COLUMN_LABELS["township_code"], [*towns.index.astype(str), "合计"])
+    sheet.add(COLUMN_LABELS["township_code"], [*codes, TOTAL_ROW_NAME])
     for col, header, kind in SUMMARY_COLUMNS:
         if col not in stats.columns:
             continue
         total = stats[col][TOTAL_LABEL]
         if kind == "text":
-            values = [*towns[col].tolist(), ""]
-            sheet.add(header, values)
+            if col == "township_name":
+                names = [*(row_name(c, n) for c, n in towns[col].items()), ""]
+            else:
+                names = [*towns[col].tolist(), ""]
+            sheet.add(header, names)
         elif kind == "count":
             sheet.add(header, [*towns[col].astype("int64"), int(total)], _FORMATS["count"])
         elif kind == "area":
@@ -460,6 +472,11 @@ def write_workbook(
             )
             summary.notes.append(note)
             criteria.notes.append(note)
+    if OUTSIDE_LABEL in stats.index.astype(str):
+        summary.notes.append(
+            f"注：“{row_name(OUTSIDE_LABEL)}”一行是落在各乡镇边界之外的图斑面积（及没有图形的"
+            "图斑），计入合计，不参与问责标准和红黑榜；涉及的图斑见数据审核记录。"
+        )
     sheets.append(criteria)
     if lists is not None:
         sheets.append(_lists_sheet(lists, area_unit, summary))

@@ -18,10 +18,14 @@ __all__ = [
     "DETERMINATION_FIELDS",
     "LAYER_FIELDS",
     "MANUAL_FLAG_FIELDS",
+    "OUTSIDE_TOWNSHIP_CODE",
     "PATCH_FIELDS",
     "TOWNSHIP_FIELDS",
     "canonical_name",
 ]
+
+OUTSIDE_TOWNSHIP_CODE = ""
+"""``township_code`` of a piece of a patch outside every township polygon."""
 
 # canonical name -> aliases (ministry codes, Chinese names, common variants)
 PATCH_FIELDS: dict[str, tuple[str, ...]] = {

@@ -20,11 +20,14 @@ __all__ = [
     "COLUMN_LABELS",
     "CRITERION_NAMES",
     "FLAG_LABELS",
+    "GEOMETRY_STATUS_LABELS",
     "LAYER_LABELS",
     "LAYER_NAMES",
+    "OUTSIDE_TOWNSHIPS_NAME",
     "ROLE_LABELS",
     "RULE_LABELS",
     "SEVERITY_NAMES",
+    "TOTAL_ROW_NAME",
 ]
 
 LAYER_NAMES: Mapping[str, str] = MappingProxyType(
@@ -150,3 +153,22 @@ CRITERION_NAMES: Mapping[int, str] = MappingProxyType(
 
 SEVERITY_NAMES: Mapping[str, str] = MappingProxyType({"error": "错误", "warning": "警告"})
 """Chinese names of the review findings' severities."""
+
+TOTAL_ROW_NAME = "合计"
+"""Name of the county total row of every township table."""
+
+OUTSIDE_TOWNSHIPS_NAME = "县外/未落入乡镇"
+"""Name of the row crediting the parts of patches outside every township
+(over the county line, in a gap between township polygons, or with no
+geometry): they are kept and counted there, never dropped."""
+
+GEOMETRY_STATUS_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "empty": "输入为空几何（无图形）",
+        "collapsed": "修复后无面状部分（面积为零）",
+        "nonfinite_vertices": "含无效坐标（NaN/无穷）的顶点已删除，面积随之改变",
+        "repaired": "无效几何已自动修复",
+        "parts_dropped": "线或点部分已删除",
+    }
+)
+"""What reading did to a patch's geometry (``geometry_status``), most serious first."""

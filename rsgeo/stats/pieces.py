@@ -20,10 +20,11 @@ from rsgeo.schema.fields import TOWNSHIP_FIELDS, canonical_name
 __all__ = ["pieces_frame", "township_table"]
 
 
-def township_table(townships: pd.DataFrame, *, reserved: str) -> pd.Series:
+def township_table(townships: pd.DataFrame, *, reserved: tuple[str, ...]) -> pd.Series:
     """township_code -> township_name, codes normalised, order kept.
 
-    ``reserved`` is the label of the total row, which no township may use.
+    ``reserved`` are the labels of the rows that are no township (total,
+    outside), which no township may use.
     """
     frame = pd.DataFrame(townships)
     renames = {}
@@ -52,8 +53,9 @@ def township_table(townships: pd.DataFrame, *, reserved: str) -> pd.Series:
     dup = sorted({c for c in codes if codes.count(c) > 1 and c})
     if dup:
         problems.append(f"townships has duplicated township codes: {dup}")
-    if reserved in codes:
-        problems.append(f"township code {reserved!r} is reserved for the total row")
+    for label in reserved:
+        if label in codes:
+            problems.append(f"township code {label!r} is reserved for a row that is no township")
     if problems:
         raise InputError(format_problems("Invalid townships table:", problems))
     # township rows in code order, as county tables list them

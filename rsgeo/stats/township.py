@@ -28,6 +28,8 @@ from rsgeo._util import flag_column
 from rsgeo.errors import InputError, format_problems
 from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.schema.contract import check_patch_table
+from rsgeo.schema.fields import OUTSIDE_TOWNSHIP_CODE
+from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME, TOTAL_ROW_NAME
 from rsgeo.schema.military import is_military
 from rsgeo.stats.criteria import evaluate_criteria
 from rsgeo.stats.deductions import patch_figures
@@ -35,14 +37,22 @@ from rsgeo.stats.pieces import pieces_frame, township_table
 
 __all__ = [
     "ADDITIVE_COLUMNS",
+    "OUTSIDE_LABEL",
     "TOTAL_LABEL",
     "add_total_row",
+    "summed_rows",
     "township_rows",
     "township_stats",
 ]
 
 TOTAL_LABEL = "total"
 """Index label of the county total row (township codes are digits, never this)."""
+
+OUTSIDE_LABEL = "outside"
+"""Index label of the row crediting the parts of patches outside every township
+(named :data:`rsgeo.schema.labels.OUTSIDE_TOWNSHIPS_NAME`). It is present only
+when some piece lies outside every township; it adds to the total, and no
+accountability criterion or list ever applies to it."""
 
 # Columns that add up from townships to the county (the others are ratios,
 # names, criteria).
@@ -83,13 +93,39 @@ _RATE_COLUMNS = ("illegal_farmland_ratio", "performance_rate", "rectification_ra
 
 
 def township_rows(stats: pd.DataFrame) -> pd.DataFrame:
-    """The township rows of a statistics table (the total row removed).
+    """The township rows of a statistics table (total and outside rows removed).
 
     >>> import pandas as pd
-    >>> township_rows(pd.DataFrame({"n": [1, 1]}, index=["450225101", "total"])).index.tolist()
+    >>> s = pd.DataFrame({"n": [1, 2, 3]}, index=["450225101", "outside", "total"])
+    >>> township_rows(s).index.tolist()
     ['450225101']
     """
+    labels = stats.index.astype(str)
+    return stats.loc[(labels != TOTAL_LABEL) & (labels != OUTSIDE_LABEL)]
+
+
+def summed_rows(stats: pd.DataFrame) -> pd.DataFrame:
+    """The rows that add up to the total: townships, then the outside row if any.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"n": [1, 2, 3]}, index=["450225101", "outside", "total"])
+    >>> summed_rows(s)["n"].sum() == s.loc["total", "n"]
+    np.True_
+    """
     return stats.loc[stats.index.astype(str) != TOTAL_LABEL]
+
+
+def row_name(code: Any, name: Any = "") -> str:
+    """The name printed for a row: the township's, 合计, or the outside row's.
+
+    >>> row_name("total"), row_name("outside"), row_name("450225100", "融水镇")
+    ('合计', '县外/未落入乡镇', '融水镇')
+    """
+    if str(code) == TOTAL_LABEL:
+        return TOTAL_ROW_NAME
+    if str(code) == OUTSIDE_LABEL:
+        return OUTSIDE_TOWNSHIPS_NAME
+    return "" if name is None or pd.isna(name) else str(name)
 
 
 def _sum_by(values: pd.Series, keys: pd.Series, codes: pd.Index) -> pd.Series:
@@ -181,8 +217,7 @@ def township_stats(
     """
     opts = StatsOptions.resolve(options, overrides)
     thresholds = CriteriaThresholds.coerce(thresholds)
-    towns = township_table(townships, reserved=TOTAL_LABEL)
-    codes = towns.index
+    towns = township_table(townships, reserved=(TOTAL_LABEL, OUTSIDE_LABEL))
     result = check_patch_table(pd.DataFrame(result), where="township_stats")
     # ordinary figures from ordinary patches only; sealed ones only for the sealed folder
     keep = is_military(result).to_numpy() == sealed
@@ -206,14 +241,26 @@ def township_stats(
                 f"{len(no_piece)} patches have no township piece (outside every township?), "
                 f"e.g. {no_piece[:5]}"
             )
-        unknown_codes = sorted(set(frame["township_code"]) - set(codes))
+        known = set(towns.index) | {OUTSIDE_TOWNSHIP_CODE}
+        unknown_codes = sorted(set(frame["township_code"]) - known)
         if unknown_codes:
             problems.append(
                 f"township codes not in the townships table: {unknown_codes[:10]} "
-                f"(known: {list(codes[:5])}...)"
+                f"(known: {list(towns.index[:5])}...)"
             )
     if problems:
         raise InputError(format_problems("Cannot compute township statistics:", problems))
+    # pieces outside every township are credited to their own row, never dropped
+    outside = frame["township_code"].eq(OUTSIDE_TOWNSHIP_CODE).to_numpy()
+    if outside.any():
+        frame = frame.assign(
+            township_code=np.where(outside, OUTSIDE_LABEL, frame["township_code"].to_numpy())
+        )
+        towns = pd.concat(
+            [towns, pd.Series([OUTSIDE_TOWNSHIPS_NAME], index=[OUTSIDE_LABEL], name=towns.name)]
+        )
+        towns.index.name = "township_code"
+    codes = towns.index
 
     patch_area = frame.groupby("patch_id")["area_m2"].sum()
     patch_farm = frame.groupby("patch_id")["farmland_m2"].sum()
@@ -331,12 +378,17 @@ def township_stats(
     if "redline_m2" in missing:
         stats["illegal_redline_m2"] = np.nan
     _add_rates(stats, opts.rate_basis)
+    # the criteria judge townships; the outside row is no township
     criteria = evaluate_criteria(
-        stats,
+        township_rows(stats),
         None if manual_flags is None else pd.DataFrame(manual_flags),
         thresholds=thresholds,
     )
     stats = pd.concat([stats, criteria], axis=1)
+    if outside.any():
+        for col, value in _no_criteria(criteria.columns).items():
+            stats.loc[OUTSIDE_LABEL, col] = value
+        stats = stats.astype(criteria.dtypes.to_dict())
     stats.index.name = "township_code"
     if total:
         stats = add_total_row(stats, options=opts)
@@ -360,8 +412,25 @@ def _add_rates(stats: pd.DataFrame, rate_basis: str) -> None:
         stats["rectification_rate"] = _ratio(stats["rectified_area_m2"], stats["illegal_area_m2"])
 
 
+def _no_criteria(columns: Any) -> dict[str, Any]:
+    """Criteria values of a row no criterion applies to (total, outside)."""
+    row: dict[str, Any] = {}
+    for col in columns:
+        if col.startswith("criterion_") and col.endswith("_reason"):
+            row[col] = ""
+        elif col.startswith("criterion_"):
+            row[col] = False
+        elif col == "n_criteria":
+            row[col] = 0
+        elif col == "criteria_met":
+            row[col] = ""
+    return row
+
+
 def add_total_row(stats: pd.DataFrame, *, options: StatsOptions | None = None) -> pd.DataFrame:
     """Append the county total row (index :data:`TOTAL_LABEL`) to township rows.
+
+    The total sums the township rows and the outside row (:data:`OUTSIDE_LABEL`).
 
     Additive columns are summed; the ratio and the rates are recomputed from
     the sums (never summed or averaged); criteria are False with empty
@@ -378,24 +447,16 @@ def add_total_row(stats: pd.DataFrame, *, options: StatsOptions | None = None) -
     (3, 0.5, 0.3333)
     """
     rate_basis = StatsOptions.coerce(options).rate_basis
-    stats = township_rows(stats).copy()
+    stats = summed_rows(stats).copy()
     if any(c not in stats.columns for c in _RATE_COLUMNS):
         _add_rates(stats, rate_basis)
-    row: dict[str, Any] = {}
+    row: dict[str, Any] = _no_criteria(stats.columns)
     for col in stats.columns:
         if col in ADDITIVE_COLUMNS:
             row[col] = stats[col].sum(min_count=1) if stats[col].isna().all() else stats[col].sum()
-        elif col.startswith("criterion_") and col.endswith("_reason"):
-            row[col] = ""
-        elif col.startswith("criterion_"):
-            row[col] = False
-        elif col == "n_criteria":
-            row[col] = 0
-        elif col == "criteria_met":
-            row[col] = ""
         elif col == "township_name":
-            row[col] = "合计"
-        else:
+            row[col] = TOTAL_ROW_NAME
+        elif col not in row:
             row[col] = np.nan
     total = pd.DataFrame([row], index=pd.Index([TOTAL_LABEL], name=stats.index.name))
     _add_rates(total, rate_basis)

@@ -44,6 +44,8 @@ def good_result() -> gpd.GeoDataFrame:
         "rectification_date": [None, "2020-10-01", None, None],
         "rectified_area_m2": [np.nan, 8000.0, np.nan, 99999.0],
         "flag_military": [False, False, False, True],
+        "outside_townships_m2": [0.0, 0.0, 0.0, 40.0],
+        "geometry_status": ["", "", "", "empty"],
     }
     geoms = [box(X0 + i * 1000, Y0, X0 + i * 1000 + 100, Y0 + 100) for i in range(4)]
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4545").set_index("patch_id")
@@ -86,6 +88,9 @@ BAD_CASES: dict[str, tuple[Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame], str]]
         _set("G1", approved_m2=0.0, pbf_m2=0.0, flag_pbf=False, suggested_class="违法"),
         "G1",
     ),
+    "R16": (_set("G2", outside_townships_m2=12.5), "G2"),
+    "R17": (_set("G3", geometry_status="empty"), "G3"),
+    "R18": (_set("G1", geometry_status="nonfinite_vertices"), "G1"),
 }
 
 
@@ -185,6 +190,21 @@ def test_rules_skipped_when_columns_or_county_missing() -> None:
     skipped = run_review(t).coverage.rules_skipped
     assert set(skipped) == {"R09", "R12", "R13", "R14", "R15"}
     assert "reported_area_m2" in skipped["R09"]
+    t = good_result().drop(columns=["outside_townships_m2", "geometry_status"])
+    skipped = run_review(t, county=COUNTY).coverage.rules_skipped
+    assert set(skipped) == {"R16", "R17", "R18"}
+    assert "outside_townships_m2" in skipped["R16"] and "geometry_status" in skipped["R18"]
+
+
+def test_geometry_and_outside_findings_say_what_happened() -> None:
+    t = _set("G2", outside_townships_m2=12.5)(good_result())
+    t = _set("G1", geometry_status="collapsed")(t)
+    f = review(t).set_index("rule_id")["message"]
+    assert (
+        f["R16"]
+        == "图斑有 12.50 平方米（共 10000.00 平方米）落在各乡镇边界之外，计入“县外/未落入乡镇”"
+    )
+    assert f["R17"] == "修复后无面状部分（面积为零）"
 
 
 def test_bad_options_collected_in_one_error() -> None:

@@ -55,6 +55,39 @@ def test_null_and_empty_rows_kept_and_listed() -> None:
     assert "b, c" in report.summary()
 
 
+def test_nan_vertex_is_removed_and_reported_not_just_made_valid() -> None:
+    """Before: the NaN vertex vanished and the area changed, reported only as
+    "made valid". The 2 × 1 rectangle with a NaN vertex between two corners
+    keeps its four finite corners: area 2 (hand-computed)."""
+    nan = float("nan")
+    with_nan = Polygon([(0, 0), (2, 0), (nan, nan), (2, 1), (0, 1)])
+    # a hole with an infinite vertex keeps its three finite vertices (area 0.5 × 0.5 / 2)
+    holed = Polygon(
+        [(10, 0), (14, 0), (14, 4), (10, 4)],
+        [[(11, 1), (11.5, 1), (float("inf"), 3), (11, 1.5)]],
+    )
+    fixed, report = repair_geometry(_gdf([with_nan, holed, box(0, 0, 1, 1)], ["n", "h", "ok"]))
+    assert report.nonfinite_vertices == {"n": 1, "h": 1}
+    assert fixed.geometry.area.tolist() == pytest.approx([2.0, 16.0 - 0.125, 1.0])
+    assert report.status(fixed.index).tolist() == [
+        "nonfinite_vertices",
+        "nonfinite_vertices",
+        "",
+    ]
+    assert "NaN" in report.summary() and "n, h" in report.summary()
+    with pytest.raises(GeometryError, match="Invalid Coordinate"):
+        repair_geometry(_gdf([with_nan], ["n"]), make_valid=False)
+
+
+def test_a_ring_left_with_two_vertices_is_dropped() -> None:
+    nan = float("nan")
+    fixed, report = repair_geometry(_gdf([Polygon([(0, 0), (1, 0), (nan, 1), (nan, nan)])], ["x"]))
+    assert fixed.geometry.iloc[0].is_empty
+    assert report.nonfinite_vertices == {"x": 2}
+    assert report.collapsed == ["x"]  # nothing polygonal left: the more serious status
+    assert report.status(fixed.index).tolist() == ["collapsed"]
+
+
 def test_input_not_modified_and_metadata_kept() -> None:
     gdf = _gdf([BOWTIE, box(0, 0, 1, 1)], ["x", "y"])
     before = gdf.geometry.to_wkb().tolist()

@@ -20,7 +20,8 @@ HOMES = {PACKAGE / "schema", PACKAGE / "synthetic"}  # the generator writes samp
 def _words() -> dict[str, str]:
     words: dict[str, str] = {}
     for name in labels.__all__:
-        for value in getattr(labels, name).values():
+        table = getattr(labels, name)
+        for value in [table] if isinstance(table, str) else table.values():
             words[value] = f"labels.{name}"
     for code in vocabulary.CULTIVATED_CLASSES:
         words[code] = "vocabulary.CULTIVATED_CLASSES"

@@ -15,8 +15,10 @@ from rsgeo.errors import DuplicateIdError, InputError
 from rsgeo.options import StatsOptions
 from rsgeo.stats.township import (
     ADDITIVE_COLUMNS,
+    OUTSIDE_LABEL,
     TOTAL_LABEL,
     patch_figures,
+    summed_rows,
     township_rows,
     township_stats,
 )
@@ -220,6 +222,49 @@ def test_patch_split_across_two_townships_credits_area_inside_each() -> None:
         township_stats(result, townships=TOWNS)
 
 
+def test_pieces_outside_every_township_have_their_own_row() -> None:
+    """Before: "township codes not in the townships table: ['']" and no statistics."""
+    result = table(
+        patch("in", "450225100", area_m2=300.0, farmland_net_m2=120.0),
+        patch("cross", "450225101", n_townships=1, area_m2=500.0, farmland_net_m2=100.0),
+        patch("away", "", n_townships=0, area_m2=80.0, farmland_net_m2=80.0),
+    )
+    pieces = pd.DataFrame(
+        {
+            "patch_id": ["in", "cross", "cross", "away"],
+            "township_code": ["450225100", "450225101", "", ""],
+            "area_m2": [300.0, 200.0, 300.0, 80.0],
+            "farmland_net_m2": [120.0, 40.0, 60.0, 80.0],
+            "pbf_m2": [0.0, 0.0, 0.0, 0.0],
+            "redline_m2": [0.0, 0.0, 0.0, 0.0],
+        }
+    ).set_index(["patch_id", "township_code"])
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert list(s.index[-2:]) == [OUTSIDE_LABEL, TOTAL_LABEL]
+    out = s.loc[OUTSIDE_LABEL]
+    assert out["township_name"] == "县外/未落入乡镇"
+    # 300 m² of "cross" and all 80 m² of "away"; counts go to the larger share
+    assert out["area_m2"] == 380.0
+    assert (out["n_patches"], s.loc["450225101", "n_patches"]) == (2, 0)
+    assert s.loc["450225101", "area_m2"] == 200.0
+    assert out["illegal_farmland_m2"] == pytest.approx(60.0 + 80.0)
+    assert s.loc[TOTAL_LABEL, "area_m2"] == 880.0
+    assert s.loc[TOTAL_LABEL, "n_patches"] == 3
+    assert not out[[c for c in s.columns if c.startswith("criterion_")]].astype(bool).any()
+    assert out["criteria_met"] == ""
+    assert OUTSIDE_LABEL not in township_rows(s).index
+    assert list(summed_rows(s).index[-1:]) == [OUTSIDE_LABEL]
+    # no piece outside: no such row
+    inside = township_stats(result.drop(["cross", "away"]), pieces.loc[["in"]], townships=TOWNS)
+    assert OUTSIDE_LABEL not in inside.index
+
+
+def test_a_township_may_not_use_the_outside_label() -> None:
+    towns = pd.DataFrame({"township_code": ["outside"], "township_name": ["x"]})
+    with pytest.raises(InputError, match="'outside' is reserved"):
+        township_stats(table(patch("p", "outside")), townships=towns)
+
+
 def test_pieces_without_patch_or_township_are_errors() -> None:
     result = table(patch("p1", "450225100"), patch("p2", "450225100"))
     pieces = pd.DataFrame(
@@ -367,7 +412,7 @@ def county(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     codes = TOWNS["township_code"].tolist()
     for i in range(n):
         k = draw(st.integers(1, 3))
-        towns = draw(st.lists(st.sampled_from(codes), min_size=k, max_size=k, unique=True))
+        towns = draw(st.lists(st.sampled_from([*codes, ""]), min_size=k, max_size=k, unique=True))
         areas = [draw(st.floats(0.0, 1e5)) for _ in towns]
         farms = [a * draw(st.floats(0.0, 1.0)) for a in areas]
         pid = f"P{i}"
@@ -411,8 +456,20 @@ def test_township_rows_add_up_to_county_total(data: tuple[pd.DataFrame, pd.DataF
     sealed = township_stats(result, pieces, townships=TOWNS, sealed=True)
     towns = township_rows(s)
     assert len(towns) == len(TOWNS)
+    body = summed_rows(s)  # townships, and the outside row when a piece lies outside
+    plain = result.loc[~result["flag_military"]]
+    outside = pieces.index.get_level_values("township_code") == ""
+    owners = pieces.index.get_level_values("patch_id")
+    assert (OUTSIDE_LABEL in s.index) == bool((outside & owners.isin(plain.index)).any())
     for col in ADDITIVE_COLUMNS:
-        assert towns[col].sum() == pytest.approx(s.loc[TOTAL_LABEL, col], rel=1e-9, abs=1e-6)
+        assert body[col].sum() == pytest.approx(s.loc[TOTAL_LABEL, col], rel=1e-9, abs=1e-6)
+    assert (
+        not s[[c for c in s.columns if c.startswith("criterion_")]]
+        .loc[~s.index.isin(towns.index)]
+        .astype(bool)
+        .any()
+        .any()
+    )
     # no patch lost: ordinary and sealed figures together hold every patch and piece
     both = s.loc[TOTAL_LABEL] + sealed.loc[TOTAL_LABEL, s.columns.drop("township_name")]
     assert both["n_patches"] == len(result)

@@ -110,11 +110,6 @@ def check_inputs(
             add("patches have no CRS: set it with patches.set_crs(...)", crs=True)
         for problem in patch_id_problems(patches.index):
             add(f"the patch-id contract (ids present and unique): {problem}")
-        missing = patches.geometry.isna() | patches.geometry.is_empty
-        if missing.any():
-            add(
-                f"{int(missing.sum())} patch(es) have no geometry: {missing[missing].index.tolist()[:10]}"
-            )
     if townships is not None:
         if not isinstance(townships, gpd.GeoDataFrame):
             add(f"townships must be a GeoDataFrame, got {type(townships).__name__}")
@@ -292,11 +287,22 @@ def with_area(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def ordinary_patches(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Patches that may be shown: military land removed, ids as strings."""
+def ordinary_patches(patches: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Patches that may be shown and can be drawn, and how many cannot be drawn.
+
+    Military land is removed, ids become strings; ordinary patches without a
+    shape (null or empty geometry, kept in every table with zero area) are
+    counted, not drawn, and the map says so (:func:`not_drawn_note`).
+    """
     shown = ordinary(patches)
     shown.index = shown.index.astype(str)
-    return shown
+    blank = (shown.geometry.isna() | shown.geometry.is_empty).to_numpy()
+    return shown.loc[~blank], int(blank.sum())
+
+
+def not_drawn_note(n: int) -> list[str]:
+    """The map's info line for patches that have no shape to draw (none when 0)."""
+    return [f"另有 {n} 个图斑没有图形，未在图上绘出（见数据审核记录）"] if n else []
 
 
 def patch_features(

@@ -35,6 +35,7 @@ from rsgeo.outputs.maps._build import (
     datum_note,
     display_geometry,
     feature_collection,
+    not_drawn_note,
     ordinary_patches,
     patch_features,
     reference_entries,
@@ -43,7 +44,8 @@ from rsgeo.outputs.maps._build import (
     with_area,
 )
 from rsgeo.outputs.names import safe_name
-from rsgeo.schema.labels import LAYER_LABELS
+from rsgeo.schema.labels import LAYER_LABELS, OUTSIDE_TOWNSHIPS_NAME
+from rsgeo.schema.military import ordinary
 
 __all__ = ["UNASSIGNED", "field_maps"]
 
@@ -56,6 +58,16 @@ _BAD_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 def _file_name(code: str, name: str) -> str:
     stem = code if not name or name == code else f"{code}_{name}"
     return safe_name(_BAD_CHARS.sub("_", stem).strip("._")) + ".html"
+
+
+def _blank_codes(patches: pd.DataFrame, drawn: pd.Index) -> dict[str, int]:
+    """Township code (or :data:`UNASSIGNED`) -> ordinary patches there without a shape."""
+    rest = ordinary(patches)
+    rest = rest.loc[~rest.index.astype(str).isin(drawn)]
+    if "township_code" not in rest.columns:
+        return {}
+    codes = rest["township_code"].astype("string").str.strip().fillna("")
+    return {str(k): int(v) for k, v in codes.where(codes != "", UNASSIGNED).value_counts().items()}
 
 
 def _township_names(patches: pd.DataFrame, townships: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -232,7 +244,9 @@ def field_maps(
         tiles=tiles,
         imagery=imagery,
     )
-    shown = with_area(ordinary_patches(patches))
+    drawable, _ = ordinary_patches(patches)
+    shown = with_area(drawable)
+    blank_codes = _blank_codes(patches, drawable.index)
     codes = shown["township_code"].astype("string").str.strip().fillna("")
     codes = codes.where(codes != "", UNASSIGNED)
     names = _township_names(shown, townships)
@@ -262,7 +276,7 @@ def field_maps(
     written: dict[str, Path] = {}
     for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
         group = shown.loc[(codes == code).to_numpy()]
-        name = names.get(code, "未分配乡镇" if code == UNASSIGNED else code)
+        name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
         fc, counts = patch_features(
             group, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers
         )
@@ -315,6 +329,7 @@ def field_maps(
             "info": [
                 f"{name} 外业核查图",
                 f"图斑 {len(fc['features'])} 个 · 制图日期 {today}",
+                *not_drawn_note(blank_codes.get(code, 0)),
                 datum_note(basemap_datum),
             ],
             "list": True,

@@ -28,6 +28,7 @@ from rsgeo.outputs.maps._build import (
     datum_note,
     display_geometry,
     feature_collection,
+    not_drawn_note,
     ordinary_patches,
     patch_features,
     reference_entries,
@@ -230,7 +231,8 @@ def county_map(
     ratio_threshold = CriteriaThresholds.coerce(thresholds).ratio_min
     if path is not None and Path(path).exists() and not overwrite:
         raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
-    shown = with_area(ordinary_patches(patches))
+    drawable, n_blank = ordinary_patches(patches)
+    shown = with_area(drawable)
     fc, counts = patch_features(
         shown, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers
     )
@@ -263,7 +265,12 @@ def county_map(
         "labels": labels,
         "labelMinZoom": label_min_zoom,
         "collapseLayers": False,
-        "info": [title, f"图斑 {len(fc['features'])} 个", datum_note(basemap_datum)],
+        "info": [
+            title,
+            f"图斑 {len(fc['features'])} 个",
+            *not_drawn_note(n_blank),
+            datum_note(basemap_datum),
+        ],
         "list": False,
         "locate": False,
         "datum": basemap_datum,

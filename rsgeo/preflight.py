@@ -26,7 +26,7 @@ from typing import Any
 from rsgeo.analysis.determination import check_matches
 from rsgeo.errors import RsgeoError
 from rsgeo.io.determination_table import read_determinations
-from rsgeo.io.reading import read_layer, read_patches
+from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job
 from rsgeo.schema.military import is_military, redact_ids, redacting
@@ -74,6 +74,12 @@ def check_inputs(job: Job) -> list[str]:
             problems, f"patches[{i}]", read_patches, src.path, id_field=src.id_field, **kw
         )
         if gdf is not None:
+            cut = getattr(gdf.attrs.get(READ_REPORT_KEY), "shapes_cut_off", 0)
+            if cut:
+                problems.append(
+                    f"patches[{i}]: {src.path}: the .shp is cut short: {cut} shapes lie "
+                    "past its end and would read as empty geometries; fetch the delivery again"
+                )
             ids += list(gdf.index.astype(str))
             sealed |= set(gdf.index[is_military(gdf).to_numpy()].astype(str))
     with redacting(sealed):

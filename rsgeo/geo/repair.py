@@ -210,6 +210,9 @@ class ReadReport:
         Source field name -> canonical name, for every renamed field.
     geometry : GeometryReport or None
         What geometry repair changed.
+    shapes_cut_off : int
+        Shapes of a Shapefile that lie past the end of its ``.shp`` (a file
+        cut short): they read as empty geometries.
     warnings : list of str
         Anything else the user should know.
     """
@@ -223,6 +226,7 @@ class ReadReport:
     crs_source: str = ""
     field_mapping: dict[str, str] = field(default_factory=dict)
     geometry: GeometryReport | None = None
+    shapes_cut_off: int = 0
     warnings: list[str] = field(default_factory=list)
 
     @property

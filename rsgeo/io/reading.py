@@ -87,6 +87,41 @@ class _Source:
                 return cand.read_bytes()
         return None
 
+    def sidecar_size(self, suffix: str) -> int | None:
+        """Size in bytes of a shapefile's part (``.shp``, ...), None if absent."""
+        if self.shp_zip_member is not None:
+            stem = self.shp_zip_member[:-4]
+            with zipfile.ZipFile(self.path) as zf:
+                for info in zf.infolist():
+                    if info.filename[:-4] == stem and info.filename[-4:].lower() == suffix:
+                        return info.file_size
+            return None
+        shp = Path(self.gdal_path)
+        for cand in (shp.with_suffix(suffix), shp.with_suffix(suffix.upper())):
+            if cand.is_file():
+                return cand.stat().st_size
+        return None
+
+
+def shapes_cut_off(shx: bytes | None, shp_size: int | None) -> tuple[int, int]:
+    """(shapes whose record lies past the end of the .shp, shapes in the .shx).
+
+    The .shx index gives each shape's offset and length (16-bit words, big
+    endian, after a 100-byte header). A .shp cut short by a failed copy or
+    download reads as empty geometries for every shape past its end.
+
+    >>> import struct
+    >>> shx = bytes(100) + struct.pack(">ii", 50, 10) + struct.pack(">ii", 64, 10)
+    >>> shapes_cut_off(shx, 100 + 2 * (4 + 10) * 2), shapes_cut_off(shx, 130)
+    ((0, 2), (1, 2))
+    """
+    if shx is None or shp_size is None or len(shx) < 100:
+        return 0, 0
+    records = np.frombuffer(shx, dtype=">i4", offset=100, count=(len(shx) - 100) // 8 * 2)
+    offset_words, length_words = records[0::2].astype(np.int64), records[1::2].astype(np.int64)
+    ends = (offset_words + 4 + length_words) * 2
+    return int((ends > shp_size).sum()), len(ends)
+
 
 def _nearby_files(path: Path) -> str:
     parent = path.parent if str(path.parent) else Path(".")
@@ -219,7 +254,20 @@ def _locate(path: str | os.PathLike[str], layer: str | None) -> _Source:
 # --------------------------------------------------------------------------
 # encoding, fields, CRS
 # --------------------------------------------------------------------------
+def _check_shapefile_length(src: _Source, report: ReadReport) -> None:
+    cut, total = shapes_cut_off(src.sidecar(".shx"), src.sidecar_size(".shp"))
+    report.shapes_cut_off = cut
+    if cut:
+        report.warnings.append(
+            f"{src.where}: the .shp file is shorter than its index (.shx) says: {cut} of "
+            f"{total} shapes lie past its end and read as empty geometries (a copy or "
+            "download cut short?); fetch the delivery again"
+        )
+
+
 def _decide_encoding(src: _Source, encoding: str | None, report: ReadReport) -> str | None:
+    if src.kind == "shp":
+        _check_shapefile_length(src, report)
     if src.kind != "shp":
         if encoding is not None:
             report.warnings.append(

@@ -17,13 +17,29 @@ Degenerate contacts (shared vertices, edges shared by two parcels of a
 tessellation, patches digitised along parcel edges) are resolved by
 simulation of simplicity: B is taken as shifted by the infinitesimal vector
 (ε, ε²). The area is continuous in that shift, so the limit is the exact area,
-and every orientation test has a definite sign. Orientation values that are
-neither exactly zero nor safely away from it (near-collinear points that only
-floating-point rounding separates), a ring whose inside indicator does not
-return to its start, or a result outside ``[0, min(area A, area B)]`` flag the
-pair; the caller recomputes flagged pairs with GEOS. The kernel is compiled
-with numba when it is installed (``pip install numba``); without numba the
-caller uses GEOS for every pair.
+and every orientation test has a definite sign. Orientation values too close
+to zero for their floating-point sign to be trusted (near-collinear points:
+a layer against its own copy after a round trip through another CRS moves
+vertices by 1e-9 m) are recomputed exactly (:mod:`rsgeo.geo._exact_orient`),
+so every decision is the exact one and an exact zero is a true zero.
+
+Nearly parallel edges also cross at a point that the rounding of the
+orientation values moves along the edges by centimetres, so the integrals of
+the two boundaries no longer meet there. Each crossing therefore carries a
+bound of that error (the rounding of the orientation values over the sine of
+the crossing angle, times the integrand along the edge); a crossing whose
+bound exceeds ``_REFINE_M2`` is placed again with the exactly rounded values,
+which brings its bound to about 1e-10 m². A pair whose bound still exceeds
+``_MAX_ERR_M2``, a coordinate difference that is not exact in floating point
+(the exact orientation needs it), a ring whose inside indicator does not
+return to its start, or a result outside ``[0, min(area A, area B)]`` flag
+the pair; the caller recomputes flagged pairs with GEOS.
+
+The kernel is compiled with numba when it is installed (``pip install
+numba``); without numba the caller uses GEOS for every pair. Setting the
+environment variable ``RSGEO_NO_NUMBA=1`` before rsgeo is imported makes
+``HAVE_NUMBA`` False even where numba is installed (:mod:`rsgeo.geo._numba`;
+CI runs the overlay tests that way too).
 
 Also here, compiled the same way: :class:`RaggedPolygons` (flat vertex
 arrays; single-ring polygons take a vectorised path), :func:`surely_valid`
@@ -42,6 +58,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from rsgeo.geo._exact_orient import orient_exact as _orient_exact
+from rsgeo.geo._exact_orient import side as _side
+from rsgeo.geo._numba import HAVE_NUMBA, numba
+
 __all__ = [
     "HAVE_NUMBA",
     "RaggedPolygons",
@@ -51,15 +71,10 @@ __all__ = [
     "surely_valid",
 ]
 
-try:  # pragma: no cover - import guard
-    import numba
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    numba = None  # type: ignore[assignment]
-    HAVE_NUMBA = False
-
-_REL_ERR = 1e-12  # orientation values below this share of their terms are "unsure"
+_REL_ERR = 1e-12  # orientation values below this share of their terms are recomputed exactly
+_ROUND = 8.0 * 2.0**-52  # bound on the relative rounding error of an orientation value
+_REFINE_M2 = 1e-9  # crossings that may move the area by more than this are recomputed exactly
+_MAX_ERR_M2 = 1e-6  # pairs whose area may be off by more than this (plane m²) go to GEOS
 _MAX_CHECKED = 128  # rings with more vertices are left to GEOS by surely_valid
 
 
@@ -200,20 +215,6 @@ def ragged(geoms: npt.NDArray[np.object_]) -> RaggedPolygons:
     return RaggedPolygons(geoms)
 
 
-def _sos_sign(d: float, err: float, dx: float, dy: float, sign: float) -> tuple[int, bool]:
-    """Sign of an orientation value, with the symbolic tie-break; flag unsure."""
-    if d > err:
-        return 1, False
-    if d < -err:
-        return -1, False
-    if d != 0.0:
-        return 0, True
-    # exact zero: the ε term decides (sign * (-dy) first, then sign * dx)
-    if dy != 0.0:
-        return (1 if -dy * sign > 0 else -1), False
-    return (1 if dx * sign > 0 else -1), False
-
-
 def _edges_inside(
     ax: Any,
     ay: Any,
@@ -238,7 +239,7 @@ def _edges_inside(
     shift: float,
     buf: Any,
     box: Any,
-) -> tuple[float, float, float, bool]:
+) -> tuple[float, float, float, float, bool]:
     """Integrals of the edges of geometry ga of A lying inside geometry gb of B.
 
     ``(bbx0, bby0, bbx1, bby1)`` is the box of B and ``(abx0, ...)`` the box
@@ -251,6 +252,7 @@ def _edges_inside(
     area = 0.0
     sx = 0.0
     sy = 0.0
+    err_m2 = 0.0
     bad = False
     n_near = 0
     for rb in range(b_geom[gb], b_geom[gb + 1]):
@@ -323,7 +325,7 @@ def _edges_inside(
                         d = t1 - t2
                         err = _REL_ERR * (abs(t1) + abs(t2))
                         # orientation of p relative to the shifted edge of B
-                        o, unsure = _sos_sign(d, err, ex, ey, -shift)
+                        o, _, unsure = _side(d, err, ux, uy, vx, vy, px, py, -shift)
                         if unsure:
                             bad = True
                         if (sv and o > 0) or (su and o < 0):  # upward edge, p on its left
@@ -362,11 +364,11 @@ def _edges_inside(
                 t1 = dx * (uy - py)
                 t2 = dy * (ux - px)
                 du = t1 - t2
-                ou, f1 = _sos_sign(du, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
+                ou, _, f1 = _side(du, _REL_ERR * (abs(t1) + abs(t2)), px, py, qx, qy, ux, uy, shift)
                 t1 = dx * (vy - py)
                 t2 = dy * (vx - px)
                 dv = t1 - t2
-                ov, f2 = _sos_sign(dv, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
+                ov, _, f2 = _side(dv, _REL_ERR * (abs(t1) + abs(t2)), px, py, qx, qy, vx, vy, shift)
                 if f1 or f2:
                     bad = True
                 if ou == ov:
@@ -375,16 +377,34 @@ def _edges_inside(
                 t1 = ex * (py - uy)
                 t2 = ey * (px - ux)
                 dp = t1 - t2
-                op, f3 = _sos_sign(dp, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
+                size_p = abs(t1) + abs(t2)
+                op, dp, f3 = _side(dp, _REL_ERR * size_p, ux, uy, vx, vy, px, py, -shift)
                 t1 = ex * (qy - uy)
                 t2 = ey * (qx - ux)
                 dq = t1 - t2
-                oq, f4 = _sos_sign(dq, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
+                size_q = abs(t1) + abs(t2)
+                oq, dq, f4 = _side(dq, _REL_ERR * size_q, ux, uy, vx, vy, qx, qy, -shift)
                 if f3 or f4:
                     bad = True
                 if op == oq:
                     continue
-                denom = dp - dq  # parameter along p->q
+                # parameter along p->q: dp, dq have opposite signs, no cancellation;
+                # their rounding moves the crossing along the edge by up to
+                # _ROUND (size_p + size_q) / |dp - dq| of it, and the area integrand
+                # there is dy times the local x (at most |lpx| + |dx|)
+                denom = dp - dq
+                scale = abs(dy) * (abs(lpx) + abs(dx))
+                moved = _ROUND * (size_p + size_q) * scale
+                if moved > _REFINE_M2 * abs(denom):
+                    # nearly parallel edges: dp, dq exactly rounded instead
+                    dp, ok_p = _orient_exact(ux, uy, vx, vy, px, py)
+                    dq, ok_q = _orient_exact(ux, uy, vx, vy, qx, qy)
+                    if not (ok_p and ok_q):
+                        bad = True
+                    denom = dp - dq
+                    moved = _ROUND * (abs(dp) + abs(dq)) * scale
+                if denom != 0.0:
+                    err_m2 += moved / abs(denom)
                 t = dp / denom if denom != 0.0 else 0.0
                 t = min(1.0, max(0.0, t))
                 s = 1 if op < 0 else -1  # entering B when p is on its right
@@ -406,7 +426,7 @@ def _edges_inside(
                 status = 1 if status > 1 else 0
         if complete and have and first_status >= 0 and status != first_status:
             bad = True
-    return area, sx, sy, bad
+    return area, sx, sy, err_m2, bad
 
 
 def _pair_moments_py(
@@ -446,7 +466,7 @@ def _pair_moments_py(
         b_y0 = b_bounds[gb, 1] - margin
         b_x1 = b_bounds[gb, 2] + margin
         b_y1 = b_bounds[gb, 3] + margin
-        a1, x1, y1, bad1 = _edges_inside(
+        a1, x1, y1, e1, bad1 = _edges_inside(
             ax,
             ay,
             a_ring,
@@ -471,7 +491,7 @@ def _pair_moments_py(
             buf,
             box,
         )
-        a2, x2, y2, bad2 = _edges_inside(
+        a2, x2, y2, e2, bad2 = _edges_inside(
             bx,
             by,
             b_ring,
@@ -499,7 +519,7 @@ def _pair_moments_py(
         total = a1 + a2
         limit = min(a_area[ga], b_area[gb])
         tol = 1e-9 * max(limit, 1.0)
-        bad = bad1 or bad2 or total < -tol or total > limit + tol
+        bad = bad1 or bad2 or total < -tol or total > limit + tol or e1 + e2 > _MAX_ERR_M2
         out_area[i] = min(max(total, 0.0), limit)
         out_sx[i] = x1 + x2
         out_sy[i] = y1 + y2
@@ -627,7 +647,6 @@ if HAVE_NUMBA:
     _group_pairs_jit = numba.njit(cache=True, nogil=True)(_group_pairs_py)
     _ring_is_simple = numba.njit(cache=True, nogil=True)(_ring_is_simple)
     _rings_simple_jit = numba.njit(cache=True, nogil=True)(_rings_simple_py)
-    _sos_sign = numba.njit(cache=True, nogil=True, inline="always")(_sos_sign)
     _edges_inside = numba.njit(cache=True, nogil=True)(_edges_inside)
     _pair_moments_jit = numba.njit(cache=True, nogil=True)(_pair_moments_py)
 else:  # pragma: no cover

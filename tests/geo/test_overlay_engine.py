@@ -324,3 +324,75 @@ def test_kernel_matches_geos_on_near_coincident_copies(data):
     got = np.bincount(res.work, weights=res.eff_area, minlength=len(p))
     ref = shapely.area(shapely.intersection(p, shapely.union_all(f)))
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-5)
+
+
+@pytest.fixture
+def no_numba(monkeypatch):
+    """The overlay as installed without numba: GEOS for every pair, no flat arrays."""
+    monkeypatch.setattr("rsgeo.geo._clip_kernel.HAVE_NUMBA", False)
+    monkeypatch.setattr("rsgeo.geo._overlay_engine.HAVE_NUMBA", False)
+
+
+def _town_cut_case():
+    """A patch, two townships (one touching the patch along its right edge), a layer.
+
+    patch ∩ township "1" is a collection of the strip x < 30 and the line
+    x = 100; feature 1 lies inside feature 0, so "first listed wins" trims it
+    to POLYGON EMPTY; feature 2 crosses the line.
+    """
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    town1 = shapely.MultiPolygon(
+        [box(X0 - 50, Y0 - 50, X0 + 30, Y0 + 150), box(X0 + 100, Y0, X0 + 150, Y0 + 100)]
+    )
+    town2 = box(X0 + 30, Y0 - 50, X0 + 100, Y0 + 150)
+    feats = [
+        box(X0 + 10, Y0 + 10, X0 + 60, Y0 + 60),
+        box(X0 + 20, Y0 + 20, X0 + 25, Y0 + 40),
+        box(X0 + 90, Y0 + 80, X0 + 120, Y0 + 90),
+    ]
+    return patch, town1, town2, feats
+
+
+def test_geos_path_takes_collections_and_empty_features():
+    patch, town1, _, feats = _town_cut_case()
+    cut = shapely.intersection(patch, town1)
+    assert cut.geom_type == "GeometryCollection"  # polygon and line
+    strip = box(X0, Y0, X0 + 30, Y0 + 100)  # its polygon part, by hand
+    work = np.array([cut, patch, Polygon()], dtype=object)
+    f = np.array([Polygon(), *feats], dtype=object)
+    origin = np.array([[X0 + 50, Y0 + 50]] * len(work))
+    res = overlay_layer(work, origin, f, use_kernel=False, n_jobs=1)
+    got = np.bincount(res.work, weights=res.eff_area, minlength=len(work))
+    union = shapely.union_all(feats)
+    ref = [shapely.intersection(strip, union).area, shapely.intersection(patch, union).area, 0.0]
+    np.testing.assert_allclose(got, ref, atol=1e-9)
+    assert res.stats["n_features_trimmed"] == 1
+
+
+def test_without_numba_township_cut_with_a_line_and_a_trimmed_empty_feature(no_numba):
+    from rsgeo.analysis.layer_overlay import overlay
+
+    patch, town1, town2, feats = _town_cut_case()
+    crs = 4545
+    ids = pd.Index(["A0"], name="patch_id", dtype="str")
+    pts = gpd.GeoDataFrame(geometry=[patch], index=ids, crs=crs)
+    towns = gpd.GeoDataFrame(
+        {"township_code": ["1", "2"], "township_name": ["东", "西"]},
+        geometry=[town1, town2],
+        crs=crs,
+    )
+    farm = gpd.GeoDataFrame({"ridge_coef": [0.0, 0.5, 0.0]}, geometry=feats, crs=crs)
+    pieces = overlay_pieces(pts, {"farmland": farm}, townships=towns, min_piece_m2=0.0)
+    assert pieces.attrs["rsgeo_overlay_report"].engine == "GEOS"
+    union = shapely.union_all(feats)
+    strip = box(X0, Y0, X0 + 30, Y0 + 100)
+    rest = box(X0 + 30, Y0, X0 + 100, Y0 + 100)
+    for code, part in [("1", strip), ("2", rest)]:
+        row = pieces.loc[("A0", code)]
+        want = ellipsoidal_area([part, shapely.intersection(part, union)], crs=crs)
+        assert row["area_m2"] == pytest.approx(want[0], rel=1e-8)
+        assert row["farmland_m2"] == pytest.approx(want[1], rel=1e-8)
+    res = overlay(pts, {"farmland": farm}, townships=towns, min_piece_m2=0.0)
+    assert res.loc["A0", "township_code"] == "2"
+    expected = ellipsoidal_area([shapely.intersection(patch, union)], crs=crs)[0]
+    assert res.loc["A0", "farmland_m2"] == pytest.approx(expected, rel=1e-8)

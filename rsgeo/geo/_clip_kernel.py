@@ -29,8 +29,8 @@ the two boundaries no longer meet there. Each crossing therefore carries a
 bound of that error (the rounding of the orientation values over the sine of
 the crossing angle, times the integrand along the edge); a crossing whose
 bound exceeds ``_REFINE_M2`` is placed again with the exactly rounded values,
-which brings its bound to about 1e-10 m². A pair whose bound still exceeds
-``_MAX_ERR_M2``, a coordinate difference that is not exact in floating point
+which brings its bound to about 1e-10 m². A crossing whose bound still
+exceeds ``_MAX_ERR_M2``, a coordinate difference that is not exact in floating point
 (the exact orientation needs it), a ring whose inside indicator does not
 return to its start, or a result outside ``[0, min(area A, area B)]`` flag
 the pair; the caller recomputes flagged pairs with GEOS.
@@ -73,8 +73,8 @@ __all__ = [
 
 _REL_ERR = 1e-12  # orientation values below this share of their terms are recomputed exactly
 _ROUND = 8.0 * 2.0**-52  # bound on the relative rounding error of an orientation value
-_REFINE_M2 = 1e-9  # crossings that may move the area by more than this are recomputed exactly
-_MAX_ERR_M2 = 1e-6  # pairs whose area may be off by more than this (plane m²) go to GEOS
+_REFINE_M2 = 1e-9  # crossings that may move the area (plane m²) more than this are placed exactly
+_MAX_ERR_M2 = 1e-6  # a crossing placed exactly that may still move it more: the pair goes to GEOS
 _MAX_CHECKED = 128  # rings with more vertices are left to GEOS by surely_valid
 
 
@@ -239,7 +239,7 @@ def _edges_inside(
     shift: float,
     buf: Any,
     box: Any,
-) -> tuple[float, float, float, float, bool]:
+) -> tuple[float, float, float, bool]:
     """Integrals of the edges of geometry ga of A lying inside geometry gb of B.
 
     ``(bbx0, bby0, bbx1, bby1)`` is the box of B and ``(abx0, ...)`` the box
@@ -252,7 +252,6 @@ def _edges_inside(
     area = 0.0
     sx = 0.0
     sy = 0.0
-    err_m2 = 0.0
     bad = False
     n_near = 0
     for rb in range(b_geom[gb], b_geom[gb + 1]):
@@ -393,18 +392,16 @@ def _edges_inside(
                 # _ROUND (size_p + size_q) / |dp - dq| of it, and the area integrand
                 # there is dy times the local x (at most |lpx| + |dx|)
                 denom = dp - dq
-                scale = abs(dy) * (abs(lpx) + abs(dx))
-                moved = _ROUND * (size_p + size_q) * scale
-                if moved > _REFINE_M2 * abs(denom):
+                scale = _ROUND * abs(dy) * (abs(lpx) + abs(dx))
+                if scale * (size_p + size_q) > _REFINE_M2 * abs(denom):
                     # nearly parallel edges: dp, dq exactly rounded instead
                     dp, ok_p = _orient_exact(ux, uy, vx, vy, px, py)
                     dq, ok_q = _orient_exact(ux, uy, vx, vy, qx, qy)
-                    if not (ok_p and ok_q):
-                        bad = True
                     denom = dp - dq
-                    moved = _ROUND * (abs(dp) + abs(dq)) * scale
-                if denom != 0.0:
-                    err_m2 += moved / abs(denom)
+                    if not (ok_p and ok_q) or scale * (abs(dp) + abs(dq)) > _MAX_ERR_M2 * abs(
+                        denom
+                    ):
+                        bad = True
                 t = dp / denom if denom != 0.0 else 0.0
                 t = min(1.0, max(0.0, t))
                 s = 1 if op < 0 else -1  # entering B when p is on its right
@@ -426,7 +423,7 @@ def _edges_inside(
                 status = 1 if status > 1 else 0
         if complete and have and first_status >= 0 and status != first_status:
             bad = True
-    return area, sx, sy, err_m2, bad
+    return area, sx, sy, bad
 
 
 def _pair_moments_py(
@@ -466,7 +463,7 @@ def _pair_moments_py(
         b_y0 = b_bounds[gb, 1] - margin
         b_x1 = b_bounds[gb, 2] + margin
         b_y1 = b_bounds[gb, 3] + margin
-        a1, x1, y1, e1, bad1 = _edges_inside(
+        a1, x1, y1, bad1 = _edges_inside(
             ax,
             ay,
             a_ring,
@@ -491,7 +488,7 @@ def _pair_moments_py(
             buf,
             box,
         )
-        a2, x2, y2, e2, bad2 = _edges_inside(
+        a2, x2, y2, bad2 = _edges_inside(
             bx,
             by,
             b_ring,
@@ -519,7 +516,7 @@ def _pair_moments_py(
         total = a1 + a2
         limit = min(a_area[ga], b_area[gb])
         tol = 1e-9 * max(limit, 1.0)
-        bad = bad1 or bad2 or total < -tol or total > limit + tol or e1 + e2 > _MAX_ERR_M2
+        bad = bad1 or bad2 or total < -tol or total > limit + tol
         out_area[i] = min(max(total, 0.0), limit)
         out_sx[i] = x1 + x2
         out_sy[i] = y1 + y2

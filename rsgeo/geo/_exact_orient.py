@@ -123,7 +123,9 @@ def side(
         return 1, d, False
     if d < -err:
         return -1, d, False
-    if err != 0.0:  # else both products are exactly zero: so is d
+    # err == 0: both products are exactly zero, so is d; c == b (a shared
+    # vertex, the common case of edges shared by two parcels): d is exactly 0
+    if err != 0.0 and (cx != bx or cy != by):
         d, ok = orient_exact(ax, ay, bx, by, cx, cy)
         if not ok:
             return 0, 0.0, True

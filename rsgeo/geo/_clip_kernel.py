@@ -17,13 +17,29 @@ Degenerate contacts (shared vertices, edges shared by two parcels of a
 tessellation, patches digitised along parcel edges) are resolved by
 simulation of simplicity: B is taken as shifted by the infinitesimal vector
 (ε, ε²). The area is continuous in that shift, so the limit is the exact area,
-and every orientation test has a definite sign. Orientation values that are
-neither exactly zero nor safely away from it (near-collinear points that only
-floating-point rounding separates), a ring whose inside indicator does not
-return to its start, or a result outside ``[0, min(area A, area B)]`` flag the
-pair; the caller recomputes flagged pairs with GEOS. The kernel is compiled
-with numba when it is installed (``pip install numba``); without numba the
-caller uses GEOS for every pair.
+and every orientation test has a definite sign. Orientation values too close
+to zero for their floating-point sign to be trusted (near-collinear points:
+a layer against its own copy after a round trip through another CRS moves
+vertices by 1e-9 m) are recomputed exactly (:mod:`rsgeo.geo._exact_orient`),
+so every decision is the exact one and an exact zero is a true zero.
+
+Nearly parallel edges also cross at a point that the rounding of the
+orientation values moves along the edges by centimetres, so the integrals of
+the two boundaries no longer meet there. Each crossing therefore carries a
+bound of that error (the rounding of the orientation values over the sine of
+the crossing angle, times the integrand along the edge); a crossing whose
+bound exceeds ``_REFINE_M2`` is placed again with the exactly rounded values,
+which brings its bound to about 1e-10 m². A crossing whose bound still
+exceeds ``_MAX_ERR_M2``, a coordinate difference that is not exact in floating point
+(the exact orientation needs it), a ring whose inside indicator does not
+return to its start, or a result outside ``[0, min(area A, area B)]`` flag
+the pair; the caller recomputes flagged pairs with GEOS.
+
+The kernel is compiled with numba when it is installed (``pip install
+numba``); without numba the caller uses GEOS for every pair. Setting the
+environment variable ``RSGEO_NO_NUMBA=1`` before rsgeo is imported makes
+``HAVE_NUMBA`` False even where numba is installed (:mod:`rsgeo.geo._numba`;
+CI runs the overlay tests that way too).
 
 Also here, compiled the same way: :class:`RaggedPolygons` (flat vertex
 arrays; single-ring polygons take a vectorised path), :func:`surely_valid`
@@ -42,6 +58,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from rsgeo.geo._exact_orient import orient_exact as _orient_exact
+from rsgeo.geo._exact_orient import side as _side
+from rsgeo.geo._numba import HAVE_NUMBA, numba
+
 __all__ = [
     "HAVE_NUMBA",
     "RaggedPolygons",
@@ -51,15 +71,10 @@ __all__ = [
     "surely_valid",
 ]
 
-try:  # pragma: no cover - import guard
-    import numba
-
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    numba = None  # type: ignore[assignment]
-    HAVE_NUMBA = False
-
-_REL_ERR = 1e-12  # orientation values below this share of their terms are "unsure"
+_REL_ERR = 1e-12  # orientation values below this share of their terms are recomputed exactly
+_ROUND = 8.0 * 2.0**-52  # bound on the relative rounding error of an orientation value
+_REFINE_M2 = 1e-9  # crossings that may move the area (plane m²) more than this are placed exactly
+_MAX_ERR_M2 = 1e-6  # a crossing placed exactly that may still move it more: the pair goes to GEOS
 _MAX_CHECKED = 128  # rings with more vertices are left to GEOS by surely_valid
 
 
@@ -200,20 +215,6 @@ def ragged(geoms: npt.NDArray[np.object_]) -> RaggedPolygons:
     return RaggedPolygons(geoms)
 
 
-def _sos_sign(d: float, err: float, dx: float, dy: float, sign: float) -> tuple[int, bool]:
-    """Sign of an orientation value, with the symbolic tie-break; flag unsure."""
-    if d > err:
-        return 1, False
-    if d < -err:
-        return -1, False
-    if d != 0.0:
-        return 0, True
-    # exact zero: the ε term decides (sign * (-dy) first, then sign * dx)
-    if dy != 0.0:
-        return (1 if -dy * sign > 0 else -1), False
-    return (1 if dx * sign > 0 else -1), False
-
-
 def _edges_inside(
     ax: Any,
     ay: Any,
@@ -323,7 +324,7 @@ def _edges_inside(
                         d = t1 - t2
                         err = _REL_ERR * (abs(t1) + abs(t2))
                         # orientation of p relative to the shifted edge of B
-                        o, unsure = _sos_sign(d, err, ex, ey, -shift)
+                        o, _, unsure = _side(d, err, ux, uy, vx, vy, px, py, -shift)
                         if unsure:
                             bad = True
                         if (sv and o > 0) or (su and o < 0):  # upward edge, p on its left
@@ -362,11 +363,11 @@ def _edges_inside(
                 t1 = dx * (uy - py)
                 t2 = dy * (ux - px)
                 du = t1 - t2
-                ou, f1 = _sos_sign(du, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
+                ou, _, f1 = _side(du, _REL_ERR * (abs(t1) + abs(t2)), px, py, qx, qy, ux, uy, shift)
                 t1 = dx * (vy - py)
                 t2 = dy * (vx - px)
                 dv = t1 - t2
-                ov, f2 = _sos_sign(dv, _REL_ERR * (abs(t1) + abs(t2)), dx, dy, shift)
+                ov, _, f2 = _side(dv, _REL_ERR * (abs(t1) + abs(t2)), px, py, qx, qy, vx, vy, shift)
                 if f1 or f2:
                     bad = True
                 if ou == ov:
@@ -375,16 +376,32 @@ def _edges_inside(
                 t1 = ex * (py - uy)
                 t2 = ey * (px - ux)
                 dp = t1 - t2
-                op, f3 = _sos_sign(dp, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
+                size_p = abs(t1) + abs(t2)
+                op, dp, f3 = _side(dp, _REL_ERR * size_p, ux, uy, vx, vy, px, py, -shift)
                 t1 = ex * (qy - uy)
                 t2 = ey * (qx - ux)
                 dq = t1 - t2
-                oq, f4 = _sos_sign(dq, _REL_ERR * (abs(t1) + abs(t2)), ex, ey, -shift)
+                size_q = abs(t1) + abs(t2)
+                oq, dq, f4 = _side(dq, _REL_ERR * size_q, ux, uy, vx, vy, qx, qy, -shift)
                 if f3 or f4:
                     bad = True
                 if op == oq:
                     continue
-                denom = dp - dq  # parameter along p->q
+                # parameter along p->q: dp, dq have opposite signs, no cancellation;
+                # their rounding moves the crossing along the edge by up to
+                # _ROUND (size_p + size_q) / |dp - dq| of it, and the area integrand
+                # there is dy times the local x (at most |lpx| + |dx|)
+                denom = dp - dq
+                scale = _ROUND * abs(dy) * (abs(lpx) + abs(dx))
+                if scale * (size_p + size_q) > _REFINE_M2 * abs(denom):
+                    # nearly parallel edges: dp, dq exactly rounded instead
+                    dp, ok_p = _orient_exact(ux, uy, vx, vy, px, py)
+                    dq, ok_q = _orient_exact(ux, uy, vx, vy, qx, qy)
+                    denom = dp - dq
+                    if not (ok_p and ok_q) or scale * (abs(dp) + abs(dq)) > _MAX_ERR_M2 * abs(
+                        denom
+                    ):
+                        bad = True
                 t = dp / denom if denom != 0.0 else 0.0
                 t = min(1.0, max(0.0, t))
                 s = 1 if op < 0 else -1  # entering B when p is on its right
@@ -627,7 +644,6 @@ if HAVE_NUMBA:
     _group_pairs_jit = numba.njit(cache=True, nogil=True)(_group_pairs_py)
     _ring_is_simple = numba.njit(cache=True, nogil=True)(_ring_is_simple)
     _rings_simple_jit = numba.njit(cache=True, nogil=True)(_rings_simple_py)
-    _sos_sign = numba.njit(cache=True, nogil=True, inline="always")(_sos_sign)
     _edges_inside = numba.njit(cache=True, nogil=True)(_edges_inside)
     _pair_moments_jit = numba.njit(cache=True, nogil=True)(_pair_moments_py)
 else:  # pragma: no cover

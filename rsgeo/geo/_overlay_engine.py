@@ -12,7 +12,8 @@ reference layer the engine
 3. computes the plane area and first moments of every pair's intersection
    with :func:`rsgeo.geo._clip_kernel.pair_moments` on flat vertex arrays built
    once per layer (GEOS ``intersection`` for the pairs it flags, or for all
-   pairs without numba). A patch inside a large feature costs one pass over
+   pairs without numba, of the polygonal parts: a patch cut by a township
+   may be a collection holding a line, a trimmed feature may be empty). A patch inside a large feature costs one pass over
    the feature's edges: only edges meeting the patch's box are tested;
 4. applies union semantics, first listed wins: feature pairs met by one work
    piece whose boxes overlap are tested once for a common area (same
@@ -102,8 +103,25 @@ def _unique(a: IntArray) -> IntArray:
     return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
+def _intersection(a: ObjArray, b: ObjArray) -> ObjArray:
+    """GEOS ``a ∩ b`` of the polygonal parts: lines and points dropped, empties skipped.
+
+    A patch cut by a township can be a collection holding a line, and a
+    trimmed feature can be ``POLYGON EMPTY``; GEOS refuses some of those
+    pairs ("Unable to determine overlay result geometry dimension").
+    """
+    a, b = _polygonal(a), _polygonal(b)
+    out = np.full(len(a), shapely.Polygon(), dtype=object)
+    both = ~(shapely.is_empty(a) | shapely.is_empty(b))
+    if both.all():
+        return np.asarray(shapely.intersection(a, b), dtype=object)
+    out[both] = shapely.intersection(a[both], b[both])
+    return out
+
+
 def _geos_moments(a: ObjArray, b: ObjArray, origin: FloatArray) -> tuple[FloatArray, ...]:
-    inter = shapely.intersection(a, b)
+    """Area and first moments (about ``origin``) of ``a ∩ b`` with GEOS."""
+    inter = _intersection(a, b)
     area = np.nan_to_num(np.asarray(shapely.area(inter), dtype=np.float64))
     cent = np.zeros((len(a), 2))
     nonempty = ~shapely.is_empty(inter) & (area > 0)
@@ -158,9 +176,9 @@ def _overlapping(keys: IntArray, feats: ObjArray, feat_r: RaggedPolygons | None)
         origin = feat_r.bounds[keys[:, 0], :2]
         area, _, _, bad = pair_moments(feat_r, feat_r, keys[:, 0], keys[:, 1], origin)
         if bad.any():
-            area[bad] = shapely.area(shapely.intersection(feats[keys[bad, 0]], feats[keys[bad, 1]]))
+            area[bad] = shapely.area(_intersection(feats[keys[bad, 0]], feats[keys[bad, 1]]))
     else:
-        area = shapely.area(shapely.intersection(feats[keys[:, 0]], feats[keys[:, 1]]))
+        area = shapely.area(_intersection(feats[keys[:, 0]], feats[keys[:, 1]]))
     return keys[area > OVERLAP_EPS_M2]
 
 

@@ -187,21 +187,56 @@ coord = st.integers(0, 40).map(float)
 
 @st.composite
 def polygons(draw):
-    kind = draw(st.sampled_from(["box", "tri", "bowtie"]))
+    kind = draw(st.sampled_from(["box", "tri", "bowtie", "quad"]))
     x, y = draw(coord), draw(coord)
     w, h = draw(st.integers(1, 30)), draw(st.integers(1, 30))
     if kind == "box":
         return box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
     if kind == "tri":
         return Polygon([(X0 + x, Y0 + y), (X0 + x + w, Y0 + y), (X0 + x, Y0 + y + h)])
+    if kind == "quad":  # edges at any angle
+        a, b = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+        return Polygon(
+            [
+                (X0 + x, Y0 + y),
+                (X0 + x + w, Y0 + y + a),
+                (X0 + x + w + b, Y0 + y + h),
+                (X0 + x, Y0 + y + h + a),
+            ]
+        )
     return Polygon(
         [(X0 + x, Y0 + y), (X0 + x + w, Y0 + y + h), (X0 + x + w, Y0 + y), (X0 + x, Y0 + y + h)]
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(polygons(), min_size=1, max_size=5), st.lists(polygons(), min_size=1, max_size=6))
-def test_union_then_intersect_reference(patch_geoms, layer_geoms):
+def perturbed(geom, size_m, seed):
+    """``geom`` with its vertices moved by up to ``size_m`` (about a third kept exactly)."""
+    rng = np.random.default_rng(seed)
+    xy = np.asarray(geom.exterior.coords)[:-1]
+    move = rng.uniform(-size_m, size_m, xy.shape) * (rng.random(xy.shape) < 0.7)
+    return Polygon(xy + move)
+
+
+@st.composite
+def near_copies(draw):
+    """Copies of some patches moved by 1e-9 ... 1e-3 m: near-coincident edges."""
+    size_m = draw(st.sampled_from([1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3]))
+    picks = draw(st.lists(st.integers(0, 4), max_size=3, unique=True))
+    return size_m, picks, draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(polygons(), min_size=1, max_size=5),
+    st.lists(polygons(), min_size=1, max_size=6),
+    near_copies(),
+)
+def test_union_then_intersect_reference(patch_geoms, layer_geoms, copies):
+    """The layer also holds copies of some patches moved by 1e-9 to 1e-3 m."""
+    size_m, picks, seed = copies
+    layer_geoms = layer_geoms + [
+        perturbed(patch_geoms[k], size_m, seed + k) for k in picks if k < len(patch_geoms)
+    ]
     pts = patches_of(patch_geoms)
     layer = gdf(layer_geoms, ridge_coef=np.linspace(0.0, 0.5, len(layer_geoms)))
     res = overlay(pts, {"farmland": layer}, min_piece_m2=0.0)

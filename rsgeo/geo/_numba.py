@@ -1,0 +1,41 @@
+"""numba when it is installed and not switched off: ``HAVE_NUMBA`` and :func:`jit`.
+
+The compiled kernels of :mod:`rsgeo.geo` (the overlay's clip kernel, its
+exact orientation test, the validity check of simple rings) use numba when
+it is installed (``pip install numba``, the ``fast`` extra); without it the
+overlay computes every pair with GEOS. Setting the environment variable
+``RSGEO_NO_NUMBA=1`` before rsgeo is imported makes ``HAVE_NUMBA`` False even
+where numba is installed, so the path without numba can be tested on any
+machine (CI runs the overlay tests a second time that way).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["HAVE_NUMBA", "NO_NUMBA_ENV", "jit", "numba"]
+
+NO_NUMBA_ENV = "RSGEO_NO_NUMBA"
+"""Environment variable: set to 1 to run without numba even where it is installed."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+try:  # pragma: no cover - import guard
+    if os.environ.get(NO_NUMBA_ENV, "").strip() not in ("", "0"):
+        raise ImportError(f"{NO_NUMBA_ENV} is set")
+    import numba
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    numba = None  # type: ignore[assignment]
+    HAVE_NUMBA = False
+
+
+def jit(fn: F, *, inline: bool = False) -> F:
+    """``fn`` compiled with numba (cached, without the GIL), or ``fn`` itself without numba."""
+    if not HAVE_NUMBA:
+        return fn
+    compiled = numba.njit(cache=True, nogil=True, inline="always" if inline else "never")(fn)
+    return compiled  # type: ignore[return-value]  # a Dispatcher is called like fn

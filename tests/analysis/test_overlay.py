@@ -243,9 +243,14 @@ def test_union_then_intersect_reference(patch_geoms, layer_geoms, copies):
     valid_p = [shapely.make_valid(g) for g in patch_geoms]
     union = shapely.union_all([shapely.make_valid(g) for g in layer_geoms])
     ref = ellipsoidal_area([g.intersection(union) for g in valid_p], crs=4545)
-    np.testing.assert_allclose(res["farmland_m2"], ref, rtol=1e-7, atol=1e-6)
-    assert (res["farmland_m2"] <= res["area_m2"] + 1e-6).all()
-    assert (res["farmland_net_m2"] <= res["farmland_m2"] + 1e-6).all()
+    # The reference is modelled differently, not more exactly: GEOS splits edges at
+    # the crossings, and the ellipsoidal area of a split edge differs from the whole
+    # edge's by about l³/12 × the areal-scale gradient (≈1e-7 of these 40-m shapes
+    # 60 km off the central meridian); 5e-7 leaves room for any draw.
+    np.testing.assert_allclose(res["farmland_m2"], ref, rtol=5e-7, atol=1e-6)
+    # the invariants hold exactly, by construction
+    assert (res["farmland_m2"] <= res["area_m2"]).all()
+    assert (res["farmland_net_m2"] <= res["farmland_m2"]).all()
     assert list(res.index) == list(pts.index)
 
 

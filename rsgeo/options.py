@@ -70,6 +70,10 @@ __all__ = [
 IllegalFarmland = Literal["auto", "overlay", "determination"]
 FarmlandBasis = Literal["net", "gross"]
 RateBasis = Literal["count", "area"]
+RatioComparator = Literal[">=", ">"]
+"""How criterion 1 compares the ratio with ``ratio_min`` (the work plan: ≥, 达到 … 以上)."""
+AreaComparator = Literal[">", ">="]
+"""How criterion 1 compares illegal farmland with ``illegal_farmland_min_mu`` (the plan: >, 大于)."""
 
 OptionsT = TypeVar("OptionsT", bound="_Options")
 
@@ -571,19 +575,30 @@ class CriteriaThresholds(_Options):
     Parameters
     ----------
     ratio_min : float, default 0.15
-        Criterion 1: the illegal farmland ratio (a fraction) must be ``>=``
-        this.
+        Criterion 1: the illegal farmland ratio (a fraction) compared with
+        this by ``ratio_comparator``.
+    ratio_comparator : {">=", ">"}, default ">="
+        Criterion 1's comparison of the ratio (the work plan: 达到 15% 以上).
     illegal_farmland_min_mu : float, default 100.0
-        Criterion 1: illegal farmland after deductions must be strictly
-        ``>`` this many 亩.
+        Criterion 1: illegal farmland after deductions, in 亩, compared with
+        this by ``illegal_farmland_comparator``.
+    illegal_farmland_comparator : {">", ">="}, default ">"
+        Criterion 1's comparison of the area (the work plan: 大于 100 亩).
     mineral_top_n : int, default 3
-        Criterion 3: townships whose number of illegal mineral patches (after
-        deductions) is among the ``mineral_top_n`` highest of the county
-        (ties included, townships with none never rank) meet the criterion.
-        0 switches the ranking off.
-    mineral_unrectified_min : int or None, default 1
-        Criterion 3: this many illegal mineral patches not rectified
-        (查处不力, 未有效制止) meet the criterion; None switches it off.
+        Criterion 3 (排序靠前): townships whose number of illegal mineral
+        patches (after deductions) is among the ``mineral_top_n`` highest of
+        the county (ties included, townships with none never rank) meet the
+        criterion. 0 switches the ranking off.
+    mineral_unrectified_min : int or None, default 3
+        Criterion 3 (查处不力, 得不到有效制止): at least this many illegal
+        mineral patches not rectified, **and** at least
+        ``mineral_unrectified_share_min`` of the township's illegal mineral
+        patches unrectified. One unrectified patch is a case to pursue, not
+        a township where mining goes unchecked; None switches it off.
+    mineral_unrectified_share_min : float, default 0.5
+        Criterion 3: the share (0–1) of the township's illegal mineral
+        patches left unrectified that, with ``mineral_unrectified_min``,
+        means 查处不力.
     rare_earth_triggers : bool, default True
         Criterion 3: any illegal rare-earth patch after deductions (违法开采
         重要矿种) meets the criterion.
@@ -608,9 +623,12 @@ class CriteriaThresholds(_Options):
     _title: ClassVar[str] = "criteria thresholds"
 
     ratio_min: float = 0.15
+    ratio_comparator: RatioComparator = ">="
     illegal_farmland_min_mu: float = 100.0
+    illegal_farmland_comparator: AreaComparator = ">"
     mineral_top_n: int = 3
-    mineral_unrectified_min: int | None = 1
+    mineral_unrectified_min: int | None = 3
+    mineral_unrectified_share_min: float = 0.5
     rare_earth_triggers: bool = True
     rate_bottom_n: int = 3
     performance_rate_min: float | None = None
@@ -623,6 +641,18 @@ class CriteriaThresholds(_Options):
         if not _is_number(self.illegal_farmland_min_mu) or self.illegal_farmland_min_mu < 0:
             problems.append(
                 f"illegal_farmland_min_mu must be a number >= 0, got {self.illegal_farmland_min_mu!r}"
+            )
+        _choice("ratio_comparator", self.ratio_comparator, get_args(RatioComparator), problems)
+        _choice(
+            "illegal_farmland_comparator",
+            self.illegal_farmland_comparator,
+            get_args(AreaComparator),
+            problems,
+        )
+        share = self.mineral_unrectified_share_min
+        if not _is_number(share) or not (0.0 <= share <= 1.0):
+            problems.append(
+                f"mineral_unrectified_share_min must be a fraction in [0, 1], got {share!r}"
             )
         _whole_numbers(self, ("mineral_top_n", "rate_bottom_n"), 0, problems)
         _whole_numbers(self, ("mineral_unrectified_min",), 1, problems, optional=True)
@@ -670,9 +700,11 @@ class ListOptions(_Options):
     nan_as : mapping of column to float
         Value used for NaN in ranking columns (:data:`DEFAULT_NAN_AS`); other
         NaN rank last.
-    black_includes_all_met : bool, default True
+    black_includes_all_met : bool, default False
         Put every township meeting a criterion on the black list, even beyond
-        ``black_size``.
+        ``black_size``. By default the black list holds the worst
+        ``black_size`` of them (the published list); all of them are in the
+        accountability table (问责预警) either way.
     fill_black : bool, default True
         Fill the black list up to ``black_size`` by rank.
 
@@ -688,7 +720,7 @@ class ListOptions(_Options):
     black_size: int = 3
     ranking: tuple[tuple[str, bool], ...] = DEFAULT_RANKING
     nan_as: Mapping[str, float] = field(default_factory=lambda: DEFAULT_NAN_AS)
-    black_includes_all_met: bool = True
+    black_includes_all_met: bool = False
     fill_black: bool = True
 
     def _normalize(self) -> list[str]:

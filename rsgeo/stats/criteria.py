@@ -7,12 +7,15 @@ people in a manual flags table and shown beside the computed ones.
 
 1. After deductions, illegal farmland / farmland occupied by new construction
    land **≥ 15 %** and illegal farmland **> 100 亩** (note ``≥`` and strict
-   ``>``), on unrounded values.
+   ``>``; both comparators configurable), on unrounded values.
 2. Chaotic management (管理秩序混乱, serious damage to basic farmland, nature
    reserves, the environment): manual flag with a note.
-3. Illegal exploration or mining: the township ranks at the top of the county
-   by the number of illegal mineral patches, or has illegal mineral patches
-   that are not rectified, or illegal rare-earth (strategic mineral) patches.
+3. Illegal exploration or mining (违法勘查、开采矿产资源的图斑数在全区排序靠前
+   或查处不力 … 违法开采重要矿种问题突出): the township ranks at the top of the
+   county by the number of illegal mineral patches; or mining goes unchecked
+   (查处不力: at least ``mineral_unrectified_min`` illegal mineral patches
+   unrectified, and at least ``mineral_unrectified_share_min`` of them); or
+   it has illegal rare-earth (strategic mineral) patches.
 4. Performance rate (履职率) or rectification rate (查处整改到位率) at the
    bottom of the county.
 5. Data fraud, concealed or unpursued cases found in review: manual flag.
@@ -84,7 +87,12 @@ def _criterion_1(row: pd.Series, t: CriteriaThresholds) -> tuple[bool, str]:
     farmland_m2 = float(row["illegal_farmland_after_deductions_m2"])
     farmland_mu = farmland_m2 / M2_PER_MU
     limit_m2 = t.illegal_farmland_min_mu * M2_PER_MU
-    area_ok = farmland_m2 > limit_m2 + _REL_TOL * max(limit_m2, 1.0)
+    slack_m2 = _REL_TOL * max(limit_m2, 1.0)
+    if t.illegal_farmland_comparator == ">":
+        area_ok = farmland_m2 > limit_m2 + slack_m2
+    else:
+        area_ok = farmland_m2 >= limit_m2 - slack_m2
+    above, below = (">", "≤") if t.illegal_farmland_comparator == ">" else ("≥", "<")
     mu_text = _fmt_mu(farmland_mu, t.illegal_farmland_min_mu)
     thr_pct = f"{_num(t.ratio_min * 100)}%"
     thr_mu = f"{_num(t.illegal_farmland_min_mu)} 亩"
@@ -92,10 +100,15 @@ def _criterion_1(row: pd.Series, t: CriteriaThresholds) -> tuple[bool, str]:
         return False, (
             f"无新增建设用地占用耕地（比例分母为 0），比例无法计算；违法占用耕地 {mu_text} 亩"
         )
-    ratio_ok = ratio >= t.ratio_min * (1 - _REL_TOL)
+    if t.ratio_comparator == ">=":
+        ratio_ok = ratio >= t.ratio_min * (1 - _REL_TOL)
+        r_above, r_below = "≥", "<"
+    else:
+        ratio_ok = ratio > t.ratio_min * (1 + _REL_TOL)
+        r_above, r_below = ">", "≤"
     ratio_text = _fmt_pct(ratio, t.ratio_min)
-    part_ratio = f"违法占用耕地比例 {ratio_text} {'≥' if ratio_ok else '<'} {thr_pct}"
-    part_area = f"违法占用耕地 {mu_text} 亩 {'>' if area_ok else '≤'} {thr_mu}"
+    part_ratio = f"违法占用耕地比例 {ratio_text} {r_above if ratio_ok else r_below} {thr_pct}"
+    part_area = f"违法占用耕地 {mu_text} 亩 {above if area_ok else below} {thr_mu}"
     met = ratio_ok and area_ok
     return met, f"{part_ratio}，{part_area}"
 
@@ -194,8 +207,15 @@ def evaluate_criteria(
         if top[code]:
             reasons.append(f"违法矿产图斑 {int(n_min[code])} 个，全县排序前 {t.mineral_top_n} 位")
         n_unrect = int(n_unrect_by_code[code])
-        if t.mineral_unrectified_min is not None and n_unrect >= t.mineral_unrectified_min:
-            reasons.append(f"违法矿产图斑未整改 {n_unrect} 个")
+        share = n_unrect / n_min[code] if n_min[code] > 0 else 0.0
+        if (
+            t.mineral_unrectified_min is not None
+            and n_unrect >= t.mineral_unrectified_min
+            and share >= t.mineral_unrectified_share_min * (1 - _REL_TOL)
+        ):
+            total = int(n_min[code])
+            pct = (200 * n_unrect + total) // (2 * total)  # whole percent, half up
+            reasons.append(f"查处不力：违法矿产图斑 {total} 个，未整改 {n_unrect} 个（{pct}%）")
         n_re = int(n_re_by_code[code])
         if t.rare_earth_triggers and n_re > 0:
             reasons.append(f"违法开采稀土等重要矿种图斑 {n_re} 个")
@@ -203,8 +223,9 @@ def evaluate_criteria(
         if reasons:
             r3.append("；".join(reasons))
         elif n_min[code] > 0:
+            rectified = "均已整改" if n_unrect == 0 else f"未整改 {n_unrect} 个"
             r3.append(
-                f"违法矿产图斑 {int(n_min[code])} 个，均已整改，排序未进前 {t.mineral_top_n} 位"
+                f"违法矿产图斑 {int(n_min[code])} 个，{rectified}，排序未进前 {t.mineral_top_n} 位"
             )
         else:
             r3.append("无违法矿产图斑")

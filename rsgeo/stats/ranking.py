@@ -49,9 +49,10 @@ def red_black_lists(
     Townships are ranked best first on ``ranking`` (see
     :data:`rsgeo.options.DEFAULT_RANKING`), ties broken by township code.
 
-    * **Black list**: every township that meets an accountability criterion
-      (``n_criteria > 0``), worst first; with ``black_includes_all_met=False``
-      only the worst ``black_size`` of them. When fewer than ``black_size``
+    * **Black list**: the worst ``black_size`` townships that meet an
+      accountability criterion (``n_criteria > 0``), worst first (every
+      township meeting one stays in the accountability table); with
+      ``black_includes_all_met=True`` all of them. When fewer than ``black_size``
       meet a criterion and ``fill_black`` is true, the list is filled with the
       lowest-ranked remaining townships that still have illegal patches after
       deductions (a township without any is never blacklisted for its rank).

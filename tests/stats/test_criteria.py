@@ -63,15 +63,67 @@ def test_criterion_3_ranking_unrectified_and_rare_earth() -> None:
     )
     t = CriteriaThresholds(mineral_top_n=2)
     c = evaluate_criteria(s, thresholds=t)
-    # top 2 by count: 5 and the tie at 4 -> three townships; rare earth; unrectified
-    assert c["criterion_3"].tolist() == [True, True, True, True, False, True]
+    # top 2 by count: 5 and the tie at 4 -> three townships; rare earth; one
+    # unrectified patch is a case, not 查处不力: the last township does not meet it
+    assert c["criterion_3"].tolist() == [True, True, True, True, False, False]
     assert "稀土" in c["criterion_3_reason"].iloc[3]
-    assert "未整改 1 个" in c["criterion_3_reason"].iloc[5]
+    assert c["criterion_3_reason"].iloc[5] == "违法矿产图斑 1 个，未整改 1 个，排序未进前 2 位"
     assert c["criterion_3_reason"].iloc[4] == "无违法矿产图斑"
+    one = CriteriaThresholds(mineral_top_n=2, mineral_unrectified_min=1)
+    assert evaluate_criteria(s, thresholds=one)["criterion_3"].iloc[5]
     off = CriteriaThresholds(
         mineral_top_n=0, mineral_unrectified_min=None, rare_earth_triggers=False
     )
     assert not evaluate_criteria(s, thresholds=off)["criterion_3"].any()
+
+
+@pytest.mark.parametrize(
+    ("n_illegal", "n_unrectified", "met"),
+    [
+        (3, 3, True),  # three, all unrectified
+        (6, 3, True),  # exactly half
+        (7, 3, False),  # under half
+        (2, 2, False),  # all, but only two
+        (10, 6, True),
+        (8, 5, True),  # 62.5 % is shown as 63 %, half up
+    ],
+)
+def test_criterion_3_unchecked_mining_needs_count_and_share(
+    n_illegal: int, n_unrectified: int, met: bool
+) -> None:
+    s = stats(
+        n_mineral_illegal=[n_illegal],
+        n_mineral_unrectified=[n_unrectified],
+        n_rare_earth_illegal=[0],
+    )
+    c = evaluate_criteria(s, thresholds=CriteriaThresholds(mineral_top_n=0))
+    assert c["criterion_3"].iloc[0] == met
+    if met:
+        share = {3: 100, 6: 50, 10: 60, 8: 63}[n_illegal]
+        assert c["criterion_3_reason"].iloc[0] == (
+            f"查处不力：违法矿产图斑 {n_illegal} 个，未整改 {n_unrectified} 个（{share}%）"
+        )
+
+
+@pytest.mark.parametrize(
+    ("ratio", "mu", "ratio_cmp", "area_cmp", "met"),
+    [
+        (0.15, 100.01, ">=", ">", True),
+        (0.15, 100.0, ">=", ">", False),  # strict > on the area by default
+        (0.15, 100.0, ">=", ">=", True),
+        (0.15, 100.01, ">", ">", False),  # Hunan: strict > on both
+        (0.1501, 100.01, ">", ">", True),
+    ],
+)
+def test_criterion_1_comparators_are_configurable(
+    ratio: float, mu: float, ratio_cmp: str, area_cmp: str, met: bool
+) -> None:
+    s = stats(illegal_farmland_ratio=[ratio], illegal_farmland_after_deductions_m2=[mu / 0.0015])
+    t = CriteriaThresholds(ratio_comparator=ratio_cmp, illegal_farmland_comparator=area_cmp)
+    c = evaluate_criteria(s, thresholds=t)
+    assert c["criterion_1"].iloc[0] == met
+    with pytest.raises(ValueError, match=r"ratio_comparator.*'>='.*'>'"):
+        CriteriaThresholds(ratio_comparator="=>")
 
 
 def test_criterion_4_bottom_of_county() -> None:

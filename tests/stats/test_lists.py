@@ -57,10 +57,10 @@ def test_default_lists() -> None:
 
 def test_sizes_and_options() -> None:
     s = make_stats()
-    lists = red_black_lists(s, red_size=5, black_size=1)
+    lists = red_black_lists(s, red_size=5, black_size=1, black_includes_all_met=True)
     assert members(lists, "black") == ["T4", "T5"]  # every township meeting a criterion
     assert members(lists, "red") == ["T1", "T2", "T3", "T6"]
-    lists = red_black_lists(s, red_size=1, black_size=1, black_includes_all_met=False)
+    lists = red_black_lists(s, red_size=1, black_size=1)  # the default: black_size holds
     assert members(lists, "black") == ["T4"]
     assert members(lists, "red") == ["T1"]
     lists = red_black_lists(s, black_size=4, fill_black=False)

@@ -23,13 +23,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 import rsgeo
 from rsgeo.job import load_job
 from rsgeo.pipeline import run_job
-
-psutil = pytest.importorskip("psutil")
 
 MANIFEST = ".rsgeo-manifest.json"
 USER_FILES = ("note.txt", "maps/note.txt", "csv/note.txt")

@@ -15,8 +15,9 @@ Commands
 
 Exit codes: 0 done; 2 bad command line; 3 bad input (job file, data,
 CRS, fields); 4 a file cannot be read or written; 5 the output exists and
-``--overwrite`` was not given; 1 an unexpected error (run with ``--debug``
-and report the traceback).
+``--overwrite`` was not given (or files rsgeo did not write are in the way);
+130 interrupted (Ctrl-C); 1 an unexpected error (run with ``--debug`` and
+report the traceback).
 """
 
 from __future__ import annotations
@@ -151,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "info":
             return _cmd_info(args)
     except KeyboardInterrupt:
-        print("rsgeo: interrupted", file=sys.stderr)
+        kept = ""
+        if args.command in ("run", "demo"):
+            kept = f"; nothing half-written is left in {args.out}: it keeps the outputs of the "
+            kept += "last run that finished, if any"
+        print(f"rsgeo: interrupted{kept}", file=sys.stderr)
         return 130
     except Exception as err:  # one readable message; the traceback with --debug
         if args.debug:

@@ -14,6 +14,11 @@ lists, and writes the outputs the job asks for into one folder::
       dossiers/                   one dossier per patch, index.html
       机要_军用土地/               sealed military-land output (only when there is any)
       run.json                    what was read (with SHA-256), versions, settings
+      .rsgeo-manifest.json        every file the run wrote, written last: the folder is complete
+
+The outputs are written into a staging folder beside ``OUT`` and moved in
+when all are written (:mod:`rsgeo.outputs.folder`): an interrupted run leaves
+the previous outputs as they were.
 
 Every step is also a library call; :class:`JobResult` keeps the tables so a
 notebook can continue from them. Military-land patches are in no ordinary
@@ -47,13 +52,14 @@ from rsgeo.analysis.determination import apply_determinations, check_matches
 from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
 from rsgeo.audit.findings import ReviewResult, run_review
 from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
-from rsgeo.errors import InputError, OutputExistsError
+from rsgeo.errors import InputError
 from rsgeo.geo.crs import check_transformation, choose_gk_crs, crs_label
 from rsgeo.io.batches import combine_batches
 from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job, LayerSource
+from rsgeo.outputs.folder import Staging, check_out_dir, stage_outputs
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.stats.deductions import patch_figures
@@ -254,15 +260,9 @@ def _steps(items: Any, label: str, progress: bool) -> Iterator[Any]:
 # --------------------------------------------------------------------------- running
 
 
-def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputExistsError(f"{out_dir} exists and is not a folder")
-    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        listing = ", ".join(sorted(p.name for p in out_dir.iterdir())[:8])
-        raise OutputExistsError(
-            f"the output folder {out_dir} is not empty ({listing}); "
-            "choose another folder or pass --overwrite (overwrite=True) to replace the outputs"
-        )
+def _check_out_dir(out_dir: Path, overwrite: bool) -> list[str]:
+    """Refuse an output folder the run may not write; clean up after an interrupted run."""
+    return check_out_dir(out_dir, overwrite=overwrite, own_names=(*MANAGED_OUTPUTS, "dossiers"))
 
 
 MANAGED_OUTPUTS: tuple[str, ...] = (
@@ -273,25 +273,12 @@ MANAGED_OUTPUTS: tuple[str, ...] = (
     "review",
     SEALED_DIR,
 )
-"""What a run replaces in its output folder (dossiers are updated in place)."""
+"""The names rsgeo writes at the top of its output folder (besides ``dossiers``).
 
-
-def _clear_previous_outputs(out: Path, *, keep_dossiers: bool) -> None:
-    """Remove what an earlier run wrote, so no stale output looks current.
-
-    Only rsgeo's own outputs are removed, never other files of the folder;
-    ``dossiers/`` stays when dossiers are built again (only the dossiers whose
-    inputs changed are rebuilt, and those of patches no longer present removed).
-    """
-    import shutil
-
-    names = [*MANAGED_OUTPUTS, *(() if keep_dossiers else ("dossiers",))]
-    for name in names:
-        path = out / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
+Which files a run wrote is listed in the folder's manifest
+(:data:`rsgeo.outputs.folder.MANIFEST_NAME`); ``--overwrite`` removes only
+those. A folder holding any of these names without a manifest is refused.
+"""
 
 
 def run_job(
@@ -306,9 +293,10 @@ def run_job(
     out_dir : str or Path
         Output folder; it must be empty or new unless ``overwrite``.
     overwrite : bool, default False
-        Replace the outputs of an earlier run: rsgeo's own outputs in the
-        folder (:data:`MANAGED_OUTPUTS`) are removed once the inputs have been
-        read and processed, so nothing stale is left looking current; other
+        Replace the outputs of an earlier run: the files listed in the
+        folder's manifest (:mod:`rsgeo.outputs.folder`), and only those, are
+        replaced by this run's once all of them are written, so nothing stale
+        is left looking current and an interrupted run changes nothing; other
         files are left alone. Dossiers whose inputs did not change are kept.
     progress : bool, default True
         Progress bars and step names on standard error.
@@ -318,12 +306,26 @@ def run_job(
     JobResult
     """
     out = Path(out_dir)
-    _check_out_dir(out, overwrite)
+    cleaned = _check_out_dir(out, overwrite)
+    reuse = ("dossiers",) if job.outputs["dossiers"] else ()
+    with stage_outputs(out, overwrite=overwrite, reuse=reuse) as staging:
+        jr = _run(job, out, staging, cleaned, overwrite=overwrite, progress=progress)
+    jr.out_dir = out
+    jr.outputs = {k: staging.final(v) for k, v in jr.outputs.items()}
+    return jr
+
+
+def _run(
+    job: Job, out: Path, staging: Staging, notes: list[str], *, overwrite: bool, progress: bool
+) -> JobResult:
+    """The run: its outputs are written into ``staging.path``, to be moved into ``out``."""
 
     def step(text: str) -> None:
         if progress:
             print(f"rsgeo: {text}", file=sys.stderr)
 
+    for note in notes:
+        step(note)
     step("reading inputs")
     patches, layers, townships, county, provenance = prepare_inputs(job, progress=progress)
 
@@ -389,7 +391,7 @@ def run_job(
             spot = run_spot_check(result, options=job.spot_check)
         jr = JobResult(
             job=job,
-            out_dir=out,
+            out_dir=staging.path,
             patches=patches,
             layers=layers,
             townships=townships,
@@ -404,9 +406,6 @@ def run_job(
             n_military=n_military,
             sealed_stats=sealed_stats,
         )
-        if overwrite and out.is_dir():
-            _clear_previous_outputs(out, keep_dossiers=job.outputs["dossiers"])
-        out.mkdir(parents=True, exist_ok=True)
         _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
         provenance.update(
             {
@@ -425,13 +424,14 @@ def run_job(
                 },
                 "patches": len(result),
                 "military_sealed": n_military,
-                "outputs": {k: str(v) for k, v in jr.outputs.items()},
+                "outputs": {k: str(staging.final(v)) for k, v in jr.outputs.items()},
             }
         )
-        (out / "run.json").write_text(
+        (staging.path / "run.json").write_text(
             json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        jr.outputs["run"] = out / "run.json"
+        jr.outputs["run"] = staging.path / "run.json"
+        step(f"moving the outputs into {out}")
         return jr
 
 

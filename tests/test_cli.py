@@ -236,7 +236,7 @@ def test_overwrite_leaves_no_stale_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = run_job(dataclasses.replace(job, outputs=quick), out, progress=False)
     assert first.n_military == 2 and (out / "机要_军用土地").is_dir()
-    (out / "csv" / "old_extra.csv").write_text("stale", encoding="utf-8")
+    (out / "csv" / "my_extra.csv").write_text("the user's", encoding="utf-8")
     (out / "my_notes.txt").write_text("keep me", encoding="utf-8")
     # a later run of Q1 only (no military patch there) with --overwrite
     q1 = dataclasses.replace(
@@ -245,7 +245,8 @@ def test_overwrite_leaves_no_stale_output(tmp_path: Path) -> None:
     second = run_job(q1, out, overwrite=True, progress=False)
     assert second.n_military == 0
     assert not (out / "机要_军用土地").exists()  # the old sealed output is gone
-    assert not (out / "csv" / "old_extra.csv").exists()
+    # files rsgeo did not write stay, in its folders too (before: csv/ was removed whole)
+    assert (out / "csv" / "my_extra.csv").read_text(encoding="utf-8") == "the user's"
     assert (out / "my_notes.txt").read_text(encoding="utf-8") == "keep me"
 
 

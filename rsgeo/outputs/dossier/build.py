@@ -32,6 +32,7 @@ from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
 from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
 from rsgeo.outputs.names import safe_file_name, safe_name
+from rsgeo.outputs.processes import ctrl_c_waits, die_with_parent, stop_workers
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.military import split_military
 
@@ -67,6 +68,13 @@ def _file_digest(path: Path) -> str:
 def _stat_key(path: Path) -> str:
     st = path.stat()
     return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write a new file in place of ``path`` (never into it: it may be a hard link)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _json_value(value: Any) -> Any:
@@ -424,9 +432,9 @@ def build_dossiers(
             r["patch_id"]: {"folder": r["folder"].name, "hash": r["hash"]} for r in records
         },
     }
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _replace_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1))
     index_path = out / "index.html"
-    index_path.write_text(_index_html(records, len(military), title), encoding="utf-8")
+    _replace_text(index_path, _index_html(records, len(military), title))
     frame = pd.DataFrame(records, columns=["patch_id", "folder", "html", "pdf", "status"])
     frame = frame.set_index("patch_id")
     frame.attrs["index"] = index_path
@@ -553,7 +561,8 @@ class _Shared:
 _WORKER: dict[str, _Shared] = {}
 
 
-def _init_worker(shared: _Shared) -> None:
+def _init_worker(shared: _Shared, parent: int) -> None:
+    die_with_parent(parent)
     _WORKER["shared"] = shared
 
 
@@ -577,18 +586,25 @@ def _run_all(
             return
         from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(shared,)
-        ) as pool:
-            pending = {pool.submit(_build_in_worker, job) for job in todo}
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
+        )
+        try:
+            with ctrl_c_waits():  # the workers are forked by the first submit
+                pending = {pool.submit(_build_in_worker, job) for job in todo}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 for fut in done:
                     if fut.exception() is not None:
-                        for other in pending:
-                            other.cancel()
                         raise fut.exception()  # type: ignore[misc]
                 bar.update(len(done))
+        except BaseException:  # an error or Ctrl-C: no worker goes on building
+            stop_workers(pool)
+            for job in todo:  # the half-built folders of the workers stopped
+                target = job["target"]
+                _remove_tree(target.parent / f".{target.name}.tmp", shared.out)
+            raise
+        pool.shutdown()
 
 
 def _build_one(

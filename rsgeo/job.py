@@ -113,6 +113,8 @@ class Job:
     county: LayerSource | None = None
     determinations: tuple[LayerSource, ...] = ()
     manual_flags: LayerSource | None = None
+    denominator: LayerSource | None = None
+    denominator_label: str | None = None
     imagery_before: Path | None = None
     imagery_after: Path | None = None
     reviewer: str = ""
@@ -260,7 +262,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, determination_checks, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, denominator, determination_checks, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -275,6 +277,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "county",
         "determinations",
         "manual_flags",
+        "denominator",
         "imagery",
         "rules",
         "criteria",
@@ -287,6 +290,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     # keep the documented order in the message
     order = [
         "county",
+        "denominator",
         "determination_checks",
         "determinations",
         "imagery",
@@ -346,6 +350,16 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     if "manual_flags" in data:
         manual = _source(chk, data["manual_flags"], "manual_flags", keys=_TABLE_KEYS - {"fields"})
 
+    denominator = None
+    denominator_label = None
+    if "denominator" in data:
+        den_keys = _TABLE_KEYS - {"fields"} | {"source"}
+        denominator = _source(chk, data["denominator"], "denominator", keys=den_keys)
+        if isinstance(data["denominator"], dict):
+            denominator_label = chk.typed(
+                data["denominator"], "denominator", "source", (str,), None
+            )
+
     dets: list[LayerSource] = []
     raw_dets = data.get("determinations", [])
     for i, item in enumerate(raw_dets if isinstance(raw_dets, list) else [raw_dets]):
@@ -396,6 +410,8 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         county=county,
         determinations=tuple(dets),
         manual_flags=manual,
+        denominator=denominator,
+        denominator_label=denominator_label,
         imagery_before=images["before"],
         imagery_after=images["after"],
         reviewer=reviewer,

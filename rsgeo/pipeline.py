@@ -55,6 +55,7 @@ from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
 from rsgeo.errors import InputError
 from rsgeo.geo.crs import check_transformation, choose_gk_crs, crs_label
 from rsgeo.io.batches import combine_batches
+from rsgeo.io.denominator import read_denominator_table
 from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
@@ -369,6 +370,15 @@ def _run(
         if job.manual_flags is not None:
             src = job.manual_flags
             manual = read_manual_flags(src.path, sheet=src.layer or 0, encoding=src.encoding)
+        denominator = None
+        if job.denominator is not None:
+            src = job.denominator
+            denominator = read_denominator_table(
+                src.path, sheet=src.layer or 0, encoding=src.encoding, source=job.denominator_label
+            )
+            provenance["inputs"].append(
+                {"role": "denominator", "path": str(src.path), "sha256": _sha256(src.path)}
+            )
         figures = patch_figures(result, pieces, options=job.statistics)
         statistics = functools.partial(
             township_stats,
@@ -378,6 +388,7 @@ def _run(
             options=job.statistics,
             thresholds=job.criteria,
             figures=figures,
+            denominator=denominator,
         )
         stats = statistics(manual_flags=manual)
         lists = red_black_lists(stats, options=job.lists)

@@ -25,10 +25,12 @@ from typing import Any
 
 from rsgeo.analysis.determination import check_matches
 from rsgeo.errors import RsgeoError
+from rsgeo.io.denominator import read_denominator_table
 from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job
+from rsgeo.schema.contract import normalize_township_code
 from rsgeo.schema.military import is_military, redact_ids, redacting
 
 __all__ = ["check_inputs"]
@@ -99,16 +101,34 @@ def check_inputs(job: Job) -> list[str]:
                     "farmland cannot be computed; map it with fields, or set "
                     '[criteria] farmland_basis = "gross"'
                 )
+        towns = None
         for key, source in (("townships", job.townships), ("county", job.county)):
             if source is None:
                 continue
             table = _attempt(problems, key, read_layer, source.path, **source.read_kwargs())
+            if key == "townships":
+                towns = table
             wanted = {"township_code", "township_name"} if key == "townships" else set()
             if table is not None and wanted - set(table.columns):
                 problems.append(
                     f"{key}: no {sorted(wanted - set(table.columns))} field (XZQDM/XZQMC, "
                     f"乡镇代码/乡镇名称); fields: {_fields(table)}"
                 )
+        if job.denominator is not None:
+            src = job.denominator
+            den = _attempt(
+                problems,
+                "denominator",
+                read_denominator_table,
+                src.path,
+                sheet=src.layer or 0,
+                encoding=src.encoding,
+            )
+            if den is not None and towns is not None and "township_code" in towns.columns:
+                codes = {normalize_township_code(c) for c in towns["township_code"]}
+                missing = sorted(codes - set(den.index.astype(str)))
+                if missing:
+                    problems.append(f"denominator: townships not in the table: {missing}")
         for i, src in enumerate(job.determinations):
             where = f"determinations[{i}]"
             det = _attempt(

@@ -59,7 +59,8 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("n_other", "其他图斑（个）", "count"),
     ("area_m2", "图斑总面积", "area"),
     ("construction_area_m2", "新增建设用地面积", "area"),
-    ("construction_farmland_m2", "新增建设用地占用耕地面积", "area"),
+    ("construction_farmland_m2", "图斑中新增建设用地占用耕地面积", "area"),
+    ("denominator_m2", "比例分母：新增建设用地占用耕地面积", "area"),
     ("illegal_area_m2", "违法用地面积（扣减前）", "area"),
     ("deducted_area_m2", "扣减违法用地面积", "area"),
     ("illegal_area_after_deductions_m2", "违法用地面积（扣减后）", "area"),
@@ -310,6 +311,23 @@ def _deducted_text(figures: pd.DataFrame) -> pd.Series:
     return text
 
 
+_CMP = {">=": "≥", ">": ">"}
+
+
+def _criterion_3_text(t: CriteriaThresholds) -> str:
+    parts = []
+    if t.mineral_top_n:
+        parts.append(f"违法矿产图斑数全县排序前 {t.mineral_top_n} 位")
+    if t.mineral_unrectified_min is not None:
+        parts.append(
+            f"查处不力（违法矿产图斑未整改不少于 {t.mineral_unrectified_min} 个，且占该乡镇违法"
+            f"矿产图斑的 {t.mineral_unrectified_share_min * 100:g}% 及以上）"
+        )
+    if t.rare_earth_triggers:
+        parts.append("违法开采稀土等重要矿种")
+    return "；或".join(parts) + "。" if parts else "不计算。"
+
+
 def _notes_sheet(
     area_unit: str, options: StatsOptions, thresholds: CriteriaThresholds, n_sealed: int
 ) -> Sheet:
@@ -334,16 +352,16 @@ def _notes_sheet(
         ),
         (
             "违法占用耕地比例",
-            "扣减后违法占用耕地面积 ÷ 新增建设用地占用耕地面积；"
+            "扣减后违法占用耕地面积 ÷ 新增建设用地占用耕地面积（比例分母，来源见乡镇汇总表的注）；"
             f"耕地面积为{net}。分母为 0 时比例无法计算，表中留空。",
         ),
         (
             "问责标准一",
-            f"违法占用耕地比例 ≥ {ratio_min:g}% 且违法占用耕地面积 > {mu_min:g} 亩"
-            "（均按未取舍数值判断）。",
+            f"违法占用耕地比例 {_CMP[thresholds.ratio_comparator]} {ratio_min:g}% 且违法占用耕地面积 "
+            f"{_CMP[thresholds.illegal_farmland_comparator]} {mu_min:g} 亩（均按未取舍数值判断）。",
         ),
         ("问责标准二、五", "由人工认定，表中列出认定说明。"),
-        ("问责标准三", "违法矿产图斑数全县排序靠前、违法矿产图斑未整改或违法开采稀土等重要矿种。"),
+        ("问责标准三", _criterion_3_text(thresholds)),
         (
             "问责标准四",
             f"履职率或查处整改到位率全县排序靠后（{basis}计算）。"
@@ -472,6 +490,12 @@ def write_workbook(
             )
             summary.notes.append(note)
             criteria.notes.append(note)
+    if "denominator_source" in stats.columns:
+        source = str(stats.loc[TOTAL_LABEL, "denominator_source"])
+        summary.notes.append(
+            f"注：违法占用耕地比例的分母（新增建设用地占用耕地面积）来源：{source}。"
+        )
+        criteria.notes.append(summary.notes[-1])
     if OUTSIDE_LABEL in stats.index.astype(str):
         summary.notes.append(
             f"注：“{row_name(OUTSIDE_LABEL)}”一行是落在各乡镇边界之外的图斑面积（及没有图形的"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 __all__ = [
+    "DENOMINATOR_FIELDS",
     "DETERMINATION_FIELDS",
     "LAYER_FIELDS",
     "MANUAL_FLAG_FIELDS",
@@ -76,6 +77,21 @@ LAYER_FIELDS: dict[str, tuple[str, ...]] = {
 TOWNSHIP_FIELDS: dict[str, tuple[str, ...]] = {
     "township_code": ("XZQDM", "行政区代码", "乡镇代码", "township_code"),
     "township_name": ("XZQMC", "行政区名称", "乡镇名称", "township_name"),
+}
+
+# The change survey's denominator table (area header without its unit, e.g. the
+# header 新增建设用地占用耕地面积（亩） is matched as 新增建设用地占用耕地面积).
+DENOMINATOR_FIELDS: dict[str, tuple[str, ...]] = {
+    "area": (
+        "新增建设用地占用耕地面积",
+        "新增建设用地占用耕地",
+        "占用耕地面积",
+        "denominator",
+        "area_m2",
+        "area_mu",
+        "area_ha",
+    ),
+    "source": ("来源", "数据来源", "source"),
 }
 
 # The technicians' determinations table (Excel/CSV from field verification).

@@ -19,6 +19,7 @@ __all__ = [
     "CLASS_SOURCE_LABELS",
     "COLUMN_LABELS",
     "CRITERION_NAMES",
+    "DENOMINATOR_SOURCE_LABELS",
     "FLAG_LABELS",
     "GEOMETRY_STATUS_LABELS",
     "LAYER_LABELS",
@@ -172,3 +173,13 @@ GEOMETRY_STATUS_LABELS: Mapping[str, str] = MappingProxyType(
     }
 )
 """What reading did to a patch's geometry (``geometry_status``), most serious first."""
+
+DENOMINATOR_SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "change_survey": "年度国土变更调查",
+        "patches": "卫片图斑推算（未提供年度变更调查数据时的替代口径）",
+    }
+)
+"""Where the ratio's denominator (新增建设用地占用耕地面积) came from: the annual
+change survey (the official source; a table's own source text wins), or the
+patches (the labelled fallback)."""

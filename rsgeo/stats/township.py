@@ -19,6 +19,7 @@ holding the largest share of its area, so township counts add up to the county.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -26,10 +27,11 @@ import pandas as pd
 
 from rsgeo._util import flag_column
 from rsgeo.errors import InputError, format_problems
+from rsgeo.io.denominator import read_denominator_table
 from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.fields import OUTSIDE_TOWNSHIP_CODE
-from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME, TOTAL_ROW_NAME
+from rsgeo.schema.labels import DENOMINATOR_SOURCE_LABELS, OUTSIDE_TOWNSHIPS_NAME, TOTAL_ROW_NAME
 from rsgeo.schema.military import is_military
 from rsgeo.stats.criteria import evaluate_criteria
 from rsgeo.stats.deductions import patch_figures
@@ -65,6 +67,7 @@ ADDITIVE_COLUMNS: tuple[str, ...] = (
     "area_m2",
     "construction_area_m2",
     "construction_farmland_m2",
+    "denominator_m2",
     "n_illegal_after_deductions",
     "n_deducted",
     "illegal_area_m2",
@@ -141,6 +144,7 @@ def township_stats(
     thresholds: CriteriaThresholds | None = None,
     manual_flags: pd.DataFrame | Mapping[str, Any] | None = None,
     figures: pd.DataFrame | None = None,
+    denominator: pd.DataFrame | str | PathLike[str] | None = None,
     total: bool = True,
     sealed: bool = False,
     **overrides: Any,
@@ -178,6 +182,14 @@ def township_stats(
     figures : pandas.DataFrame, optional
         The per-patch figures of :func:`rsgeo.patch_figures` computed with
         the same ``options`` and pieces; computed here when not given.
+    denominator : DataFrame or path, optional
+        The ratio's denominator from the annual change survey (年度国土变更调查),
+        per township: a table for :func:`rsgeo.io.denominator.read_denominator_table`
+        (乡镇代码 and 新增建设用地占用耕地面积 with its unit in the header) or
+        its result. Every township must be in it (one error lists those
+        missing). Without it the denominator is the farmland of the
+        construction patches (``construction_farmland_m2``), the labelled
+        fallback. ``denominator_m2`` and ``denominator_source`` say which.
     total : bool, default True
         Append the county total row, index label ``"total"``
         (:data:`TOTAL_LABEL`), ``township_name`` "合计". Use
@@ -370,13 +382,18 @@ def township_stats(
 
     data: dict[str, Any] = {"township_name": towns}
     for col in ADDITIVE_COLUMNS:
-        data[col] = counts[col].astype("int64") if col in counts else sums[col].astype("float64")
+        if col in counts:
+            data[col] = counts[col].astype("int64")
+        elif col in sums:
+            data[col] = sums[col].astype("float64")
+        # denominator_m2 comes from the change survey or the patches (_set_denominator)
     stats = pd.DataFrame(data, index=codes)
     missing = frame.attrs.get("missing", [])
     if "pbf_m2" in missing:
         stats["illegal_pbf_m2"] = np.nan
     if "redline_m2" in missing:
         stats["illegal_redline_m2"] = np.nan
+    _set_denominator(stats, denominator)
     _add_rates(stats, opts.rate_basis)
     # the criteria judge townships; the outside row is no township
     criteria = evaluate_criteria(
@@ -395,14 +412,47 @@ def township_stats(
     return stats
 
 
+def _set_denominator(
+    stats: pd.DataFrame, denominator: pd.DataFrame | str | PathLike[str] | None
+) -> None:
+    """``denominator_m2`` and ``denominator_source``: the change survey's, or the patches'."""
+    if denominator is None:
+        stats["denominator_m2"] = stats["construction_farmland_m2"]
+        stats["denominator_source"] = DENOMINATOR_SOURCE_LABELS["patches"]
+        return
+    table = (
+        denominator
+        if isinstance(denominator, pd.DataFrame) and "denominator_m2" in denominator.columns
+        else read_denominator_table(denominator)
+    )
+    table = table.set_axis(table.index.astype(str))
+    towns = township_rows(stats).index.astype(str)
+    problems = []
+    missing = sorted(set(towns) - set(table.index))
+    if missing:
+        problems.append(
+            f"{len(missing)} township(s) of the townships table are not in it: {missing}"
+        )
+    unknown = sorted(set(table.index) - set(towns))
+    if unknown:
+        problems.append(f"township codes not in the townships table: {unknown}")
+    if problems:
+        raise InputError(format_problems("The denominator table (年度变更调查):", problems))
+    codes = stats.index.astype(str)
+    stats["denominator_m2"] = table["denominator_m2"].reindex(codes).fillna(0.0).to_numpy()
+    source = table["denominator_source"].reindex(codes).fillna("").to_numpy(dtype=object)
+    stats["denominator_source"] = source
+
+
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     den = den.astype("float64")
     return (num.astype("float64") / den.where(den > 0)).astype("float64")
 
 
 def _add_rates(stats: pd.DataFrame, rate_basis: str) -> None:
+    den = "denominator_m2" if "denominator_m2" in stats.columns else "construction_farmland_m2"
     stats["illegal_farmland_ratio"] = _ratio(
-        stats["illegal_farmland_after_deductions_m2"], stats["construction_farmland_m2"]
+        stats["illegal_farmland_after_deductions_m2"], stats[den]
     )
     if rate_basis == "count":
         stats["performance_rate"] = _ratio(stats["n_handled"], stats["n_illegal"])
@@ -456,6 +506,8 @@ def add_total_row(stats: pd.DataFrame, *, options: StatsOptions | None = None) -
             row[col] = stats[col].sum(min_count=1) if stats[col].isna().all() else stats[col].sum()
         elif col == "township_name":
             row[col] = TOTAL_ROW_NAME
+        elif col == "denominator_source":
+            row[col] = "；".join(dict.fromkeys(s for s in stats[col].astype(str) if s))
         elif col not in row:
             row[col] = np.nan
     total = pd.DataFrame([row], index=pd.Index([TOTAL_LABEL], name=stats.index.name))

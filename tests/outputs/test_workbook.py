@@ -94,8 +94,17 @@ def small_case() -> pd.DataFrame:
 
 
 def sheet_rows(path: Path, title: str) -> list[tuple[object, ...]]:
+    """The table of a sheet: its rows down to the empty row above the notes."""
     wb = openpyxl.load_workbook(path)
-    return list(wb[title].iter_rows(values_only=True))
+    rows = list(wb[title].iter_rows(values_only=True))
+    end = next((i for i, r in enumerate(rows) if all(v is None for v in r)), len(rows))
+    return rows[:end]
+
+
+def sheet_notes(path: Path, title: str) -> list[str]:
+    """The notes below a sheet's table."""
+    wb = openpyxl.load_workbook(path)
+    return [str(r[0]) for r in wb[title].iter_rows(values_only=True) if str(r[0]).startswith("注")]
 
 
 def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
@@ -117,7 +126,9 @@ def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
         # 1.0044 + 1.0045 = 2.0089 -> 2.01; the 0.01 goes to the larger remainder (c1)
         "图斑总面积（亩）": [1.00, 0.00, 1.01, 2.01],
         "新增建设用地面积（亩）": [1.00, 0.00, 1.01, 2.01],
-        "新增建设用地占用耕地面积（亩）": [1.00, 0.00, 0.00, 1.00],
+        "图斑中新增建设用地占用耕地面积（亩）": [1.00, 0.00, 0.00, 1.00],
+        # no change-survey table: the denominator is the patches' figure (the fallback)
+        "比例分母：新增建设用地占用耕地面积（亩）": [1.00, 0.00, 0.00, 1.00],
         "违法用地面积（扣减前，亩）": [1.00, 0.00, 1.01, 2.01],
         "扣减违法用地面积（亩）": [0.00, 0.00, 1.00, 1.00],
         "违法用地面积（扣减后，亩）": [1.00, 0.00, 0.00, 1.00],

@@ -42,6 +42,7 @@ from rsgeo.options import (
     SpotCheckOptions,
     StatsOptions,
 )
+from rsgeo.schema.deduction_classes import DEFAULT_DEDUCTION_CLASSES
 
 __all__ = [
     "OUTPUT_KINDS",
@@ -262,7 +263,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, denominator, determination_checks, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -278,6 +279,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "determinations",
         "manual_flags",
         "denominator",
+        "deductions",
         "imagery",
         "rules",
         "criteria",
@@ -291,6 +293,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     order = [
         "county",
         "denominator",
+        "deductions",
         "determination_checks",
         "determinations",
         "imagery",
@@ -383,11 +386,18 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     spot = _plain_table(chk, data, "spot_check")
     review_table = _plain_table(chk, data, "review")
 
+    criteria_table = _plain_table(chk, data, "criteria")
+    if "deductions" in data:  # [deductions]: classes on/off, each with its own cutoff
+        if "deduction_classes" in criteria_table:
+            chk.add("criteria.deduction_classes", "give the deduction classes in [deductions]")
+        chosen = dict.fromkeys(DEFAULT_DEDUCTION_CLASSES, True)
+        chosen.update(_plain_table(chk, data, "deductions"))
+        criteria_table = {**criteria_table, "deduction_classes": chosen}
     options = _options(
         chk,
         cutoff,
         _plain_table(chk, data, "rules"),
-        _plain_table(chk, data, "criteria"),
+        criteria_table,
         _plain_table(chk, data, "lists"),
         review_table,
         spot,
@@ -481,7 +491,7 @@ def _options(
     return tuple(built)  # type: ignore[return-value]
 
 
-_CRITERIA_KEY_FOR = {"cutoff": "job.cutoff"}
+_CRITERIA_KEY_FOR = {"cutoff": "job.cutoff", "deduction_classes": "deductions"}
 """Option keys that a job file holds elsewhere than in their table."""
 
 

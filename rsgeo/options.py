@@ -45,6 +45,11 @@ from rsgeo._util import choice_problem
 from rsgeo.errors import InputError, format_problems
 from rsgeo.schema.cells import parse_date
 from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
+from rsgeo.schema.deduction_classes import (
+    DEDUCTION_CLASSES,
+    DEFAULT_DEDUCTION_CLASSES,
+    deduction_class,
+)
 from rsgeo.schema.labels import RULE_LABELS
 from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
@@ -116,6 +121,39 @@ def _whole_numbers(
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             off = " or None (off)" if optional else ""
             problems.append(f"{name} must be a whole number >= {minimum}{off}, got {value!r}")
+
+
+def _deduction_classes(value: Any, problems: list[str]) -> Mapping[str, dt.date | None]:
+    """Enabled deduction classes in their documented order, each with its cutoff or None."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Mapping):
+        try:
+            value = dict.fromkeys(value, True)
+        except TypeError:
+            problems.append(f"deduction_classes: a list of class names or a table, got {value!r}")
+            return MappingProxyType({})
+    chosen: dict[str, dt.date | None] = {}
+    for name, setting in value.items():
+        canon = deduction_class(name)
+        if not canon:
+            problems.append(
+                f"deduction_classes: unknown class {name!r}; allowed: {', '.join(DEDUCTION_CLASSES)}"
+            )
+            continue
+        if setting is False:
+            continue
+        if setting is True or setting is None:  # on, on the statistics' cutoff
+            chosen[canon] = None
+            continue
+        try:
+            chosen[canon] = parse_date(setting)
+        except (ValueError, TypeError):
+            problems.append(
+                f"deduction_classes: {name} = true, false or a cutoff date such as 2020-12-21, "
+                f"got {setting!r}"
+            )
+    return MappingProxyType({k: chosen[k] for k in DEDUCTION_CLASSES if k in chosen})
 
 
 def _flags(obj: Any, names: tuple[str, ...], problems: list[str]) -> None:
@@ -514,6 +552,12 @@ class StatsOptions(_Options):
     rate_basis : {"count", "area"}, default "count"
         Performance and rectification rates by number of illegal patches or
         by illegal area.
+    deduction_classes : mapping of class to date or None
+        The deduction classes that deduct (``[deductions]`` in a job), each
+        with its own cutoff day (None: ``cutoff``); names from
+        :data:`rsgeo.schema.deduction_classes.DEDUCTION_CLASSES`. Default:
+        已补办(农转用) and 已拆除复耕到位, on ``cutoff``. A list of names, or a
+        mapping to True/False/a date, is accepted.
 
     Examples
     --------
@@ -534,10 +578,15 @@ class StatsOptions(_Options):
     farmland_basis: FarmlandBasis = "net"
     denominator_includes_illegal: bool = True
     rate_basis: RateBasis = "count"
+    deduction_classes: Mapping[str, dt.date | None] = field(
+        default_factory=lambda: MappingProxyType(dict.fromkeys(DEFAULT_DEDUCTION_CLASSES)),
+        hash=False,
+    )
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
         set_ = object.__setattr__
+        set_(self, "deduction_classes", _deduction_classes(self.deduction_classes, problems))
         try:
             day = parse_date(self.cutoff)
         except ValueError as err:
@@ -558,6 +607,12 @@ class StatsOptions(_Options):
         _choice("rate_basis", self.rate_basis, get_args(RateBasis), problems)
         _flags(self, ("denominator_includes_illegal",), problems)
         return problems
+
+    def class_cutoff(self, name: str) -> dt.date | None:
+        """The cutoff day of a deduction class; None when the class does not deduct."""
+        if name not in self.deduction_classes:
+            return None
+        return self.deduction_classes[name] or self.cutoff
 
     @property
     def farmland_column(self) -> str:

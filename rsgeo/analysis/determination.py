@@ -68,6 +68,9 @@ DETERMINATION_COLUMNS: tuple[str, ...] = (
     "case_number",
     "responsible_party",
     "determination_note",
+    "deduction_class",
+    "deduction_date",
+    "case_age",
 )
 """Columns :func:`apply_determinations` always adds (missing values where the
 table has no such column or no row for the patch)."""

@@ -49,7 +49,7 @@ __all__ = [
     "read_determinations",
 ]
 
-DATE_COLUMNS: tuple[str, ...] = ("rectification_date",)
+DATE_COLUMNS: tuple[str, ...] = ("rectification_date", "deduction_date")
 """Columns of the table read as dates."""
 
 _UNIT_RE = re.compile(r"^(.*?)\s*[（(]\s*(亩|平方米|m2|m²|㎡|公顷|ha)\s*[)）]\s*$", re.IGNORECASE)

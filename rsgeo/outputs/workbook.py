@@ -80,6 +80,9 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("mineral_illegal_area_m2", "违法矿产图斑面积（扣减后）", "area"),
     ("n_mineral_unrectified", "违法矿产图斑未整改（个）", "count"),
     ("n_rare_earth_illegal", "违法稀土矿产图斑（个）", "count"),
+    ("n_illegal_stock", "存量违法图斑（个，不计入本年比例）", "count"),
+    ("illegal_stock_area_m2", "存量违法用地面积", "area"),
+    ("illegal_stock_farmland_m2", "存量违法占用耕地面积", "area"),
     ("performance_rate", "履职率（%）", "pct"),
     ("rectification_rate", "查处整改到位率（%）", "pct"),
     ("criteria_met", "触发问责标准", "text"),
@@ -119,6 +122,8 @@ _PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
     ("rectification_date", COLUMN_LABELS["rectification_date"], "date"),
     ("rectified_area_m2", "整改面积（平方米）", "m2"),
     ("_deducted", "是否扣减", "text"),
+    ("_deduction_class", COLUMN_LABELS["deduction_class"], "text"),
+    ("case_age", COLUMN_LABELS["case_age"], "text"),
     ("case_number", COLUMN_LABELS["case_number"], "text"),
     ("responsible_party", COLUMN_LABELS["responsible_party"], "text"),
 )
@@ -262,6 +267,9 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
         "_illegal_area_m2": lambda t: figures["counted_illegal_area_m2"],
         "_illegal_farmland_m2": lambda t: figures["counted_illegal_farmland_m2"],
         "_deducted": lambda t: _deducted_text(figures),
+        "_deduction_class": lambda t: (
+            figures["deduction_class"] if "deduction_class" in figures.columns else None
+        ),
     }
     for col, header, kind in _PATCH_COLUMNS:
         if mineral and col in _MINERAL_SKIP:

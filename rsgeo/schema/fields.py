@@ -142,6 +142,10 @@ DETERMINATION_FIELDS: dict[str, tuple[str, ...]] = {
     "responsible_party": ("责任主体", "当事人", "违法主体", "responsible_party"),
     "military": ("是否军用", "军用土地", "military"),
     "note": ("备注", "note"),
+    # deductions (docs/statistics.md): the class, the day it holds from, 新增/存量
+    "deduction_class": ("扣减类型", "扣减类别", "扣减情形", "扣减依据", "deduction_class"),
+    "deduction_date": ("扣减日期", "扣减依据日期", "deduction_date"),
+    "case_age": ("新增/存量", "新增或存量", "新增存量", "违法用地时序", "case_age"),
 }
 
 

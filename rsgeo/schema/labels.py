@@ -135,6 +135,8 @@ COLUMN_LABELS: Mapping[str, str] = MappingProxyType(
         "approved_doc_number": "批准文号",
         "mining_rights_licence_number": "采矿权许可证号",
         "case_number": "立案号",
+        "deduction_class": "扣减类型",
+        "case_age": "新增/存量",
         "responsible_party": "责任主体",
         "note": "备注",
     }

@@ -18,6 +18,14 @@ from rsgeo._util import flag_column, number_column
 from rsgeo.errors import InputError, format_problems
 from rsgeo.options import StatsOptions
 from rsgeo.schema.cells import parse_date
+from rsgeo.schema.deduction_classes import (
+    CASE_AGES,
+    DEDUCTION_CLASSES,
+    METHOD_DEDUCTION_CLASS,
+    STOCK_CASE,
+    case_age,
+    deduction_class,
+)
 from rsgeo.schema.military import is_military
 from rsgeo.stats.pieces import pieces_frame
 
@@ -30,6 +38,19 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     if col not in frame.columns:
         return pd.Series("", index=frame.index, dtype="string")
     return frame[col].astype("string").fillna("").str.strip()
+
+
+def _days(result: pd.DataFrame, col: str, problems: list[str]) -> list[dt.date | None]:
+    if col not in result.columns:
+        return [None] * len(result)
+    days: list[dt.date | None] = []
+    for pid, value in zip(result.index, result[col].tolist(), strict=True):
+        try:
+            days.append(parse_date(value))
+        except ValueError:
+            days.append(None)
+            problems.append(f"patch {pid!r}: {col} {value!r} is not a date")
+    return days
 
 
 def patch_figures(
@@ -82,7 +103,6 @@ def patch_figures(
     [True, False]
     """
     opts = StatsOptions.resolve(options, overrides)
-    cutoff_day = opts.cutoff
     illegal_farmland = opts.illegal_farmland
     problems: list[str] = []
     if pieces is not None and patch_area_m2 is None:
@@ -100,16 +120,18 @@ def patch_figures(
     if patch_farmland_m2 is None and farmland_col not in result.columns:
         hint = " (or use farmland_basis='gross')" if opts.farmland_basis == "net" else ""
         problems.append(f"patch table lacks column {farmland_col!r}{hint}")
-    days: list[dt.date | None] = []
-    if "rectification_date" in result.columns:
-        for pid, value in zip(result.index, result["rectification_date"].tolist(), strict=True):
-            try:
-                days.append(parse_date(value))
-            except ValueError:
-                days.append(None)
-                problems.append(f"patch {pid!r}: rectification_date {value!r} is not a date")
-    else:
-        days = [None] * len(result)
+    days = _days(result, "rectification_date", problems)
+    deduction_days = _days(result, "deduction_date", problems)
+    classes = _text(result, "deduction_class").map(deduction_class)
+    unknown = sorted(set(_text(result, "deduction_class")[classes.isna()]))
+    if unknown:
+        problems.append(
+            f"unknown deduction classes (扣减类型) {unknown}; known: {', '.join(DEDUCTION_CLASSES)}"
+        )
+    ages = _text(result, "case_age").map(case_age)
+    unknown = sorted(set(_text(result, "case_age")[ages.isna()]))
+    if unknown:
+        problems.append(f"unknown case ages (新增/存量) {unknown}; known: {', '.join(CASE_AGES)}")
     for col in ("illegal_area_m2", "illegal_farmland_m2", "rectified_area_m2"):
         values = number_column(result, col)
         neg = values < 0
@@ -156,12 +178,34 @@ def patch_figures(
     unrectified = set(opts.unrectified_methods) | {""}
     acted = ~method.isin(list(unrectified))
     day = pd.Series(days, index=idx, dtype=object)
-    on_time = day.map(lambda d: d is not None and d <= cutoff_day).astype(bool)
     by_area = (rectified_m2 / illegal_area.where(illegal_area > 0)).clip(0.0, 1.0)
     full = rectified_m2.isna() | (rectified_m2 >= illegal_area - _RECTIFIED_TOL_M2)
     share = by_area.where(~full, 1.0).fillna(1.0)
-    deductible = method.isin(list(opts.deductible_methods)) & on_time & is_illegal
+    # the class: the determination's, else the one the rectification method implies
+    # (a deductible method of the options with no class of its own deducts under its
+    # own name, on the statistics' cutoff)
+    implied = method.map(lambda m: METHOD_DEDUCTION_CLASS.get(m, m)).where(
+        method.isin(list(opts.deductible_methods)), ""
+    )
+    klass = classes.fillna("").where(classes.fillna("") != "", implied)
+    # the day that counts: the deduction's own, else the rectification's
+    when = pd.Series(deduction_days, index=idx, dtype=object).where(
+        pd.Series(deduction_days, index=idx).notna(), day
+    )
+    class_cutoff = klass.map(
+        lambda k: opts.class_cutoff(k) if k in DEDUCTION_CLASSES else (opts.cutoff if k else None)
+    )
+    on_time = pd.Series(
+        [
+            d is not None and c is not None and d <= c
+            for d, c in zip(when, class_cutoff, strict=True)
+        ],
+        index=idx,
+        dtype=bool,
+    )
+    deductible = on_time & is_illegal
     deducted_share = share.where(deductible, 0.0)
+    is_stock = ages.fillna("").eq(STOCK_CASE) & is_illegal
     rectified_share = share.where(acted & is_illegal, 0.0)
     case = _text(result, "case_number")
     is_handled = is_illegal & ((case != "") | acted | (deducted_share > 0))
@@ -177,6 +221,8 @@ def patch_figures(
             "illegal_fraction": fraction.where(is_illegal, 0.0).to_numpy(dtype="float64"),
             "deducted_share": deducted_share.to_numpy(dtype="float64"),
             "is_deducted": (deducted_share > 0).to_numpy(),
+            "deduction_class": klass.where(deducted_share > 0, "").to_numpy(dtype=object),
+            "is_stock": is_stock.to_numpy(dtype=bool),
             "is_handled": is_handled.to_numpy(dtype=bool),
             "rectified_share": rectified_share.to_numpy(dtype="float64"),
             "is_rectified": (rectified_share >= 1.0).to_numpy(),

@@ -91,6 +91,9 @@ ADDITIVE_COLUMNS: tuple[str, ...] = (
     "n_rectified",
     "handled_area_m2",
     "rectified_area_m2",
+    "n_illegal_stock",
+    "illegal_stock_area_m2",
+    "illegal_stock_farmland_m2",
 )
 _RATE_COLUMNS = ("illegal_farmland_ratio", "performance_rate", "rectification_rate")
 
@@ -298,6 +301,22 @@ def township_stats(
         index=result.index,
     )
 
+    # 存量 (older) illegal cases are reported apart: the year's figures hold 新增 only
+    stock = fig["is_stock"].astype(bool) if "is_stock" in fig.columns else fig["is_illegal"] & False
+    stock_area = fig["counted_illegal_area_m2"].where(stock, 0.0)
+    stock_farm = fig["counted_illegal_farmland_m2"].where(stock, 0.0)
+    year = ~stock
+    fig = fig.assign(
+        is_illegal=fig["is_illegal"] & year,
+        counted_illegal_area_m2=fig["counted_illegal_area_m2"].where(year, 0.0),
+        counted_illegal_farmland_m2=fig["counted_illegal_farmland_m2"].where(year, 0.0),
+        deducted_share=fig["deducted_share"].where(year, 0.0),
+        is_deducted=fig["is_deducted"] & year,
+        is_handled=fig["is_handled"] & year,
+        rectified_share=fig["rectified_share"].where(year, 0.0),
+        is_rectified=fig["is_rectified"] & year,
+    )
+
     # ---- areas, by piece ----
     pid = frame["patch_id"]
     p = fig.reindex(pid.to_numpy())
@@ -315,7 +334,9 @@ def township_stats(
     keep = 1.0 - p["deducted_share"].to_numpy(dtype="float64")
     frac = p["illegal_fraction"].to_numpy(dtype="float64")
     construction = p["is_construction"].to_numpy(dtype=bool)
-    in_denominator = construction | (illegal & opts.denominator_includes_illegal)
+    # an older (存量) case is no new construction land of the year
+    older = stock.reindex(pid.to_numpy()).to_numpy(dtype=bool)
+    in_denominator = (construction & ~older) | (illegal & opts.denominator_includes_illegal)
     ill_area = p["counted_illegal_area_m2"].to_numpy(dtype="float64") * area_share
     ill_farm = p["counted_illegal_farmland_m2"].to_numpy(dtype="float64") * farm_share
     mineral = f["mineral"].to_numpy(dtype=bool)
@@ -339,6 +360,8 @@ def township_stats(
             "mineral_illegal_area_m2": ill_area * keep * mineral,
             "handled_area_m2": ill_area * p["is_handled"].to_numpy(dtype=bool),
             "rectified_area_m2": ill_area * p["rectified_share"].to_numpy(dtype="float64"),
+            "illegal_stock_area_m2": stock_area.reindex(pid.to_numpy()).to_numpy() * area_share,
+            "illegal_stock_farmland_m2": stock_farm.reindex(pid.to_numpy()).to_numpy() * farm_share,
         }
     )
     sums = {c: _sum_by(piece_values[c], key, codes) for c in piece_values.columns}
@@ -374,6 +397,7 @@ def township_stats(
         "n_rare_earth_illegal": counted & flags["rare_earth"],
         "n_handled": fig["is_handled"],
         "n_rectified": fig["is_rectified"] & fig["is_illegal"],
+        "n_illegal_stock": stock,
     }
     counts = {
         c: m.astype("int64").groupby(main.to_numpy()).sum().reindex(codes, fill_value=0)

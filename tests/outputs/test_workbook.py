@@ -148,6 +148,10 @@ def test_summary_sheet_cell_by_cell(tmp_path: Path) -> None:
         "违法矿产图斑面积（扣减后，亩）": [0.00, 0.00, 0.00, 0.00],
         "违法矿产图斑未整改（个）": [0, 0, 0, 0],
         "违法稀土矿产图斑（个）": [0, 0, 0, 0],
+        # no case is marked 存量: every illegal case is the year's
+        "存量违法图斑（个，不计入本年比例）": [0, 0, 0, 0],
+        "存量违法用地面积（亩）": [0.00, 0.00, 0.00, 0.00],
+        "存量违法占用耕地面积（亩）": [0.00, 0.00, 0.00, 0.00],
         # a1 neither handled nor rectified; c1 rectified; county 1 of 2; 和睦镇 has
         # no illegal patch, so no rate
         "履职率（%）": [0.0, None, 100.0, 50.0],

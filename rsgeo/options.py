@@ -44,7 +44,14 @@ from typing import Any, ClassVar, Literal, TypeVar, get_args
 from rsgeo._util import choice_problem
 from rsgeo.errors import InputError, format_problems
 from rsgeo.schema.cells import parse_date
-from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
+from rsgeo.schema.classes import (
+    AGRICULTURAL_CHANGE_TYPES,
+    CONSTRUCTION_CHANGE_TYPES,
+    LAYER_ROLES,
+    MINERAL_CHANGE_TYPES,
+    RULE_NAMES,
+    normalize_code,
+)
 from rsgeo.schema.labels import RULE_LABELS
 from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
@@ -331,11 +338,13 @@ class ClassificationRules(_Options):
     agricultural_land_classes : mapping of str to tuple of str
         Agricultural change type → DLBM prefixes of the same kind.
     construction_types : tuple of str
-        The known construction change types (20 building, YH hardened, DT
-        earthwork, TD piled soil, DL road, ND rural road, CK mining, GF
-        photovoltaic). ``is_construction`` is true for every change type that
-        is neither agricultural nor pseudo; codes outside all lists are
-        treated as construction and counted in the report.
+        The known construction change types: every code of
+        :data:`rsgeo.schema.classes.CHANGE_TYPE_KINDS` that is not agricultural
+        (20 building, YH hardened, DT earthwork, TD piled soil, TP levelled,
+        DL/DL1–DL3 roads, TL railway, ND rural road, CK mining, GF
+        photovoltaic, water works, bare ground, …). ``is_construction`` is true
+        for every change type that is neither agricultural nor pseudo; codes
+        outside all lists are treated as construction and counted in the report.
     mineral_change_types : tuple of str
         Change types of mineral patches (CK).
     rare_earth_words : tuple of str
@@ -358,14 +367,14 @@ class ClassificationRules(_Options):
     urban_min_share: float = 0.5
     touch_min_m2: float = 1.0
     touch_min_share: float = 0.0
-    agricultural_types: tuple[str, ...] = ("01", "02", "03", "04", "KT")
+    agricultural_types: tuple[str, ...] = AGRICULTURAL_CHANGE_TYPES
     pseudo_change_types: tuple[str, ...] = ("WBH", RULE_LABELS["pseudo"])
     pseudo_same_land_class: bool = True
     agricultural_land_classes: Mapping[str, tuple[str, ...]] = field(
         default_factory=_default_land_classes
     )
-    construction_types: tuple[str, ...] = ("20", "YH", "DT", "TD", "DL", "ND", "CK", "GF")
-    mineral_change_types: tuple[str, ...] = ("CK",)
+    construction_types: tuple[str, ...] = CONSTRUCTION_CHANGE_TYPES
+    mineral_change_types: tuple[str, ...] = MINERAL_CHANGE_TYPES
     rare_earth_words: tuple[str, ...] = ("稀土",)
     mineral_columns: tuple[str, ...] = ("mineral", "mining_rights_mineral")
     layer_keys: Mapping[str, str] = field(default_factory=_default_layer_keys)

@@ -53,8 +53,9 @@ from rsgeo.schema.classes import (
     normalize_code,
 )
 from rsgeo.schema.labels import RULE_LABELS
+from rsgeo.schema.profiles import PROFILE_CHOICES, PROFILES, ProfileChoice
 from rsgeo.schema.review_rules import RULES
-from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
+from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, UNRECTIFIED_METHODS
 
 __all__ = [
     "DEFAULT_NAN_AS",
@@ -133,6 +134,15 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...], problems: list[str]
     problem = choice_problem(name, value, allowed)
     if problem:
         problems.append(problem)
+
+
+def _profile(obj: Any, problems: list[str]) -> None:
+    """Check (and normalise) the ``profile`` field: a TOML ``2026`` is the text "2026"."""
+    value = obj.profile
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+        object.__setattr__(obj, "profile", value)
+    _choice("profile", value, PROFILE_CHOICES, problems)
 
 
 class _Options:
@@ -499,9 +509,19 @@ class StatsOptions(_Options):
     unrectified_methods : tuple of str
         Method values meaning nothing was done (as does an empty value):
         every spelling of 未整改 and the empty words (``rsgeo.schema.vocabulary``).
-    illegal_classes, legal_classes : tuple of str
-        ``final_class`` values counted as illegal (default "违法") and legal
-        (default "合法"); every other value counts as other.
+    profile : {"auto", "2020", "2026"}, default "auto"
+        The vocabulary of ``final_class`` (:mod:`rsgeo.schema.profiles`):
+        "auto" takes it from the values (违法 → 2020; 非农违法, 农村道路,
+        设施农用地, 非粮违法 → 2026; both → an error); a profile name checks the
+        values against it. It gives the defaults of the three class lists.
+    illegal_classes, legal_classes : tuple of str or None, default None
+        ``final_class`` values counted as illegal and legal; None: the
+        profile's (2020: 违法 and 合法; 2026: 非农违法 and 合法). Every other
+        value counts as other.
+    non_grain_classes : tuple of str or None, default None
+        ``final_class`` values counted apart (``n_non_grain``,
+        ``non_grain_area_m2``), never illegal for the ratio or the criteria;
+        None: the profile's (2026: 非粮违法; 2020: none).
     illegal_farmland : {"auto", "overlay", "determination"}, default "auto"
         Illegal farmland of an illegal patch. "auto": the technician's
         ``illegal_farmland_m2`` when given, else the overlay farmland times the
@@ -526,6 +546,8 @@ class StatsOptions(_Options):
     ('拆除复耕',)
     >>> StatsOptions().farmland_column
     'farmland_net_m2'
+    >>> StatsOptions(profile="2026").classes()
+    (('非农违法',), ('合法',), ('非粮违法',))
     """
 
     _title: ClassVar[str] = "statistics options"
@@ -533,8 +555,10 @@ class StatsOptions(_Options):
     cutoff: dt.date = dt.date(2020, 12, 21)
     deductible_methods: tuple[str, ...] = DEDUCTIBLE_METHODS
     unrectified_methods: tuple[str, ...] = UNRECTIFIED_METHODS
-    illegal_classes: tuple[str, ...] = (ILLEGAL,)
-    legal_classes: tuple[str, ...] = (LEGAL,)
+    profile: ProfileChoice = "auto"
+    illegal_classes: tuple[str, ...] | None = None
+    legal_classes: tuple[str, ...] | None = None
+    non_grain_classes: tuple[str, ...] | None = None
     illegal_farmland: IllegalFarmland = "auto"
     farmland_basis: FarmlandBasis = "net"
     denominator_includes_illegal: bool = True
@@ -551,13 +575,12 @@ class StatsOptions(_Options):
         if day is None and not problems:
             problems.append("cutoff: must be a date such as '2020-12-21'")
         set_(self, "cutoff", day)
-        for name in (
-            "deductible_methods",
-            "unrectified_methods",
-            "illegal_classes",
-            "legal_classes",
-        ):
+        for name in ("deductible_methods", "unrectified_methods"):
             set_(self, name, _text_tuple(name, getattr(self, name), problems))
+        _profile(self, problems)
+        for name in ("illegal_classes", "legal_classes", "non_grain_classes"):
+            if getattr(self, name) is not None:
+                set_(self, name, _text_tuple(name, getattr(self, name), problems))
         _choice("illegal_farmland", self.illegal_farmland, get_args(IllegalFarmland), problems)
         _choice("farmland_basis", self.farmland_basis, get_args(FarmlandBasis), problems)
         _choice("rate_basis", self.rate_basis, get_args(RateBasis), problems)
@@ -568,6 +591,25 @@ class StatsOptions(_Options):
     def farmland_column(self) -> str:
         """The patch-table column of the farmland basis."""
         return "farmland_net_m2" if self.farmland_basis == "net" else "farmland_m2"
+
+    def classes(
+        self, profile: str | None = None
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(illegal, legal, non-grain) classes: those set, else the profile's.
+
+        ``profile`` is the resolved profile (default: :attr:`profile`, or
+        2020 when that is "auto").
+
+        >>> StatsOptions(illegal_classes=["非农违法", "农村道路"]).classes("2026")[0]
+        ('非农违法', '农村道路')
+        """
+        name = profile or (self.profile if self.profile != "auto" else "2020")
+        p = PROFILES[name]
+        return (
+            p.illegal_classes if self.illegal_classes is None else self.illegal_classes,
+            p.legal_classes if self.legal_classes is None else self.legal_classes,
+            p.non_grain_classes if self.non_grain_classes is None else self.non_grain_classes,
+        )
 
 
 # --------------------------------------------------------------------------- criteria
@@ -830,11 +872,18 @@ class DeterminationOptions(_Options):
         A table must name patches of the batch in at least this share of its
         rows; below it the table is refused, as another batch's table would
         leave almost every patch on its suggestion. 0 accepts any table.
+    profile : {"auto", "2020", "2026"}, default "auto"
+        The vocabulary of the determinations (:mod:`rsgeo.schema.profiles`):
+        "auto" detects it from the values of the determination column (and
+        says why in the report); a profile name refuses values not in it. A
+        job sets it with ``[job] profile``.
 
     Examples
     --------
     >>> DeterminationOptions(min_matched_share=0.8).min_matched_share
     0.8
+    >>> DeterminationOptions(profile=2026).profile
+    '2026'
     """
 
     _title: ClassVar[str] = "determination options"
@@ -842,9 +891,11 @@ class DeterminationOptions(_Options):
     unknown_ids: UnknownIds = "warn"
     on_invalid: OnInvalid = "raise"
     min_matched_share: float = 0.5
+    profile: ProfileChoice = "auto"
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
+        _profile(self, problems)
         _choice("unknown_ids", self.unknown_ids, get_args(UnknownIds), problems)
         _choice("on_invalid", self.on_invalid, get_args(OnInvalid), problems)
         share = self.min_matched_share

@@ -86,6 +86,7 @@ class JobResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     n_military: int = 0
     sealed_stats: pd.DataFrame | None = None
+    profile_reason: str = ""
 
     def summary(self) -> str:
         """A short text for the end of a command-line run."""
@@ -94,6 +95,8 @@ class JobResult:
             f"{self.job.name}",
             f"  patches: {len(self.result)} (military land, sealed: {self.n_military}); "
             f"townships: {len(rows)}",
+            f"  vocabulary profile: {self.job.profile}"
+            + (f" ({self.profile_reason})" if self.profile_reason else ""),
         ]
         plain = self.result.loc[~is_military(self.result).to_numpy()]
         if "class_source" in plain.columns:
@@ -361,6 +364,14 @@ def run_job(
             dets = tables[0]
         result = apply_determinations(result, dets, options=job.determination_checks)
         sealed_ids |= set(result.index[is_military(result).to_numpy()].astype(str))
+        # the vocabulary, set or detected from the tables: every later stage speaks it
+        applied = result.attrs["rsgeo_determinations_report"]
+        job = job.with_profile(applied.profile)
+        provenance["profile"] = {
+            "profile": applied.profile,
+            "how": applied.profile_how,
+            "reason": applied.profile_reason,
+        }
 
         step("township statistics")
         manual = None
@@ -403,6 +414,7 @@ def run_job(
             spot_check=spot,
             n_military=n_military,
             sealed_stats=sealed_stats,
+            profile_reason=applied.profile_reason,
         )
         if overwrite and out.is_dir():
             _clear_previous_outputs(out, keep_dossiers=job.outputs["dossiers"])

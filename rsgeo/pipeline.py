@@ -367,10 +367,14 @@ def run_job(
         # the vocabulary, set or detected from the tables: every later stage speaks it
         applied = result.attrs["rsgeo_determinations_report"]
         job = job.with_profile(applied.profile)
+        names = ", ".join(src.path.name for src in job.determinations)
+        reason = applied.profile_reason.replace(
+            f"the determinations {applied.source}", f"the determination tables ({names})"
+        )
         provenance["profile"] = {
             "profile": applied.profile,
             "how": applied.profile_how,
-            "reason": applied.profile_reason,
+            "reason": reason,
         }
 
         step("township statistics")
@@ -414,7 +418,7 @@ def run_job(
             spot_check=spot,
             n_military=n_military,
             sealed_stats=sealed_stats,
-            profile_reason=applied.profile_reason,
+            profile_reason=reason,
         )
         if overwrite and out.is_dir():
             _clear_previous_outputs(out, keep_dossiers=job.outputs["dossiers"])

@@ -18,6 +18,7 @@ __all__ = [
     "GeometryError",
     "InputError",
     "OutputExistsError",
+    "ProfileError",
     "RsgeoError",
     "format_problems",
 ]
@@ -70,6 +71,10 @@ class GeometryError(InputError):
 
 class DuplicateIdError(InputError):
     """Patch ids are duplicated or missing."""
+
+
+class ProfileError(InputError):
+    """Determination values that fit no single vocabulary profile, or not the one set."""
 
 
 class DataFileError(RsgeoError, OSError):

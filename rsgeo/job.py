@@ -134,6 +134,20 @@ class Job:
         """The deduction cutoff day (``[job] cutoff``), as held by :attr:`statistics`."""
         return self.statistics.cutoff
 
+    @property
+    def profile(self) -> str:
+        """The vocabulary profile (``[job] profile``: "auto", "2020" or "2026"), as
+        held by :attr:`determination_checks` and :attr:`statistics`."""
+        return self.determination_checks.profile
+
+    def with_profile(self, profile: str) -> Job:
+        """This job with ``profile`` in both option objects that hold it."""
+        return dataclasses.replace(
+            self,
+            statistics=self.statistics.replace(profile=profile),
+            determination_checks=self.determination_checks.replace(profile=profile),
+        )
+
 
 # --------------------------------------------------------------------------- checks
 
@@ -313,11 +327,12 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         chk.add(k, f"unknown key; allowed here: {', '.join(order)}")
 
     meta = chk.table(data.get("job", {}), "job") or {}
-    chk.unknown(meta, "job", {"name", "cutoff", "reviewer", "working_crs"})
+    chk.unknown(meta, "job", {"name", "cutoff", "reviewer", "working_crs", "profile"})
     name = chk.typed(meta, "job", "name", (str,), "rsgeo job")
     cutoff = _date(chk, meta.get("cutoff", StatsOptions().cutoff), "job.cutoff")
     reviewer = chk.typed(meta, "job", "reviewer", (str,), "")
     working_crs = chk.typed(meta, "job", "working_crs", (str, int), None)
+    profile = chk.typed(meta, "job", "profile", (str, int), "auto")
 
     patches: list[LayerSource] = []
     raw_patches = data.get("patches")
@@ -396,6 +411,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     options = _options(
         chk,
         cutoff,
+        profile,
         _plain_table(chk, data, "rules"),
         criteria_table,
         _plain_table(chk, data, "lists"),
@@ -440,6 +456,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
 def _options(
     chk: _Checker,
     cutoff: dt.date,
+    profile: str | int,
     rules: dict[str, Any],
     criteria: dict[str, Any],
     lists: dict[str, Any],
@@ -461,14 +478,25 @@ def _options(
     """Build the option objects of [rules], [criteria] and [lists]; problems go to ``chk``.
 
     ``[criteria]`` holds the thresholds (:class:`CriteriaThresholds`) and the
-    statistics options (:class:`StatsOptions`) side by side; the cutoff lives
-    in ``[job]``.
+    statistics options (:class:`StatsOptions`) side by side; the cutoff and
+    the profile live in ``[job]`` (the profile goes to :class:`StatsOptions`
+    and :class:`DeterminationOptions` alike).
     """
     threshold_keys = {f.name for f in dataclasses.fields(CriteriaThresholds)}
-    stats_keys = {f.name for f in dataclasses.fields(StatsOptions)} - {"cutoff"}
+    stats_keys = {f.name for f in dataclasses.fields(StatsOptions)} - {"cutoff", "profile"}
     chk.unknown(criteria, "criteria", threshold_keys | stats_keys)
+    if "profile" in determination_checks:
+        chk.add("determination_checks.profile", "set the profile in [job] (profile = ...)")
+    determination_checks = {
+        **{k: v for k, v in determination_checks.items() if k != "profile"},
+        "profile": profile,
+    }
 
-    stats_table = {"cutoff": cutoff, **{k: v for k, v in criteria.items() if k in stats_keys}}
+    stats_table = {
+        "cutoff": cutoff,
+        "profile": profile,
+        **{k: v for k, v in criteria.items() if k in stats_keys},
+    }
     threshold_table = {k: v for k, v in criteria.items() if k in threshold_keys}
     tables: list[tuple[str, Any, dict[str, Any]]] = [
         ("rules", ClassificationRules, rules),
@@ -483,6 +511,8 @@ def _options(
     for table, kind, values in tables:
         problems = kind.problems_of(values)
         for key, message in problems:
+            if table == "determination_checks" and key == "profile":
+                continue  # [job] profile: said once, with the statistics options
             where = _CRITERIA_KEY_FOR.get(key, f"{table}.{key}" if key else table)
             chk.add(where, message)
         built.append(None if problems else kind.from_mapping(values))
@@ -491,7 +521,11 @@ def _options(
     return tuple(built)  # type: ignore[return-value]
 
 
-_CRITERIA_KEY_FOR = {"cutoff": "job.cutoff", "deduction_classes": "deductions"}
+_CRITERIA_KEY_FOR = {
+    "cutoff": "job.cutoff",
+    "deduction_classes": "deductions",
+    "profile": "job.profile",
+}
 """Option keys that a job file holds elsewhere than in their table."""
 
 

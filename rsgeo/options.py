@@ -44,15 +44,23 @@ from typing import Any, ClassVar, Literal, TypeVar, get_args
 from rsgeo._util import choice_problem
 from rsgeo.errors import InputError, format_problems
 from rsgeo.schema.cells import parse_date
-from rsgeo.schema.classes import LAYER_ROLES, RULE_NAMES, normalize_code
+from rsgeo.schema.classes import (
+    AGRICULTURAL_CHANGE_TYPES,
+    CONSTRUCTION_CHANGE_TYPES,
+    LAYER_ROLES,
+    MINERAL_CHANGE_TYPES,
+    RULE_NAMES,
+    normalize_code,
+)
 from rsgeo.schema.deduction_classes import (
     DEDUCTION_CLASSES,
     DEFAULT_DEDUCTION_CLASSES,
     deduction_class,
 )
 from rsgeo.schema.labels import RULE_LABELS
+from rsgeo.schema.profiles import PROFILE_CHOICES, PROFILES, ProfileChoice
 from rsgeo.schema.review_rules import RULES
-from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, ILLEGAL, LEGAL, UNRECTIFIED_METHODS
+from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, UNRECTIFIED_METHODS
 
 __all__ = [
     "DEFAULT_NAN_AS",
@@ -168,6 +176,15 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...], problems: list[str]
     problem = choice_problem(name, value, allowed)
     if problem:
         problems.append(problem)
+
+
+def _profile(obj: Any, problems: list[str]) -> None:
+    """Check (and normalise) the ``profile`` field: a TOML ``2026`` is the text "2026"."""
+    value = obj.profile
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+        object.__setattr__(obj, "profile", value)
+    _choice("profile", value, PROFILE_CHOICES, problems)
 
 
 class _Options:
@@ -373,11 +390,13 @@ class ClassificationRules(_Options):
     agricultural_land_classes : mapping of str to tuple of str
         Agricultural change type → DLBM prefixes of the same kind.
     construction_types : tuple of str
-        The known construction change types (20 building, YH hardened, DT
-        earthwork, TD piled soil, DL road, ND rural road, CK mining, GF
-        photovoltaic). ``is_construction`` is true for every change type that
-        is neither agricultural nor pseudo; codes outside all lists are
-        treated as construction and counted in the report.
+        The known construction change types: every code of
+        :data:`rsgeo.schema.classes.CHANGE_TYPE_KINDS` that is not agricultural
+        (20 building, YH hardened, DT earthwork, TD piled soil, TP levelled,
+        DL/DL1–DL3 roads, TL railway, ND rural road, CK mining, GF
+        photovoltaic, water works, bare ground, …). ``is_construction`` is true
+        for every change type that is neither agricultural nor pseudo; codes
+        outside all lists are treated as construction and counted in the report.
     mineral_change_types : tuple of str
         Change types of mineral patches (CK).
     rare_earth_words : tuple of str
@@ -400,14 +419,14 @@ class ClassificationRules(_Options):
     urban_min_share: float = 0.5
     touch_min_m2: float = 1.0
     touch_min_share: float = 0.0
-    agricultural_types: tuple[str, ...] = ("01", "02", "03", "04", "KT")
+    agricultural_types: tuple[str, ...] = AGRICULTURAL_CHANGE_TYPES
     pseudo_change_types: tuple[str, ...] = ("WBH", RULE_LABELS["pseudo"])
     pseudo_same_land_class: bool = True
     agricultural_land_classes: Mapping[str, tuple[str, ...]] = field(
         default_factory=_default_land_classes
     )
-    construction_types: tuple[str, ...] = ("20", "YH", "DT", "TD", "DL", "ND", "CK", "GF")
-    mineral_change_types: tuple[str, ...] = ("CK",)
+    construction_types: tuple[str, ...] = CONSTRUCTION_CHANGE_TYPES
+    mineral_change_types: tuple[str, ...] = MINERAL_CHANGE_TYPES
     rare_earth_words: tuple[str, ...] = ("稀土",)
     mineral_columns: tuple[str, ...] = ("mineral", "mining_rights_mineral")
     layer_keys: Mapping[str, str] = field(default_factory=_default_layer_keys)
@@ -532,9 +551,19 @@ class StatsOptions(_Options):
     unrectified_methods : tuple of str
         Method values meaning nothing was done (as does an empty value):
         every spelling of 未整改 and the empty words (``rsgeo.schema.vocabulary``).
-    illegal_classes, legal_classes : tuple of str
-        ``final_class`` values counted as illegal (default "违法") and legal
-        (default "合法"); every other value counts as other.
+    profile : {"auto", "2020", "2026"}, default "auto"
+        The vocabulary of ``final_class`` (:mod:`rsgeo.schema.profiles`):
+        "auto" takes it from the values (违法 → 2020; 非农违法, 农村道路,
+        设施农用地, 非粮违法 → 2026; both → an error); a profile name checks the
+        values against it. It gives the defaults of the three class lists.
+    illegal_classes, legal_classes : tuple of str or None, default None
+        ``final_class`` values counted as illegal and legal; None: the
+        profile's (2020: 违法 and 合法; 2026: 非农违法 and 合法). Every other
+        value counts as other.
+    non_grain_classes : tuple of str or None, default None
+        ``final_class`` values counted apart (``n_non_grain``,
+        ``non_grain_area_m2``), never illegal for the ratio or the criteria;
+        None: the profile's (2026: 非粮违法; 2020: none).
     illegal_farmland : {"auto", "overlay", "determination"}, default "auto"
         Illegal farmland of an illegal patch. "auto": the technician's
         ``illegal_farmland_m2`` when given, else the overlay farmland times the
@@ -565,6 +594,8 @@ class StatsOptions(_Options):
     ('拆除复耕',)
     >>> StatsOptions().farmland_column
     'farmland_net_m2'
+    >>> StatsOptions(profile="2026").classes()
+    (('非农违法',), ('合法',), ('非粮违法',))
     """
 
     _title: ClassVar[str] = "statistics options"
@@ -572,8 +603,10 @@ class StatsOptions(_Options):
     cutoff: dt.date = dt.date(2020, 12, 21)
     deductible_methods: tuple[str, ...] = DEDUCTIBLE_METHODS
     unrectified_methods: tuple[str, ...] = UNRECTIFIED_METHODS
-    illegal_classes: tuple[str, ...] = (ILLEGAL,)
-    legal_classes: tuple[str, ...] = (LEGAL,)
+    profile: ProfileChoice = "auto"
+    illegal_classes: tuple[str, ...] | None = None
+    legal_classes: tuple[str, ...] | None = None
+    non_grain_classes: tuple[str, ...] | None = None
     illegal_farmland: IllegalFarmland = "auto"
     farmland_basis: FarmlandBasis = "net"
     denominator_includes_illegal: bool = True
@@ -595,13 +628,12 @@ class StatsOptions(_Options):
         if day is None and not problems:
             problems.append("cutoff: must be a date such as '2020-12-21'")
         set_(self, "cutoff", day)
-        for name in (
-            "deductible_methods",
-            "unrectified_methods",
-            "illegal_classes",
-            "legal_classes",
-        ):
+        for name in ("deductible_methods", "unrectified_methods"):
             set_(self, name, _text_tuple(name, getattr(self, name), problems))
+        _profile(self, problems)
+        for name in ("illegal_classes", "legal_classes", "non_grain_classes"):
+            if getattr(self, name) is not None:
+                set_(self, name, _text_tuple(name, getattr(self, name), problems))
         _choice("illegal_farmland", self.illegal_farmland, get_args(IllegalFarmland), problems)
         _choice("farmland_basis", self.farmland_basis, get_args(FarmlandBasis), problems)
         _choice("rate_basis", self.rate_basis, get_args(RateBasis), problems)
@@ -618,6 +650,25 @@ class StatsOptions(_Options):
     def farmland_column(self) -> str:
         """The patch-table column of the farmland basis."""
         return "farmland_net_m2" if self.farmland_basis == "net" else "farmland_m2"
+
+    def classes(
+        self, profile: str | None = None
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """(illegal, legal, non-grain) classes: those set, else the profile's.
+
+        ``profile`` is the resolved profile (default: :attr:`profile`, or
+        2020 when that is "auto").
+
+        >>> StatsOptions(illegal_classes=["非农违法", "农村道路"]).classes("2026")[0]
+        ('非农违法', '农村道路')
+        """
+        name = profile or (self.profile if self.profile != "auto" else "2020")
+        p = PROFILES[name]
+        return (
+            p.illegal_classes if self.illegal_classes is None else self.illegal_classes,
+            p.legal_classes if self.legal_classes is None else self.legal_classes,
+            p.non_grain_classes if self.non_grain_classes is None else self.non_grain_classes,
+        )
 
 
 # --------------------------------------------------------------------------- criteria
@@ -908,11 +959,18 @@ class DeterminationOptions(_Options):
         A table must name patches of the batch in at least this share of its
         rows; below it the table is refused, as another batch's table would
         leave almost every patch on its suggestion. 0 accepts any table.
+    profile : {"auto", "2020", "2026"}, default "auto"
+        The vocabulary of the determinations (:mod:`rsgeo.schema.profiles`):
+        "auto" detects it from the values of the determination column (and
+        says why in the report); a profile name refuses values not in it. A
+        job sets it with ``[job] profile``.
 
     Examples
     --------
     >>> DeterminationOptions(min_matched_share=0.8).min_matched_share
     0.8
+    >>> DeterminationOptions(profile=2026).profile
+    '2026'
     """
 
     _title: ClassVar[str] = "determination options"
@@ -920,9 +978,11 @@ class DeterminationOptions(_Options):
     unknown_ids: UnknownIds = "warn"
     on_invalid: OnInvalid = "raise"
     min_matched_share: float = 0.5
+    profile: ProfileChoice = "auto"
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
+        _profile(self, problems)
         _choice("unknown_ids", self.unknown_ids, get_args(UnknownIds), problems)
         _choice("on_invalid", self.on_invalid, get_args(OnInvalid), problems)
         share = self.min_matched_share

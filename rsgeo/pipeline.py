@@ -93,6 +93,7 @@ class JobResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     n_military: int = 0
     sealed_stats: pd.DataFrame | None = None
+    profile_reason: str = ""
 
     def summary(self) -> str:
         """A short text for the end of a command-line run."""
@@ -101,6 +102,8 @@ class JobResult:
             f"{self.job.name}",
             f"  patches: {len(self.result)} (military land, sealed: {self.n_military}); "
             f"townships: {len(rows)}",
+            f"  vocabulary profile: {self.job.profile}"
+            + (f" ({self.profile_reason})" if self.profile_reason else ""),
         ]
         plain = self.result.loc[~is_military(self.result).to_numpy()]
         if "class_source" in plain.columns:
@@ -364,6 +367,18 @@ def _run(
             dets = tables[0]
         result = apply_determinations(result, dets, options=job.determination_checks)
         sealed_ids |= set(result.index[is_military(result).to_numpy()].astype(str))
+        # the vocabulary, set or detected from the tables: every later stage speaks it
+        applied = result.attrs["rsgeo_determinations_report"]
+        job = job.with_profile(applied.profile)
+        names = ", ".join(src.path.name for src in job.determinations)
+        reason = applied.profile_reason.replace(
+            f"the determinations {applied.source}", f"the determination tables ({names})"
+        )
+        provenance["profile"] = {
+            "profile": applied.profile,
+            "how": applied.profile_how,
+            "reason": reason,
+        }
 
         step("township statistics")
         manual = None
@@ -416,6 +431,7 @@ def _run(
             spot_check=spot,
             n_military=n_military,
             sealed_stats=sealed_stats,
+            profile_reason=reason,
         )
         _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
         provenance.update(

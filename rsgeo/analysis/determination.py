@@ -50,6 +50,7 @@ from rsgeo.io.determination_table import (
 from rsgeo.options import DeterminationOptions
 from rsgeo.schema.contract import check_patch_table
 from rsgeo.schema.military import is_military, military_status, redacting
+from rsgeo.schema.profiles import resolve_profile, restate_suggestion
 
 __all__ = ["DETERMINATION_COLUMNS", "apply_determinations", "check_matches"]
 
@@ -103,9 +104,11 @@ def apply_determinations(
         As in :func:`read_determinations`.
     options : DeterminationOptions, optional
         What to do with ids not in the batch (``unknown_ids``), invalid values
-        (``on_invalid``), and the share of the table's rows that must name
+        (``on_invalid``), the share of the table's rows that must name
         patches of the batch (``min_matched_share``, see
-        :func:`check_matches`); :class:`rsgeo.options.DeterminationOptions`,
+        :func:`check_matches`) and the vocabulary profile (``profile``:
+        "auto" detects it from the table's determinations, "2020" or "2026"
+        refuses values outside it); :class:`rsgeo.options.DeterminationOptions`,
         its defaults when None.
     **overrides
         Its fields as keywords, e.g. ``unknown_ids="raise"``.
@@ -119,8 +122,12 @@ def apply_determinations(
         ``suggested_class``) and ``class_source`` (``"determination"`` /
         ``"suggested"``). ``flag_military`` also becomes true when the table
         marks a patch as military land (是否军用, or 军用/军事 in the sub-type
-        or actual use). ``attrs["rsgeo_determinations_report"]`` holds a
-        :class:`DeterminationsReport`.
+        or actual use). In the 2026 profile the suggestion is restated in
+        2026 words (违法 → 非农违法, 其他/设施农用地 → 设施农用地,
+        :func:`rsgeo.schema.profiles.restate_suggestion`).
+        ``attrs["rsgeo_determinations_report"]`` holds a
+        :class:`DeterminationsReport`, with the profile and why
+        (``profile``, ``profile_how``, ``profile_reason``).
 
     Raises
     ------
@@ -130,6 +137,9 @@ def apply_determinations(
         ``classified`` has duplicate patch ids.
     InputError
         One error listing every problem in the table (see the module notes).
+    ProfileError
+        The determinations mix the 2020 and 2026 vocabularies, or hold values
+        outside the profile set (always raised, whatever ``on_invalid``).
     DataFileError
         The file cannot be found or read.
 
@@ -142,6 +152,14 @@ def apply_determinations(
     >>> r = apply_determinations(c, t)
     >>> r[["suggested_class", "final_class", "class_source"]].values.tolist()
     [['违法', '合法', 'determination'], ['违法', '违法', 'suggested']]
+    >>> t26 = pd.DataFrame({"线索编号": ["p1"], "核实认定意见": ["非农违法-工矿商服"]})
+    >>> r = apply_determinations(c, t26)
+    >>> r.loc["p1", ["final_class", "determination_subtype"]].tolist()
+    ['非农违法', '工矿商服']
+    >>> r.loc["p2", ["suggested_class", "final_class"]].tolist()
+    ['非农违法', '非农违法']
+    >>> r.attrs["rsgeo_determinations_report"].profile_reason
+    'detected from the determinations <DataFrame>: 非农违法 (1) belong only to the 2026 profile'
     """
     if not isinstance(classified, pd.DataFrame):
         raise InputError(
@@ -210,7 +228,13 @@ def _apply(
     keys = check_patch_table(classified, where="apply_determinations").index
 
     report = DeterminationsReport()
-    parsed = load_table(table, sheet=sheet, encoding=encoding, fields=fields, report=report)
+    parsed = load_table(
+        table, sheet=sheet, encoding=encoding, fields=fields, report=report, profile=opts.profile
+    )
+    if not report.profile and not report.profile_problem:  # no determination column
+        found = resolve_profile([], opts.profile, source=f"the determinations {report.source}")
+        report.profile, report.profile_how = found.profile, found.how
+        report.profile_reason = found.reason
     det = parsed.table.drop(index=sorted(parsed.conflicting))
     # rows the table itself marks as military land are sealed in every message too
     sealed |= set(parsed.table.index[is_military(parsed.table).to_numpy()].astype(str))
@@ -253,10 +277,23 @@ def _apply(
         if "determination" in aligned
         else (np.zeros(len(out), dtype=bool))
     )
+    if report.profile != "2020":  # the suggestions in the profile's words
+        subtype = (
+            out["suggested_subtype"]
+            if "suggested_subtype" in out
+            else pd.Series("", index=out.index)
+        )
+        restated = [
+            restate_suggestion(c, "" if pd.isna(t) else str(t), report.profile)
+            for c, t in zip(out["suggested_class"].tolist(), subtype.tolist(), strict=True)
+        ]
+        out["suggested_class"] = [c for c, _ in restated]
+        if "suggested_subtype" in out:
+            out["suggested_subtype"] = [t for _, t in restated]
     final = np.where(
         determined,
         out["determination"].to_numpy(dtype=object),
-        classified["suggested_class"].to_numpy(dtype=object),
+        out["suggested_class"].to_numpy(dtype=object),
     )
     out["final_class"] = final
     out["class_source"] = np.where(determined, "determination", "suggested")

@@ -5,7 +5,11 @@ file or a DataFrame, Chinese headers, a title row allowed above the header)
 into one typed row per patch: headers mapped to canonical names (a unit in
 the header, such as ``违法面积（亩）``, converted to m²), determinations and
 rectification methods normalised, dates and areas parsed, duplicate rows that
-agree merged. Every problem goes to the :class:`~rsgeo.analysis.determination.DeterminationsReport`;
+agree merged. A determination written with its sub-type (``非农违法-工矿商服``,
+``合法（批文）``) is split into ``determination`` and ``determination_subtype``,
+and the vocabulary profile of the values is detected or checked
+(:func:`rsgeo.schema.profiles.resolve_profile`). Every problem goes to the
+:class:`~rsgeo.analysis.determination.DeterminationsReport`;
 :mod:`rsgeo.analysis.determination` decides whether they raise or warn.
 """
 
@@ -23,13 +27,14 @@ import numpy as np
 import pandas as pd
 
 from rsgeo._util import choice_problem
-from rsgeo.errors import FieldError, InputError, format_problems
+from rsgeo.errors import FieldError, InputError, ProfileError, format_problems
 from rsgeo.geo.units import M2_PER_HA, M2_PER_MU
 from rsgeo.io.tables import read_table
 from rsgeo.options import DeterminationOptions
 from rsgeo.schema.cells import is_missing, parse_dates, parse_numbers
 from rsgeo.schema.fields import DETERMINATION_FIELDS, canonical_name
 from rsgeo.schema.military import military_status, redact_ids
+from rsgeo.schema.profiles import merge_subtype, resolve_profile, split_determination
 from rsgeo.schema.vocabulary import (
     DETERMINATION_VALUES,
     DETERMINATION_WORDS,
@@ -134,6 +139,7 @@ def _parse_table(
     row_labels: list[str],
     fields: Mapping[str, str] | None,
     report: DeterminationsReport,
+    profile: str = "auto",
 ) -> ParsedTable:
     """Canonical, typed, de-duplicated table indexed by patch_id; problems go to report."""
     problems = report.problems
@@ -197,6 +203,7 @@ def _parse_table(
 
     out = pd.DataFrame(index=frame.index)
     out["patch_id"] = ids.astype(object)
+    subtypes: list[str] = []  # sub-types written in the determination cell
     lookups = {
         "determination": (DETERMINATION_WORDS, DETERMINATION_VALUES),
         "rectification_method": (RECTIFICATION_WORDS, RECTIFICATION_METHODS),
@@ -216,6 +223,13 @@ def _parse_table(
                 index=values.index,
                 dtype=object,
             )
+            if canon == "determination":  # a class written with its sub-type
+                split = [split_determination(t) if t else (None, "") for t in texts.tolist()]
+                mapped = mapped.where(
+                    mapped.notna(),
+                    pd.Series([c for c, _ in split], index=values.index, dtype=object),
+                )
+                subtypes = [sub for _, sub in split]
             bad = texts.notna() & mapped.isna()
             for i in bad[bad].index:
                 problems.append(
@@ -239,6 +253,24 @@ def _parse_table(
             out[canon] = numbers.where(~negative) * factors.get(canon, 1.0)
         else:
             out[canon] = values.map(_text_or_none).astype(object)
+    if "determination" in frame.columns and any(subtypes):
+        given = out.get("determination_subtype")
+        merged = [
+            merge_subtype(sub, "" if given is None or is_missing(given[i]) else str(given[i]))
+            or None
+            for i, sub in zip(out.index, subtypes, strict=True)
+        ]
+        out["determination_subtype"] = pd.Series(merged, index=out.index, dtype=object)
+    if "determination" in out.columns:
+        try:
+            found = resolve_profile(
+                out["determination"].tolist(), profile, source=f"the determinations {report.source}"
+            )
+        except ProfileError as err:
+            report.profile_problem = str(err)
+        else:
+            report.profile, report.profile_how = found.profile, found.how
+            report.profile_reason = found.reason
 
     # duplicates: merge rows that agree (blanks filled), report those that don't
     conflicting: set[str] = set()
@@ -309,8 +341,13 @@ def load_table(
     encoding: str | None,
     fields: Mapping[str, str] | None,
     report: DeterminationsReport,
+    profile: str = "auto",
 ) -> ParsedTable:
-    """Read (a path) or take (a DataFrame) the table and check it into ``report``."""
+    """Read (a path) or take (a DataFrame) the table and check it into ``report``.
+
+    ``profile`` is the vocabulary to check the determinations against, or
+    ``"auto"`` to detect it (:func:`rsgeo.schema.profiles.resolve_profile`).
+    """
     if fields:
         wrong = [f"{k!r} -> {v!r}" for k, v in fields.items() if v not in DETERMINATION_FIELDS]
         if wrong:
@@ -329,7 +366,7 @@ def load_table(
         raw = frame.copy()
         raw.columns = pd.Index(list(frame.columns), dtype=object)
         raw = raw.astype(object).reset_index(drop=True)
-        return _redacted(_parse_table(raw, labels, fields, report), raw, fields, report)
+        return _redacted(_parse_table(raw, labels, fields, report, profile), raw, fields, report)
     if not isinstance(table, (str, PathLike)):
         raise InputError(
             f"table must be a DataFrame or a path to .xlsx/.csv, got {type(table).__name__}"
@@ -349,7 +386,7 @@ def load_table(
     data.columns = pd.Index(raw.iloc[header_row].tolist(), dtype=object)
     # spreadsheet row numbers: header is row header_row + 1 (1-based)
     labels = [f"row {header_row + 2 + i}" for i in range(len(data))]
-    return _redacted(_parse_table(data, labels, fields, report), data, fields, report)
+    return _redacted(_parse_table(data, labels, fields, report, profile), data, fields, report)
 
 
 def _redacted(
@@ -409,6 +446,17 @@ class DeterminationsReport:
         Patch ids whose rows disagree.
     problems : list of str
         Every problem found, one readable line each.
+    profile : str
+        The vocabulary profile of the determinations (``"2020"``, ``"2026"``;
+        ``""`` when the table has no determination column).
+    profile_how : str
+        ``"set"`` (given and checked), ``"detected"`` (from the values) or
+        ``"default"`` (the values do not tell).
+    profile_reason : str
+        Why, in one sentence (the values that decided).
+    profile_problem : str
+        Values of two profiles, or values outside the profile set: always an
+        error, whatever ``on_invalid`` says.
     """
 
     source: str = "<DataFrame>"
@@ -421,6 +469,10 @@ class DeterminationsReport:
     merged_duplicates: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    profile: str = ""
+    profile_how: str = ""
+    profile_reason: str = ""
+    profile_problem: str = ""
 
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -487,10 +539,12 @@ def read_determinations(
     >>> str(d.loc["p1", "rectification_date"].date())
     '2020-12-21'
     """
-    on_invalid = DeterminationOptions.resolve(options, overrides).on_invalid
+    opts = DeterminationOptions.resolve(options, overrides)
     report = DeterminationsReport()
-    parsed = load_table(path, sheet=sheet, encoding=encoding, fields=fields, report=report)
-    finish_report(report, on_invalid, [])
+    parsed = load_table(
+        path, sheet=sheet, encoding=encoding, fields=fields, report=report, profile=opts.profile
+    )
+    finish_report(report, opts.on_invalid, [])
     table = parsed.table.drop(index=sorted(parsed.conflicting))
     if "note" in table.columns:
         table = table.rename(columns={"note": "determination_note"})
@@ -499,8 +553,16 @@ def read_determinations(
 
 
 def finish_report(report: DeterminationsReport, on_invalid: str, id_problems: list[str]) -> None:
-    """Raise or warn about the problems gathered in report."""
+    """Raise or warn about the problems gathered in report.
+
+    A profile problem (:attr:`DeterminationsReport.profile_problem`) always
+    raises a :class:`~rsgeo.errors.ProfileError`, listing the other problems too.
+    """
     problems = report.problems + id_problems
+    if report.profile_problem:
+        problems = [report.profile_problem, *problems]
+        header = f"{len(problems)} problem(s) in the determinations table {report.source}:"
+        raise ProfileError(format_problems(header, problems))
     if not problems:
         return
     header = f"{len(problems)} problem(s) in the determinations table {report.source}:"

@@ -37,6 +37,7 @@ from rsgeo.schema.labels import (
     TOTAL_ROW_NAME,
 )
 from rsgeo.schema.military import is_military, ordinary
+from rsgeo.schema.profiles import resolve_profile
 from rsgeo.stats.township import (
     OUTSIDE_LABEL,
     TOTAL_LABEL,
@@ -57,7 +58,9 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("n_legal", "合法图斑（个）", "count"),
     ("n_illegal", "违法图斑（个）", "count"),
     ("n_other", "其他图斑（个）", "count"),
+    ("n_non_grain", "非粮违法图斑（个，单列）", "count"),
     ("area_m2", "图斑总面积", "area"),
+    ("non_grain_area_m2", "非粮违法面积（单列）", "area"),
     ("construction_area_m2", "新增建设用地面积", "area"),
     ("construction_farmland_m2", "图斑中新增建设用地占用耕地面积", "area"),
     ("denominator_m2", "比例分母：新增建设用地占用耕地面积", "area"),
@@ -148,7 +151,11 @@ def _round_half_up(value: float, decimals: int) -> float:
     return float(np.floor(value * scale + 0.5 + 1e-9) / scale)
 
 
-def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> Sheet:
+_APART_COLUMNS = ("n_non_grain", "non_grain_area_m2")
+"""Summary columns shown only when the profile counts a class apart (2026)."""
+
+
+def _summary_sheet(stats: pd.DataFrame, area_unit: str, *, apart: bool = False) -> Sheet:
     unit, factor, decimals = _UNIT[area_unit]
     # township rows, then the outside row when there is one: they add up to the total
     towns = summed_rows(stats)
@@ -156,7 +163,7 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str) -> Sheet:
     sheet = Sheet("乡镇汇总")
     sheet.add(COLUMN_LABELS["township_code"], [*codes, TOTAL_ROW_NAME])
     for col, header, kind in SUMMARY_COLUMNS:
-        if col not in stats.columns:
+        if col not in stats.columns or (col in _APART_COLUMNS and not apart):
             continue
         total = stats[col][TOTAL_LABEL]
         if kind == "text":
@@ -336,16 +343,36 @@ def _criterion_3_text(t: CriteriaThresholds) -> str:
     return "；或".join(parts) + "。" if parts else "不计算。"
 
 
+def _profile_of(options: StatsOptions, result: pd.DataFrame | None) -> str:
+    """The profile the figures speak: the one set, else the one ``final_class`` speaks."""
+    if options.profile != "auto":
+        return options.profile
+    if result is None or "final_class" not in result.columns:
+        return resolve_profile([], source="final_class").profile
+    return resolve_profile(result["final_class"].tolist(), source="final_class").profile
+
+
 def _notes_sheet(
-    area_unit: str, options: StatsOptions, thresholds: CriteriaThresholds, n_sealed: int
+    area_unit: str,
+    options: StatsOptions,
+    thresholds: CriteriaThresholds,
+    n_sealed: int,
+    profile: str = "2020",
 ) -> Sheet:
     unit, _factor, decimals = _UNIT[area_unit]
+    illegal, legal, apart = options.classes(profile)
+    classes = (
+        f"按 {profile} 年口径：{'、'.join(illegal)}计为违法，{'、'.join(legal)}计为合法"
+        + (f"，{'、'.join(apart)}单列统计，不计入违法占用耕地比例和问责标准" if apart else "")
+        + "，其余分类计为其他。"
+    )
     ratio_min = thresholds.ratio_min * 100
     mu_min = thresholds.illegal_farmland_min_mu
     methods = "、".join(options.deductible_methods)
     basis = "按图斑个数" if options.rate_basis == "count" else "按违法面积"
     net = "扣除田坎后的净面积" if options.farmland_basis == "net" else "毛面积（未扣除田坎）"
     rows = [
+        ("判定口径", classes),
         ("面积", "CGCS2000 椭球面积；1 亩 = 10000/15 平方米，1 公顷 = 15 亩。"),
         (
             "取舍与平差",
@@ -479,7 +506,11 @@ def write_workbook(
     )
     check_outputs([out, *csv_paths], overwrite)
 
-    summary = _summary_sheet(stats, area_unit)
+    profile = _profile_of(options, result)
+    apart = bool(options.classes(profile)[2]) or bool(
+        stats.get("n_non_grain", pd.Series(0, index=stats.index)).sum()
+    )
+    summary = _summary_sheet(stats, area_unit, apart=apart)
     sheets = [summary]
     plain = plain_fig = None
     if result is not None and figures is not None:
@@ -522,7 +553,7 @@ def write_workbook(
                 mineral=True,
             )
         )
-    sheets.append(_notes_sheet(area_unit, options, thresholds, n_sealed))
+    sheets.append(_notes_sheet(area_unit, options, thresholds, n_sealed, profile))
 
     wb = new_workbook()
     for sheet in sheets:

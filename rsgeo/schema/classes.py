@@ -12,24 +12,33 @@ Examples
 ['pseudo', 'approved', 'facility']
 >>> normalize_code(1.0)
 '01'
+>>> CHANGE_TYPE_KINDS[normalize_code("1")], CHANGE_TYPE_KINDS["CK"], CHANGE_TYPE_KINDS["DL2"]
+('agricultural', 'mining', 'construction')
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 from rsgeo.schema.vocabulary import CLASSES, ILLEGAL, LEGAL, MISSING_WORDS, OTHER
 
 __all__ = [
+    "AGRICULTURAL_CHANGE_TYPES",
+    "CHANGE_TYPE_KINDS",
     "CLASSES",
+    "CONSTRUCTION_CHANGE_TYPES",
     "ILLEGAL",
     "LAYER_ROLES",
     "LEGAL",
+    "MINERAL_CHANGE_TYPES",
     "OTHER",
     "RULES",
     "RULE_NAMES",
+    "ChangeKind",
     "Rule",
     "normalize_code",
 ]
@@ -123,6 +132,57 @@ LAYER_ROLES: tuple[str, ...] = (
     "urban",
     "military",
 )
+
+
+ChangeKind = Literal["agricultural", "construction", "mining", "water", "bare", "other"]
+"""What a change type (TBLX) is for the classification rules."""
+
+CHANGE_TYPE_KINDS: Mapping[str, ChangeKind] = MappingProxyType(
+    {
+        # farming: the after image shows a field, an orchard, a forest, grass or a pond
+        **dict.fromkeys(("01", "02", "03", "04", "KT"), "agricultural"),
+        # building, hardening, earth works, roads, rails, hydraulic works, solar,
+        # salt pans, parks, sports grounds, airports, sea enclosure and fill
+        **dict.fromkeys(
+            (
+                *("20", "YH", "DT", "TD", "TP"),
+                *("DL", "DL1", "DL2", "DL3", "TL", "ND"),
+                *("SJ", "GF", "YT", "LD", "GEF", "ZQC", "JC", "WH", "TH"),
+            ),
+            "construction",
+        ),
+        "CK": "mining",
+        **dict.fromkeys(("SM", "SK", "HL", "GQ"), "water"),
+        **dict.fromkeys(("WL", "LT", "LY"), "bare"),
+        "QT": "other",
+    }
+)
+"""The kind of every change type (TBLX) of DOMAIN.md §5, by normalised code.
+
+``agricultural`` codes are the default ``agricultural_types`` of
+:class:`rsgeo.options.ClassificationRules`; ``mining`` (CK) the default
+``mineral_change_types``; every other kind is a known construction type
+(``construction_types``): water works (SM water surface, SK reservoir, HL river,
+GQ ditch), bare ground (WL rubble, LT bare soil, LY bare rock) and QT other
+count as construction until a person looks, the conservative reading. The
+Chinese names are :data:`rsgeo.schema.labels.CHANGE_TYPE_NAMES`.
+"""
+
+AGRICULTURAL_CHANGE_TYPES: tuple[str, ...] = tuple(
+    code for code, kind in CHANGE_TYPE_KINDS.items() if kind == "agricultural"
+)
+"""Change types of kind ``agricultural`` (01 耕地, 02 园地, 03 林地, 04 草地, KT 坑塘)."""
+
+CONSTRUCTION_CHANGE_TYPES: tuple[str, ...] = tuple(
+    code for code, kind in CHANGE_TYPE_KINDS.items() if kind != "agricultural"
+)
+"""Every known change type that is not agricultural: construction, mining, water,
+bare ground and other (see :data:`CHANGE_TYPE_KINDS`)."""
+
+MINERAL_CHANGE_TYPES: tuple[str, ...] = tuple(
+    code for code, kind in CHANGE_TYPE_KINDS.items() if kind == "mining"
+)
+"""Change types of mineral patches (CK 采矿)."""
 
 
 def normalize_code(value: Any) -> str | None:

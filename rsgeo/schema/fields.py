@@ -30,7 +30,7 @@ OUTSIDE_TOWNSHIP_CODE = ""
 
 # canonical name -> aliases (ministry codes, Chinese names, common variants)
 PATCH_FIELDS: dict[str, tuple[str, ...]] = {
-    "patch_id": ("JCBH", "TBBH", "监测编号", "图斑编号", "BH", "patch_id"),
+    "patch_id": ("JCBH", "TBBH", "监测编号", "图斑编号", "线索编号", "BH", "patch_id"),
     "township_code": ("XZQDM", "行政区代码", "XZDM", "乡镇代码", "township_code"),
     "township_name": ("XZQMC", "行政区名称", "乡镇名称", "township_name"),
     "county_name": ("XMC", "县名称", "county_name"),
@@ -38,7 +38,7 @@ PATCH_FIELDS: dict[str, tuple[str, ...]] = {
     "change_type": ("TBLX", "图斑类型", "change_type"),
     "date_before": ("QSX", "前时相", "date_before"),
     "date_after": ("HSX", "后时相", "date_after"),
-    "reported_area_m2": ("JCMJ", "监测面积", "reported_area_m2"),
+    "reported_area_m2": ("JCMJ", "监测面积", "MJ", "面积", "reported_area_m2"),
     "land_class_code": ("DLBM", "地类编码", "land_class_code"),
     "land_class_name": ("DLMC", "地类名称", "land_class_name"),
     "reported_pbf": ("SFYN", "是否永农", "是否占用永久基本农田", "reported_pbf"),
@@ -48,6 +48,42 @@ PATCH_FIELDS: dict[str, tuple[str, ...]] = {
     "batch": ("PC", "批次", "JCPC", "监测批次", "batch"),
     "military": ("SFJY", "是否军用", "军用土地", "military"),
     "note": ("BZ", "备注", "note"),
+    # the 2020 national export (DOMAIN.md §5); the platform's own figures and
+    # words keep a prefix so they never take the place of rsgeo's columns
+    "year": ("NF", "年份", "year"),
+    "quarter": ("JD", "季度", "quarter"),
+    "original_patch_number": ("YSTBBH", "原始图斑编号", "original_patch_number"),
+    "issued_date": ("XFSJ", "下发时间", "issued_date"),
+    "platform_determination": ("PDJG", "合法性判定结果", "platform_determination"),
+    "reported_farmland_m2": ("JCGDMJ", "监测耕地面积", "reported_farmland_m2"),
+    "reported_pbf_m2": ("YJJBNTMJ", "永久基本农田面积", "reported_pbf_m2"),
+    "platform_farmland_m2": ("GDMJ", "耕地面积", "platform_farmland_m2"),
+    "platform_construction_m2": ("JSYDMJ", "建设用地面积", "platform_construction_m2"),
+    "platform_doc_number": ("PZWH", "批准文号", "platform_doc_number"),
+    "platform_illegal_type": ("WFLX", "违法类型", "platform_illegal_type"),
+    "platform_new_construction_violation": (
+        "XZJSYDWFXW",
+        "新增建设用地违法行为",
+        "platform_new_construction_violation",
+    ),
+    "platform_existing_construction_violation": (
+        "CLJSYDSWFXW",
+        "存量建设用地上违法行为",
+        "platform_existing_construction_violation",
+    ),
+    "platform_determination_basis": ("PDYJSM", "判定依据说明", "platform_determination_basis"),
+    "platform_review_opinion": ("SHYJ", "审核意见", "platform_review_opinion"),
+    "reported_mining_related": ("SFSK", "是否涉矿", "reported_mining_related"),
+    "earlier_patch_id": ("TYWZJCTBWQBH", "同一位置往期图斑编号", "earlier_patch_id"),
+    # the 2026 clue table
+    "clue_tz": ("TZ", "clue_tz"),
+    "clue_ddtc": ("DDTC", "clue_ddtc"),
+    "construction_land_status": ("JSYDXZ", "建设用地现状", "construction_land_status"),
+    "urban_village_code": ("CZCSXM", "城镇村属性码", "urban_village_code"),
+    "refinement_code": ("TBXHDM", "图斑细化代码", "refinement_code"),
+    "refinement_name": ("TBXHMC", "图斑细化名称", "refinement_name"),
+    "planting_code": ("ZZSXDM", "种植属性代码", "planting_code"),
+    "planting_name": ("ZZSXMC", "种植属性名称", "planting_name"),
 }
 
 # Reference layers (farmland/DLTB, red line, approvals, ...). One table for all
@@ -96,7 +132,7 @@ DENOMINATOR_FIELDS: dict[str, tuple[str, ...]] = {
 
 # The technicians' determinations table (Excel/CSV from field verification).
 DETERMINATION_FIELDS: dict[str, tuple[str, ...]] = {
-    "patch_id": ("监测编号", "JCBH", "图斑编号", "patch_id"),
+    "patch_id": ("监测编号", "JCBH", "图斑编号", "线索编号", "patch_id"),
     "determination": (
         "判定结果",
         "判定类型",
@@ -104,11 +140,20 @@ DETERMINATION_FIELDS: dict[str, tuple[str, ...]] = {
         "图斑性质",
         "性质判定",
         "判定",
+        "核实认定意见",
+        "认定意见",
+        "PDJG",
         "determination",
     ),
-    "determination_subtype": ("判定子类", "子类型", "细化类型", "determination_subtype"),
+    "determination_subtype": (
+        "判定子类",
+        "子类型",
+        "细化类型",
+        "认定子类",
+        "determination_subtype",
+    ),
     "actual_use": ("实际用途", "现状用途", "actual_use"),
-    "illegal_type": ("违法类型", "illegal_type"),
+    "illegal_type": ("违法类型", "WFLX", "illegal_type"),
     "illegal_area_m2": (
         "违法面积（平方米）",
         "违法面积(平方米)",

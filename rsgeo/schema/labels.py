@@ -87,13 +87,39 @@ CHANGE_TYPE_NAMES: Mapping[str, str] = MappingProxyType(
         "KT": "坑塘",
         "20": "建筑",
         "YH": "硬化",
+        "DT": "动土",
+        "TD": "土堆",
+        "TP": "推平",
         "DL": "道路",
+        "DL1": "道路（已建成）",
+        "DL2": "道路（在建）",
+        "DL3": "道路（路网）",
+        "TL": "铁路",
         "ND": "农村道路",
+        "SJ": "水工建筑",
         "CK": "采矿",
         "GF": "光伏",
+        "SM": "水面",
+        "SK": "水库",
+        "HL": "河流",
+        "GQ": "沟渠",
+        "WL": "瓦砾",
+        "YT": "盐田",
+        "LD": "公园绿地",
+        "QT": "其他",
+        "GEF": "高尔夫球场",
+        "ZQC": "足球场",
+        "JC": "机场",
+        "LT": "裸土",
+        "LY": "裸岩",
+        "WH": "围海",
+        "TH": "填海",
     }
 )
-"""Chinese names of the change types (TBLX)."""
+"""Chinese names of the change types (TBLX), the 2020 codes and the 2026 table
+(DOMAIN.md §5). Keys are normalised codes (:func:`rsgeo.schema.classes.normalize_code`:
+``1`` and ``01`` alike); what each code means for the classification rules is
+:data:`rsgeo.schema.classes.CHANGE_TYPE_KINDS`."""
 
 FLAG_LABELS: Mapping[str, str] = MappingProxyType(
     {

@@ -8,6 +8,8 @@ Examples
 --------
 >>> CLASSES
 ('合法', '违法', '其他')
+>>> CLASSES_2026
+('合法', '其他', '非农违法', '农村道路', '设施农用地', '非粮违法')
 >>> "0102" in CULTIVATED_CLASSES
 True
 >>> RECTIFICATION_WORDS["拆除"], RECTIFICATION_WORDS["整改中"]
@@ -21,11 +23,13 @@ from types import MappingProxyType
 
 __all__ = [
     "CLASSES",
+    "CLASSES_2026",
     "CULTIVATED_CLASSES",
     "DEDUCTIBLE_METHODS",
     "DETERMINATION_VALUES",
     "DETERMINATION_WORDS",
     "EMPTY_WORDS",
+    "FACILITY_FARMLAND",
     "FARMLAND_KEY",
     "ILLEGAL",
     "LEGAL",
@@ -34,10 +38,14 @@ __all__ = [
     "MILITARY_WORDS",
     "MILITARY_YES",
     "MISSING_WORDS",
+    "NON_AGRICULTURAL_ILLEGAL",
+    "NON_GRAIN_ILLEGAL",
     "NOT_RECTIFIED",
     "OTHER",
     "RECTIFICATION_METHODS",
     "RECTIFICATION_WORDS",
+    "RURAL_ROAD",
+    "SUBTYPES_2026",
     "UNRECTIFIED_METHODS",
     "YES_WORDS",
     "normalize_word",
@@ -50,6 +58,32 @@ ILLEGAL = "违法"
 OTHER = "其他"
 CLASSES: tuple[str, ...] = (LEGAL, ILLEGAL, OTHER)
 """The three classes of a patch (2020 vocabulary)."""
+
+NON_AGRICULTURAL_ILLEGAL = "非农违法"
+RURAL_ROAD = "农村道路"
+FACILITY_FARMLAND = "设施农用地"
+NON_GRAIN_ILLEGAL = "非粮违法"
+CLASSES_2026: tuple[str, ...] = (
+    LEGAL,
+    OTHER,
+    NON_AGRICULTURAL_ILLEGAL,
+    RURAL_ROAD,
+    FACILITY_FARMLAND,
+    NON_GRAIN_ILLEGAL,
+)
+"""The classes of a clue in the 2026 vocabulary (核实认定意见, DOMAIN.md §5);
+非粮违法 is counted apart (:mod:`rsgeo.schema.profiles`)."""
+
+SUBTYPES_2026: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        LEGAL: ("批文", "供地手续", "登记发证", OTHER),
+        OTHER: ("边角细缝", "农村宅基地", "农村土坟", "电力设施"),
+        NON_AGRICULTURAL_ILLEGAL: ("工矿商服", "民生公益", "道路交通", OTHER),
+    }
+)
+"""Known sub-types of the 2026 classes, for documentation and the synthetic
+sample. The lists are open: 其他 has about 18 sub-types in practice and each
+非农违法 group has its own; a sub-type outside these lists is kept as written."""
 
 # --------------------------------------------------------------------------- land
 
@@ -91,9 +125,14 @@ DETERMINATION_VALUES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         LEGAL: (LEGAL, "合法用地", "legal"),
         ILLEGAL: (ILLEGAL, "违法用地", "违法违规", "illegal"),
         OTHER: (OTHER, "其它", "other"),
+        NON_AGRICULTURAL_ILLEGAL: (NON_AGRICULTURAL_ILLEGAL, "非农化违法", "非农违法用地"),
+        RURAL_ROAD: (RURAL_ROAD,),
+        FACILITY_FARMLAND: (FACILITY_FARMLAND, "设施农业用地"),
+        NON_GRAIN_ILLEGAL: (NON_GRAIN_ILLEGAL, "非粮化违法", "非粮化"),
     }
 )
-"""Allowed determinations and the spellings read as each."""
+"""Allowed determinations of both vocabularies and the spellings read as each
+(which profile knows which class: :data:`rsgeo.schema.profiles.PROFILES`)."""
 
 NOT_RECTIFIED = "未整改"
 """The rectification method meaning nothing was done yet."""

@@ -27,6 +27,7 @@ from rsgeo.schema.deduction_classes import (
     deduction_class,
 )
 from rsgeo.schema.military import is_military
+from rsgeo.schema.profiles import resolve_profile
 from rsgeo.stats.pieces import pieces_frame
 
 __all__ = ["patch_figures"]
@@ -85,7 +86,8 @@ def patch_figures(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``result``: ``is_illegal``, ``is_legal``,
+        Indexed like ``result``: ``is_illegal``, ``is_legal``, ``is_non_grain``
+        (a class counted apart, see ``StatsOptions.non_grain_classes``),
         ``is_construction``, ``is_military``, ``counted_illegal_area_m2``
         (before deductions), ``counted_illegal_farmland_m2``,
         ``illegal_fraction`` (share of the patch that is illegal),
@@ -155,8 +157,12 @@ def patch_figures(
         else number_column(result, farmland_col).fillna(0.0)
     )
     final = _text(result, "final_class")
-    is_illegal = final.isin(list(opts.illegal_classes)).astype(bool)
-    is_legal = final.isin(list(opts.legal_classes)).astype(bool)
+    # the vocabulary of final_class: the profile set, checked, or the one its values speak
+    profile = resolve_profile(final.tolist(), opts.profile, source="final_class").profile
+    illegal_classes, legal_classes, non_grain_classes = opts.classes(profile)
+    is_illegal = final.isin(list(illegal_classes)).astype(bool)
+    is_legal = final.isin(list(legal_classes)).astype(bool)
+    is_non_grain = final.isin(list(non_grain_classes)).astype(bool) & ~is_illegal & ~is_legal
     tech_area = number_column(result, "illegal_area_m2")
     tech_farm = number_column(result, "illegal_farmland_m2")
     rectified_m2 = number_column(result, "rectified_area_m2")
@@ -214,6 +220,7 @@ def patch_figures(
         {
             "is_illegal": is_illegal.to_numpy(),
             "is_legal": is_legal.to_numpy(),
+            "is_non_grain": is_non_grain.to_numpy(),
             "is_construction": flag_column(result, "is_construction").to_numpy(),
             "is_military": is_military(result).to_numpy(),
             "counted_illegal_area_m2": illegal_area.to_numpy(dtype="float64"),

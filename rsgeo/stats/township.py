@@ -63,8 +63,10 @@ ADDITIVE_COLUMNS: tuple[str, ...] = (
     "n_legal",
     "n_illegal",
     "n_other",
+    "n_non_grain",
     "n_construction",
     "area_m2",
+    "non_grain_area_m2",
     "construction_area_m2",
     "construction_farmland_m2",
     "denominator_m2",
@@ -340,9 +342,12 @@ def township_stats(
     ill_area = p["counted_illegal_area_m2"].to_numpy(dtype="float64") * area_share
     ill_farm = p["counted_illegal_farmland_m2"].to_numpy(dtype="float64") * farm_share
     mineral = f["mineral"].to_numpy(dtype=bool)
+    # counted apart (非粮违法 in 2026): never in the ratio nor the criteria
+    non_grain = _non_grain(p).to_numpy(dtype=bool)
     piece_values = pd.DataFrame(
         {
             "area_m2": area,
+            "non_grain_area_m2": area * non_grain,
             "construction_area_m2": area * construction,
             "construction_farmland_m2": farm * in_denominator,
             "illegal_area_m2": ill_area,
@@ -385,6 +390,7 @@ def township_stats(
         "n_legal": fig["is_legal"],
         "n_illegal": fig["is_illegal"],
         "n_other": ~(fig["is_legal"] | fig["is_illegal"]),
+        "n_non_grain": _non_grain(fig),
         "n_construction": fig["is_construction"],
         "n_illegal_after_deductions": counted,
         "n_deducted": fig["is_deducted"],
@@ -466,6 +472,13 @@ def _set_denominator(
     stats["denominator_m2"] = table["denominator_m2"].reindex(codes).fillna(0.0).to_numpy()
     source = table["denominator_source"].reindex(codes).fillna("").to_numpy(dtype=object)
     stats["denominator_source"] = source
+
+
+def _non_grain(fig: pd.DataFrame) -> pd.Series:
+    """``is_non_grain`` of the figures (False for figures computed without it)."""
+    if "is_non_grain" not in fig.columns:
+        return pd.Series(False, index=fig.index)
+    return fig["is_non_grain"].fillna(False).astype(bool)
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

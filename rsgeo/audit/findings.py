@@ -24,7 +24,8 @@ from rsgeo.options import ReviewOptions
 from rsgeo.schema.labels import COLUMN_LABELS, GEOMETRY_STATUS_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import is_military
 from rsgeo.schema.review_rules import RULES
-from rsgeo.schema.vocabulary import ILLEGAL, LEGAL, UNRECTIFIED_METHODS, normalize_word
+from rsgeo.schema.profiles import PROFILES
+from rsgeo.schema.vocabulary import LEGAL, UNRECTIFIED_METHODS, normalize_word
 
 __all__ = ["FINDING_COLUMNS", "ReviewCoverage", "ReviewResult", "review", "run_review"]
 
@@ -163,6 +164,12 @@ class ReviewResult:
     coverage: ReviewCoverage
 
 
+VIOLATIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(c for p in PROFILES.values() for c in (*p.illegal_classes, *p.non_grain_classes))
+)
+"""Determinations that are violations in some vocabulary profile (R02–R04, R15)."""
+
+
 def _geometry_rules(
     table: pd.DataFrame,
     need: Callable[..., bool],
@@ -280,7 +287,8 @@ def run_review(
         return True
 
     det = text_values(table, "determination")
-    illegal = det.str.startswith(ILLEGAL).to_numpy()
+    # a violation in either vocabulary (2020 违法; 2026 非农违法, 非粮违法) needs its case data
+    illegal = det.str.startswith(VIOLATIONS).to_numpy()
     legal = det.str.startswith(LEGAL).to_numpy()
 
     if "R01" in selected:
@@ -377,7 +385,7 @@ def run_review(
     if need("R15", "approved_m2", "suggested_class"):
         facility = number_values(table, "facility_m2").fillna(0.0).to_numpy()
         temporary = number_values(table, "temporary_m2").fillna(0.0).to_numpy()
-        suggested = text_values(table, "suggested_class").str.contains(ILLEGAL).to_numpy()
+        suggested = text_values(table, "suggested_class").str.startswith(VIOLATIONS).to_numpy()
         no_basis = (
             (approved <= min_overlap_m2)
             & (facility <= min_overlap_m2)

@@ -281,3 +281,10 @@ def test_record_cells_starting_with_equals_stay_text(tmp_path: Path) -> None:
     ]
     assert len(cells) == 2
     assert all(c.data_type == "s" for c in cells)
+
+
+@pytest.mark.parametrize("word", ["非农违法", "非粮违法", "非农违法-工矿商服"])
+def test_a_2026_violation_needs_its_case_data_too(word: str) -> None:
+    """Before, R02–R04 looked for determinations starting with 违法 only."""
+    t = _set("G2", determination=word, case_number=None, illegal_type="")(good_result())
+    assert _fired(review(t)) == {("R02", "G2"), ("R03", "G2")}

@@ -55,6 +55,8 @@ _EXPORTS: dict[str, str] = {
     "m2_to_ha": "rsgeo.geo.units",
     "ha_to_m2": "rsgeo.geo.units",
     "round_preserving_total": "rsgeo.geo.units",
+    "round_half_up": "rsgeo.geo.units",
+    "format_half_up": "rsgeo.geo.units",
     "ellipsoidal_area": "rsgeo.geo.area",
     # coordinate systems
     "gk_crs": "rsgeo.geo.crs",
@@ -136,10 +138,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.geo.repair import ReadReport, repair_geometry
     from rsgeo.geo.units import (
         M2_PER_MU,
+        format_half_up,
         ha_to_m2,
         m2_to_ha,
         m2_to_mu,
         mu_to_m2,
+        round_half_up,
         round_preserving_total,
     )
     from rsgeo.io.batches import combine_batches

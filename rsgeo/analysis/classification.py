@@ -32,6 +32,7 @@ from rsgeo.analysis.classification_rules import (
     text_values,
 )
 from rsgeo.errors import FieldError, InputError, format_problems
+from rsgeo.geo.units import format_half_up
 from rsgeo.options import ClassificationRules, coerce_rules
 from rsgeo.schema.classes import ILLEGAL, OTHER
 from rsgeo.schema.labels import FLAG_LABELS, ROLE_LABELS, RULE_LABELS
@@ -212,7 +213,7 @@ def classify(
             for i in np.flatnonzero(touched).tolist():
                 label = f"（{names[i]}）" if names[i] else ""
                 flag_texts[i].append(
-                    f"涉及{ROLE_LABELS[role]}{label} {over[i]:.2f} m²（{fmt_pct(share[i])}）"
+                    f"涉及{ROLE_LABELS[role]}{label} {format_half_up(over[i])} m²（{fmt_pct(share[i])}）"
                 )
         flags[flag] = touched
 

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rsgeo.geo.units import format_half_up, round_half_up
 from rsgeo.options import ClassificationRules
 from rsgeo.schema.cells import is_missing, parse_dates
 from rsgeo.schema.classes import ILLEGAL, LEGAL, OTHER, RULES, normalize_code
@@ -33,18 +34,18 @@ _NOTE = "为系统建议，以实地核查和技术人员判定为准"
 
 
 def fmt_pct(share: float, threshold: float | None = None) -> str:
-    """Percent with one decimal, more when rounding would hide the comparison."""
+    """Percent with one decimal (half-up), more when rounding would hide the comparison."""
     if not np.isfinite(share):
         return "—"
     decimals = 1
-    text = f"{share * 100:.{decimals}f}%"
+    text = f"{format_half_up(share * 100, decimals)}%"
     if threshold is not None and abs(share - threshold) < 1e-3:
         while decimals < 6:
-            shown = round(share * 100, decimals)
+            shown = round_half_up(share * 100, decimals)
             if (shown >= threshold * 100) == (share >= threshold):
                 break
             decimals += 1
-            text = f"{share * 100:.{decimals}f}%"
+            text = f"{format_half_up(share * 100, decimals)}%"
     return text
 
 

@@ -11,10 +11,15 @@ pieces back into patches. Column names are in ``docs/columns.md``.
 Rules
 -----
 * Geometry is computed in the (projected) CRS shared by all inputs; areas are
-  ellipsoidal m² on CGCS2000: a piece's plane area is scaled by its patch's
-  ellipsoidal/plane ratio, corrected for the gradient of the projection's
-  areal scale across the patch (agrees with ``rsgeo.ellipsoidal_area`` of the
-  piece to about 1e-8 of the patch area).
+  ellipsoidal m² on CGCS2000 by the land-survey procedure
+  (``rsgeo.ellipsoidal_area``'s default): a patch's ``area_m2`` is its survey
+  area, and a piece's plane area is scaled by its patch's survey/plane ratio,
+  corrected for the gradient of the projection's areal scale across the
+  patch, so the pieces of a patch add up to its survey area. That is the
+  piece's geodesic area times the patch's survey/geodesic ratio (to about
+  1e-7 of the patch area); the survey procedure applied to the piece itself
+  differs by the edge effects of the piece's own edges, up to ~0.01 m² on
+  hectare-sized pieces (``docs/areas.md``).
 * Where features of one layer overlap, each part of a patch is credited to
   the feature listed first in the layer (lowest row): ``{key}_m2`` is the
   area inside the union and ``farmland_net_m2`` uses the ridge coefficient

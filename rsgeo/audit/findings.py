@@ -20,11 +20,12 @@ import pandas as pd
 from rsgeo._util import number_column as number_values
 from rsgeo._util import text_column as text_values
 from rsgeo.errors import CRSMismatchError, InputError, format_problems
+from rsgeo.geo.units import format_half_up
 from rsgeo.options import ReviewOptions
 from rsgeo.schema.labels import COLUMN_LABELS, GEOMETRY_STATUS_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import is_military
-from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.profiles import PROFILES
+from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import LEGAL, UNRECTIFIED_METHODS, normalize_word
 
 __all__ = ["FINDING_COLUMNS", "ReviewCoverage", "ReviewResult", "review", "run_review"]
@@ -180,7 +181,7 @@ def _geometry_rules(
         outside = number_values(table, "outside_townships_m2").fillna(0.0).to_numpy()
         area = number_values(table, "area_m2").fillna(0.0).to_numpy()
         msgs = [
-            f"图斑有 {o:.2f} 平方米（共 {a:.2f} 平方米）落在各乡镇边界之外，"
+            f"图斑有 {format_half_up(o)} 平方米（共 {format_half_up(a)} 平方米）落在各乡镇边界之外，"
             f"计入“{OUTSIDE_TOWNSHIPS_NAME}”"
             for o, a in zip(outside, area, strict=True)
         ]
@@ -322,7 +323,7 @@ def run_review(
         ill_m2 = number_values(table, "illegal_area_m2")
         over = (rect_m2 > ill_m2 + 0.005).fillna(False).to_numpy()
         msgs = [
-            f"整改面积 {r:.2f} 平方米大于违法面积 {i:.2f} 平方米"
+            f"整改面积 {format_half_up(r)} 平方米大于违法面积 {format_half_up(i)} 平方米"
             for r, i in zip(rect_m2, ill_m2, strict=True)
         ]
         add("R08", over, msgs)
@@ -334,8 +335,9 @@ def run_review(
         rel = np.where((calc.to_numpy() == 0) & (rep.to_numpy() > 0), np.inf, rel)
         far = np.nan_to_num(rel, nan=0.0) > area_rel_tolerance
         msgs = [
-            f"监测面积 {r:.2f} 平方米，计算面积 {c:.2f} 平方米，相差 {d * 100:.2f}%"
-            f"（允许 {area_rel_tolerance * 100:.2f}%）"
+            f"监测面积 {format_half_up(r)} 平方米，计算面积 {format_half_up(c)} 平方米，"
+            f"相差 {format_half_up(d * 100)}%"
+            f"（允许 {format_half_up(area_rel_tolerance * 100)}%）"
             for r, c, d in zip(rep, calc, rel, strict=True)
         ]
         add("R09", far, msgs)
@@ -355,7 +357,8 @@ def run_review(
         if "R13" in selected:
             part = (share > outside_max_share) & (share < 1.0)
             msgs = [
-                f"图斑 {s * 100:.2f}% 的面积在县域外（允许 {outside_max_share * 100:.2f}%）"
+                f"图斑 {format_half_up(s * 100)}% 的面积在县域外"
+                f"（允许 {format_half_up(outside_max_share * 100)}%）"
                 for s in share
             ]
             add("R13", part, msgs)
@@ -377,7 +380,7 @@ def run_review(
             pbf_m2 = number_values(table, "pbf_m2")
             msgs = [
                 "判定为合法，但占用永久基本农田"
-                + ("" if np.isnan(v) else f" {v:.2f} 平方米")
+                + ("" if np.isnan(v) else f" {format_half_up(v)} 平方米")
                 + "，且与批准用地无重叠"
                 for v in pbf_m2
             ]

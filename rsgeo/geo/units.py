@@ -1,14 +1,18 @@
 """Area units and rounding for reports.
 
 1 亩 (mu) is exactly 10000/15 m²; 1 公顷 (hectare) is 15 亩. Keep full
-precision in computations and round only when writing a report, with
+precision in computations and round only when writing a report. This module
+is the one home of rounding for display: :func:`round_half_up` (0.005 →
+0.01, never Python's round-half-even), :func:`format_half_up` for text, and
 :func:`round_preserving_total` so rounded rows add up to the rounded total
-(平差, largest-remainder adjustment).
+(平差, largest-remainder adjustment). ``docs/areas.md`` states the rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -17,10 +21,12 @@ __all__ = [
     "M2_PER_HA",
     "M2_PER_MU",
     "MU_PER_HA",
+    "format_half_up",
     "ha_to_m2",
     "m2_to_ha",
     "m2_to_mu",
     "mu_to_m2",
+    "round_half_up",
     "round_preserving_total",
 ]
 
@@ -80,6 +86,88 @@ def ha_to_m2(area_ha: ArrayLike) -> npt.NDArray[np.float64] | float:
     return np.asarray(area_ha, dtype="float64") * M2_PER_HA
 
 
+def _half_up_decimal(value: float, decimals: int) -> float:
+    """One value, by its shortest decimal representation (``repr``)."""
+    q = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(q)
+
+
+@overload
+def round_half_up(values: float, decimals: int = 2) -> float: ...
+@overload
+def round_half_up(
+    values: Sequence[float] | npt.NDArray[np.floating], decimals: int = 2
+) -> npt.NDArray[np.float64]: ...
+def round_half_up(values: ArrayLike, decimals: int = 2) -> npt.NDArray[np.float64] | float:
+    """Round half-up (halves away from zero) to ``decimals``, as reports do.
+
+    Python's ``round``, NumPy's ``round`` and ``f"{x:.2f}"`` round halves to
+    even and work on the binary value: ``round(0.125, 2)`` is 0.12 and
+    ``f"{2.675:.2f}"`` is '2.67' (2.675 is stored as 2.67499999999999982…).
+    Here a value is rounded as the decimal a person reads: the shortest
+    decimal that represents the float (its ``repr``), rounded with
+    :data:`decimal.ROUND_HALF_UP`. So 0.005 → 0.01, 0.125 → 0.13,
+    2.675 → 2.68 and −0.005 → −0.01, while 2.6749999999999998 (a different
+    float, whose repr says so) → 2.67. Vectorised: only values within about
+    1e-6 of a half (in units of the last decimal) go through
+    :class:`decimal.Decimal`. NaN and infinities are returned as they are.
+
+    Parameters
+    ----------
+    values : float or array-like of float
+    decimals : int, default 2
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for a scalar, else a float64 array of the input's shape.
+
+    Examples
+    --------
+    >>> round_half_up(0.005), round_half_up(0.015), round_half_up(2.675), round_half_up(-0.005)
+    (0.01, 0.02, 2.68, -0.01)
+    >>> round(0.125, 2), round_half_up(0.125)
+    (0.12, 0.13)
+    >>> round_half_up([1.005, 2.5, np.nan], decimals=0).tolist()
+    [1.0, 3.0, nan]
+    """
+    if np.isscalar(values):
+        v = float(values)  # type: ignore[arg-type]
+        return _half_up_decimal(v, decimals) if np.isfinite(v) else v
+    arr = np.asarray(values, dtype=np.float64)
+    out = arr.copy()
+    scale = 10.0**decimals
+    scaled = np.abs(arr) * scale
+    ok = np.isfinite(scaled) & (scaled < 1e15)
+    whole = np.floor(scaled, where=ok, out=np.zeros_like(scaled))
+    frac = scaled - whole
+    # clear cases: far from a half, also after the rounding of ``arr * scale``
+    near = ok & (np.abs(frac - 0.5) <= 1e-6 + 1e-14 * scaled)
+    clear = ok & ~near
+    rounded = whole + (frac > 0.5)
+    out[clear] = np.copysign(rounded[clear] / scale, arr[clear])
+    for i in np.flatnonzero(near):
+        out.flat[i] = _half_up_decimal(float(arr.flat[i]), decimals)
+    return out
+
+
+def format_half_up(value: float, decimals: int = 2, *, missing: str = "—") -> str:
+    """Text of a figure rounded half-up (:func:`round_half_up`), ``missing`` for NaN/None.
+
+    >>> format_half_up(0.125), format_half_up(2.675), format_half_up(-0.001), format_half_up(None)
+    ('0.13', '2.68', '0.00', '—')
+    >>> format_half_up(12.5, 0)
+    '13'
+    """
+    if value is None:
+        return missing
+    v = float(value)
+    if np.isnan(v):
+        return missing
+    text = f"{round_half_up(v, decimals):.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0.0 else text
+
+
 def round_preserving_total(
     values: ArrayLike,
     *,
@@ -89,8 +177,8 @@ def round_preserving_total(
     """Round values so that the rounded values add up to the rounded total.
 
     Each value is rounded down to ``decimals``; the units still missing from
-    the rounded total are handed, one each, to the values with the largest
-    remainders (ties go to the earlier value). This is the adjustment (平差)
+    the total rounded half-up (:func:`round_half_up`) are handed, one each, to
+    the values with the largest remainders (ties go to the earlier value). This is the adjustment (平差)
     county tables use so that township rows add up to the county row.
 
     Parameters
@@ -128,7 +216,7 @@ def round_preserving_total(
     floors = np.floor(scaled + 1e-9)
     remainders = scaled - floors
     target_total = float(np.sum(arr[ok]) if total is None else total)
-    target_units = int(np.floor(target_total * scale + 0.5 + 1e-9))
+    target_units = round(round_half_up(target_total, decimals) * scale)
     missing = target_units - int(floors.sum())
     order = np.argsort(-remainders, kind="stable")
     adjust = np.zeros_like(floors)

@@ -18,6 +18,7 @@ import pandas as pd
 from rsgeo.audit.findings import ReviewCoverage, ReviewResult
 from rsgeo.audit.sampling import SpotCheckResult
 from rsgeo.errors import InputError, OutputExistsError, format_problems
+from rsgeo.geo.units import format_half_up
 from rsgeo.outputs.excel import append_row, save_workbook
 from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES
 from rsgeo.schema.review_rules import RULES
@@ -149,9 +150,9 @@ def _summary(
     rows.append(
         (
             "审核参数",
-            f"面积相对误差允许 {opts.area_rel_tolerance * 100:.2f}%；"
-            f"县域外面积比例允许 {opts.outside_max_share * 100:.2f}%；"
-            f"重叠面积阈值 {opts.min_overlap_m2:.2f} 平方米",
+            f"面积相对误差允许 {format_half_up(opts.area_rel_tolerance * 100)}%；"
+            f"县域外面积比例允许 {format_half_up(opts.outside_max_share * 100)}%；"
+            f"重叠面积阈值 {format_half_up(opts.min_overlap_m2)} 平方米",
         )
     )
     return rows

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.errors import InputError, OutputExistsError
-from rsgeo.geo.units import M2_PER_MU
+from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
 from rsgeo.outputs.excel import append_row, save_workbook
 from rsgeo.schema.labels import COLUMN_LABELS, TOTAL_ROW_NAME
 from rsgeo.schema.military import ambiguous_military, is_military
@@ -101,7 +101,11 @@ def _register(military: pd.DataFrame) -> pd.DataFrame:
         if col in frame.columns:
             values = frame[col].reset_index(drop=True)
             if col.endswith(("_m2", "_mu")):
-                values = pd.to_numeric(values, errors="coerce").round(2)
+                values = pd.Series(
+                    round_half_up(
+                        pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64"), 2
+                    )
+                )
             out[label] = values.to_numpy()
     return out
 
@@ -123,7 +127,7 @@ def _stats_sheet(ws: Any, stats: pd.DataFrame, red: Any) -> None:
     has = stats["n_patches"].astype("int64") > 0
     for code, row in stats.loc[has.to_numpy()].iterrows():
         values = [row[c] / f if f != 1.0 else int(row[c]) for c, _, f in shown]
-        values = [round(v, 2) if isinstance(v, float) else v for v in values]
+        values = [round_half_up(v, 2) if isinstance(v, float) else v for v in values]
         label = "" if str(code) == OUTSIDE_LABEL else str(code)
         label = TOTAL_ROW_NAME if str(code) == TOTAL_LABEL else label
         name = "" if str(code) == TOTAL_LABEL else row_name(code, row.get("township_name", ""))
@@ -231,7 +235,7 @@ def write_sealed(
     append_row(
         ws,
         [TOTAL_ROW_NAME, f"{n} 个图斑"]
-        + ([f"{total_mu:.2f} 亩"] if not np.isnan(total_mu) else []),
+        + ([f"{format_half_up(total_mu)} 亩"] if not np.isnan(total_mu) else []),
     )
     ws.freeze_panes = "A4"
     for j, col in enumerate(table.columns, start=1):

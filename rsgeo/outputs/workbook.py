@@ -23,7 +23,7 @@ import pandas as pd
 
 from rsgeo._util import choice_problem, flag_column
 from rsgeo.errors import InputError
-from rsgeo.geo.units import M2_PER_HA, M2_PER_MU, round_preserving_total
+from rsgeo.geo.units import M2_PER_HA, M2_PER_MU, round_half_up, round_preserving_total
 from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.outputs.csv_tables import patch_csv_table, write_csv
 from rsgeo.outputs.excel import Sheet, check_outputs, new_workbook, save_workbook, write_sheet
@@ -146,11 +146,6 @@ def _unit_header(header: str, unit: str) -> str:
     return f"{header}（{unit}）"
 
 
-def _round_half_up(value: float, decimals: int) -> float:
-    scale = 10.0**decimals
-    return float(np.floor(value * scale + 0.5 + 1e-9) / scale)
-
-
 _APART_COLUMNS = ("n_non_grain", "non_grain_area_m2")
 """Summary columns shown only when the profile counts a class apart (2026)."""
 
@@ -181,12 +176,12 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str, *, apart: bool = False) 
                 rows = [None] * len(raw)
                 sheet.add(_unit_header(header, unit), [*rows, None], _FORMATS[area_unit])
                 continue
-            tot_rounded = _round_half_up(tot, decimals)
+            tot_rounded = round_half_up(tot, decimals)
             rounded = round_preserving_total(raw, decimals=decimals, total=tot)
             sheet.add(_unit_header(header, unit), [*rounded, tot_rounded], _FORMATS[area_unit])
         else:
             values = [*towns[col].astype("float64"), float(total)]
-            pct = [None if not np.isfinite(v) else round(v * 100, 2) for v in values]
+            pct = [None if not np.isfinite(v) else round_half_up(v * 100, 2) for v in values]
             sheet.add(header, pct, _FORMATS["pct"])
     sheet.bold_rows.add(len(towns))
     return sheet
@@ -239,7 +234,7 @@ def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
             values = lists[col].astype("float64")
             sheet.add(
                 header,
-                [None if not np.isfinite(v) else round(v * 100, 2) for v in values],
+                [None if not np.isfinite(v) else round_half_up(v * 100, 2) for v in values],
                 "0.00",
             )
     col = "illegal_farmland_after_deductions_m2"
@@ -248,7 +243,7 @@ def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
         sheet.add(
             area_header,
             [
-                shown.get(str(code), _round_half_up(v, decimals))
+                shown.get(str(code), round_half_up(v, decimals))
                 for code, v in zip(lists.index, values, strict=True)
             ],
             _FORMATS[area_unit],
@@ -294,7 +289,7 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
             nums = pd.to_numeric(values, errors="coerce").astype("float64")
             sheet.add(
                 header,
-                [_round_half_up(v, 2) if np.isfinite(v) else None for v in nums],
+                [round_half_up(v, 2) if np.isfinite(v) else None for v in nums],
                 _FORMATS[kind],
             )
         elif kind == "count":
@@ -377,7 +372,7 @@ def _notes_sheet(
         (
             "取舍与平差",
             f"面积以{unit}为单位保留 {decimals} 位小数（平方米、亩 2 位，公顷 4 位），"
-            "比例以百分数保留 2 位小数。计算全部使用未取舍的数值；乡镇汇总表中各乡镇面积按最大余数法"
+            "比例以百分数保留 2 位小数，均四舍五入（0.005 进为 0.01）。计算全部使用未取舍的数值；乡镇汇总表中各乡镇面积按最大余数法"
             "平差，使各乡镇之和等于合计行。",
         ),
         (

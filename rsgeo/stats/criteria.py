@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.errors import FieldError, InputError
-from rsgeo.geo.units import M2_PER_MU
+from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.options import CriteriaThresholds
 from rsgeo.schema.labels import CRITERION_NAMES
@@ -132,7 +132,7 @@ def _rank_high(values: pd.Series, n: int) -> pd.Series:
 
 
 def _rate_text(value: float) -> str:
-    return "无违法图斑" if not np.isfinite(value) else f"{value * 100:.2f}%"
+    return "无违法图斑" if not np.isfinite(value) else f"{format_half_up(value * 100)}%"
 
 
 def evaluate_criteria(

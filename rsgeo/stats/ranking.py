@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.errors import FieldError
+from rsgeo.geo.units import format_half_up
 from rsgeo.options import ListOptions
 from rsgeo.stats.township import township_rows
 
@@ -22,7 +23,7 @@ __all__ = ["red_black_lists"]
 
 
 def _pct(value: float) -> str:
-    return "—" if not np.isfinite(value) else f"{value * 100:.2f}%"
+    return "—" if not np.isfinite(value) else f"{format_half_up(value * 100)}%"
 
 
 def _summary(row: pd.Series) -> str:

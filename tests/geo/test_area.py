@@ -1,4 +1,8 @@
-"""Ellipsoidal area against independent references.
+"""Ellipsoidal area against independent references: the geodesic method.
+
+The survey method (the default) has its own tests in ``test_survey_area.py``;
+the references here are geodesic polygons by construction, so these tests
+name ``method="geodesic"``.
 
 Reference values marked "PostGIS" were computed with PostGIS 3.3.2
 (GEOS 3.11.1, PROJ 9.1.1) as ``ST_Area(ST_GeogFromText('SRID=4490;<wkt>'))``,
@@ -49,7 +53,7 @@ GEOD = pyproj.Geod(a=6378137.0, f=1 / 298.257222101)  # GeographicLib, CGCS2000
 @pytest.mark.parametrize("name", sorted(POSTGIS_REFERENCES))
 def test_matches_postgis_geography(name: str) -> None:
     text, expected_m2 = POSTGIS_REFERENCES[name]
-    got = ellipsoidal_area([wkt.loads(text)], crs=4490)[0]
+    got = ellipsoidal_area([wkt.loads(text)], crs=4490, method="geodesic")[0]
     assert got == pytest.approx(expected_m2, rel=1e-7)
 
 
@@ -61,7 +65,7 @@ def test_same_area_from_gauss_kruger(name: str) -> None:
     for epsg in (4545, 4524):
         t = pyproj.Transformer.from_crs(4490, epsg, always_xy=True)
         projected = shapely.transform(geom, lambda xy, t=t: np.column_stack(t.transform(*xy.T)))
-        got = ellipsoidal_area([projected], crs=epsg)[0]
+        got = ellipsoidal_area([projected], crs=epsg, method="geodesic")[0]
         assert got == pytest.approx(expected_m2, rel=1e-7), epsg
 
 
@@ -82,7 +86,7 @@ def test_matches_geographiclib_for_patch_sized_polygons(
 ) -> None:
     poly = _blob(lon, lat, radius, stretch)
     expected = abs(GEOD.geometry_area_perimeter(poly)[0])
-    got = ellipsoidal_area([poly], crs=4490)[0]
+    got = ellipsoidal_area([poly], crs=4490, method="geodesic")[0]
     # GeographicLib's polygon area has an absolute floor of ~1e-4 m² (seen at 1,131 m²)
     assert got == pytest.approx(expected, rel=1e-7, abs=3e-4)
     # a second reference without that floor: the plane area in a Lambert azimuthal
@@ -135,7 +139,7 @@ def test_county_outline_matches_documented_area(repo_root) -> None:
         pytest.skip("sample data not generated")
     county = gpd.read_file(path)
     geo = county.set_crs(4490, allow_override=True)
-    area_km2 = ellipsoidal_area(geo)[0] / 1e6
+    area_km2 = ellipsoidal_area(geo, method="geodesic")[0] / 1e6
     assert area_km2 == pytest.approx(4656.03, abs=0.01)
     assert abs(GEOD.geometry_area_perimeter(geo.geometry.iloc[0])[0]) / 1e6 == pytest.approx(
         area_km2, rel=1e-8
@@ -189,7 +193,7 @@ def test_gauss_kruger_input_matches_geographiclib(
     back = pyproj.Transformer.from_crs(4545, 4490, always_xy=True)
     lonlat = shapely.transform(blob, lambda xy: np.column_stack(back.transform(*xy.T)))
     expected = abs(GEOD.geometry_area_perimeter(lonlat)[0])
-    got = ellipsoidal_area([blob], crs=4545)[0]
+    got = ellipsoidal_area([blob], crs=4545, method="geodesic")[0]
     # GeographicLib's absolute floor (~1e-4 m²) dominates below ~1,000 m²
     assert got == pytest.approx(expected, rel=1e-7, abs=3e-4)
 
@@ -216,7 +220,7 @@ def test_plane_moment_method_agrees_with_vertex_method() -> None:
             for b, s in zip(blobs, rng.uniform(0.3, 1.0, n), strict=True)
         ]
     )
-    auto = ellipsoidal_area(blobs, crs=4545)
+    auto = ellipsoidal_area(blobs, crs=4545, method="geodesic")
     vertex = ellipsoidal_area(blobs, crs=4545, method="vertex")
     np.testing.assert_allclose(auto, vertex, rtol=3e-8)
     with pytest.raises(ValueError, match="choose one of"):
@@ -238,7 +242,7 @@ def test_plane_moment_method_follows_geodesic_edges() -> None:
         lonlat = shapely.transform(poly, lambda xy: np.column_stack(back.transform(*xy.T)))
         polys.append(poly)
         refs.append(abs(GEOD.geometry_area_perimeter(lonlat)[0]))
-    got = ellipsoidal_area(np.array(polys), crs=4545)
+    got = ellipsoidal_area(np.array(polys), crs=4545, method="geodesic")
     np.testing.assert_allclose(got, refs, rtol=8e-9)
 
 
@@ -247,7 +251,7 @@ def test_projected_path_with_holes_multiparts_and_empties() -> None:
     holed = outer.difference(box(500050, 2800050, 500100, 2800100))
     multi = MultiPolygon([holed, box(500400, 2800000, 500450, 2800080)])
     geoms = np.array([Polygon(), multi, None, holed, Polygon(), outer], dtype=object)
-    auto = ellipsoidal_area(geoms, crs=4545)
+    auto = ellipsoidal_area(geoms, crs=4545, method="geodesic")
     vertex = ellipsoidal_area(geoms, crs=4545, method="vertex")
     assert auto[0] == 0.0 and auto[4] == 0.0 and np.isnan(auto[2])
     np.testing.assert_allclose(auto[[1, 3, 5]], vertex[[1, 3, 5]], rtol=1e-9)

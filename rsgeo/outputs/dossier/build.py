@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError, format_problems
-from rsgeo.geo.units import M2_PER_MU
+from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
 from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
@@ -700,7 +700,7 @@ def _index_html(records: list[dict[str, Any]], n_military: int, title: str) -> s
     for r in records:
         folder = e(r["folder"].name)
         pdf_link = f'<a href="{folder}/dossier.pdf">PDF</a>' if r["pdf"] is not None else ""
-        area = "—" if np.isnan(r["area_mu"]) else f"{r['area_mu']:.2f}"
+        area = format_half_up(r["area_mu"])
         rows.append(
             f'<tr><td><a href="{folder}/dossier.html">{e(r["patch_id"])}</a></td>'
             f"<td>{e(r['township_code'])}</td><td>{e(r['township_name'])}</td>"

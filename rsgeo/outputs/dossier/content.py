@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rsgeo.geo.units import M2_PER_MU
+from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.schema.labels import (
     CLASS_SOURCE_LABELS,
     COLUMN_LABELS,
@@ -68,7 +68,7 @@ def fmt(value: Any, *, digits: int = 2) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float | np.floating):
-        return "—" if np.isnan(value) else f"{float(value):.{digits}f}"
+        return format_half_up(float(value), digits)
     if isinstance(value, int | np.integer):
         return str(int(value))
     try:
@@ -161,7 +161,7 @@ def _overlay(row: pd.Series) -> Section:
                 LAYER_NAMES.get(key, key),
                 fmt(m2),
                 fmt(m2 / M2_PER_MU),
-                "—" if np.isnan(share) else f"{share * 100:.2f}%",
+                "—" if np.isnan(share) else f"{format_half_up(share * 100)}%",
                 "；".join(attrs) or "—",
             ]
         )

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from rsgeo.errors import OutputExistsError
+from rsgeo.geo.units import format_half_up
 from rsgeo.options import CriteriaThresholds
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
@@ -116,7 +117,7 @@ def township_layer(
         except (TypeError, ValueError):
             ratio_f = math.nan
         if has_ratio:
-            text = f"{ratio_f * 100:.2f} %" if math.isfinite(ratio_f) else "无数据"
+            text = f"{format_half_up(ratio_f * 100)} %" if math.isfinite(ratio_f) else "无数据"
             tip = f"{name}：违法占用耕地比例 {text}"
             if math.isfinite(ratio_f) and ratio_f >= threshold:
                 tip += f"（达到 {_pct(threshold)} 问责线）"

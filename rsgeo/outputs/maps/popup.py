@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rsgeo.geo.units import m2_to_mu
+from rsgeo.geo.units import format_half_up, m2_to_mu
 from rsgeo.schema.labels import CLASS_SOURCE_LABELS, COLUMN_LABELS, FLAG_LABELS, LAYER_LABELS
 
 __all__ = ["FIELD_LABELS", "LAYER_LABELS", "format_value", "patch_popup_html", "table_html"]
@@ -81,7 +81,7 @@ def format_value(value: Any) -> str:
 def _mu(value: Any) -> str:
     if _missing(value):
         return ""
-    return f"{float(m2_to_mu(float(value))):.2f}"
+    return format_half_up(float(m2_to_mu(float(value))))
 
 
 def table_html(rows: Sequence[tuple[str, str]], *, title: str = "") -> str:

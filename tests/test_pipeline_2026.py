@@ -186,7 +186,12 @@ def test_the_2020_sample_job_keeps_exactly_its_statistics(tmp_path: Path) -> Non
     # tests/stats/test_criteria.py); every other figure is as it was
     reworded = ["criterion_3", "criterion_3_reason", "n_criteria", "criteria_met"]
     kept = [c for c in before.columns if c not in reworded]
-    pd.testing.assert_frame_equal(before[kept], now[kept], check_exact=True)
+    # areas now follow the survey procedure (docs/areas.md): within 0.02 m² of a
+    # piece's geodesic figure, so township sums move by well under 1e-6 of themselves
+    floats = [c for c in kept if before[c].dtype.kind == "f"]
+    exact = [c for c in kept if c not in floats]
+    pd.testing.assert_frame_equal(before[exact], now[exact], check_exact=True)
+    pd.testing.assert_frame_equal(before[floats], now[floats], rtol=1e-6, atol=0.05)
     added = {
         "n_non_grain",
         "non_grain_area_m2",

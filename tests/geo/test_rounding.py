@@ -141,7 +141,8 @@ def test_workbook_cells_are_half_up(tmp_path: Path) -> None:
     summary = list(openpyxl.load_workbook(path)["乡镇汇总"].iter_rows(values_only=True))
     col = summary[0].index("图斑总面积（亩）")
     total_mu = sum(areas) / MU
-    assert summary[-1][col] == round_half_up(total_mu, 2)
+    total = next(r for r in summary if r[0] == "合计")
+    assert total[col] == round_half_up(total_mu, 2)
 
 
 def test_workbook_percentages_are_half_up(tmp_path: Path) -> None:

@@ -135,7 +135,9 @@ def _forward(lam: npt.NDArray[np.float64] | float, phi: npt.NDArray[np.float64] 
     ``lam`` is the longitude relative to the central meridian. Elementwise:
     the same code runs on arrays (NumPy) and, compiled, on scalars.
     """
-    return _forward_sc(np.sin(lam), np.cos(lam), np.sin(phi), np.cos(phi))
+    cos_lam = np.cos(lam)
+    parts = _forward_parts_np(np.sin(lam), cos_lam, np.sin(phi), np.cos(phi))
+    return _forward_finish_np(parts[0], cos_lam, *parts[1:])
 
 
 def _forward_sc(
@@ -145,6 +147,29 @@ def _forward_sc(
     cos_phi: npt.NDArray[np.float64] | float,
 ) -> tuple:
     """:func:`_forward` from the sines and cosines of λ and φ. Elementwise."""
+    taup, slr, dxi, deta = _forward_parts(sin_lam, cos_lam, sin_phi, cos_phi)
+    return _forward_finish(taup, cos_lam, slr, dxi, deta)
+
+
+def _forward_finish(taup: Any, cos_lam: Any, slr: Any, dxi: Any, deta: Any) -> tuple:
+    """The plane point from :func:`_forward_parts`: ξ′ = atan2(τ′, cos λ), η′ = asinh(slr)."""
+    xi = np.arctan2(taup, cos_lam) + dxi
+    eta = np.arcsinh(slr) + deta
+    return _AR * eta, _AR * xi
+
+
+def _forward_parts(
+    sin_lam: npt.NDArray[np.float64] | float,
+    cos_lam: npt.NDArray[np.float64] | float,
+    sin_phi: npt.NDArray[np.float64] | float,
+    cos_phi: npt.NDArray[np.float64] | float,
+) -> tuple:
+    """Everything of :func:`_forward_sc` but its two inverse functions. Elementwise.
+
+    Returns τ′ (tan of the conformal latitude), sin λ / r (the sinh of η′)
+    and the Krüger corrections ξ − ξ′ and η − η′. Without calls, so the
+    compiled kernels run it in SIMD lanes.
+    """
     tau = sin_phi / cos_phi
     # conformal latitude: tan χ = τ′ = τ √(1 + σ²) − σ √(1 + τ²), σ = sinh(e atanh(e sin φ));
     # e atanh(e sin φ) is below e² ≈ 0.0067, so its sinh is a short series
@@ -170,8 +195,6 @@ def _forward_sc(
     sig = w + w * w2 * (_S3 + w2 * (_S5 + w2 * (_S7 + w2 * _S9)))
     taup = tau * np.sqrt(1.0 + sig * sig) - sig * np.sqrt(1.0 + tau * tau)
     r = np.sqrt(taup * taup + cos_lam * cos_lam)
-    xip = np.arctan2(taup, cos_lam)
-    etap = np.arcsinh(sin_lam / r)
     # sin ξ′ = τ′ / r, cos ξ′ = cos λ / r, sinh η′ = sin λ / r, cosh η′ = √(1 + τ′²) / r
     inv_r2 = 1.0 / (r * r)
     s1 = 2.0 * taup * cos_lam * inv_r2
@@ -201,9 +224,7 @@ def _forward_sc(
     ti = ar * yi + ai * yr - zi
     sr = s1 * ch1
     si = c1 * sh1
-    xi = xip + (sr * tr - si * ti)
-    eta = etap + (sr * ti + si * tr)
-    return _AR * eta, _AR * xi
+    return taup, sin_lam / r, sr * tr - si * ti, sr * ti + si * tr
 
 
 def _inverse(xp: npt.NDArray[np.float64] | float, yp: npt.NDArray[np.float64] | float) -> tuple:
@@ -309,17 +330,37 @@ def _inverse_near(
     dxi = xip - xip0
     deta = etap - etap0
     if abs(dxi) < _SMALL and abs(deta) < _SMALL:
-        sd, cd = _sin_cos_small(dxi)
-        shd, chd = _sinh_cosh_small(deta)
-        sin_p = sin0 * cd + cos0 * sd
-        cos_p = cos0 * cd - sin0 * sd
-        sinh_p = sinh0 * chd + cosh0 * shd
-        cosh_p = cosh0 * chd + sinh0 * shd
+        sin_p, cos_p, sinh_p, cosh_p = _near_sines(dxi, deta, sin0, cos0, sinh0, cosh0)
     else:
         sin_p = np.sin(xip)
         cos_p = np.cos(xip)
         sinh_p = np.sinh(etap)
         cosh_p = np.cosh(etap)
+    sin_xi, cos_xi, sinh_eta, r, corr = _inverse_parts(sin_p, cos_p, sinh_p, cosh_p)
+    return _inverse_finish(sin_xi, cos_xi, sinh_eta, r, corr)
+
+
+def _near_sines(
+    dxi: float, deta: float, sin0: float, cos0: float, sinh0: float, cosh0: float
+) -> tuple[float, float, float, float]:
+    """sin, cos of ξ′0 + dxi and sinh, cosh of η′0 + deta for |dxi|, |deta| < 0.05 (no calls)."""
+    sd, cd = _sin_cos_small(dxi)
+    shd, chd = _sinh_cosh_small(deta)
+    sin_p = sin0 * cd + cos0 * sd
+    cos_p = cos0 * cd - sin0 * sd
+    sinh_p = sinh0 * chd + cosh0 * shd
+    cosh_p = cosh0 * chd + sinh0 * shd
+    return sin_p, cos_p, sinh_p, cosh_p
+
+
+def _inverse_parts(
+    sin_p: float, cos_p: float, sinh_p: float, cosh_p: float
+) -> tuple[float, float, float, float, float]:
+    """Everything of :func:`_inverse_near` but its two inverse tangents (no calls but √).
+
+    From sin ξ′, cos ξ′, sinh η′, cosh η′: sin ξ, cos ξ, sinh η, the root
+    √(sinh² η + cos² ξ) and the correction φ − χ.
+    """
     # sin 2ζ′ = s1 ch1 + i c1 sh1 and cos 2ζ′ = c1 ch1 − i s1 sh1 (ζ′ = ξ′ + iη′);
     # Σ β_j sin 2jζ′ by Clenshaw's recurrence y_j = β_j + 2 cos 2ζ′ y_{j+1} − y_{j+2}
     s1 = 2.0 * sin_p * cos_p
@@ -357,11 +398,9 @@ def _inverse_near(
     sin_xi = sin_p * cd - cos_p * sd
     cos_xi = cos_p * cd + sin_p * sd
     sinh_eta = sinh_p * chd - cosh_p * shd
-    lam = np.arctan2(sinh_eta, cos_xi)
     # conformal latitude χ: sin χ = sin ξ / cosh η, cos χ = √(sinh² η + cos² ξ) / cosh η
     q = sinh_eta * sinh_eta + cos_xi * cos_xi
     r = np.sqrt(q)
-    chi = np.arctan2(sin_xi, r)
     inv_ch2 = 1.0 / (1.0 + sinh_eta * sinh_eta)
     t1 = 2.0 * sin_xi * r * inv_ch2  # sin 2χ
     u2 = 2.0 * (q - sin_xi * sin_xi) * inv_ch2  # 2 cos 2χ
@@ -373,14 +412,29 @@ def _inverse_near(
     y1, y2 = u2 * y1 - y2 + _DE3, y1
     y1, y2 = u2 * y1 - y2 + _DE2, y1
     y1, y2 = u2 * y1 - y2 + _DE1, y1
-    phi = chi + t1 * y1
-    return phi, lam
+    return sin_xi, cos_xi, sinh_eta, r, t1 * y1
 
+
+def _inverse_finish(
+    sin_xi: float, cos_xi: float, sinh_eta: float, r: float, corr: float
+) -> tuple[float, float]:
+    """(φ, λ) from :func:`_inverse_parts`: χ = atan2(sin ξ, r), λ = atan2(sinh η, cos ξ)."""
+    return np.arctan2(sin_xi, r) + corr, np.arctan2(sinh_eta, cos_xi)
+
+
+# NumPy keeps the Python functions; compiled code calls the compiled ones by the same names
+_forward_parts_np = _forward_parts
+_forward_finish_np = _forward_finish
 
 if HAVE_NUMBA:
     _forward_sc_nb = jit(_forward_sc, inline=True)
     _sin_cos_small = jit(_sin_cos_small, inline=True)
     _sinh_cosh_small = jit(_sinh_cosh_small, inline=True)
+    _forward_parts = jit(_forward_parts, inline=True)
+    _forward_finish = jit(_forward_finish, inline=True)
+    _near_sines = jit(_near_sines, inline=True)
+    _inverse_parts = jit(_inverse_parts, inline=True)
+    _inverse_finish = jit(_inverse_finish, inline=True)
     _inverse_near_nb = jit(_inverse_near, inline=True)
 
     def _forward_loop(

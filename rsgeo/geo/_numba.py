@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 __all__ = ["HAVE_NUMBA", "NO_NUMBA_ENV", "jit", "numba"]
 
@@ -33,9 +33,18 @@ except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
 
-def jit(fn: F, *, inline: bool = False) -> F:
-    """``fn`` compiled with numba (cached, without the GIL), or ``fn`` itself without numba."""
+def jit(fn: F, *, inline: bool = False, error_model: Literal["python", "numpy"] = "python") -> F:
+    """``fn`` compiled with numba (cached, without the GIL), or ``fn`` itself without numba.
+
+    ``error_model="numpy"``: a float division by zero gives inf or NaN instead
+    of raising, which lets LLVM run a loop with divisions in SIMD lanes.
+    """
     if not HAVE_NUMBA:
         return fn
-    compiled = numba.njit(cache=True, nogil=True, inline="always" if inline else "never")(fn)
+    compiled = numba.njit(
+        cache=True,
+        nogil=True,
+        inline="always" if inline else "never",
+        error_model=error_model,
+    )(fn)
     return compiled  # type: ignore[return-value]  # a Dispatcher is called like fn

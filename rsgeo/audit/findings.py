@@ -23,8 +23,8 @@ from rsgeo.errors import CRSMismatchError, InputError, format_problems
 from rsgeo.options import ReviewOptions
 from rsgeo.schema.labels import COLUMN_LABELS, GEOMETRY_STATUS_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import is_military
-from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.profiles import PROFILES
+from rsgeo.schema.review_rules import RULES
 from rsgeo.schema.vocabulary import LEGAL, UNRECTIFIED_METHODS, normalize_word
 
 __all__ = ["FINDING_COLUMNS", "ReviewCoverage", "ReviewResult", "review", "run_review"]

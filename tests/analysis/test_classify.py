@@ -115,6 +115,47 @@ def test_temporary_land_needs_validity_on_date_after(
         assert r.suggested_subtype == "临时用地"
 
 
+@pytest.mark.parametrize("layer", ["temporary", "mining_rights"])
+def test_a_permit_is_valid_on_its_first_and_its_last_day(layer: str) -> None:
+    """Validity includes both days: valid_from ≤ date_after ≤ valid_to."""
+    rows = []
+    for since, to in [
+        ("2021-06-01", "2022-01-01"),  # first day
+        ("2020-01-01", "2021-06-01"),  # last day
+        ("2021-06-01", "2021-06-01"),  # a one-day permit
+        ("2021-06-02", "2022-01-01"),  # starts the day after
+        ("2020-01-01", "2021-05-31"),  # ended the day before
+    ]:
+        row = {
+            "change_type": "CK" if layer == "mining_rights" else "20",
+            "date_after": "2021-06-01",
+        }
+        row.update({f"{layer}_m2": 1000.0, f"{layer}_valid_from": since, f"{layer}_valid_to": to})
+        rows.append(row)
+    out = classify(table(rows))
+    ok, bad = ("合法", "违法") if layer == "mining_rights" else ("其他", "违法")
+    assert out["suggested_class"].tolist() == [ok, ok, ok, bad, bad]
+    reasons = out["suggested_reason"].tolist()
+    assert all("在有效期内" in r for r in reasons[:3])
+    assert "尚未生效（有效期自 2021-06-02，晚于后时相 2021-06-01）" in reasons[3]
+    assert "已过有效期（有效期至 2021-05-31，早于后时相 2021-06-01）" in reasons[4]
+
+
+def test_several_permits_run_from_the_earliest_start_to_the_latest_end() -> None:
+    rows = [
+        {
+            "change_type": "20",
+            "temporary_m2": 1000.0,
+            "temporary_valid_from": "2021-03-01; 2021-06-01",
+            "temporary_valid_to": "2021-04-30; 2021-12-31",
+            "date_after": after,
+        }
+        for after in ("2021-03-01", "2021-12-31", "2021-02-28", "2022-01-01")
+    ]
+    out = classify(table(rows))
+    assert out["suggested_class"].tolist() == ["其他", "其他", "违法", "违法"]
+
+
 def test_temporary_without_validity_field_is_not_accepted():
     r = one({"change_type": "20", "temporary_m2": 1000.0, "date_after": "2021-01-01"})
     assert r.suggested_class == "违法"
@@ -461,8 +502,11 @@ def reference_class(row: dict) -> tuple[str, str]:
     after = pd.Timestamp(row["date_after"]) if row["date_after"] else None
 
     def valid(key: str) -> bool:
-        to = row[f"{key}_valid_to"]
-        return after is not None and to is not None and pd.Timestamp(to) >= after
+        # valid from the first day to the last, both included
+        to, since = row[f"{key}_valid_to"], row[f"{key}_valid_from"]
+        if after is None or to is None:
+            return False
+        return pd.Timestamp(to) >= after and (since is None or pd.Timestamp(since) <= after)
 
     agricultural = code in ("01", "02", "03", "04", "KT")
     if code == "WBH":
@@ -497,7 +541,8 @@ def patch_rows(draw):
     def part():
         return draw(st.sampled_from([0.0, 0.5, 0.949, 0.95, 1.0])) * area
 
-    date = st.sampled_from([None, "2020-12-21", "2021-06-30"])
+    date = st.sampled_from([None, "2020-12-21", "2021-01-01", "2021-06-30"])
+    since = st.sampled_from([None, "2020-12-21", "2021-01-01", "2021-01-02"])
     return {
         "area_m2": area,
         "change_type": draw(st.sampled_from(CODES)),
@@ -506,8 +551,10 @@ def patch_rows(draw):
         "facility_m2": part(),
         "temporary_m2": part(),
         "temporary_valid_to": draw(date),
+        "temporary_valid_from": draw(since),
         "mining_rights_m2": part(),
         "mining_rights_valid_to": draw(date),
+        "mining_rights_valid_from": draw(since),
         "pbf_m2": part(),
         "urban_m2": part(),
         "date_after": draw(st.sampled_from([None, "2021-01-01"])),

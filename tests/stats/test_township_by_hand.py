@@ -1,0 +1,224 @@
+"""Every additive column of the township statistics, worked out by hand.
+
+Seven patches in two townships cover each rule of ``docs/statistics.md``: a
+patch split across townships, a technician's illegal area (φ = 0.5), a
+deduction on the cutoff day, a partial deduction, a rectification the day
+after the cutoff, a legal and an *other* patch, a 存量 (older) case and an
+unrectified illegal mineral patch. The expected figures are computed in the
+comments from the formulas, never from rsgeo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rsgeo.stats.township import ADDITIVE_COLUMNS, TOTAL_LABEL, township_stats
+
+A, B, C = "450225100", "450225101", "450225102"
+TOWNS = pd.DataFrame({"township_code": [A, B, C], "township_name": ["融水镇", "和睦镇", "三防镇"]})
+
+
+def _patches() -> tuple[pd.DataFrame, pd.DataFrame]:
+    def p(pid: str, **kw: object) -> dict[str, object]:
+        row: dict[str, object] = {
+            "patch_id": pid,
+            "final_class": "违法",
+            "is_construction": True,
+            "flag_pbf": False,
+            "flag_redline": False,
+            "flag_mineral": False,
+            "flag_rare_earth": False,
+            "flag_military": False,
+            "illegal_area_m2": np.nan,
+            "illegal_farmland_m2": np.nan,
+            "rectification_method": "",
+            "rectification_date": None,
+            "rectified_area_m2": np.nan,
+            "case_number": "",
+            "case_age": "",
+        }
+        row.update(kw)
+        return row
+
+    result = pd.DataFrame(
+        [
+            # p1: deducted whole, rectified on the cutoff day
+            p("p1", flag_mineral=True, rectification_method="拆除复耕",
+              rectification_date="2020-12-21", case_number="融自然资罚〔2020〕1号"),
+            # p2: half of it illegal (φ = 0.5), half of that made good by the cutoff (δ = 0.5)
+            p("p2", illegal_area_m2=500.0, flag_mineral=True, flag_rare_earth=True,
+              rectification_method="补办手续", rectification_date="2020-12-01",
+              rectified_area_m2=250.0),
+            # p3: rectified the day after the cutoff: rectified, not deducted
+            p("p3", flag_redline=True, rectification_method="拆除复耕",
+              rectification_date="2020-12-22"),
+            p("p4", final_class="合法"),
+            p("p5", final_class="其他", is_construction=False),
+            p("p6", case_age="存量"),  # an older case: reported apart
+            p("p7", flag_mineral=True, rectification_method="未整改"),  # nothing done
+        ]
+    ).set_index("patch_id")  # fmt: skip
+    pieces = pd.DataFrame(
+        [
+            # patch, township, area, net farmland, basic farmland, red line
+            ("p1", A, 1000.0, 600.0, 300.0, 100.0),
+            ("p2", A, 300.0, 150.0, 60.0, 0.0),
+            ("p2", B, 700.0, 450.0, 0.0, 0.0),
+            ("p3", B, 400.0, 200.0, 0.0, 50.0),
+            ("p4", A, 500.0, 100.0, 0.0, 0.0),
+            ("p5", A, 200.0, 50.0, 0.0, 0.0),
+            ("p6", B, 300.0, 90.0, 0.0, 0.0),
+            ("p7", A, 100.0, 100.0, 0.0, 0.0),
+        ],
+        columns=["patch_id", "township_code", "area_m2", "farmland_net_m2", "pbf_m2", "redline_m2"],
+    ).set_index(["patch_id", "township_code"])
+    return result, pieces
+
+
+# Per patch: φ (illegal share), δ (deducted share), ρ (rectified share)
+#   p1 φ 1,   δ 1,   ρ 1;  p2 φ 0.5, δ 0.5, ρ 0.5;  p3 φ 1, δ 0, ρ 1;  p7 φ 1, δ 0, ρ 0
+# p2's illegal area 500 is spread by area (300:700), its illegal farmland
+# 600 × 0.5 = 300 by farmland (150:450).
+EXPECTED = {
+    A: {
+        "area_m2": 1000 + 300 + 500 + 200 + 100,
+        "non_grain_area_m2": 0.0,
+        "construction_area_m2": 1000 + 300 + 500 + 100,
+        "construction_farmland_m2": 600 + 150 + 100 + 100,
+        "illegal_area_m2": 1000 + 150 + 100,
+        "illegal_area_after_deductions_m2": 0 + 150 * 0.5 + 100,
+        "deducted_area_m2": 1000 + 150 * 0.5,
+        "illegal_farmland_m2": 600 + 75 + 100,
+        "illegal_farmland_after_deductions_m2": 0 + 75 * 0.5 + 100,
+        "deducted_farmland_m2": 600 + 75 * 0.5,
+        "illegal_pbf_m2": 300 * 1 * 0 + 60 * 0.5 * 0.5,  # pbf × φ × (1 − δ)
+        "illegal_redline_m2": 100 * 1 * 0,
+        "mineral_area_m2": 1000 + 300 + 100,
+        "mineral_illegal_area_m2": 0 + 150 * 0.5 + 100,
+        "handled_area_m2": 1000 + 150,
+        "rectified_area_m2": 1000 + 150 * 0.5,
+        "illegal_stock_area_m2": 0.0,
+        "illegal_stock_farmland_m2": 0.0,
+        # counts: p2 is counted in B, where most of it lies
+        "n_patches": 4,  # p1 p4 p5 p7
+        "n_legal": 1,
+        "n_illegal": 2,  # p1 p7
+        "n_other": 1,
+        "n_non_grain": 0,
+        "n_construction": 3,
+        "n_illegal_after_deductions": 1,  # p7 (p1 is deducted whole)
+        "n_deducted": 1,
+        "n_illegal_pbf": 0,  # p1 touches it but is deducted whole
+        "n_illegal_redline": 0,
+        "n_mineral": 2,
+        "n_mineral_illegal": 1,
+        "n_mineral_unrectified": 1,
+        "n_rare_earth": 0,
+        "n_rare_earth_illegal": 0,
+        "n_handled": 1,  # p1 (p7: no case, nothing done)
+        "n_rectified": 1,
+        "n_illegal_stock": 0,
+    },
+    B: {
+        "area_m2": 700 + 400 + 300,
+        "non_grain_area_m2": 0.0,
+        "construction_area_m2": 700 + 400 + 300,
+        "construction_farmland_m2": 450 + 200,  # p6, an older case, is not the year's
+        "illegal_area_m2": 350 + 400,
+        "illegal_area_after_deductions_m2": 350 * 0.5 + 400,
+        "deducted_area_m2": 350 * 0.5,
+        "illegal_farmland_m2": 225 + 200,
+        "illegal_farmland_after_deductions_m2": 225 * 0.5 + 200,
+        "deducted_farmland_m2": 225 * 0.5,
+        "illegal_pbf_m2": 0.0,
+        "illegal_redline_m2": 50 * 1 * 1,
+        "mineral_area_m2": 700,
+        "mineral_illegal_area_m2": 350 * 0.5,
+        "handled_area_m2": 350 + 400,
+        "rectified_area_m2": 350 * 0.5 + 400,
+        "illegal_stock_area_m2": 300,
+        "illegal_stock_farmland_m2": 90,
+        "n_patches": 3,  # p2 p3 p6
+        "n_legal": 0,
+        "n_illegal": 2,  # p2 p3; p6 is reported apart
+        "n_other": 1,
+        "n_non_grain": 0,
+        "n_construction": 3,
+        "n_illegal_after_deductions": 2,
+        "n_deducted": 1,
+        "n_illegal_pbf": 1,  # p2, through its piece in A
+        "n_illegal_redline": 1,
+        "n_mineral": 1,
+        "n_mineral_illegal": 1,
+        "n_mineral_unrectified": 1,
+        "n_rare_earth": 1,
+        "n_rare_earth_illegal": 1,
+        "n_handled": 2,
+        "n_rectified": 1,  # p3; p2 only half
+        "n_illegal_stock": 1,
+    },
+}
+
+
+def test_every_additive_column() -> None:
+    result, pieces = _patches()
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert s.index.tolist() == [A, B, C, TOTAL_LABEL]
+    assert set(EXPECTED[A]) == set(ADDITIVE_COLUMNS) - {"denominator_m2"}
+    # no change-survey table: the denominator is the patches' construction farmland
+    want = {c: {**e, "denominator_m2": e["construction_farmland_m2"]} for c, e in EXPECTED.items()}
+    for col in ADDITIVE_COLUMNS:
+        for code in (A, B):
+            assert s.loc[code, col] == pytest.approx(want[code][col], abs=1e-9), (code, col)
+        assert s.loc[C, col] == 0, col
+        total = want[A][col] + want[B][col]
+        assert s.loc[TOTAL_LABEL, col] == pytest.approx(total, abs=1e-9), col
+    for code in (A, B):
+        row = s.loc[code]
+        assert row["n_legal"] + row["n_illegal"] + row["n_other"] == row["n_patches"]
+
+
+def test_ratio_and_rates_by_count_and_by_area() -> None:
+    result, pieces = _patches()
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert s.loc[A, "illegal_farmland_ratio"] == pytest.approx(137.5 / 950)
+    assert s.loc[B, "illegal_farmland_ratio"] == pytest.approx(312.5 / 650)
+    assert s.loc[TOTAL_LABEL, "illegal_farmland_ratio"] == pytest.approx(450 / 1600)
+    assert (s.loc[A, "performance_rate"], s.loc[A, "rectification_rate"]) == (0.5, 0.5)
+    assert (s.loc[B, "performance_rate"], s.loc[B, "rectification_rate"]) == (1.0, 0.5)
+    assert s.loc[TOTAL_LABEL, "performance_rate"] == pytest.approx(3 / 4)
+    assert s.loc[TOTAL_LABEL, "rectification_rate"] == pytest.approx(2 / 4)
+    assert np.isnan(s.loc[C, "illegal_farmland_ratio"]) and np.isnan(s.loc[C, "performance_rate"])
+    by_area = township_stats(result, pieces, townships=TOWNS, rate_basis="area")
+    assert by_area.loc[A, "performance_rate"] == pytest.approx(1150 / 1250)
+    assert by_area.loc[A, "rectification_rate"] == pytest.approx(1075 / 1250)
+    assert by_area.loc[B, "performance_rate"] == pytest.approx(1.0)
+    assert by_area.loc[B, "rectification_rate"] == pytest.approx(575 / 750)
+    assert by_area.loc[TOTAL_LABEL, "performance_rate"] == pytest.approx(1900 / 2000)
+
+
+def test_basic_farmland_and_red_line_are_net_of_deductions() -> None:
+    """A deducted patch's basic farmland and red line leave the figures with it."""
+    result, pieces = _patches()
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert s.loc[A, "illegal_pbf_m2"] == pytest.approx(15.0)  # not 300 + 30
+    assert s.loc[A, "illegal_redline_m2"] == 0.0  # not 100
+    # without any deduction the same patches count whole
+    late = township_stats(result, pieces, townships=TOWNS, cutoff="2020-11-30")
+    assert late.loc[A, "illegal_pbf_m2"] == pytest.approx(300 + 30)
+    assert late.loc[A, "illegal_redline_m2"] == pytest.approx(100)
+    assert late.loc[A, "n_illegal_pbf"] == 1  # p1 now
+    assert late.loc[B, "n_illegal_pbf"] == 1  # p2, counted where most of it lies
+
+
+def test_the_denominator_without_illegal_construction_flag() -> None:
+    """An illegal patch not marked construction enters the denominator only by the option."""
+    result, pieces = _patches()
+    result.loc["p7", "is_construction"] = False
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert s.loc[A, "construction_farmland_m2"] == 950
+    assert s.loc[A, "construction_area_m2"] == 1800
+    s = township_stats(result, pieces, townships=TOWNS, denominator_includes_illegal=False)
+    assert s.loc[A, "construction_farmland_m2"] == 850

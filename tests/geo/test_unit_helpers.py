@@ -147,6 +147,10 @@ def test_rounding_matches_an_exact_reference(
         # a total below the sum: the smallest remainders lose a unit, ties the earlier
         ([1.5, 2.25, 3.0], {"decimals": 0, "total": 4.0}, [1.0, 1.0, 2.0]),
         ([2.0, 2.0, 2.5], {"decimals": 0, "total": 5.0}, [1.0, 2.0, 2.0]),
+        # decimal values whose binary form falls just below: 0.285 × 100 = 28.4999…
+        ([0.285], {"decimals": 2}, [0.29]),
+        ([0.5, 0.29], {"decimals": 2, "total": 0.78}, [0.49, 0.29]),
+        ([0.29, 0.5], {"decimals": 2, "total": 0.8}, [0.3, 0.5]),
         # NaN stays NaN and is not in the total
         ([math.nan, 0.25, 0.25], {"decimals": 0}, [math.nan, 1.0, 0.0]),
         ([math.nan], {"decimals": 1}, [math.nan]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -34,6 +36,37 @@ def test_rectified_area_within_a_hundredth_of_a_square_metre_is_whole() -> None:
     assert f["rectified_share"].tolist() == [1.0, pytest.approx(0.9995), 1.0]
     assert f["is_rectified"].tolist() == [True, False, True]
     assert f["deducted_share"].tolist() == [1.0, pytest.approx(0.9995), 1.0]
+
+
+def test_rectified_to_exactly_the_tolerance_is_whole() -> None:
+    t = _table(
+        illegal_area_m2=[1000.0, 0.5],
+        rectified_area_m2=[1000.0 - 0.01, 0.2],  # and a patch smaller than 1 m², a part of it
+        rectification_method=["拆除复耕"] * 2,
+        rectification_date=["2020-12-01"] * 2,
+    )
+    f = patch_figures(t)
+    assert f["rectified_share"].tolist() == [1.0, pytest.approx(0.4)]
+    assert f["deducted_share"].tolist() == [1.0, pytest.approx(0.4)]
+
+
+def test_a_method_that_deducts_nothing_deducts_nothing_whatever_its_date() -> None:
+    t = _table(
+        rectification_method=["没收", "未整改", "拆除复耕"],
+        rectification_date=["2020-12-01"] * 3,
+    )
+    f = patch_figures(t)
+    assert f["deducted_share"].tolist() == [0.0, 0.0, 1.0]
+    assert f["deduction_class"].tolist() == ["", "", "已拆除复耕到位"]
+    assert f["rectified_share"].tolist() == [1.0, 0.0, 1.0]  # 没收 is an action, 未整改 none
+
+
+def test_the_illegal_share_is_at_most_the_whole_patch() -> None:
+    t = _table(area_m2=[1000.0, 0.5], illegal_area_m2=[1500.0, 0.25], farmland_net_m2=[400.0, 0.5])
+    f = patch_figures(t)
+    assert f["illegal_fraction"].tolist() == [1.0, 0.5]
+    assert f["counted_illegal_farmland_m2"].tolist() == [400.0, 0.25]
+    assert f["counted_illegal_area_m2"].tolist() == [1500.0, 0.25]
 
 
 def test_the_pieces_give_the_patch_area_and_farmland() -> None:
@@ -112,8 +145,7 @@ def test_missing_columns_are_named(drop: str, words: str) -> None:
 def test_the_gross_basis_needs_the_gross_column_and_gives_no_hint() -> None:
     with pytest.raises(InputError) as info:
         patch_figures(_table(), farmland_basis="gross")
-    assert "lacks column 'farmland_m2'" in str(info.value)
-    assert "farmland_basis" not in str(info.value)
+    assert re.search(r"lacks column 'farmland_m2'$", str(info.value), re.MULTILINE)
 
 
 def test_classes_counted_apart_are_neither_illegal_nor_legal() -> None:
@@ -126,3 +158,28 @@ def test_classes_counted_apart_are_neither_illegal_nor_legal() -> None:
     opts = StatsOptions(profile="2026", non_grain_classes=("非粮违法", "非农违法", "合法"))
     f = patch_figures(t, options=opts)
     assert f["is_non_grain"].tolist() == [True, False, False, False]
+
+
+def test_a_deduction_alone_makes_a_case_handled() -> None:
+    """Deducted by its class and day, with no method and no case number: handled."""
+    t = _table(
+        deduction_class=["已补办(农转用)", ""],
+        deduction_date=["2020-12-01", ""],
+    )
+    f = patch_figures(t)
+    assert f["deducted_share"].tolist() == [1.0, 0.0]
+    assert f["is_handled"].tolist() == [True, False]
+    assert f["is_rectified"].tolist() == [False, False]
+
+
+def test_the_other_columns_of_a_patch_that_is_not_illegal() -> None:
+    t = _table(
+        final_class=["合法", "违法"],
+        illegal_area_m2=[500.0, 500.0],
+        military=["否", "是"],
+    )
+    f = patch_figures(t)
+    assert f["illegal_fraction"].tolist() == [0.0, 0.5]
+    assert f["counted_illegal_area_m2"].tolist() == [0.0, 500.0]
+    assert f["is_military"].tolist() == [False, True]
+    assert f["is_construction"].tolist() == [True, True]

@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsgeo.stats.township import ADDITIVE_COLUMNS, TOTAL_LABEL, township_stats
+from rsgeo.errors import InputError
+from rsgeo.stats.deductions import patch_figures
+from rsgeo.stats.township import (
+    ADDITIVE_COLUMNS,
+    OUTSIDE_LABEL,
+    TOTAL_LABEL,
+    add_total_row,
+    row_name,
+    township_stats,
+)
 
 A, B, C = "450225100", "450225101", "450225102"
 TOWNS = pd.DataFrame({"township_code": [A, B, C], "township_name": ["融水镇", "和睦镇", "三防镇"]})
@@ -222,3 +231,62 @@ def test_the_denominator_without_illegal_construction_flag() -> None:
     assert s.loc[A, "construction_area_m2"] == 1800
     s = township_stats(result, pieces, townships=TOWNS, denominator_includes_illegal=False)
     assert s.loc[A, "construction_farmland_m2"] == 850
+
+
+def test_a_flag_alone_marks_basic_farmland_and_red_line() -> None:
+    """flag_pbf / flag_redline count the patch even when its pieces hold no such area."""
+    result, pieces = _patches()
+    result.loc["p7", ["flag_pbf", "flag_redline"]] = True
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert (s.loc[A, "n_illegal_pbf"], s.loc[A, "n_illegal_redline"]) == (1, 1)
+    assert (s.loc[A, "illegal_pbf_m2"], s.loc[A, "illegal_redline_m2"]) == (15.0, 0.0)
+
+
+def test_figures_without_the_age_column_hold_no_older_case() -> None:
+    """Figures computed without is_stock (an older rsgeo): every case is the year's."""
+    result, pieces = _patches()
+    result["case_age"] = ""
+    figures = patch_figures(result, pieces).drop(columns=["is_stock"])
+    s = township_stats(result, pieces, townships=TOWNS, figures=figures)
+    assert (s.loc[B, "n_illegal"], s.loc[B, "n_illegal_stock"]) == (3, 0)
+    assert s.loc[B, "illegal_area_m2"] == pytest.approx(350 + 400 + 300)
+    assert s.loc[B, "illegal_stock_area_m2"] == 0.0
+
+
+def test_bad_pieces_are_an_input_error_with_a_military_patch_too() -> None:
+    result, pieces = _patches()
+    result.loc["p4", "flag_military"] = True
+    with pytest.raises(InputError, match="pieces lack column 'area_m2'"):
+        township_stats(result, pieces.drop(columns=["area_m2"]), townships=TOWNS)
+
+
+def test_row_names() -> None:
+    assert row_name(TOTAL_LABEL) == "合计"
+    assert row_name(OUTSIDE_LABEL, "x") == "县外/未落入乡镇"
+    assert row_name(A, "融水镇") == "融水镇"
+    assert row_name(A) == row_name(A, None) == row_name(A, np.nan) == row_name(A, pd.NA) == ""
+
+
+def test_the_total_row_keeps_the_townships_own_rates() -> None:
+    """add_total_row recomputes the rates of the total only; rates given stay."""
+    s = pd.DataFrame(
+        {
+            "township_name": ["甲", "乙"],
+            "n_illegal": [2, 2],
+            "n_handled": [1, 2],
+            "n_rectified": [0, 2],
+            "construction_farmland_m2": [10.0, 10.0],
+            "illegal_farmland_after_deductions_m2": [5.0, 0.0],
+            "illegal_farmland_ratio": [0.9, 0.8],
+            "performance_rate": [0.7, 0.6],
+            "rectification_rate": [0.5, 0.4],
+        },
+        index=["1", "2"],
+    )
+    t = add_total_row(s)
+    assert t.loc[
+        "1", ["illegal_farmland_ratio", "performance_rate", "rectification_rate"]
+    ].tolist() == [0.9, 0.7, 0.5]
+    assert t.loc[
+        TOTAL_LABEL, ["illegal_farmland_ratio", "performance_rate", "rectification_rate"]
+    ].tolist() == [0.25, 0.75, 0.5]

@@ -290,3 +290,92 @@ def test_the_total_row_keeps_the_townships_own_rates() -> None:
     assert t.loc[
         TOTAL_LABEL, ["illegal_farmland_ratio", "performance_rate", "rectification_rate"]
     ].tolist() == [0.25, 0.75, 0.5]
+
+
+def test_a_patch_of_no_area_is_spread_evenly_over_its_pieces() -> None:
+    """Pieces of 0 m² (a sliver): the technician's figures go half and half."""
+    result = pd.DataFrame(
+        {
+            "final_class": ["违法"],
+            "is_construction": [True],
+            "illegal_area_m2": [100.0],
+            "illegal_farmland_m2": [40.0],
+        },
+        index=pd.Index(["s"], name="patch_id"),
+    )
+    pieces = pd.DataFrame(
+        {
+            "patch_id": ["s", "s"],
+            "township_code": [A, B],
+            "area_m2": [0.0, 0.0],
+            "farmland_net_m2": [0.0, 0.0],
+        }
+    ).set_index(["patch_id", "township_code"])
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert (s.loc[A, "illegal_area_m2"], s.loc[B, "illegal_area_m2"]) == (50.0, 50.0)
+    assert (s.loc[A, "illegal_farmland_m2"], s.loc[B, "illegal_farmland_m2"]) == (20.0, 20.0)
+    # some farmland in one piece: the farmland follows it
+    pieces["farmland_net_m2"] = [0.0, 5.0]
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert (s.loc[A, "illegal_farmland_m2"], s.loc[B, "illegal_farmland_m2"]) == (0.0, 40.0)
+
+
+def test_tiny_areas_and_missing_layer_areas() -> None:
+    """A patch under 1 m² is still split by area; a missing pbf_m2 or redline_m2 of a
+    piece counts as none; a fraction of a square metre of basic farmland touches it."""
+    base = {"final_class": "违法", "is_construction": True}
+    result = pd.DataFrame(
+        [
+            # t1: 0.8 m², split 0.6 : 0.2, its 0.4 m² of farmland 0.1 : 0.3
+            {**base, "illegal_area_m2": 100.0, "illegal_farmland_m2": 40.0},
+            {**base},  # t2: basic farmland and red line unknown (NaN)
+            {**base},  # t3: 0.5 m² of each, no flag
+            {**base, "final_class": "合法"},  # t4: legal, on both layers
+            {**base, "illegal_area_m2": 50.0},  # t5: φ = 0.5, on both layers
+        ],
+        index=pd.Index(["t1", "t2", "t3", "t4", "t5"], name="patch_id"),
+    )
+    pieces = pd.DataFrame(
+        [
+            ("t1", A, 0.6, 0.1, 0.0, 0.0),
+            ("t1", B, 0.2, 0.3, 0.0, 0.0),
+            ("t2", A, 10.0, 10.0, np.nan, np.nan),
+            ("t3", B, 10.0, 0.0, 0.5, 0.5),
+            ("t4", A, 10.0, 0.0, 20.0, 20.0),
+            ("t5", B, 100.0, 0.0, 40.0, 30.0),
+        ],
+        columns=["patch_id", "township_code", "area_m2", "farmland_net_m2", "pbf_m2", "redline_m2"],
+    ).set_index(["patch_id", "township_code"])
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert s.loc[A, "illegal_area_m2"] == pytest.approx(75.0 + 10.0)
+    assert s.loc[B, "illegal_area_m2"] == pytest.approx(25.0 + 10.0 + 50.0)
+    assert s.loc[A, "illegal_farmland_m2"] == pytest.approx(10.0 + 10.0)
+    assert s.loc[B, "illegal_farmland_m2"] == pytest.approx(30.0)
+    assert (s.loc[A, "illegal_pbf_m2"], s.loc[A, "illegal_redline_m2"]) == (0.0, 0.0)
+    assert s.loc[B, "illegal_pbf_m2"] == pytest.approx(0.5 + 40 * 0.5)
+    assert s.loc[B, "illegal_redline_m2"] == pytest.approx(0.5 + 30 * 0.5)
+    assert (s.loc[A, "n_illegal_pbf"], s.loc[A, "n_illegal_redline"]) == (0, 0)
+    assert (s.loc[B, "n_illegal_pbf"], s.loc[B, "n_illegal_redline"]) == (2, 2)
+
+
+def test_an_older_case_split_across_townships_is_reported_in_each() -> None:
+    result = pd.DataFrame(
+        {"final_class": ["违法"], "is_construction": [True], "case_age": ["存量"]},
+        index=pd.Index(["o"], name="patch_id"),
+    )
+    pieces = pd.DataFrame(
+        {
+            "patch_id": ["o", "o"],
+            "township_code": [A, B],
+            "area_m2": [300.0, 100.0],
+            "farmland_net_m2": [20.0, 60.0],
+        }
+    ).set_index(["patch_id", "township_code"])
+    s = township_stats(result, pieces, townships=TOWNS)
+    assert (s.loc[A, "illegal_stock_area_m2"], s.loc[B, "illegal_stock_area_m2"]) == (300.0, 100.0)
+    assert (s.loc[A, "illegal_stock_farmland_m2"], s.loc[B, "illegal_stock_farmland_m2"]) == (
+        20.0,
+        60.0,
+    )
+    assert (s.loc[A, "n_illegal_stock"], s.loc[B, "n_illegal_stock"]) == (1, 0)
+    assert s.loc[A, "construction_farmland_m2"] == 0.0

@@ -379,3 +379,53 @@ def test_an_older_case_split_across_townships_is_reported_in_each() -> None:
     )
     assert (s.loc[A, "n_illegal_stock"], s.loc[B, "n_illegal_stock"]) == (1, 0)
     assert s.loc[A, "construction_farmland_m2"] == 0.0
+
+
+def test_pieces_without_basic_farmland_or_red_line_give_no_figure() -> None:
+    result, pieces = _patches()
+    s = township_stats(result, pieces.drop(columns=["pbf_m2"]), townships=TOWNS)
+    assert s["illegal_pbf_m2"].isna().all()  # unknown, also on the total row
+    assert s.loc[B, "illegal_redline_m2"] == 50.0
+    s = township_stats(result, pieces.drop(columns=["redline_m2"]), townships=TOWNS)
+    assert s["illegal_redline_m2"].isna().all()
+    assert s.loc[A, "illegal_pbf_m2"] == pytest.approx(15.0)
+
+
+def test_a_denominator_table_with_the_outside_row_and_two_sources() -> None:
+    result, pieces = _patches()
+    pieces = pieces.rename(index={B: ""}, level="township_code")  # B's pieces fall outside
+    table = pd.DataFrame(
+        {
+            "denominator_m2": [1000.0, 0.0, 500.0],
+            "denominator_source": ["甲调查", "乙调查", "乙调查"],
+        },
+        index=[A, B, C],
+    )
+    s = township_stats(result, pieces, townships=TOWNS, denominator=table)
+    assert s.loc[OUTSIDE_LABEL, "denominator_m2"] == 0.0
+    assert s.loc[OUTSIDE_LABEL, "denominator_source"] == ""
+    assert s.loc[TOTAL_LABEL, "denominator_m2"] == 1500.0
+    assert s.loc[TOTAL_LABEL, "denominator_source"] == "甲调查；乙调查"
+    assert s.loc[A, "illegal_farmland_ratio"] == pytest.approx(137.5 / 1000)
+    # the change survey says 0 where the patches have none: no ratio, never infinite
+    assert np.isnan(s.loc[B, "illegal_farmland_ratio"])
+    assert s.loc[C, "illegal_farmland_ratio"] == 0.0
+    table.loc[A, "denominator_m2"] = 0.0
+    s = township_stats(result, pieces, townships=TOWNS, denominator=table)
+    assert np.isnan(s.loc[A, "illegal_farmland_ratio"])
+    assert s.loc[OUTSIDE_LABEL, "n_criteria"] == 0 and s.loc[TOTAL_LABEL, "n_criteria"] == 0
+    assert (
+        s.loc[OUTSIDE_LABEL, "criterion_1_reason"] == s.loc[TOTAL_LABEL, "criterion_1_reason"] == ""
+    )
+
+
+def test_figures_without_the_class_counted_apart() -> None:
+    result, pieces = _patches()
+    figures = patch_figures(result, pieces)
+    s = township_stats(
+        result, pieces, townships=TOWNS, figures=figures.drop(columns=["is_non_grain"])
+    )
+    assert s["n_non_grain"].sum() == 0 and s["non_grain_area_m2"].sum() == 0
+    figures["is_non_grain"] = pd.Series([None] * len(figures), index=figures.index, dtype=object)
+    s = township_stats(result, pieces, townships=TOWNS, figures=figures)
+    assert s["n_non_grain"].sum() == 0

@@ -615,3 +615,83 @@ def test_military_layer_attributes_never_reach_an_ordinary_patch():
     assert pd.isna(r.loc["ordinary", "military_m2"]) and pd.isna(r.loc["ordinary", "military_name"])
     assert r.loc["sealed", "military_name"] == "某部队营区"
     assert "某部队营区" not in r.loc["ordinary", "suggested_reason"]
+
+
+# ---------------------------------------------------------------- reasons word for word
+def test_reasons_word_for_word():
+    """Every part of a reason, its order and its numbers (500 / 1000 m² = 50.0 %, ...)."""
+    t = table(
+        [
+            {"change_type": "20", "approved_m2": 500.0, "urban_m2": 300.0, "military": "否",
+             "approved_doc_number": "桂政土批〔2019〕1号"},
+            {"change_type": "20", "approved_m2": 0.0, "urban_m2": 0.0, "pbf_m2": 10.0,
+             "military": "是", "facility_m2": 990.0, "facility_doc_number": "备2020-1"},
+            {"change_type": None, "approved_m2": 0.0, "urban_m2": 600.0, "date_after": "2021-01-01",
+             "mining_rights_m2": 1000.0, "mining_rights_valid_to": "2030-01-01",
+             "mining_rights_licence_number": "C450"},
+            {"change_type": "20", "approved_m2": 0.0, "temporary_m2": 990.0, "mineral": "砂石",
+             "temporary_valid_to": "2030-01-01", "temporary_doc_number": "临2020-9",
+             "date_after": "2021-01-01"},
+        ]
+    )  # fmt: skip
+    t["pbf_m2"] = t["pbf_m2"].fillna(0.0)
+    out = classify(t)
+    assert out["suggested_reason"].tolist() == [
+        "建设类图斑（图斑类型 20（建筑）），未见足以覆盖的批准用地、设施农用地或有效临时用地，"
+        "建议判定为违法（疑似违法），为系统建议，以实地核查和技术人员判定为准；"
+        "批准用地覆盖 50.0%（<95%），批准文号：桂政土批〔2019〕1号；"
+        "位于城镇开发边界外（边界内仅 30.0%，<50%）",
+        "设施农用地覆盖 99.0%（≥95%），备案号：备2020-1；军用土地图斑（单独上报，不列入普通成果）；"
+        "涉及永久基本农田 10.00 m²（1.0%）；位于城镇开发边界外",
+        "矿产图斑（图斑类型 （缺失）），采矿权覆盖 100.0%（≥95%），有效期至 2030-01-01，"
+        "后时相 2021-01-01 在有效期内，许可证号：C450；位于城镇开发边界内（60.0%，≥50%）；矿产图斑",
+        "临时用地覆盖 99.0%（≥95%），有效期至 2030-01-01，后时相 2021-01-01 在有效期内，"
+        "批准文号：临2020-9；位于城镇开发边界外；矿产图斑",
+    ]
+    # a mineral named in the patch's own field makes a mineral patch
+    assert out["flag_mineral"].tolist() == [False, False, True, True]
+    assert out["in_urban"].tolist() == [False, False, True, False]
+    report = out.attrs["rsgeo_classify_report"]
+    assert report.missing_change_type == 1
+    assert report.summary().splitlines() == [
+        "4 patches classified: {'违法': 1, '其他': 2, '合法': 1}",
+        "flag_redline is False everywhere: missing redline_m2",
+        "flag_protected is False everywhere: missing protected_m2",
+        "1 patches without change_type",
+    ]
+    # no rule applies: the class 其他, the sub-type 未判定, and the reason says why
+    only = classify(t, rules={"order": ["approved"]}).iloc[1]
+    assert (only.suggested_class, only.suggested_subtype) == ("其他", "未判定")
+    assert only.suggested_reason.startswith("没有适用的规则（见 rules.order）；军用土地图斑")
+
+
+def test_a_fresh_report_is_empty():
+    from rsgeo.analysis.classification import ClassifyReport
+
+    r = ClassifyReport()
+    assert (r.n_patches, r.missing_change_type, r.bad_dates) == (0, 0, [])
+    assert r.summary() == "0 patches classified: {}"
+
+
+def test_urban_boundary_missing_is_reported():
+    out = classify(table([{"change_type": "20"}]))
+    assert out.attrs["rsgeo_classify_report"].missing_flag_columns["in_urban"] == "urban_m2"
+
+
+def test_bad_areas_name_five_patches_and_count_all():
+    t = table([{"change_type": "20", "approved_m2": -0.5}] * 7)
+    with pytest.raises(InputError) as info:
+        classify(t)
+    text = str(info.value)
+    assert "approved_m2: 7 negative areas (patches ['p1', 'p2', 'p3', 'p4', 'p5'])" in text
+    t = table([{"change_type": "20", "approved_m2": "x"}] * 6)
+    with pytest.raises(InputError) as info:
+        classify(t)
+    assert "approved_m2: 6 values are not numbers (patches ['p1', 'p2', 'p3', 'p4', 'p5'])" in str(
+        info.value
+    )
+
+
+def test_a_final_class_without_its_source_is_left_alone():
+    t = table([{"change_type": "20", "approved_m2": 1000.0, "final_class": "违法"}])
+    assert classify(t)["final_class"].tolist() == ["违法"]

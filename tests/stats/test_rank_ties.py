@@ -249,3 +249,82 @@ def test_empty_lists(size: int) -> None:
     lists = red_black_lists(rows, red_size=size, black_size=1)
     assert lists.index[lists["list"] == "red"].tolist() == ["T1"][:size]
     assert (lists["list"] == "black").sum() == 0
+
+
+def _two() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "township_name": ["甲", "乙"],
+            "n_criteria": [0, 1],
+            "criteria_met": ["", "一"],
+            "illegal_farmland_ratio": [np.nan, 0.2],
+            "rectification_rate": [np.nan, 0.5],
+            "performance_rate": [np.nan, 0.25],
+            "illegal_farmland_after_deductions_m2": [0.0, 9e4],
+            "illegal_area_after_deductions_m2": [0.0, 1e5],
+            "n_illegal_after_deductions": [0, 5],
+        },
+        index=["101", "102"],
+    )
+
+
+def test_the_reasons_word_for_word() -> None:
+    lists = red_black_lists(_two(), red_size=1, black_size=1)
+    assert lists.columns.tolist() == [
+        "list",
+        "rank",
+        "township_name",
+        "n_criteria",
+        "illegal_farmland_ratio",
+        "rectification_rate",
+        "performance_rate",
+        "illegal_farmland_after_deductions_m2",
+        "illegal_area_after_deductions_m2",
+        "criteria_met",
+        "reason",
+    ]
+    assert lists["rank"].dtype == np.int64
+    assert lists.loc["101", "reason"] == (
+        "未触发问责标准；违法占用耕地比例 无（分母为 0），查处整改到位率 无违法图斑，履职率 无违法图斑"
+    )
+    assert lists.loc["102", "reason"] == (
+        "触发问责标准一；违法占用耕地比例 20.00%，查处整改到位率 50.00%，履职率 25.00%"
+    )
+
+
+def test_without_criteria_met_the_reason_counts_the_criteria() -> None:
+    s = _two().drop(columns=["criteria_met"])
+    lists = red_black_lists(s, red_size=0, black_size=1)
+    assert lists.loc["102", "reason"].startswith("触发问责标准1；")
+    assert "criteria_met" not in lists.columns
+    # a ranking on the criteria column names it once
+    lists = red_black_lists(_two(), ranking=[("criteria_met", True), ("n_criteria", True)])
+    assert lists.columns.tolist().count("criteria_met") == 1
+
+
+def test_a_short_ranking_summarises_what_it_has() -> None:
+    s = _two()[["township_name", "n_criteria", "illegal_area_after_deductions_m2"]]
+    lists = red_black_lists(
+        s, ranking=[("illegal_area_after_deductions_m2", True)], red_size=1, black_size=1
+    )
+    assert lists.loc["101", "reason"] == "未触发问责标准；"
+    # without n_illegal_after_deductions any township may fill the black list
+    lists = red_black_lists(s, ranking=[("illegal_area_after_deductions_m2", True)], black_size=2)
+    assert lists.index[lists["list"] == "black"].tolist() == ["102", "101"]
+
+
+def test_a_missing_value_ranks_worst_on_a_column_without_a_rule_for_it() -> None:
+    s = _two()
+    s["handled_area_m2"] = [np.nan, 10.0]  # larger is better; no nan_as entry
+    s["n_criteria"] = [0, 0]
+    lists = red_black_lists(s, ranking=[("handled_area_m2", False)], red_size=1, black_size=0)
+    assert lists.index.tolist() == ["102"]
+
+
+def test_missing_columns_are_named_once() -> None:
+    from rsgeo.errors import FieldError
+
+    with pytest.raises(FieldError) as info:
+        red_black_lists(_two().drop(columns=["township_name", "n_criteria"]))
+    text = str(info.value)
+    assert text.count("'n_criteria'") == 1 and "'township_name'" in text

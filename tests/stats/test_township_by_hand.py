@@ -402,6 +402,7 @@ def test_a_denominator_table_with_the_outside_row_and_two_sources() -> None:
         index=[A, B, C],
     )
     s = township_stats(result, pieces, townships=TOWNS, denominator=table)
+    assert s.index.tolist() == [A, B, C, "outside", "total"]  # the labels docs/statistics.md names
     assert s.loc[OUTSIDE_LABEL, "denominator_m2"] == 0.0
     assert s.loc[OUTSIDE_LABEL, "denominator_source"] == ""
     assert s.loc[TOTAL_LABEL, "denominator_m2"] == 1500.0

@@ -214,7 +214,9 @@ def round_preserving_total(
     # against 0.285 * 100 = 28.499999999999996.
     scaled = arr[ok] * scale
     floors = np.floor(scaled + 1e-9)
-    remainders = scaled - floors
+    # 0.29 * 100 = 28.999999999999996 floors to 29 and leaves -4e-15, not 0:
+    # clipped, it ties with the exact values (ties go to the earlier value)
+    remainders = np.maximum(scaled - floors, 0.0)
     target_total = float(np.sum(arr[ok]) if total is None else total)
     target_units = round(round_half_up(target_total, decimals) * scale)
     missing = target_units - int(floors.sum())

@@ -115,6 +115,47 @@ def test_temporary_land_needs_validity_on_date_after(
         assert r.suggested_subtype == "临时用地"
 
 
+@pytest.mark.parametrize("layer", ["temporary", "mining_rights"])
+def test_a_permit_is_valid_on_its_first_and_its_last_day(layer: str) -> None:
+    """Validity includes both days: valid_from ≤ date_after ≤ valid_to."""
+    rows = []
+    for since, to in [
+        ("2021-06-01", "2022-01-01"),  # first day
+        ("2020-01-01", "2021-06-01"),  # last day
+        ("2021-06-01", "2021-06-01"),  # a one-day permit
+        ("2021-06-02", "2022-01-01"),  # starts the day after
+        ("2020-01-01", "2021-05-31"),  # ended the day before
+    ]:
+        row = {
+            "change_type": "CK" if layer == "mining_rights" else "20",
+            "date_after": "2021-06-01",
+        }
+        row.update({f"{layer}_m2": 1000.0, f"{layer}_valid_from": since, f"{layer}_valid_to": to})
+        rows.append(row)
+    out = classify(table(rows))
+    ok, bad = ("合法", "违法") if layer == "mining_rights" else ("其他", "违法")
+    assert out["suggested_class"].tolist() == [ok, ok, ok, bad, bad]
+    reasons = out["suggested_reason"].tolist()
+    assert all("在有效期内" in r for r in reasons[:3])
+    assert "尚未生效（有效期自 2021-06-02，晚于后时相 2021-06-01）" in reasons[3]
+    assert "已过有效期（有效期至 2021-05-31，早于后时相 2021-06-01）" in reasons[4]
+
+
+def test_several_permits_run_from_the_earliest_start_to_the_latest_end() -> None:
+    rows = [
+        {
+            "change_type": "20",
+            "temporary_m2": 1000.0,
+            "temporary_valid_from": "2021-03-01; 2021-06-01",
+            "temporary_valid_to": "2021-04-30; 2021-12-31",
+            "date_after": after,
+        }
+        for after in ("2021-03-01", "2021-12-31", "2021-02-28", "2022-01-01")
+    ]
+    out = classify(table(rows))
+    assert out["suggested_class"].tolist() == ["其他", "其他", "违法", "违法"]
+
+
 def test_temporary_without_validity_field_is_not_accepted():
     r = one({"change_type": "20", "temporary_m2": 1000.0, "date_after": "2021-01-01"})
     assert r.suggested_class == "违法"
@@ -461,8 +502,11 @@ def reference_class(row: dict) -> tuple[str, str]:
     after = pd.Timestamp(row["date_after"]) if row["date_after"] else None
 
     def valid(key: str) -> bool:
-        to = row[f"{key}_valid_to"]
-        return after is not None and to is not None and pd.Timestamp(to) >= after
+        # valid from the first day to the last, both included
+        to, since = row[f"{key}_valid_to"], row[f"{key}_valid_from"]
+        if after is None or to is None:
+            return False
+        return pd.Timestamp(to) >= after and (since is None or pd.Timestamp(since) <= after)
 
     agricultural = code in ("01", "02", "03", "04", "KT")
     if code == "WBH":
@@ -497,7 +541,8 @@ def patch_rows(draw):
     def part():
         return draw(st.sampled_from([0.0, 0.5, 0.949, 0.95, 1.0])) * area
 
-    date = st.sampled_from([None, "2020-12-21", "2021-06-30"])
+    date = st.sampled_from([None, "2020-12-21", "2021-01-01", "2021-06-30"])
+    since = st.sampled_from([None, "2020-12-21", "2021-01-01", "2021-01-02"])
     return {
         "area_m2": area,
         "change_type": draw(st.sampled_from(CODES)),
@@ -506,8 +551,10 @@ def patch_rows(draw):
         "facility_m2": part(),
         "temporary_m2": part(),
         "temporary_valid_to": draw(date),
+        "temporary_valid_from": draw(since),
         "mining_rights_m2": part(),
         "mining_rights_valid_to": draw(date),
+        "mining_rights_valid_from": draw(since),
         "pbf_m2": part(),
         "urban_m2": part(),
         "date_after": draw(st.sampled_from([None, "2021-01-01"])),
@@ -568,3 +615,83 @@ def test_military_layer_attributes_never_reach_an_ordinary_patch():
     assert pd.isna(r.loc["ordinary", "military_m2"]) and pd.isna(r.loc["ordinary", "military_name"])
     assert r.loc["sealed", "military_name"] == "某部队营区"
     assert "某部队营区" not in r.loc["ordinary", "suggested_reason"]
+
+
+# ---------------------------------------------------------------- reasons word for word
+def test_reasons_word_for_word():
+    """Every part of a reason, its order and its numbers (500 / 1000 m² = 50.0 %, ...)."""
+    t = table(
+        [
+            {"change_type": "20", "approved_m2": 500.0, "urban_m2": 300.0, "military": "否",
+             "approved_doc_number": "桂政土批〔2019〕1号"},
+            {"change_type": "20", "approved_m2": 0.0, "urban_m2": 0.0, "pbf_m2": 10.0,
+             "military": "是", "facility_m2": 990.0, "facility_doc_number": "备2020-1"},
+            {"change_type": None, "approved_m2": 0.0, "urban_m2": 600.0, "date_after": "2021-01-01",
+             "mining_rights_m2": 1000.0, "mining_rights_valid_to": "2030-01-01",
+             "mining_rights_licence_number": "C450"},
+            {"change_type": "20", "approved_m2": 0.0, "temporary_m2": 990.0, "mineral": "砂石",
+             "temporary_valid_to": "2030-01-01", "temporary_doc_number": "临2020-9",
+             "date_after": "2021-01-01"},
+        ]
+    )  # fmt: skip
+    t["pbf_m2"] = t["pbf_m2"].fillna(0.0)
+    out = classify(t)
+    assert out["suggested_reason"].tolist() == [
+        "建设类图斑（图斑类型 20（建筑）），未见足以覆盖的批准用地、设施农用地或有效临时用地，"
+        "建议判定为违法（疑似违法），为系统建议，以实地核查和技术人员判定为准；"
+        "批准用地覆盖 50.0%（<95%），批准文号：桂政土批〔2019〕1号；"
+        "位于城镇开发边界外（边界内仅 30.0%，<50%）",
+        "设施农用地覆盖 99.0%（≥95%），备案号：备2020-1；军用土地图斑（单独上报，不列入普通成果）；"
+        "涉及永久基本农田 10.00 m²（1.0%）；位于城镇开发边界外",
+        "矿产图斑（图斑类型 （缺失）），采矿权覆盖 100.0%（≥95%），有效期至 2030-01-01，"
+        "后时相 2021-01-01 在有效期内，许可证号：C450；位于城镇开发边界内（60.0%，≥50%）；矿产图斑",
+        "临时用地覆盖 99.0%（≥95%），有效期至 2030-01-01，后时相 2021-01-01 在有效期内，"
+        "批准文号：临2020-9；位于城镇开发边界外；矿产图斑",
+    ]
+    # a mineral named in the patch's own field makes a mineral patch
+    assert out["flag_mineral"].tolist() == [False, False, True, True]
+    assert out["in_urban"].tolist() == [False, False, True, False]
+    report = out.attrs["rsgeo_classify_report"]
+    assert report.missing_change_type == 1
+    assert report.summary().splitlines() == [
+        "4 patches classified: {'违法': 1, '其他': 2, '合法': 1}",
+        "flag_redline is False everywhere: missing redline_m2",
+        "flag_protected is False everywhere: missing protected_m2",
+        "1 patches without change_type",
+    ]
+    # no rule applies: the class 其他, the sub-type 未判定, and the reason says why
+    only = classify(t, rules={"order": ["approved"]}).iloc[1]
+    assert (only.suggested_class, only.suggested_subtype) == ("其他", "未判定")
+    assert only.suggested_reason.startswith("没有适用的规则（见 rules.order）；军用土地图斑")
+
+
+def test_a_fresh_report_is_empty():
+    from rsgeo.analysis.classification import ClassifyReport
+
+    r = ClassifyReport()
+    assert (r.n_patches, r.missing_change_type, r.bad_dates) == (0, 0, [])
+    assert r.summary() == "0 patches classified: {}"
+
+
+def test_urban_boundary_missing_is_reported():
+    out = classify(table([{"change_type": "20"}]))
+    assert out.attrs["rsgeo_classify_report"].missing_flag_columns["in_urban"] == "urban_m2"
+
+
+def test_bad_areas_name_five_patches_and_count_all():
+    t = table([{"change_type": "20", "approved_m2": -0.5}] * 7)
+    with pytest.raises(InputError) as info:
+        classify(t)
+    text = str(info.value)
+    assert "approved_m2: 7 negative areas (patches ['p1', 'p2', 'p3', 'p4', 'p5'])" in text
+    t = table([{"change_type": "20", "approved_m2": "x"}] * 6)
+    with pytest.raises(InputError) as info:
+        classify(t)
+    assert "approved_m2: 6 values are not numbers (patches ['p1', 'p2', 'p3', 'p4', 'p5'])" in str(
+        info.value
+    )
+
+
+def test_a_final_class_without_its_source_is_left_alone():
+    t = table([{"change_type": "20", "approved_m2": 1000.0, "final_class": "违法"}])
+    assert classify(t)["final_class"].tolist() == ["违法"]

@@ -91,6 +91,25 @@ def test_hand_built_squares_duplicates_and_net():
     assert res.loc["A1", "farmland_land_class_code"] == ""
 
 
+def test_a_missing_ridge_coefficient_deducts_nothing():
+    """A parcel without KCXS (empty, NaN, not a number) counts whole: its coefficient is 0."""
+    left, right = box(X0, Y0, X0 + 50, Y0 + 100), box(X0 + 50, Y0, X0 + 100, Y0 + 100)
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    for missing in (None, np.nan, "", "无"):
+        farm = gdf([left, right], ridge_coef=pd.Series([missing, 0.25], dtype=object))
+        res = overlay(patches_of([patch]), {"farmland": farm})
+        want = ell(left) * 1.0 + ell(right) * 0.75
+        assert res.loc["A0", "farmland_net_m2"] == pytest.approx(want, rel=1e-9), missing
+        town = gdf([box(X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000)], township_code=["1"])
+        town["township_name"] = ["甲"]
+        pieces = overlay_pieces(patches_of([patch]), {"farmland": farm}, townships=town)
+        assert pieces["farmland_net_m2"].sum() == pytest.approx(want, rel=1e-9), missing
+    # no coefficient at all: net equals gross
+    farm = gdf([left, right], ridge_coef=[None, None])
+    res = overlay(patches_of([patch]), {"farmland": farm})
+    assert res.loc["A0", "farmland_net_m2"] == pytest.approx(ell(patch), rel=1e-9)
+
+
 def test_townships_pieces_sum_and_largest_share():
     patch = box(X0, Y0, X0 + 100, Y0 + 100)
     town = gdf(

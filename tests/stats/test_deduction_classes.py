@@ -137,3 +137,55 @@ def test_the_job_file_switches_classes(tmp_path: Path) -> None:
     path.write_text(text + '"乱写" = true\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"deductions: unknown class '乱写'"):
         load_job(path)
+
+
+# The spellings met in provincial tables, written out by hand, each with the
+# class and the age it is read as.
+SPELLINGS = {
+    "未供即用": "未供即用",
+    "先用后供": "未供即用",
+    "未批先用已供地": "未供即用",
+    "已补办(农转用)": "已补办(农转用)",
+    "已补办（农转用）": "已补办(农转用)",
+    "已补办农转用": "已补办(农转用)",
+    "补办农转用": "已补办(农转用)",
+    " 补办 农转用 ": "已补办(农转用)",
+    "已补办(设施农用地/临时用地)": "已补办(设施农用地/临时用地)",
+    "已补办（设施农用地/临时用地）": "已补办(设施农用地/临时用地)",
+    "已补办设施农用地": "已补办(设施农用地/临时用地)",
+    "已补办临时用地": "已补办(设施农用地/临时用地)",
+    "补办设施农用地": "已补办(设施农用地/临时用地)",
+    "补办临时用地": "已补办(设施农用地/临时用地)",
+    "省级及以上重点工程": "省级及以上重点工程",
+    "重点工程": "省级及以上重点工程",
+    "国家重点工程": "省级及以上重点工程",
+    "省级重点工程": "省级及以上重点工程",
+    "保障性安居工程": "保障性安居工程",
+    "安居工程": "保障性安居工程",
+    "保障房": "保障性安居工程",
+    "已拆除复耕到位": "已拆除复耕到位",
+    "拆除复耕到位": "已拆除复耕到位",
+    "已拆除复耕": "已拆除复耕到位",
+    "已复耕到位": "已拆除复耕到位",
+}
+AGES = {
+    "新增": "新增",
+    "新增违法": "新增",
+    "本年新增": "新增",
+    "新增建设用地违法": "新增",
+    "存量": "存量",
+    "存量违法": "存量",
+    "历史存量": "存量",
+    "往年": "存量",
+    "存量建设用地违法": "存量",
+}
+
+
+def test_every_spelling_of_a_class_and_an_age() -> None:
+    from rsgeo.schema.deduction_classes import case_age, deduction_class
+
+    assert {k: deduction_class(k) for k in SPELLINGS} == SPELLINGS
+    assert {k: case_age(k) for k in AGES} == AGES
+    for empty in ("", None, float("nan"), "  "):
+        assert deduction_class(empty) == "" and case_age(empty) == ""
+    assert deduction_class("拆除") is None and case_age("今年") is None

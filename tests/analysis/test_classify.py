@@ -662,6 +662,7 @@ def test_reasons_word_for_word():
     # no rule applies: the class 其他, the sub-type 未判定, and the reason says why
     only = classify(t, rules={"order": ["approved"]}).iloc[1]
     assert (only.suggested_class, only.suggested_subtype) == ("其他", "未判定")
+    assert only.suggested_rule == ""
     assert only.suggested_reason.startswith("没有适用的规则（见 rules.order）；军用土地图斑")
 
 

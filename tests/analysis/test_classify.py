@@ -662,6 +662,7 @@ def test_reasons_word_for_word():
     # no rule applies: the class 其他, the sub-type 未判定, and the reason says why
     only = classify(t, rules={"order": ["approved"]}).iloc[1]
     assert (only.suggested_class, only.suggested_subtype) == ("其他", "未判定")
+    assert only.suggested_rule == ""
     assert only.suggested_reason.startswith("没有适用的规则（见 rules.order）；军用土地图斑")
 
 
@@ -695,3 +696,92 @@ def test_bad_areas_name_five_patches_and_count_all():
 def test_a_final_class_without_its_source_is_left_alone():
     t = table([{"change_type": "20", "approved_m2": 1000.0, "final_class": "违法"}])
     assert classify(t)["final_class"].tolist() == ["违法"]
+
+
+def test_shares_at_the_edges():
+    t = table(
+        [
+            {"change_type": "20", "approved_m2": 1200.0, "area_m2": 1000.0},  # more than it: 100 %
+            {"change_type": "20", "approved_m2": 5.0, "pbf_m2": 5.0, "area_m2": 0.0},
+            {"change_type": "20", "approved_m2": 0.5, "area_m2": 0.5},  # under 1 m², whole
+            {"change_type": "20", "approved_m2": 949.9, "area_m2": 1000.0},
+        ]
+    )
+    out = classify(t, rules={"touch_min_m2": 0.0})
+    assert out["suggested_class"].tolist() == ["合法", "违法", "合法", "违法"]
+    assert out["suggested_reason"].iloc[0] == "批准用地覆盖 100.0%（≥95%）"
+    assert out["suggested_reason"].iloc[3].split("；")[1] == "批准用地覆盖 94.99%（<95%）"
+    # a patch of no area touches a layer it overlaps, whatever its share
+    assert out["flag_pbf"].tolist() == [False, True, False, False]
+
+
+@pytest.mark.parametrize(("layer", "ok"), [("temporary", "其他"), ("mining_rights", "合法")])
+def test_exactly_95_percent_of_a_permit_is_enough(layer, ok):
+    row = {"change_type": "CK", "date_after": "2021-01-01", f"{layer}_m2": 950.0}
+    row[f"{layer}_valid_to"] = "2022-01-01"
+    assert one(row).suggested_class == ok
+
+
+def test_notes_of_the_layers_a_patch_falls_short_of():
+    out = classify(
+        table(
+            [
+                {"change_type": "20", "approved_m2": 0.0, "facility_m2": 300.0,
+                 "temporary_m2": 200.0, "temporary_valid_to": "2030-01-01",
+                 "date_after": "2021-01-01"},
+                {"change_type": "20", "approved_m2": 0.0, "facility_m2": 0.0,
+                 "temporary_m2": 0.0, "temporary_valid_to": "2030-01-01",
+                 "date_after": "2021-01-01"},
+            ]
+        )
+    )  # fmt: skip
+
+    def notes(i):
+        return [
+            n for n in out["suggested_reason"].iloc[i].split("；")[1:] if not n.startswith("缺少")
+        ]
+
+    assert notes(0) == [
+        "批准用地覆盖 0.0%（<95%）",
+        "设施农用地覆盖 30.0%（<95%）",
+        "临时用地覆盖 20.0%（<95%）",
+    ]
+    # no share of a facility or a temporary permit: no note of them, approval always
+    assert notes(1) == ["批准用地覆盖 0.0%（<95%）"]
+
+
+def test_reasons_without_document_numbers():
+    out = classify(
+        table(
+            [
+                {"change_type": "20", "approved_m2": 1000.0},
+                {"change_type": "20", "temporary_m2": 1000.0, "temporary_valid_to": "2030-01-01",
+                 "date_after": "2021-01-01"},
+                {"change_type": "CK", "mining_rights_m2": 1000.0,
+                 "mining_rights_valid_to": "2030-01-01", "date_after": "2021-01-01"},
+                {"change_type": "01", "land_class_code": "0103"},
+            ]
+        )
+    )  # fmt: skip
+    assert [r.split("；")[0] for r in out["suggested_reason"]][:3] == [
+        "批准用地覆盖 100.0%（≥95%）",
+        "临时用地覆盖 100.0%（≥95%），有效期至 2030-01-01，后时相 2021-01-01 在有效期内",
+        "矿产图斑（图斑类型 CK（采矿）），采矿权覆盖 100.0%（≥95%），有效期至 2030-01-01，"
+        "后时相 2021-01-01 在有效期内",
+    ]
+    assert out["suggested_reason"].iloc[3].startswith("原地类 0103 与图斑类型 01")
+
+
+def test_the_report_counts_change_types():
+    out = classify(table([{"change_type": "01"}, {"change_type": "WBH"}, {"change_type": "ZZ"}]))
+    report = out.attrs["rsgeo_classify_report"]
+    assert report.unknown_change_types == {"ZZ": 1}
+    assert report.missing_change_type == 0
+    bare = classify(table([{"approved_m2": 0.0}]))
+    assert bare.attrs["rsgeo_classify_report"].missing_change_type == 0
+
+
+def test_notes_of_a_later_rule_never_reach_a_patch_decided_before():
+    t = table([{"change_type": "20", "approved_m2": 500.0}])
+    out = classify(t, rules={"order": ["construction", "approved"]})
+    assert "批准用地覆盖" not in out["suggested_reason"].iloc[0]

@@ -129,3 +129,49 @@ def test_criteria_met_names_each_criterion() -> None:
     c = evaluate_criteria(s, flags, thresholds=CriteriaThresholds(rate_bottom_n=1))
     assert c["criteria_met"].tolist() == ["一、二", "三、五", "四"]
     assert c["n_criteria"].tolist() == [2, 2, 1]
+
+
+def test_reasons_of_criteria_3_and_4_word_for_word() -> None:
+    s = pd.DataFrame(
+        {
+            "illegal_farmland_ratio": [0.0] * 4,
+            "illegal_farmland_after_deductions_m2": [0.0] * 4,
+            "n_mineral_illegal": [5, 2, 0, 4],
+            "n_mineral_unrectified": [4, 0, 0, 1],
+            "n_rare_earth_illegal": [1, 0, 0, 0],
+            "performance_rate": [0.5, 0.9, 1.0, np.nan],
+            "rectification_rate": [0.2, 0.9, 1.0, np.nan],
+        },
+        index=["450225100", "450225101", "450225102", "450225103"],
+    )
+    t = CriteriaThresholds(
+        mineral_top_n=1, rate_bottom_n=1, performance_rate_min=0.9, rectification_rate_min=0.9
+    )
+    c = evaluate_criteria(s, thresholds=t)
+    assert c["criterion_3_reason"].tolist() == [
+        "违法矿产图斑 5 个，全县排序前 1 位；查处不力：违法矿产图斑 5 个，未整改 4 个（80%）；"
+        "违法开采稀土等重要矿种图斑 1 个",
+        "违法矿产图斑 2 个，均已整改，排序未进前 1 位",
+        "无违法矿产图斑",
+        "违法矿产图斑 4 个，未整改 1 个，排序未进前 1 位",
+    ]
+    # a rate at the floor (90 %) is not below it
+    assert c["criterion_4_reason"].tolist() == [
+        "履职率 50.00%，全县排序后 1 位；查处整改到位率 20.00%，全县排序后 1 位",
+        "履职率 90.00%，查处整改到位率 90.00%，排序未靠后",
+        "履职率 100.00%，查处整改到位率 100.00%，排序未靠后",
+        "无违法图斑，不参加排序",
+    ]
+    assert c["criterion_4"].tolist() == [True, False, False, False]
+    below = CriteriaThresholds(rate_bottom_n=0, performance_rate_min=0.95)
+    assert evaluate_criteria(s, thresholds=below)["criterion_4_reason"].iloc[1] == (
+        "履职率 90.00% 低于 95%"
+    )
+    # an empty manual flags table flags nothing
+    assert evaluate_criteria(s, pd.DataFrame(), thresholds=t)["n_criteria"].tolist() == [2, 0, 0, 0]
+
+
+def test_more_digits_up_to_nine() -> None:
+    assert "违法占用耕地 100.000000200 亩 > 100 亩" in _one(0.5, 100.0000002 * MU)[1]
+    # a zero threshold: 1.5e-9 m² is over it (the tolerance is 1e-9 m²)
+    assert _one(0.5, 1.5e-9, illegal_farmland_min_mu=0)[0]

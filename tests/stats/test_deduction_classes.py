@@ -189,3 +189,5 @@ def test_every_spelling_of_a_class_and_an_age() -> None:
     for empty in ("", None, float("nan"), "  "):
         assert deduction_class(empty) == "" and case_age(empty) == ""
     assert deduction_class("拆除") is None and case_age("今年") is None
+    # a number in the column is no class and no age, not an empty cell
+    assert deduction_class(1.5) is None and case_age(2020.0) is None

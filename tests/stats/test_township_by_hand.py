@@ -369,9 +369,13 @@ def test_an_older_case_split_across_townships_is_reported_in_each() -> None:
             "township_code": [A, B],
             "area_m2": [300.0, 100.0],
             "farmland_net_m2": [20.0, 60.0],
+            "pbf_m2": [10.0, 0.0],
+            "redline_m2": [5.0, 0.0],
         }
     ).set_index(["patch_id", "township_code"])
     s = township_stats(result, pieces, townships=TOWNS)
+    # an older case is none of the year's basic farmland or red line
+    assert (s.loc[A, "illegal_pbf_m2"], s.loc[A, "illegal_redline_m2"]) == (0.0, 0.0)
     assert (s.loc[A, "illegal_stock_area_m2"], s.loc[B, "illegal_stock_area_m2"]) == (300.0, 100.0)
     assert (s.loc[A, "illegal_stock_farmland_m2"], s.loc[B, "illegal_stock_farmland_m2"]) == (
         20.0,

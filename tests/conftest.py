@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# helpers shared by the tests (``import office``: LibreOffice and poppler)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # CI draws the same examples on every run (no flaky failures from new draws);
 # locally hypothesis explores new examples each time.

@@ -436,38 +436,45 @@ if HAVE_NUMBA:
     _inverse_parts = jit(_inverse_parts, inline=True)
     _inverse_finish = jit(_inverse_finish, inline=True)
     _inverse_near_nb = jit(_inverse_near, inline=True)
+else:
+    _forward_sc_nb = _forward_sc
 
-    def _forward_loop(
-        lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], lon0: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        x = np.empty(len(lon))
-        y = np.empty(len(lon))
-        phi0 = np.nan
-        sin0 = 0.0
-        cos0 = 1.0
-        for i in range(len(lon)):
-            # sin and cos of φ from those of a nearby latitude (re-anchored when
-            # more than 0.05 rad away) and of λ (within 0.05 rad of the CM) by
-            # their series, the others directly
-            phi = np.radians(lat[i])
-            d = phi - phi0
-            if not abs(d) < _SMALL:
-                phi0 = phi
-                sin0 = np.sin(phi)
-                cos0 = np.cos(phi)
-                d = 0.0
-            sd, cd = _sin_cos_small(d)
-            lam = np.radians(lon[i] - lon0[i])
-            if abs(lam) < _SMALL:
-                sin_lam, cos_lam = _sin_cos_small(lam)
-            else:
-                sin_lam = np.sin(lam)
-                cos_lam = np.cos(lam)
-            x[i], y[i] = _forward_sc_nb(
-                sin_lam, cos_lam, sin0 * cd + cos0 * sd, cos0 * cd - sin0 * sd
-            )
-        return x, y
 
+def _forward_loop(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], lon0: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """:func:`_forward` point by point from degrees (compiled when numba is there).
+
+    Defined without numba too, so that the tests run the same loop in Python.
+    """
+    x = np.empty(len(lon))
+    y = np.empty(len(lon))
+    phi0 = np.nan
+    sin0 = 0.0
+    cos0 = 1.0
+    for i in range(len(lon)):
+        # sin and cos of φ from those of a nearby latitude (re-anchored when
+        # more than 0.05 rad away) and of λ (within 0.05 rad of the CM) by
+        # their series, the others directly
+        phi = np.radians(lat[i])
+        d = phi - phi0
+        if not abs(d) < _SMALL:
+            phi0 = phi
+            sin0 = np.sin(phi)
+            cos0 = np.cos(phi)
+            d = 0.0
+        sd, cd = _sin_cos_small(d)
+        lam = np.radians(lon[i] - lon0[i])
+        if abs(lam) < _SMALL:
+            sin_lam, cos_lam = _sin_cos_small(lam)
+        else:
+            sin_lam = np.sin(lam)
+            cos_lam = np.cos(lam)
+        x[i], y[i] = _forward_sc_nb(sin_lam, cos_lam, sin0 * cd + cos0 * sd, cos0 * cd - sin0 * sd)
+    return x, y
+
+
+if HAVE_NUMBA:
     _forward_loop_nb = jit(_forward_loop)
 
 

@@ -107,7 +107,7 @@ def _transformer_for(crs: Any) -> pyproj.Transformer | None:
         )
     crs = pyproj.CRS.from_user_input(crs)
     if crs.is_geographic:
-        if crs.ellipsoid is not None and abs(crs.ellipsoid.semi_major_metre - CGCS2000_A) > 1.0:
+        if crs.ellipsoid is not None and crs.ellipsoid.semi_major_metre != CGCS2000_A:
             raise CRSError(
                 f"{crs.name} is on the {crs.ellipsoid.name} ellipsoid; rsgeo's official areas "
                 "are on CGCS2000: reproject to EPSG:4490 or a CGCS2000 Gauss-Krüger CRS first"
@@ -115,7 +115,7 @@ def _transformer_for(crs: Any) -> pyproj.Transformer | None:
         return None  # shapely geometries carry x = lon, y = lat whatever the EPSG axis order
     if not crs.is_projected:
         raise CRSError(f"cannot compute ellipsoidal area in {crs.name}: not a 2D CRS")
-    if crs.ellipsoid is not None and abs(crs.ellipsoid.semi_major_metre - CGCS2000_A) > 1.0:
+    if crs.ellipsoid is not None and crs.ellipsoid.semi_major_metre != CGCS2000_A:
         raise CRSError(
             f"{crs.name} is on the {crs.ellipsoid.name} ellipsoid; rsgeo's official areas are on "
             "CGCS2000: convert the data to CGCS2000 with the official transformation "

@@ -282,3 +282,67 @@ def test_areal_scale_gradient_against_finite_differences() -> None:
     albers = "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +ellps=GRS80 +units=m"
     flat = areal_scale_gradient(x - 500000, y - 2.8e6, albers)
     assert np.abs(flat).max() < 1e-11
+
+
+@pytest.mark.parametrize("epsg", [4214, 4610, 2383, 2433])  # Beijing 1954, Xi'an 1980, GK zones
+def test_other_ellipsoids_are_refused(epsg: int) -> None:
+    """Krassovsky (a = 6378245 m) and IAG-75 (a = 6378140 m) are not CGCS2000."""
+    crs = pyproj.CRS.from_epsg(epsg)
+    centre = (108.5, 25.0) if crs.is_geographic else (500000.0, 2800000.0)
+    square = box(centre[0], centre[1], centre[0] + 0.001, centre[1] + 0.001)
+    with pytest.raises(CRSError, match="CGCS2000"):
+        ellipsoidal_area([square], crs=epsg)
+
+
+def test_wgs84_and_utm_are_taken_as_cgcs2000() -> None:
+    """WGS 84 shares CGCS2000's semi-major axis (its flattening differs by 1.5e-6 in
+    1/f): lon/lat and UTM input give the figure of the same polygon on CGCS2000."""
+    square = box(108.5, 25.0, 108.51, 25.01)
+    want = float(ellipsoidal_area([square], crs=4490)[0])
+    assert float(ellipsoidal_area([square], crs=4326)[0]) == pytest.approx(want, rel=1e-9)
+    utm = pyproj.Transformer.from_crs(4326, 32649, always_xy=True)
+    in_utm = shapely.transform(square, lambda xy: np.column_stack(utm.transform(*xy.T)))
+    got = float(ellipsoidal_area([in_utm], crs=32649, method="geodesic")[0])
+    assert got == pytest.approx(
+        float(ellipsoidal_area([square], crs=4490, method="geodesic")[0]), rel=1e-8
+    )
+
+
+def test_geometry_collections_count_their_nested_polygons() -> None:
+    """A GeometryCollection holding a MultiPolygon and a line: the two squares count."""
+    a, b = box(109, 25, 109.01, 25.01), box(109.02, 25, 109.03, 25.01)
+    coll = shapely.GeometryCollection([MultiPolygon([a, b]), shapely.LineString([(0, 0), (1, 1)])])
+    lines = shapely.MultiLineString([[(109, 25), (109.1, 25.1)], [(109, 25.1), (109.1, 25)]])
+    got = ellipsoidal_area(np.array([coll, a, b, lines, Point(109, 25)], dtype=object), crs=4490)
+    assert got[0] == pytest.approx(got[1] + got[2], rel=1e-12)
+    assert got[3] == 0.0 and got[4] == 0.0
+
+
+def test_polygonal_input_is_used_as_it_is() -> None:
+    """Polygons, multipolygons and missing values pass through untouched (the same
+    objects); every other type becomes polygonal: its polygon parts, else empty."""
+    from rsgeo.geo.area import _polygonal_only
+
+    poly, multi = box(0, 0, 1, 1), MultiPolygon([box(0, 0, 1, 1), box(2, 2, 3, 3)])
+    kept = _polygonal_only(np.array([poly, multi, None], dtype=object))
+    assert kept[0] is poly and kept[1] is multi and kept[2] is None
+    point, line = Point(0, 0), shapely.LineString([(0, 0), (1, 1)])
+    mixed = _polygonal_only(np.array([poly, point, line, multi, None], dtype=object))
+    assert mixed[0] is poly and mixed[3] is multi and mixed[4] is None
+    for converted in mixed[1:3]:
+        assert converted.geom_type == "Polygon" and converted.is_empty
+
+
+def test_vertex_method_is_the_lonlat_figure_of_the_vertices() -> None:
+    """``method="vertex"`` takes every vertex to lon/lat: the figure of the same vertices
+    given in lon/lat, while the plane-moment method (the geodesic default for small
+    polygons in a plane) differs from it by ~1e-8 at 1 km."""
+    tri = Polygon([(500000, 2800000), (501000, 2800333.3), (500500, 2801000)])
+    to_lonlat = pyproj.Transformer.from_crs(4545, 4490, always_xy=True)
+    lonlat = shapely.transform(tri, lambda xy: np.column_stack(to_lonlat.transform(*xy.T)))
+    vertex = float(ellipsoidal_area([tri], crs=4545, method="vertex")[0])
+    want = float(ellipsoidal_area([lonlat], crs=4490, method="geodesic")[0])
+    assert vertex == pytest.approx(want, rel=1e-13)
+    plane_moment = float(ellipsoidal_area([tri], crs=4545, method="geodesic")[0])
+    assert plane_moment == pytest.approx(want, rel=1e-7)
+    assert abs(plane_moment - want) > 1e-12 * want  # the two paths are told apart here

@@ -97,7 +97,7 @@ def survey(g, crs=4545, **kw) -> float:
 def test_series_coefficients_are_the_standards() -> None:
     """The module's A…E equal the standard's fractions, and the series integrates
     the area element: b² (G(B2) − G(B1)) against the closed form of the zone area."""
-    assert tuple(SERIES.values()) == pytest.approx(_coefficients(), rel=1e-15)
+    assert tuple(SERIES.values()) == pytest.approx(_coefficients(), rel=1e-15, abs=0)
     # A = 1 + e²/2 + 3e⁴/8 + …: the e² and e⁴ terms by exact fractions
     assert Fraction(3, 6) == Fraction(1, 2) and Fraction(30, 80) == Fraction(3, 8)
     a_, b_, c_, d_, e_ = _coefficients()
@@ -412,3 +412,101 @@ def test_lonlat_figure_does_not_depend_on_the_other_polygons() -> None:
     assert ellipsoidal_area(shapely.MultiPolygon([neighbour, patch]), crs=4490)[0] == (
         ellipsoidal_area([neighbour], crs=4490)[0] + alone
     )
+
+
+@pytest.mark.parametrize("spread", [0.04, 0.3])
+def test_per_edge_term_near_a_reference_latitude(spread: float) -> None:
+    """The kernels' per-edge term (sines from those of a reference latitude, or directly
+    when 0.05 rad away) against the array term and the series written here."""
+    from rsgeo.geo import survey_area as sa
+
+    rng = np.random.default_rng(7)
+    a_, b_, c_, d_, e_ = _coefficients()
+    for _ in range(300):
+        b0 = rng.uniform(0.05, 0.95)
+        b1 = b0 + rng.uniform(-spread, spread)
+        b2 = b1 + rng.uniform(-spread, spread) / 10
+        two_lm = rng.uniform(-0.05, 0.05)
+        got = sa._trapezoid_near(b1, b2, two_lm, b0, math.sin(b0), math.cos(b0))
+        assert got == pytest.approx(float(sa._trapezoid(b1, b2, two_lm)), rel=1e-13, abs=1e-22)
+        db, bm = (b2 - b1) / 2, (b2 + b1) / 2
+        want = two_lm * (
+            a_ * math.sin(db) * math.cos(bm)
+            - b_ * math.sin(3 * db) * math.cos(3 * bm)
+            + c_ * math.sin(5 * db) * math.cos(5 * bm)
+            - d_ * math.sin(7 * db) * math.cos(7 * bm)
+            + e_ * math.sin(9 * db) * math.cos(9 * bm)
+        )
+        assert got == pytest.approx(want, rel=1e-11, abs=1e-22)
+
+
+def test_default_step_is_70_m() -> None:
+    """DOMAIN.md §3: edges longer than 70 m are cut. A 280 m edge 120 km from the
+    central meridian is cut into 5 parts at 70 m and into 4 at 71 m, which moves
+    the area by about 2e-4 m²: the default matches the 70 m reference to 1e-6."""
+    tri = Polygon([(380000, 2800000), (380140, 2800140), (380000, 2800280)])
+    at_70, at_71 = reference(tri, 70.0), reference(tri, 71.0)
+    assert abs(at_70 - at_71) > 1e-4
+    assert survey(tri) == pytest.approx(at_70, abs=1e-6)
+
+
+def test_edges_longer_than_the_step_are_cut() -> None:
+    """The rule of DOMAIN.md §3: n = floor(length / step) cuts for edges longer than
+    the step, none for an edge of exactly the step or shorter, none with step 0; an
+    edge is never cut into more than 100,000 parts (7,000 km at 70 m)."""
+    from rsgeo.geo.survey_area import _n_cuts
+
+    lengths = np.array([0.0, 35.0, 70.0, 70.0 + 1e-9, 139.99, 140.0, 300.0, 1e7, np.inf, np.nan])
+    want = [0, 0, 0, 1, 1, 2, 4, 99_999, 0, 0]
+    assert _n_cuts(lengths, 70.0).tolist() == want
+    assert _n_cuts(lengths, 0.0).tolist() == [0] * len(lengths)
+    assert _n_cuts(np.array([300.0]), 55.0).tolist() == [5]
+
+
+def test_grid_rounds_halves_up() -> None:
+    """Plane coordinates go to the 0.1 mm grid half-up. Values n + m/32 m are exact in
+    binary, so their halves are exact halves: Decimal rounds them as the reference."""
+    from rsgeo.geo.survey_area import _grid
+
+    values = np.array(
+        [n + m / 32 for n in (0.0, 512345.0, 2801234.0, 36512345.0) for m in range(32)]
+    )
+    want = [float(Decimal(v).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)) for v in values]
+    assert _grid(values).tolist() == want
+
+
+@pytest.mark.parametrize("step_m", [0.0, 70.0])
+def test_a_60_km_triangle(step_m: float) -> None:
+    """Large edges, where sin 3ΔB … sin 9ΔB differ from 3 sin ΔB …: with and without
+    cuts the area follows the series written here to 1e-12 (relative)."""
+    tri = Polygon([(470000, 2750000), (530000, 2760000), (490000, 2810000)])
+    assert survey(tri, step_m=step_m) == pytest.approx(reference(tri, step_m), rel=1e-12)
+
+
+def test_scale_factor_and_false_origin_of_the_plane() -> None:
+    """A transverse Mercator plane with k0 = 0.9996 and a false northing of −10 km: its
+    coordinates are taken back to the Gauss-Krüger plane before the inverse."""
+    crs = (
+        "+proj=tmerc +lat_0=0 +lon_0=108 +k=0.9996 +x_0=500000 +y_0=-10000 +ellps=GRS80 "
+        "+units=m +no_defs"
+    )
+    x0, y0 = 587654.3211, 2812345.6789
+    poly = Polygon([(x0, y0), (x0 + 230.5, y0 + 12.25), (x0 + 160, y0 + 190), (x0 - 20, y0 + 75)])
+    assert survey(poly, crs=crs) == pytest.approx(reference(poly, crs=crs), abs=1e-6)
+    assert abs(survey(poly, crs=crs) - survey(poly)) > 10.0  # the plane's scale matters
+
+
+def test_many_rings_in_one_call_equal_each_alone() -> None:
+    """Rings of several polygons (with holes, with a ring of 4 points) run through one
+    call: the edge from one ring's last point to the next ring's first is no edge."""
+    x0, y0 = 530000.0, 2770000.0
+    outer = box(x0, y0, x0 + 400, y0 + 250)
+    hole = Polygon([(x0 + 50, y0 + 50), (x0 + 150, y0 + 60), (x0 + 120, y0 + 180)])
+    polys = [
+        Polygon([(x0 - 900, y0), (x0 - 700, y0 + 10), (x0 - 800, y0 + 300)]),
+        Polygon(outer.exterior.coords, [hole.exterior.coords]),
+        box(x0 + 2000, y0 + 3000, x0 + 2071, y0 + 3071),
+    ]
+    together = ellipsoidal_area(polys, crs=4545)
+    for poly, got in zip(polys, together, strict=True):
+        assert got == pytest.approx(reference(poly), abs=1e-6)

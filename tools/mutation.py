@@ -80,7 +80,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     # formula runs as Python instead of being compiled again
     "rsgeo/geo/area.py": ("tests/geo/test_area.py", "tests/geo/test_survey_area.py"),
     "rsgeo/geo/survey_area.py": ("tests/geo/test_survey_area.py", "tests/geo/test_area.py"),
-    "rsgeo/geo/gauss_kruger.py": ("tests/geo/test_survey_area.py", "tests/geo/test_area.py"),
+    "rsgeo/geo/gauss_kruger.py": (
+        "tests/geo/test_gauss_kruger.py",
+        "tests/geo/test_survey_area.py",
+        "tests/geo/test_area.py",
+    ),
     "rsgeo/geo/geodesic_area.py": ("tests/geo/test_area.py", "tests/geo/test_survey_area.py"),
 }
 """Modules under mutation and their tests; a module's doctests always run too."""

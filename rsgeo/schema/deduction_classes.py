@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from rsgeo.schema.vocabulary import MISSING_WORDS, normalize_word
+from rsgeo.schema.vocabulary import EMPTY_WORDS, normalize_word
 
 __all__ = [
     "CASE_AGES",
@@ -72,11 +72,14 @@ CASE_AGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 
 def _word(value: object) -> str:
-    """A cell as matched here: full-width forms folded (（ → (), spaces removed, case-folded."""
+    """A cell as matched here: full-width forms folded (（ → (), spaces removed, case-folded.
+
+    The words of an empty cell (``/``, ``无``, ``-`` …, ``EMPTY_WORDS``) give ``""``.
+    """
     if value is None or (isinstance(value, float) and value != value):
         return ""
     word = normalize_word(unicodedata.normalize("NFKC", str(value)))
-    return "" if word in MISSING_WORDS else word
+    return "" if word in EMPTY_WORDS else word
 
 
 def _lookup(table: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

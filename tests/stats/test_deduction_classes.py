@@ -186,8 +186,8 @@ def test_every_spelling_of_a_class_and_an_age() -> None:
 
     assert {k: deduction_class(k) for k in SPELLINGS} == SPELLINGS
     assert {k: case_age(k) for k in AGES} == AGES
-    for empty in ("", None, float("nan"), "  "):
-        assert deduction_class(empty) == "" and case_age(empty) == ""
+    for empty in ("", None, float("nan"), "  ", "/", "无", "－", "——"):
+        assert deduction_class(empty) == "" and case_age(empty) == "", empty
     assert deduction_class("拆除") is None and case_age("今年") is None
     # a number in the column is no class and no age, not an empty cell
     assert deduction_class(1.5) is None and case_age(2020.0) is None

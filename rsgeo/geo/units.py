@@ -10,8 +10,10 @@ is the one home of rounding for display: :func:`round_half_up` (0.005 →
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 from typing import overload
 
 import numpy as np
@@ -21,6 +23,7 @@ __all__ = [
     "M2_PER_HA",
     "M2_PER_MU",
     "MU_PER_HA",
+    "UNIT_FACTORS_M2",
     "format_half_up",
     "ha_to_m2",
     "m2_to_ha",
@@ -28,12 +31,46 @@ __all__ = [
     "mu_to_m2",
     "round_half_up",
     "round_preserving_total",
+    "unit_in_header",
 ]
 
 M2_PER_MU: float = 10000.0 / 15.0
 """Square metres in one 亩 (exact: 666.666…)."""
 M2_PER_HA: float = 10000.0
 MU_PER_HA: float = 15.0
+
+UNIT_FACTORS_M2: Mapping[str, float] = MappingProxyType(
+    {"m2": 1.0, "mu": M2_PER_MU, "ha": M2_PER_HA}
+)
+"""Square metres per unit, by the unit keys of :func:`unit_in_header`."""
+
+_UNIT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ha", re.compile(r"公顷|hm2|hm²|hectare|(?<![a-z])ha(?![a-z])", re.I)),
+    ("mu", re.compile(r"亩|(?<![a-z])mu(?![a-z])", re.I)),
+    ("m2", re.compile(r"平方米|m2|m²|㎡|sq\.?\s*m", re.I)),
+)
+
+
+def unit_in_header(header: str) -> str | None:
+    """The area unit a column header names: ``"m2"``, ``"mu"``, ``"ha"`` or None.
+
+    The one grammar of units in headers, for every table rsgeo reads
+    (determinations, the change survey's denominator).
+
+    Examples
+    --------
+    >>> unit_in_header("新增建设用地占用耕地面积（公顷）"), unit_in_header("面积(亩)")
+    ('ha', 'mu')
+    >>> unit_in_header("area_m2"), unit_in_header("面积（㎡）"), unit_in_header("area_ha")
+    ('m2', 'm2', 'ha')
+    >>> unit_in_header("Shanghai") is None, unit_in_header("面积") is None
+    (True, True)
+    """
+    for unit, pattern in _UNIT_WORDS:
+        if pattern.search(header):
+            return unit
+    return None
+
 
 ArrayLike = float | Sequence[float] | npt.NDArray[np.floating]
 

@@ -20,44 +20,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 
 import pandas as pd
 
 from rsgeo.errors import FieldError, InputError, format_problems
-from rsgeo.geo.units import M2_PER_HA, M2_PER_MU
+from rsgeo.geo.units import UNIT_FACTORS_M2, unit_in_header
 from rsgeo.io.tables import read_table
 from rsgeo.schema.cells import parse_number
 from rsgeo.schema.contract import normalize_township_code
 from rsgeo.schema.fields import DENOMINATOR_FIELDS, TOWNSHIP_FIELDS, canonical_name
 from rsgeo.schema.labels import DENOMINATOR_SOURCE_LABELS
 
-__all__ = ["UNIT_FACTORS_M2", "area_unit", "read_denominator_table"]
-
-UNIT_FACTORS_M2: Mapping[str, float] = {"m2": 1.0, "mu": M2_PER_MU, "ha": M2_PER_HA}
-"""Square metres per unit of the denominator table's area column."""
-
-_UNIT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ha", re.compile(r"公顷|hm2|hm²|hectare|(?<![a-z])ha(?![a-z])", re.I)),
-    ("mu", re.compile(r"亩|(?<![a-z])mu(?![a-z])", re.I)),
-    ("m2", re.compile(r"平方米|m2|m²|sq\.?\s*m", re.I)),
-)
-
-
-def area_unit(header: str) -> str | None:
-    """The unit named in an area header: ``"m2"``, ``"mu"``, ``"ha"`` or None.
-
-    >>> area_unit("新增建设用地占用耕地面积（公顷）"), area_unit("面积(亩)"), area_unit("area_m2")
-    ('ha', 'mu', 'm2')
-    >>> area_unit("area_ha"), area_unit("area_mu"), area_unit("Shanghai")
-    ('ha', 'mu', None)
-    >>> area_unit("面积") is None
-    True
-    """
-    for unit, pattern in _UNIT_WORDS:
-        if pattern.search(header):
-            return unit
-    return None
+__all__ = ["read_denominator_table"]
 
 
 def read_denominator_table(
@@ -119,7 +93,7 @@ def read_denominator_table(
             "no area column (新增建设用地占用耕地面积 with its unit, e.g. "
             "新增建设用地占用耕地面积（亩）, or area_m2)"
         )
-    unit = None if area_col is None else area_unit(str(area_col))
+    unit = None if area_col is None else unit_in_header(str(area_col))
     if area_col is not None and unit is None:
         problems.append(
             f"the area column {str(area_col)!r} names no unit; write it in the header: "

@@ -28,7 +28,7 @@ import pandas as pd
 
 from rsgeo._util import choice_problem
 from rsgeo.errors import FieldError, InputError, ProfileError, format_problems
-from rsgeo.geo.units import M2_PER_HA, M2_PER_MU
+from rsgeo.geo.units import UNIT_FACTORS_M2, unit_in_header
 from rsgeo.io.tables import read_table
 from rsgeo.options import DeterminationOptions
 from rsgeo.schema.cells import is_missing, parse_dates, parse_numbers
@@ -57,16 +57,8 @@ __all__ = [
 DATE_COLUMNS: tuple[str, ...] = ("rectification_date", "deduction_date")
 """Columns of the table read as dates."""
 
-_UNIT_RE = re.compile(r"^(.*?)\s*[（(]\s*(亩|平方米|m2|m²|㎡|公顷|ha)\s*[)）]\s*$", re.IGNORECASE)
-_UNIT_FACTORS = {
-    "亩": M2_PER_MU,
-    "平方米": 1.0,
-    "m2": 1.0,
-    "m²": 1.0,
-    "㎡": 1.0,
-    "公顷": M2_PER_HA,
-    "ha": M2_PER_HA,
-}
+_UNIT_SUFFIX = re.compile(r"^(.*?)\s*[（(]\s*([^（()）]+?)\s*[)）]\s*$")
+"""A header with its unit in brackets at the end: 面积（亩）, JCMJ(m2)."""
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -101,12 +93,12 @@ def _map_header(
     canon = canonical_name(name, DETERMINATION_FIELDS)
     if canon is not None:
         return canon, None, None
-    match = _UNIT_RE.match(name)
-    if match:
+    match = _UNIT_SUFFIX.match(name)
+    unit = None if match is None else unit_in_header(match.group(2))
+    if match and unit is not None:
         canon = canonical_name(match.group(1), DETERMINATION_FIELDS)
-        unit = match.group(2)
         if canon is not None and canon.endswith("_m2"):
-            return canon, _UNIT_FACTORS[unit.casefold() if unit.isascii() else unit], unit
+            return canon, UNIT_FACTORS_M2[unit], match.group(2)
         if canon is not None:
             return canon, None, None
     return None, None, None

@@ -93,6 +93,11 @@ def test_area_units_from_headers():
         assert out[col].dtype == np.float64
     rep = out.attrs["rsgeo_determinations_report"]
     assert rep.unit_conversions == {"illegal_area_m2": "亩", "rectified_area_m2": "公顷"}
+    # the other spellings of the units (the grammar the denominator table uses too)
+    t2 = pd.DataFrame({"监测编号": [P1], "违法面积（㎡）": [12.5], "整改面积(hm²)": [0.5]})
+    out2 = apply_determinations(c, t2)
+    assert out2.loc[P1, "illegal_area_m2"] == pytest.approx(12.5)
+    assert out2.loc[P1, "rectified_area_m2"] == pytest.approx(5000.0)
 
 
 def test_dates_and_method_aliases():

@@ -107,13 +107,28 @@ def county(
         inter = patches.geometry.intersection(layer.union_all())
         patches[f"{key}_m2"] = np.where(inter.is_empty, 0.0, geod_area_m2(inter.buffer(0)))
     ratios = [0.03, 0.08, 0.1499, 0.15, 0.4, np.nan][:n_townships]
+    # criteria as the statistics would give them: the 15 % township has too
+    # little illegal farmland for criterion 1; others meet criteria 3 and 4
+    farmland_mu = [2.0, 30.0, 150.0, 9.1, 120.0, 0.0][:n_townships]
+    c1 = [False, False, False, False, True, False][:n_townships]
+    c3 = [False, True, False, False, False, False][:n_townships]
+    c4 = [False, False, False, False, True, False][:n_townships]
     stats = pd.DataFrame(
         {
             "township_name": townships["township_name"].to_numpy(),
             "illegal_farmland_ratio": ratios,
+            "illegal_farmland_after_deductions_m2": np.array(farmland_mu) * 10000 / 15,
+            "criterion_1": c1,
+            "criterion_1_reason": [f"reason 1 of {c}" for c in townships["township_code"]],
+            "criterion_2": [False] * n_townships,
+            "criterion_3": c3,
+            "criterion_4": c4,
+            "criterion_5": [False] * n_townships,
         },
         index=pd.Index(townships["township_code"].to_numpy(), name="township_code"),
     )
+    met = stats[[f"criterion_{k}" for k in range(1, 6)]]
+    stats["n_criteria"] = met.sum(axis=1)
     return {"patches": patches, "townships": townships, "stats": stats, "layers": layers}
 
 

@@ -127,8 +127,14 @@ def check_inputs(
     if stats is not None:
         if not isinstance(stats, pd.DataFrame):
             add(f"stats must be a DataFrame, got {type(stats).__name__}")
-        elif "illegal_farmland_ratio" not in stats.columns:
-            add("stats need an illegal_farmland_ratio column (from rsgeo.township_stats)")
+        else:
+            need = ["illegal_farmland_ratio", "criterion_1"]
+            lacking = [c for c in need if c not in stats.columns]
+            if lacking:
+                add(
+                    f"stats need the columns {', '.join(lacking)} (the table of "
+                    "rsgeo.township_stats, criteria included)"
+                )
         if townships is None:
             add("stats are shaded on township boundaries: pass townships=... as well")
     choice = check_choice("basemap_datum", basemap_datum, BASEMAP_DATUMS)

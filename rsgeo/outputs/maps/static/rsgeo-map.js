@@ -297,9 +297,10 @@
     }
   });
 
-  /* popups: never under a control (title box, tools, layer switcher) */
+  /* popups: inside the map and never under a control (title box, tools,
+     layer switcher); Leaflet's own auto-pan is off, this one is immediate */
   function keepPopupClear(map, popup) {
-    var size = map.getSize(), box = map.getContainer().getBoundingClientRect();
+    var size = map.getSize(), box = map.getContainer().getBoundingClientRect(), pad = 8;
     var mw = Math.max(160, Math.min(380, size.x - 60));
     var mh = Math.max(120, Math.round(size.y * 0.55));
     if (popup.options.maxWidth !== mw || popup.options.maxHeight !== mh) {
@@ -309,16 +310,27 @@
     }
     var pel = popup.getElement();
     if (!pel) { return; }
-    var pr = pel.getBoundingClientRect(), dy = Math.max(0, box.top + 4 - pr.top);
+    var pr = pel.getBoundingClientRect(), dx = 0, dy = 0;
+    if (pr.left < box.left + pad) { dx = box.left + pad - pr.left; } else if (pr.right > box.right - pad) { dx = Math.max(box.right - pad - pr.right, box.left + pad - pr.left); }
+    var top = box.top + pad, height = pr.bottom - pr.top;
+    if (pr.bottom > box.bottom - pad) { dy = box.bottom - pad - pr.bottom; }
+    if (pr.top + dy < top) { dy = top - pr.top; }
     var controls = map.getContainer().querySelectorAll(".leaflet-top .leaflet-control");
-    for (var i = 0; i < controls.length; i++) {
-      var r = controls[i].getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) { continue; }
-      if (r.left < pr.right && r.right > pr.left && r.top < pr.bottom && r.bottom > pr.top) {
-        dy = Math.max(dy, r.bottom + 6 - pr.top);
+    // move down below every control the (moved) popup would touch, until none
+    for (var pass = 0, moved = true; moved && pass < 8; pass++) {
+      moved = false;
+      var t = pr.top + dy;
+      for (var i = 0; i < controls.length; i++) {
+        var r = controls[i].getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) { continue; }
+        if (r.left < pr.right + dx && r.right > pr.left + dx && r.top < t + height && r.bottom > t) {
+          dy = r.bottom + 6 - pr.top;
+          moved = true;
+          break;
+        }
       }
     }
-    if (dy > 0) { map.panBy([0, -Math.ceil(dy)], { animate: false }); }
+    if (dx !== 0 || dy !== 0) { map.panBy([-Math.round(dx), -Math.ceil(dy)], { animate: false }); }
   }
 
   /* labels: from labelMinZoom, greedily placed (largest patch first); a label
@@ -360,7 +372,7 @@
       overlays[escapeHtml(cfg.basemapLabel)] = base;
       state.layers.basemap = base;
     }
-    var popupOptions = { maxWidth: 380, autoPanPadding: [20, 20], className: "rsgeo-popup-box" };
+    var popupOptions = { maxWidth: 380, autoPan: false, className: "rsgeo-popup-box" };
     if (cfg.townships) {
       var tw = L.geoJSON(cfg.townships, {
         style: function (f) {

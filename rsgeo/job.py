@@ -466,8 +466,12 @@ def _maps(chk: _Checker, table: dict[str, Any]) -> MapOptions:
     values = dict(table)
     raw = values.get("basemap")
     if isinstance(raw, str) and raw.strip():
-        found = chk.path({"path": raw}, "maps.basemap")
-        values["basemap"] = str(found) if found is not None else raw
+        found = Path(raw).expanduser()
+        if not found.is_absolute() and chk.base is not None:
+            found = chk.base / found
+        if not found.exists():
+            chk.add("maps.basemap", f"file not found: {found}")
+        values["basemap"] = str(found)
     problems = MapOptions.problems_of(values)
     for key, message in problems:
         chk.add(f"maps.{key}" if key else "maps", message)

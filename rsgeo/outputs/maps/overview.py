@@ -82,6 +82,13 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def _shown_mu(stats: pd.DataFrame, column: str) -> dict[str, float]:
     """亩 of ``column`` per row as the workbook prints them: half-up, township rows
     adjusted by largest remainders (平差) to add up to the total row."""
@@ -142,7 +149,7 @@ def township_layer(
     geoms = repaired(tw.geometry, what="township")
     shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
     farmland = _shown_mu(st, "illegal_farmland_after_deductions_m2") if st is not None else {}
-    props = []
+    props: list[dict[str, Any]] = []
     counts: dict[str, int] = dict.fromkeys(CRITERIA_COLORS, 0)
     for _, tw_row in tw.iterrows():
         code = str(tw_row["township_code"])
@@ -154,13 +161,13 @@ def township_layer(
                 props[-1]["tip"] = f"{name or code}：{MAP_LABELS['no_data']}"
                 counts["no_data"] += 1
             continue
-        row = st.loc[code]
+        row: pd.Series = st.loc[code]  # type: ignore[assignment]
         name = name or str(row.get("township_name") or code)
         met = [k for k in range(1, 6) if _flag(row.get(f"criterion_{k}"))]
         kind = "criterion_1_met" if 1 in met else "other_criteria_met" if met else "no_criteria_met"
         counts[kind] += 1
         met_text = "、".join(_CHINESE_NUMBERS[k - 1] for k in met) or MAP_LABELS["criteria_none"]
-        ratio = float(row.get("illegal_farmland_ratio", math.nan))
+        ratio = _number(row.get("illegal_farmland_ratio"))
         ratio_text = format_half_up(ratio * 100, missing="")
         ratio_text = f"{ratio_text} %" if ratio_text else ""
         area_text = format_half_up(farmland.get(code, math.nan), missing="")

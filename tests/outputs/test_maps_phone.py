@@ -309,3 +309,15 @@ def test_tiles_stop_at_the_image_resolution_and_the_budget(county, geotiff, tmp_
     folder = page.with_name(page.stem + "_tiles")
     assert 0 < len(list(folder.rglob("*.*"))) < n_all
     assert _zooms(folder) == zooms[:-1]
+
+
+def test_a_map_the_basemap_does_not_cover_is_drawn_without_it(county, geotiff, tmp_path):
+    tif, _ = geotiff
+    far = county["patches"].copy()
+    far["geometry"] = far.geometry.translate(60_000, 0)  # 60 km east of the image
+    with pytest.warns(UserWarning, match="does not cover the field map"):
+        (page,) = field_maps(
+            far, tmp_path, options=MapOptions(basemap=str(tif)), progress=False
+        ).values()
+    assert h.page_config(page)["basemap"] is None
+    assert not page.with_name(page.stem + "_tiles").exists()

@@ -209,7 +209,8 @@ def tiles_from_mbtiles(
     Returns
     -------
     TileSet
-        Tiles by XYZ ``(z, x, y)``; missing tiles are simply absent.
+        Tiles by XYZ ``(z, x, y)``; missing tiles are simply absent, and a
+        file that does not cover the area gives an empty set.
     """
     path = _need(source)
     try:
@@ -250,7 +251,7 @@ def tiles_from_mbtiles(
     finally:
         con.close()
     if not tiles:
-        raise InputError(f"the MBTiles file {path} has no tiles over {what}")
+        return TileSet(name=path.name)
     present = sorted({z for z, _, _ in tiles})
     return TileSet(tiles, min_zoom=present[0], max_zoom=present[-1], name=path.name)
 
@@ -336,7 +337,7 @@ def tiles_from_geotiff(
         w, s, e, n = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
         clip = (max(area[0], w), max(area[1], s), min(area[2], e), min(area[3], n))
         if clip[0] >= clip[2] or clip[1] >= clip[3]:
-            raise InputError(f"basemap {path} does not cover {what}")
+            return TileSet(name=path.name)
         native = _native_zoom(src)
         zooms = _zooms(clip, options, native)
         near_in = [b for b in near if b[0] < e and b[2] > w and b[1] < n and b[3] > s]
@@ -369,7 +370,7 @@ def tiles_from_geotiff(
             alpha = None if mask.all() else np.where(mask > 0, 255, 0).astype("uint8")
             tiles[(z, x, y)] = _encode(image, alpha)
     if not tiles:
-        raise InputError(f"basemap {path} does not cover {what}")
+        return TileSet(name=path.name)
     present = sorted({z for z, _, _ in tiles})
     return TileSet(tiles, min_zoom=present[0], max_zoom=present[-1], name=path.name)
 

@@ -393,7 +393,14 @@ def field_maps(
             tileset = basemap_tiles(
                 opts.basemap, area_box, near, options=opts, what=f"{name} ({code})"
             )
-            base = _basemap_config(tileset, target, embed=opts.basemap_embed)
+            if tileset.tiles:
+                base = _basemap_config(tileset, target, embed=opts.basemap_embed)
+            else:
+                warnings.warn(
+                    f"the basemap {tileset.name} does not cover the field map of {name} "
+                    f"({code}); that map has no basemap",
+                    stacklevel=2,
+                )
         cfg = {
             "patches": fc,
             "patchesLabel": "变化图斑",

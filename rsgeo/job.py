@@ -38,6 +38,7 @@ from rsgeo.options import (
     CriteriaThresholds,
     DeterminationOptions,
     ListOptions,
+    MapOptions,
     ReviewOptions,
     SpotCheckOptions,
     StatsOptions,
@@ -102,7 +103,8 @@ class Job:
     the statistics keys of ``[criteria]``; ``criteria`` from the threshold keys
     of ``[criteria]``; ``lists`` from ``[lists]``; ``review`` from
     ``[review]``; ``spot_check`` from ``[spot_check]``;
-    ``determination_checks`` from ``[determination_checks]``. Every stage and every
+    ``determination_checks`` from ``[determination_checks]``; ``maps`` from
+    ``[maps]``. Every stage and every
     writer of a run is handed these same objects.
     """
 
@@ -128,6 +130,7 @@ class Job:
     review: ReviewOptions = field(default_factory=ReviewOptions)
     spot_check: SpotCheckOptions = field(default_factory=SpotCheckOptions)
     determination_checks: DeterminationOptions = field(default_factory=DeterminationOptions)
+    maps: MapOptions = field(default_factory=MapOptions)
 
     @property
     def cutoff(self) -> dt.date:
@@ -277,7 +280,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, imagery, job, layers, lists, manual_flags, outputs, patches, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, imagery, job, layers, lists, manual_flags, maps, outputs, patches, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -302,6 +305,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "spot_check",
         "review",
         "determination_checks",
+        "maps",
     }
     # keep the documented order in the message
     order = [
@@ -315,6 +319,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "layers",
         "lists",
         "manual_flags",
+        "maps",
         "outputs",
         "patches",
         "review",
@@ -420,6 +425,8 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         _plain_table(chk, data, "determination_checks"),
     )
 
+    maps = _maps(chk, _plain_table(chk, data, "maps"))
+
     if chk.problems:
         n = len(chk.problems)
         raise JobFileError(
@@ -450,7 +457,25 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         review=review,
         spot_check=spot_check,
         determination_checks=checks,
+        maps=maps,
     )
+
+
+def _maps(chk: _Checker, table: dict[str, Any]) -> MapOptions:
+    """``[maps]``: the field maps' basemap, its path relative to the job file."""
+    values = dict(table)
+    raw = values.get("basemap")
+    if isinstance(raw, str) and raw.strip():
+        found = Path(raw).expanduser()
+        if not found.is_absolute() and chk.base is not None:
+            found = chk.base / found
+        if not found.exists():
+            chk.add("maps.basemap", f"file not found: {found}")
+        values["basemap"] = str(found)
+    problems = MapOptions.problems_of(values)
+    for key, message in problems:
+        chk.add(f"maps.{key}" if key else "maps", message)
+    return MapOptions() if problems else MapOptions.from_mapping(values)
 
 
 def _options(

@@ -7,7 +7,8 @@
 * :class:`ListOptions`: sizes and ranking of :func:`rsgeo.red_black_lists`;
 * :class:`ReviewOptions`, :class:`SpotCheckOptions`: tolerances and rules of
   :func:`rsgeo.review`, quota and seed of :func:`rsgeo.spot_check`;
-* :class:`DeterminationOptions`: how determination tables are read and applied.
+* :class:`DeterminationOptions`: how determination tables are read and applied;
+* :class:`MapOptions`: the field maps' offline basemap.
 
 Each is built from keywords, from a mapping (:meth:`~_Options.from_mapping`,
 what a job file's table gives) or from an existing object with changes
@@ -71,6 +72,7 @@ __all__ = [
     "FarmlandBasis",
     "IllegalFarmland",
     "ListOptions",
+    "MapOptions",
     "OnInvalid",
     "RateBasis",
     "ReviewOptions",
@@ -988,4 +990,106 @@ class DeterminationOptions(_Options):
         share = self.min_matched_share
         if not _is_number(share) or not 0.0 <= float(share) <= 1.0:
             problems.append(f"min_matched_share must be a share from 0 to 1, got {share!r}")
+        return problems
+
+
+# --------------------------------------------------------------------------- maps
+
+BasemapDatum = Literal["cgcs2000", "wgs84", "gcj02"]
+"""Datum of a basemap: its tiles are drawn in CGCS2000/WGS84 or in GCJ-02."""
+
+BASEMAP_SUFFIXES: tuple[str, ...] = (".tif", ".tiff", ".mbtiles")
+"""File kinds a field map's offline basemap may be: a GeoTIFF or an MBTiles file."""
+
+
+@dataclass(frozen=True)
+class MapOptions(_Options):
+    """Options of the field maps' offline basemap (``[maps]`` of a job file).
+
+    Parameters
+    ----------
+    basemap : str or None, default None
+        A GeoTIFF (``.tif``/``.tiff``, any CRS) or an MBTiles file
+        (``.mbtiles``) of imagery. Each field map gets the Web Mercator tiles
+        of its own area only, cut from it; None: no basemap.
+    basemap_datum : {"cgcs2000", "wgs84", "gcj02"}, default "cgcs2000"
+        Datum the basemap is drawn in. An MBTiles file saved from Gaode or
+        Tencent tiles is in ``"gcj02"``: the patches are then shifted to
+        GCJ-02 to lie on it. A GeoTIFF carries its own CRS and must not be
+        ``"gcj02"``.
+    basemap_min_zoom : int or None, default None
+        Lowest zoom tiled; None: the zoom at which the map's area fills a
+        phone screen, less one.
+    basemap_max_zoom : int, default 18
+        Highest zoom tiled (about 0.5 m a pixel); never above the imagery's
+        own resolution (Leaflet enlarges the last level beyond it).
+    basemap_max_tiles : int, default 1500
+        Most tiles per field map; the highest zooms are dropped (with a
+        warning) until the map's tiles fit.
+    basemap_margin_m : float, default 300
+        At the zooms where the whole area would need more than 64 tiles,
+        only the tiles within this distance of a patch are cut.
+    basemap_embed : bool, default False
+        False: the tiles lie in a folder beside each page
+        (``{code}_tiles/``), to be copied with it. True: inside the page
+        itself (one file to send to a phone; larger).
+
+    Examples
+    --------
+    >>> MapOptions().basemap is None
+    True
+    >>> MapOptions(basemap="img.jpg")
+    Traceback (most recent call last):
+    ...
+    rsgeo.errors.InputError: 1 problem(s) in the map options:
+      - basemap must be a GeoTIFF (.tif, .tiff) or an MBTiles file (.mbtiles), got 'img.jpg'
+    """
+
+    _title: ClassVar[str] = "map options"
+
+    basemap: str | None = None
+    basemap_datum: BasemapDatum = "cgcs2000"
+    basemap_min_zoom: int | None = None
+    basemap_max_zoom: int = 18
+    basemap_max_tiles: int = 1500
+    basemap_margin_m: float = 300.0
+    basemap_embed: bool = False
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        value = self.basemap
+        if value is not None:
+            if hasattr(value, "__fspath__"):
+                value = str(value)
+                object.__setattr__(self, "basemap", value)
+            if not isinstance(value, str) or not value.lower().endswith(BASEMAP_SUFFIXES):
+                problems.append(
+                    "basemap must be a GeoTIFF (.tif, .tiff) or an MBTiles file (.mbtiles), "
+                    f"got {value!r}"
+                )
+        _choice("basemap_datum", self.basemap_datum, get_args(BasemapDatum), problems)
+        if (
+            isinstance(value, str)
+            and not value.lower().endswith(".mbtiles")
+            and self.basemap_datum == "gcj02"
+        ):
+            problems.append(
+                "basemap_datum='gcj02' is for MBTiles saved from GCJ-02 tiles; a GeoTIFF "
+                "carries its own CRS"
+            )
+        _whole_numbers(self, ("basemap_max_zoom",), 0, problems)
+        _whole_numbers(self, ("basemap_min_zoom",), 0, problems, optional=True)
+        _whole_numbers(self, ("basemap_max_tiles",), 1, problems)
+        for name in ("basemap_min_zoom", "basemap_max_zoom"):
+            zoom = getattr(self, name)
+            if isinstance(zoom, int) and zoom > 22:
+                problems.append(f"{name} must be at most 22, got {zoom!r}")
+        low, high = self.basemap_min_zoom, self.basemap_max_zoom
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            problems.append(f"basemap_min_zoom ({low}) must not exceed basemap_max_zoom ({high})")
+        if not _is_number(self.basemap_margin_m) or self.basemap_margin_m < 0:
+            problems.append(
+                f"basemap_margin_m must be a number >= 0, got {self.basemap_margin_m!r}"
+            )
+        _flags(self, ("basemap_embed",), problems)
         return problems

@@ -10,6 +10,7 @@ lists, and writes the outputs the job asks for into one folder::
       csv/patches.csv
       maps/county_map.html        county overview
       maps/field/*.html           one offline field map per township
+      maps/field/*_tiles/         its offline basemap tiles (with [maps] basemap)
       review/review_record.*      written review record (Excel, HTML), spot-check sample
       dossiers/                   one dossier per patch, index.html
       机要_军用土地/               sealed military-land output (only when there is any)
@@ -448,6 +449,7 @@ def _run(
                     "review": job.review.as_dict(),
                     "spot_check": job.spot_check.as_dict(),
                     "determination_checks": job.determination_checks.as_dict(),
+                    "maps": job.maps.as_dict(),
                 },
                 "patches": len(result),
                 "military_sealed": n_military,
@@ -519,6 +521,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             townships=jr.townships,
             layers=jr.layers,
             show_layers=show,
+            options=job.maps,
             overwrite=overwrite,
             progress=progress,
         )

@@ -157,3 +157,23 @@ def test_table_inputs_take_only_table_keys(tmp_path: Path) -> None:
         '[[determinations]]\npath = "det.xlsx"\nlayer = "Q1"',
     )
     assert load_job(_write(tmp_path, good)).determinations[0].layer == "Q1"
+
+
+def test_the_maps_section_names_the_field_maps_basemap(tmp_path: Path) -> None:
+    (tmp_path / "imagery").mkdir()
+    (tmp_path / "imagery" / "影像.mbtiles").write_bytes(b"")
+    text = GOOD + '\n[maps]\nbasemap = "imagery/影像.mbtiles"\nbasemap_datum = "gcj02"\n'
+    job = load_job(_write(tmp_path, text))
+    assert job.maps.basemap == str(tmp_path / "imagery" / "影像.mbtiles")
+    assert job.maps.basemap_datum == "gcj02"
+    assert load_job(_write(tmp_path, GOOD)).maps.basemap is None  # none unless given
+    bad = GOOD + '\n[maps]\nbasemap = "nowhere.tif"\nbasemap_max_zoom = 30\nzoom = 3\n'
+    with pytest.raises(JobFileError) as err:
+        load_job(_write(tmp_path, bad))
+    message = str(err.value)
+    assert "maps.basemap: file not found" in message
+    assert "maps.basemap_max_zoom: must be at most 22" in message
+    assert "maps.zoom: unknown key" in message
+    (tmp_path / "a.png").write_bytes(b"")
+    with pytest.raises(JobFileError, match=r"maps.basemap: must be a GeoTIFF"):
+        load_job(_write(tmp_path, GOOD + '\n[maps]\nbasemap = "a.png"\n'))

@@ -24,6 +24,7 @@ __all__ = [
     "GEOMETRY_STATUS_LABELS",
     "LAYER_LABELS",
     "LAYER_NAMES",
+    "MAP_LABELS",
     "OUTSIDE_TOWNSHIPS_NAME",
     "ROLE_LABELS",
     "RULE_LABELS",
@@ -211,3 +212,23 @@ DENOMINATOR_SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
 """Where the ratio's denominator (新增建设用地占用耕地面积) came from: the annual
 change survey (the official source; a table's own source text wins), or the
 patches (the labelled fallback)."""
+
+MAP_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "criteria_legend": "乡镇问责预警（触发的问责标准）",
+        "criterion_1_met": "触发问责标准一（可能还触发其他标准）",
+        "other_criteria_met": "触发其他问责标准（未触发标准一）",
+        "no_criteria_met": "未触发问责标准",
+        "no_data": "无统计数据",
+        "criteria_met": "触发的问责标准",
+        "criteria_none": "无",
+        "ratio": "违法占用耕地比例（扣减后）",
+        "illegal_farmland": "违法占用耕地面积（亩，扣减后）",
+        "townships_layer": "乡镇（问责预警）",
+        "geo_link": "用手机地图导航到此处",
+        "geo_coords": "导航坐标（WGS84）",
+        "basemap": "离线影像底图",
+    }
+)
+"""Chinese words of the maps: the county map's criteria shading and popups, the
+field maps' navigation link and basemap."""

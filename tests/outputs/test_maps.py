@@ -302,25 +302,34 @@ def test_existing_output_not_overwritten(small, tmp_path):
         county_map(small["patches"], path=tmp_path / "c.html")
 
 
-def test_township_shading_uses_threshold_inclusively(tmp_path):
+def test_townships_are_shaded_by_the_criteria_they_meet(tmp_path):
     data = h.county(per_township=2, n_townships=6, military=0)
+    thresholds = CriteriaThresholds(ratio_min=0.15, illegal_farmland_comparator=">=")
     m = county_map(
-        data["patches"],
-        townships=data["townships"],
-        stats=data["stats"],
-        thresholds=CriteriaThresholds(ratio_min=0.15),
+        data["patches"], townships=data["townships"], stats=data["stats"], thresholds=thresholds
     )
     cfg = h.page_config(m.get_root().render())
-    fills = {f["properties"]["code"]: f["properties"]["fill"] for f in cfg["townships"]["features"]}
-    ratio = data["stats"]["illegal_farmland_ratio"]
-    top = fills[ratio.index[ratio == 0.4][0]]
-    assert fills[ratio.index[ratio == 0.15][0]] == top  # ≥ 15 % is on the line
-    assert fills[ratio.index[ratio == 0.1499][0]] != top
-    assert fills[ratio.index[ratio.isna()][0]] not in (top, fills[ratio.index[ratio == 0.03][0]])
-    items = [i["label"] for sec in cfg["legend"] for i in sec["items"] if i.get("mark")]
-    assert items == ["≥ 15 %（问责线）"]
-    tips = {f["properties"]["code"]: f["properties"]["tip"] for f in cfg["townships"]["features"]}
-    assert "14.99 %" in tips[ratio.index[ratio == 0.1499][0]]
+    props = {f["properties"]["code"]: f["properties"] for f in cfg["townships"]["features"]}
+    stats = data["stats"]
+    for code, row in stats.iterrows():
+        met = [k for k in range(1, 6) if row[f"criterion_{k}"]]
+        assert props[code]["criteria"] == met
+        assert "问责线" not in props[code]["tip"]
+    fills = {code: p["fill"] for code, p in props.items()}
+    c1 = stats.index[stats["criterion_1"]]
+    others = stats.index[~stats["criterion_1"] & (stats["n_criteria"] > 0)]
+    none = stats.index[stats["n_criteria"] == 0]
+    assert len({fills[c] for c in c1}) == 1 and len({fills[c] for c in others}) == 1
+    assert len({fills[c] for c in none}) == 1
+    assert len({fills[c1[0]], fills[others[0]], fills[none[0]]}) == 3
+    # the 15 % township with 9.10 亩 is not shaded as meeting criterion 1
+    on_line = stats.index[stats["illegal_farmland_ratio"] == 0.15][0]
+    assert fills[on_line] == fills[none[0]]
+    assert "15.00 %" in props[on_line]["tip"] and "9.10" in props[on_line]["tip"]
+    section = next(sec for sec in cfg["legend"] if sec.get("note", "").startswith("问责标准一"))
+    assert "≥ 15%" in section["note"] and "≥ 100 亩" in section["note"]
+    counts = [int(i["label"].rsplit("（", 1)[1].rstrip("）")) for i in section["items"]]
+    assert counts == [len(c1), len(others), len(none)]
 
 
 def test_county_map_jupyter_display_is_offline(small):

@@ -107,13 +107,28 @@ def county(
         inter = patches.geometry.intersection(layer.union_all())
         patches[f"{key}_m2"] = np.where(inter.is_empty, 0.0, geod_area_m2(inter.buffer(0)))
     ratios = [0.03, 0.08, 0.1499, 0.15, 0.4, np.nan][:n_townships]
+    # criteria as the statistics would give them: the 15 % township has too
+    # little illegal farmland for criterion 1; others meet criteria 3 and 4
+    farmland_mu = [2.0, 30.0, 150.0, 9.1, 120.0, 0.0][:n_townships]
+    c1 = [False, False, False, False, True, False][:n_townships]
+    c3 = [False, True, False, False, False, False][:n_townships]
+    c4 = [False, False, False, False, True, False][:n_townships]
     stats = pd.DataFrame(
         {
             "township_name": townships["township_name"].to_numpy(),
             "illegal_farmland_ratio": ratios,
+            "illegal_farmland_after_deductions_m2": np.array(farmland_mu) * 10000 / 15,
+            "criterion_1": c1,
+            "criterion_1_reason": [f"reason 1 of {c}" for c in townships["township_code"]],
+            "criterion_2": [False] * n_townships,
+            "criterion_3": c3,
+            "criterion_4": c4,
+            "criterion_5": [False] * n_townships,
         },
         index=pd.Index(townships["township_code"].to_numpy(), name="township_code"),
     )
+    met = stats[[f"criterion_{k}" for k in range(1, 6)]]
+    stats["n_criteria"] = met.sum(axis=1)
     return {"patches": patches, "townships": townships, "stats": stats, "layers": layers}
 
 
@@ -183,6 +198,13 @@ window.addEventListener('load', function () {
     try {
       if (window.rsgeo) {
         r.gcj = window.rsgeo.wgsToGcj(__PROBE_LON__, __PROBE_LAT__);
+        r.townshipFills = {};
+        if (window.rsgeo.layers.townships) {
+          window.rsgeo.layers.townships.eachLayer(function (layer) {
+            var path = layer.getElement ? layer.getElement() : null;
+            r.townshipFills[layer.feature.properties.code] = path ? path.getAttribute('fill') : null;
+          });
+        }
         window.rsgeo.layers.patches.eachLayer(function (layer) {
           var id = layer.feature.properties.id;
           r.patchFeatures += 1;
@@ -294,3 +316,162 @@ def screenshot(page: Path, png: Path, *, size: tuple[int, int] = (1280, 860)) ->
             check=True,
             env=dict(os.environ, HOME=tmp),
         )
+
+
+# ------------------------------------------------------------------ phone and desktop probe
+
+_LAYOUT_PROBE = """<script>
+window.addEventListener('load', function () {
+  var r = {errors: window.__rsgeoErrors, screen: [window.innerWidth, window.innerHeight]};
+  var st = window.rsgeo, map = st.map, c = map.getContainer();
+  function rect(el) { var b = el.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }
+  function visible(el) { var b = el.getBoundingClientRect(); return b.width > 0 && b.height > 0; }
+  var steps = [
+    function () {  // the legend as the page opens, unfolded, folded again
+      var lg = c.querySelector('.rsgeo-legend'), head = lg.querySelector('.rsgeo-legend-head');
+      r.legend = {foldedAtStart: lg.classList.contains('rsgeo-folded'), start: rect(lg)};
+      head.click();
+      r.legend.open = rect(lg);
+      r.legend.openFolded = lg.classList.contains('rsgeo-folded');
+      head.click();
+      r.legend.closed = rect(lg);
+      r.legend.closedFolded = lg.classList.contains('rsgeo-folded');
+    },
+    function () {  // basemap tiles drawn
+      var imgs = c.querySelectorAll('img.rsgeo-basetile');
+      r.tiles = imgs.length;
+      r.tilesLoaded = 0;
+      imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) { r.tilesLoaded += 1; } });
+      r.tileSrc = imgs.length ? imgs[0].getAttribute('src').slice(0, 30) : null;
+    },
+    function () {  // labels: at several zooms, none of the shown ones overlap
+      r.labels = [];
+      var centre = map.getCenter(), z0 = st.cfg.labelMinZoom;
+      for (var z = z0; z <= z0 + 4; z++) {
+        map.setView(centre, z, {animate: false});
+        var boxes = [];
+        c.querySelectorAll('.rsgeo-label:not(.rsgeo-label-off) span').forEach(function (s) {
+          if (visible(s)) { boxes.push(rect(s)); }
+        });
+        var overlaps = 0;
+        for (var i = 0; i < boxes.length; i++) {
+          for (var j = i + 1; j < boxes.length; j++) {
+            var a = boxes[i], b = boxes[j];
+            if (a[0] < b[2] && a[2] > b[0] && a[1] < b[3] && a[3] > b[1]) { overlaps += 1; }
+          }
+        }
+        r.labels.push({zoom: z, shown: boxes.length, overlaps: overlaps,
+                       texts: Array.prototype.map.call(
+                         c.querySelectorAll('.rsgeo-label:not(.rsgeo-label-off) span'),
+                         function (s) { return s.textContent; }).slice(0, 5)});
+      }
+    },
+    function () {  // a patch right at the top edge of the screen, then its popup
+      var best = null;
+      st.layers.patches.eachLayer(function (l) {
+        var ll = l.getBounds().getCenter();
+        if (!best || ll.lat > best.ll.lat) { best = {layer: l, ll: ll}; }
+      });
+      map.setView(best.ll, 16, {animate: false});
+      var p = map.latLngToContainerPoint(best.ll);
+      map.panBy([0, p.y - 12], {animate: false});
+      r.anchorBefore = map.latLngToContainerPoint(best.ll).y;
+      best.layer.openPopup(best.ll);
+      r.popupId = best.layer.feature.properties.id;
+    },
+    function () {
+      var pop = c.querySelector('.leaflet-popup');
+      r.popup = pop ? rect(pop) : null;
+      r.map = rect(c);
+      r.controls = [];
+      c.querySelectorAll('.leaflet-top .leaflet-control').forEach(function (el) {
+        if (visible(el)) { r.controls.push(rect(el)); }
+      });
+      var link = pop ? pop.querySelector('a.rsgeo-geo') : null;
+      r.popupGeo = link ? link.getAttribute('href') : null;
+      map.closePopup();
+    },
+    function () {  // every patch's geo: link
+      r.geo = {};
+      st.layers.patches.eachLayer(function (l) {
+        var div = document.createElement('div');
+        div.innerHTML = l.feature.properties.popup;
+        var a = div.querySelector('a.rsgeo-geo');
+        r.geo[l.feature.properties.id] = a ? a.getAttribute('href') : null;
+      });
+    }
+  ];
+  function next(i) {
+    if (i < steps.length) {
+      try { steps[i](); } catch (err) { r.errors.push('probe step ' + i + ': ' + err); }
+      setTimeout(function () { next(i + 1); }, 400);
+      return;
+    }
+    window.parent.postMessage(JSON.stringify(r), '*');
+  }
+  setTimeout(function () { next(0); }, 600);
+});
+</script>"""
+
+
+def probe_layout(page: Path, *, size: tuple[int, int]) -> dict[str, Any]:
+    """Load ``page`` at a window ``size`` (offline) and measure its layout.
+
+    The probed copy is written beside the page, so that a basemap tile folder
+    beside it resolves as it does for the page itself. Returns the legend's
+    rectangles (at start, unfolded, folded), the basemap tiles drawn, label
+    overlaps at five zooms, the rectangle of a popup opened at the top edge
+    with those of the map and of the top controls, and each patch's ``geo:``
+    link.
+    """
+    browser = need_browser()
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"<head[^>]*>", lambda m: m.group(0) + _HEAD_PROBE, text, count=1)
+    text = text.replace("</html>", _LAYOUT_PROBE + "</html>")
+    probed = page.with_name(f"probe-{size[0]}x{size[1]}-{page.name}")
+    probed.write_text(text, encoding="utf-8")
+    # The page runs in a frame of exactly ``size`` (a headless window is at
+    # least 500 px wide); it posts its measures to the outer page.
+    outer = page.with_name(f"probe-frame-{size[0]}x{size[1]}.html")
+    outer.write_text(
+        "<!DOCTYPE html><html><head><style>body{margin:0}iframe{border:0;display:block}"
+        "</style></head><body>"
+        f'<iframe src="{probed.name}" width="{size[0]}" height="{size[1]}"></iframe>'
+        "<script>window.addEventListener('message', function (e) {"
+        "var pre = document.createElement('pre'); pre.id = 'rsgeo-probe';"
+        "pre.textContent = e.data; document.body.appendChild(pre); });</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="rsgeo-browser-") as tmp:
+            cmd = [
+                browser,
+                *browser_args(str(Path(tmp) / "profile")),
+                "--hide-scrollbars",
+                f"--window-size={max(size[0], 800) + 40},{size[1] + 100}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                outer.as_uri(),
+            ]
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=tmp)
+            )
+    finally:
+        probed.unlink()
+        outer.unlink()
+    match = re.search(r'<pre id="rsgeo-probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    if match is None:
+        raise AssertionError(
+            f"the page did not finish loading (exit {done.returncode}); stderr:\n"
+            + done.stderr[-3000:]
+        )
+    result: dict[str, Any] = json.loads(_html.unescape(match.group(1)))
+    for line in done.stderr.splitlines():
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line):
+            result["errors"].append("log: " + line.strip())
+        if "ERR_FILE_NOT_FOUND" in line or "net::ERR" in line:
+            result["errors"].append("net: " + line.strip())
+    return result

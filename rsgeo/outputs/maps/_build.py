@@ -12,6 +12,7 @@ import json
 import math
 import re
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -126,8 +127,14 @@ def check_inputs(
     if stats is not None:
         if not isinstance(stats, pd.DataFrame):
             add(f"stats must be a DataFrame, got {type(stats).__name__}")
-        elif "illegal_farmland_ratio" not in stats.columns:
-            add("stats need an illegal_farmland_ratio column (from rsgeo.township_stats)")
+        else:
+            need = ["illegal_farmland_ratio", "criterion_1"]
+            lacking = [c for c in need if c not in stats.columns]
+            if lacking:
+                add(
+                    f"stats need the columns {', '.join(lacking)} (the table of "
+                    "rsgeo.township_stats, criteria included)"
+                )
         if townships is None:
             add("stats are shaded on township boundaries: pass townships=... as well")
     choice = check_choice("basemap_datum", basemap_datum, BASEMAP_DATUMS)
@@ -305,16 +312,55 @@ def not_drawn_note(n: int) -> list[str]:
     return [f"另有 {n} 个图斑没有图形，未在图上绘出（见数据审核记录）"] if n else []
 
 
+def short_labels(ids: Sequence[str], *, min_chars: int = 4) -> list[str]:
+    """The shortest ending (at least ``min_chars``) of each id that no other id shares.
+
+    A 15-digit monitoring number is too long to label a small patch; within
+    one map the last few digits tell the patches apart. An id that is the
+    ending of another keeps its full text.
+
+    Examples
+    --------
+    >>> short_labels(["450225202010000012", "450225202010000013", "450225202010010012"])
+    ['00012', '0013', '10012']
+    """
+    texts = [str(i) for i in ids]
+    counts: dict[int, Counter[str]] = {}
+
+    def shared(suffix: str) -> bool:
+        n = len(suffix)
+        if n not in counts:
+            counts[n] = Counter(t[-n:] for t in texts if len(t) >= n)
+        return counts[n][suffix] > 1
+
+    out = []
+    for text in texts:
+        n = min(min_chars, len(text))
+        while n < len(text) and shared(text[-n:]):
+            n += 1
+        out.append(text[-n:])
+    return out
+
+
 def patch_features(
     patches: gpd.GeoDataFrame,
     *,
     tolerance_m: float,
     datum: str,
     layers: Mapping[str, Any] | None,
+    geo_links: bool = False,
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """GeoJSON of the patches with popup HTML, colour and label position."""
+    """GeoJSON of the patches with popup HTML, colour, label text and position.
+
+    With ``geo_links`` each popup ends with a ``geo:`` link to the patch's
+    centre in WGS84 (EPSG:4326), which phones' map apps expect.
+    """
     geoms = repaired(patches.geometry, what="patch")
     lon, lat = centre_points(geoms)
+    geo = None
+    if geo_links:
+        wgs = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=DISPLAY_CRS).to_crs("EPSG:4326")
+        geo = (wgs.y.to_numpy(), wgs.x.to_numpy())
     if datum == "gcj02":
         label_lon, label_lat = wgs84_to_gcj02(lon, lat)
     else:
@@ -323,6 +369,7 @@ def patch_features(
     classes = class_values(patches)
     keys = layer_keys(patches, layers)
     records = patches.drop(columns=patches.geometry.name).to_dict(orient="index")
+    shorts = short_labels([str(pid) for pid in records])
     props = []
     for i, (pid, row) in enumerate(records.items()):
         props.append(
@@ -331,8 +378,15 @@ def patch_features(
                 "cls": classes.iloc[i],
                 "color": class_color(classes.iloc[i]),
                 "popup": patch_popup_html(
-                    str(pid), row, layer_keys=keys, lon=float(lon[i]), lat=float(lat[i])
+                    str(pid),
+                    row,
+                    layer_keys=keys,
+                    lon=float(lon[i]),
+                    lat=float(lat[i]),
+                    geo=None if geo is None else (float(geo[0][i]), float(geo[1][i])),
                 ),
+                "short": shorts[i],
+                "size": _size(row.get("area_m2")),
                 "lon": round(float(lon[i]), COORD_DECIMALS),
                 "lat": round(float(lat[i]), COORD_DECIMALS),
                 "label_lon": round(float(label_lon[i]), COORD_DECIMALS),
@@ -341,6 +395,15 @@ def patch_features(
         )
     counts = classes.value_counts().to_dict()
     return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}
+
+
+def _size(value: Any) -> float:
+    """A patch's area for ordering its label (larger first); 0 when unknown."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return round(number, 1) if math.isfinite(number) else 0.0
 
 
 def class_legend(counts: Mapping[str, int]) -> dict[str, Any]:

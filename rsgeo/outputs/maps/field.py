@@ -5,8 +5,10 @@ each page carries everything it needs: Leaflet and rsgeo's controls inlined,
 the patches with their monitoring numbers, the lon/lat of a point inside each
 patch to navigate by, the nearby reference layers, a GPS locate-me button
 (the device's own satellite fix, no network) and a measuring tool. There is
-no basemap unless the user gives local imagery (a GeoTIFF, embedded in the
-page) or configures a tile URL (for example Tianditu with a key).
+no basemap unless the user gives imagery: a GeoTIFF or MBTiles file cut into
+the map's own Web Mercator tiles (``options.basemap``, :mod:`.basemap`), shipped
+in a folder beside the page or inside it; a single GeoTIFF image embedded in the
+page (``imagery``); or a tile URL (for example Tianditu with a key).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import shutil
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -26,6 +29,7 @@ import pandas as pd
 import shapely
 
 from rsgeo.errors import DataFileError, InputError, OutputExistsError, format_problems
+from rsgeo.options import MapOptions
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
     bounds_latlon,
@@ -43,8 +47,10 @@ from rsgeo.outputs.maps._build import (
     repaired,
     with_area,
 )
+from rsgeo.outputs.maps.basemap import Box, TileSet, basemap_tiles, embedded_index, write_tiles
+from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
 from rsgeo.outputs.names import safe_name
-from rsgeo.schema.labels import LAYER_LABELS, OUTSIDE_TOWNSHIPS_NAME
+from rsgeo.schema.labels import LAYER_LABELS, MAP_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import ordinary
 
 __all__ = ["UNASSIGNED", "field_maps"]
@@ -53,6 +59,41 @@ UNASSIGNED = "unassigned"
 """File-name code of the page holding patches without a township code."""
 
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _tiles_folder(page: Path) -> Path:
+    """The folder of a page's basemap tiles, beside it: ``{page stem}_tiles``."""
+    return page.with_name(page.stem + "_tiles")
+
+
+def _lonlat_boxes(geoms: gpd.GeoSeries, *, margin_m: float, datum: str) -> list[Box]:
+    """Bounding boxes (degrees, in the basemap's datum) of geometries grown by ``margin_m``."""
+    grown = geoms.envelope.buffer(margin_m, join_style="mitre")
+    boxes = grown.to_crs("EPSG:4326").bounds.to_numpy()
+    if datum == "gcj02":
+        west, south = wgs84_to_gcj02(boxes[:, 0], boxes[:, 1])
+        east, north = wgs84_to_gcj02(boxes[:, 2], boxes[:, 3])
+        boxes = np.c_[west, south, east, north]
+    return [(float(a), float(b), float(c), float(d)) for a, b, c, d in boxes]
+
+
+def _basemap_config(tileset: TileSet, page: Path, *, embed: bool) -> dict[str, Any]:
+    """The page's basemap entry: the tile index and where the tiles lie."""
+    cfg: dict[str, Any] = {
+        "name": tileset.name,
+        "minNativeZoom": tileset.min_zoom,
+        "maxNativeZoom": tileset.max_zoom,
+    }
+    if embed:
+        cfg["tiles"] = embedded_index(tileset)
+    else:
+        folder = _tiles_folder(page)
+        if folder.exists():
+            shutil.rmtree(folder)
+        write_tiles(tileset, folder)
+        cfg["folder"] = folder.name
+        cfg["index"] = tileset.index()
+    return cfg
 
 
 def _file_name(code: str, name: str) -> str:
@@ -164,6 +205,7 @@ def field_maps(
     simplify_tolerance_m: float = 0.5,
     layer_margin_m: float = 500.0,
     label_min_zoom: int = 13,
+    options: MapOptions | None = None,
     overwrite: bool = False,
     progress: bool | None = None,
 ) -> dict[str, Path]:
@@ -202,7 +244,14 @@ def field_maps(
     layer_margin_m : float, default 500
         Margin around the patches within which reference layers are kept.
     label_min_zoom : int, default 13
-        Zoom level from which monitoring numbers are shown.
+        Zoom level from which monitoring numbers are shown (short labels, the
+        shortest ending that tells the page's patches apart; labels that
+        would overlap are hidden until zoomed in).
+    options : MapOptions, optional
+        The offline basemap (``[maps]`` of the job): a GeoTIFF or MBTiles file
+        cut into each page's own tiles, in a ``{page}_tiles`` folder beside
+        the page or inside it (``basemap_embed``). Its ``basemap_datum``
+        applies to the whole page.
     overwrite : bool, default False
         Replace existing pages.
     progress : bool, optional
@@ -234,6 +283,16 @@ def field_maps(
         )
     if simplify_tolerance_m < 0 or layer_margin_m < 0:
         extra.append("simplify_tolerance_m and layer_margin_m must be ≥ 0")
+    opts = MapOptions.coerce(options)
+    if opts.basemap is not None:
+        if imagery is not None:
+            extra.append("give one local basemap: options.basemap or imagery=..., not both")
+        if basemap_datum != "cgcs2000" and basemap_datum != opts.basemap_datum:
+            extra.append(
+                f"basemap_datum={basemap_datum!r} differs from the basemap's "
+                f"basemap_datum={opts.basemap_datum!r}"
+            )
+        basemap_datum = opts.basemap_datum
     if extra:
         raise InputError(format_problems("Cannot draw the field maps:", extra))
     check_inputs(
@@ -255,6 +314,8 @@ def field_maps(
         code: folder / _file_name(code, names.get(code, "")) for code in sorted(codes.unique())
     }
     existing = [str(p) for p in targets.values() if p.exists()]
+    if opts.basemap is not None and not opts.basemap_embed:
+        existing += [str(_tiles_folder(p)) for p in targets.values() if _tiles_folder(p).exists()]
     if existing and not overwrite:
         raise OutputExistsError(
             format_problems(
@@ -278,7 +339,11 @@ def field_maps(
         group = shown.loc[(codes == code).to_numpy()]
         name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
         fc, counts = patch_features(
-            group, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers
+            group,
+            tolerance_m=simplify_tolerance_m,
+            datum=basemap_datum,
+            layers=layers,
+            geo_links=True,
         )
         area = shapely.box(*group.geometry.to_crs(work_crs).total_bounds).buffer(
             layer_margin_m, join_style="mitre"
@@ -315,6 +380,27 @@ def field_maps(
         image = None
         if imagery is not None:
             image = _imagery_overlay(imagery, area, work_crs, max_px=imagery_max_px)
+        base = None
+        if opts.basemap is not None:
+            area_box = _lonlat_boxes(
+                gpd.GeoSeries([area], crs=work_crs), margin_m=0.0, datum=basemap_datum
+            )[0]
+            near = _lonlat_boxes(
+                group.geometry.to_crs(work_crs),
+                margin_m=opts.basemap_margin_m,
+                datum=basemap_datum,
+            )
+            tileset = basemap_tiles(
+                opts.basemap, area_box, near, options=opts, what=f"{name} ({code})"
+            )
+            if tileset.tiles:
+                base = _basemap_config(tileset, target, embed=opts.basemap_embed)
+            else:
+                warnings.warn(
+                    f"the basemap {tileset.name} does not cover the field map of {name} "
+                    f"({code}); that map has no basemap",
+                    stacklevel=2,
+                )
         cfg = {
             "patches": fc,
             "patchesLabel": "变化图斑",
@@ -331,11 +417,14 @@ def field_maps(
                 f"图斑 {len(fc['features'])} 个 · 制图日期 {today}",
                 *not_drawn_note(blank_codes.get(code, 0)),
                 datum_note(basemap_datum),
+                *([f"{MAP_LABELS['basemap']}：{base['name']}"] if base else []),
             ],
             "list": True,
             "locate": True,
             "datum": basemap_datum,
             "fit": bounds_latlon([fc]),
+            "basemap": base,
+            "basemapLabel": MAP_LABELS["basemap"],
         }
         fmap = build_map(
             cfg,

@@ -1,8 +1,10 @@
 """County overview map (全县总览图) for the office.
 
 One self-contained HTML page (and a folium map that shows itself inline in
-Jupyter): townships shaded by their illegal cultivated-land ratio with the
-accountability line (the ``ratio_min`` of the thresholds handed in) marked in the legend, patches coloured
+Jupyter): townships shaded by the accountability criteria they meet (the
+statistics' own ``criterion_1`` … ``criterion_5``; the legend prints criterion
+1 with the job's thresholds), each with a tooltip and a popup of the figures
+the workbook's 乡镇汇总 and 问责预警 print, rounded the same way; patches coloured
 by class with a popup of their overlay table in Chinese, toggleable reference
 layers, legend, scale bar and a measuring tool.
 """
@@ -18,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from rsgeo.errors import OutputExistsError
-from rsgeo.geo.units import format_half_up
+from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up, round_preserving_total
 from rsgeo.options import CriteriaThresholds
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
@@ -37,105 +39,179 @@ from rsgeo.outputs.maps._build import (
     repaired,
     with_area,
 )
-from rsgeo.schema.labels import LAYER_LABELS
+from rsgeo.outputs.maps.popup import table_html
+from rsgeo.schema.labels import COLUMN_LABELS, CRITERION_NAMES, LAYER_LABELS, MAP_LABELS
+from rsgeo.stats.township import TOTAL_LABEL, summed_rows
 
-__all__ = ["county_map", "ratio_bins"]
+__all__ = ["CRITERIA_COLORS", "county_map", "township_layer"]
 
-_RATIO_COLORS = ("#fee5d9", "#fcae91", "#fb6a4a", "#a50f15")
-_NO_DATA_COLOR = "#e0e0e0"
+CRITERIA_COLORS: dict[str, str] = {
+    "criterion_1_met": "#a50f15",
+    "other_criteria_met": "#fd8d3c",
+    "no_criteria_met": "#fff5eb",
+    "no_data": "#d9d9d9",
+}
+"""Fill of a township by the accountability criteria it meets (keys of ``MAP_LABELS``)."""
+
+_CMP = {">=": "≥", ">": ">"}
+_CHINESE_NUMBERS = "一二三四五"
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:g} %"
+    return f"{value * 100:g}%"
 
 
-def ratio_bins(threshold: float) -> list[tuple[float, float, str, str]]:
-    """Shading classes of the illegal farmland ratio: (low, high, colour, label).
-
-    The last class starts at the accountability threshold (≥, as in the
-    work plan's criterion 1), so the line is a class boundary.
+def criteria_note(thresholds: CriteriaThresholds) -> str:
+    """The legend's line on criterion 1, with the job's thresholds and comparators.
 
     Examples
     --------
-    >>> [b[3] for b in ratio_bins(0.15)]
-    ['< 5 %', '5 % – 10 %', '10 % – 15 %', '≥ 15 %（问责线）']
+    >>> criteria_note(CriteriaThresholds(ratio_min=0.2, illegal_farmland_comparator=">="))
+    '问责标准一：违法占用耕地比例 ≥ 20% 且违法占用耕地面积 ≥ 100 亩（扣减后）'
     """
-    cuts = [0.0, threshold / 3, 2 * threshold / 3, threshold, math.inf]
-    labels = [
-        f"< {_pct(cuts[1])}",
-        f"{_pct(cuts[1])} – {_pct(cuts[2])}",
-        f"{_pct(cuts[2])} – {_pct(cuts[3])}",
-        f"≥ {_pct(threshold)}（问责线）",
-    ]
-    return [(cuts[i], cuts[i + 1], _RATIO_COLORS[i], labels[i]) for i in range(4)]
+    t = thresholds
+    return (
+        f"问责标准一：违法占用耕地比例 {_CMP[t.ratio_comparator]} {_pct(t.ratio_min)} 且违法占用"
+        f"耕地面积 {_CMP[t.illegal_farmland_comparator]} {t.illegal_farmland_min_mu:g} 亩（扣减后）"
+    )
 
 
-def _ratio_color(value: Any, bins: Sequence[tuple[float, float, str, str]]) -> str:
+def _flag(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def _number(value: Any) -> float:
     try:
-        ratio = float(value)
+        return float(value)
     except (TypeError, ValueError):
-        return _NO_DATA_COLOR
-    if not math.isfinite(ratio):
-        return _NO_DATA_COLOR
-    for low, high, color, _ in bins:
-        if low <= ratio < high:
-            return color
-    return bins[0][2] if ratio < 0 else bins[-1][2]
+        return math.nan
+
+
+def _shown_mu(stats: pd.DataFrame, column: str) -> dict[str, float]:
+    """亩 of ``column`` per row as the workbook prints them: half-up, township rows
+    adjusted by largest remainders (平差) to add up to the total row."""
+    if column not in stats.columns:
+        return {}
+    rows = summed_rows(stats)
+    raw = rows[column].astype("float64").to_numpy() / M2_PER_MU
+    labels = stats.index.astype(str)
+    if TOTAL_LABEL in set(labels):
+        total = float(stats[column].to_numpy()[list(labels).index(TOTAL_LABEL)]) / M2_PER_MU
+        if not math.isfinite(total):
+            return {}
+        rounded = round_preserving_total(raw, decimals=2, total=total)
+    else:
+        rounded = round_half_up(raw, 2)
+    return dict(zip(rows.index.astype(str), (float(v) for v in rounded), strict=True))
+
+
+def _criterion_rows(row: pd.Series) -> list[tuple[str, str]]:
+    out = []
+    for k in range(1, 6):
+        col = f"criterion_{k}"
+        if col not in row.index:
+            continue
+        met = "是" if _flag(row[col]) else "否"
+        reason = row.get(f"{col}_reason")
+        text = f"{met}：{reason}" if isinstance(reason, str) and reason else met
+        out.append((f"标准{_CHINESE_NUMBERS[k - 1]}：{CRITERION_NAMES[k]}", text))
+    return out
 
 
 def township_layer(
     townships: gpd.GeoDataFrame,
     stats: pd.DataFrame | None,
     *,
-    threshold: float,
+    thresholds: CriteriaThresholds,
     tolerance_m: float,
     datum: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Township polygons with their fill colour and tooltip; and the legend."""
+    """Township polygons shaded by the criteria they meet, with tooltip and popup; the legend.
+
+    The criteria, ratios and areas are the statistics' own (``criterion_1`` …
+    ``criterion_5``, ``criteria_met``, ``illegal_farmland_ratio``,
+    ``illegal_farmland_after_deductions_m2``); nothing is recomputed. Figures
+    are rounded as the workbook prints them (percent half-up to 2 decimals; 亩
+    half-up, township rows adjusted to the total).
+    """
     tw = townships.copy()
     if tw.index.name == "township_code" and "township_code" not in tw.columns:
         tw = tw.reset_index()
     tw["township_code"] = tw["township_code"].astype(str)
+    st = None
     if stats is not None:
         st = stats.copy()
         if "township_code" in st.columns:
             st = st.set_index("township_code")
         st.index = st.index.astype(str)
-        tw["illegal_farmland_ratio"] = tw["township_code"].map(st["illegal_farmland_ratio"])
-        if "township_name" in st.columns and "township_name" not in tw.columns:
-            tw["township_name"] = tw["township_code"].map(st["township_name"])
-    bins = ratio_bins(threshold)
-    has_ratio = "illegal_farmland_ratio" in tw.columns
     geoms = repaired(tw.geometry, what="township")
     shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
-    props = []
-    for _, row in tw.iterrows():
-        name = str(row.get("township_name") or row["township_code"])
-        ratio = row.get("illegal_farmland_ratio") if has_ratio else None
-        try:
-            ratio_f = float(ratio) if ratio is not None else math.nan
-        except (TypeError, ValueError):
-            ratio_f = math.nan
-        if has_ratio:
-            text = f"{format_half_up(ratio_f * 100)} %" if math.isfinite(ratio_f) else "无数据"
-            tip = f"{name}：违法占用耕地比例 {text}"
-            if math.isfinite(ratio_f) and ratio_f >= threshold:
-                tip += f"（达到 {_pct(threshold)} 问责线）"
-            fill = _ratio_color(ratio_f, bins)
-        else:
-            tip, fill = name, "#ffffff"
-        props.append({"code": str(row["township_code"]), "tip": tip, "fill": fill})
-    legend: dict[str, Any] = {"title": "乡镇违法占用耕地比例", "items": []}
-    if has_ratio:
-        legend["items"] = [
-            {"label": label, "color": color, "mark": low == threshold}
-            for low, _, color, label in bins
-        ] + [{"label": "无数据", "color": _NO_DATA_COLOR}]
-        legend["note"] = (
-            f"问责条件一：比例 ≥ {_pct(threshold)} 且违法占用耕地面积超过阈值（见统计表）"
+    farmland = _shown_mu(st, "illegal_farmland_after_deductions_m2") if st is not None else {}
+    props: list[dict[str, Any]] = []
+    counts: dict[str, int] = dict.fromkeys(CRITERIA_COLORS, 0)
+    for _, tw_row in tw.iterrows():
+        code = str(tw_row["township_code"])
+        name = str(tw_row.get("township_name") or "")
+        if st is None or code not in st.index:
+            props.append({"code": code, "tip": name or code, "fill": "#ffffff", "criteria": []})
+            if st is not None:
+                props[-1]["fill"] = CRITERIA_COLORS["no_data"]
+                props[-1]["tip"] = f"{name or code}：{MAP_LABELS['no_data']}"
+                counts["no_data"] += 1
+            continue
+        row: pd.Series = st.loc[code]  # type: ignore[assignment]
+        name = name or str(row.get("township_name") or code)
+        met = [k for k in range(1, 6) if _flag(row.get(f"criterion_{k}"))]
+        kind = "criterion_1_met" if 1 in met else "other_criteria_met" if met else "no_criteria_met"
+        counts[kind] += 1
+        met_text = "、".join(_CHINESE_NUMBERS[k - 1] for k in met) or MAP_LABELS["criteria_none"]
+        ratio = _number(row.get("illegal_farmland_ratio"))
+        ratio_text = format_half_up(ratio * 100, missing="")
+        ratio_text = f"{ratio_text} %" if ratio_text else ""
+        area_text = format_half_up(farmland.get(code, math.nan), missing="")
+        tip = (
+            f"{name}：{MAP_LABELS['criteria_met']} {met_text}；"
+            f"{MAP_LABELS['ratio']} {ratio_text or '—'}；{MAP_LABELS['illegal_farmland']} "
+            f"{area_text or '—'}"
         )
+        rows = [
+            (COLUMN_LABELS["township_code"], code),
+            (MAP_LABELS["ratio"], ratio_text),
+            (MAP_LABELS["illegal_farmland"], area_text),
+            *_criterion_rows(row),
+            (MAP_LABELS["criteria_met"], met_text),
+        ]
+        props.append(
+            {
+                "code": code,
+                "tip": tip,
+                "fill": CRITERIA_COLORS[kind],
+                "criteria": met,
+                "popup": table_html(rows, title=name),
+            }
+        )
+    legend: dict[str, Any]
+    if st is not None:
+        legend = {
+            "title": MAP_LABELS["criteria_legend"],
+            "items": [
+                {
+                    "label": f"{MAP_LABELS[kind]}（{counts[kind]}）",
+                    "color": color,
+                    "mark": kind == "criterion_1_met",
+                }
+                for kind, color in CRITERIA_COLORS.items()
+                if kind != "no_data" or counts[kind]
+            ],
+            "note": criteria_note(thresholds),
+        }
     else:
-        legend["items"] = [{"label": LAYER_LABELS["townships"], "color": "#444444", "line": True}]
+        legend = {
+            "title": "界线",
+            "items": [{"label": LAYER_LABELS["townships"], "color": "#444444", "line": True}],
+        }
     return feature_collection(shown, props), legend
 
 
@@ -175,7 +251,10 @@ def county_map(
         Township boundaries with ``township_code`` (and ``township_name``).
     stats : pandas.DataFrame, optional
         Township statistics (:func:`rsgeo.township_stats`) indexed by
-        ``township_code`` with ``illegal_farmland_ratio`` (a fraction, 0–1).
+        ``township_code``: ``criterion_1`` … ``criterion_5`` (and their
+        ``_reason``), ``illegal_farmland_ratio`` (a fraction, 0–1) and
+        ``illegal_farmland_after_deductions_m2``. Townships are shaded by the
+        criteria they meet; a township without a row is grey.
     layers : mapping of str to GeoDataFrame, optional
         Reference layers to draw, by key (``pbf``, ``redline``, ``urban``,
         ``approved`` …); each can be switched on and off.
@@ -187,8 +266,9 @@ def county_map(
         Replace an existing file at ``path``.
     thresholds : CriteriaThresholds, optional
         The criteria thresholds the statistics used (the job's
-        ``[criteria]``); its ``ratio_min`` is the accountability line marked
-        in the legend. Defaults when None.
+        ``[criteria]``); the legend prints criterion 1 with them (the
+        shading itself comes from the statistics' criteria). Defaults when
+        None.
     title : str
         Page and map title.
     tiles, tiles_attr, tiles_subdomains : str, optional
@@ -229,7 +309,7 @@ def county_map(
         basemap_datum=basemap_datum,
         tiles=tiles,
     )
-    ratio_threshold = CriteriaThresholds.coerce(thresholds).ratio_min
+    criteria = CriteriaThresholds.coerce(thresholds)
     if path is not None and Path(path).exists() and not overwrite:
         raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
     drawable, n_blank = ordinary_patches(patches)
@@ -243,7 +323,7 @@ def county_map(
         township_fc, tw_legend = township_layer(
             townships,
             stats,
-            threshold=ratio_threshold,
+            thresholds=criteria,
             tolerance_m=max(simplify_tolerance_m, 5.0),
             datum=basemap_datum,
         )
@@ -259,7 +339,7 @@ def county_map(
         "patches": fc,
         "patchesLabel": "变化图斑",
         "townships": township_fc,
-        "townshipsLabel": "乡镇（违法占用耕地比例）",
+        "townshipsLabel": MAP_LABELS["townships_layer"],
         "townshipFillOpacity": 0.45 if stats is not None else 0.0,
         "reference": refs,
         "legend": legend,

@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import html
 import math
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from rsgeo.geo.units import format_half_up, m2_to_mu
-from rsgeo.schema.labels import CLASS_SOURCE_LABELS, COLUMN_LABELS, FLAG_LABELS, LAYER_LABELS
+from rsgeo.schema.labels import (
+    CLASS_SOURCE_LABELS,
+    COLUMN_LABELS,
+    FLAG_LABELS,
+    LAYER_LABELS,
+    MAP_LABELS,
+)
 
-__all__ = ["FIELD_LABELS", "LAYER_LABELS", "format_value", "patch_popup_html", "table_html"]
+__all__ = [
+    "FIELD_LABELS",
+    "LAYER_LABELS",
+    "format_value",
+    "geo_link_html",
+    "geo_uri",
+    "patch_popup_html",
+    "table_html",
+]
 
 _POPUP_FIELDS: tuple[str, ...] = (
     "township_name",
@@ -147,6 +162,32 @@ def _truthy(value: Any) -> bool:
         return False
 
 
+def geo_uri(lat: float, lon: float, label: str) -> str:
+    """A ``geo:`` URI (RFC 5870) that opens the phone's map app at a WGS84 point.
+
+    The point is given twice, as the URI's location and as the ``q`` query
+    with a label, as Android and iOS map apps expect.
+
+    Examples
+    --------
+    >>> geo_uri(25.1234567, 109.2, "450225 P1")
+    'geo:25.123457,109.200000?q=25.123457,109.200000(450225%20P1)'
+    """
+    where = f"{lat:.6f},{lon:.6f}"
+    return f"geo:{where}?q={where}({urllib.parse.quote(label, safe='')})"
+
+
+def geo_link_html(lat: float, lon: float, label: str) -> str:
+    """The popup's link to the phone's map app, and the WGS84 coordinates it carries."""
+    uri = html.escape(geo_uri(lat, lon, label), quote=True)
+    coords = html.escape(f"{lat:.6f}, {lon:.6f}")
+    return (
+        f'<div class="rsgeo-geo-row"><a class="rsgeo-geo" href="{uri}">'
+        f"{html.escape(MAP_LABELS['geo_link'])}</a>"
+        f'<span class="rsgeo-geo-xy">{html.escape(MAP_LABELS["geo_coords"])} {coords}</span></div>'
+    )
+
+
 def patch_popup_html(
     patch_id: str,
     row: Mapping[str, Any],
@@ -154,6 +195,7 @@ def patch_popup_html(
     layer_keys: Sequence[str],
     lon: float,
     lat: float,
+    geo: tuple[float, float] | None = None,
 ) -> str:
     """Popup HTML of one patch: its overlay table in Chinese, values escaped.
 
@@ -167,6 +209,9 @@ def patch_popup_html(
         Reference-layer keys whose ``{key}_m2`` columns are shown (in 亩).
     lon, lat : float
         Centre of the patch (CGCS2000 / WGS84 degrees) to navigate by.
+    geo : tuple of float, optional
+        (lat, lon) of the centre in WGS84: adds a ``geo:`` link that opens
+        the phone's map app there.
 
     Examples
     --------
@@ -179,4 +224,5 @@ def patch_popup_html(
     True
     """
     rows = patch_rows(patch_id, row, layer_keys=layer_keys, lon=lon, lat=lat)
-    return table_html(rows)
+    link = geo_link_html(geo[0], geo[1], patch_id) if geo is not None else ""
+    return table_html(rows) + link

@@ -1,4 +1,6 @@
-/* rsgeo map controls: layers, legend, labels, measuring, GPS locate-me.
+/* rsgeo map controls: layers, legend, labels, measuring, GPS locate-me,
+ * offline basemap tiles, and a phone layout (folding title and legend, popups
+ * kept clear of the controls, labels that never overlap).
  * Part of rsgeo (MIT). Needs only Leaflet; no network.
  * Every text from the data goes in through textContent; popup HTML is built
  * (and escaped) by rsgeo in Python.
@@ -187,24 +189,43 @@
     }
   });
 
+  /* narrow screens (phones): title and legend start folded */
+  function isNarrow(map) { return map.getSize().x < 600; }
+
+  function foldable(box, head, folded) {
+    head.setAttribute("role", "button");
+    head.setAttribute("tabindex", "0");
+    function set(f) {
+      if (f) { L.DomUtil.addClass(box, "rsgeo-folded"); } else { L.DomUtil.removeClass(box, "rsgeo-folded"); }
+      head.setAttribute("aria-expanded", f ? "false" : "true");
+    }
+    set(folded);
+    L.DomEvent.on(head, "click", function (e) { L.DomEvent.preventDefault(e); set(!L.DomUtil.hasClass(box, "rsgeo-folded")); });
+    return set;
+  }
+
   var InfoControl = L.Control.extend({
-    options: { position: "topright" },
+    options: { position: "topright", folded: false },
     initialize: function (lines, options) { this._lines = lines; L.setOptions(this, options); },
     onAdd: function () {
       var box = el("div", "leaflet-control rsgeo-info");
-      for (var i = 0; i < this._lines.length; i++) {
-        box.appendChild(el("div", i === 0 ? "rsgeo-title" : "rsgeo-subtitle", this._lines[i]));
+      var head = el("div", "rsgeo-title", this._lines[0]);
+      box.appendChild(head);
+      for (var i = 1; i < this._lines.length; i++) {
+        box.appendChild(el("div", "rsgeo-subtitle", this._lines[i]));
       }
+      this.fold = foldable(box, head, this.options.folded);
+      L.DomEvent.disableClickPropagation(box);
       return box;
     }
   });
 
   var LegendControl = L.Control.extend({
-    options: { position: "bottomright" },
+    options: { position: "bottomright", folded: false },
     initialize: function (sections, options) { this._sections = sections; L.setOptions(this, options); },
     onAdd: function () {
       var box = el("div", "leaflet-control rsgeo-legend");
-      var head = el("div", "rsgeo-legend-head", "图例");
+      var head = el("div", "rsgeo-legend-head rsgeo-fold-head", "图例");
       box.appendChild(head);
       var body = el("div", "rsgeo-legend-body");
       box.appendChild(body);
@@ -221,7 +242,7 @@
         });
         if (sec.note) { body.appendChild(el("div", "rsgeo-legend-note", sec.note)); }
       });
-      L.DomEvent.on(head, "click", function () { L.DomUtil.hasClass(box, "rsgeo-folded") ? L.DomUtil.removeClass(box, "rsgeo-folded") : L.DomUtil.addClass(box, "rsgeo-folded"); });
+      this.fold = foldable(box, head, this.options.folded);
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
@@ -232,8 +253,8 @@
     options: { position: "topright" },
     initialize: function (entries, options) { this._entries = entries; L.setOptions(this, options); },
     onAdd: function (map) {
-      var box = el("div", "leaflet-control rsgeo-list rsgeo-folded");
-      var head = el("div", "rsgeo-legend-head", "图斑列表（" + this._entries.length + "）");
+      var box = el("div", "leaflet-control rsgeo-list");
+      var head = el("div", "rsgeo-legend-head rsgeo-fold-head", "图斑列表（" + this._entries.length + "）");
       box.appendChild(head);
       var body = el("div", "rsgeo-list-body");
       box.appendChild(body);
@@ -247,15 +268,111 @@
         });
         body.appendChild(row);
       });
-      L.DomEvent.on(head, "click", function () { L.DomUtil.hasClass(box, "rsgeo-folded") ? L.DomUtil.removeClass(box, "rsgeo-folded") : L.DomUtil.addClass(box, "rsgeo-folded"); });
+      this.fold = foldable(box, head, true);
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
     }
   });
 
+  /* offline basemap: tiles looked up in the page's index, from the folder
+     beside the page or from data: URIs inside it; no tile is ever guessed */
+  var OfflineTiles = L.GridLayer.extend({
+    createTile: function (coords, done) {
+      var o = this.options, key = coords.z + "/" + coords.x + "/" + coords.y, src = null;
+      if (o.tiles) { src = o.tiles[key] || null; } else if (o.index[key]) { src = encodeURIComponent(o.folder) + "/" + key + "." + o.index[key]; }
+      if (!src) {
+        var empty = document.createElement("div");
+        L.Util.requestAnimFrame(function () { done(null, empty); });
+        return empty;
+      }
+      var img = document.createElement("img");
+      img.alt = "";
+      img.setAttribute("role", "presentation");
+      img.className = "rsgeo-basetile";
+      img.onload = function () { done(null, img); };
+      img.onerror = function (e) { done(e, img); };
+      img.src = src;
+      return img;
+    }
+  });
+
+  /* popups: inside the map and never under a control (title box, tools,
+     layer switcher); Leaflet's own auto-pan is off, this one is immediate */
+  function keepPopupClear(map, popup) {
+    var size = map.getSize(), box = map.getContainer().getBoundingClientRect(), pad = 8;
+    var mw = Math.max(160, Math.min(380, size.x - 60));
+    var mh = Math.max(120, Math.round(size.y * 0.55));
+    if (popup.options.maxWidth !== mw || popup.options.maxHeight !== mh) {
+      popup.options.maxWidth = mw;
+      popup.options.maxHeight = mh;
+      popup.update();
+    }
+    var pel = popup.getElement();
+    if (!pel) { return; }
+    var pr = pel.getBoundingClientRect(), dx = 0, dy = 0;
+    if (pr.left < box.left + pad) { dx = box.left + pad - pr.left; } else if (pr.right > box.right - pad) { dx = Math.max(box.right - pad - pr.right, box.left + pad - pr.left); }
+    var top = box.top + pad, height = pr.bottom - pr.top;
+    if (pr.bottom > box.bottom - pad) { dy = box.bottom - pad - pr.bottom; }
+    if (pr.top + dy < top) { dy = top - pr.top; }
+    var controls = map.getContainer().querySelectorAll(".leaflet-top .leaflet-control");
+    // move down below every control the (moved) popup would touch, until none
+    for (var pass = 0, moved = true; moved && pass < 8; pass++) {
+      moved = false;
+      var t = pr.top + dy;
+      for (var i = 0; i < controls.length; i++) {
+        var r = controls[i].getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) { continue; }
+        if (r.left < pr.right + dx && r.right > pr.left + dx && r.top < t + height && r.bottom > t) {
+          dy = r.bottom + 6 - pr.top;
+          moved = true;
+          break;
+        }
+      }
+    }
+    if (dx !== 0 || dy !== 0) { map.panBy([-Math.round(dx), -Math.ceil(dy)], { animate: false }); }
+  }
+
+  /* labels: from labelMinZoom, greedily placed (largest patch first); a label
+     that would overlap one already placed waits for a closer zoom */
+  function declutter(map, items, minZoom) {
+    var c = map.getContainer();
+    if (map.getZoom() < minZoom) { L.DomUtil.addClass(c, "rsgeo-hide-labels"); return; }
+    L.DomUtil.removeClass(c, "rsgeo-hide-labels");
+    var size = map.getSize(), placed = [];
+    items.forEach(function (it) {
+      var icon = it.marker.getElement();
+      if (!icon) { return; }
+      var span = icon.firstChild;
+      if (!it.w) { it.w = span.offsetWidth; it.h = span.offsetHeight; }
+      var pt = map.latLngToContainerPoint(it.latlng);
+      var b = [pt.x - it.w / 2 - 2, pt.y - it.h / 2 - 1, pt.x + it.w / 2 + 2, pt.y + it.h / 2 + 1];
+      var show = b[2] > 0 && b[0] < size.x && b[3] > 0 && b[1] < size.y;
+      for (var i = 0; show && i < placed.length; i++) {
+        var q = placed[i];
+        if (b[0] < q[2] && b[2] > q[0] && b[1] < q[3] && b[3] > q[1]) { show = false; }
+      }
+      if (show) { placed.push(b); L.DomUtil.removeClass(icon, "rsgeo-label-off"); } else { L.DomUtil.addClass(icon, "rsgeo-label-off"); }
+    });
+  }
+
   window.rsgeoBuild = function (map, cfg) {
     var overlays = {}, state = { map: map, cfg: cfg, layers: {} };
+    var narrow = isNarrow(map);
+    if (cfg.basemap) {
+      var base = new OfflineTiles({
+        tiles: cfg.basemap.tiles || null,
+        index: cfg.basemap.index || {},
+        folder: cfg.basemap.folder || "",
+        minNativeZoom: cfg.basemap.minNativeZoom,
+        maxNativeZoom: cfg.basemap.maxNativeZoom,
+        maxZoom: 22,
+        className: "rsgeo-basemap"
+      }).addTo(map);
+      overlays[escapeHtml(cfg.basemapLabel)] = base;
+      state.layers.basemap = base;
+    }
+    var popupOptions = { maxWidth: 380, autoPan: false, className: "rsgeo-popup-box" };
     if (cfg.townships) {
       var tw = L.geoJSON(cfg.townships, {
         style: function (f) {
@@ -263,6 +380,7 @@
         },
         onEachFeature: function (f, layer) {
           if (f.properties.tip) { layer.bindTooltip(el("span", null, f.properties.tip), { sticky: true }); }
+          if (f.properties.popup) { layer.bindPopup(f.properties.popup, popupOptions); }
         }
       }).addTo(map);
       overlays[escapeHtml(cfg.townshipsLabel)] = tw;
@@ -279,7 +397,7 @@
       overlays[escapeHtml(ref.label)] = layer;
       state.layers[ref.key] = layer;
     });
-    var entries = [];
+    var entries = [], labelItems = [];
     var labels = L.layerGroup();
     var patches = L.geoJSON(cfg.patches, {
       style: function (f) {
@@ -287,35 +405,41 @@
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        layer.bindPopup(p.popup, { maxWidth: 380, autoPanPadding: [20, 20] });
+        layer.bindPopup(p.popup, popupOptions);
         entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });
         if (cfg.labels) {
-          var span = el("span", null, p.id);
+          var span = el("span", null, p.short || p.id);
+          span.title = p.id;
           var icon = L.divIcon({ className: "rsgeo-label", html: span, iconSize: null });
-          L.marker([p.label_lat, p.label_lon], { icon: icon, interactive: false, keyboard: false }).addTo(labels);
+          var ll = L.latLng(p.label_lat, p.label_lon);
+          var marker = L.marker(ll, { icon: icon, interactive: false, keyboard: false }).addTo(labels);
+          labelItems.push({ marker: marker, latlng: ll, size: p.size || 0 });
         }
       }
     }).addTo(map);
     overlays[escapeHtml(cfg.patchesLabel)] = patches;
     state.layers.patches = patches;
+    labelItems.sort(function (a, b) { return b.size - a.size; });
+    var placeLabels = function () { if (map.hasLayer(labels)) { declutter(map, labelItems, cfg.labelMinZoom); } };
     if (cfg.labels) {
       labels.addTo(map);
       overlays["图斑编号标注"] = labels;
-      var zoomLabels = function () {
-        var c = map.getContainer();
-        if (map.getZoom() < cfg.labelMinZoom) { L.DomUtil.addClass(c, "rsgeo-hide-labels"); } else { L.DomUtil.removeClass(c, "rsgeo-hide-labels"); }
-      };
-      map.on("zoomend", zoomLabels);
-      zoomLabels();
+      map.on("zoomend moveend resize overlayadd", placeLabels);
     }
-    L.control.layers(null, overlays, { collapsed: cfg.collapseLayers, position: "topright" }).addTo(map);
-    if (cfg.info && cfg.info.length) { new InfoControl(cfg.info, { position: "topright" }).addTo(map); }
+    L.control.layers(null, overlays, { collapsed: cfg.collapseLayers || narrow, position: "topright" }).addTo(map);
+    if (cfg.info && cfg.info.length) { state.info = new InfoControl(cfg.info, { position: "topright", folded: narrow }).addTo(map); }
     if (cfg.list) { new ListControl(entries, { position: "topright" }).addTo(map); }
-    new LegendControl(cfg.legend, { position: "bottomright" }).addTo(map);
+    state.legend = new LegendControl(cfg.legend, { position: "bottomright", folded: narrow }).addTo(map);
+    map.on("popupopen", function (e) {
+      if (isNarrow(map) && state.info) { state.info.fold(true); }
+      keepPopupClear(map, e.popup);
+    });
     L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
     new MeasureControl({ position: "topleft" }).addTo(map);
     if (cfg.locate) { new LocateControl({ position: "topleft", datum: cfg.datum }).addTo(map); }
     if (cfg.fit) { map.fitBounds(cfg.fit, { padding: [20, 20], maxZoom: 17 }); }
+    placeLabels();
+    state.placeLabels = placeLabels;
     state.patchCount = patches.getLayers().length;
     state.wgsToGcj = wgsToGcj;
     window.rsgeo = state;

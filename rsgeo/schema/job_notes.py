@@ -48,7 +48,7 @@ what it holds, by job-file key."""
 SECTION_NOTES: Mapping[str, str] = MappingProxyType(
     {
         "head": (
-            "rsgeo 任务文件（由 rsgeo init 生成）/ rsgeo job file (written by rsgeo init)\n"
+            "rsgeo 任务文件（由 rsgeo init 生成） / rsgeo job file (written by rsgeo init)\n"
             "相对路径相对于本文件所在文件夹；路径用正斜杠 / 或单引号 'D:\\数据\\x.shp' / "
             "relative paths are relative to this file's folder; write paths with / or in "
             "single quotes\n"
@@ -60,8 +60,8 @@ SECTION_NOTES: Mapping[str, str] = MappingProxyType(
         "job": "[job] 任务信息 / the job",
         "patches": "[[patches]] 每批下发的监测图斑一节 / one table per delivered patch batch",
         "layers": "[layers.KEY] 参考图层 / reference layers",
-        "townships": "[townships] 乡镇界线（必填）/ township boundaries (required)",
-        "county": "[county] 县界（可选，用于图斑出界检查）/ county boundary (optional)",
+        "townships": "[townships] 乡镇界线（必填） / township boundaries (required)",
+        "county": "[county] 县界（可选，用于图斑出界检查） / county boundary (optional)",
         "imagery": "[imagery] 前后时相影像，用于图斑档案 / before/after imagery for the dossiers",
         "determinations": (
             "[[determinations]] 外业核查判定表，每期一节，后面的表优先 / "
@@ -73,7 +73,7 @@ SECTION_NOTES: Mapping[str, str] = MappingProxyType(
             "without it the denominator comes from the patches"
         ),
         "manual_flags": (
-            "[manual_flags] 问责标准二、五的人工认定表（可选）/ "
+            "[manual_flags] 问责标准二、五的人工认定表（可选） / "
             "manual flags of criteria 2 and 5 (optional)"
         ),
         "criteria": (
@@ -86,7 +86,7 @@ SECTION_NOTES: Mapping[str, str] = MappingProxyType(
             "以下文件未能识别，如需使用请手工加入 / files not recognised; add them by hand "
             "if they are inputs"
         ),
-        "other_years": ("其他年度的数据（未启用）/ data of other years (not used)"),
+        "other_years": ("其他年度的数据（未启用） / data of other years (not used)"),
         "check": "请核对 / check",
         "sure": "已识别 / recognised",
     }
@@ -124,13 +124,13 @@ KEY_NOTES: Mapping[str, str] = MappingProxyType(
             "带入结果的字段，默认带入规则所需字段：{default} / fields carried into the "
             "result, default: {default}"
         ),
-        "imagery.before": "前时相影像文件夹（<监测编号>_before.tif）/ before-images folder",
-        "imagery.after": "后时相影像文件夹（<监测编号>_after.tif）/ after-images folder",
+        "imagery.before": "前时相影像文件夹（<监测编号>_before.tif） / before-images folder",
+        "imagery.after": "后时相影像文件夹（<监测编号>_after.tif） / after-images folder",
         "determinations.layer": "工作表名，默认第一个 / the sheet, default the first",
         "denominator.source": "表中无来源列时印出的来源 / the source printed when the table has none",
         "criteria.ratio_min": "标准一：违法占用耕地比例下限 / criterion 1: ratio threshold",
         "criteria.illegal_farmland_min_mu": (
-            "标准一：违法占用耕地面积（亩）/ criterion 1: illegal farmland, 亩"
+            "标准一：违法占用耕地面积（亩） / criterion 1: illegal farmland, 亩"
         ),
         "lists.red_size": "红榜乡镇数 / townships on the red list",
         "lists.black_size": "黑榜乡镇数 / townships on the black list",

@@ -43,25 +43,25 @@ HELP: Mapping[str, str] = MappingProxyType(
         "debug": "出错时显示完整调用栈 / show the traceback of an error",
         "quiet": "不显示进度与汇总 / no progress bars or summary",
         "run": "运行任务文件 / run a job file",
-        "run_job": "任务文件（TOML）/ the job file (TOML)",
+        "run_job": "任务文件（TOML） / the job file (TOML)",
         "out": "输出文件夹 / output folder",
         "overwrite": "替换已有的输出 / replace existing outputs",
         "demo": "用随附的融水示例数据运行全部流程 / run the job on the bundled Rongshui sample",
         "check": "检查任务文件并打开每个输入，不做计算 / validate a job file and open every input",
-        "check_job": "要检查的任务文件（TOML）/ the job file (TOML) to check",
+        "check_job": "要检查的任务文件（TOML） / the job file (TOML) to check",
         "info": "查看 rsgeo 从一个文件读到的内容 / what rsgeo reads from a file",
-        "info_path": "数据文件（shp、gpkg、geojson、gdb、zip）/ the data file",
+        "info_path": "数据文件（shp、gpkg、geojson、gdb、zip） / the data file",
         "layer": "GeoPackage/FileGDB 中的图层名 / layer inside a GeoPackage or FileGDB",
         "encoding": "属性表编码，如 gbk / DBF encoding override, e.g. gbk",
         "crs": "文件没有坐标系时指定，如 EPSG:4490 / CRS when the file has none",
-        "patches": "按监测图斑读取（含编号）/ read as a patch file (ids)",
+        "patches": "按监测图斑读取（含编号） / read as a patch file (ids)",
         "init": (
             "按文件夹中的数据生成带注释的任务文件模板 job.toml / "
             "write a commented job-file template for the files in a folder"
         ),
         "init_folder": "存放数据的文件夹 / the folder holding the data",
         "init_year": (
-            "只用该年度的图斑与判定表（文件夹含多个年度时）/ "
+            "只用该年度的图斑与判定表（文件夹含多个年度时） / "
             "use only this year's batches and tables (when the folder holds several years)"
         ),
         "init_overwrite": "替换已有的 job.toml / replace an existing job.toml",
@@ -81,7 +81,7 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
         "usage_hint": "rsgeo: 命令行有误，用 rsgeo --help 查看用法 / bad command line; see rsgeo --help",
         "interrupted": "rsgeo: 已中断 / interrupted",
         "interrupted_kept": (
-            "rsgeo: 已中断，{out} 中没有写了一半的输出，保留上次完整运行的结果（如有）/ "
+            "rsgeo: 已中断，{out} 中没有写了一半的输出，保留上次完整运行的结果（如有） / "
             "interrupted; nothing half-written is left in {out}: it keeps the outputs of the "
             "last run that finished, if any"
         ),
@@ -123,7 +123,7 @@ ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType(
         "InputError": "输入数据有误 / bad input",
         "RsgeoError": "rsgeo 无法完成 / rsgeo cannot go on",
         "FileExistsError": "文件已存在 / a file exists",
-        "PermissionError": "没有读写权限（文件可能正在 Excel 中打开）/ permission denied",
+        "PermissionError": "没有读写权限（文件可能正在 Excel 中打开） / permission denied",
         "OSError": "文件读写出错 / a file cannot be read or written",
     }
 )

@@ -12,6 +12,15 @@ Commands
 ``rsgeo info FILE``
     What rsgeo reads from a file: driver, layer, encoding, CRS, field
     mapping, geometry repairs.
+``rsgeo init FOLDER``
+    Write ``FOLDER/job.toml``, a commented job-file template for the files
+    found in the folder (:mod:`rsgeo.scaffold`).
+
+Help texts and messages are in Chinese with English beside
+(:mod:`rsgeo.schema.messages`); library errors keep their English text, after
+the Chinese explanation of their class. Printing never fails on a console
+that cannot show every character (GBK/cp936, ASCII): such characters are
+replaced.
 
 Exit codes: 0 done; 2 bad command line; 3 bad input (job file, data,
 CRS, fields); 4 a file cannot be read or written; 5 the output exists and
@@ -27,9 +36,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 from rsgeo._version import __version__
 from rsgeo.errors import DataFileError, InputError, OutputExistsError, RsgeoError
+from rsgeo.schema.messages import ERROR_EXPLANATIONS, HELP, say
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -43,40 +54,71 @@ EXIT_CODES = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the Chinese and English hint after a bad command line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        print(say("usage_hint"), file=sys.stderr)
+        raise SystemExit(EXIT_CODES["usage"])
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rsgeo",
-        description="卫片执法 GIS work for county natural-resources bureaus.",
+    def helps(p: argparse.ArgumentParser) -> None:
+        p._positionals.title = HELP["positionals"]
+        p._optionals.title = HELP["optionals"]
+        p.add_argument("-h", "--help", action="help", help=HELP["help"])
+
+    def new(name: str) -> argparse.ArgumentParser:
+        text = HELP[name]
+        p = sub.add_parser(name, help=text, description=text, epilog=HELP["epilog"], add_help=False)
+        helps(p)
+        return p
+
+    parser = _Parser(
+        prog="rsgeo", description=HELP["description"], epilog=HELP["epilog"], add_help=False
     )
-    parser.add_argument("--version", action="version", version=f"rsgeo {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    helps(parser)
+    parser.add_argument(
+        "--version", action="version", version=f"rsgeo {__version__}", help=HELP["version"]
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title=HELP["commands"]
+    )
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--debug", action="store_true", help="show the traceback of an error")
-        p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+        p.add_argument("--debug", action="store_true", help=HELP["debug"])
+        p.add_argument("--quiet", action="store_true", help=HELP["quiet"])
 
-    run = sub.add_parser("run", help="run a job file")
-    run.add_argument("job", type=Path, help="the job file (TOML)")
-    run.add_argument("--out", type=Path, required=True, help="output folder")
-    run.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    run = new("run")
+    run.add_argument("job", type=Path, help=HELP["run_job"])
+    run.add_argument("--out", type=Path, required=True, help=HELP["out"])
+    run.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
     common(run)
 
-    demo = sub.add_parser("demo", help="run the job on the bundled Rongshui sample")
-    demo.add_argument("--out", type=Path, required=True, help="output folder")
-    demo.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    demo = new("demo")
+    demo.add_argument("--out", type=Path, required=True, help=HELP["out"])
+    demo.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
     common(demo)
 
-    check = sub.add_parser("check", help="validate a job file")
-    check.add_argument("job", type=Path)
+    check = new("check")
+    check.add_argument("job", type=Path, help=HELP["check_job"])
     common(check)
 
-    info = sub.add_parser("info", help="what rsgeo reads from a file")
-    info.add_argument("path", type=Path)
-    info.add_argument("--layer", default=None)
-    info.add_argument("--encoding", default=None)
-    info.add_argument("--crs", default=None)
-    info.add_argument("--patches", action="store_true", help="read as a patch file (ids)")
+    info = new("info")
+    info.add_argument("path", type=Path, help=HELP["info_path"])
+    info.add_argument("--layer", default=None, help=HELP["layer"])
+    info.add_argument("--encoding", default=None, help=HELP["encoding"])
+    info.add_argument("--crs", default=None, help=HELP["crs"])
+    info.add_argument("--patches", action="store_true", help=HELP["patches"])
     common(info)
+
+    init = new("init")
+    init.add_argument("folder", type=Path, help=HELP["init_folder"])
+    init.add_argument("--year", default=None, help=HELP["init_year"])
+    init.add_argument("--overwrite", action="store_true", help=HELP["init_overwrite"])
+    common(init)
     return parser
 
 
@@ -87,6 +129,7 @@ def _cmd_run(job_path: Path, out: Path, *, overwrite: bool, quiet: bool) -> int:
     job = load_job(job_path)
     result = run_job(job, out, overwrite=overwrite, progress=not quiet)
     if not quiet:
+        print(say("run_done"))
         print(result.summary())
     return 0
 
@@ -104,19 +147,13 @@ def _cmd_check(job_path: Path, *, quiet: bool) -> int:
     job = load_job(job_path)
     problems = check_inputs(job)
     if problems:
-        n = len(problems)
-        print(
-            f"rsgeo: {job_path}: {n} problem{'s' if n > 1 else ''} with the inputs:",
-            file=sys.stderr,
-        )
+        print(say("check_problems", job=job_path, n=len(problems)), file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_CODES["input"]
     if not quiet:
-        print(
-            f"{job_path}: OK — every input opened: {len(job.patches)} patch file(s), "
-            f"layers: {', '.join(sorted(job.layers))}; cutoff {job.cutoff.isoformat()}"
-        )
+        layers = ", ".join(sorted(job.layers))
+        print(say("check_ok", job=job_path, n=len(job.patches), layers=layers, cutoff=job.cutoff))
     return 0
 
 
@@ -128,16 +165,60 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from rsgeo.schema.military import is_military, redact_ids
 
     report = gdf.attrs.get("rsgeo_read_report")
-    print(f"{args.path}: {len(gdf)} features, CRS {gdf.crs}")
+    print(say("info_features", path=args.path, n=len(gdf), crs=gdf.crs))
     if report is not None and hasattr(report, "summary"):
         military = gdf.index[is_military(gdf).to_numpy()] if args.patches else []
         print(redact_ids(report.summary(), military))
-    print("fields:", ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name))
+    names = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+    print(say("info_fields", fields=names))
     return 0
+
+
+def _cmd_init(folder: Path, *, year: str | None, overwrite: bool, quiet: bool) -> int:
+    from rsgeo.scaffold import write_job_template
+
+    target, found = write_job_template(folder, year=year, overwrite=overwrite)
+    if not quiet:
+        for line in found.describe():
+            print(say("init_found", what=line))
+        print(say("init_written", path=target))
+        print(say("init_check", path=target))
+    return 0
+
+
+def _console_safe(*streams: Any) -> None:
+    """Printing Chinese never raises on a console that cannot show every character.
+
+    A stream whose encoding cannot write Chinese (ASCII, Latin-1) is switched
+    to UTF-8; any stream (GBK/cp936 writes Chinese but not every symbol) has
+    characters it cannot write replaced instead of raising UnicodeEncodeError.
+    """
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:  # a replaced stream (a test's capture): left alone
+            continue
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "卫片执法".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            encoding = "utf-8"
+        try:
+            reconfigure(encoding=encoding, errors="replace")
+        except (ValueError, OSError):  # pragma: no cover - a closed or odd stream
+            continue
+
+
+def _explain(err: BaseException) -> str:
+    """The Chinese / English explanation of an error's class."""
+    for cls in type(err).__mro__:
+        if cls.__name__ in ERROR_EXPLANATIONS:
+            return ERROR_EXPLANATIONS[cls.__name__]
+    return say("unexpected", name=type(err).__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rsgeo`` command; returns the exit code."""
+    _console_safe(sys.stdout, sys.stderr)
     try:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a bad command line (2)
@@ -151,23 +232,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_check(args.job, quiet=args.quiet)
         if args.command == "info":
             return _cmd_info(args)
+        if args.command == "init":
+            return _cmd_init(
+                args.folder, year=args.year, overwrite=args.overwrite, quiet=args.quiet
+            )
     except KeyboardInterrupt:
-        kept = ""
         if args.command in ("run", "demo"):
-            kept = f"; nothing half-written is left in {args.out}: it keeps the outputs of the "
-            kept += "last run that finished, if any"
-        print(f"rsgeo: interrupted{kept}", file=sys.stderr)
+            print(say("interrupted_kept", out=args.out), file=sys.stderr)
+        else:
+            print(say("interrupted"), file=sys.stderr)
         return 130
     except Exception as err:  # one readable message; the traceback with --debug
         if args.debug:
             traceback.print_exc()
         code = _exit_code(err)
-        kind = (
-            "error" if isinstance(err, RsgeoError) else f"unexpected error ({type(err).__name__})"
-        )
-        print(f"rsgeo: {kind}: {err}", file=sys.stderr)
+        if isinstance(err, RsgeoError) or code != EXIT_CODES["unexpected"]:
+            kind = f"{say('error')}: {_explain(err)}"
+        else:
+            kind = _explain(err)
+        print(say("prog_error", kind=kind, message=err), file=sys.stderr)
         if code == EXIT_CODES["unexpected"] and not args.debug:
-            print("rsgeo: run again with --debug to see the traceback", file=sys.stderr)
+            print(say("debug_hint"), file=sys.stderr)
         return code
     return EXIT_CODES["usage"]  # pragma: no cover - argparse requires a command
 

@@ -194,7 +194,8 @@ def test_ctrl_c_during_the_dossiers(out: Path, small_job: Path, run: list[Run]) 
     workers = r.workers()
     os.killpg(r.proc.pid, signal.SIGINT)  # the terminal sends it to the whole group
     assert r.end(timeout=30) == 130
-    assert "rsgeo: interrupted; nothing half-written is left in" in r.text
+    assert "rsgeo: 已中断" in r.text
+    assert "/ interrupted; nothing half-written is left in" in r.text
     assert "Traceback" not in r.text
     assert gone(workers, timeout=5) == []
     assert hashes(out) == before

@@ -1,0 +1,142 @@
+"""What the ``rsgeo`` command says: Chinese first, English beside.
+
+Every help text, progress or summary line and error explanation the command
+line prints lives here, as one text "中文 / English", so a county technician
+reads it in Chinese and a colleague or a bug report still has the English.
+Library exceptions keep their English message; the command prints the
+Chinese explanation of the error's class (:data:`ERROR_EXPLANATIONS`) in
+front of it.
+
+Examples
+--------
+>>> HELP["run"]
+'运行任务文件 / run a job file'
+>>> say("check_ok", job="job.toml", n=4, layers="farmland, pbf", cutoff="2020-12-21")
+'job.toml: 检查通过，所有输入均可打开 / OK — every input opened: 4 个图斑文件 / patch file(s), 参考图层 / layers: farmland, pbf; 扣减截止日 / cutoff 2020-12-21'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = ["ERROR_EXPLANATIONS", "HELP", "MESSAGES", "say"]
+
+HELP: Mapping[str, str] = MappingProxyType(
+    {
+        "description": (
+            "卫片执法 GIS 工作：叠加分析、分类、乡镇统计、问责标准、统计报表、外业地图、"
+            "审核记录与图斑档案 / satellite-imagery land enforcement GIS work for county "
+            "natural-resources bureaus"
+        ),
+        "epilog": (
+            "使用说明见 docs/使用说明.md / user manual: docs/使用说明.md. "
+            "退出码 / exit codes: 0 完成 done; 2 命令行有误 bad command line; "
+            "3 输入有误 bad input; 4 文件无法读写 file unreadable; "
+            "5 输出已存在 output exists; 130 已中断 interrupted; 1 意外错误 unexpected"
+        ),
+        "commands": "子命令 / commands",
+        "positionals": "必填参数 / arguments",
+        "optionals": "选项 / options",
+        "version": "显示版本号 / show the version",
+        "help": "显示本帮助并退出 / show this help and exit",
+        "debug": "出错时显示完整调用栈 / show the traceback of an error",
+        "quiet": "不显示进度与汇总 / no progress bars or summary",
+        "run": "运行任务文件 / run a job file",
+        "run_job": "任务文件（TOML） / the job file (TOML)",
+        "out": "输出文件夹 / output folder",
+        "overwrite": "替换已有的输出 / replace existing outputs",
+        "demo": "用随附的融水示例数据运行全部流程 / run the job on the bundled Rongshui sample",
+        "check": "检查任务文件并打开每个输入，不做计算 / validate a job file and open every input",
+        "check_job": "要检查的任务文件（TOML） / the job file (TOML) to check",
+        "info": "查看 rsgeo 从一个文件读到的内容 / what rsgeo reads from a file",
+        "info_path": "数据文件（shp、gpkg、geojson、gdb、zip） / the data file",
+        "layer": "GeoPackage/FileGDB 中的图层名 / layer inside a GeoPackage or FileGDB",
+        "encoding": "属性表编码，如 gbk / DBF encoding override, e.g. gbk",
+        "crs": "文件没有坐标系时指定，如 EPSG:4490 / CRS when the file has none",
+        "patches": "按监测图斑读取（含编号） / read as a patch file (ids)",
+        "init": (
+            "按文件夹中的数据生成带注释的任务文件模板 job.toml / "
+            "write a commented job-file template for the files in a folder"
+        ),
+        "init_folder": "存放数据的文件夹 / the folder holding the data",
+        "init_year": (
+            "只用该年度的图斑与判定表（文件夹含多个年度时） / "
+            "use only this year's batches and tables (when the folder holds several years)"
+        ),
+        "init_overwrite": "替换已有的 job.toml / replace an existing job.toml",
+    }
+)
+"""Help texts of ``rsgeo`` and its subcommands and options."""
+
+MESSAGES: Mapping[str, str] = MappingProxyType(
+    {
+        "prog_error": "rsgeo: {kind}: {message}",
+        "error": "错误 / error",
+        "unexpected": "意外错误 / unexpected error ({name})",
+        "debug_hint": (
+            "rsgeo: 请加 --debug 重新运行以查看调用栈，并报告此问题 / "
+            "run again with --debug to see the traceback"
+        ),
+        "usage_hint": "rsgeo: 命令行有误，用 rsgeo --help 查看用法 / bad command line; see rsgeo --help",
+        "interrupted": "rsgeo: 已中断 / interrupted",
+        "interrupted_kept": (
+            "rsgeo: 已中断，{out} 中没有写了一半的输出，保留上次完整运行的结果（如有） / "
+            "interrupted; nothing half-written is left in {out}: it keeps the outputs of the "
+            "last run that finished, if any"
+        ),
+        "check_problems": "rsgeo: {job}: 输入有 {n} 个问题 / {n} problem(s) with the inputs:",
+        "check_ok": (
+            "{job}: 检查通过，所有输入均可打开 / OK — every input opened: "
+            "{n} 个图斑文件 / patch file(s), 参考图层 / layers: {layers}; "
+            "扣减截止日 / cutoff {cutoff}"
+        ),
+        "run_done": "运行完成 / run finished",
+        "info_features": "{path}: {n} 个要素 / features, 坐标系 / CRS {crs}",
+        "info_fields": "字段 / fields: {fields}",
+        "init_written": "已写出任务文件模板 / job-file template written: {path}",
+        "init_found": "找到 / found: {what}",
+        "init_check": (
+            "请核对注释中标有“请核对 / check”的项，再运行 / check the keys marked "
+            "“请核对 / check”, then run: rsgeo check {path}"
+        ),
+        "init_exists": (
+            "任务文件已存在 / job file exists: {path}; 加 --overwrite 替换 / "
+            "give --overwrite to replace it"
+        ),
+        "init_not_folder": "不是文件夹 / not a folder: {path}",
+    }
+)
+"""Lines the command prints; ``{name}`` fields are filled by :func:`say`."""
+
+ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "JobFileError": "任务文件有误，请逐条修改 / the job file has problems",
+        "OutputExistsError": "输出文件夹已存在 / output exists",
+        "DataFileError": "文件找不到或无法读取 / a file cannot be found or read",
+        "FieldError": "字段缺失或对应有误 / a field is missing or mapped wrongly",
+        "CRSMismatchError": "图层坐标系不一致 / layers in different CRSs",
+        "CRSError": "坐标系缺失或无法识别 / CRS missing or unusable",
+        "GeometryError": "图形无效或类型不对 / invalid or wrong geometry",
+        "DuplicateIdError": "图斑编号重复或缺失 / patch ids duplicated or missing",
+        "ProfileError": "判定用语不属于同一套口径 / determination vocabulary mixed or unknown",
+        "InputError": "输入数据有误 / bad input",
+        "RsgeoError": "rsgeo 无法完成 / rsgeo cannot go on",
+        "FileExistsError": "文件已存在 / a file exists",
+        "PermissionError": "没有读写权限（文件可能正在 Excel 中打开） / permission denied",
+        "OSError": "文件读写出错 / a file cannot be read or written",
+    }
+)
+"""The Chinese explanation printed before an error's English message, by the
+name of its class; the command takes the first name in the class's MRO."""
+
+
+def say(key: str, **values: object) -> str:
+    """The message ``key`` of :data:`MESSAGES` with its fields filled.
+
+    Examples
+    --------
+    >>> say("init_not_folder", path="D:/数据")
+    '不是文件夹 / not a folder: D:/数据'
+    """
+    return MESSAGES[key].format(**values)

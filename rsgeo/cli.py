@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -216,9 +217,35 @@ def _explain(err: BaseException) -> str:
     return say("unexpected", name=type(err).__name__)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning of the library as one line for the user, without Python's file and line."""
+    print(say("note", message=message), file=file if file is not None else sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``rsgeo`` command; returns the exit code."""
+    """Entry point of the ``rsgeo`` command; returns the exit code.
+
+    The library's warnings print as one line each ("rsgeo: 注意 / note: …");
+    with ``--debug`` in Python's format, with the file and line.
+    """
     _console_safe(sys.stdout, sys.stderr)
+    shown = warnings.showwarning
+    if "--debug" not in (sys.argv[1:] if argv is None else argv):
+        warnings.showwarning = _show_warning
+    try:
+        return _main(argv)
+    finally:
+        warnings.showwarning = shown
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a bad command line (2)

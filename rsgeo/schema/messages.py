@@ -92,6 +92,7 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
             "扣减截止日 / cutoff {cutoff}"
         ),
         "run_done": "运行完成 / run finished",
+        "note": "rsgeo: 注意 / note: {message}",
         "info_features": "{path}: {n} 个要素 / features, 坐标系 / CRS {crs}",
         "info_fields": "字段 / fields: {fields}",
         "init_written": "已写出任务文件模板 / job-file template written: {path}",

@@ -416,7 +416,21 @@ def _run(
         reviewed = spot = None
         if job.outputs["review"] or job.outputs["dossiers"]:
             step("review")
-            reviewed = run_review(result, county=county, options=job.review)
+            platform = None
+            if job.platform_figures is not None:  # the platform's overlay figures: rule R19
+                from rsgeo.io.platform_table import read_platform_table
+
+                src = job.platform_figures
+                platform = read_platform_table(
+                    src.path,
+                    sheet=src.layer or 0,
+                    encoding=src.encoding,
+                    unit=job.platform_unit,  # type: ignore[arg-type]  # checked by the job
+                )
+                provenance["inputs"].append(
+                    {"role": "platform_figures", "path": str(src.path), "sha256": _sha256(src.path)}
+                )
+            reviewed = run_review(result, county=county, options=job.review, platform=platform)
             spot = run_spot_check(result, options=job.spot_check)
         jr = JobResult(
             job=job,

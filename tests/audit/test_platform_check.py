@@ -121,9 +121,7 @@ def test_missing_columns_and_units_are_errors_listing_them() -> None:
 
 
 def test_bad_rows_are_listed_together() -> None:
-    table = pd.DataFrame(
-        {"JCBH": ["P1", "P1", None, "P3"], "GDMJ（亩）": [1.0, "一亩", 2.0, -1.0]}
-    )
+    table = pd.DataFrame({"JCBH": ["P1", "P1", None, "P3"], "GDMJ（亩）": [1.0, "一亩", 2.0, -1.0]})
     with pytest.raises(InputError) as err:
         read_platform_table(table)
     text = str(err.value)

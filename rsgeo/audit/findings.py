@@ -19,7 +19,7 @@ import pandas as pd
 
 from rsgeo._util import number_column as number_values
 from rsgeo._util import text_column as text_values
-from rsgeo.audit.platform_check import platform_check
+from rsgeo.audit.platform_check import compare_platform_figures
 from rsgeo.errors import CRSMismatchError, InputError, format_problems
 from rsgeo.geo.units import format_half_up
 from rsgeo.options import ReviewOptions
@@ -269,7 +269,7 @@ def run_review(
 
     ``platform``, the platform's overlay figures per patch
     (:func:`rsgeo.io.platform_table.read_platform_table`), runs rule R19
-    (:func:`rsgeo.audit.platform_check.platform_check`); without it R19 is skipped.
+    (:func:`rsgeo.audit.platform_check.compare_platform_figures`); without it R19 is skipped.
     """
     opts, problems = ReviewOptions.collect({**ReviewOptions.coerce(options).as_dict(), **overrides})
     if problems:
@@ -419,7 +419,7 @@ def run_review(
         if platform is None:
             skipped["R19"] = "未提供平台套合结果（platform_figures）"
         else:
-            check = platform_check(ids, table, platform, options=opts)
+            check = compare_platform_figures(ids, table, platform, options=opts)
             if not check.compared:
                 skipped["R19"] = "平台套合结果中没有可与本次计算比较的面积"
             for pos, message in check.rows:

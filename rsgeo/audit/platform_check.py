@@ -1,6 +1,6 @@
 """The platform check (review rule R19): the platform's overlay figures against rsgeo's.
 
-:func:`platform_check` compares, patch by patch, the figures of the
+:func:`compare_platform_figures` compares, patch by patch, the figures of the
 platform's overlay table (:func:`rsgeo.io.platform_table.read_platform_table`:
 GDMJ 耕地面积, JCGDMJ 监测耕地面积, YJJBNTMJ 永久基本农田面积, JSYDMJ 建设用地面积,
 in m²) with rsgeo's own overlay figures of the same patches
@@ -26,7 +26,7 @@ from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.options import ReviewOptions
 from rsgeo.schema.fields import PLATFORM_FIGURES
 
-__all__ = ["PlatformCheck", "PlatformCheckWarning", "platform_check"]
+__all__ = ["PlatformCheck", "PlatformCheckWarning", "compare_platform_figures"]
 
 _LISTED = 20
 _EPS_MU = 1e-9  # a difference of exactly the tolerance is within it, despite binary floats
@@ -69,7 +69,7 @@ def _rsgeo_column(figure: str, options: ReviewOptions) -> str:
     return column
 
 
-def platform_check(
+def compare_platform_figures(
     ids: pd.Series,
     table: pd.DataFrame,
     platform: pd.DataFrame,
@@ -104,7 +104,7 @@ def platform_check(
     --------
     >>> t = pd.DataFrame({"farmland_net_m2": [1000.0, 2000.0]})
     >>> p = pd.DataFrame({"farmland_m2": [1000.0, 2013.4]}, index=pd.Index(["a", "b"]))
-    >>> platform_check(pd.Series(["a", "b"]), t, p).rows
+    >>> compare_platform_figures(pd.Series(["a", "b"]), t, p).rows
     [(1, '耕地面积（GDMJ）：平台 3.0201 亩，计算 3.0000 亩，相差 0.0201 亩（允许 0.01 亩）')]
     """
     opts = ReviewOptions.coerce(options)

@@ -44,6 +44,7 @@ from rsgeo.options import (
     StatsOptions,
 )
 from rsgeo.schema.deduction_classes import DEFAULT_DEDUCTION_CLASSES
+from rsgeo.schema.fields import PLATFORM_UNITS
 
 __all__ = [
     "OUTPUT_KINDS",
@@ -63,6 +64,7 @@ OUTPUT_KINDS: tuple[str, ...] = (
     "review",
     "dossiers",
     "sealed",
+    "gis_layers",
 )
 """Outputs a job can write (all on by default)."""
 
@@ -118,6 +120,8 @@ class Job:
     manual_flags: LayerSource | None = None
     denominator: LayerSource | None = None
     denominator_label: str | None = None
+    platform_figures: LayerSource | None = None
+    platform_unit: str | None = None
     imagery_before: Path | None = None
     imagery_after: Path | None = None
     reviewer: str = ""
@@ -213,6 +217,10 @@ _TABLE_KEYS = frozenset({"path", "layer", "encoding", "fields"})
 """Keys of a table input (determinations, manual flags): ``layer`` is the sheet."""
 
 
+_PLATFORM_KEYS = frozenset({"path", "layer", "encoding", "unit"})
+"""Keys of ``[platform_figures]``: ``layer`` is the sheet (Excel) or layer (GeoPackage)."""
+
+
 def _source(
     chk: _Checker,
     data: Any,
@@ -280,7 +288,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, imagery, job, layers, lists, manual_flags, maps, outputs, patches, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -306,6 +314,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "review",
         "determination_checks",
         "maps",
+        "platform_figures",
     }
     # keep the documented order in the message
     order = [
@@ -322,6 +331,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "maps",
         "outputs",
         "patches",
+        "platform_figures",
         "review",
         "rules",
         "spot_check",
@@ -382,6 +392,21 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
             denominator_label = chk.typed(
                 data["denominator"], "denominator", "source", (str,), None
             )
+
+    platform_figures = platform_unit = None
+    if "platform_figures" in data:  # the platform's overlay figures (套合结果), rule R19
+        platform_figures = _source(
+            chk, data["platform_figures"], "platform_figures", keys=_PLATFORM_KEYS
+        )
+        if isinstance(data["platform_figures"], dict):
+            platform_unit = chk.typed(
+                data["platform_figures"], "platform_figures", "unit", (str,), None
+            )
+            if platform_unit not in (None, *PLATFORM_UNITS):
+                chk.add(
+                    "platform_figures.unit",
+                    f"must be one of {list(PLATFORM_UNITS)}, got {platform_unit!r}",
+                )
 
     dets: list[LayerSource] = []
     raw_dets = data.get("determinations", [])
@@ -445,6 +470,8 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         manual_flags=manual,
         denominator=denominator,
         denominator_label=denominator_label,
+        platform_figures=platform_figures,
+        platform_unit=platform_unit,
         imagery_before=images["before"],
         imagery_after=images["after"],
         reviewer=reviewer,

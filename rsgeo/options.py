@@ -875,6 +875,12 @@ class ReviewOptions(_Options):
         Overlaps of at most this many m² count as no overlap (R14, R15).
     rules : tuple of str or None, default None
         Rule ids to run (``rsgeo.schema.review_rules.RULES``); None runs every rule.
+    platform_tolerance_mu : float, default 0.01
+        R19 (the platform check) fires when a figure of the platform's overlay
+        table differs from rsgeo's by more than this many 亩.
+    platform_farmland_basis : {"net", "gross"}, default "net"
+        What R19 compares the platform's farmland figures (GDMJ, JCGDMJ) with:
+        farmland net of ridges (``farmland_net_m2``) or the gross overlap.
 
     Examples
     --------
@@ -888,9 +894,21 @@ class ReviewOptions(_Options):
     outside_max_share: float = 0.01
     min_overlap_m2: float = 0.0
     rules: tuple[str, ...] | None = None
+    platform_tolerance_mu: float = 0.01
+    platform_farmland_basis: FarmlandBasis = "net"
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
+        if not _is_number(self.platform_tolerance_mu) or self.platform_tolerance_mu < 0:
+            problems.append(
+                f"platform_tolerance_mu must be >= 0 (亩), got {self.platform_tolerance_mu!r}"
+            )
+        _choice(
+            "platform_farmland_basis",
+            self.platform_farmland_basis,
+            get_args(FarmlandBasis),
+            problems,
+        )
         if not _is_number(self.area_rel_tolerance) or self.area_rel_tolerance < 0:
             problems.append(f"area_rel_tolerance must be >= 0, got {self.area_rel_tolerance!r}")
         if not _is_number(self.outside_max_share) or not 0 <= self.outside_max_share < 1:

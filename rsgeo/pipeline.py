@@ -8,6 +8,7 @@ lists, and writes the outputs the job asks for into one folder::
       统计报表.xlsx                 workbook (乡镇汇总, 图斑明细, 问责预警, 红黑榜, 矿产图斑, 说明)
       csv/township_stats.csv      English snake_case columns, for scripts
       csv/patches.csv
+      gis/                        result layers: 成果图层.gpkg, GBK shapefiles, 字段对照.csv
       maps/county_map.html        county overview
       maps/field/*.html           one offline field map per township
       maps/field/*_tiles/         its offline basemap tiles (with [maps] basemap)
@@ -63,6 +64,7 @@ from rsgeo.io.tables import read_manual_flags
 from rsgeo.job import Job, LayerSource
 from rsgeo.outputs.folder import Staging, check_out_dir, stage_outputs
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
+from rsgeo.schema.layer_fields import LAYER_FILE_NAMES
 from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
@@ -277,6 +279,7 @@ MANAGED_OUTPUTS: tuple[str, ...] = (
     "maps",
     "review",
     SEALED_DIR,
+    LAYER_FILE_NAMES["folder"],
 )
 """The names rsgeo writes at the top of its output folder (besides ``dossiers``).
 
@@ -414,7 +417,21 @@ def _run(
         reviewed = spot = None
         if job.outputs["review"] or job.outputs["dossiers"]:
             step("review")
-            reviewed = run_review(result, county=county, options=job.review)
+            platform = None
+            if job.platform_figures is not None:  # the platform's overlay figures: rule R19
+                from rsgeo.io.platform_table import read_platform_table
+
+                src = job.platform_figures
+                platform = read_platform_table(
+                    src.path,
+                    sheet=src.layer or 0,
+                    encoding=src.encoding,
+                    unit=job.platform_unit,  # type: ignore[arg-type]  # checked by the job
+                )
+                provenance["inputs"].append(
+                    {"role": "platform_figures", "path": str(src.path), "sha256": _sha256(src.path)}
+                )
+            reviewed = run_review(result, county=county, options=job.review, platform=platform)
             spot = run_spot_check(result, options=job.spot_check)
         jr = JobResult(
             job=job,
@@ -557,6 +574,18 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             progress=progress,
         )
         outputs["dossiers"] = out / "dossiers" / "index.html"
+    if want["gis_layers"]:
+        from rsgeo.outputs.gis_layers import write_result_layers
+
+        step("result layers")
+        layers = write_result_layers(
+            jr.result,
+            jr.pieces,
+            out / LAYER_FILE_NAMES["folder"],
+            figures=jr.figures,
+            overwrite=overwrite,
+        )
+        outputs["gis_layers"] = layers["gpkg"]
     if want["sealed"] and jr.n_military:
         step("sealed military-land output")
         sealed = write_sealed(

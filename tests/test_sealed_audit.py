@@ -138,6 +138,8 @@ def _texts(out: Path) -> dict[Path, str]:
         if path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as z:
                 texts[path] = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        elif path.suffix == ".dbf":  # the result layers' shapefiles hold GBK text
+            texts[path] = path.read_bytes().decode("gbk", "replace")
         elif path.suffix == ".pdf":
             done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
             texts[path] = done.stdout.decode("utf-8", "replace")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from rsgeo._util import number_column as number_values
 from rsgeo._util import text_column as text_values
+from rsgeo.audit.platform_check import compare_platform_figures
 from rsgeo.errors import CRSMismatchError, InputError, format_problems
 from rsgeo.geo.units import format_half_up
 from rsgeo.options import ReviewOptions
@@ -201,6 +202,7 @@ def review(
     *,
     county: Any = None,
     options: ReviewOptions | None = None,
+    platform: pd.DataFrame | None = None,
     **overrides: Any,
 ) -> pd.DataFrame:
     """Check the patch records and list every finding.
@@ -217,6 +219,10 @@ def review(
     options : ReviewOptions, optional
         Tolerances and the rules to run (:class:`rsgeo.options.ReviewOptions`;
         its defaults when None).
+    platform : DataFrame, optional
+        The platform's overlay figures per patch
+        (:func:`rsgeo.io.platform_table.read_platform_table`), for rule R19;
+        without it R19 is skipped.
     **overrides
         Fields of :class:`~rsgeo.options.ReviewOptions` to change, e.g.
         ``area_rel_tolerance=0.04``.
@@ -246,7 +252,9 @@ def review(
     >>> run_review(t).coverage.n_checked
     2
     """
-    return run_review(result, county=county, options=options, **overrides).findings
+    return run_review(
+        result, county=county, options=options, platform=platform, **overrides
+    ).findings
 
 
 def run_review(
@@ -254,9 +262,15 @@ def run_review(
     *,
     county: Any = None,
     options: ReviewOptions | None = None,
+    platform: pd.DataFrame | None = None,
     **overrides: Any,
 ) -> ReviewResult:
-    """:func:`review`, with what the review covered (:class:`ReviewCoverage`)."""
+    """:func:`review`, with what the review covered (:class:`ReviewCoverage`).
+
+    ``platform``, the platform's overlay figures per patch
+    (:func:`rsgeo.io.platform_table.read_platform_table`), runs rule R19
+    (:func:`rsgeo.audit.platform_check.compare_platform_figures`); without it R19 is skipped.
+    """
     opts, problems = ReviewOptions.collect({**ReviewOptions.coerce(options).as_dict(), **overrides})
     if problems:
         raise InputError(format_problems(f"review(): {len(problems)} problem(s):", problems))
@@ -401,6 +415,16 @@ def run_review(
         )
 
     _geometry_rules(table, need, add)
+    if "R19" in selected:
+        if platform is None:
+            skipped["R19"] = "未提供平台套合结果（platform_figures）"
+        else:
+            check = compare_platform_figures(ids, table, platform, options=opts)
+            if not check.compared:
+                skipped["R19"] = "平台套合结果中没有可与本次计算比较的面积"
+            for pos, message in check.rows:
+                if not military[pos]:
+                    rows.append(("R19", pos, message))
 
     order = {r: i for i, r in enumerate(RULES)}
     rows.sort(key=lambda t: (town_code.iat[t[1]], ids.iat[t[1]], t[1], order[t[0]]))

@@ -21,6 +21,9 @@ __all__ = [
     "MANUAL_FLAG_FIELDS",
     "OUTSIDE_TOWNSHIP_CODE",
     "PATCH_FIELDS",
+    "PLATFORM_FIELDS",
+    "PLATFORM_FIGURES",
+    "PLATFORM_UNITS",
     "TOWNSHIP_FIELDS",
     "canonical_name",
 ]
@@ -199,6 +202,31 @@ MANUAL_FLAG_FIELDS: dict[str, tuple[str, ...]] = {
     "note": ("note", "备注", "说明", "情况说明", "reason"),
 }
 """Headers of the manual flags table (criteria 2 and 5), besides the township fields."""
+
+
+# The platform's overlay figures per patch (套合结果), for the platform check
+# (review rule R19). A header may carry its unit: 耕地面积（亩）, GDMJ(平方米).
+PLATFORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "patch_id": ("JCBH", "监测编号", "图斑编号", "线索编号", "TBBH", "patch_id"),
+    "farmland": ("GDMJ", "耕地面积", "占用耕地面积", "farmland"),
+    "reported_farmland": ("JCGDMJ", "监测耕地面积", "reported_farmland"),
+    "pbf": ("YJJBNTMJ", "永久基本农田面积", "占用永久基本农田面积", "pbf"),
+    "construction": ("JSYDMJ", "建设用地面积", "占用建设用地面积", "construction"),
+}
+
+PLATFORM_UNITS: tuple[str, ...] = ("mu", "m2")
+"""Units a platform table's figures may be given in when their headers name none."""
+
+PLATFORM_FIGURES: dict[str, tuple[str, str]] = {
+    "farmland": ("farmland", "耕地面积（GDMJ）"),
+    "reported_farmland": ("farmland", "监测耕地面积（JCGDMJ）"),
+    "pbf": ("pbf_m2", "永久基本农田面积（YJJBNTMJ）"),
+    "construction": ("construction_m2", "建设用地面积（JSYDMJ）"),
+}
+"""Each platform figure: the patch-table column rsgeo compares it with, and its name
+in the findings. ``farmland`` stands for the farmland basis of the review options
+(``farmland_net_m2`` net of ridges, or ``farmland_m2``); ``construction_m2`` is
+the overlap with a reference layer keyed ``construction`` (三调 建设用地)."""
 
 
 def _key(name: str) -> str:

@@ -1,0 +1,313 @@
+"""The result layers (成果图层): every ordinary patch with its figures, for QGIS and ArcGIS.
+
+:func:`write_result_layers` writes, into one folder (``gis/`` of a run):
+
+* ``成果图层.gpkg``: layer ``图斑成果`` (one feature per ordinary patch, every
+  column of the patches CSV with its full name, and each area also in 亩) and
+  layer ``图斑乡镇分块`` (one feature per patch × township piece of the
+  statistics: patch id, township code and name, areas);
+* the same two layers as ESRI shapefiles in GBK with a ``.cpg`` file
+  (``GBK``) and an ESRI ``.prj``, for ArcGIS: field names of at most 10 bytes
+  (:mod:`rsgeo.schema.layer_fields`), text cut to the DBF's 254 bytes,
+  dates as ``YYYY-MM-DD`` text;
+* ``字段对照.csv`` (UTF-8 with a byte-order mark) beside the shapefiles: for
+  every field its layer, short name, full name, Chinese label and unit.
+
+The writer prints what it is handed: the attributes are those of
+:func:`rsgeo.outputs.csv_tables.patch_csv_table` (the patches CSV), the pieces
+those of the statistics; the only thing it adds is each area in 亩
+(m² ÷ 666.67). Military-land patches and their pieces are never written
+(``docs/sealed.md``). Geometry stays in the CRS it is handed (a run's working
+CRS, CGCS2000 Gauss-Krüger).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from rsgeo.errors import InputError
+from rsgeo.geo.units import M2_PER_MU
+from rsgeo.outputs.csv_tables import escape_cell, patch_csv_table
+from rsgeo.outputs.excel import check_outputs
+from rsgeo.schema.layer_fields import (
+    FIELD_TABLE_HEADER,
+    LAYER_FILE_NAMES,
+    TRUNCATED_NOTE,
+    field_entry,
+)
+from rsgeo.schema.military import is_military
+
+__all__ = [
+    "DBF_ENCODING",
+    "DBF_NAME_BYTES",
+    "DBF_TEXT_BYTES",
+    "pieces_layer",
+    "result_layer",
+    "shapefile_names",
+    "write_result_layers",
+]
+
+DBF_ENCODING = "GBK"
+"""Encoding of the shapefiles' DBF, written into their ``.cpg``."""
+DBF_NAME_BYTES = 10
+"""Longest DBF field name, in bytes of :data:`DBF_ENCODING`."""
+DBF_TEXT_BYTES = 254
+"""Longest DBF text value, in bytes of :data:`DBF_ENCODING`."""
+
+_ELLIPSIS = "…"
+_NAME_CHARS = re.compile(r"[^0-9A-Za-z_\u4e00-\u9fff]")
+
+
+def _with_mu(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each ``*_m2`` column followed by the same area in 亩 (``*_mu``)."""
+    columns: dict[str, Any] = {}
+    for col in frame.columns:
+        columns[col] = frame[col]
+        mu = col[: -len("_m2")] + "_mu" if isinstance(col, str) and col.endswith("_m2") else None
+        if mu is not None and mu not in frame.columns:
+            columns[mu] = pd.to_numeric(frame[col], errors="coerce") / M2_PER_MU
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _sealed_ids(result: pd.DataFrame) -> set[str]:
+    return set(result.index[is_military(result).to_numpy()].astype(str))
+
+
+def result_layer(result: gpd.GeoDataFrame, figures: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The patch layer: the patches CSV's columns, areas also in 亩, geometry; sealed rows out.
+
+    Parameters
+    ----------
+    result : GeoDataFrame
+        The patch table of a run (index ``patch_id``).
+    figures : DataFrame
+        The per-patch figures of the statistics (``rsgeo.stats.deductions.patch_figures``).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per ordinary patch, ``patch_id`` as the first column.
+    """
+    if not isinstance(result, gpd.GeoDataFrame):
+        raise InputError(f"result must be a GeoDataFrame, not {type(result).__name__}")
+    keep = ~is_military(result).to_numpy()
+    table = _with_mu(patch_csv_table(result, figures).loc[keep])
+    index_name = result.index.name or "patch_id"
+    table = table.rename_axis(index_name).reset_index()
+    return gpd.GeoDataFrame(
+        table, geometry=np.asarray(result.geometry.to_numpy()[keep]), crs=result.crs
+    )
+
+
+def pieces_layer(pieces: gpd.GeoDataFrame, result: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The patch × township pieces, areas also in 亩; pieces of sealed patches out.
+
+    Parameters
+    ----------
+    pieces : GeoDataFrame
+        The pieces of the statistics (``rsgeo.overlay_pieces``), index
+        ``(patch_id, township_code)``.
+    result : DataFrame
+        The patch table, whose military marks say which patches are sealed.
+    """
+    if not isinstance(pieces, gpd.GeoDataFrame):
+        raise InputError(f"pieces must be a GeoDataFrame, not {type(pieces).__name__}")
+    sealed = _sealed_ids(result)
+    flat = pd.DataFrame(pieces.drop(columns=pieces.geometry.name)).reset_index()
+    if "patch_id" not in flat.columns:
+        raise InputError(f"pieces need the index level patch_id, got {list(pieces.index.names)}")
+    keep = ~flat["patch_id"].astype(str).isin(sealed).to_numpy()
+    table = _with_mu(flat.loc[keep].reset_index(drop=True))
+    return gpd.GeoDataFrame(
+        table, geometry=np.asarray(pieces.geometry.to_numpy()[keep]), crs=pieces.crs
+    )
+
+
+def _gbk_bytes(text: str) -> int:
+    return len(text.encode(DBF_ENCODING, errors="replace"))
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut at a character boundary to at most ``limit`` bytes in GBK."""
+    out = ""
+    for ch in text:
+        if _gbk_bytes(out + ch) > limit:
+            break
+        out += ch
+    return out
+
+
+def shapefile_names(columns: Iterable[str]) -> dict[str, str]:
+    """Full column name → DBF field name: at most 10 GBK bytes, unique (case aside).
+
+    Known columns take their name from :func:`rsgeo.schema.layer_fields.field_entry`;
+    any other keeps its own name when it fits, else is cut to 10 bytes
+    (characters other than letters, digits, ``_`` and Chinese become ``_``);
+    a clash gets a number at the end.
+
+    >>> shapefile_names(["patch_id", "area_m2", "权属单位名称", "clue_refinement"])
+    {'patch_id': 'JCBH', 'area_m2': 'area_m2', '权属单位名称': '权属单位名', 'clue_refinement': 'clue_refin'}
+    """
+    columns = list(columns)
+    taken: set[str] = set()
+    names: dict[str, str] = {}
+    known = {c: field_entry(c)[0] for c in columns}
+    # the known names first, so a field of the delivery never takes one of them
+    for col in sorted(columns, key=lambda c: known[c] is None):
+        short = known[col]
+        if short is None:
+            short = _cut(_NAME_CHARS.sub("_", col.strip()) or "field", DBF_NAME_BYTES)
+            if short[:1].isdigit() or short[:1] == "_":
+                short = _cut("F" + short, DBF_NAME_BYTES)
+        base, n = short, 1
+        while short.casefold() in taken:
+            n += 1
+            suffix = f"_{n}"
+            short = _cut(base, DBF_NAME_BYTES - len(suffix)) + suffix
+        taken.add(short.casefold())
+        names[col] = short
+    return {c: names[c] for c in columns}
+
+
+def _gbk_text(value: Any) -> tuple[Any, bool]:
+    """A DBF text value: GBK-safe, at most 254 bytes (cut with "…"); whether it was cut."""
+    if not isinstance(value, str):
+        return value, False
+    text = value.encode(DBF_ENCODING, errors="replace").decode(DBF_ENCODING)
+    if _gbk_bytes(text) <= DBF_TEXT_BYTES:
+        return text, False
+    return _cut(text, DBF_TEXT_BYTES - _gbk_bytes(_ELLIPSIS)) + _ELLIPSIS, True
+
+
+def _for_dbf(layer: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, set[str]]:
+    """The layer's attributes as a DBF holds them; the text columns that were cut."""
+    out = layer.copy()
+    cut: set[str] = set()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        values = out[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[col] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            pairs = [_gbk_text(v) for v in values.astype(object).where(values.notna(), None)]
+            out[col] = pd.Series([v for v, _ in pairs], index=out.index, dtype=object)
+            if any(c for _, c in pairs):
+                cut.add(col)
+    return out, cut
+
+
+def _text_columns(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Object columns as text (mixed cells written as their text), geometry kept."""
+    out = layer.copy()
+    for col in out.columns:
+        if col != out.geometry.name and out[col].dtype == object:
+            out[col] = out[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+            out[col] = out[col].where(layer[col].notna(), None)
+    return out
+
+
+def _write(frame: gpd.GeoDataFrame, path: Path, **kwargs: Any) -> None:
+    import pyogrio
+
+    with warnings.catch_warnings():
+        # an empty table or all-missing column: GDAL's notes on field types, not faults
+        warnings.filterwarnings("ignore", message=".*(created as|truncated).*")
+        pyogrio.write_dataframe(frame, path, **kwargs)
+
+
+def write_result_layers(
+    result: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    folder: str | os.PathLike[str],
+    *,
+    figures: pd.DataFrame,
+    shapefile: bool = True,
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Write the result layers (GeoPackage, GBK shapefiles and their field table).
+
+    Parameters
+    ----------
+    result : GeoDataFrame
+        The patch table of a run (index ``patch_id``).
+    pieces : GeoDataFrame
+        The patch × township pieces of the statistics.
+    folder : path
+        Folder to write into (created).
+    figures : DataFrame
+        The per-patch figures of the statistics, as the patches CSV has them.
+    shapefile : bool, default True
+        Also write the shapefiles and the field table.
+    overwrite : bool, default False
+        Replace existing files; otherwise :class:`rsgeo.errors.OutputExistsError`.
+
+    Returns
+    -------
+    dict of str to Path
+        ``gpkg``; with ``shapefile`` also ``patches_shp``, ``pieces_shp`` and
+        ``field_table``.
+    """
+    out = Path(folder)
+    layers = {
+        LAYER_FILE_NAMES["patches"]: result_layer(result, figures),
+        LAYER_FILE_NAMES["pieces"]: pieces_layer(pieces, result),
+    }
+    gpkg = out / LAYER_FILE_NAMES["gpkg"]
+    shps = {name: out / f"{name}.shp" for name in layers}
+    table = out / LAYER_FILE_NAMES["field_table"]
+    paths = [gpkg, *shps.values(), table] if shapefile else [gpkg]
+    check_outputs(paths, overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    for shp in shps.values():  # a shapefile is five files: none left from an earlier run
+        for part in (shp.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")):
+            part.unlink(missing_ok=True)
+    gpkg.unlink(missing_ok=True)
+    for name, layer in layers.items():
+        _write(_text_columns(layer), gpkg, layer=name, driver="GPKG")
+    written = {"gpkg": gpkg}
+    if not shapefile:
+        return written
+    rows: list[tuple[str, ...]] = []
+    for (name, layer), key in zip(layers.items(), ("patches_shp", "pieces_shp"), strict=True):
+        dbf, cut = _for_dbf(_text_columns(layer))
+        names = shapefile_names(c for c in dbf.columns if c != dbf.geometry.name)
+        _write(
+            dbf.rename(columns=names),
+            shps[name],
+            driver="ESRI Shapefile",
+            encoding=DBF_ENCODING,
+            layer_options={"RESIZE": "YES"},
+        )
+        shps[name].with_suffix(".cpg").write_text(DBF_ENCODING, encoding="ascii")
+        rows += _field_rows(name, names, cut)
+        written[key] = shps[name]
+    _write_field_table(table, rows)
+    written["field_table"] = table
+    return written
+
+
+def _field_rows(layer: str, names: Mapping[str, str], cut: set[str]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for full, short in names.items():
+        _, label, unit = field_entry(full)
+        rows.append((layer, short, full, label, unit, TRUNCATED_NOTE if full in cut else ""))
+    return rows
+
+
+def _write_field_table(path: Path, rows: list[tuple[str, ...]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FIELD_TABLE_HEADER)
+        for row in rows:
+            writer.writerow([escape_cell(v) for v in row])

@@ -30,7 +30,7 @@ import pandas as pd
 
 from rsgeo._util import choice_problem
 from rsgeo.errors import DataFileError, FieldError, InputError, format_problems
-from rsgeo.io.denominator import UNIT_FACTORS_M2, area_unit
+from rsgeo.geo.units import UNIT_FACTORS_M2, unit_in_header
 from rsgeo.io.tables import read_table
 from rsgeo.schema.cells import is_missing, parse_number
 from rsgeo.schema.fields import PLATFORM_FIELDS, PLATFORM_UNITS, canonical_name
@@ -70,7 +70,7 @@ def _header(col: Any) -> tuple[str | None, str | None]:
     canon = canonical_name(name, PLATFORM_FIELDS)
     if canon is None:
         canon = canonical_name(_BRACKETED.sub("", name), PLATFORM_FIELDS)
-    return canon, (area_unit(name) if canon not in (None, "patch_id") else None)
+    return canon, (unit_in_header(name) if canon not in (None, "patch_id") else None)
 
 
 def _patch_id(value: Any) -> str:

@@ -62,6 +62,7 @@ OUTPUT_KINDS: tuple[str, ...] = (
     "review",
     "dossiers",
     "sealed",
+    "reports",
 )
 """Outputs a job can write (all on by default)."""
 

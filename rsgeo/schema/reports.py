@@ -51,10 +51,10 @@ __all__ = [
     "SIGNATURE",
     "SUGGESTED_NOTE",
     "TABLE_CAPTIONS",
+    "TOWNSHIP_DIR",
     "TOWNSHIP_HEADINGS",
     "TOWNSHIP_PROMPTS",
     "TOWNSHIP_TITLE",
-    "TOWNSHIP_DIR",
     "placeholder",
 ]
 
@@ -94,9 +94,7 @@ DRAFT_NOTE = (
 SEALED_NOTE = "军用土地图斑不计入本报告的任何数字、名单和明细，按规定以机要件单独上报。"
 SEALED_COUNT = "另有 {n} 个图斑单独报送。"
 
-SUGGESTED_NOTE = (
-    "注：{n} 个图斑尚无人工判定，其分类为系统建议，本报告相关数字以判定完成后为准。"
-)
+SUGGESTED_NOTE = "注：{n} 个图斑尚无人工判定，其分类为系统建议，本报告相关数字以判定完成后为准。"
 
 PATCH_TABLE_NOTE = (
     "注：跨乡镇图斑列在面积最大的乡镇；图斑面积按各乡镇内的面积分别计入各乡镇统计，"

@@ -61,7 +61,10 @@ def add_accountability_table(
     table = accountability_table(rows).drop(columns=[ACCOUNTABILITY_COLUMNS["measure"]])
     headers = list(table.columns)
     cells = [
-        [format_half_up(v, decimals[h]) if h in decimals else str(v) for h, v in zip(headers, r)]
+        [
+            format_half_up(v, decimals[h]) if h in decimals else str(v)
+            for h, v in zip(headers, r, strict=True)
+        ]
         for r in table.itertuples(index=False)
     ]
     doc.table(headers, cells, numeric=[h in decimals for h in headers])

@@ -34,7 +34,7 @@ from rsgeo.schema.reports import (
 )
 from rsgeo.stats.township import TOTAL_LABEL
 
-__all__ = ["TABLE_2_COLUMNS", "TABLE_1_COLUMNS", "write_county_report"]
+__all__ = ["TABLE_1_COLUMNS", "TABLE_2_COLUMNS", "write_county_report"]
 
 TABLE_1_COLUMNS: tuple[str, ...] = (
     "township_name",

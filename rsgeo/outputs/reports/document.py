@@ -40,7 +40,9 @@ def load_docx() -> Any:
     try:
         import docx
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError('the draft reports need python-docx: pip install "rsgeo[reports]"') from exc
+        raise ImportError(
+            'the draft reports need python-docx: pip install "rsgeo[reports]"'
+        ) from exc
     return docx
 
 
@@ -61,6 +63,21 @@ def _fonts(run_or_style: Any, east_asian: str, size_pt: float | None = None) -> 
     fonts.set(qn("w:eastAsia"), east_asian)
 
 
+def _chinese(doc: Any, normal: Any) -> None:
+    """Chinese (zh-CN) as the East Asian language, so Word picks Chinese glyphs, not Japanese."""
+    from docx.oxml.ns import qn
+
+    r_pr = normal.element.get_or_add_rPr()
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = r_pr.makeelement(qn("w:lang"), {})
+        r_pr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    theme = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme is not None:
+        theme.set(qn("w:eastAsia"), "zh-CN")
+
+
 class Document:
     """One report being written: paragraphs, headings, tables, then :meth:`save`.
 
@@ -74,9 +91,7 @@ class Document:
         A4 landscape (for wide tables) instead of portrait.
     """
 
-    def __init__(
-        self, title: str, subtitle: str | None = None, *, landscape: bool = False
-    ) -> None:
+    def __init__(self, title: str, subtitle: str | None = None, *, landscape: bool = False) -> None:
         docx = load_docx()
         from docx.enum.section import WD_ORIENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -93,6 +108,7 @@ class Document:
         self.width_mm = width - 2 * _MARGIN_MM[0]
         normal = self._doc.styles["Normal"]
         _fonts(normal, FONT_BODY, BODY_PT)
+        _chinese(self._doc, normal)
         normal.paragraph_format.space_after = Pt(4)
         normal.paragraph_format.line_spacing = 1.25
         self._page_numbers(section)

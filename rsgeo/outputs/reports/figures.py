@@ -83,15 +83,18 @@ class ShownFigures:
     def text(self, code: Any, column: str) -> str:
         """The printed text of one figure (— where it cannot be computed)."""
         header = self.headers[column]
-        value = self.values.at[str(code), header]
+        value: Any = self.values.at[str(code), header]
         if header not in self.decimals:
-            return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+            return (
+                ""
+                if value is None or (isinstance(value, float) and np.isnan(value))
+                else str(value)
+            )
         return format_half_up(value, self.decimals[header])
 
     def has(self, column: str) -> bool:
         """Whether the statistics had this column."""
         return column in self.headers
-
 
 
 def shown_figures(stats: pd.DataFrame) -> ShownFigures:
@@ -115,6 +118,7 @@ def shown_figures(stats: pd.DataFrame) -> ShownFigures:
         if col not in stats.columns:
             continue
         total = stats[col][TOTAL_LABEL]
+        values: list[Any]
         if kind == "text":
             if col == "township_name":
                 values = [row_name(c, n) for c, n in rows[col].items()]
@@ -135,8 +139,8 @@ def shown_figures(stats: pd.DataFrame) -> ShownFigures:
                 values = [float("nan")] * len(codes)
             decimals[header] = AREA_DECIMALS
         else:  # a rate: a percentage to 2 decimals
-            raw = [*rows[col].astype("float64"), float(total)]
-            values = [round_half_up(v * 100, 2) if np.isfinite(v) else float("nan") for v in raw]
+            rates = [*rows[col].astype("float64"), float(total)]
+            values = [round_half_up(v * 100, 2) if np.isfinite(v) else float("nan") for v in rates]
             decimals[header] = 2
         headers[col] = header
         table[header] = values
@@ -194,7 +198,7 @@ def accountability_rows(stats: pd.DataFrame, shown: ShownFigures) -> pd.DataFram
             if shown.has(col):
                 record[shown.header(col)] = shown.values.at[code, shown.header(col)]
         record[ACCOUNTABILITY_COLUMNS["reasons"]] = "；".join(
-            f"{criterion_title(k)}，{towns.at[code, f'criterion_{k}_reason']}" for k in met
+            f"{criterion_title(k)}，{towns.at[code, f'criterion_{k}_reason']!s}" for k in met
         )
         records.append(record)
     columns = [
@@ -225,7 +229,10 @@ def patch_rows(result: pd.DataFrame, figures: pd.DataFrame, code: str) -> pd.Dat
     for col in ("batch", "change_type"):
         if col in plain.columns:
             table[COLUMN_LABELS[col]] = [_text(v) for v in plain[col]]
-    area = pd.to_numeric(plain.get("area_m2"), errors="coerce").astype("float64") / M2_PER_MU
+    if "area_m2" in plain.columns:
+        area = pd.to_numeric(plain["area_m2"], errors="coerce").astype("float64") / M2_PER_MU
+    else:
+        area = pd.Series(float("nan"), index=plain.index)
     table[PATCH_COLUMNS["area_mu"]] = [format_half_up(v, AREA_DECIMALS) for v in area]
     if "final_class" in plain.columns:
         table[COLUMN_LABELS["final_class"]] = [_text(v) for v in plain["final_class"]]

@@ -111,8 +111,6 @@ def write_reports(
         subtitle=subtitle,
     )
     for code, path in towns.items():
-        write_township_report(
-            path, code, shown, stats, result, figures, lists, subtitle=subtitle
-        )
+        write_township_report(path, code, shown, stats, result, figures, lists, subtitle=subtitle)
     paths["townships"] = towns
     return paths

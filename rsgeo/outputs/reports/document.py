@@ -220,17 +220,16 @@ class Document:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         widths = _column_widths_mm(headers, rows, self.width_mm)
-        for i, row in enumerate([list(headers), *[list(r) for r in rows]]):
-            tr = table.rows[i]
+        data = [list(headers), *[list(r) for r in rows]]
+        for i, (tr, row) in enumerate(zip(table.rows, data, strict=True)):
             tr_pr = tr._tr.get_or_add_trPr()
             tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
             if i == 0:
                 tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
-            for j, text in enumerate(row):
-                cell = tr.cells[j]
+            bold = i == 0 or (bold_last and i == len(rows))
+            for j, (cell, text) in enumerate(zip(tr.cells, row, strict=True)):
                 cell.width = Mm(widths[j])
                 para = cell.paragraphs[0]
-                para.paragraph_format.first_line_indent = None
                 para.paragraph_format.space_after = 0
                 para.paragraph_format.line_spacing = 1.0
                 if i == 0:
@@ -238,7 +237,8 @@ class Document:
                 elif numeric[j]:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 run = para.add_run(str(text))
-                run.bold = i == 0 or (bold_last and i == len(rows))
+                if bold:
+                    run.bold = True
                 _fonts(run, FONT_BODY, TABLE_PT)
         for j, column in enumerate(table.columns):
             column.width = Mm(widths[j])

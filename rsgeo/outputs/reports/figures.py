@@ -22,7 +22,7 @@ from rsgeo._util import flag_column
 from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up, round_preserving_total
 from rsgeo.outputs.workbook import SUMMARY_COLUMNS
 from rsgeo.schema.labels import COLUMN_LABELS, CRITERION_NAMES
-from rsgeo.schema.military import ordinary
+from rsgeo.schema.military import is_military
 from rsgeo.schema.reports import ACCOUNTABILITY_COLUMNS, MET_WORDS, NUMERALS, PATCH_COLUMNS
 from rsgeo.stats.township import TOTAL_LABEL, row_name, summed_rows, township_rows
 
@@ -211,15 +211,16 @@ def accountability_rows(stats: pd.DataFrame, shown: ShownFigures) -> pd.DataFram
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def patch_rows(result: pd.DataFrame, figures: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The ordinary patches listed under a township, with their printed figures.
+def patch_rows(plain: pd.DataFrame, figures: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The patches listed under a township, with their printed figures.
 
-    The patches whose ``township_code`` is ``code`` (a patch crossing townships
-    is listed under the one holding most of it, as in 图斑明细); military-land
-    patches never (:func:`rsgeo.schema.military.ordinary`). Areas in 亩 to 2
-    decimals, rounded half-up.
+    ``plain`` is the patch table without military land (the output of
+    :func:`rsgeo.schema.military.ordinary`; military-land rows are dropped
+    here again). The patches whose ``township_code`` is ``code`` are listed (a
+    patch crossing townships is listed under the one holding most of it, as in
+    图斑明细). Areas in 亩 to 2 decimals, rounded half-up.
     """
-    plain = ordinary(result)
+    plain = plain.loc[~is_military(plain).to_numpy()]
     if "township_code" in plain.columns:
         plain = plain.loc[plain["township_code"].astype(str) == str(code)]
     else:
@@ -250,9 +251,9 @@ def patch_rows(result: pd.DataFrame, figures: pd.DataFrame, code: str) -> pd.Dat
     return pd.DataFrame(table)
 
 
-def suggested_count(result: pd.DataFrame, code: str | None = None) -> int:
+def suggested_count(plain: pd.DataFrame, code: str | None = None) -> int:
     """Ordinary patches whose class rests on a suggestion (of one township, or all)."""
-    plain = ordinary(result)
+    plain = plain.loc[~is_military(plain).to_numpy()]
     if code is not None and "township_code" in plain.columns:
         plain = plain.loc[plain["township_code"].astype(str) == str(code)]
     if "class_source" not in plain.columns:

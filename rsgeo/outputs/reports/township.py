@@ -56,7 +56,7 @@ def write_township_report(
     code: str,
     shown: ShownFigures,
     stats: pd.DataFrame,
-    result: pd.DataFrame,
+    plain: pd.DataFrame,
     figures: pd.DataFrame,
     lists: pd.DataFrame | None,
     *,
@@ -74,9 +74,9 @@ def write_township_report(
         The township figures as the workbook prints them.
     stats : pandas.DataFrame
         The statistics (for the criteria and their reasons).
-    result, figures : pandas.DataFrame
-        The patch table and per-patch figures the statistics were computed
-        from; military-land patches are left out here.
+    plain, figures : pandas.DataFrame
+        The patch table the statistics were computed from without military
+        land (:func:`rsgeo.schema.military.ordinary`), and the per-patch figures.
     lists : pandas.DataFrame, optional
         The red and black lists.
     subtitle : str
@@ -108,7 +108,7 @@ def write_township_report(
     doc.placeholder(TOWNSHIP_PROMPTS["work"])
 
     section(1)
-    patches = patch_rows(result, figures, code)
+    patches = patch_rows(plain, figures, code)
     if len(patches):
         doc.caption(TABLE_CAPTIONS["patches"])
         headers = list(patches.columns)
@@ -119,7 +119,7 @@ def write_township_report(
             numeric=[h in numbers for h in headers],
         )
         doc.note(PATCH_TABLE_NOTE)
-        n_suggested = suggested_count(result, code)
+        n_suggested = suggested_count(plain, code)
         if n_suggested:
             doc.note(SUGGESTED_NOTE.format(n=n_suggested))
     else:

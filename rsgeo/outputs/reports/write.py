@@ -16,6 +16,7 @@ from rsgeo.outputs.reports.county import write_county_report
 from rsgeo.outputs.reports.document import load_docx
 from rsgeo.outputs.reports.figures import accountability_rows, shown_figures, suggested_count
 from rsgeo.outputs.reports.township import write_township_report
+from rsgeo.schema.military import ordinary
 from rsgeo.schema.reports import FILE_NAMES, TOWNSHIP_DIR
 from rsgeo.stats.township import TOTAL_LABEL
 
@@ -94,13 +95,15 @@ def write_reports(
     (out / TOWNSHIP_DIR).mkdir(parents=True, exist_ok=True)
 
     rows = accountability_rows(stats, shown)
+    plain = ordinary(result)  # the patch listings never hold military land
+    plain.attrs.clear()  # a copy: the run's read reports are not needed here
     write_county_report(
         paths["county"],
         shown,
         rows,
         lists,
         subtitle=subtitle,
-        n_suggested=suggested_count(result),
+        n_suggested=suggested_count(plain),
         n_sealed=n_sealed,
     )
     write_accountability(

@@ -272,6 +272,8 @@ def _text_mm(text: str, size_pt: float = TABLE_PT) -> float:
 
 _PAD_MM = 4.5
 """Cell margins (left and right) and a little air."""
+_BOLD = 1.12
+"""How much wider a bold figure prints than a regular one, with some air."""
 _NAME_CHARS = 5
 """A Chinese text up to this many characters (a township's name) is kept on one line."""
 _WRAP_EMS = 5
@@ -302,7 +304,8 @@ def _column_widths_mm(
         longest = max((_text_mm(c) for c in cells), default=0.0)
         wraps = min(longest, _WRAP_EMS * em_mm)
         head = _text_mm(str(header))
-        need.append(max(fixed, wraps, head / 5, 2 * em_mm) + _PAD_MM)
+        # bold (the header, the 合计 row) is about a tenth wider
+        need.append(max(fixed * _BOLD, wraps, head / 5, 2 * em_mm) + _PAD_MM)
         want.append(max(longest, head / 2, 2 * em_mm) + _PAD_MM)
     if sum(need) >= width_mm:
         return [n * width_mm / sum(need) for n in need]

@@ -65,6 +65,7 @@ OUTPUT_KINDS: tuple[str, ...] = (
     "dossiers",
     "sealed",
     "gis_layers",
+    "reports",
 )
 """Outputs a job can write (all on by default)."""
 

@@ -14,6 +14,7 @@ lists, and writes the outputs the job asks for into one folder::
       maps/field/*_tiles/         its offline basemap tiles (with [maps] basemap)
       review/review_record.*      written review record (Excel, HTML), spot-check sample
       dossiers/                   one dossier per patch, index.html
+      reports/                    draft reports (.docx): county, townships, 约谈问责建议
       机要_军用土地/               sealed military-land output (only when there is any)
       run.json                    what was read (with SHA-256), versions, settings
       .rsgeo-manifest.json        every file the run wrote, written last: the folder is complete
@@ -66,6 +67,7 @@ from rsgeo.outputs.folder import Staging, check_out_dir, stage_outputs
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.layer_fields import LAYER_FILE_NAMES
 from rsgeo.schema.military import is_military, redact_ids, redacting
+from rsgeo.schema.reports import TOWNSHIP_DIR
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
 from rsgeo.stats.township import township_rows, township_stats
@@ -74,6 +76,7 @@ __all__ = ["MANAGED_OUTPUTS", "JobResult", "prepare_inputs", "run_job"]
 
 WORKBOOK_NAME = "统计报表.xlsx"
 SEALED_DIR = "机要_军用土地"
+REPORTS_DIR = "reports"
 
 
 @dataclass
@@ -280,6 +283,7 @@ MANAGED_OUTPUTS: tuple[str, ...] = (
     "review",
     SEALED_DIR,
     LAYER_FILE_NAMES["folder"],
+    REPORTS_DIR,
 )
 """The names rsgeo writes at the top of its output folder (besides ``dossiers``).
 
@@ -586,6 +590,23 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             overwrite=overwrite,
         )
         outputs["gis_layers"] = layers["gpkg"]
+    if want["reports"]:
+        step("draft reports")
+        from rsgeo.outputs.reports import write_reports
+
+        reports = write_reports(
+            out / REPORTS_DIR,
+            jr.stats,
+            jr.result,
+            jr.lists,
+            figures=jr.figures,
+            subtitle=job.name,
+            n_sealed=jr.n_military,
+            overwrite=overwrite,
+        )
+        outputs["report"] = reports["county"]
+        outputs["accountability"] = reports["accountability_xlsx"]
+        outputs["township_reports"] = out / REPORTS_DIR / TOWNSHIP_DIR
     if want["sealed"] and jr.n_military:
         step("sealed military-land output")
         sealed = write_sealed(

@@ -135,7 +135,7 @@ def _texts(out: Path) -> dict[Path, str]:
         texts[Path(f"{path}#name")] = str(path.relative_to(out))
         if not path.is_file():
             continue
-        if path.suffix == ".xlsx":
+        if path.suffix in (".xlsx", ".docx"):  # workbooks and the draft reports: zipped XML
             with zipfile.ZipFile(path) as z:
                 texts[path] = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
         elif path.suffix == ".dbf":  # the result layers' shapefiles hold GBK text

@@ -1,0 +1,272 @@
+"""The figures the reports print, taken and rounded as the workbook prints them.
+
+Nothing is computed here that a stage computes: the township figures are the
+columns of :func:`rsgeo.township_stats` (ordinary patches only), the patch
+figures those of :func:`rsgeo.patch_figures`, the criteria and their reasons
+those the statistics carry. What happens here is the printing: the same
+headers as the workbook's 乡镇汇总 (:data:`rsgeo.outputs.workbook.SUMMARY_COLUMNS`
+with the unit), areas in 亩 to 2 decimals with the township rows adjusted by
+largest remainders to the county row (:func:`rsgeo.geo.units.round_preserving_total`),
+percentages to 2 decimals, all rounded half-up (:func:`rsgeo.geo.units.format_half_up`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rsgeo._util import flag_column
+from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up, round_preserving_total
+from rsgeo.outputs.workbook import SUMMARY_COLUMNS
+from rsgeo.schema.labels import COLUMN_LABELS, CRITERION_NAMES
+from rsgeo.schema.military import is_military
+from rsgeo.schema.reports import ACCOUNTABILITY_COLUMNS, MET_WORDS, NUMERALS, PATCH_COLUMNS
+from rsgeo.stats.township import TOTAL_LABEL, row_name, summed_rows, township_rows
+
+__all__ = [
+    "AREA_DECIMALS",
+    "ShownFigures",
+    "accountability_rows",
+    "patch_rows",
+    "shown_figures",
+    "suggested_count",
+]
+
+AREA_DECIMALS = 2
+"""Decimals of areas in 亩 (DOMAIN.md: 亩 and m² to 2 decimals)."""
+_UNIT = "亩"
+
+
+def unit_header(header: str, unit: str = _UNIT) -> str:
+    """A header with its unit, as the workbook writes it.
+
+    >>> unit_header("图斑总面积"), unit_header("违法用地面积（扣减后）")
+    ('图斑总面积（亩）', '违法用地面积（扣减后，亩）')
+    """
+    if header.endswith("）"):
+        return f"{header[:-1]}，{unit}）"
+    return f"{header}（{unit}）"
+
+
+@dataclass(frozen=True)
+class ShownFigures:
+    """The township figures as printed: one row per township, the outside row, the total.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Indexed by row code (township codes, ``outside``, ``total``), one
+        column per printed header; counts as int, areas and percentages
+        already rounded (floats, NaN where the figure cannot be computed),
+        text as str.
+    headers : dict
+        The printed header of each statistics column (``area_m2`` →
+        ``图斑总面积（亩）``).
+    decimals : dict
+        Decimals of each numeric header (0 for counts).
+    townships : tuple of str
+        The township codes (no outside or total row), in the order of the statistics.
+    """
+
+    values: pd.DataFrame
+    headers: dict[str, str]
+    decimals: dict[str, int]
+    townships: tuple[str, ...]
+
+    def header(self, column: str) -> str:
+        """The printed header of a statistics column."""
+        return self.headers[column]
+
+    def text(self, code: Any, column: str) -> str:
+        """The printed text of one figure (— where it cannot be computed)."""
+        header = self.headers[column]
+        value: Any = self.values.at[str(code), header]
+        if header not in self.decimals:
+            return (
+                ""
+                if value is None or (isinstance(value, float) and np.isnan(value))
+                else str(value)
+            )
+        return format_half_up(value, self.decimals[header])
+
+    def has(self, column: str) -> bool:
+        """Whether the statistics had this column."""
+        return column in self.headers
+
+
+def shown_figures(stats: pd.DataFrame) -> ShownFigures:
+    """The township figures of ``stats`` as the workbook's 乡镇汇总 prints them (areas in 亩).
+
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        Output of :func:`rsgeo.township_stats` with its total row.
+
+    Returns
+    -------
+    ShownFigures
+    """
+    rows = summed_rows(stats)  # townships, then the outside row: they add up to the total
+    codes = [*rows.index.astype(str), TOTAL_LABEL]
+    table: dict[str, list[Any]] = {}
+    headers: dict[str, str] = {}
+    decimals: dict[str, int] = {}
+    for col, header, kind in SUMMARY_COLUMNS:
+        if col not in stats.columns:
+            continue
+        total = stats[col][TOTAL_LABEL]
+        values: list[Any]
+        if kind == "text":
+            if col == "township_name":
+                values = [row_name(c, n) for c, n in rows[col].items()]
+                values.append(row_name(TOTAL_LABEL))
+            else:
+                values = [*("" if pd.isna(v) else str(v) for v in rows[col]), ""]
+        elif kind == "count":
+            values = [*rows[col].astype("int64").tolist(), int(total)]
+            decimals[header] = 0
+        elif kind == "area":
+            header = unit_header(header)
+            raw = rows[col].astype("float64").to_numpy() / M2_PER_MU
+            tot = float(total) / M2_PER_MU
+            if np.isfinite(tot):
+                shown = round_preserving_total(raw, decimals=AREA_DECIMALS, total=tot)
+                values = [*map(float, shown), round_half_up(tot, AREA_DECIMALS)]
+            else:
+                values = [float("nan")] * len(codes)
+            decimals[header] = AREA_DECIMALS
+        else:  # a rate: a percentage to 2 decimals
+            rates = [*rows[col].astype("float64"), float(total)]
+            values = [round_half_up(v * 100, 2) if np.isfinite(v) else float("nan") for v in rates]
+            decimals[header] = 2
+        headers[col] = header
+        table[header] = values
+    frame = pd.DataFrame(table, index=pd.Index(codes, dtype=object))
+    towns = tuple(township_rows(stats).index.astype(str))
+    return ShownFigures(values=frame, headers=headers, decimals=decimals, townships=towns)
+
+
+def criteria_met(stats: pd.DataFrame, code: str) -> list[int]:
+    """The criteria (1–5) a township meets, as the statistics say."""
+    met = []
+    for k in CRITERION_NAMES:
+        col = f"criterion_{k}"
+        if col in stats.columns and bool(pd.Series([stats.at[code, col]]).fillna(False).iloc[0]):
+            met.append(k)
+    return met
+
+
+def criterion_title(k: int) -> str:
+    """标准一：… as the workbook's 问责预警 heads it."""
+    return f"标准{NUMERALS[k - 1]}：{CRITERION_NAMES[k]}"
+
+
+ACCOUNTABILITY_FIGURES: tuple[str, ...] = (
+    "illegal_farmland_after_deductions_m2",
+    "illegal_farmland_ratio",
+    "n_mineral_illegal",
+    "performance_rate",
+    "rectification_rate",
+)
+"""The figures shown beside each township of the 约谈/问责建议 list."""
+
+
+def accountability_rows(stats: pd.DataFrame, shown: ShownFigures) -> pd.DataFrame:
+    """The townships meeting a criterion, with the figures and reasons behind each.
+
+    One row per township meeting at least one of criteria 1–5 (in the order of
+    the statistics): its code and name, the criteria met (一、三), the printed
+    figures of :data:`ACCOUNTABILITY_FIGURES` and the reason the statistics
+    give for each criterion met. Figures as :class:`ShownFigures` holds them
+    (rounded numbers; ``shown.decimals`` says how to print each).
+    """
+    towns = township_rows(stats)
+    records = []
+    for code in towns.index.astype(str):
+        met = criteria_met(towns, code)
+        if not met:
+            continue
+        record = {
+            COLUMN_LABELS["township_code"]: code,
+            shown.header("township_name"): shown.text(code, "township_name"),
+            ACCOUNTABILITY_COLUMNS["criteria"]: "、".join(NUMERALS[k - 1] for k in met),
+        }
+        for col in ACCOUNTABILITY_FIGURES:
+            if shown.has(col):
+                record[shown.header(col)] = shown.values.at[code, shown.header(col)]
+        record[ACCOUNTABILITY_COLUMNS["reasons"]] = "；".join(
+            f"{criterion_title(k)}，{towns.at[code, f'criterion_{k}_reason']!s}" for k in met
+        )
+        records.append(record)
+    columns = [
+        COLUMN_LABELS["township_code"],
+        shown.header("township_name"),
+        ACCOUNTABILITY_COLUMNS["criteria"],
+        *(shown.header(c) for c in ACCOUNTABILITY_FIGURES if shown.has(c)),
+        ACCOUNTABILITY_COLUMNS["reasons"],
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def patch_rows(plain: pd.DataFrame, figures: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The patches listed under a township, with their printed figures.
+
+    ``plain`` is the patch table without military land (the output of
+    :func:`rsgeo.schema.military.ordinary`; military-land rows are dropped
+    here again). The patches whose ``township_code`` is ``code`` are listed (a
+    patch crossing townships is listed under the one holding most of it, as in
+    图斑明细). Areas in 亩 to 2 decimals, rounded half-up.
+    """
+    plain = plain.loc[~is_military(plain).to_numpy()]
+    if "township_code" in plain.columns:
+        plain = plain.loc[plain["township_code"].astype(str) == str(code)]
+    else:
+        plain = plain.iloc[0:0]
+    fig = figures.reindex(plain.index)
+    table: dict[str, list[str]] = {PATCH_COLUMNS["patch_id"]: plain.index.astype(str).tolist()}
+    for col in ("batch", "change_type"):
+        if col in plain.columns:
+            table[COLUMN_LABELS[col]] = [_text(v) for v in plain[col]]
+    if "area_m2" in plain.columns:
+        area = pd.to_numeric(plain["area_m2"], errors="coerce").astype("float64") / M2_PER_MU
+    else:
+        area = pd.Series(float("nan"), index=plain.index)
+    table[PATCH_COLUMNS["area_mu"]] = [format_half_up(v, AREA_DECIMALS) for v in area]
+    if "final_class" in plain.columns:
+        table[COLUMN_LABELS["final_class"]] = [_text(v) for v in plain["final_class"]]
+    if "counted_illegal_farmland_m2" in fig.columns:
+        counted = fig["counted_illegal_farmland_m2"].astype("float64") / M2_PER_MU
+        table[PATCH_COLUMNS["counted_farmland_mu"]] = [
+            format_half_up(v, AREA_DECIMALS) for v in counted
+        ]
+    if "rectification_method" in plain.columns:
+        table[COLUMN_LABELS["rectification_method"]] = [
+            _text(v) for v in plain["rectification_method"]
+        ]
+    pbf = flag_column(plain, "flag_pbf")
+    table[PATCH_COLUMNS["flag_pbf"]] = [MET_WORDS[bool(v)] for v in pbf.tolist()]
+    return pd.DataFrame(table)
+
+
+def suggested_count(plain: pd.DataFrame, code: str | None = None) -> int:
+    """Ordinary patches whose class rests on a suggestion (of one township, or all)."""
+    plain = plain.loc[~is_military(plain).to_numpy()]
+    if code is not None and "township_code" in plain.columns:
+        plain = plain.loc[plain["township_code"].astype(str) == str(code)]
+    if "class_source" not in plain.columns:
+        return 0
+    return int((plain["class_source"].astype(str) == "suggested").sum())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)

@@ -92,9 +92,11 @@ def test_a_jobs_thresholds_reach_every_output(tmp_path: Path) -> None:
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
     assert "≥ 20%" in notes["问责标准一"] and "> 80 亩" in notes["问责标准一"]
     assert "15" not in notes["问责标准一"]
-    # the county map draws the same accountability line
+    # the county map's legend prints the same criterion 1
     page = (out / "maps" / "county_map.html").read_text(encoding="utf-8")
-    assert "≥ 20 %（问责线）" in page and "≥ 15 %（问责线）" not in page
+    page = page.replace("\\u003e", ">")  # as the page's JSON writes it
+    assert "违法占用耕地比例 ≥ 20% 且违法占用耕地面积 > 80 亩" in page
+    assert "≥ 15%" not in page and "100 亩" not in page
     # run.json records them
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["options"]["criteria"]["ratio_min"] == 0.2

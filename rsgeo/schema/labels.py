@@ -211,3 +211,28 @@ DENOMINATOR_SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
 """Where the ratio's denominator (新增建设用地占用耕地面积) came from: the annual
 change survey (the official source; a table's own source text wins), or the
 patches (the labelled fallback)."""
+
+# --- print-ready review record and dossiers: signature blocks and field photos
+__all__ += ["PHOTO_LABELS", "SIGNATURE_LABELS"]
+
+SIGNATURE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "opinion": "审核意见",
+        "surveyor": "调查人（签字）",
+        "reviewer": "审核人（签字）",
+        "checker": "复核人（签字）",
+        "date": "日期",
+    }
+)
+"""The boxes of a signature block (review record and dossiers)."""
+
+PHOTO_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "time": "拍摄时间",
+        "azimuth": "拍摄方位角",
+        "position": "拍摄位置",
+        "photographer": "拍摄人",
+        "check_code": "校验码",
+    }
+)
+"""The metadata of a field photo (国土调查云 evidence package, table FJ) shown under it."""

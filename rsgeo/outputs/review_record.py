@@ -213,7 +213,7 @@ page at full size within the margins, by orientation."""
 _WRAP_AT = 48
 """Free text longer than this (width units) wraps inside its column."""
 
-_FREE_TEXT = frozenset({"说明", "问题说明", "检查情况", "内容"})
+_FREE_TEXT = frozenset({"说明", "问题说明", "检查情况", "内容", "规则名称"})
 """Columns of free text: the only ones that wrap (names, ids and counts never do)."""
 
 
@@ -354,37 +354,58 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "SimSun", sans-serif;
        margin: 2em; color: #111; }
 h1 { text-align: center; font-size: 1.6em; }
 h2 { font-size: 1.15em; border-bottom: 1px solid #444; margin-top: 1.6em; }
-table { border-collapse: collapse; width: 100%; margin: 0.6em 0; font-size: 0.9em; }
-th, td { border: 1px solid #666; padding: 3px 6px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #666; padding: 3px 6px; text-align: left; vertical-align: top;
+         white-space: nowrap; }
 th { background: #eee; }
 td.num { text-align: right; }
-.kv th { width: 9em; }
-.sign th { width: 9em; white-space: nowrap; }
+td.free { white-space: normal; min-width: 12em; }
+.kv, .sign { width: 100%; }
+.kv th, .sign th { width: 9em; }
+.kv td { white-space: normal; }
 .sign td { height: 3em; }
 .sign tr.opinion td { height: 8em; }
-th { white-space: nowrap; }
+section.wide table { font-size: 0.75em; }
+section.wide th, section.wide td { padding: 2px 3px; }
 @media print {
-  @page { size: A4; margin: 15mm; }
+  @page { size: A4; margin: 15mm; @bottom-center { content: counter(page) " / " counter(pages); } }
+  @page wide { size: A4 landscape; }
+  section.wide { page: wide; }
   body { margin: 0; }
   h2 { page-break-after: avoid; }
   tr { page-break-inside: avoid; }
+  thead { display: table-header-group; }
 }
 """
 
+_WIDE_COLUMNS = 10
+"""A table of more columns prints on a landscape page."""
 
 _SIGN_CLASS = {"opinion": ' class="opinion"'}
 
 
 def _html_table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    free = [c in _FREE_TEXT for c in frame.columns]
     body = []
     for values in frame.itertuples(index=False):
         cells = []
-        for v in values:
-            cls = ' class="num"' if isinstance(v, int | float) and not isinstance(v, bool) else ""
+        for v, wraps in zip(values, free, strict=True):
+            if wraps:
+                cls = ' class="free"'
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                cls = ' class="num"'
+            else:
+                cls = ""
             cells.append(f"<td{cls}>{_esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _section(heading: str, *content: str, columns: int = 0) -> str:
+    """A section of the page; one with a table of many columns prints in landscape."""
+    wide = ' class="wide"' if columns > _WIDE_COLUMNS else ""
+    return f"<section{wide}>{heading}{''.join(content)}</section>"
 
 
 def _kv_table(rows: list[tuple[str, str]]) -> str:
@@ -404,21 +425,24 @@ def _write_html(
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_esc(title)}</h1>",
-        "<h2>一、基本情况</h2>",
-        _kv_table(summary),
-        "<h2>二、审核规则与问题数</h2>",
-        _html_table(tables["按规则统计"]),
-        "<h2>三、按乡镇统计</h2>",
-        _html_table(tables["按乡镇统计"]),
-        "<h2>四、问题清单</h2>",
-        _html_table(tables["问题清单"]) if len(tables["问题清单"]) else "<p>未发现问题。</p>",
+        _section("<h2>一、基本情况</h2>", _kv_table(summary)),
+        _section("<h2>二、审核规则与问题数</h2>", _html_table(tables["按规则统计"])),
+        _section(
+            "<h2>三、按乡镇统计</h2>",
+            _html_table(tables["按乡镇统计"]),
+            columns=len(tables["按乡镇统计"].columns),
+        ),
+        _section(
+            "<h2>四、问题清单</h2>",
+            _html_table(tables["问题清单"]) if len(tables["问题清单"]) else "<p>未发现问题。</p>",
+        ),
     ]
     if sample is not None:
         method, alloc, listing = sample
-        parts += ["<h2>五、抽查</h2>", _kv_table(method)]
+        parts += [_section("<h2>五、抽查</h2>", _kv_table(method))]
         if not alloc.empty:
-            parts += ["<h3>分层与抽取数</h3>", _html_table(alloc)]
-        parts += ["<h3>抽中图斑</h3>", _html_table(listing)]
+            parts += [_section("<h3>分层与抽取数</h3>", _html_table(alloc))]
+        parts += [_section("<h3>抽中图斑</h3>", _html_table(listing))]
     parts += [
         f'<h2>{_esc(SIGNATURE_LABELS["opinion"])}</h2><table class="sign"><tbody>',
         *(

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import office
 import openpyxl
 import pytest
 from shapely.geometry import box
 
-import office
 from rsgeo.audit.findings import run_review
 from rsgeo.audit.sampling import run_spot_check
 from rsgeo.outputs.review_record import write_review_record
@@ -181,3 +181,43 @@ def test_signature_block_has_wide_boxes(printed: dict) -> None:
     first = office.pdf_pages(printed["pdf"])[0]
     for label in labels:
         assert any(line.strip().startswith(label) for line in first.splitlines()), label
+
+
+def _chromium_pdf(page: Path, pdf: Path) -> Path:
+    """``page`` printed to PDF by headless Chromium, as a browser prints it."""
+    browser = office.need("chromium", "Chromium")
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert pdf.is_file(), "Chromium printed nothing"
+    return pdf
+
+
+def test_the_html_record_prints_on_a4_with_names_whole(printed: dict, tmp_path: Path) -> None:
+    page = printed["xlsx"].with_suffix(".html")
+    pdf = _chromium_pdf(page, tmp_path / "record.pdf")
+    sizes = office.pdf_page_sizes_pt(pdf)
+    for w, h in sizes:
+        assert sorted((w, h)) == pytest.approx(sorted(A4_PT), abs=1.5)
+    for n, words in enumerate(_words(pdf), start=1):
+        for x0, _y0, x1, width, text in words:
+            assert 0 <= x0 and x1 <= width, f"page {n}: {text!r} runs off the page"
+    texts = office.pdf_pages(pdf)
+    lines = [line for text in texts for line in text.splitlines()]
+    for name in TOWNS.values():
+        assert any(name in line for line in lines), f"{name} is broken over lines"
+    # the per-township table (7 + one column per rule) prints on a landscape page
+    wide = [i for i, t in enumerate(texts) if "三、按乡镇统计" in t]
+    assert wide and sizes[wide[0]][0] > sizes[wide[0]][1]
+    assert all(f"R{i:02d}" in "".join(texts[wide[0]].split()) for i in range(1, 19))

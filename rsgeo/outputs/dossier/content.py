@@ -18,6 +18,7 @@ from rsgeo.schema.labels import (
     LAYER_LABELS,
     LAYER_NAMES,
     SEVERITY_NAMES,
+    SIGNATURE_LABELS,
 )
 from rsgeo.schema.review_rules import RULES
 
@@ -232,8 +233,14 @@ def dossier_sections(
     photos: list[tuple[str, str]],
     files: list[tuple[str, str]],
     findings: pd.DataFrame,
+    azimuths: dict[str, float] | None = None,
 ) -> list[Section]:
-    """All sections of one dossier, in order (paths are relative to the dossier folder)."""
+    """All sections of one dossier, in order (paths are relative to the dossier folder).
+
+    ``photos`` are (caption, path) pairs; a caption may hold several lines (a
+    field photo's time, azimuth and position); ``azimuths`` gives the shooting
+    direction (degrees from north) of the photos that have one, by path.
+    """
     images = []
     if location_map:
         images.append(("位置示意图", location_map))
@@ -243,7 +250,14 @@ def dossier_sections(
         imagery_note = "未提供前后时相影像。"
     return [
         _identification(row, patch_id, lonlat),
-        Section("maps", "二、位置图及前后时相影像", "images", images, note=imagery_note),
+        Section(
+            "maps",
+            "二、位置图及前后时相影像",
+            "images",
+            images,
+            note=imagery_note,
+            extra={"alone": 1 if location_map else 0},
+        ),
         _overlay(row),
         _determination(row),
         _rectification(row),
@@ -253,7 +267,13 @@ def dossier_sections(
             "images",
             photos,
             note="" if (photos or files) else "无现场照片及附件。",
-            extra={"files": files},
+            extra={"files": files, "azimuths": dict(azimuths or {})},
         ),
         _findings(findings),
+        Section(
+            "signatures",
+            "八、签字",
+            "sign",
+            [SIGNATURE_LABELS[k] for k in ("surveyor", "reviewer", "date")],
+        ),
     ]

@@ -42,7 +42,7 @@ def _merge(parts: list[tuple[str, Path]], target: Path) -> None:
     for patch_id, pdf in parts:
         start = len(writer.pages)
         writer.append(str(pdf), import_outline=False)
-        writer.add_outline_item(patch_id, start)
+        writer.add_outline_item(title=patch_id, page_number=start)
     tmp = target.with_name(f".{target.name}.tmp")
     with tmp.open("wb") as fh:
         writer.write(fh)

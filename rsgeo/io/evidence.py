@@ -302,7 +302,11 @@ def match_photos(
             best = min(near, key=lambda i: (geoms[i].distance(pt), i))
             out.loc[label, "matched_patch"] = ids[best]
             out.loc[label, "matched_by"] = "position"
-    in_sealed = out["matched_patch"].isin(sealed)
+    # a photo that names a military patch or was taken on one is set aside whatever
+    # the mode: listed as unplaced, its id or position would tell where the patch is
+    in_sealed = out["matched_patch"].isin(sealed) | out["patch_id"].isin(sealed)
+    if sealed:
+        in_sealed |= _on_sealed(out, table, sealed, opts.max_distance_m)
     n_sealed = int(in_sealed.sum())
     out = out[~in_sealed]
     bad = out["problem"] != ""
@@ -318,3 +322,30 @@ def match_photos(
         unplaced=unplaced.reset_index(drop=True),
         n_sealed=n_sealed,
     )
+
+
+def _on_sealed(
+    photos: pd.DataFrame, table: gpd.GeoDataFrame, sealed: set[str], reach_m: float
+) -> pd.Series:
+    """Whether each photo was taken on (or within ``reach_m`` of) a military patch."""
+    import geopandas as gpd
+
+    flags = pd.Series(False, index=photos.index)
+    where = photos["lon"].notna() & photos["lat"].notna()
+    if not where.any():
+        return flags
+    mine = table[table.index.astype(str).isin(sealed)].geometry
+    if mine.crs is None:
+        return flags
+    if mine.crs.is_geographic:
+        from rsgeo.geo.crs import choose_gk_crs
+
+        mine = mine.to_crs(choose_gk_crs(gpd.GeoDataFrame(geometry=mine), warn=False))
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(photos.loc[where, "lon"], photos.loc[where, "lat"]), crs="EPSG:4490"
+    ).to_crs(mine.crs)
+    area = mine.union_all()
+    if reach_m > 0:
+        area = area.buffer(reach_m)
+    flags.loc[where] = np.asarray(pts.intersects(area))
+    return flags

@@ -129,6 +129,9 @@ def test_modes_and_distance(package: Path) -> None:
     }
     by_id = match_photos(photos, patches(), options=EvidenceOptions(match="id"))
     assert set(by_id.placed["photo_id"]) == {"F1"}
+    # the photo taken on the military patch is set aside in every mode, never listed
+    for m in (by_pos, by_id):
+        assert m.n_sealed == 1 and "F5" not in set(m.unplaced["photo_id"])
     # F3 stands 30 m north of P1: within 40 m it belongs to P1
     near = match_photos(photos, patches(), options=EvidenceOptions(max_distance_m=40))
     assert near.placed.set_index("photo_id").loc["F3", "matched_patch"] == "P1"
@@ -152,6 +155,16 @@ def test_bad_packages(tmp_path: Path) -> None:
         read_evidence(empty, fields={"colour": "X"})
     with pytest.raises(InputError, match="match"):
         EvidenceOptions(match="nearest")  # type: ignore[arg-type]
+
+
+def test_a_photo_naming_a_military_patch_is_never_listed(tmp_path: Path) -> None:
+    path = make_package(
+        tmp_path / "p.db",
+        [{"BSM": "M", "JCBH": "JY-1", "FJMC": "x", "FJ": jpeg(1), **at(X0 - 9000, Y0)}],
+    )
+    for mode in ("id", "position", "id_then_position"):
+        m = match_photos(read_evidence(path), patches(), options=EvidenceOptions(match=mode))
+        assert m.n_sealed == 1 and m.placed.empty and m.unplaced.empty, mode
 
 
 def test_other_column_names(tmp_path: Path) -> None:

@@ -244,25 +244,56 @@ def _print_setup(ws: Any, title: str, widths: list[float], *, title_rows: str | 
     ws.oddFooter.center.size = 10
 
 
+_LINE_PT = 15.0
+"""Height of one line of 11 pt text in a row (points)."""
+
+
 def _fit_columns(sheet: Any, frame: pd.DataFrame, text_cols: tuple[str, ...]) -> list[float]:
-    """Column widths from the text; free text wraps at :data:`_WRAP_AT`, nothing else wraps."""
+    """Column widths from the text; free text wraps at :data:`_WRAP_AT`, nothing else wraps.
+
+    A row with wrapped text gets the height of its lines: LibreOffice and Excel
+    keep the height a file gives and would otherwise cut the text at one line.
+    """
     from openpyxl.styles import Alignment, Border, Side
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    values = [max([0] + [_width(v) for v in frame[col].head(500)]) for col in frame.columns]
+    heads = [_width(col) for col in frame.columns]
+    # a table wider than a landscape page breaks its long headers over two lines
+    # (never its values) before the page is shrunk to fit
+    if (
+        sum(max(h, v) + 3 for h, v in zip(heads, values, strict=True))
+        > _PAGE_WIDTH_UNITS["landscape"]
+    ):
+        heads = [max(-(-h // 2), 4) if h >= 8 else h for h in heads]
+    wrapped_head = False
     widths = []
+    lines = [1] * (len(frame) + 2)
     for j, col in enumerate(frame.columns, start=1):
         letter = sheet.cell(row=1, column=j).column_letter
-        longest = max([_width(col)] + [_width(v) for v in frame[col].head(500)])
+        longest = max(heads[j - 1], values[j - 1])
         free = col in _FREE_TEXT and longest > _WRAP_AT
         width = float(min(longest, _WRAP_AT) + 3)
         sheet.column_dimensions[letter].width = width
         widths.append(width)
+        head_wraps = _width(col) > width - 3
+        wrapped_head |= head_wraps
         for (cell,) in sheet.iter_rows(min_row=1, min_col=j, max_col=j):
             cell.border = border
-            cell.alignment = Alignment(wrap_text=free, vertical="top")
+            wraps = free or (cell.row == 1 and head_wraps)
+            cell.alignment = Alignment(wrap_text=wraps, vertical="top")
             if col in text_cols and cell.row > 1:
                 cell.number_format = "@"
+            if free and cell.row <= len(frame) + 1 and cell.value is not None:
+                # a character may not fit at a line's end: count a line per (width - 3) units
+                need = -(-_width(cell.value) // int(width - 3))
+                lines[cell.row] = max(lines[cell.row], need)
+    if wrapped_head:
+        lines[1] = max(lines[1], 2)
+    for r, n in enumerate(lines):
+        if n > 1:
+            sheet.row_dimensions[r].height = n * _LINE_PT
     return widths
 
 

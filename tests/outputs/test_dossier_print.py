@@ -19,7 +19,7 @@ import test_evidence as ev
 
 from rsgeo.io.evidence import match_photos, read_evidence
 from rsgeo.outputs.dossier.build import build_dossiers
-from rsgeo.schema.labels import SIGNATURE_LABELS
+from rsgeo.schema.labels import CHANGE_TYPE_NAMES, SIGNATURE_LABELS
 
 pytest.importorskip("fpdf")
 pytest.importorskip("pypdf")
@@ -51,6 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         ],
     )  # fmt: skip
     result = td.make_result()
+    result["outside_townships_m2"] = [0.0, 12.5, 0.0, 0.0]
     matches = match_photos(read_evidence(package), result)
     out = tmp / "dossiers"
     frame = build_dossiers(
@@ -173,3 +174,23 @@ def test_combined_pdf_follows_its_dossiers(built: dict, tmp_path: Path) -> None:
     assert town.stat().st_mtime_ns == stamp
     build_dossiers(result.drop(index=[td.WEIRD_ID]), out, progress=False, n_jobs=1)
     assert not (out / "卷宗_和睦镇.pdf").exists() and town.is_file()
+
+
+def test_the_dossier_text_is_chinese(built: dict) -> None:
+    """Only ids, codes and coordinates are Latin: no column names (outside_townships,
+    doc_number) in the overlay table or elsewhere."""
+    for pid in ("P1", "P2"):
+        text = _text(built["out"] / pid / "dossier.pdf")
+        tokens = re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
+        # codes hold digits (P1, the check code ab12); N and E mark coordinates
+        words = {t for t in tokens if len(t) > 1 and not any(c.isdigit() for c in t)}
+        assert words <= {"JCMJ"} | set(CHANGE_TYPE_NAMES), (pid, words)  # TBLX codes: YH …
+    p1 = "".join(_text(built["out"] / "P1" / "dossier.pdf").split())
+    assert "批准文号：桂政土批〔2019〕12号" in p1
+    p2 = "".join(_text(built["out"] / "P2" / "dossier.pdf").split())
+    assert "县外/未落入乡镇（平方米）12.50" in p2
+
+
+def test_a_cut_picture_keeps_its_suffix(built: dict) -> None:
+    kept = {p.suffix for p in (built["out"] / "未归属照片").iterdir()}
+    assert kept == {".jpg"}

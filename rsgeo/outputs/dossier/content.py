@@ -17,6 +17,7 @@ from rsgeo.schema.labels import (
     FLAG_LABELS,
     LAYER_LABELS,
     LAYER_NAMES,
+    OUTSIDE_TOWNSHIPS_NAME,
     SEVERITY_NAMES,
     SIGNATURE_LABELS,
 )
@@ -32,6 +33,7 @@ _NOT_LAYER_M2 = {
     "illegal_farmland_m2",
     "rectified_area_m2",
     "farmland_net_m2",
+    "outside_townships_m2",
 }
 
 _FLAGS = tuple(FLAG_LABELS.items())
@@ -135,6 +137,9 @@ def _identification(row: pd.Series, patch_id: str, lonlat: tuple[float, float] |
     ]
     if lonlat is not None:
         items.append(("中心点经纬度", f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
+    outside = _num(row, "outside_townships_m2")
+    if not np.isnan(outside) and outside > 0:
+        items.append((f"{OUTSIDE_TOWNSHIPS_NAME}（平方米）", fmt(outside)))
     if "n_townships" in row.index and _num(row, "n_townships") > 1:
         items.append(("跨乡镇", f"跨 {fmt(_get(row, 'n_townships'))} 个乡镇，按面积最大者归属"))
     return Section("identification", "一、图斑基本信息", "kv", items)
@@ -156,7 +161,8 @@ def _overlay(row: pd.Series) -> Section:
             ):
                 value = fmt(row[col])
                 if value != "—":
-                    attrs.append(f"{col[len(key) + 1 :]}: {value}")
+                    name = COLUMN_LABELS.get(col, col[len(key) + 1 :])
+                    attrs.append(f"{name}：{value}")
         rows.append(
             [
                 LAYER_NAMES.get(key, key),

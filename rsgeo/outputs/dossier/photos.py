@@ -72,8 +72,13 @@ def photo_text(matches: PhotoMatches | None) -> str:
     )
 
 
+_MAGIC = ((b"\xff\xd8", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"))
+
+
 def _file_name(row: Any, used: set[str], i: int) -> str:
-    suffix = _SUFFIX.get(str(row.format), ".bin")
+    # a picture that does not decode keeps the suffix its first bytes say
+    sniffed = next((suffix for magic, suffix in _MAGIC if bytes(row.data).startswith(magic)), "")
+    suffix = _SUFFIX.get(str(row.format), sniffed or ".bin")
     stem = safe_file_name(str(row.name), fallback=f"photo{i}")
     stem = stem[: -len(Path(stem).suffix)] if Path(stem).suffix else stem
     name = f"{stem}{suffix}"

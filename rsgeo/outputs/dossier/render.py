@@ -318,7 +318,10 @@ def _draw_images(pdf: Any, section: Section, folder: Path, images: dict[str, Any
         ]
         if not row:
             continue
-        cell_w = pdf.epw if len(row) == 1 else (pdf.epw - _GAP_MM) / 2
+        alone = len(row) == 1 and row[0] in section.payload[: int(section.extra.get("alone", 0))]
+        cell_w = pdf.epw if alone else (pdf.epw - _GAP_MM) / 2
+        # a picture left alone in a row of two stands in the middle
+        first_x = pdf.l_margin + (0.0 if alone or len(row) == 2 else (pdf.epw - cell_w) / 2)
         n_lines = max(len(c.split("\n")) for c, _ in row)
         caption_h = n_lines * line_h + 1
         box_h = HALF_PAGE_MM - caption_h - 2
@@ -333,7 +336,7 @@ def _draw_images(pdf: Any, section: Section, folder: Path, images: dict[str, Any
             pdf.add_page()
         top = pdf.y
         for k, (caption, rel, source, w, h) in enumerate(sized):
-            x0 = pdf.l_margin + k * (cell_w + _GAP_MM)
+            x0 = first_x + k * (cell_w + _GAP_MM)
             x = x0 + (cell_w - w) / 2
             pdf.image(source if source is not None else str(folder / rel), x=x, y=top, w=w, h=h)
             if rel in azimuths:

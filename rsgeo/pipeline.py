@@ -394,6 +394,14 @@ def _run(
             provenance["inputs"].append(
                 {"role": "denominator", "path": str(src.path), "sha256": _sha256(src.path)}
             )
+        if job.evidence is not None:
+            provenance["inputs"].append(
+                {
+                    "role": "evidence",
+                    "path": str(job.evidence.path),
+                    "sha256": _sha256(job.evidence.path),
+                }
+            )
         figures = patch_figures(result, pieces, options=job.statistics)
         statistics = functools.partial(
             township_stats,

@@ -126,6 +126,18 @@ def test_evidence_photos_reach_their_dossiers(tmp_path: Path) -> None:
     )
     dossiers = tmp_path / "out" / "dossiers"
     assert jr.outputs["n_unplaced_photos"] == 1
+    import hashlib
+    import json
+
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    evidence = [i for i in run["inputs"] if i["role"] == "evidence"]
+    assert evidence == [
+        {
+            "role": "evidence",
+            "path": str(package),
+            "sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
+        }
+    ]
     assert "现场照片甲" in (dossiers / ids[0] / "dossier.html").read_text(encoding="utf-8")
     assert "现场照片乙" in (dossiers / ids[1] / "dossier.html").read_text(encoding="utf-8")
     assert "现场照片丙" in (dossiers / "index.html").read_text(encoding="utf-8")

@@ -194,3 +194,29 @@ def test_the_dossier_text_is_chinese(built: dict) -> None:
 def test_a_cut_picture_keeps_its_suffix(built: dict) -> None:
     kept = {p.suffix for p in (built["out"] / "未归属照片").iterdir()}
     assert kept == {".jpg"}
+
+
+def test_the_html_dossier_prints_pictures_at_most_half_a_page(built: dict, tmp_path: Path) -> None:
+    """The HTML page printed by Chromium: A4, no picture taller than half a page."""
+    browser = office.need("chromium", "Chromium")
+    pdf = tmp_path / "p1.pdf"
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            (built["out"] / "P1" / "dossier.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    for w, h in office.pdf_page_sizes_pt(pdf):
+        assert sorted((w, h)) == pytest.approx(sorted(A4_PT), abs=1.5)
+    images = _images(pdf, tmp_path)
+    assert len(images) == 5
+    for page, img_h, _img_w, page_h in images:
+        assert img_h <= page_h / 2, f"a picture on page {page} is taller than half the page"

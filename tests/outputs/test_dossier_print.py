@@ -140,10 +140,14 @@ def test_unplaced_photos_are_listed_not_lost(built: dict) -> None:
             assert "营区照片" not in _text(path), path
 
 
-def test_signature_boxes(built: dict) -> None:
-    text = _text(built["out"] / "P1" / "dossier.pdf")
-    for key in ("surveyor", "reviewer", "date"):
-        assert SIGNATURE_LABELS[key] in text
+def test_signature_boxes_on_the_page_of_their_heading(built: dict) -> None:
+    for pid in ("P1", "P2", td.WEIRD_ID):
+        pages = office.pdf_pages(built["out"] / td.folder_name(pid) / "dossier.pdf")
+        with_heading = [i for i, p in enumerate(pages) if "八、签字" in p]
+        assert len(with_heading) == 1, pid
+        page = pages[with_heading[0]]
+        for key in ("surveyor", "reviewer", "date"):
+            assert SIGNATURE_LABELS[key] in page, (pid, key)
 
 
 def test_one_combined_pdf_per_township_in_patch_order(built: dict) -> None:
@@ -220,3 +224,19 @@ def test_the_html_dossier_prints_pictures_at_most_half_a_page(built: dict, tmp_p
     assert len(images) == 5
     for page, img_h, _img_w, page_h in images:
         assert img_h <= page_h / 2, f"a picture on page {page} is taller than half the page"
+
+
+def test_signature_heading_never_left_alone_at_a_page_foot(tmp_path: Path) -> None:
+    """Whatever fills the page before it, the heading and its boxes share a page."""
+    from rsgeo.outputs.dossier.content import Section
+    from rsgeo.outputs.dossier.render import render_pdf
+
+    sign = Section("signatures", "八、签字", "sign", list(SIGNATURE_LABELS.values())[1:4])
+    for n in range(30, 46, 3):  # rows of 5.5 mm: the heading lands near the foot
+        rows = [(f"项目{i}", "内容") for i in range(n)]
+        pdf = tmp_path / f"s{n}.pdf"
+        render_pdf([Section("kv", "一、表", "kv", rows), sign], "标题", tmp_path, pdf)
+        pages = office.pdf_pages(pdf)
+        where = [i for i, p in enumerate(pages) if "八、签字" in p]
+        assert len(where) == 1
+        assert all(label in pages[where[0]] for label in sign.payload), n

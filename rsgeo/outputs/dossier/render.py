@@ -347,9 +347,13 @@ def _draw_images(pdf: Any, section: Section, folder: Path, images: dict[str, Any
         pdf.set_xy(pdf.l_margin, top + row_h)
 
 
+_SIGN_ROW_MM = 14.0
+"""Height of a signature box."""
+
+
 def _draw_signatures(pdf: Any, rows: list[list[str]]) -> None:
     """Boxes to sign in, each tall enough for a signature, kept together on one page."""
-    height = 14.0
+    height = _SIGN_ROW_MM
     if pdf.y + height * len(rows) > pdf.page_break_trigger:
         pdf.add_page()
     pdf.set_draw_color(0, 0, 0)
@@ -409,6 +413,11 @@ def render_pdf(
     head = FontFace(fill_color=(235, 235, 235))
     tables = _Tables(pdf, 9, 5.5)
     for section in sections:
+        if (
+            section.kind == "sign"
+            and pdf.y + 11 + _SIGN_ROW_MM * len(section.payload) > pdf.page_break_trigger
+        ):
+            pdf.add_page()  # the signature boxes stay with their heading
         pdf.ln(3)
         pdf.set_font("cjk", "", 12)
         pdf.multi_cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")

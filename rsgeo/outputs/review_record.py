@@ -341,7 +341,10 @@ def _write_xlsx(
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     ws.row_dimensions[1].height = 30
-    key_width = max(_width(k) for k, _ in summary) + 4
+    key_width = max(
+        [_width(k) + 4 for k, _ in summary] + [_width(v) + 4 for v in SIGNATURE_LABELS.values()]
+    )
+    value_width = _PAGE_WIDTH_UNITS["portrait"] - key_width
     for key, value in summary:
         append_row(ws, [key, value])
         r = ws.max_row
@@ -349,10 +352,12 @@ def _write_xlsx(
         for c in (1, 2):
             ws.cell(row=r, column=c).border = border
             ws.cell(row=r, column=c).alignment = Alignment(vertical="top", wrap_text=c == 2)
+        n_lines = -(-_width(value) // int(value_width - 3))
+        if n_lines > 1:  # the row's height holds its wrapped lines (see _fit_columns)
+            ws.row_dimensions[r].height = n_lines * _LINE_PT
     _signature_block(ws, ws.max_row + 2)  # after one empty row
-    key_width = max(key_width, *(_width(v) + 4 for v in SIGNATURE_LABELS.values()))
     ws.column_dimensions["A"].width = key_width
-    ws.column_dimensions["B"].width = _PAGE_WIDTH_UNITS["portrait"] - key_width
+    ws.column_dimensions["B"].width = value_width
     _print_setup(ws, title, [_PAGE_WIDTH_UNITS["portrait"]], title_rows=None)
 
     def put(sheet_title: str, frame: pd.DataFrame, text_cols: tuple[str, ...] = ()) -> None:

@@ -78,7 +78,9 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         out,
         reviewer="张三",
         review_date="2021-01-15",
-        scope="融水苗族自治县 2020 年度卫片执法图斑",
+        # a long scope: it wraps in the summary and must print whole
+        scope="融水苗族自治县 2020 年度卫片执法图斑（第一季度至第四季度，含补充图斑、"
+        "重复下发图斑及跨乡镇图斑，按自然资源部下发图斑及县级补充核查图斑合并审核）",
         spot_check=run_spot_check(patches, per_township=3, seed=7),
     )
     pdf = office.to_pdf(paths["xlsx"], out / "pdf")
@@ -234,5 +236,6 @@ def test_long_text_prints_whole(printed: dict) -> None:
     flat = "".join("".join(office.pdf_pages(printed["pdf"])).split())
     for rule in RULES.values():
         assert "".join(rule.description_zh.split()) in flat, rule.rule_id
+    assert "按自然资源部下发图斑及县级补充核查图斑合并审核）" in flat
     for message in set(printed["review"].findings["message"]):
         assert "".join(str(message).split()) in flat, message

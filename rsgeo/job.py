@@ -37,6 +37,7 @@ from rsgeo.options import (
     ClassificationRules,
     CriteriaThresholds,
     DeterminationOptions,
+    EvidenceOptions,
     ListOptions,
     MapOptions,
     ReviewOptions,
@@ -136,6 +137,8 @@ class Job:
     spot_check: SpotCheckOptions = field(default_factory=SpotCheckOptions)
     determination_checks: DeterminationOptions = field(default_factory=DeterminationOptions)
     maps: MapOptions = field(default_factory=MapOptions)
+    evidence: LayerSource | None = None
+    evidence_options: EvidenceOptions = field(default_factory=EvidenceOptions)
 
     @property
     def cutoff(self) -> dt.date:
@@ -289,7 +292,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, evidence, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -316,6 +319,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "determination_checks",
         "maps",
         "platform_figures",
+        "evidence",
     }
     # keep the documented order in the message
     order = [
@@ -324,6 +328,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "deductions",
         "determination_checks",
         "determinations",
+        "evidence",
         "imagery",
         "job",
         "layers",
@@ -423,6 +428,25 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         if k in imagery:
             images[k] = chk.path({"path": imagery[k]}, f"imagery.{k}")
 
+    # [evidence]: a 国土调查云 evidence package (SQLite) whose photos go into the dossiers
+    evidence = None
+    evidence_options = EvidenceOptions()
+    if "evidence" in data:
+        ev_table = chk.table(data["evidence"], "evidence") or {}
+        option_keys = {"match", "max_distance_m"}
+        ev_keys = frozenset({"path", "table", "fields"} | option_keys)
+        chk.unknown(ev_table, "evidence", set(ev_keys))
+        src_table = {k: v for k, v in ev_table.items() if k in ("path", "fields")}
+        if "table" in ev_table:
+            src_table["layer"] = ev_table["table"]
+        evidence = _source(chk, src_table, "evidence", keys=_TABLE_KEYS)
+        ev_values = {k: v for k, v in ev_table.items() if k in option_keys}
+        ev_problems = EvidenceOptions.problems_of(ev_values)
+        for key, message in ev_problems:
+            chk.add(f"evidence.{key}" if key else "evidence", message)
+        if not ev_problems:
+            evidence_options = EvidenceOptions.from_mapping(ev_values)
+
     outputs_raw = _plain_table(chk, data, "outputs")
     chk.unknown(outputs_raw, "outputs", set(OUTPUT_KINDS))
     outputs = dict.fromkeys(OUTPUT_KINDS, True)
@@ -486,6 +510,8 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         spot_check=spot_check,
         determination_checks=checks,
         maps=maps,
+        evidence=evidence,
+        evidence_options=evidence_options,
     )
 
 

@@ -1111,3 +1111,49 @@ class MapOptions(_Options):
             )
         _flags(self, ("basemap_embed",), problems)
         return problems
+
+
+# --------------------------------------------------------------------------- evidence photos
+
+PhotoMatch = Literal["id_then_position", "id", "position"]
+"""How a field photo finds its patch: by the patch id it carries, by where it was taken, or
+by its id first and its position when the id names no patch."""
+
+
+@dataclass(frozen=True)
+class EvidenceOptions(_Options):
+    """How the photos of a 国土调查云 evidence package are placed in the dossiers
+    (the job's ``[evidence]``; :func:`rsgeo.io.evidence.match_photos`).
+
+    Attributes
+    ----------
+    match : {"id_then_position", "id", "position"}, default "id_then_position"
+        "id": a photo goes to the patch whose id it carries (JCBH/TBBH);
+        "position": to the patch its shooting position lies in;
+        "id_then_position": by id, else by position.
+    max_distance_m : float, default 0.0
+        A photo taken at most this far outside a patch (crews often stand at
+        its edge) still goes to it by position; the nearest patch wins.
+
+    Examples
+    --------
+    >>> EvidenceOptions(match="position", max_distance_m=30).max_distance_m
+    30
+    """
+
+    _title: ClassVar[str] = "evidence options"
+
+    match: PhotoMatch = "id_then_position"
+    max_distance_m: float = 0.0
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        _choice("match", self.match, get_args(PhotoMatch), problems)
+        if not _is_number(self.max_distance_m) or self.max_distance_m < 0:
+            problems.append(
+                f"max_distance_m must be a distance >= 0 in metres, got {self.max_distance_m!r}"
+            )
+        return problems
+
+
+__all__ += ["EvidenceOptions", "PhotoMatch"]

@@ -402,6 +402,14 @@ def _run(
             provenance["inputs"].append(
                 {"role": "denominator", "path": str(src.path), "sha256": _sha256(src.path)}
             )
+        if job.evidence is not None:
+            provenance["inputs"].append(
+                {
+                    "role": "evidence",
+                    "path": str(job.evidence.path),
+                    "sha256": _sha256(job.evidence.path),
+                }
+            )
         figures = patch_figures(result, pieces, options=job.statistics)
         statistics = functools.partial(
             township_stats,
@@ -569,10 +577,27 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
                 for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
                 if v is not None
             }
+        photos = None
+        if job.evidence is not None:  # field photos of a 国土调查云 evidence package
+            from rsgeo.io.evidence import match_photos, read_evidence
+
+            src = job.evidence
+            fields = {key: column for column, key in src.fields.items()}
+            photos = match_photos(
+                read_evidence(src.path, table=src.layer or "FJ", fields=fields),
+                jr.result,
+                options=job.evidence_options,
+            )
+            outputs["n_unplaced_photos"] = len(photos.unplaced)
+            if len(photos.unplaced):
+                step(
+                    f"{len(photos.unplaced)} evidence photos not placed (listed in dossiers/index.html)"
+                )
         build_dossiers(
             jr.result,
             out / "dossiers",
             imagery=imagery,
+            photos=photos,
             findings=None if jr.review is None else jr.review.findings,
             townships=jr.townships,
             progress=progress,

@@ -177,3 +177,24 @@ def test_the_maps_section_names_the_field_maps_basemap(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(b"")
     with pytest.raises(JobFileError, match=r"maps.basemap: must be a GeoTIFF"):
         load_job(_write(tmp_path, GOOD + '\n[maps]\nbasemap = "a.png"\n'))
+
+
+def test_the_evidence_package(tmp_path: Path) -> None:
+    (tmp_path / "举证包.db").write_bytes(b"")
+    text = GOOD + (
+        '\n[evidence]\npath = "举证包.db"\ntable = "FJ2"\nfields = { ZP = "photo" }\n'
+        'match = "position"\nmax_distance_m = 25\n'
+    )
+    job = load_job(_write(tmp_path, text))
+    assert job.evidence is not None and job.evidence.path == tmp_path / "举证包.db"
+    assert job.evidence.layer == "FJ2" and job.evidence.fields == {"ZP": "photo"}
+    assert job.evidence_options.match == "position"
+    assert job.evidence_options.max_distance_m == 25
+    assert load_job(_write(tmp_path, GOOD)).evidence is None
+    bad = GOOD + '\n[evidence]\npath = "none.db"\nmatch = "nearest"\ncolour = 1\n'
+    with pytest.raises(JobFileError) as err:
+        load_job(_write(tmp_path, bad))
+    text = str(err.value)
+    assert "evidence.path: file not found" in text
+    assert "evidence.match:" in text and "id_then_position" in text
+    assert text.count("evidence.colour: unknown key") == 1

@@ -75,3 +75,71 @@ def test_an_empty_patch_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"empty\.gpkg: the file") as err:
         run_job(dataclasses.replace(job, patches=(source,)), tmp_path / "out", progress=False)
     assert "no patch with a geometry" in str(err.value)
+
+
+def test_evidence_photos_reach_their_dossiers(tmp_path: Path) -> None:
+    """[evidence] in the job: photos land in their patches' dossiers, one photo that
+    finds no patch is listed on the index page, and each township gets its combined PDF."""
+    import sys
+
+    from rsgeo.job import LayerSource
+    from rsgeo.pipeline import prepare_inputs
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))
+    import geopandas as gpd
+    import test_evidence as ev
+
+    job = _q3()
+    # a dozen patches of the Q3 batch, without determinations: a quick run
+    source = job.patches[0]
+    few = gpd.read_file(source.path, layer=source.layer, encoding=source.encoding).head(12)
+    few.to_file(tmp_path / "few.gpkg", driver="GPKG")
+    job = dataclasses.replace(
+        job,
+        patches=(dataclasses.replace(source, path=tmp_path / "few.gpkg", layer=None),),
+        determinations=(),
+        outputs={k: k == "dossiers" for k in OUTPUT_KINDS},
+    )
+    patches = prepare_inputs(job, progress=False)[0]
+    from rsgeo.schema.military import is_military
+
+    ids = [str(p) for p in patches.index[~is_military(patches).to_numpy()]][:2]
+    package = ev.make_package(
+        tmp_path / "举证包.db",
+        [
+            {"BSM": "A", "JCBH": ids[0], "FJMC": "现场照片甲", "FJ": ev.jpeg(1), "PSJD": 90.0},
+            {"BSM": "B", "JCBH": ids[1], "FJMC": "现场照片乙", "FJ": ev.jpeg(2)},
+            {
+                "BSM": "C",
+                "JCBH": "",
+                "FJMC": "现场照片丙",
+                "FJ": ev.jpeg(3),
+                "lon": 0.5,
+                "lat": 0.5,
+            },
+        ],
+    )
+    jr = run_job(
+        dataclasses.replace(job, evidence=LayerSource(path=package)),
+        tmp_path / "out",
+        progress=False,
+    )
+    dossiers = tmp_path / "out" / "dossiers"
+    assert jr.outputs["n_unplaced_photos"] == 1
+    import hashlib
+    import json
+
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    evidence = [i for i in run["inputs"] if i["role"] == "evidence"]
+    assert evidence == [
+        {
+            "role": "evidence",
+            "path": str(package),
+            "sha256": hashlib.sha256(package.read_bytes()).hexdigest(),
+        }
+    ]
+    assert "现场照片甲" in (dossiers / ids[0] / "dossier.html").read_text(encoding="utf-8")
+    assert "现场照片乙" in (dossiers / ids[1] / "dossier.html").read_text(encoding="utf-8")
+    assert "现场照片丙" in (dossiers / "index.html").read_text(encoding="utf-8")
+    towns = set(jr.result.loc[~jr.result["flag_military"].astype(bool), "township_name"])
+    assert {p.name for p in dossiers.glob("卷宗_*.pdf")} == {f"卷宗_{t}.pdf" for t in towns}

@@ -379,7 +379,7 @@ def run_review(
     else:
         for rule_id in ("R12", "R13"):
             if rule_id in selected:
-                skipped[rule_id] = "未提供县域边界（county）"
+                skipped[rule_id] = "未提供县域边界"
     approved = number_values(table, "approved_m2").fillna(0.0).to_numpy()
     if "R14" in selected:
         if "approved_m2" not in table.columns or not (

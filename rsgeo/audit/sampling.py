@@ -27,6 +27,7 @@ import pandas as pd
 from rsgeo.errors import InputError, format_problems
 from rsgeo.options import SpotCheckOptions
 from rsgeo.schema.contract import check_patch_table
+from rsgeo.schema.labels import COLUMN_LABELS
 from rsgeo.schema.military import is_military
 
 __all__ = ["SpotCheckMethod", "SpotCheckResult", "allocate", "run_spot_check", "spot_check"]
@@ -233,7 +234,7 @@ def run_spot_check(
     sample = pd.DataFrame(rows, columns=columns).set_index("patch_id")
     sample["township_code"] = sample["township_code"].astype(object)
     method = (
-        f"在每个乡镇内按“{by}”分层，每乡镇抽取 {per_township} 个图斑（不足时全取），"
+        f"在每个乡镇内按“{COLUMN_LABELS.get(by, by)}”分层，每乡镇抽取 {per_township} 个图斑（不足时全取），"
         "按各层图斑数比例分配（最大余数法），名额允许时每层至少 1 个；"
         "层内按监测编号排序后依次取随机数，取随机数最小者。"
         f"随机数：numpy PCG64，种子 SeedSequence([{seed}, CRC32(乡镇代码)])。"

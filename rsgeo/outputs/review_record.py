@@ -19,8 +19,8 @@ from rsgeo.audit.findings import ReviewCoverage, ReviewResult
 from rsgeo.audit.sampling import SpotCheckResult
 from rsgeo.errors import InputError, OutputExistsError, format_problems
 from rsgeo.geo.units import format_half_up
-from rsgeo.outputs.excel import append_row, save_workbook
-from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES
+from rsgeo.outputs.excel import append_row, save_workbook, text_width
+from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES, SIGNATURE_LABELS
 from rsgeo.schema.review_rules import RULES
 
 __all__ = ["record_tables", "write_review_record"]
@@ -166,8 +166,7 @@ def _sample_tables(
         ("抽样方法", how.method_zh),
         ("随机数种子", str(how.options.seed)),
         ("每乡镇抽取", str(how.options.per_township)),
-        ("分层依据", how.options.by),
-        ("随机数发生器", how.generator),
+        ("分层依据", COLUMN_LABELS.get(how.options.by, how.options.by)),
         ("总体图斑数", str(how.n_population)),
         ("抽中图斑数", str(len(sample))),
     ]
@@ -207,31 +206,162 @@ def _check_paths(outdir: Path, basename: str, overwrite: bool) -> tuple[Path, Pa
     return xlsx, page
 
 
+_PAGE_WIDTH_UNITS = {"portrait": 95.0, "landscape": 140.0}
+"""Column width units (Excel's, about one Latin digit each) that print on an A4
+page at full size within the margins, by orientation."""
+
+_WRAP_AT = 48
+"""Free text longer than this (width units) wraps inside its column."""
+
+_FREE_TEXT = frozenset({"说明", "问题说明", "检查情况", "内容", "规则名称"})
+"""Columns of free text: the only ones that wrap (names, ids and counts never do)."""
+
+
+def _width(value: Any) -> int:
+    """Printed width of a value in Excel width units: a Chinese character counts two."""
+    return max((text_width(line) for line in str(value).split("\n")), default=0)
+
+
+def _print_setup(ws: Any, title: str, widths: list[float], *, title_rows: str | None) -> None:
+    """A4, portrait when the columns fit, else landscape; all columns on one page width;
+    the header row on every page; the title above and page numbers below every page."""
+    total = sum(widths)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = (
+        "portrait" if total <= _PAGE_WIDTH_UNITS["portrait"] else "landscape"
+    )
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddHeader.center.text = title
+    ws.oddHeader.center.size = 12
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 10
+
+
+_LINE_PT = 15.0
+"""Height of one line of 11 pt text in a row (points)."""
+
+
+def _fit_columns(sheet: Any, frame: pd.DataFrame, text_cols: tuple[str, ...]) -> list[float]:
+    """Column widths from the text; free text wraps at :data:`_WRAP_AT`, nothing else wraps.
+
+    A row with wrapped text gets the height of its lines: LibreOffice and Excel
+    keep the height a file gives and would otherwise cut the text at one line.
+    """
+    from openpyxl.styles import Alignment, Border, Side
+
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    values = [max([0] + [_width(v) for v in frame[col].head(500)]) for col in frame.columns]
+    heads = [_width(col) for col in frame.columns]
+    # a table wider than a landscape page breaks its long headers over two lines
+    # (never its values) before the page is shrunk to fit
+    if (
+        sum(max(h, v) + 3 for h, v in zip(heads, values, strict=True))
+        > _PAGE_WIDTH_UNITS["landscape"]
+    ):
+        heads = [max(-(-h // 2), 4) if h >= 8 else h for h in heads]
+    wrapped_head = False
+    widths = []
+    lines = [1] * (len(frame) + 2)
+    for j, col in enumerate(frame.columns, start=1):
+        letter = sheet.cell(row=1, column=j).column_letter
+        longest = max(heads[j - 1], values[j - 1])
+        free = col in _FREE_TEXT and longest > _WRAP_AT
+        width = float(min(longest, _WRAP_AT) + 3)
+        sheet.column_dimensions[letter].width = width
+        widths.append(width)
+        head_wraps = _width(col) > width - 3
+        wrapped_head |= head_wraps
+        for (cell,) in sheet.iter_rows(min_row=1, min_col=j, max_col=j):
+            cell.border = border
+            wraps = free or (cell.row == 1 and head_wraps)
+            cell.alignment = Alignment(wrap_text=wraps, vertical="top")
+            if col in text_cols and cell.row > 1:
+                cell.number_format = "@"
+            if free and cell.row <= len(frame) + 1 and cell.value is not None:
+                # a character may not fit at a line's end: count a line per (width - 3) units
+                need = -(-_width(cell.value) // int(width - 3))
+                lines[cell.row] = max(lines[cell.row], need)
+    if wrapped_head:
+        lines[1] = max(lines[1], 2)
+    for r, n in enumerate(lines):
+        if n > 1:
+            sheet.row_dimensions[r].height = n * _LINE_PT
+    return widths
+
+
+def _signature_block(ws: Any, first_row: int) -> None:
+    """Wide boxes to sign in: the opinion over two columns, then reviewer, checker, date."""
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    thin = Side(style="thin", color="000000")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    rows = [
+        (SIGNATURE_LABELS["opinion"], 80.0),
+        (SIGNATURE_LABELS["reviewer"], 36.0),
+        (SIGNATURE_LABELS["checker"], 36.0),
+        (SIGNATURE_LABELS["date"], 28.0),
+    ]
+    for i, (label, height) in enumerate(rows):
+        r = first_row + i
+        ws.cell(row=r, column=1, value=label)
+        ws.row_dimensions[r].height = height
+        for c in (1, 2):
+            cell = ws.cell(row=r, column=c)
+            cell.border = box
+            cell.alignment = Alignment(vertical="center", wrap_text=False)
+        ws.cell(row=r, column=1).font = Font(bold=True)
+
+
 def _write_xlsx(
     path: Path,
+    title: str,
     summary: list[tuple[str, str]],
     tables: dict[str, pd.DataFrame],
     sample: tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame] | None,
 ) -> None:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, Side
 
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # a new Workbook always has one worksheet
     ws.title = "审核记录"
-    append_row(ws, ["数据审核记录"])
-    ws["A1"].font = Font(bold=True, size=14)
+    append_row(ws, [title])
+    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+    ws.row_dimensions[1].height = 30
+    key_width = max(
+        [_width(k) + 4 for k, _ in summary] + [_width(v) + 4 for v in SIGNATURE_LABELS.values()]
+    )
+    value_width = _PAGE_WIDTH_UNITS["portrait"] - key_width
     for key, value in summary:
         append_row(ws, [key, value])
-    append_row(ws, [])
-    append_row(ws, ["审核人签字", ""])
-    append_row(ws, ["日期", ""])
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 80
+        r = ws.max_row
+        ws.cell(row=r, column=1).font = Font(bold=True)
+        for c in (1, 2):
+            ws.cell(row=r, column=c).border = border
+            ws.cell(row=r, column=c).alignment = Alignment(vertical="top", wrap_text=c == 2)
+        n_lines = -(-_width(value) // int(value_width - 3))
+        if n_lines > 1:  # the row's height holds its wrapped lines (see _fit_columns)
+            ws.row_dimensions[r].height = n_lines * _LINE_PT
+    _signature_block(ws, ws.max_row + 2)  # after one empty row
+    ws.column_dimensions["A"].width = key_width
+    ws.column_dimensions["B"].width = value_width
+    _print_setup(ws, title, [_PAGE_WIDTH_UNITS["portrait"]], title_rows=None)
 
-    def put(title: str, frame: pd.DataFrame, text_cols: tuple[str, ...] = ()) -> None:
-        sheet = wb.create_sheet(title)
+    def put(sheet_title: str, frame: pd.DataFrame, text_cols: tuple[str, ...] = ()) -> None:
+        sheet = wb.create_sheet(sheet_title)
         append_row(sheet, [str(c) for c in frame.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -239,15 +369,9 @@ def _write_xlsx(
             append_row(
                 sheet, [None if (isinstance(v, float) and pd.isna(v)) else v for v in values]
             )
-        for j, col in enumerate(frame.columns, start=1):
-            letter = sheet.cell(row=1, column=j).column_letter
-            width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)]) + 2
-            sheet.column_dimensions[letter].width = min(60, width * 1.6)
-            if col in text_cols:
-                for row in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-                    row[0].number_format = "@"
-                    row[0].alignment = Alignment(wrap_text=False)
+        widths = _fit_columns(sheet, frame, text_cols)
         sheet.freeze_panes = "A2"
+        _print_setup(sheet, f"{title}　{sheet_title}", widths, title_rows="1:1")
 
     put("按规则统计", tables["按规则统计"])
     put("按乡镇统计", tables["按乡镇统计"], (COLUMN_LABELS["township_code"],))
@@ -266,31 +390,58 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "SimSun", sans-serif;
        margin: 2em; color: #111; }
 h1 { text-align: center; font-size: 1.6em; }
 h2 { font-size: 1.15em; border-bottom: 1px solid #444; margin-top: 1.6em; }
-table { border-collapse: collapse; width: 100%; margin: 0.6em 0; font-size: 0.9em; }
-th, td { border: 1px solid #666; padding: 3px 6px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #666; padding: 3px 6px; text-align: left; vertical-align: top;
+         white-space: nowrap; }
 th { background: #eee; }
 td.num { text-align: right; }
-.kv th { width: 9em; }
+td.free { white-space: normal; min-width: 12em; }
+.kv, .sign { width: 100%; }
+.kv th, .sign th { width: 9em; }
+.kv td { white-space: normal; }
 .sign td { height: 3em; }
+.sign tr.opinion td { height: 8em; }
+section.wide table { font-size: 0.75em; }
+section.wide th, section.wide td { padding: 2px 3px; }
 @media print {
-  @page { size: A4; margin: 15mm; }
+  @page { size: A4; margin: 15mm; @bottom-center { content: counter(page) " / " counter(pages); } }
+  @page wide { size: A4 landscape; }
+  section.wide { page: wide; }
   body { margin: 0; }
   h2 { page-break-after: avoid; }
   tr { page-break-inside: avoid; }
+  thead { display: table-header-group; }
 }
 """
+
+_WIDE_COLUMNS = 10
+"""A table of more columns prints on a landscape page."""
+
+_SIGN_CLASS = {"opinion": ' class="opinion"'}
 
 
 def _html_table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    free = [c in _FREE_TEXT for c in frame.columns]
     body = []
     for values in frame.itertuples(index=False):
         cells = []
-        for v in values:
-            cls = ' class="num"' if isinstance(v, int | float) and not isinstance(v, bool) else ""
+        for v, wraps in zip(values, free, strict=True):
+            if wraps:
+                cls = ' class="free"'
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                cls = ' class="num"'
+            else:
+                cls = ""
             cells.append(f"<td{cls}>{_esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _section(heading: str, *content: str, columns: int = 0) -> str:
+    """A section of the page; one with a table of many columns prints in landscape."""
+    wide = ' class="wide"' if columns > _WIDE_COLUMNS else ""
+    return f"<section{wide}>{heading}{''.join(content)}</section>"
 
 
 def _kv_table(rows: list[tuple[str, str]]) -> str:
@@ -310,25 +461,32 @@ def _write_html(
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_esc(title)}</h1>",
-        "<h2>一、基本情况</h2>",
-        _kv_table(summary),
-        "<h2>二、审核规则与问题数</h2>",
-        _html_table(tables["按规则统计"]),
-        "<h2>三、按乡镇统计</h2>",
-        _html_table(tables["按乡镇统计"]),
-        "<h2>四、问题清单</h2>",
-        _html_table(tables["问题清单"]) if len(tables["问题清单"]) else "<p>未发现问题。</p>",
+        _section("<h2>一、基本情况</h2>", _kv_table(summary)),
+        _section("<h2>二、审核规则与问题数</h2>", _html_table(tables["按规则统计"])),
+        _section(
+            "<h2>三、按乡镇统计</h2>",
+            _html_table(tables["按乡镇统计"]),
+            columns=len(tables["按乡镇统计"].columns),
+        ),
+        _section(
+            "<h2>四、问题清单</h2>",
+            _html_table(tables["问题清单"]) if len(tables["问题清单"]) else "<p>未发现问题。</p>",
+        ),
     ]
     if sample is not None:
         method, alloc, listing = sample
-        parts += ["<h2>五、抽查</h2>", _kv_table(method)]
+        parts += [_section("<h2>五、抽查</h2>", _kv_table(method))]
         if not alloc.empty:
-            parts += ["<h3>分层与抽取数</h3>", _html_table(alloc)]
-        parts += ["<h3>抽中图斑</h3>", _html_table(listing)]
+            parts += [_section("<h3>分层与抽取数</h3>", _html_table(alloc))]
+        parts += [_section("<h3>抽中图斑</h3>", _html_table(listing))]
     parts += [
-        '<h2>审核意见与签字</h2><table class="sign"><tbody>',
-        "<tr><th>审核意见</th><td></td></tr><tr><th>审核人签字</th><td></td></tr>",
-        "<tr><th>日期</th><td></td></tr></tbody></table>",
+        f'<h2>{_esc(SIGNATURE_LABELS["opinion"])}</h2><table class="sign"><tbody>',
+        *(
+            f"<tr{_SIGN_CLASS.get(k, '')}><th>{_esc(v)}</th><td></td></tr>"
+            for k, v in SIGNATURE_LABELS.items()
+            if k != "surveyor"
+        ),
+        "</tbody></table>",
         "</body></html>",
     ]
     path.write_text("\n".join(parts), encoding="utf-8")
@@ -399,6 +557,6 @@ def write_review_record(
     summary = _summary(findings, coverage, str(reviewer), when_text, scope)
     tables = record_tables(findings, coverage)
     sample_parts = _sample_tables(spot_check) if spot_check is not None else None
-    _write_xlsx(xlsx, summary, tables, sample_parts)
+    _write_xlsx(xlsx, title, summary, tables, sample_parts)
     _write_html(page, title, summary, tables, sample_parts)
     return {"xlsx": xlsx, "html": page}

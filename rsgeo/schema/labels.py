@@ -232,3 +232,43 @@ MAP_LABELS: Mapping[str, str] = MappingProxyType(
 )
 """Chinese words of the maps: the county map's criteria shading and popups, the
 field maps' navigation link and basemap."""
+# --- print-ready review record and dossiers: signature blocks and field photos
+__all__ += ["COMPASS_NAMES", "EVIDENCE_PROBLEM_LABELS", "PHOTO_LABELS", "SIGNATURE_LABELS"]
+
+SIGNATURE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "opinion": "审核意见",
+        "surveyor": "调查人（签字）",
+        "reviewer": "审核人（签字）",
+        "checker": "复核人（签字）",
+        "date": "日期",
+    }
+)
+"""The boxes of a signature block (review record and dossiers)."""
+
+PHOTO_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "time": "拍摄时间",
+        "azimuth": "拍摄方位角",
+        "position": "拍摄位置",
+        "photographer": "拍摄人",
+        "check_code": "校验码",
+    }
+)
+"""The metadata of a field photo (国土调查云 evidence package, table FJ) shown under it."""
+
+COMPASS_NAMES: Mapping[int, str] = MappingProxyType(
+    {0: "北", 45: "东北", 90: "东", 135: "东南", 180: "南", 225: "西南", 270: "西", 315: "西北"}
+)
+"""The eight compass points by azimuth (degrees clockwise from north)."""
+
+EVIDENCE_PROBLEM_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "no_picture": "没有照片数据",
+        "corrupt": "照片数据损坏，无法读取",
+        "format": "照片格式无法在卷宗中显示",
+        "no_position": "没有图斑编号可对应，也没有拍摄位置",
+        "outside": "没有图斑编号可对应，拍摄位置不在任何图斑内",
+    }
+)
+"""Why a photo of an evidence package is not placed in a dossier (listed, never dropped)."""

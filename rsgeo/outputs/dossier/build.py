@@ -28,8 +28,15 @@ import pandas as pd
 
 from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError, format_problems
 from rsgeo.geo.units import M2_PER_MU, format_half_up
+from rsgeo.outputs.dossier.combined import write_combined
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
+from rsgeo.outputs.dossier.photos import (
+    photo_caption,
+    photo_text,
+    save_photos,
+    write_unplaced,
+)
 from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
 from rsgeo.outputs.names import safe_file_name, safe_name
 from rsgeo.outputs.processes import ctrl_c_waits, die_with_parent, stop_workers
@@ -39,9 +46,11 @@ from rsgeo.schema.military import split_military
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from rsgeo.io.evidence import PhotoMatches
+
 __all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
@@ -92,6 +101,10 @@ def _json_value(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    return list(frame.itertuples(index=False))
 
 
 def _attachments_for(attachments: Any, patch_id: str) -> list[Path]:
@@ -227,6 +240,7 @@ def build_dossiers(
     *,
     imagery: str | Path | Mapping[str, str | Path] | Sequence[str | Path] | None = None,
     attachments: Mapping[str, Sequence[str | Path] | str | Path] | str | Path | None = None,
+    photos: PhotoMatches | None = None,
     findings: pd.DataFrame | None = None,
     townships: Any = None,
     pdf: bool = True,
@@ -255,6 +269,13 @@ def build_dossiers(
         ``{patch_id: [file, ...]}``, or a folder holding one sub-folder per
         patch (named by the patch id or :func:`folder_name`). Files are
         copied into the dossier; images are shown, other files linked.
+    photos : PhotoMatches, optional
+        Field photos of an evidence package with their patches
+        (:func:`rsgeo.io.evidence.match_photos`): each patch's photos are
+        saved in its ``attachments`` folder and shown with when, in which
+        direction and where they were taken; the photos that found no patch
+        or cannot be shown are saved in ``未归属照片`` and listed on the
+        index page with the reason.
     findings : DataFrame, optional
         Review findings (:func:`rsgeo.review`), shown in each patch's
         dossier; without them the dossiers have no findings section entries.
@@ -351,6 +372,15 @@ def build_dossiers(
             if (found := _raster_for(src, k, patch_id)) is not None
         }
         files = _attachments_for(attachments, patch_id)
+        own_photos = photos.for_patch(patch_id) if photos is not None else None
+        photo_key = (
+            []
+            if own_photos is None
+            else [
+                [hashlib.sha256(r.data).hexdigest(), *photo_caption(r).split("\n")]
+                for r in _rows(own_photos)
+            ]
+        )
         payload = {
             "format": FORMAT_VERSION,
             "patch_id": patch_id,
@@ -362,6 +392,7 @@ def build_dossiers(
             "findings": own[["rule_id", "severity", "message"]].astype(str).values.tolist(),
             "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
             "attachments": [[p.name, _file_digest(p)] for p in files],
+            "photos": photo_key,
             "options": [pdf, title, min_margin_m],
         }
         digest = hashlib.sha256(
@@ -386,6 +417,7 @@ def build_dossiers(
                     "neighbours": neighbours,
                     "rasters": patch_rasters,
                     "files": files,
+                    "photos": own_photos,
                     "findings": own,
                     "margin": margin,
                 }
@@ -405,7 +437,8 @@ def build_dossiers(
                 "n_findings": len(own),
             }
         )
-    fonts = _PdfFont(table, findings, title) if pdf and todo else None
+    caption_chars = photo_text(photos)
+    fonts = _PdfFont(table, findings, title, caption_chars) if pdf and todo else None
     shared = _Shared(
         crs=crs,
         out=out,
@@ -426,27 +459,52 @@ def build_dossiers(
             stale = out / str(entry["folder"])
             if stale.name == str(entry["folder"]) and _inside(stale, out):
                 _remove_tree(stale, out)
+    old_combined: dict[str, str] = {}
+    if manifest_path.is_file():
+        try:
+            old_combined = dict(
+                json.loads(manifest_path.read_text(encoding="utf-8")).get("combined", {})
+            )
+        except (ValueError, OSError, TypeError):
+            old_combined = {}
+    combined = write_combined(records, out, old_combined) if pdf else {}
+    if not pdf:
+        write_combined([], out, old_combined)
     manifest = {
         "format": FORMAT_VERSION,
         "patches": {
             r["patch_id"]: {"folder": r["folder"].name, "hash": r["hash"]} for r in records
         },
+        "combined": combined,
     }
     _replace_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1))
+    unplaced = write_unplaced(photos, out)
     index_path = out / "index.html"
-    _replace_text(index_path, _index_html(records, len(military), title))
+    links = "".join(
+        f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in combined
+    )
+    extra = (f"<h2>按乡镇合并的卷宗（PDF）</h2><ul>{links}</ul>" if links else "") + unplaced
+    _replace_text(index_path, _index_html(records, len(military), title, extra))
     frame = pd.DataFrame(records, columns=["patch_id", "folder", "html", "pdf", "status"])
     frame = frame.set_index("patch_id")
     frame.attrs["index"] = index_path
     frame.attrs["n_military_excluded"] = len(military)
+    frame.attrs["unplaced_photos"] = (
+        photos.unplaced.drop(columns="data") if photos is not None else pd.DataFrame()
+    )
+    frame.attrs["n_sealed_photos"] = photos.n_sealed if photos is not None else 0
+    frame.attrs["combined"] = {name: out / name for name in combined}
     return frame
 
 
 class _PdfFont:
     """A font subset with the characters of this run's dossiers, made on first use."""
 
-    def __init__(self, table: pd.DataFrame, findings: pd.DataFrame, title: str) -> None:
+    def __init__(
+        self, table: pd.DataFrame, findings: pd.DataFrame, title: str, extra: str = ""
+    ) -> None:
         self._table, self._findings, self._title = table, findings, title
+        self._extra = extra
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._font: tuple[CJKFont | None, frozenset[str] | None] | None = None
 
@@ -459,7 +517,7 @@ class _PdfFont:
             import rsgeo.schema.vocabulary
 
             try:
-                chars: set[str] = set(self._title)
+                chars: set[str] = set(self._title) | set(self._extra)
                 geom_name = self._table.geometry.name
                 columns = [c for c in self._table.columns if c != geom_name]
                 for col in columns:
@@ -508,6 +566,7 @@ OWN_FILES: frozenset[str] = frozenset(
         "imagery_before.png",
         "imagery_after.png",
         "attachments",
+        "photos",
     }
 )
 """What rsgeo writes in a dossier folder; anything else there is left alone."""
@@ -616,6 +675,7 @@ def _build_one(
     neighbours: list[Any],
     rasters: dict[str, Path],
     files: list[Path],
+    photos: pd.DataFrame | None,
     findings: pd.DataFrame,
     margin: float,
     shared: _Shared,
@@ -659,7 +719,8 @@ def _build_one(
                 chips.append((label, name))
             else:
                 notes.append(f"{label}未覆盖本图斑")
-        photos, others = _copy_attachments(files, tmp)
+        shown, others = _copy_attachments(files, tmp)
+        field, azimuths = save_photos(photos, tmp)
         sections = dossier_sections(
             row,
             patch_id,
@@ -667,9 +728,10 @@ def _build_one(
             location_map="location_map.png" if has_shape else None,
             chips=chips,
             chip_notes=notes,
-            photos=photos,
+            photos=field + shown,
             files=others,
             findings=findings,
+            azimuths=azimuths,
         )
         doc_title = f"{title}（{patch_id}）"
         (tmp / "dossier.html").write_text(
@@ -694,7 +756,9 @@ def _build_one(
         raise
 
 
-def _index_html(records: list[dict[str, Any]], n_military: int, title: str) -> str:
+def _index_html(
+    records: list[dict[str, Any]], n_military: int, title: str, unplaced: str = ""
+) -> str:
     e = html.escape
     rows = []
     for r in records:
@@ -720,5 +784,7 @@ def _index_html(records: list[dict[str, Any]], n_military: int, title: str) -> s
         "<table><thead><tr><th>监测编号</th><th>乡镇代码</th><th>乡镇名称</th><th>最终分类</th>"
         "<th>面积（亩）</th><th>审核问题数</th><th>PDF</th></tr></thead><tbody>"
         + "".join(rows)
-        + "</tbody></table></body></html>"
+        + "</tbody></table>"
+        + unplaced
+        + "</body></html>"
     )

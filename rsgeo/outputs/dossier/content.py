@@ -17,7 +17,9 @@ from rsgeo.schema.labels import (
     FLAG_LABELS,
     LAYER_LABELS,
     LAYER_NAMES,
+    OUTSIDE_TOWNSHIPS_NAME,
     SEVERITY_NAMES,
+    SIGNATURE_LABELS,
 )
 from rsgeo.schema.review_rules import RULES
 
@@ -31,6 +33,7 @@ _NOT_LAYER_M2 = {
     "illegal_farmland_m2",
     "rectified_area_m2",
     "farmland_net_m2",
+    "outside_townships_m2",
 }
 
 _FLAGS = tuple(FLAG_LABELS.items())
@@ -134,6 +137,9 @@ def _identification(row: pd.Series, patch_id: str, lonlat: tuple[float, float] |
     ]
     if lonlat is not None:
         items.append(("中心点经纬度", f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
+    outside = _num(row, "outside_townships_m2")
+    if not np.isnan(outside) and outside > 0:
+        items.append((f"{OUTSIDE_TOWNSHIPS_NAME}（平方米）", fmt(outside)))
     if "n_townships" in row.index and _num(row, "n_townships") > 1:
         items.append(("跨乡镇", f"跨 {fmt(_get(row, 'n_townships'))} 个乡镇，按面积最大者归属"))
     return Section("identification", "一、图斑基本信息", "kv", items)
@@ -155,7 +161,8 @@ def _overlay(row: pd.Series) -> Section:
             ):
                 value = fmt(row[col])
                 if value != "—":
-                    attrs.append(f"{col[len(key) + 1 :]}: {value}")
+                    name = COLUMN_LABELS.get(col, col[len(key) + 1 :])
+                    attrs.append(f"{name}：{value}")
         rows.append(
             [
                 LAYER_NAMES.get(key, key),
@@ -232,8 +239,14 @@ def dossier_sections(
     photos: list[tuple[str, str]],
     files: list[tuple[str, str]],
     findings: pd.DataFrame,
+    azimuths: dict[str, float] | None = None,
 ) -> list[Section]:
-    """All sections of one dossier, in order (paths are relative to the dossier folder)."""
+    """All sections of one dossier, in order (paths are relative to the dossier folder).
+
+    ``photos`` are (caption, path) pairs; a caption may hold several lines (a
+    field photo's time, azimuth and position); ``azimuths`` gives the shooting
+    direction (degrees from north) of the photos that have one, by path.
+    """
     images = []
     if location_map:
         images.append(("位置示意图", location_map))
@@ -243,7 +256,14 @@ def dossier_sections(
         imagery_note = "未提供前后时相影像。"
     return [
         _identification(row, patch_id, lonlat),
-        Section("maps", "二、位置图及前后时相影像", "images", images, note=imagery_note),
+        Section(
+            "maps",
+            "二、位置图及前后时相影像",
+            "images",
+            images,
+            note=imagery_note,
+            extra={"alone": 1 if location_map else 0},
+        ),
         _overlay(row),
         _determination(row),
         _rectification(row),
@@ -253,7 +273,13 @@ def dossier_sections(
             "images",
             photos,
             note="" if (photos or files) else "无现场照片及附件。",
-            extra={"files": files},
+            extra={"files": files, "azimuths": dict(azimuths or {})},
         ),
         _findings(findings),
+        Section(
+            "signatures",
+            "八、签字",
+            "sign",
+            [SIGNATURE_LABELS[k] for k in ("surveyor", "reviewer", "date")],
+        ),
     ]

@@ -28,12 +28,17 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { border: 1px solid #777; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; }
 .kv th { width: 12em; }
-figure { display: inline-block; margin: 0.4em; vertical-align: top; }
+figure { display: inline-block; margin: 0.4em 0.5%; vertical-align: top; width: 48%;
+         position: relative; }
+figure.wide { width: 98%; }
 figure img { max-width: 100%; border: 1px solid #ccc; }
+figure .dial { position: absolute; top: 6px; right: 6px; }
+.sign td { height: 3em; }
 figcaption { text-align: center; font-size: 0.85em; }
 .note { color: #555; font-size: 0.9em; }
 @media print { @page { size: A4; margin: 15mm; } body { margin: 0; }
-  section { page-break-inside: avoid; } }
+  section { page-break-inside: avoid; }
+  figure img { max-height: 125mm; } figure { page-break-inside: avoid; } }
 """
 
 
@@ -50,6 +55,17 @@ def _img_src(folder: Path, rel: str) -> str:
     return "/".join(_e(p) for p in Path(rel).parts)
 
 
+def _dial_svg(degrees: float) -> str:
+    """A compass dial pointing along ``degrees`` (clockwise from north), drawn over a photo."""
+    return (
+        '<svg class="dial" viewBox="-12 -14 24 26" width="36" height="39">'
+        '<circle r="10" fill="white" stroke="#c00"/>'
+        '<text y="-10.5" text-anchor="middle" font-size="5">N</text>'
+        f'<g transform="rotate({degrees:.1f})"><line y2="-8" stroke="#c00" stroke-width="1.5"/>'
+        '<path d="M0,-9 L-3,-4 L3,-4 Z" fill="#c00"/></g></svg>'
+    )
+
+
 def _section_html(section: Section, folder: Path) -> str:
     parts = [f'<section id="{_e(section.key)}"><h2>{_e(section.title)}</h2>']
     if section.kind == "kv":
@@ -62,11 +78,18 @@ def _section_html(section: Section, folder: Path) -> str:
             body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     elif section.kind == "images":
-        for caption, rel in section.payload:
+        azimuths = section.extra.get("azimuths", {})
+        for i, (caption, rel) in enumerate(section.payload):
+            wide = " wide" if i < int(section.extra.get("alone", 0)) else ""
+            dial = _dial_svg(azimuths[rel]) if rel in azimuths else ""
+            text = "<br>".join(_e(line) for line in str(caption).split("\n"))
             parts.append(
-                f'<figure><img src="{_img_src(folder, rel)}" alt="{_e(caption)}">'
-                f"<figcaption>{_e(caption)}</figcaption></figure>"
+                f'<figure class="pic{wide}"><img src="{_img_src(folder, rel)}" '
+                f'alt="{_e(caption)}">{dial}<figcaption>{text}</figcaption></figure>'
             )
+    elif section.kind == "sign":
+        body = "".join(f"<tr><th>{_e(k)}</th><td></td></tr>" for k in section.payload)
+        parts.append(f'<table class="kv sign"><tbody>{body}</tbody></table>')
     files = section.extra.get("files", [])
     if files:
         items = "".join(
@@ -102,7 +125,9 @@ def section_chars(sections: list[Section], title: str) -> set[str]:
             headers, rows = s.payload
             texts += [str(h) for h in headers] + [str(c) for r in rows for c in r]
         elif s.kind == "images":
-            texts += [str(c) for c, _ in s.payload]
+            texts += [str(c) for c, _ in s.payload] + (["N"] if s.extra.get("azimuths") else [])
+        elif s.kind == "sign":
+            texts += [str(c) for c in s.payload]
         texts += [f"附件：{n}" for n, _ in s.extra.get("files", [])]
     return set("".join(texts))
 
@@ -230,6 +255,119 @@ class _Tables:
         return True
 
 
+HALF_PAGE_MM = 297.0 / 2
+"""Half an A4 page: the most a picture (with its caption) takes in a dossier PDF."""
+
+_GAP_MM = 4.0
+
+
+def _image_size(source: Any, path: Path) -> tuple[float, float]:
+    """Width and height of an image in pixels (a Pillow image or a file)."""
+    if source is not None and hasattr(source, "size"):
+        w, h = source.size
+        return float(w), float(h)
+    from PIL import Image
+
+    with Image.open(path) as im:
+        w, h = im.size
+    return float(w), float(h)
+
+
+def _image_rows(section: Section) -> list[list[tuple[str, str]]]:
+    """Pictures in rows: the location map alone, others (chips, photos) two side by side."""
+    items = list(section.payload)
+    rows: list[list[tuple[str, str]]] = []
+    alone = int(section.extra.get("alone", 0))
+    for item in items[:alone]:
+        rows.append([item])
+    rest = items[alone:]
+    for i in range(0, len(rest), 2):
+        rows.append(rest[i : i + 2])
+    return rows
+
+
+def _draw_arrow(pdf: Any, cx: float, cy: float, r: float, degrees: float) -> None:
+    """A compass dial: a circle with north marked and an arrow along ``degrees`` (from north)."""
+    import math
+
+    pdf.set_draw_color(200, 0, 0)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_line_width(0.3)
+    pdf.circle(x=cx, y=cy, radius=r, style="DF")
+    a = math.radians(degrees)
+    tip = (cx + 0.85 * r * math.sin(a), cy - 0.85 * r * math.cos(a))
+    pdf.line(cx, cy, *tip)
+    left = (tip[0] - 0.35 * r * math.sin(a - 0.5), tip[1] + 0.35 * r * math.cos(a - 0.5))
+    right = (tip[0] - 0.35 * r * math.sin(a + 0.5), tip[1] + 0.35 * r * math.cos(a + 0.5))
+    pdf.set_fill_color(200, 0, 0)
+    pdf.polygon([tip, left, right], style="DF")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.text(cx - 1.2, cy - r - 0.8, "N")
+
+
+def _draw_images(pdf: Any, section: Section, folder: Path, images: dict[str, Any] | None) -> None:
+    """The section's pictures, none taller than half a page with its caption."""
+    azimuths: dict[str, float] = section.extra.get("azimuths", {})
+    line_h = 4.5
+    for row in _image_rows(section):
+        row = [
+            (c, r)
+            for c, r in row
+            if (folder / r).is_file() and (folder / r).suffix.lower() in IMAGE_SUFFIXES
+        ]
+        if not row:
+            continue
+        alone = len(row) == 1 and row[0] in section.payload[: int(section.extra.get("alone", 0))]
+        cell_w = pdf.epw if alone else (pdf.epw - _GAP_MM) / 2
+        # a picture left alone in a row of two stands in the middle
+        first_x = pdf.l_margin + (0.0 if alone or len(row) == 2 else (pdf.epw - cell_w) / 2)
+        n_lines = max(len(c.split("\n")) for c, _ in row)
+        caption_h = n_lines * line_h + 1
+        box_h = HALF_PAGE_MM - caption_h - 2
+        sized = []
+        for caption, rel in row:
+            source = images.get(rel) if images else None
+            iw, ih = _image_size(source, folder / rel)
+            scale = min(cell_w / iw, box_h / ih)
+            sized.append((caption, rel, source, iw * scale, ih * scale))
+        row_h = max(h for *_, h in sized) + caption_h
+        if pdf.y + row_h > pdf.page_break_trigger:
+            pdf.add_page()
+        top = pdf.y
+        for k, (caption, rel, source, w, h) in enumerate(sized):
+            x0 = first_x + k * (cell_w + _GAP_MM)
+            x = x0 + (cell_w - w) / 2
+            pdf.image(source if source is not None else str(folder / rel), x=x, y=top, w=w, h=h)
+            if rel in azimuths:
+                r = min(6.0, w / 8)
+                _draw_arrow(pdf, x + w - r - 1.5, top + r + 3.0, r, azimuths[rel])
+            pdf.set_xy(x0, top + h + 0.5)
+            pdf.multi_cell(cell_w, line_h, caption, align="C", new_x="LEFT", new_y="NEXT")
+        pdf.set_xy(pdf.l_margin, top + row_h)
+
+
+_SIGN_ROW_MM = 14.0
+"""Height of a signature box."""
+
+
+def _draw_signatures(pdf: Any, rows: list[list[str]]) -> None:
+    """Boxes to sign in, each tall enough for a signature, kept together on one page."""
+    height = _SIGN_ROW_MM
+    if pdf.y + height * len(rows) > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_fill_color(235, 235, 235)
+    pdf.set_line_width(0.3)
+    label_w = 40.0
+    for label, _ in rows:
+        y = pdf.y
+        pdf.rect(pdf.l_margin, y, label_w, height, style="DF")
+        pdf.rect(pdf.l_margin + label_w, y, pdf.epw - label_w, height, style="D")
+        pdf.text(pdf.l_margin + 2, y + height / 2 + 1.2, label)
+        pdf.set_y(y + height)
+
+
 def render_pdf(
     sections: list[Section],
     title: str,
@@ -273,9 +411,13 @@ def render_pdf(
     pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
     # one face only: parsing a CJK font is the slow part of a PDF
     head = FontFace(fill_color=(235, 235, 235))
-    width = pdf.epw
     tables = _Tables(pdf, 9, 5.5)
     for section in sections:
+        if (
+            section.kind == "sign"
+            and pdf.y + 11 + _SIGN_ROW_MM * len(section.payload) > pdf.page_break_trigger
+        ):
+            pdf.add_page()  # the signature boxes stay with their heading
         pdf.ln(3)
         pdf.set_font("cjk", "", 12)
         pdf.multi_cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")
@@ -306,18 +448,10 @@ def render_pdf(
                         for row in cells:
                             table.row(row)
         elif section.kind == "images":
-            for caption, rel in section.payload:
-                path = folder / rel
-                if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
-                    continue
-                img_w = min(width, 170.0)
-                source = images.get(rel) if images else None
-                pdf.image(
-                    source if source is not None else str(path),
-                    w=img_w,
-                    x=pdf.l_margin + (width - img_w) / 2,
-                )
-                pdf.multi_cell(0, 6, caption, align="C", new_x="LMARGIN", new_y="NEXT")
+            _draw_images(pdf, section, folder, images)
+        elif section.kind == "sign":
+            rows = [[str(label), ""] for label in section.payload]
+            _draw_signatures(pdf, rows)
         files = section.extra.get("files", [])
         for name, _rel in files:
             pdf.multi_cell(0, 5.5, f"附件：{name}", new_x="LMARGIN", new_y="NEXT")

@@ -1,0 +1,82 @@
+"""One PDF per township: all its dossiers in patch order, a bookmark per patch."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rsgeo.outputs.names import safe_file_name
+from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
+
+__all__ = ["COMBINED_PREFIX", "combined_name", "write_combined"]
+
+COMBINED_PREFIX = "卷宗_"
+"""The combined PDF of a township is ``卷宗_<乡镇名称>.pdf``."""
+
+
+def combined_name(township_name: str, township_code: str, taken: set[str]) -> str:
+    """The file name of a township's combined PDF (its code added when two share a name).
+
+    >>> combined_name("融水镇", "450225100", set())
+    '卷宗_融水镇.pdf'
+    """
+    name = township_name if township_name not in ("", "—") else OUTSIDE_TOWNSHIPS_NAME
+    file = safe_file_name(f"{COMBINED_PREFIX}{name}.pdf", fallback="卷宗.pdf")
+    if file.casefold() in taken:
+        file = safe_file_name(f"{COMBINED_PREFIX}{name}_{township_code}.pdf", fallback="卷宗.pdf")
+    taken.add(file.casefold())
+    return file
+
+
+def _merge(parts: list[tuple[str, Path]], target: Path) -> None:
+    try:
+        from pypdf import PdfWriter
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            'combined township PDFs need pypdf: pip install "rsgeo[dossier]"'
+        ) from exc
+    writer = PdfWriter()
+    for patch_id, pdf in parts:
+        start = len(writer.pages)
+        writer.append(str(pdf), import_outline=False)
+        writer.add_outline_item(title=patch_id, page_number=start)
+    tmp = target.with_name(f".{target.name}.tmp")
+    with tmp.open("wb") as fh:
+        writer.write(fh)
+    os.replace(tmp, target)
+
+
+def write_combined(
+    records: list[dict[str, Any]], out: Path, old: Mapping[str, str]
+) -> dict[str, str]:
+    """Write (or keep) each township's combined PDF in ``out``.
+
+    ``records`` are the dossiers of the run (``patch_id``, ``township_code``,
+    ``township_name``, ``pdf``, ``hash``); ``old`` maps the file names of the
+    last run to the hash of their parts. A file whose parts did not change
+    is kept; files of townships no longer present are removed. Returns the
+    new ``{file name: hash}``.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        if r["pdf"] is None:
+            continue
+        groups.setdefault((r["township_code"], r["township_name"]), []).append(r)
+    taken: set[str] = set()
+    written: dict[str, str] = {}
+    for (code, name), members in sorted(groups.items()):
+        members = sorted(members, key=lambda r: r["patch_id"])
+        file = combined_name(name, code, taken)
+        digest = hashlib.sha256("|".join(r["hash"] for r in members).encode()).hexdigest()
+        target = out / file
+        if old.get(file) != digest or not target.is_file():
+            _merge([(r["patch_id"], r["pdf"]) for r in members], target)
+        written[file] = digest
+    for file in set(old) - set(written):
+        stale = out / file
+        if stale.name == file and stale.is_file() and not stale.is_symlink():
+            stale.unlink()
+    return written

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -41,7 +42,13 @@ from rsgeo.errors import DataFileError, OutputExistsError, RsgeoError
 from rsgeo.io.reading import SUPPORTED_SUFFIXES
 from rsgeo.io.tables import TABLE_SUFFIXES, read_table
 from rsgeo.job import OUTPUT_KINDS
-from rsgeo.options import CriteriaThresholds, ListOptions, SpotCheckOptions, StatsOptions
+from rsgeo.options import (
+    CriteriaThresholds,
+    EvidenceOptions,
+    ListOptions,
+    SpotCheckOptions,
+    StatsOptions,
+)
 from rsgeo.schema.fields import (
     DENOMINATOR_FIELDS,
     DETERMINATION_FIELDS,
@@ -237,6 +244,21 @@ def _table(path: Path) -> list[FoundFile]:
     return []
 
 
+_EVIDENCE_SUFFIXES = (".db", ".sqlite")
+
+
+def _is_evidence(path: Path) -> bool:
+    """A SQLite file holding a photo table FJ: a 国土调查云 evidence package."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    except sqlite3.Error:
+        return False
+    return any(name.casefold() == "fj" for name in names)
+
+
 def _walk(folder: Path) -> Iterable[Path]:
     for root, dirs, files in os.walk(folder):
         here = Path(root)
@@ -291,6 +313,15 @@ def find_inputs(folder: str | os.PathLike[str], *, year: str | int | None = None
             kinds = [k for k in images if any(h in path.stem.casefold() for h in NAME_HINTS[k])]
             for k in kinds[:1]:
                 images[k].add(path.parent)
+            continue
+        if suffix in _EVIDENCE_SUFFIXES:
+            if _is_evidence(path):
+                everything.append(FoundFile(path=path, kind="evidence", reason="FJ"))
+            else:
+                unused.append(path)
+            continue
+        if suffix == ".mbtiles":
+            everything.append(FoundFile(path=path, kind="basemap", reason="MBTiles"))
             continue
         if suffix in (".shp", ".gpkg", ".geojson", ".gdb") and suffix in SUPPORTED_SUFFIXES:
             found, readable = _spatial(path)
@@ -450,6 +481,32 @@ def job_template(found: FoundInputs, *, name: str | None = None) -> str:
         w.comment(KEY_NOTES[f"imagery.{k}"])
         for i, d in enumerate(dirs or [FoundFile(path=found.folder / "imagery", kind=k)]):
             w.key(k, w.rel(d.path), on=bool(dirs) and i == 0)
+
+    for key, header in (("evidence", "[evidence]"), ("basemap", "[maps]")):
+        w.blank()
+        w.comment(SECTION_NOTES["evidence" if key == "evidence" else "maps"])
+        items = chosen.get(key, [])
+        for f in items:  # one package is taken; a basemap is a choice a person makes
+            on = key == "evidence" and len(items) == 1
+            note = SECTION_NOTES["sure"] if on else SECTION_NOTES["check"]
+            w.lines.append(f"{'' if on else '# '}{header}  # {note}")
+            w.key("path" if key == "evidence" else "basemap", w.rel(f.path), on=on)
+        if not items:
+            w.comment(TEMPLATE_NOTES["none_found"])
+            w.comment(header)
+        if key == "evidence":
+            w.comment(KEY_NOTES["evidence.match"])
+            w.key("match", EvidenceOptions().match, on=False)
+        else:
+            w.comment(KEY_NOTES["maps.basemap"])
+            if not items:
+                w.key("basemap", "", on=False)
+    w.blank()
+    w.comment(SECTION_NOTES["platform_figures"])
+    w.comment("[platform_figures]")
+    w.key("path", "", on=False)
+    w.comment(KEY_NOTES["platform_figures.unit"])
+    w.key("unit", "mu", on=False)
 
     w.blank()
     w.comment(SECTION_NOTES["determinations"])

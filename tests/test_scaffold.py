@@ -8,6 +8,7 @@ are the committed figures of that job (tests/data/rongshui_2020_township_stats.c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import shutil
@@ -21,6 +22,7 @@ import pytest
 from rsgeo.cli import EXIT_CODES, main
 from rsgeo.io.sample import sample_path
 from rsgeo.job import Job, JobFileError, LayerSource, load_job
+from rsgeo.schema.job_notes import SECTION_NOTES
 
 REFERENCE = Path(__file__).parent / "data" / "rongshui_2020_township_stats.csv"
 
@@ -207,3 +209,23 @@ def test_not_a_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["init", str(tmp_path / "nowhere")]) == EXIT_CODES["file"]
     err = capsys.readouterr().err
     assert "不是文件夹" in err and "not a folder" in err
+
+
+def test_an_evidence_package_is_taken_and_a_basemap_suggested(tmp_path: Path) -> None:
+    """A SQLite file with a photo table FJ is the evidence package; one without it is
+    listed as not recognised; an MBTiles file is suggested as the basemap, commented."""
+    import sqlite3
+
+    shutil.copy(sample_path("boundaries", "townships.gpkg"), tmp_path / "xzq.gpkg")
+    with contextlib.closing(sqlite3.connect(tmp_path / "举证包.db")) as db:
+        db.execute("CREATE TABLE fj (BSM TEXT, FJ BLOB)")
+    with contextlib.closing(sqlite3.connect(tmp_path / "other.db")) as db:
+        db.execute("CREATE TABLE notes (x TEXT)")
+    (tmp_path / "底图.mbtiles").write_bytes(b"")
+    assert main(["init", str(tmp_path), "--quiet"]) == 0
+    text = (tmp_path / "job.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert data["evidence"] == {"path": "举证包.db"}
+    assert "maps" not in data and '# basemap = "底图.mbtiles"' in text
+    unused = text.split(SECTION_NOTES["unused"])[1]
+    assert "other.db" in unused and "举证包.db" not in unused

@@ -76,6 +76,18 @@ SECTION_NOTES: Mapping[str, str] = MappingProxyType(
             "[manual_flags] 问责标准二、五的人工认定表（可选） / "
             "manual flags of criteria 2 and 5 (optional)"
         ),
+        "evidence": (
+            "[evidence] 国土调查云举证包（SQLite，照片表 FJ），照片放入图斑档案 / "
+            "a 国土调查云 evidence package (SQLite, photo table FJ): its photos go into the dossiers"
+        ),
+        "maps": (
+            "[maps] 外业地图的离线底图（GeoTIFF 或 MBTiles，可选） / "
+            "the field maps' offline basemap (a GeoTIFF or an MBTiles file, optional)"
+        ),
+        "platform_figures": (
+            "[platform_figures] 平台套合结果表（可选），与 rsgeo 的面积逐图斑比对 / "
+            "the platform's overlay figures per patch (optional), compared with rsgeo's"
+        ),
         "criteria": (
             "[criteria] 问责标准阈值，以下为默认值 / accountability thresholds, defaults shown"
         ),
@@ -136,8 +148,14 @@ KEY_NOTES: Mapping[str, str] = MappingProxyType(
         "lists.black_size": "黑榜乡镇数 / townships on the black list",
         "outputs": (
             "workbook 统计报表, csv, county_map 全县图, field_maps 外业地图, review 审核记录, "
-            "dossiers 图斑档案, sealed 机要成果"
+            "dossiers 图斑档案, sealed 机要成果, gis_layers 成果图层, reports 报告草稿"
         ),
+        "evidence.match": (
+            "照片归属：先按监测编号，再按拍摄位置 / how a photo finds its patch: "
+            "by patch id, then by position"
+        ),
+        "maps.basemap": "底图文件（.tif / .tiff / .mbtiles） / the basemap file",
+        "platform_figures.unit": "表中面积的单位（表头未注明时）：mu 或 m2 / the unit when headers name none",
         "spot_check.per_township": "每个乡镇抽查的图斑数 / patches drawn per township",
         "spot_check.seed": "随机种子，相同种子抽出相同样本 / the same seed draws the same sample",
     }

@@ -96,7 +96,8 @@ def small_case() -> pd.DataFrame:
 def sheet_rows(path: Path, title: str) -> list[tuple[object, ...]]:
     """The table of a sheet: its rows down to the empty row above the notes."""
     wb = openpyxl.load_workbook(path)
-    rows = list(wb[title].iter_rows(values_only=True))
+    first = int(str(wb[title].print_title_rows).split(":")[0].lstrip("$"))  # the header row
+    rows = list(wb[title].iter_rows(min_row=first, values_only=True))
     end = next((i for i, r in enumerate(rows) if all(v is None for v in r)), len(rows))
     return rows[:end]
 

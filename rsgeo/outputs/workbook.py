@@ -657,11 +657,11 @@ def write_workbook(
 def _heading(title: str, sheet: str, filing_unit: str, day: _dt.date) -> PrintHeading:
     """The printed heading of a sheet: title, 填报单位, 制表日期, the signature line, page numbers."""
     blank = "\u3000" * 8
-    roles = PRINT_LABELS["signers"].split("、")
+    *roles, signed_on = PRINT_LABELS["signature"].split("、")
     signature = "\u3000\u3000".join(
         [
             *(f"{r}：{blank}" for r in roles),
-            f"{PRINT_LABELS['signed_on']}：\u3000\u3000年\u3000月\u3000日",
+            f"{signed_on}：\u3000\u3000年\u3000月\u3000日",
         ]
     )
     return PrintHeading(

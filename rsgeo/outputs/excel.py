@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -40,6 +41,7 @@ __all__ = [
     "cell_value",
     "check_outputs",
     "column_pt",
+    "fit_widths",
     "header_width",
     "new_workbook",
     "page_layout",
@@ -148,34 +150,56 @@ _UNIT_PT = 5.25
 """One Excel width unit: the digit width of the default font (7 px at 96 dpi), in points."""
 _PAD_PT = 3.75
 """The padding Excel adds to every column (5 px), in points."""
+_WIDE_UNIT_PT = 7.0
+"""One Excel width unit where the workbook's default font (Calibri) is missing:
+LibreOffice without Calibri or Carlito measures it in DejaVu Sans digits, 7 pt
+(measured on its PDF). Pages are planned for the wider of the two."""
 _LINE = 1.3
 """Line height of wrapped text, in font sizes."""
+_MIN_SCALE = math.ceil(MIN_PRINTED_PT / BODY_FONT_PT * 100)
+"""The smallest print scale (%): the body at :data:`MIN_PRINTED_PT`."""
+NARROW_TEXT = 10
+"""The narrowest a column of wrapped text becomes when a table is fitted to the page."""
+HEADER_LINES = 6
+"""The most lines a header takes when a table is fitted to the page."""
 
 
 def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+def _em(ch: str) -> float:
+    if _is_wide(ch):
+        return 1.0
+    return 0.55 if ch.isdigit() else 0.6
+
+
 def text_units(text: Any, size_pt: float = BODY_FONT_PT) -> float:
     """Printed width of ``text`` (its longest line) in Excel width units at ``size_pt``.
 
-    A Chinese (wide) character is one em, any other character at most 0.6 em.
+    A Chinese (wide) character is one em, a digit 0.55 em, any other character
+    at most 0.6 em.
 
     >>> round(text_units("乡镇名称", 10.5), 2), round(text_units("2020", 10.5), 2)
-    (8.0, 4.8)
+    (8.0, 4.4)
     """
     if isinstance(text, float):
         text = f"{text:.2f}"
     elif isinstance(text, _dt.datetime):
         text = text.strftime("%Y-%m-%d")
     lines = ("" if text is None else str(text)).split("\n")
-    ems = max((sum(1.0 if _is_wide(c) else 0.6 for c in line) for line in lines), default=0.0)
+    ems = max((sum(_em(c) for c in line) for line in lines), default=0.0)
     return ems * size_pt / _UNIT_PT
 
 
 def column_pt(width: float) -> float:
-    """The printed width (points, at 100 %) of a column ``width`` Excel units wide."""
-    return width * _UNIT_PT + _PAD_PT
+    """The printed width (points, at 100 %) of a column ``width`` Excel units wide:
+    the wider of Excel's (Calibri) and LibreOffice's without Calibri.
+
+    >>> column_pt(1), column_pt(10)
+    (9.0, 70.0)
+    """
+    return max(width * _UNIT_PT + _PAD_PT, width * _WIDE_UNIT_PT)
 
 
 def wrapped_lines(text: Any, width: float, size_pt: float = BODY_FONT_PT) -> int:
@@ -224,6 +248,49 @@ class PageLayout:
         return BODY_FONT_PT * self.scale / 100
 
 
+def _room_pt(orientation: str, scale: int) -> float:
+    """The printable page width at ``scale`` %, in points at 100 % (3 % to spare)."""
+    return (PAGE_WIDTH_PT[orientation] - 2 * 72 * MARGIN_IN) / (scale / 100) * 0.97
+
+
+def fit_widths(widths: Sequence[float], narrowest: Sequence[float]) -> list[float]:
+    """Column widths that fit one A4 landscape page width at :data:`MIN_PRINTED_PT`.
+
+    ``widths`` are kept when they fit; otherwise the widest columns give way
+    first: every column is cut to one common width, never below its
+    ``narrowest`` (wrapped text and headers take more lines). When even the
+    narrowest widths do not fit, those are returned (the table then prints
+    in column blocks).
+
+    >>> fit_widths([10, 40], [10, 12])
+    [10, 40]
+    >>> fit_widths([40] * 6, [12] * 6)
+    [20.0, 20.0, 20.0, 20.0, 20.0, 20.0]
+    >>> fit_widths([40] * 20, [12] * 20) == [12] * 20
+    True
+    """
+    room = _room_pt("landscape", _MIN_SCALE)
+    total = sum(column_pt(w) for w in widths)
+    if total <= room:
+        return list(widths)
+    low = [min(n, w) for n, w in zip(narrowest, widths, strict=True)]
+    least = sum(column_pt(w) for w in low)
+    if least >= room:
+        return low
+
+    def cut(cap: float) -> list[float]:
+        return [max(n, min(w, cap)) for w, n in zip(widths, low, strict=True)]
+
+    below, above = 0.0, float(max(widths))
+    for _ in range(50):  # the widest common width that fits
+        mid = (below + above) / 2
+        if sum(column_pt(w) for w in cut(mid)) <= room:
+            below = mid
+        else:
+            above = mid
+    return cut(math.floor(below * 4) / 4)
+
+
 def page_layout(widths: Sequence[float], *, key_columns: int = 1) -> PageLayout:
     """The A4 page layout of columns ``widths``: the largest print that fits, never below 9 pt.
 
@@ -232,20 +299,19 @@ def page_layout(widths: Sequence[float], *, key_columns: int = 1) -> PageLayout:
     wider table prints at that size in blocks of columns, the first
     ``key_columns`` repeated on every page.
 
-    >>> page_layout([10, 10]).orientation, page_layout([10] * 14).scale
-    ('portrait', 96)
+    >>> page_layout([10, 10]).orientation, page_layout([10] * 12).scale
+    ('portrait', 90)
     >>> lay = page_layout([20] * 20, key_columns=2); lay.scale, lay.blocks[:3]
-    (90, ((1, 7), (8, 12), (13, 17)))
+    (90, ((1, 6), (7, 10), (11, 14)))
     """
     pts = [column_pt(w) for w in widths]
     total = sum(pts)
-    min_scale = math.ceil(MIN_PRINTED_PT / BODY_FONT_PT * 100)
+    min_scale = _MIN_SCALE
     for orientation in ("portrait", "landscape"):
-        room = PAGE_WIDTH_PT[orientation] - 2 * 72 * MARGIN_IN
-        fit = room / total * 100 * 0.97 if total else 100.0  # 3 % to spare
+        fit = _room_pt(orientation, 100) / total * 100 if total else 100.0
         if fit >= 100 or (orientation == "landscape" and fit >= min_scale):
             return PageLayout(orientation, min(100, math.floor(fit)), ((1, len(pts)),))
-    room = (PAGE_WIDTH_PT["landscape"] - 2 * 72 * MARGIN_IN) / (min_scale / 100) * 0.97
+    room = _room_pt("landscape", min_scale)
     keys = min(key_columns, len(pts) - 1)
     free = room - sum(pts[:keys])
     blocks: list[tuple[int, int]] = []
@@ -266,13 +332,23 @@ class Sheet:
 
     ``units`` says the units of the sheet's figures in its heading;
     ``key_columns`` are the leading columns that name a row (repeated on
-    every page when the sheet prints in column blocks).
+    every page when the sheet prints in column blocks); ``print_columns``,
+    when given, are the leading columns that print (the sheet's print area):
+    the columns after them are on screen only, one line each.
     """
 
-    def __init__(self, title: str, *, units: str = "", key_columns: int = 1) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        units: str = "",
+        key_columns: int = 1,
+        print_columns: int | None = None,
+    ) -> None:
         self.title = title
         self.units = units
         self.key_columns = key_columns
+        self.print_columns = print_columns
         self.notes: list[str] = []
         self.headers: list[str] = []
         self.formats: list[str | None] = []
@@ -293,15 +369,48 @@ class Sheet:
             out.append(min(max(header_width(header), math.ceil(body) + 1, 6), MAX_WIDTH))
         return out
 
+    def narrowest_widths(self) -> list[float]:
+        """The narrowest each column may print: figures and unbroken words (codes,
+        numbers) on one line, text wrapped down to :data:`NARROW_TEXT`,
+        headers on at most :data:`HEADER_LINES` lines (two characters a line at least)."""
+        out = []
+        for header, values, natural in zip(self.headers, self.columns, self.widths(), strict=True):
+            words = max((_word_units(v) for v in values), default=0.0)
+            head = max(
+                text_units(header, HEADER_FONT_PT) / HEADER_LINES,
+                text_units("\u3000" * 2, HEADER_FONT_PT),
+                _word_units(header, HEADER_FONT_PT),
+            )
+            text = max((text_units(v) for v in values if isinstance(v, str)), default=0.0)
+            least = max(math.ceil(words) + 1, math.ceil(head) + 1)
+            if text:  # Chinese text wraps, down to NARROW_TEXT
+                least = max(least, min(math.ceil(text) + 1, NARROW_TEXT))
+            out.append(float(min(natural, least)))
+        return out
+
+
+def _word_units(value: Any, size_pt: float = BODY_FONT_PT) -> float:
+    """The widest part of ``value`` that cannot wrap: a number, or a run of
+    Latin letters and digits (Chinese text wraps between any two characters)."""
+    if value is None:
+        return 0.0
+    if not isinstance(value, str):
+        return text_units(value, size_pt)
+    words = re.split(r"[\s\u3000-\u9fff\uff00-\uffef]+", value)
+    return max((text_units(w, size_pt) for w in words), default=0.0)
+
 
 def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> None:
     """Lay ``sheet`` out on the worksheet ``ws`` and set it up to print on A4.
 
     With ``heading``: a title row and a row of 填报单位/制表日期/units above
     the header row, the signature line under the notes, page numbers in the
-    footer. Every text fits its cell: long text wraps and its row grows.
-    The header row (and the key columns, when the sheet prints in column
-    blocks) repeat on every page; the body never prints below 9 pt.
+    footer. The printed columns (all, or the sheet's ``print_columns``) are
+    fitted to the page width, narrowed down to their narrowest widths when
+    needed; every printed text fits its cell: long text wraps and its row
+    grows. The header row (and the key columns, when the sheet still prints
+    in column blocks) repeat on every page; the body never prints below 9 pt.
+    Columns outside the print area keep their text on one line.
     """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -312,22 +421,28 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     alert_font = Font(color="C00000", bold=True, size=BODY_FONT_PT)
     widths = sheet.widths()
     n_cols = max(len(widths), 1)
-    layout = page_layout(widths, key_columns=sheet.key_columns)
-    first_block = layout.blocks[0][1] if widths else 1
-    block_width = sum(widths[:first_block]) or 40.0
+    printed = min(sheet.print_columns or len(widths), len(widths))
+    widths[:printed] = fit_widths(widths[:printed], sheet.narrowest_widths()[:printed])
+    layout = page_layout(widths[:printed], key_columns=sheet.key_columns)
+    keys = min(sheet.key_columns, max(printed - 1, 0))
+    # lines above and below the table span the first page's columns; with column
+    # blocks they start right of the key columns, which every later block repeats
+    span_first = keys + 1 if len(layout.blocks) > 1 else 1
+    span_last = max(layout.blocks[0][1] if widths else 1, span_first)
+    span_width = sum(widths[span_first - 1 : span_last]) or 40.0
 
     def merged_line(text: str, font: Any, *, center: bool = False) -> None:
-        append_row(ws, [text])
+        append_row(ws, [None] * (span_first - 1) + [text])
         r = ws._current_row
-        cell = ws.cell(row=r, column=1)
+        cell = ws.cell(row=r, column=span_first)
         cell.font = font
         cell.alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="center" if center else "left"
         )
-        if first_block > 1:
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=first_block)
+        if span_last > span_first:
+            ws.merge_cells(start_row=r, start_column=span_first, end_row=r, end_column=span_last)
         size = font.sz or BODY_FONT_PT
-        ws.row_dimensions[r].height = row_height_pt(wrapped_lines(text, block_width, size), size)
+        ws.row_dimensions[r].height = row_height_pt(wrapped_lines(text, span_width, size), size)
 
     if heading is not None:
         merged_line(heading.title, Font(bold=True, size=TITLE_FONT_PT), center=True)
@@ -346,7 +461,13 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     for i in range(n_rows):
         append_row(ws, [col[i] for col in sheet.columns])
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
     lines = [1] * n_rows
+    tall_rows = any(  # rows that grow: every cell at the top of its row
+        isinstance(v, str) and text_units(v) > w - 1
+        for values, w in zip(sheet.columns[:printed], widths, strict=False)
+        for v in values
+    )
     for j, (fmt, values) in enumerate(zip(sheet.formats, sheet.columns, strict=True), start=1):
         for i in range(n_rows):
             cell = ws.cell(row=header_row + 1 + i, column=j)
@@ -356,9 +477,15 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
                 cell.number_format = fmt
             if (j - 1) in sheet.flag_columns and value == "是":
                 cell.font = alert_font
-            if isinstance(value, str) and ("\n" in value or text_units(value) > widths[j - 1] - 1):
+            if (
+                j <= printed
+                and isinstance(value, str)
+                and ("\n" in value or text_units(value) > widths[j - 1] - 1)
+            ):
                 cell.alignment = wrap
                 lines[i] = max(lines[i], wrapped_lines(value, widths[j - 1]))
+            elif tall_rows:
+                cell.alignment = top
         ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
     for i, n in enumerate(lines):
         if n > 1:
@@ -373,9 +500,11 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
         ws.row_dimensions[ws._current_row].height = max(
             ws.row_dimensions[ws._current_row].height or 0, 30.0
         )
-    key = get_column_letter(min(sheet.key_columns, n_cols) + 1) if len(layout.blocks) > 1 else "A"
+    key = get_column_letter(keys + 1) if len(layout.blocks) > 1 else "A"
     ws.freeze_panes = f"{key}{header_row + 1}"
-    _page_setup(ws, layout, header_row, sheet.key_columns, heading)
+    if printed < n_cols:
+        ws.print_area = f"A1:{get_column_letter(printed)}{ws._current_row}"
+    _page_setup(ws, layout, header_row, keys, heading)
 
 
 def _page_setup(
@@ -393,7 +522,7 @@ def _page_setup(
     ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = f"{header_row}:{header_row}"
-    if len(layout.blocks) > 1:
+    if len(layout.blocks) > 1 and key_columns:
         ws.print_title_cols = f"A:{get_column_letter(key_columns)}"
         for _first, last in layout.blocks[:-1]:
             ws.col_breaks.append(Break(id=last))

@@ -152,6 +152,20 @@ _PATCH_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
     for col, header, kind in _PATCH_SPEC
 )
 """The patch listings' columns: flags and text columns are labelled from ``rsgeo.schema.labels``."""
+_PATCH_PRINTED = (
+    "township_name",
+    "area_m2",
+    "_area_mu",
+    "farmland_net_m2",
+    "final_class",
+    "_class_source",
+    "_illegal_area_m2",
+    "_deducted",
+    "rectification_method",
+    "note",
+)
+"""The patch listings' columns that print (after 监测编号), in this order: what a
+county signs for each patch. The other columns follow on screen only."""
 _MINERAL_SKIP = {"flag_mineral", "flag_pbf", "flag_redline", "flag_protected", "in_urban"}
 
 _FORMATS = {
@@ -278,6 +292,18 @@ def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
     return sheet
 
 
+_PIECES_PRINTED = (
+    "area_m2",
+    "construction_area_m2",
+    "construction_farmland_m2",
+    "illegal_area_after_deductions_m2",
+    "illegal_farmland_after_deductions_m2",
+    "illegal_pbf_m2",
+)
+"""The pieces sheet's areas that print (after 监测编号, 乡镇代码, 乡镇名称 and
+计入图斑个数), in this order; the other areas follow on screen only."""
+
+
 def _pieces_sheet(pieces: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
     """One row per patch × township piece; SUMIF by township gives the summary's figures.
 
@@ -285,7 +311,7 @@ def _pieces_sheet(pieces: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet
     to the township's figure on the summary sheet (the same 平差).
     """
     unit, factor, decimals = _UNIT[area_unit]
-    sheet = Sheet(PRINT_LABELS["pieces_sheet"], units=summary.units, key_columns=1)
+    sheet = Sheet(PRINT_LABELS["pieces_sheet"], units=summary.units, print_columns=4)
     codes = pieces["township_code"].astype(str)
     shown_codes = ["" if c == OUTSIDE_LABEL else c for c in codes]
     sheet.add("监测编号", pieces["patch_id"].astype(str).tolist())
@@ -296,7 +322,8 @@ def _pieces_sheet(pieces: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet
     )
     sheet.add(PRINT_LABELS["counted"], pieces["is_counted"].astype("int64").tolist(), "0")
     summary_codes = summary.columns[0]
-    for col, header, kind in SUMMARY_COLUMNS:
+    order = {col: k for k, col in enumerate(_PIECES_PRINTED)}
+    for col, header, kind in sorted(SUMMARY_COLUMNS, key=lambda c: order.get(c[0], len(order))):
         head = _unit_header(header, unit)
         if kind != "area" or col not in pieces.columns or head not in summary.headers:
             continue
@@ -314,11 +341,13 @@ def _pieces_sheet(pieces: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet
         sheet.add(
             head, [None if not np.isfinite(v) else float(v) for v in out], _FORMATS[area_unit]
         )
+        if col in order:
+            sheet.print_columns = len(sheet.headers)
     return sheet
 
 
 def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mineral: bool) -> Sheet:
-    sheet = Sheet(title, units=f"{PRINT_LABELS['area_unit']}：平方米、亩")
+    sheet = Sheet(title, units=f"{PRINT_LABELS['area_unit']}：平方米、亩", print_columns=1)
     sheet.add("监测编号", table.index.astype(str).tolist())
     derived = {
         "_area_mu": lambda t: (
@@ -347,7 +376,9 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
             figures["deduction_class"] if "deduction_class" in figures.columns else None
         ),
     }
-    for col, header, kind in _PATCH_COLUMNS:
+    order = {col: k for k, col in enumerate(_PATCH_PRINTED)}
+    columns = sorted(_PATCH_COLUMNS, key=lambda c: order.get(c[0], len(order)))
+    for col, header, kind in columns:
         if mineral and col in _MINERAL_SKIP:
             continue
         if col in derived:
@@ -359,6 +390,8 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
         else:
             continue
         values = pd.Series(values).reindex(table.index) if len(table) else pd.Series([])
+        if col in order:
+            sheet.print_columns = len(sheet.headers) + 1
         if kind in _DECIMALS:
             nums = pd.to_numeric(values, errors="coerce").astype("float64")
             sheet.add(

@@ -372,9 +372,15 @@ class Sheet:
     def narrowest_widths(self) -> list[float]:
         """The narrowest each column may print: figures and unbroken words (codes,
         numbers) on one line, text wrapped down to :data:`NARROW_TEXT`,
-        headers on at most :data:`HEADER_LINES` lines (two characters a line at least)."""
+        headers on at most :data:`HEADER_LINES` lines (two characters a line at least);
+        the key columns (codes and names) keep their width."""
         out = []
-        for header, values, natural in zip(self.headers, self.columns, self.widths(), strict=True):
+        for k, (header, values, natural) in enumerate(
+            zip(self.headers, self.columns, self.widths(), strict=True)
+        ):
+            if k < self.key_columns:
+                out.append(float(natural))
+                continue
             words = max((_word_units(v) for v in values), default=0.0)
             head = max(
                 text_units(header, HEADER_FONT_PT) / HEADER_LINES,

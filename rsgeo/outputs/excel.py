@@ -363,10 +363,10 @@ class Sheet:
 
     def widths(self) -> list[float]:
         """Each column's width (Excel units): header and values fitted, at most :data:`MAX_WIDTH`."""
-        out = []
+        out: list[float] = []
         for header, values in zip(self.headers, self.columns, strict=True):
             body = max((text_units(v) for v in values), default=0.0)
-            out.append(min(max(header_width(header), math.ceil(body) + 1, 6), MAX_WIDTH))
+            out.append(float(min(max(header_width(header), math.ceil(body) + 1, 6), MAX_WIDTH)))
         return out
 
     def narrowest_widths(self) -> list[float]:

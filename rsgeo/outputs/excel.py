@@ -5,8 +5,11 @@ A :class:`Sheet` collects headers, columns and number formats;
 and signature line of a :class:`PrintHeading`, bold header row, columns
 fitted to their text with Chinese characters counted double, long text
 wrapped in rows that grow, the largest print that fits the page and never
-below :data:`MIN_PRINTED_PT`, wider tables in blocks of columns with the key
-columns and the header row repeated, page numbers in the footer); :func:`append_row` is the only way a row reaches a worksheet, and
+below :data:`MIN_PRINTED_PT`, a print area of the key columns where a sheet
+says so, wide tables narrowed widest column first (:func:`fit_widths`) and,
+when still too wide, printed in blocks of columns with the key columns and
+the header row repeated, page numbers in the footer); :func:`append_row` is
+the only way a row reaches a worksheet, and
 text that starts with ``=`` stays text (never a formula); :func:`save_workbook`
 writes the file atomically (a temporary file beside it, then a rename), so an
 interrupted run never leaves half a workbook.

@@ -294,3 +294,11 @@ def test_the_demo_workbook_prints_in_few_pages(tmp_path: Path) -> None:
     for title in ("问责预警", "红黑榜", "说明"):
         assert not wb[title].col_breaks.brk, title
     assert len(pages) < 100, counts
+    # the heading and the signature print once a sheet, on no block page again
+    printed = "".join(pages)
+    assert printed.count("填报单位") == printed.count("审核人") == len(wb.sheetnames)
+    # and every page of 乡镇汇总 (in blocks) shows the key columns' headers and names
+    summary = pages[: counts["乡镇汇总"]]
+    assert len(summary) >= 2
+    for text in summary:
+        assert "乡镇代码" in text and "乡镇名称" in text and "同练瑶族乡" in text

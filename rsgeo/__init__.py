@@ -84,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     # statistics: the per-township table
     "patch_figures": "rsgeo.stats.deductions",
     "township_stats": "rsgeo.stats.township",
+    "township_pieces": "rsgeo.stats.township",
     "red_black_lists": "rsgeo.stats.ranking",
     # audit
     "review": "rsgeo.audit.findings",
@@ -169,4 +170,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.schema.military import split_military
     from rsgeo.stats.deductions import patch_figures
     from rsgeo.stats.ranking import red_black_lists
-    from rsgeo.stats.township import township_stats
+    from rsgeo.stats.township import township_pieces, township_stats

@@ -127,6 +127,7 @@ class Job:
     imagery_before: Path | None = None
     imagery_after: Path | None = None
     reviewer: str = ""
+    filing_unit: str = ""
     working_crs: str | int | None = None
     rules: ClassificationRules = field(default_factory=ClassificationRules)
     statistics: StatsOptions = field(default_factory=StatsOptions)
@@ -348,10 +349,13 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         chk.add(k, f"unknown key; allowed here: {', '.join(order)}")
 
     meta = chk.table(data.get("job", {}), "job") or {}
-    chk.unknown(meta, "job", {"name", "cutoff", "reviewer", "working_crs", "profile"})
+    chk.unknown(
+        meta, "job", {"name", "cutoff", "reviewer", "working_crs", "profile", "filing_unit"}
+    )
     name = chk.typed(meta, "job", "name", (str,), "rsgeo job")
     cutoff = _date(chk, meta.get("cutoff", StatsOptions().cutoff), "job.cutoff")
     reviewer = chk.typed(meta, "job", "reviewer", (str,), "")
+    filing_unit = chk.typed(meta, "job", "filing_unit", (str,), "")
     working_crs = chk.typed(meta, "job", "working_crs", (str, int), None)
     profile = chk.typed(meta, "job", "profile", (str, int), "auto")
 
@@ -500,6 +504,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         imagery_before=images["before"],
         imagery_after=images["after"],
         reviewer=reviewer,
+        filing_unit=filing_unit,
         working_crs=working_crs,
         rules=rules,
         statistics=statistics,

@@ -70,7 +70,7 @@ from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.schema.reports import TOWNSHIP_DIR
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
-from rsgeo.stats.township import township_rows, township_stats
+from rsgeo.stats.township import township_pieces, township_rows, township_stats
 
 __all__ = ["MANAGED_OUTPUTS", "JobResult", "prepare_inputs", "run_job"]
 
@@ -100,6 +100,7 @@ class JobResult:
     n_military: int = 0
     sealed_stats: pd.DataFrame | None = None
     profile_reason: str = ""
+    piece_figures: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """A short text for the end of a command-line run."""
@@ -422,6 +423,10 @@ def _run(
             denominator=denominator,
         )
         stats = statistics(manual_flags=manual)
+        # the same figures piece by piece (patch × township), for the workbook
+        piece_figures = township_pieces(
+            result, pieces, townships=townships, options=job.statistics, figures=figures
+        )
         lists = red_black_lists(stats, options=job.lists)
         n_military = len(sealed_ids)
         # the sealed patches' own figures, for the sealed folder only
@@ -462,6 +467,7 @@ def _run(
             n_military=n_military,
             sealed_stats=sealed_stats,
             profile_reason=reason,
+            piece_figures=piece_figures,
         )
         _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
         provenance.update(
@@ -514,6 +520,9 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             options=job.statistics,
             thresholds=job.criteria,
             n_sealed=jr.n_military,
+            pieces=jr.piece_figures,
+            title=job.name,
+            filing_unit=job.filing_unit,
             overwrite=overwrite,
         )
     if want["csv"]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import sheet_tables
 
 from rsgeo.errors import InputError
 from rsgeo.io.sample import sample_path
@@ -50,16 +51,12 @@ def test_classes_resting_on_a_suggestion_are_counted_and_said(tmp_path: Path) ->
     assert n > n_before
     wb = openpyxl.load_workbook(tmp_path / "bare" / WORKBOOK_NAME)
     for title in ("乡镇汇总", "问责预警"):
-        notes = [
-            r[0]
-            for r in wb[title].iter_rows(values_only=True)
-            if r and str(r[0]).startswith("注：")
-        ]
+        notes = sheet_tables.notes(wb[title])
         assert (
             f"注：{n} 个图斑尚无人工判定，其分类为系统建议（见图斑明细“判定来源”），本表相关数字以判定完成后为准。"
             in notes
         )
-    detail = list(wb["图斑明细"].iter_rows(values_only=True))
+    detail = sheet_tables.table_rows(wb["图斑明细"])
     source = detail[0].index("判定来源")
     assert {r[source] for r in detail[1:]} == {"系统建议（尚无人工判定）"}
 

@@ -23,6 +23,7 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+import sheet_tables
 
 import rsgeo
 from rsgeo.job import OUTPUT_KINDS, load_job
@@ -143,16 +144,16 @@ def test_the_listing_shows_the_classes_and_sub_types(ran) -> None:
     subtypes = set(result.result["determination_subtype"].dropna())
     assert {"工矿商服-厂房", "民生公益", "道路交通", "批文", "农村宅基地"} <= subtypes
     wb = openpyxl.load_workbook(result.out_dir / WORKBOOK_NAME)
-    listing = list(wb["图斑明细"].iter_rows(values_only=True))
+    listing = sheet_tables.table_rows(wb["图斑明细"])
     header = listing[0]
     shown = {r[header.index("判定子类")] for r in listing[1:]}
     assert "工矿商服-厂房" in shown
-    summary = [r for r in wb["乡镇汇总"].iter_rows(values_only=True)]
+    summary = sheet_tables.table_rows(wb["乡镇汇总"])
     head = summary[0]
     assert "非粮违法图斑（个，单列）" in head
     total = next(r for r in summary if r[0] == "合计")
     assert total[head.index("非粮违法图斑（个，单列）")] == 3
-    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    notes = {r[0]: r[1] for r in sheet_tables.table_rows(wb["说明"])[1:]}
     assert notes["判定口径"].startswith("按 2026 年口径：非农违法计为违法")
     csv = pd.read_csv(result.out_dir / "csv" / "township_stats.csv")
     assert int(csv["n_non_grain"].sum()) == 2 * 3  # townships + total

@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import sheet_tables
 
 import rsgeo
 from rsgeo.job import OUTPUT_KINDS, load_job
@@ -89,7 +90,7 @@ def test_a_jobs_thresholds_reach_every_output(tmp_path: Path) -> None:
     assert towns["criterion_1"].astype(bool).tolist() == by_hand.tolist()
     # the workbook's notes print them
     wb = openpyxl.load_workbook(out / "统计报表.xlsx")
-    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    notes = {r[0]: r[1] for r in sheet_tables.table_rows(wb["说明"])[1:]}
     assert "≥ 20%" in notes["问责标准一"] and "> 80 亩" in notes["问责标准一"]
     assert "15" not in notes["问责标准一"]
     # the county map's legend prints the same criterion 1

@@ -1,4 +1,4 @@
-"""Redraw docs/img/workbook.png: the left part of the first sheet (乡镇汇总) of the demo's workbook.
+"""Redraw docs/img/workbook.png: the first printed page of the demo's workbook (乡镇汇总).
 
 Runs the bundled Rongshui job (synthetic layers) with only the workbook as
 output, prints it with LibreOffice and rasterises the first page with
@@ -43,7 +43,7 @@ def main() -> None:
                 "pdftoppm",
                 "-png",
                 "-r",
-                "300",
+                "150",
                 "-f",
                 "1",
                 "-l",
@@ -66,8 +66,9 @@ def main() -> None:
                 min(box[3] + pad, page.height),
             )
         )
-        # the sheet has 31 columns; show the first third, legible, with the total row
-        crop = crop.crop((0, 0, int(crop.width * 0.36), crop.height))
+        # the first page: the title rows and the first block of columns (the sheet
+        # prints its 35 columns in blocks, code and name repeated), the total row,
+        # the notes and the signature line
         out = ROOT / "docs" / "img" / "workbook.png"
         crop.save(out, optimize=True)
     print(out)

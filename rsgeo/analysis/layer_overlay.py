@@ -596,6 +596,32 @@ def _progress_bar(progress: bool | None, total: int) -> Any:
     return tqdm(total=total, desc="overlay", unit="piece")
 
 
+_POINT_COLUMNS = ("point_x_m", "point_y_m", "point_lon", "point_lat")
+
+
+def inner_points(
+    geoms: gpd.GeoSeries,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A point inside each polygon: x, y in its CRS, and lon/lat in EPSG:4490.
+
+    The centroid when it lies inside the polygon, else a point on its
+    surface; NaN for an empty or missing geometry (and lon/lat NaN without a CRS).
+    """
+    values = np.asarray(geoms.to_numpy(), dtype=object)
+    empty = shapely.is_missing(values) | shapely.is_empty(values)
+    cent = shapely.centroid(values)
+    inside = shapely.contains(values, cent)
+    pts = np.where(inside | empty, cent, shapely.point_on_surface(values))
+    pts[empty] = None
+    x = shapely.get_x(pts)
+    y = shapely.get_y(pts)
+    lon = lat = np.full(len(values), np.nan)
+    if geoms.crs is not None:
+        to_lonlat = pyproj.Transformer.from_crs(geoms.crs, 4490, always_xy=True)
+        lon, lat = (np.asarray(v, dtype="float64") for v in to_lonlat.transform(x, y))
+    return x.astype("float64"), y.astype("float64"), lon, lat
+
+
 def patches_from_pieces(
     pieces: gpd.GeoDataFrame, patches: gpd.GeoDataFrame, *, townships: bool = True
 ) -> gpd.GeoDataFrame:
@@ -609,7 +635,9 @@ def patches_from_pieces(
     patch with no piece inside a township has ``township_code`` ``""`` and
     ``township_name`` :data:`~rsgeo.schema.labels.OUTSIDE_TOWNSHIPS_NAME`.
     The patch geometry and columns come from ``patches``; patches without
-    pieces get zero areas.
+    pieces get zero areas. ``point_x_m``/``point_y_m`` (the patches' CRS)
+    and ``point_lon``/``point_lat`` (EPSG:4490) are a point inside each
+    patch (:func:`inner_points`), NaN without a shape.
     """
     if not isinstance(pieces, gpd.GeoDataFrame) or not isinstance(patches, gpd.GeoDataFrame):
         raise InputError("patches_from_pieces expects two GeoDataFrames (pieces, patches)")
@@ -624,6 +652,8 @@ def patches_from_pieces(
     sums = flat.groupby("patch_id", sort=False)[area_cols].sum().reindex(ids, fill_value=0.0)
     out = patches.copy()
     out.index = ids.rename("patch_id")
+    for c, values in zip(_POINT_COLUMNS, inner_points(out.geometry), strict=True):
+        out[c] = values
     for c in area_cols:
         out[c] = sums[c].to_numpy(dtype=np.float64)
     row = pd.Index(ids).get_indexer(pd.Index(flat["patch_id"].astype("str")))

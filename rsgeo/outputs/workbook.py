@@ -26,13 +26,21 @@ from rsgeo.errors import InputError
 from rsgeo.geo.units import M2_PER_HA, M2_PER_MU, round_half_up, round_preserving_total
 from rsgeo.options import CriteriaThresholds, StatsOptions
 from rsgeo.outputs.csv_tables import patch_csv_table, write_csv
-from rsgeo.outputs.excel import Sheet, check_outputs, new_workbook, save_workbook, write_sheet
+from rsgeo.outputs.excel import (
+    PrintHeading,
+    Sheet,
+    check_outputs,
+    new_workbook,
+    save_workbook,
+    write_sheet,
+)
 from rsgeo.schema.cells import parse_date
 from rsgeo.schema.labels import (
     CLASS_SOURCE_LABELS,
     COLUMN_LABELS,
     CRITERION_NAMES,
     FLAG_LABELS,
+    PRINT_LABELS,
     ROLE_LABELS,
     TOTAL_ROW_NAME,
 )
@@ -95,12 +103,19 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
 _PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
     ("township_code", COLUMN_LABELS["township_code"], "text"),
     ("township_name", "乡镇名称", "text"),
-    ("batch", COLUMN_LABELS["batch"], "text"),
+    ("_batches", COLUMN_LABELS["batch"], "text"),
     ("change_type", COLUMN_LABELS["change_type"], "text"),
+    ("land_class_name", COLUMN_LABELS["land_class_name"], "text"),
     ("date_before", COLUMN_LABELS["date_before"], "date"),
     ("date_after", COLUMN_LABELS["date_after"], "date"),
     ("area_m2", "图斑面积（平方米）", "m2"),
     ("_area_mu", "图斑面积（亩）", "mu"),
+    ("reported_area_m2", PRINT_LABELS["reported_area"], "m2"),
+    ("_area_difference_m2", PRINT_LABELS["area_difference"], "m2"),
+    ("point_x_m", PRINT_LABELS["center_x"], "xy"),
+    ("point_y_m", PRINT_LABELS["center_y"], "xy"),
+    ("point_lon", PRINT_LABELS["center_lon"], "lonlat"),
+    ("point_lat", PRINT_LABELS["center_lat"], "lonlat"),
     ("farmland_net_m2", "占用耕地面积（扣除田坎，平方米）", "m2"),
     ("pbf_m2", "占用永久基本农田面积（平方米）", "m2"),
     ("redline_m2", "占用生态保护红线面积（平方米）", "m2"),
@@ -111,6 +126,7 @@ _PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
     ("in_urban", "是否在城镇开发边界内", "flag"),
     ("flag_mineral", "是否矿产图斑", "flag"),
     ("flag_rare_earth", "是否稀土等重要矿种", "flag"),
+    ("approved_doc_number", COLUMN_LABELS["approved_doc_number"], "text"),
     ("mining_rights_licence_number", COLUMN_LABELS["mining_rights_licence_number"], "text"),
     ("suggested_class", "建议判定", "text"),
     ("suggested_reason", "建议依据", "text"),
@@ -129,15 +145,39 @@ _PATCH_SPEC: tuple[tuple[str, str, str], ...] = (
     ("case_age", COLUMN_LABELS["case_age"], "text"),
     ("case_number", COLUMN_LABELS["case_number"], "text"),
     ("responsible_party", COLUMN_LABELS["responsible_party"], "text"),
+    ("note", COLUMN_LABELS["note"], "text"),
 )
 _PATCH_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
     (col, f"是否{FLAG_LABELS[col]}" if kind == "flag" else COLUMN_LABELS.get(col, header), kind)
     for col, header, kind in _PATCH_SPEC
 )
 """The patch listings' columns: flags and text columns are labelled from ``rsgeo.schema.labels``."""
+_PATCH_PRINTED = (
+    "township_name",
+    "area_m2",
+    "_area_mu",
+    "farmland_net_m2",
+    "final_class",
+    "_class_source",
+    "_illegal_area_m2",
+    "_deducted",
+    "rectification_method",
+    "note",
+)
+"""The patch listings' columns that print (after 监测编号), in this order: what a
+county signs for each patch. The other columns follow on screen only."""
 _MINERAL_SKIP = {"flag_mineral", "flag_pbf", "flag_redline", "flag_protected", "in_urban"}
 
-_FORMATS = {"count": "0", "pct": "0.00", "m2": "0.00", "mu": "0.00", "ha": "0.0000"}
+_FORMATS = {
+    "count": "0",
+    "pct": "0.00",
+    "m2": "0.00",
+    "mu": "0.00",
+    "ha": "0.0000",
+    "xy": "0.00",
+    "lonlat": "0.000000",
+}
+_DECIMALS = {"m2": 2, "mu": 2, "xy": 2, "lonlat": 6}
 
 
 def _unit_header(header: str, unit: str) -> str:
@@ -155,7 +195,7 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str, *, apart: bool = False) 
     # township rows, then the outside row when there is one: they add up to the total
     towns = summed_rows(stats)
     codes = ["" if c == OUTSIDE_LABEL else c for c in towns.index.astype(str)]
-    sheet = Sheet("乡镇汇总")
+    sheet = Sheet("乡镇汇总", units=f"{PRINT_LABELS['area_unit']}：{unit}", key_columns=2)
     sheet.add(COLUMN_LABELS["township_code"], [*codes, TOTAL_ROW_NAME])
     for col, header, kind in SUMMARY_COLUMNS:
         if col not in stats.columns or (col in _APART_COLUMNS and not apart):
@@ -190,7 +230,7 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str, *, apart: bool = False) 
 def _criteria_sheet(stats: pd.DataFrame, summary: Sheet) -> Sheet:
     towns = township_rows(stats)
     n = len(towns)
-    sheet = Sheet("问责预警")
+    sheet = Sheet("问责预警", units=summary.units, key_columns=2)
     take = {COLUMN_LABELS["township_code"], "乡镇名称", "违法占用耕地比例（%）"}
     for header, fmt, values in zip(summary.headers, summary.formats, summary.columns, strict=True):
         if header in take or header.startswith("违法占用耕地面积（扣减后"):
@@ -218,7 +258,7 @@ def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
         if area_header in summary.headers
         else {}
     )
-    sheet = Sheet("红黑榜")
+    sheet = Sheet("红黑榜", units=f"{PRINT_LABELS['area_unit']}：{unit}", key_columns=4)
     sheet.add("榜单", ["红榜" if v == "red" else "黑榜" for v in lists["list"]])
     sheet.add("名次", lists["rank"].astype("int64").tolist(), "0")
     sheet.add(COLUMN_LABELS["township_code"], lists.index.astype(str).tolist())
@@ -252,8 +292,62 @@ def _lists_sheet(lists: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
     return sheet
 
 
+_PIECES_PRINTED = (
+    "area_m2",
+    "construction_area_m2",
+    "construction_farmland_m2",
+    "illegal_area_after_deductions_m2",
+    "illegal_farmland_after_deductions_m2",
+    "illegal_pbf_m2",
+)
+"""The pieces sheet's areas that print (after 监测编号, 乡镇代码, 乡镇名称 and
+计入图斑个数), in this order; the other areas follow on screen only."""
+
+
+def _pieces_sheet(pieces: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet:
+    """One row per patch × township piece; SUMIF by township gives the summary's figures.
+
+    Each area column is rounded within each township so that its pieces add up
+    to the township's figure on the summary sheet (the same 平差).
+    """
+    unit, factor, decimals = _UNIT[area_unit]
+    sheet = Sheet(PRINT_LABELS["pieces_sheet"], units=summary.units, print_columns=4)
+    codes = pieces["township_code"].astype(str)
+    shown_codes = ["" if c == OUTSIDE_LABEL else c for c in codes]
+    sheet.add("监测编号", pieces["patch_id"].astype(str).tolist())
+    sheet.add(COLUMN_LABELS["township_code"], shown_codes)
+    sheet.add(
+        "乡镇名称",
+        [row_name(c, n) for c, n in zip(codes, pieces["township_name"], strict=True)],
+    )
+    sheet.add(PRINT_LABELS["counted"], pieces["is_counted"].astype("int64").tolist(), "0")
+    summary_codes = summary.columns[0]
+    order = {col: k for k, col in enumerate(_PIECES_PRINTED)}
+    for col, header, kind in sorted(SUMMARY_COLUMNS, key=lambda c: order.get(c[0], len(order))):
+        head = _unit_header(header, unit)
+        if kind != "area" or col not in pieces.columns or head not in summary.headers:
+            continue
+        township_figure = dict(
+            zip(summary_codes, summary.columns[summary.headers.index(head)], strict=True)
+        )
+        raw = pieces[col].astype("float64").to_numpy() / factor
+        out = np.full(len(raw), np.nan)
+        for code, rows in pd.Series(np.arange(len(raw))).groupby(np.asarray(shown_codes)):
+            target = township_figure.get(code)
+            if target is None:
+                continue
+            idx = rows.to_numpy()
+            out[idx] = round_preserving_total(raw[idx], decimals=decimals, total=target)
+        sheet.add(
+            head, [None if not np.isfinite(v) else float(v) for v in out], _FORMATS[area_unit]
+        )
+        if col in order:
+            sheet.print_columns = len(sheet.headers)
+    return sheet
+
+
 def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mineral: bool) -> Sheet:
-    sheet = Sheet(title)
+    sheet = Sheet(title, units=f"{PRINT_LABELS['area_unit']}：平方米、亩", print_columns=1)
     sheet.add("监测编号", table.index.astype(str).tolist())
     derived = {
         "_area_mu": lambda t: (
@@ -266,6 +360,15 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
             if "class_source" in t.columns
             else None
         ),
+        "_batches": lambda t: (
+            t["batches"] if "batches" in t.columns else t["batch"] if "batch" in t.columns else None
+        ),
+        "_area_difference_m2": lambda t: (
+            pd.to_numeric(t["area_m2"], errors="coerce")
+            - pd.to_numeric(t["reported_area_m2"], errors="coerce")
+            if {"area_m2", "reported_area_m2"} <= set(t.columns)
+            else None
+        ),
         "_illegal_area_m2": lambda t: figures["counted_illegal_area_m2"],
         "_illegal_farmland_m2": lambda t: figures["counted_illegal_farmland_m2"],
         "_deducted": lambda t: _deducted_text(figures),
@@ -273,7 +376,9 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
             figures["deduction_class"] if "deduction_class" in figures.columns else None
         ),
     }
-    for col, header, kind in _PATCH_COLUMNS:
+    order = {col: k for k, col in enumerate(_PATCH_PRINTED)}
+    columns = sorted(_PATCH_COLUMNS, key=lambda c: order.get(c[0], len(order)))
+    for col, header, kind in columns:
         if mineral and col in _MINERAL_SKIP:
             continue
         if col in derived:
@@ -285,11 +390,13 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
         else:
             continue
         values = pd.Series(values).reindex(table.index) if len(table) else pd.Series([])
-        if kind in ("m2", "mu"):
+        if col in order:
+            sheet.print_columns = len(sheet.headers) + 1
+        if kind in _DECIMALS:
             nums = pd.to_numeric(values, errors="coerce").astype("float64")
             sheet.add(
                 header,
-                [round_half_up(v, 2) if np.isfinite(v) else None for v in nums],
+                [round_half_up(v, _DECIMALS[kind]) if np.isfinite(v) else None for v in nums],
                 _FORMATS[kind],
             )
         elif kind == "count":
@@ -426,6 +533,10 @@ def write_workbook(
     thresholds: CriteriaThresholds,
     area_unit: AreaUnit = "mu",
     n_sealed: int = 0,
+    pieces: pd.DataFrame | None = None,
+    title: str = "",
+    filing_unit: str = "",
+    date: _dt.date | None = None,
     csv: bool = False,
     overwrite: bool = False,
 ) -> Path:
@@ -463,6 +574,17 @@ def write_workbook(
     n_sealed : int, default 0
         The number of military-land patches reported under seal; the 说明
         sheet says "另有 N 个图斑单独报送" and nothing more about them.
+    pieces : pandas.DataFrame, optional
+        The figures piece by piece of :func:`rsgeo.township_pieces` (same
+        arguments as the statistics); with it the sheet 图斑分乡镇面积 lists
+        every patch × township piece, rounded so that SUMIF per township
+        gives the figures of 乡镇汇总.
+    title : str, default ""
+        The job's name, printed in the title row of every sheet.
+    filing_unit : str, default ""
+        填报单位, printed under the title (a blank to fill in when empty).
+    date : datetime.date, optional
+        制表日期; today when not given.
     csv : bool, default False
         Also write ``<stem>_township_stats.csv`` and ``<stem>_patches.csv``
         (see :func:`rsgeo.write_csv`) beside the workbook.
@@ -538,6 +660,8 @@ def write_workbook(
     sheets.append(criteria)
     if lists is not None:
         sheets.append(_lists_sheet(lists, area_unit, summary))
+    if pieces is not None:
+        sheets.insert(2 if plain is not None else 1, _pieces_sheet(pieces, area_unit, summary))
     if plain is not None and plain_fig is not None:
         mineral = plain.index[_bool_col(plain, "flag_mineral")]
         sheets.append(
@@ -550,15 +674,38 @@ def write_workbook(
         )
     sheets.append(_notes_sheet(area_unit, options, thresholds, n_sealed, profile))
 
+    day = date or _dt.date.today()
     wb = new_workbook()
     for sheet in sheets:
-        write_sheet(wb.create_sheet(sheet.title), sheet)
+        heading = _heading(title, sheet.title, filing_unit, day)
+        write_sheet(wb.create_sheet(sheet.title), sheet, heading)
     save_workbook(wb, out)
     if csv:
         write_csv(csv_paths[0], stats, overwrite=True)
         if result is not None and figures is not None:
             write_csv(csv_paths[1], patch_csv_table(result, figures), overwrite=True)
     return out
+
+
+def _heading(title: str, sheet: str, filing_unit: str, day: _dt.date) -> PrintHeading:
+    """The printed heading of a sheet: title, 填报单位, 制表日期, the signature line, page numbers."""
+    blank = "\u3000" * 8
+    *roles, signed_on = PRINT_LABELS["signature"].split("、")
+    signature = "\u3000\u3000".join(
+        [
+            *(f"{r}：{blank}" for r in roles),
+            f"{signed_on}：\u3000\u3000年\u3000月\u3000日",
+        ]
+    )
+    return PrintHeading(
+        title=f"{title}\u3000{sheet}" if title else sheet,
+        lines=(
+            f"{PRINT_LABELS['filing_unit']}：{filing_unit or blank}",
+            f"{PRINT_LABELS['date']}：{day.year}年{day.month}月{day.day}日",
+        ),
+        signature=signature,
+        footer=PRINT_LABELS["page_footer"],
+    )
 
 
 def _bool_col(frame: pd.DataFrame, col: str) -> np.ndarray:

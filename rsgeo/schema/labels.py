@@ -26,6 +26,7 @@ __all__ = [
     "LAYER_NAMES",
     "MAP_LABELS",
     "OUTSIDE_TOWNSHIPS_NAME",
+    "PRINT_LABELS",
     "ROLE_LABELS",
     "RULE_LABELS",
     "SEVERITY_NAMES",
@@ -272,3 +273,24 @@ EVIDENCE_PROBLEM_LABELS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Why a photo of an evidence package is not placed in a dossier (listed, never dropped)."""
+
+PRINT_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "filing_unit": "填报单位",
+        "date": "制表日期",
+        "area_unit": "面积单位",
+        "page_footer": "第 &P 页 共 &N 页",
+        "signature": "填表人、审核人、负责人、日期",
+        "pieces_sheet": "图斑分乡镇面积",
+        "counted": "计入图斑个数",
+        "center_x": "中心点X坐标（米）",
+        "center_y": "中心点Y坐标（米）",
+        "center_lon": "中心点经度",
+        "center_lat": "中心点纬度",
+        "reported_area": "监测面积JCMJ（平方米）",
+        "area_difference": "计算面积与JCMJ之差（平方米）",
+    }
+)
+"""Words of a printed table: the heading (填报单位, 制表日期), the page footer
+(Excel codes ``&P``/``&N``), the signature line's roles and the workbook's
+added columns and sheets."""

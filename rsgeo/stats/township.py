@@ -19,6 +19,7 @@ holding the largest share of its area, so township counts add up to the county.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from os import PathLike
 from typing import Any
 
@@ -43,6 +44,7 @@ __all__ = [
     "TOTAL_LABEL",
     "add_total_row",
     "summed_rows",
+    "township_pieces",
     "township_rows",
     "township_stats",
 ]
@@ -235,148 +237,21 @@ def township_stats(
     opts = StatsOptions.resolve(options, overrides)
     thresholds = CriteriaThresholds.coerce(thresholds)
     towns = township_table(townships, reserved=(TOTAL_LABEL, OUTSIDE_LABEL))
-    result = check_patch_table(pd.DataFrame(result), where="township_stats")
-    # ordinary figures from ordinary patches only; sealed ones only for the sealed folder
-    keep = is_military(result).to_numpy() == sealed
-    others = set(result.index[~keep])
-    result = result.loc[keep]
-    problems: list[str] = []
-
-    frame = pieces_frame(result, pieces, opts.farmland_column, problems)
-    if not problems and others:
-        frame = frame.loc[~frame["patch_id"].isin(others).to_numpy()]
-    if not problems:
-        unknown_patches = sorted(set(frame["patch_id"]) - set(result.index))
-        if unknown_patches:
-            problems.append(
-                f"{len(unknown_patches)} pieces name patches not in the patch table, "
-                f"e.g. {unknown_patches[:5]}"
-            )
-        no_piece = sorted(set(result.index) - set(frame["patch_id"]))
-        if no_piece:
-            problems.append(
-                f"{len(no_piece)} patches have no township piece (outside every township?), "
-                f"e.g. {no_piece[:5]}"
-            )
-        known = set(towns.index) | {OUTSIDE_TOWNSHIP_CODE}
-        unknown_codes = sorted(set(frame["township_code"]) - known)
-        if unknown_codes:
-            problems.append(
-                f"township codes not in the townships table: {unknown_codes[:10]} "
-                f"(known: {list(towns.index[:5])}...)"
-            )
-    if problems:
-        raise InputError(format_problems("Cannot compute township statistics:", problems))
-    # pieces outside every township are credited to their own row, never dropped
-    outside = frame["township_code"].eq(OUTSIDE_TOWNSHIP_CODE).to_numpy()
-    if outside.any():
-        frame = frame.assign(
-            township_code=np.where(outside, OUTSIDE_LABEL, frame["township_code"].to_numpy())
-        )
-        towns = pd.concat(
-            [towns, pd.Series([OUTSIDE_TOWNSHIPS_NAME], index=[OUTSIDE_LABEL], name=towns.name)]
-        )
-        towns.index.name = "township_code"
+    prep = _by_piece(result, pieces, towns, opts, figures, sealed=sealed)
+    result, frame, towns, fig, flags, stock = (
+        prep.result,
+        prep.frame,
+        prep.towns,
+        prep.fig,
+        prep.flags,
+        prep.stock,
+    )
     codes = towns.index
-
-    patch_area = frame.groupby("patch_id")["area_m2"].sum()
-    patch_farm = frame.groupby("patch_id")["farmland_m2"].sum()
-    if figures is None:
-        fig = patch_figures(
-            result, options=opts, patch_area_m2=patch_area, patch_farmland_m2=patch_farm
-        )
-    else:
-        fig = check_patch_table(pd.DataFrame(figures), where="township_stats (figures)")
-        if not result.index.isin(fig.index).all():
-            raise InputError(
-                "township_stats: figures must be indexed like the patch table "
-                "(compute them with rsgeo.patch_figures on the same table)"
-            )
-        fig = fig.loc[result.index]
-    flags = pd.DataFrame(
-        {
-            "mineral": flag_column(result, "flag_mineral"),
-            "rare_earth": flag_column(result, "flag_rare_earth"),
-            "pbf": flag_column(result, "flag_pbf"),
-            "redline": flag_column(result, "flag_redline"),
-        },
-        index=result.index,
-    )
-
-    # 存量 (older) illegal cases are reported apart: the year's figures hold 新增 only
-    stock = fig["is_stock"].astype(bool) if "is_stock" in fig.columns else fig["is_illegal"] & False
-    stock_area = fig["counted_illegal_area_m2"].where(stock, 0.0)
-    stock_farm = fig["counted_illegal_farmland_m2"].where(stock, 0.0)
-    year = ~stock
-    fig = fig.assign(
-        is_illegal=fig["is_illegal"] & year,
-        counted_illegal_area_m2=fig["counted_illegal_area_m2"].where(year, 0.0),
-        counted_illegal_farmland_m2=fig["counted_illegal_farmland_m2"].where(year, 0.0),
-        deducted_share=fig["deducted_share"].where(year, 0.0),
-        is_deducted=fig["is_deducted"] & year,
-        is_handled=fig["is_handled"] & year,
-        rectified_share=fig["rectified_share"].where(year, 0.0),
-        is_rectified=fig["is_rectified"] & year,
-    )
-
-    # ---- areas, by piece ----
-    pid = frame["patch_id"]
-    p = fig.reindex(pid.to_numpy())
-    f = flags.reindex(pid.to_numpy())
-    key = frame["township_code"]
-    a_tot = patch_area.reindex(pid.to_numpy()).to_numpy()
-    fa_tot = patch_farm.reindex(pid.to_numpy()).to_numpy()
-    area = frame["area_m2"].to_numpy()
-    farm = frame["farmland_m2"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_pieces = frame.groupby("patch_id")["area_m2"].transform("size").to_numpy()
-        area_share = np.where(a_tot > 0, area / a_tot, 1.0 / n_pieces)
-        farm_share = np.where(fa_tot > 0, farm / fa_tot, area_share)
-    illegal = p["is_illegal"].to_numpy(dtype=bool)
-    keep = 1.0 - p["deducted_share"].to_numpy(dtype="float64")
-    frac = p["illegal_fraction"].to_numpy(dtype="float64")
-    construction = p["is_construction"].to_numpy(dtype=bool)
-    # an older (存量) case is no new construction land of the year
-    older = stock.reindex(pid.to_numpy()).to_numpy(dtype=bool)
-    in_denominator = (construction & ~older) | (illegal & opts.denominator_includes_illegal)
-    ill_area = p["counted_illegal_area_m2"].to_numpy(dtype="float64") * area_share
-    ill_farm = p["counted_illegal_farmland_m2"].to_numpy(dtype="float64") * farm_share
-    mineral = f["mineral"].to_numpy(dtype=bool)
-    # counted apart (非粮违法 in 2026): never in the ratio nor the criteria
-    non_grain = _non_grain(p).to_numpy(dtype=bool)
-    piece_values = pd.DataFrame(
-        {
-            "area_m2": area,
-            "non_grain_area_m2": area * non_grain,
-            "construction_area_m2": area * construction,
-            "construction_farmland_m2": farm * in_denominator,
-            "illegal_area_m2": ill_area,
-            "illegal_area_after_deductions_m2": ill_area * keep,
-            "deducted_area_m2": ill_area * (1 - keep),
-            "illegal_farmland_m2": ill_farm,
-            "illegal_farmland_after_deductions_m2": ill_farm * keep,
-            "deducted_farmland_m2": ill_farm * (1 - keep),
-            "illegal_pbf_m2": frame["pbf_m2"].fillna(0.0).to_numpy() * frac * illegal * keep,
-            "illegal_redline_m2": frame["redline_m2"].fillna(0.0).to_numpy()
-            * frac
-            * illegal
-            * keep,
-            "mineral_area_m2": area * mineral,
-            "mineral_illegal_area_m2": ill_area * keep * mineral,
-            "handled_area_m2": ill_area * p["is_handled"].to_numpy(dtype=bool),
-            "rectified_area_m2": ill_area * p["rectified_share"].to_numpy(dtype="float64"),
-            "illegal_stock_area_m2": stock_area.reindex(pid.to_numpy()).to_numpy() * area_share,
-            "illegal_stock_farmland_m2": stock_farm.reindex(pid.to_numpy()).to_numpy() * farm_share,
-        }
-    )
-    sums = {c: _sum_by(piece_values[c], key, codes) for c in piece_values.columns}
+    outside = frame["township_code"].eq(OUTSIDE_LABEL).to_numpy()
+    sums = {c: _sum_by(prep.values[c], frame["township_code"], codes) for c in prep.values.columns}
 
     # ---- counts, each patch once in its main township ----
-    order = frame.assign(_neg=-frame["area_m2"]).sort_values(
-        ["patch_id", "_neg", "township_code"], kind="stable"
-    )
-    main = order.drop_duplicates("patch_id").set_index("patch_id")["township_code"]
-    main = main.reindex(result.index)
+    main = prep.main
     pbf_any = flags["pbf"] | (
         frame.groupby("patch_id")["pbf_m2"].sum().reindex(result.index).fillna(0) > 0
     )
@@ -440,6 +315,220 @@ def township_stats(
     if total:
         stats = add_total_row(stats, options=opts)
     return stats
+
+
+def township_pieces(
+    result: pd.DataFrame,
+    pieces: pd.DataFrame | None = None,
+    *,
+    townships: pd.DataFrame,
+    options: StatsOptions | None = None,
+    figures: pd.DataFrame | None = None,
+    sealed: bool = False,
+) -> pd.DataFrame:
+    """The figures of :func:`township_stats` piece by piece (patch × township).
+
+    One row per piece of an ordinary patch (``sealed=False``): ``patch_id``,
+    ``township_code``, ``township_name``, every area column that
+    :func:`township_stats` sums over the pieces (``area_m2``,
+    ``illegal_farmland_after_deductions_m2``, …) and ``is_counted`` (the
+    township the patch is counted in: its largest piece). Summed by
+    ``township_code`` the area columns give the township rows of
+    :func:`township_stats` called with the same arguments; pieces outside
+    every township have the code :data:`OUTSIDE_LABEL`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> towns = pd.DataFrame({"township_code": ["450225100"], "township_name": ["融水镇"]})
+    >>> patches = pd.DataFrame({"township_code": ["450225100"], "area_m2": [1000.0],
+    ...     "farmland_net_m2": [600.0], "final_class": ["违法"],
+    ...     "is_construction": [True]}, index=pd.Index(["p1"], name="patch_id"))
+    >>> township_pieces(patches, townships=towns)[["patch_id", "illegal_farmland_m2"]]
+      patch_id  illegal_farmland_m2
+    0       p1                600.0
+    """
+    opts = StatsOptions.resolve(options, {})
+    towns = township_table(townships, reserved=(TOTAL_LABEL, OUTSIDE_LABEL))
+    prep = _by_piece(result, pieces, towns, opts, figures, sealed=sealed)
+    codes = prep.frame["township_code"]
+    out = pd.DataFrame(
+        {
+            "patch_id": prep.frame["patch_id"].to_numpy(),
+            "township_code": codes.to_numpy(),
+            "township_name": prep.towns.reindex(codes.to_numpy()).to_numpy(),
+        }
+    )
+    for col in prep.values.columns:
+        out[col] = prep.values[col].to_numpy(dtype="float64")
+    counted_in = prep.main.reindex(out["patch_id"].to_numpy()).to_numpy()
+    out["is_counted"] = counted_in == codes.to_numpy()
+    return out
+
+
+@dataclass
+class _Pieces:
+    """The ordinary (or sealed) patches, their pieces and each piece's figures."""
+
+    result: pd.DataFrame
+    frame: pd.DataFrame
+    towns: pd.Series
+    fig: pd.DataFrame
+    flags: pd.DataFrame
+    stock: pd.Series
+    values: pd.DataFrame
+    main: pd.Series
+
+
+def _by_piece(
+    result: pd.DataFrame,
+    pieces: pd.DataFrame | None,
+    towns: pd.Series,
+    opts: StatsOptions,
+    figures: pd.DataFrame | None,
+    *,
+    sealed: bool,
+) -> _Pieces:
+    """Check the inputs and credit every figure to the pieces (the areas of :func:`township_stats`)."""
+    result = check_patch_table(pd.DataFrame(result), where="township_stats")
+    # ordinary figures from ordinary patches only; sealed ones only for the sealed folder
+    keep = is_military(result).to_numpy() == sealed
+    others = set(result.index[~keep])
+    result = result.loc[keep]
+    problems: list[str] = []
+
+    frame = pieces_frame(result, pieces, opts.farmland_column, problems)
+    if not problems and others:
+        frame = frame.loc[~frame["patch_id"].isin(others).to_numpy()]
+    if not problems:
+        unknown_patches = sorted(set(frame["patch_id"]) - set(result.index))
+        if unknown_patches:
+            problems.append(
+                f"{len(unknown_patches)} pieces name patches not in the patch table, "
+                f"e.g. {unknown_patches[:5]}"
+            )
+        no_piece = sorted(set(result.index) - set(frame["patch_id"]))
+        if no_piece:
+            problems.append(
+                f"{len(no_piece)} patches have no township piece (outside every township?), "
+                f"e.g. {no_piece[:5]}"
+            )
+        known = set(towns.index) | {OUTSIDE_TOWNSHIP_CODE}
+        unknown_codes = sorted(set(frame["township_code"]) - known)
+        if unknown_codes:
+            problems.append(
+                f"township codes not in the townships table: {unknown_codes[:10]} "
+                f"(known: {list(towns.index[:5])}...)"
+            )
+    if problems:
+        raise InputError(format_problems("Cannot compute township statistics:", problems))
+    # pieces outside every township are credited to their own row, never dropped
+    outside = frame["township_code"].eq(OUTSIDE_TOWNSHIP_CODE).to_numpy()
+    if outside.any():
+        frame = frame.assign(
+            township_code=np.where(outside, OUTSIDE_LABEL, frame["township_code"].to_numpy())
+        )
+        towns = pd.concat(
+            [towns, pd.Series([OUTSIDE_TOWNSHIPS_NAME], index=[OUTSIDE_LABEL], name=towns.name)]
+        )
+        towns.index.name = "township_code"
+
+    patch_area = frame.groupby("patch_id")["area_m2"].sum()
+    patch_farm = frame.groupby("patch_id")["farmland_m2"].sum()
+    if figures is None:
+        fig = patch_figures(
+            result, options=opts, patch_area_m2=patch_area, patch_farmland_m2=patch_farm
+        )
+    else:
+        fig = check_patch_table(pd.DataFrame(figures), where="township_stats (figures)")
+        if not result.index.isin(fig.index).all():
+            raise InputError(
+                "township_stats: figures must be indexed like the patch table "
+                "(compute them with rsgeo.patch_figures on the same table)"
+            )
+        fig = fig.loc[result.index]
+    flags = pd.DataFrame(
+        {
+            "mineral": flag_column(result, "flag_mineral"),
+            "rare_earth": flag_column(result, "flag_rare_earth"),
+            "pbf": flag_column(result, "flag_pbf"),
+            "redline": flag_column(result, "flag_redline"),
+        },
+        index=result.index,
+    )
+
+    # 存量 (older) illegal cases are reported apart: the year's figures hold 新增 only
+    stock = fig["is_stock"].astype(bool) if "is_stock" in fig.columns else fig["is_illegal"] & False
+    stock_area = fig["counted_illegal_area_m2"].where(stock, 0.0)
+    stock_farm = fig["counted_illegal_farmland_m2"].where(stock, 0.0)
+    year = ~stock
+    fig = fig.assign(
+        is_illegal=fig["is_illegal"] & year,
+        counted_illegal_area_m2=fig["counted_illegal_area_m2"].where(year, 0.0),
+        counted_illegal_farmland_m2=fig["counted_illegal_farmland_m2"].where(year, 0.0),
+        deducted_share=fig["deducted_share"].where(year, 0.0),
+        is_deducted=fig["is_deducted"] & year,
+        is_handled=fig["is_handled"] & year,
+        rectified_share=fig["rectified_share"].where(year, 0.0),
+        is_rectified=fig["is_rectified"] & year,
+    )
+
+    # ---- areas, by piece ----
+    pid = frame["patch_id"]
+    p = fig.reindex(pid.to_numpy())
+    f = flags.reindex(pid.to_numpy())
+    a_tot = patch_area.reindex(pid.to_numpy()).to_numpy()
+    fa_tot = patch_farm.reindex(pid.to_numpy()).to_numpy()
+    area = frame["area_m2"].to_numpy()
+    farm = frame["farmland_m2"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_pieces = frame.groupby("patch_id")["area_m2"].transform("size").to_numpy()
+        area_share = np.where(a_tot > 0, area / a_tot, 1.0 / n_pieces)
+        farm_share = np.where(fa_tot > 0, farm / fa_tot, area_share)
+    illegal = p["is_illegal"].to_numpy(dtype=bool)
+    keep = 1.0 - p["deducted_share"].to_numpy(dtype="float64")
+    frac = p["illegal_fraction"].to_numpy(dtype="float64")
+    construction = p["is_construction"].to_numpy(dtype=bool)
+    # an older (存量) case is no new construction land of the year
+    older = stock.reindex(pid.to_numpy()).to_numpy(dtype=bool)
+    in_denominator = (construction & ~older) | (illegal & opts.denominator_includes_illegal)
+    ill_area = p["counted_illegal_area_m2"].to_numpy(dtype="float64") * area_share
+    ill_farm = p["counted_illegal_farmland_m2"].to_numpy(dtype="float64") * farm_share
+    mineral = f["mineral"].to_numpy(dtype=bool)
+    # counted apart (非粮违法 in 2026): never in the ratio nor the criteria
+    non_grain = _non_grain(p).to_numpy(dtype=bool)
+    piece_values = pd.DataFrame(
+        {
+            "area_m2": area,
+            "non_grain_area_m2": area * non_grain,
+            "construction_area_m2": area * construction,
+            "construction_farmland_m2": farm * in_denominator,
+            "illegal_area_m2": ill_area,
+            "illegal_area_after_deductions_m2": ill_area * keep,
+            "deducted_area_m2": ill_area * (1 - keep),
+            "illegal_farmland_m2": ill_farm,
+            "illegal_farmland_after_deductions_m2": ill_farm * keep,
+            "deducted_farmland_m2": ill_farm * (1 - keep),
+            "illegal_pbf_m2": frame["pbf_m2"].fillna(0.0).to_numpy() * frac * illegal * keep,
+            "illegal_redline_m2": frame["redline_m2"].fillna(0.0).to_numpy()
+            * frac
+            * illegal
+            * keep,
+            "mineral_area_m2": area * mineral,
+            "mineral_illegal_area_m2": ill_area * keep * mineral,
+            "handled_area_m2": ill_area * p["is_handled"].to_numpy(dtype=bool),
+            "rectified_area_m2": ill_area * p["rectified_share"].to_numpy(dtype="float64"),
+            "illegal_stock_area_m2": stock_area.reindex(pid.to_numpy()).to_numpy() * area_share,
+            "illegal_stock_farmland_m2": stock_farm.reindex(pid.to_numpy()).to_numpy() * farm_share,
+        }
+    )
+    # counts credit each patch once, to its main township (the largest piece)
+    order = frame.assign(_neg=-frame["area_m2"]).sort_values(
+        ["patch_id", "_neg", "township_code"], kind="stable"
+    )
+    main = order.drop_duplicates("patch_id").set_index("patch_id")["township_code"]
+    main = main.reindex(result.index)
+    return _Pieces(result, frame, towns, fig, flags, stock, piece_values, main)
 
 
 def _set_denominator(

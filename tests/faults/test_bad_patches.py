@@ -22,6 +22,7 @@ import openpyxl
 import pyproj
 import pytest
 import shapely
+import sheet_tables
 from shapely.affinity import translate
 
 from rsgeo.io.reading import read_patches
@@ -91,7 +92,7 @@ def bad_delivery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_the_job_runs_and_no_patch_is_lost(bad_delivery: dict[str, Any]) -> None:
     jr, out = bad_delivery["jr"], bad_delivery["out"]
     wb = openpyxl.load_workbook(out / WORKBOOK_NAME)
-    detail = list(wb["图斑明细"].iter_rows(values_only=True))
+    detail = sheet_tables.table_rows(wb["图斑明细"])
     listed = {str(r[0]) for r in detail[1:]}
     # patches in = patches out (ordinary listing) + patches reported (sealed, by count)
     assert bad_delivery["n_in"] == len(listed) + jr.n_military
@@ -145,7 +146,7 @@ def test_the_review_record_names_every_bad_patch(bad_delivery: dict[str, Any]) -
 
 def test_the_workbook_shows_the_outside_row_and_adds_up(bad_delivery: dict[str, Any]) -> None:
     wb = openpyxl.load_workbook(bad_delivery["out"] / WORKBOOK_NAME)
-    rows = list(wb["乡镇汇总"].iter_rows(values_only=True))
+    rows = sheet_tables.table_rows(wb["乡镇汇总"])
     header = rows[0]
     name_col, area_col = header.index("乡镇名称"), header.index("图斑总面积（亩）")
     body = [r for r in rows[1:] if r[area_col] is not None]
@@ -155,10 +156,10 @@ def test_the_workbook_shows_the_outside_row_and_adds_up(bad_delivery: dict[str, 
     ]
     total = body[-1][area_col]
     assert sum(r[area_col] for r in body[:-1]) == pytest.approx(total, abs=1e-6)
-    notes = [str(r[0]) for r in rows if r[0] and str(r[0]).startswith("注")]
+    notes = sheet_tables.notes(wb["乡镇汇总"])
     assert any(OUTSIDE_TOWNSHIPS_NAME in n for n in notes)
     # the accountability sheet lists townships only
-    criteria = [r[1] for r in wb["问责预警"].iter_rows(values_only=True)]
+    criteria = [r[1] for r in sheet_tables.table_rows(wb["问责预警"])]
     assert OUTSIDE_TOWNSHIPS_NAME not in criteria
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import sheet_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,12 +134,12 @@ def test_workbook_cells_are_half_up(tmp_path: Path) -> None:
         thresholds=CriteriaThresholds(),
     )
     ws = openpyxl.load_workbook(path)["图斑明细"]
-    rows = list(ws.iter_rows(values_only=True))
+    rows = sheet_tables.table_rows(ws)
     m2 = [r[rows[0].index("图斑面积（平方米）")] for r in rows[1:]]
     mu = [r[rows[0].index("图斑面积（亩）")] for r in rows[1:]]
     assert m2[:3] == [0.13, 2.68, 1.01]  # half-even would give 0.12, 2.67, 1.0
     assert mu[3] == 2.68  # 2.675 亩 (2.675 * MU / MU is 2.6750000000000003 or 2.675)
-    summary = list(openpyxl.load_workbook(path)["乡镇汇总"].iter_rows(values_only=True))
+    summary = sheet_tables.table_rows(openpyxl.load_workbook(path)["乡镇汇总"])
     col = summary[0].index("图斑总面积（亩）")
     total_mu = sum(areas) / MU
     total = next(r for r in summary if r[0] == "合计")
@@ -168,7 +169,7 @@ def test_workbook_percentages_are_half_up(tmp_path: Path) -> None:
         options=options,
         thresholds=CriteriaThresholds(),
     )
-    rows = list(openpyxl.load_workbook(path)["乡镇汇总"].iter_rows(values_only=True))
+    rows = sheet_tables.table_rows(openpyxl.load_workbook(path)["乡镇汇总"])
     col = rows[0].index("违法占用耕地比例（%）")
     assert rows[1][col] == 0.13
 

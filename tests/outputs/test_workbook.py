@@ -96,7 +96,8 @@ def small_case() -> pd.DataFrame:
 def sheet_rows(path: Path, title: str) -> list[tuple[object, ...]]:
     """The table of a sheet: its rows down to the empty row above the notes."""
     wb = openpyxl.load_workbook(path)
-    rows = list(wb[title].iter_rows(values_only=True))
+    first = int(str(wb[title].print_title_rows).split(":")[0].lstrip("$"))  # the header row
+    rows = list(wb[title].iter_rows(min_row=first, values_only=True))
     end = next((i for i, r in enumerate(rows) if all(v is None for v in r)), len(rows))
     return rows[:end]
 
@@ -182,15 +183,28 @@ def test_workbook_layout_and_formats(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["乡镇汇总", "图斑明细", "问责预警", "红黑榜", "矿产图斑", "说明"]
     for ws in wb:
-        assert ws.freeze_panes == "A2"
-        assert ws["A1"].font.bold
+        first = int(str(ws.print_title_rows).split(":")[0].lstrip("$"))  # the header row
+        # scrolling keeps the header row (and the key columns of a sheet printed in
+        # column blocks) in view: the panes freeze right under the header row
+        frozen = openpyxl.utils.cell.coordinate_from_string(ws.freeze_panes)
+        assert frozen[1] == first + 1, ws.title
+        keys = ws.print_title_cols
+        key_end = (
+            openpyxl.utils.column_index_from_string(keys.split(":")[1].lstrip("$")) if keys else 0
+        )
+        assert openpyxl.utils.column_index_from_string(frozen[0]) == key_end + 1, ws.title
+        assert all(c.font.bold for c in ws[first] if c.value is not None), ws.title
+        titles = [c for c in ws[1] if c.value is not None]
+        assert len(titles) == 1 and titles[0].font.bold, ws.title
         for letter, dim in ws.column_dimensions.items():
-            assert 6 <= dim.width <= 62, (ws.title, letter)
+            assert 4 <= dim.width <= 40, (ws.title, letter)
     ws = wb["乡镇汇总"]
-    headers = [c.value for c in ws[1]]
+    first = int(str(ws.print_title_rows).split(":")[0].lstrip("$"))
+    headers = [c.value for c in ws[first]]
     area_col = headers.index("图斑总面积（亩）") + 1
-    assert ws.cell(row=2, column=area_col).number_format == "0.00"
-    assert ws.cell(row=5, column=1).font.bold  # total row
+    assert ws.cell(row=first + 1, column=area_col).number_format == "0.00"
+    assert ws.cell(row=first + 4, column=1).value == "合计"
+    assert ws.cell(row=first + 4, column=1).font.bold  # total row
     notes = dict(sheet_rows(path, "说明")[1:])
     assert "平差" in str(notes["取舍与平差"]) and "最大余数" in str(notes["取舍与平差"])
     assert "2020-12-21" in str(notes["扣减"])
@@ -331,12 +345,56 @@ def test_rounded_rows_add_up_to_total(areas: list[float]) -> None:
         assert abs(v - a * 0.0015) <= 0.01 + 1e-9
 
 
-def test_sheets_print_landscape_fitted_to_the_page_width(tmp_path: Path) -> None:
+def _printed_columns(ws: openpyxl.worksheet.worksheet.Worksheet) -> int:
+    """The last column the sheet prints: its print area's, else its last column."""
+    if ws.print_area:
+        last = str(ws.print_area).split("!")[-1].split(":")[1].replace("$", "")
+        return openpyxl.utils.cell.column_index_from_string(last.rstrip("0123456789"))
+    return ws.max_column
+
+
+def test_sheets_print_on_a4_at_9_pt_within_the_page_width(tmp_path: Path) -> None:
+    # LibreOffice without Calibri draws a width unit 7 pt wide at 100 % (measured on
+    # its PDF: a 12-unit column spans 84 pt); Excel 5.25 pt plus 3.75 pt padding
+    unit_pt = 7.0
     result = small_case()
     stats = township_stats(result, townships=TOWNS)
     path = _write(tmp_path / "wb.xlsx", stats, result)
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
-        assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
-        assert ws.print_title_rows == "$1:$1"
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), ws.title
+        scale = (ws.page_setup.scale or 100) / 100
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert 10 * scale >= 9.0, ws.title  # the body is 10 pt
+        page_w = 841.9 if ws.page_setup.orientation == "landscape" else 595.3
+        room = page_w - 72 * (ws.page_margins.left + ws.page_margins.right)
+        first = int(str(ws.print_title_rows).split(":")[0].lstrip("$"))
+        assert ws.print_title_rows == f"${first}:${first}", ws.title
+        assert str(ws.cell(row=first, column=1).value) in {"乡镇代码", "监测编号", "榜单", "项目"}
+        widths = [
+            ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+            for j in range(1, _printed_columns(ws) + 1)
+        ]
+        # each page's columns: the blocks between column breaks, the key columns again
+        breaks = [b.id for b in ws.col_breaks.brk]
+        keys = ws.print_title_cols
+        n_keys = (
+            openpyxl.utils.column_index_from_string(keys.split(":")[1].lstrip("$")) if keys else 0
+        )
+        starts = [0, *breaks]
+        ends = [*breaks, len(widths)]
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            page = widths[a:b] if k == 0 else widths[:n_keys] + widths[a:b]
+            assert sum(page) * unit_pt * scale <= room, (ws.title, k, sum(page))
+        assert not breaks or n_keys, ws.title  # blocks repeat the key columns
+    # the three summary sheets of three townships print without column blocks but 乡镇汇总
+    for title in ("问责预警", "红黑榜", "说明"):
+        assert not wb[title].col_breaks.brk, title
+    # the patch listings keep every column on screen and print the key ones
+    detail = wb["图斑明细"]
+    assert detail.print_area and _printed_columns(detail) < detail.max_column
+    first = int(str(detail.print_title_rows).split(":")[0].lstrip("$"))
+    printed = [c.value for c in detail[first]][: _printed_columns(detail)]
+    assert printed[0] == "监测编号" and "图斑面积（亩）" in printed and "最终分类" in printed
+    on_screen = [c.value for c in detail[first]]
+    assert "乡镇代码" in on_screen and "乡镇代码" not in printed

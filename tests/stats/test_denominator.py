@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import sheet_tables
 
 from rsgeo.errors import FieldError, InputError
 from rsgeo.io.denominator import read_denominator_table
@@ -151,9 +152,7 @@ def test_a_run_on_the_samples_change_survey_table(tmp_path: Path) -> None:
         "2020年度国土变更调查（示例数据"
     )
     wb = openpyxl.load_workbook(tmp_path / "out" / WORKBOOK_NAME)
-    notes = [
-        str(r[0]) for r in wb["乡镇汇总"].iter_rows(values_only=True) if str(r[0]).startswith("注")
-    ]
+    notes = sheet_tables.notes(wb["乡镇汇总"])
     assert any("分母" in n and "2020年度国土变更调查（示例数据" in n for n in notes)
     run = (tmp_path / "out" / "run.json").read_text(encoding="utf-8")
     assert '"role": "denominator"' in run

@@ -446,7 +446,12 @@ def job_template(found: FoundInputs, *, name: str | None = None) -> str:
     if found.year and found.year != str(cutoff.year):
         w.comment(TEMPLATE_NOTES["year_cutoff"].format(year=found.year, cutoff=cutoff))
     w.key("cutoff", cutoff, on=False)
-    for key, value in (("reviewer", ""), ("working_crs", "EPSG:4545"), ("profile", "auto")):
+    for key, value in (
+        ("reviewer", ""),
+        ("filing_unit", ""),
+        ("working_crs", "EPSG:4545"),
+        ("profile", "auto"),
+    ):
         w.comment(KEY_NOTES[f"job.{key}"])
         w.key(key, value, on=False)
 

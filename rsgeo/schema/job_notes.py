@@ -113,6 +113,9 @@ KEY_NOTES: Mapping[str, str] = MappingProxyType(
             "illegal state removed on or before this day is deducted (work plan)"
         ),
         "job.reviewer": "数据审核人或审核组，印在审核记录上 / who reviewed the data",
+        "job.filing_unit": (
+            "填报单位，印在统计报表每页的标题下 / the filing unit printed under each sheet's title"
+        ),
         "job.working_crs": (
             "叠加分析所用坐标系，默认取图斑所在高斯-克吕格分带 / working CRS, default: "
             "the Gauss-Krüger zone of the patches"

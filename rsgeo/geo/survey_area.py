@@ -166,8 +166,9 @@ def _trapezoid(
 
 def _n_cuts(length: npt.NDArray[np.float64] | float, step_m: float) -> npt.NDArray[np.float64]:
     """n = floor(length / step) for edges longer than the step, else 0 (float, elementwise)."""
-    n = np.floor(length / step_m) if step_m > 0 else length * 0.0
-    n = np.where(length > step_m, n, 0.0) if step_m > 0 else n
+    if step_m <= 0:
+        return np.zeros(np.shape(length))
+    n = np.where(length > step_m, np.floor(length / step_m), 0.0)
     return np.where(np.isfinite(n), np.minimum(n, _MAX_PARTS - 1.0), 0.0)
 
 

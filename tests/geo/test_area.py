@@ -346,3 +346,16 @@ def test_vertex_method_is_the_lonlat_figure_of_the_vertices() -> None:
     plane_moment = float(ellipsoidal_area([tri], crs=4545, method="geodesic")[0])
     assert plane_moment == pytest.approx(want, rel=1e-7)
     assert abs(plane_moment - want) > 1e-12 * want  # the two paths are told apart here
+
+
+def test_threads_in_a_crs_taken_through_lonlat() -> None:
+    """More polygons than one task holds, in Web Mercator (taken to lon/lat by PROJ in
+    each thread): every figure equals the one computed alone."""
+    rng = np.random.default_rng(11)
+    centres = np.column_stack(
+        [rng.uniform(1.207e7, 1.212e7, 30_000), rng.uniform(2.87e6, 2.92e6, 30_000)]
+    )
+    geoms = shapely.buffer(shapely.points(centres), 40.0, quad_segs=2)
+    many = ellipsoidal_area(geoms, crs=3857, n_jobs=2)
+    alone = [float(ellipsoidal_area([g], crs=3857)[0]) for g in geoms[-50:]]
+    np.testing.assert_allclose(many[-50:], alone, rtol=1e-12)

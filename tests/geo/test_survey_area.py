@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -459,8 +460,11 @@ def test_edges_longer_than_the_step_are_cut() -> None:
     lengths = np.array([0.0, 35.0, 70.0, 70.0 + 1e-9, 139.99, 140.0, 300.0, 1e7, np.inf, np.nan])
     want = [0, 0, 0, 1, 1, 2, 4, 99_999, 0, 0]
     assert _n_cuts(lengths, 70.0).tolist() == want
-    assert _n_cuts(lengths, 0.0).tolist() == [0] * len(lengths)
+    with warnings.catch_warnings():  # step 0: no division by zero, no cuts
+        warnings.simplefilter("error")
+        assert _n_cuts(lengths, 0.0).tolist() == [0] * len(lengths)
     assert _n_cuts(np.array([300.0]), 55.0).tolist() == [5]
+    assert _n_cuts(np.array([1.0, 0.4]), 0.5).tolist() == [2, 0]  # a step below 1 m
 
 
 def test_grid_rounds_halves_up() -> None:
@@ -510,3 +514,21 @@ def test_many_rings_in_one_call_equal_each_alone() -> None:
     together = ellipsoidal_area(polys, crs=4545)
     for poly, got in zip(polys, together, strict=True):
         assert got == pytest.approx(reference(poly), abs=1e-6)
+
+
+def test_lonlat_polygons_go_to_the_zone_of_their_bounding_box_centre() -> None:
+    """DOMAIN.md §3: lon/lat input goes to the 3-degree zone of the centre of the
+    polygon's bounding box, round(lon / 3) with halves up. The first polygon has
+    its centre at 109.475°E (zone 36, CM 108°E) though three of its four vertices
+    lie in zone 37; the second at 106.605°E (35.535: zone 36, not 35)."""
+
+    def plane(poly: Polygon, epsg: int) -> Polygon:
+        t = pyproj.Transformer.from_crs(4490, epsg, always_xy=True)
+        return shapely.transform(poly, lambda xy: np.column_stack(t.transform(*xy.T)))
+
+    west_vertex = Polygon([(109.30, 25.0), (109.60, 25.01), (109.65, 25.2), (109.62, 25.22)])
+    upper_half = Polygon([(106.55, 25.0), (106.65, 25.0), (106.66, 25.1), (106.56, 25.1)])
+    for poly, other_zone in ((west_vertex, 4546), (upper_half, 4544)):
+        got = survey(poly, crs=4490)
+        assert got == pytest.approx(survey(plane(poly, 4545), crs=4545), abs=1e-6)
+        assert abs(got - survey(plane(poly, other_zone), crs=other_zone)) > 1e-3

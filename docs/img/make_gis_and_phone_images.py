@@ -32,10 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyogrio
-import rasterio
 from PIL import Image
-from rasterio.features import rasterize
-from rasterio.transform import from_origin
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "outputs"))
@@ -46,6 +43,7 @@ from rsgeo.io.reading import read_layer  # noqa: E402
 from rsgeo.io.sample import sample_path  # noqa: E402
 from rsgeo.job import load_job  # noqa: E402
 from rsgeo.pipeline import run_job  # noqa: E402
+from rsgeo.synthetic.basemap import land_use_basemap as draw_land_use  # noqa: E402
 
 IMG = ROOT / "docs" / "img"
 CLASS_COLOURS = {"违法": "#d7301f", "合法": "#1a9850", "其他": "#7f7f7f"}
@@ -54,20 +52,6 @@ TABLE_ROWS = 12
 PHONE = (360, 740)
 PIXEL_M = 3.0  # basemap resolution
 MARGIN_M = 400.0
-# 地类编码 (GB/T 21010) prefix → basemap colour
-LAND_COLOURS = [
-    ("01", (238, 226, 140)),  # 耕地
-    ("02", (196, 232, 150)),  # 园地
-    ("03", (96, 158, 92)),  # 林地
-    ("04", (170, 206, 112)),  # 草地
-    ("05", (206, 150, 140)),  # 商服
-    ("06", (196, 140, 132)),  # 工矿
-    ("07", (214, 156, 146)),  # 住宅
-    ("20", (206, 150, 140)),  # 城镇村及工矿
-    ("10", (172, 172, 172)),  # 交通
-    ("11", (122, 172, 226)),  # 水域
-]
-LAND_OTHER = (236, 234, 222)
 
 
 def _run(job, outputs: list[str], out: Path, **changes) -> Path:
@@ -198,41 +182,12 @@ td {{ text-align: right; }} td:nth-child(-n+4) {{ text-align: left; }}
 
 
 def land_use_basemap(job, outline, tif: Path) -> None:
-    """A GeoTIFF of the land-use layer over ``outline`` (+ margin), coloured by 地类编码."""
+    """The sample's land use over ``outline`` (+ margin) as a GeoTIFF (rsgeo.synthetic.basemap)."""
     src = job.layers["farmland"]
     minx, miny, maxx, maxy = outline.total_bounds
-    minx, miny = minx - MARGIN_M, miny - MARGIN_M
-    maxx, maxy = maxx + MARGIN_M, maxy + MARGIN_M
     land = read_layer(src.path, **src.read_kwargs()).to_crs(outline.crs)
-    land = land.cx[minx:maxx, miny:maxy]
-    width, height = int((maxx - minx) / PIXEL_M), int((maxy - miny) / PIXEL_M)
-    transform = from_origin(minx, maxy, PIXEL_M, PIXEL_M)
-    codes = land["land_class_code"].astype(str)
-    index = np.full(len(land), len(LAND_COLOURS), dtype="uint8")
-    for k, (prefix, _) in enumerate(LAND_COLOURS):
-        index[codes.str.startswith(prefix).to_numpy()] = k
-    drawn = rasterize(
-        zip(land.geometry, index, strict=True),
-        out_shape=(height, width),
-        transform=transform,
-        fill=len(LAND_COLOURS),
-        dtype="uint8",
-    )
-    palette = np.array([c for _, c in LAND_COLOURS] + [LAND_OTHER], dtype="uint8")
-    rgb = np.moveaxis(palette[drawn], -1, 0)
-    with rasterio.open(
-        tif,
-        "w",
-        driver="GTiff",
-        width=width,
-        height=height,
-        count=3,
-        dtype="uint8",
-        crs=outline.crs,
-        transform=transform,
-        compress="deflate",
-    ) as dst:
-        dst.write(rgb)
+    bounds = (minx - MARGIN_M, miny - MARGIN_M, maxx + MARGIN_M, maxy + MARGIN_M)
+    draw_land_use(land, tif, bounds=bounds, pixel_m=PIXEL_M)
 
 
 _POPUP = """<script>

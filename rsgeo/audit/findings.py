@@ -417,7 +417,7 @@ def run_review(
     _geometry_rules(table, need, add)
     if "R19" in selected:
         if platform is None:
-            skipped["R19"] = "未提供平台套合结果（platform_figures）"
+            skipped["R19"] = "未提供平台套合结果表"
         else:
             check = compare_platform_figures(ids, table, platform, options=opts)
             if not check.compared:

@@ -66,6 +66,7 @@ from rsgeo.job import Job, LayerSource
 from rsgeo.outputs.folder import Staging, check_out_dir, stage_outputs
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.layer_fields import LAYER_FILE_NAMES
+from rsgeo.schema.messages import STEPS
 from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.schema.reports import TOWNSHIP_DIR
 from rsgeo.stats.deductions import patch_figures
@@ -333,16 +334,16 @@ def _run(
 ) -> JobResult:
     """The run: its outputs are written into ``staging.path``, to be moved into ``out``."""
 
-    def step(text: str) -> None:
-        if progress:
-            print(f"rsgeo: {text}", file=sys.stderr)
+    def step(key: str, **values: Any) -> None:
+        if progress:  # "rsgeo: 统计报表 / workbook": the stages in schema.messages.STEPS
+            print(f"rsgeo: {STEPS[key].format(**values)}", file=sys.stderr)
 
     for note in notes:
         step(note)
-    step("reading inputs")
+    step("reading")
     patches, layers, townships, county, provenance = prepare_inputs(job, progress=progress)
 
-    step(f"overlay: {len(patches)} patches × {len(layers)} layers")
+    step("overlay", patches=len(patches), layers=len(layers))
     attributes = {k: list(s.attributes) for k, s in job.layers.items() if s.attributes}
     pieces = overlay_pieces(
         patches, layers, townships=townships, attributes=attributes or None, progress=progress
@@ -389,7 +390,7 @@ def _run(
             "reason": reason,
         }
 
-        step("township statistics")
+        step("stats")
         manual = None
         if job.manual_flags is not None:
             src = job.manual_flags
@@ -495,7 +496,7 @@ def _run(
             json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         jr.outputs["run"] = staging.path / "run.json"
-        step(f"moving the outputs into {out}")
+        step("moving", out=out)
         return jr
 
 
@@ -537,7 +538,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         )
     show = [k for k in ("pbf", "redline", "urban", "approved") if k in jr.layers]
     if want["county_map"]:
-        step("county map")
+        step("county_map")
         (out / "maps").mkdir(exist_ok=True)
         county_map(
             jr.result,
@@ -552,7 +553,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         )
         outputs["county_map"] = out / "maps" / "county_map.html"
     if want["field_maps"]:
-        step("field maps")
+        step("field_maps")
         pages = field_maps(
             jr.result,
             out / "maps" / "field",
@@ -566,7 +567,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         outputs["field_maps"] = out / "maps" / "field"
         outputs["n_field_maps"] = len(pages)
     if want["review"] and jr.review is not None:
-        step("review record")
+        step("review_record")
         paths = write_review_record(
             jr.review,
             out / "review",
@@ -615,7 +616,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
     if want["gis_layers"]:
         from rsgeo.outputs.gis_layers import write_result_layers
 
-        step("result layers")
+        step("gis_layers")
         layers = write_result_layers(
             jr.result,
             jr.pieces,
@@ -625,7 +626,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         )
         outputs["gis_layers"] = layers["gpkg"]
     if want["reports"]:
-        step("draft reports")
+        step("reports")
         from rsgeo.outputs.reports import write_reports
 
         reports = write_reports(
@@ -642,7 +643,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         outputs["accountability"] = reports["accountability_xlsx"]
         outputs["township_reports"] = out / REPORTS_DIR / TOWNSHIP_DIR
     if want["sealed"] and jr.n_military:
-        step("sealed military-land output")
+        step("sealed")
         sealed = write_sealed(
             jr.result, out / SEALED_DIR, stats=jr.sealed_stats, overwrite=overwrite
         )

@@ -119,3 +119,22 @@ def test_printing_never_fails_on_a_narrow_console(encoding: str, tmp_path: Path)
     made = _child(["init", str(tmp_path / "数据")], encoding, tmp_path)
     assert made.returncode == 0, made.stderr
     assert "已写出任务文件模板" in made.stdout.decode(readable)
+
+
+def test_a_run_announces_its_stages_in_chinese_and_english(
+    small_job: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stage lines a run prints, as printed: "rsgeo: 中文 / English"."""
+    import dataclasses
+
+    from rsgeo.job import load_job
+    from rsgeo.pipeline import run_job
+
+    job = load_job(small_job)
+    job = dataclasses.replace(job, outputs=dict.fromkeys(job.outputs, False) | {"csv": True})
+    run_job(job, tmp_path / "out", progress=True)
+    lines = [s for s in capsys.readouterr().err.splitlines() if s.startswith("rsgeo: ")]
+    assert len(lines) >= 5, lines
+    for line in lines:
+        chinese, _, english = line.removeprefix("rsgeo: ").partition(" / ")
+        assert HAN.search(chinese) and LATIN_WORD.search(english), line

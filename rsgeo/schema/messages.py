@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["ERROR_EXPLANATIONS", "HELP", "MESSAGES", "say"]
+__all__ = ["ERROR_EXPLANATIONS", "HELP", "MESSAGES", "STEPS", "say"]
 
 HELP: Mapping[str, str] = MappingProxyType(
     {
@@ -109,6 +109,27 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
     }
 )
 """Lines the command prints; ``{name}`` fields are filled by :func:`say`."""
+
+STEPS: Mapping[str, str] = MappingProxyType(
+    {
+        "reading": "读取输入 / reading inputs",
+        "overlay": "叠加分析 / overlay: {patches} 个图斑 / patches × {layers} 个图层 / layers",
+        "classifying": "图斑分类 / classifying",
+        "stats": "乡镇统计 / township statistics",
+        "review": "数据审核 / review",
+        "moving": "移入输出文件夹 / moving the outputs into {out}",
+        "workbook": "统计报表 / workbook",
+        "county_map": "全县图 / county map",
+        "field_maps": "外业地图 / field maps",
+        "review_record": "审核记录 / review record",
+        "dossiers": "图斑档案 / dossiers",
+        "gis_layers": "成果图层 / result layers",
+        "reports": "报告草稿 / draft reports",
+        "sealed": "机要成果 / sealed military-land output",
+    }
+)
+"""The stages a run announces as it goes ("rsgeo: 统计报表 / workbook")."""
+
 
 ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType(
     {

@@ -190,7 +190,7 @@ def test_ctrl_c_during_the_dossiers(out: Path, small_job: Path, run: list[Run]) 
     before = hashes(out)
     r = Run("run", str(small_job), "--out", str(out), "--overwrite")
     run.append(r)
-    r.wait_for("rsgeo: dossiers")
+    r.wait_for("/ dossiers")
     workers = r.workers()
     os.killpg(r.proc.pid, signal.SIGINT)  # the terminal sends it to the whole group
     assert r.end(timeout=30) == 130
@@ -209,7 +209,7 @@ def test_kill_during_the_dossiers_takes_the_workers_along(
     before = hashes(out)
     r = Run("run", str(small_job), "--out", str(out), "--overwrite")
     run.append(r)
-    r.wait_for("rsgeo: dossiers")
+    r.wait_for("/ dossiers")
     workers = r.workers()
     r.proc.send_signal(signal.SIGKILL)  # the run alone, as the out-of-memory killer does
     r.end()
@@ -227,10 +227,10 @@ def test_kill_during_the_dossiers_takes_the_workers_along(
 def _kill_points() -> list[tuple[str, float]]:
     rng = random.Random(2020)  # the same points on every run
     return [
-        ("rsgeo: overlay", 0.0),
-        ("rsgeo: workbook", 0.0),
-        ("rsgeo: moving the outputs", 0.0),
-        ("rsgeo: reading inputs", round(rng.uniform(0.5, 3.0), 2)),
+        ("/ overlay:", 0.0),  # the stage lines: "rsgeo: 叠加分析 / overlay: …"
+        ("/ workbook", 0.0),
+        ("/ moving the outputs", 0.0),
+        ("/ reading inputs", round(rng.uniform(0.5, 3.0), 2)),
     ]
 
 

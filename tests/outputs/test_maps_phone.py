@@ -27,6 +27,7 @@ import test_maps_helpers as h
 
 from rsgeo.options import MapOptions
 from rsgeo.outputs.maps import field_maps
+from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
 
 pytest.importorskip("folium")
 rasterio = pytest.importorskip("rasterio")
@@ -321,3 +322,38 @@ def test_a_map_the_basemap_does_not_cover_is_drawn_without_it(county, geotiff, t
         ).values()
     assert h.page_config(page)["basemap"] is None
     assert not page.with_name(page.stem + "_tiles").exists()
+
+
+def test_a_gcj02_mbtiles_basemap_moves_the_patches_onto_it(county, mbtiles, tmp_path):
+    """MBTiles saved from GCJ-02 tiles (Gaode, Tencent): the patches are drawn shifted to
+    GCJ-02 (rsgeo.outputs.maps.gcj02, tested against published pairs) so they lie on
+    the tiles, the tiles are taken around the shifted area, and the geo: links keep
+    the true coordinates a phone navigates by."""
+    plain_page = field_maps(
+        county["patches"], tmp_path / "a", options=MapOptions(basemap=str(mbtiles)), progress=False
+    )
+    (plain_page,) = plain_page.values()
+    (page,) = field_maps(
+        county["patches"],
+        tmp_path / "b",
+        options=MapOptions(basemap=str(mbtiles), basemap_datum="gcj02"),
+        progress=False,
+    ).values()
+    plain, gcj = h.page_config(plain_page), h.page_config(page)
+    assert gcj["datum"] == "gcj02"
+    for f_plain, f_gcj in zip(
+        plain["patches"]["features"], gcj["patches"]["features"], strict=True
+    ):
+        p_xy = np.array(f_plain["geometry"]["coordinates"][0])
+        g_xy = np.array(f_gcj["geometry"]["coordinates"][0])
+        want_lon, want_lat = wgs84_to_gcj02(p_xy[:, 0], p_xy[:, 1])
+        np.testing.assert_allclose(g_xy[:, 0], want_lon, atol=1e-9)
+        np.testing.assert_allclose(g_xy[:, 1], want_lat, atol=1e-9)
+        assert f_gcj["properties"]["lon"] == f_plain["properties"]["lon"]
+
+    # the tiles copied are those around the shifted patches: some differ from the plain map's
+    def tiles(p: Path) -> set[str]:
+        folder = p.with_name(p.stem + "_tiles")
+        return {str(t.relative_to(folder)) for t in folder.rglob("*.*")}
+
+    assert tiles(page) and tiles(page) != tiles(plain_page)

@@ -338,8 +338,9 @@ def _run(
         if progress:  # "rsgeo: 统计报表 / workbook": the stages in schema.messages.STEPS
             print(f"rsgeo: {STEPS[key].format(**values)}", file=sys.stderr)
 
-    for note in notes:
-        step(note)
+    for note in notes:  # what was cleaned up before the run (outputs/folder.py)
+        if progress:
+            print(f"rsgeo: {note}", file=sys.stderr)
     step("reading")
     patches, layers, townships, county, provenance = prepare_inputs(job, progress=progress)
 
@@ -600,9 +601,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             )
             outputs["n_unplaced_photos"] = len(photos.unplaced)
             if len(photos.unplaced):
-                step(
-                    f"{len(photos.unplaced)} evidence photos not placed (listed in dossiers/index.html)"
-                )
+                step("unplaced_photos", n=len(photos.unplaced))
         build_dossiers(
             jr.result,
             out / "dossiers",

@@ -123,6 +123,10 @@ STEPS: Mapping[str, str] = MappingProxyType(
         "field_maps": "外业地图 / field maps",
         "review_record": "审核记录 / review record",
         "dossiers": "图斑档案 / dossiers",
+        "unplaced_photos": (
+            "{n} 张举证照片未能归属图斑（列于 dossiers/index.html） / "
+            "{n} evidence photos not placed (listed in dossiers/index.html)"
+        ),
         "gis_layers": "成果图层 / result layers",
         "reports": "报告草稿 / draft reports",
         "sealed": "机要成果 / sealed military-land output",

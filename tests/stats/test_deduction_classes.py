@@ -126,7 +126,7 @@ def test_older_cases_are_reported_apart_and_not_in_the_years_ratio() -> None:
 def test_the_job_file_switches_classes(tmp_path: Path) -> None:
     data = sample_path("rongshui_2020.toml").parent
     text = sample_path("rongshui_2020.toml").read_text(encoding="utf-8")
-    for key in ("path", "before", "after"):
+    for key in ("path", "before", "after", "basemap"):
         text = text.replace(f'{key} = "', f'{key} = "{data}/')
     text += '\n[deductions]\n"已补办(农转用)" = false\n"未供即用" = true\n"已拆除复耕到位" = 2020-12-31\n'
     path = tmp_path / "job.toml"

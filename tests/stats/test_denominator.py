@@ -172,7 +172,7 @@ def test_rsgeo_check_finds_a_township_missing_from_the_table(tmp_path: Path) -> 
 def test_the_job_file_names_the_table_and_its_source(tmp_path: Path) -> None:
     text = sample_path("rongshui_2020.toml").read_text(encoding="utf-8")
     data = sample_path("rongshui_2020.toml").parent
-    for key in ("path", "before", "after"):
+    for key in ("path", "before", "after", "basemap"):
         text = text.replace(f'{key} = "', f'{key} = "{data}/')
     text += (
         '\n[denominator]\npath = "change_survey/2020_denominator.xlsx"\n'

@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 import tomllib
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -786,6 +787,71 @@ def _same_value_constants(mutants: list[Mutant]) -> int:
     return n
 
 
+def _exec_module(path: str, source: str) -> Any:
+    """``source`` run as a fresh module (registered while it runs: dataclasses look it up)."""
+    import types
+
+    name = "_rsgeo_mutation_probe"
+    module = types.ModuleType(name)
+    module.__file__ = str(REPO / path)
+    sys.modules[name] = module
+    try:
+        exec(compile(source, str(REPO / path), "exec"), module.__dict__)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def _probe_survivors(mutants: list[Mutant], timeout: float = 300.0) -> int:
+    """Mark the survivors whose module computes the same probe outputs, bit for bit.
+
+    The probes (``tools/mutation_probes.py``) run the mutated module on a
+    fixed sample of its domain; a mutant that changes none of the outputs is
+    equivalent on the probe. Runs in this process after the tests, so rsgeo
+    is imported here only now (and forgotten again at the end).
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from mutation_probes import PROBES, fingerprint
+
+    def alarm(*_: Any) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    n = 0
+    try:
+        for module, probe in PROBES.items():
+            xs = [x for x in mutants if x.module == module and x.status == "survived"]
+            if not xs:
+                continue
+            source = (REPO / module).read_text(encoding="utf-8")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                base = fingerprint(probe(_exec_module(module, source)))
+            for x in xs:
+                try:
+                    signal.alarm(int(timeout))
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        same = fingerprint(probe(_exec_module(module, x.apply(source)))) == base
+                except Exception:  # a crash or a timeout: the mutant changed something
+                    same = False
+                finally:
+                    signal.alarm(0)
+                if same:
+                    x.status = "equivalent"
+                    x.equivalent_reason = (
+                        "same outputs, bit for bit, on the module's probe "
+                        "(tools/mutation_probes.py)"
+                    )
+                    n += 1
+                print(f"probe {'same   ' if same else 'differs'} {x.module}:{x.line} {x.key}")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        for name in [m for m in sys.modules if m == "rsgeo" or m.startswith("rsgeo.")]:
+            del sys.modules[name]
+    return n
+
+
 def _under(nodeid: str, path: str) -> bool:
     file = nodeid.split("::")[0]
     return file == path or file.startswith(path.rstrip("/") + "/")
@@ -907,6 +973,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print each surviving mutant")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument(
+        "--probe-only",
+        action="store_true",
+        help="with --rerun: run no test, only the probes on the report's survivors",
+    )
+    parser.add_argument(
         "--rerun",
         type=Path,
         help="a report of an earlier run: run only its survivors again, keep its other fates",
@@ -954,6 +1025,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     t0 = time.monotonic()
+    if args.probe_only:
+        if not args.rerun:
+            parser.error("--probe-only needs --rerun REPORT")
+        for x in mutants:  # the report's fates, survivors included
+            old = earlier.get(x.key)
+            if old is not None and x.status == "pending":
+                x.status, x.seconds, x.n_tests = old["status"], old["seconds"], old["n_tests"]
+        n_probe = _probe_survivors(mutants)
+        print(f"{n_probe} survivors compute the same outputs on their probe: equivalent")
+        return _summary(mutants, time.monotonic() - t0, args, equivalents, matched)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     _preload()
     scratch = Path(tempfile.mkdtemp(prefix="rsgeo-mutation-"))
@@ -992,6 +1073,9 @@ def main(argv: list[str] | None = None) -> int:
         _Runner(mutants, maps, roots, args.timeout_factor).run()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    n_probe = _probe_survivors(mutants)
+    if n_probe:
+        print(f"{n_probe} survivors compute the same outputs on their probe: equivalent")
     elapsed = time.monotonic() - t0
     return _summary(mutants, elapsed, args, equivalents, matched)
 

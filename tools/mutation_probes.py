@@ -52,9 +52,7 @@ def _holed() -> np.ndarray:
     return np.array([holed, *multi.geoms], dtype=object)
 
 
-_PLANE = np.concatenate(
-    [_stars(160, 1, x0=500000, y0=2800000, radii=(10.0, 30_000.0)), _holed()]
-)
+_PLANE = np.concatenate([_stars(160, 1, x0=500000, y0=2800000, radii=(10.0, 30_000.0)), _holed()])
 _TO_LONLAT = pyproj.Transformer.from_crs(4545, 4490, always_xy=True)
 _LONLAT = shapely.transform(_PLANE, lambda xy: np.column_stack(_TO_LONLAT.transform(*xy.T)))
 _ZONE_EDGES = np.array(
@@ -151,7 +149,9 @@ def survey_area(m: ModuleType) -> Outputs:
     out.append(m.survey_polygon_areas(np.array([], dtype=object), None, 70.0))
     lengths = np.array([0.0, 35.0, 70.0, 70.0 + 1e-9, 139.99, 140.0, 300.0, 1e7, np.inf, np.nan])
     out += [m._n_cuts(lengths, s) for s in (0.0, 0.5, 55.0, 70.0)]
-    out.append(m._grid(np.array([n + k / 32 for n in (0.0, 512345.0, 2801234.0) for k in range(32)])))
+    out.append(
+        m._grid(np.array([n + k / 32 for n in (0.0, 512345.0, 2801234.0) for k in range(32)]))
+    )
     rng = np.random.default_rng(7)
     terms = []
     for spread in (0.04, 0.3):

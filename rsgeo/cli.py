@@ -96,11 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("job", type=Path, help=HELP["run_job"])
     run.add_argument("--out", type=Path, required=True, help=HELP["out"])
     run.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
+    run.add_argument("--timings", action="store_true", help=HELP["timings"])
     common(run)
 
     demo = new("demo")
     demo.add_argument("--out", type=Path, required=True, help=HELP["out"])
     demo.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
+    demo.add_argument("--timings", action="store_true", help=HELP["timings"])
     common(demo)
 
     check = new("check")
@@ -123,7 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_run(job_path: Path, out: Path, *, overwrite: bool, quiet: bool) -> int:
+def _cmd_run(
+    job_path: Path, out: Path, *, overwrite: bool, quiet: bool, timings: bool = False
+) -> int:
     from rsgeo.job import load_job
     from rsgeo.pipeline import run_job
 
@@ -132,13 +136,17 @@ def _cmd_run(job_path: Path, out: Path, *, overwrite: bool, quiet: bool) -> int:
     if not quiet:
         print(say("run_done"))
         print(result.summary())
+    if timings and result.timings is not None:
+        print(result.timings.table(say("timings_header")))
     return 0
 
 
-def _cmd_demo(out: Path, *, overwrite: bool, quiet: bool) -> int:
+def _cmd_demo(out: Path, *, overwrite: bool, quiet: bool, timings: bool = False) -> int:
     from rsgeo.io.sample import sample_path
 
-    return _cmd_run(sample_path("rongshui_2020.toml"), out, overwrite=overwrite, quiet=quiet)
+    return _cmd_run(
+        sample_path("rongshui_2020.toml"), out, overwrite=overwrite, quiet=quiet, timings=timings
+    )
 
 
 def _cmd_check(job_path: Path, *, quiet: bool) -> int:
@@ -252,9 +260,13 @@ def _main(argv: Sequence[str] | None) -> int:
         return done.code if isinstance(done.code, int) else EXIT_CODES["usage"]
     try:
         if args.command == "run":
-            return _cmd_run(args.job, args.out, overwrite=args.overwrite, quiet=args.quiet)
+            return _cmd_run(
+                args.job, args.out, overwrite=args.overwrite, quiet=args.quiet, timings=args.timings
+            )
         if args.command == "demo":
-            return _cmd_demo(args.out, overwrite=args.overwrite, quiet=args.quiet)
+            return _cmd_demo(
+                args.out, overwrite=args.overwrite, quiet=args.quiet, timings=args.timings
+            )
         if args.command == "check":
             return _cmd_check(args.job, quiet=args.quiet)
         if args.command == "info":

@@ -56,6 +56,7 @@ from rsgeo.analysis.layer_overlay import overlay_pieces, patches_from_pieces
 from rsgeo.audit.findings import ReviewResult, run_review
 from rsgeo.audit.sampling import SpotCheckResult, run_spot_check
 from rsgeo.errors import InputError
+from rsgeo.geo._numba import HAVE_NUMBA, kernels_cached
 from rsgeo.geo.crs import check_transformation, choose_gk_crs, crs_label
 from rsgeo.io.batches import combine_batches
 from rsgeo.io.denominator import read_denominator_table
@@ -69,6 +70,7 @@ from rsgeo.schema.layer_fields import LAYER_FILE_NAMES
 from rsgeo.schema.messages import STEPS
 from rsgeo.schema.military import is_military, redact_ids, redacting
 from rsgeo.schema.reports import TOWNSHIP_DIR
+from rsgeo.stage_clock import StageClock
 from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
 from rsgeo.stats.township import township_pieces, township_rows, township_stats
@@ -102,6 +104,7 @@ class JobResult:
     sealed_stats: pd.DataFrame | None = None
     profile_reason: str = ""
     piece_figures: pd.DataFrame | None = None
+    timings: StageClock | None = None
 
     def summary(self) -> str:
         """A short text for the end of a command-line run."""
@@ -334,9 +337,13 @@ def _run(
 ) -> JobResult:
     """The run: its outputs are written into ``staging.path``, to be moved into ``out``."""
 
+    clock = StageClock()
+
     def step(key: str, **values: Any) -> None:
+        label = STEPS[key].format(**values)
+        clock.start(key, label)
         if progress:  # "rsgeo: 统计报表 / workbook": the stages in schema.messages.STEPS
-            print(f"rsgeo: {STEPS[key].format(**values)}", file=sys.stderr)
+            print(f"rsgeo: {label}", file=sys.stderr)
 
     for note in notes:  # what was cleaned up before the run (outputs/folder.py)
         if progress:
@@ -345,6 +352,8 @@ def _run(
     patches, layers, townships, county, provenance = prepare_inputs(job, progress=progress)
 
     step("overlay", patches=len(patches), layers=len(layers))
+    if progress and HAVE_NUMBA and not kernels_cached():
+        print(f"rsgeo: {STEPS['compiling']}", file=sys.stderr)
     attributes = {k: list(s.attributes) for k, s in job.layers.items() if s.attributes}
     pieces = overlay_pieces(
         patches, layers, townships=townships, attributes=attributes or None, progress=progress
@@ -493,6 +502,9 @@ def _run(
                 "outputs": {k: str(staging.final(v)) for k, v in jr.outputs.items()},
             }
         )
+        clock.stop()  # the stages up to here; moving the outputs in comes after
+        jr.timings = clock
+        provenance["timings"] = clock.as_records()
         (staging.path / "run.json").write_text(
             json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
         )

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-__all__ = ["HAVE_NUMBA", "NO_NUMBA_ENV", "jit", "numba"]
+__all__ = ["HAVE_NUMBA", "NO_NUMBA_ENV", "jit", "kernels_cached", "numba"]
 
 NO_NUMBA_ENV = "RSGEO_NO_NUMBA"
 """Environment variable: set to 1 to run without numba even where it is installed."""
@@ -48,3 +49,31 @@ def jit(fn: F, *, inline: bool = False, error_model: Literal["python", "numpy"] 
         error_model=error_model,
     )(fn)
     return compiled  # type: ignore[return-value]  # a Dispatcher is called like fn
+
+
+KERNEL_MODULES: tuple[str, ...] = ("_clip_kernel", "_exact_orient", "_survey_kernel")
+"""The modules of rsgeo.geo whose kernels numba compiles and caches."""
+
+_HERE = Path(__file__).resolve().parent
+
+
+def kernels_cached() -> bool:
+    """Whether numba's cache holds compiled kernels of rsgeo (False: the run compiles them).
+
+    numba caches beside the source (``__pycache__``) or, where that is not
+    writable, under ``NUMBA_CACHE_DIR``; without numba there is nothing to
+    compile (True).
+    """
+    if not HAVE_NUMBA:
+        return True
+    folders = [_HERE / "__pycache__"]
+    cache_dir = getattr(numba.config, "CACHE_DIR", "") if numba is not None else ""
+    if cache_dir:
+        folders.append(Path(cache_dir))
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for name in KERNEL_MODULES:
+            if next(folder.rglob(f"{name}.*.nbi"), None) is not None:
+                return True
+    return False

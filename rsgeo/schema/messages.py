@@ -65,6 +65,10 @@ HELP: Mapping[str, str] = MappingProxyType(
             "use only this year's batches and tables (when the folder holds several years)"
         ),
         "init_overwrite": "替换已有的 job.toml / replace an existing job.toml",
+        "timings": (
+            "运行结束后列出各阶段的耗时、CPU 与内存峰值（也写入 run.json） / "
+            "print each stage's time, CPU and peak memory (also in run.json)"
+        ),
     }
 )
 """Help texts of ``rsgeo`` and its subcommands and options."""
@@ -92,6 +96,10 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
             "扣减截止日 / cutoff {cutoff}"
         ),
         "run_done": "运行完成 / run finished",
+        "timings_header": (
+            "各阶段耗时 / time of each stage:\n"
+            "  墙钟秒   占比   CPU秒  内存峰值MB  阶段 / wall s, share, CPU s, peak RSS MB, stage"
+        ),
         "note": "rsgeo: 注意 / note: {message}",
         "info_features": "{path}: {n} 个要素 / features, 坐标系 / CRS {crs}",
         "info_fields": "字段 / fields: {fields}",
@@ -114,6 +122,10 @@ STEPS: Mapping[str, str] = MappingProxyType(
     {
         "reading": "读取输入 / reading inputs",
         "overlay": "叠加分析 / overlay: {patches} 个图斑 / patches × {layers} 个图层 / layers",
+        "compiling": (
+            "首次运行：编译计算内核，约需 20 秒，之后缓存 / "
+            "compiling the kernels: first run only, about 20 s, cached afterwards"
+        ),
         "classifying": "图斑分类 / classifying",
         "stats": "乡镇统计 / township statistics",
         "review": "数据审核 / review",

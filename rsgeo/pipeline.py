@@ -612,8 +612,11 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
                 options=job.evidence_options,
             )
             outputs["n_unplaced_photos"] = len(photos.unplaced)
-            if len(photos.unplaced):
-                step("unplaced_photos", n=len(photos.unplaced))
+            if len(photos.unplaced) and progress:  # a note inside the stage, not a stage
+                print(
+                    f"rsgeo: {STEPS['unplaced_photos'].format(n=len(photos.unplaced))}",
+                    file=sys.stderr,
+                )
         build_dossiers(
             jr.result,
             out / "dossiers",

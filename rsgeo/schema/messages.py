@@ -144,7 +144,8 @@ STEPS: Mapping[str, str] = MappingProxyType(
         "sealed": "机要成果 / sealed military-land output",
     }
 )
-"""The stages a run announces as it goes ("rsgeo: 统计报表 / workbook")."""
+"""The stages a run announces as it goes ("rsgeo: 统计报表 / workbook"), and the notes it
+prints inside a stage (``compiling``, ``unplaced_photos``)."""
 
 
 ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType(

@@ -62,6 +62,27 @@ def to_pdf(document: Path, out_dir: Path, *, timeout_s: float = 180.0) -> Path:
     return pdf
 
 
+def browser_pdf(page: Path, pdf: Path) -> Path:
+    """``page`` printed to PDF by headless Chromium, as a browser prints it."""
+    browser = need("chromium", "Chromium")
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert pdf.is_file(), "Chromium printed nothing"
+    return pdf
+
+
 def pdf_pages(pdf: Path) -> list[str]:
     """The text of each page (pdftotext -layout), page by page."""
     pdftotext = need("pdftotext", "poppler-utils")

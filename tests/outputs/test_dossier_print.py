@@ -202,22 +202,7 @@ def test_a_cut_picture_keeps_its_suffix(built: dict) -> None:
 
 def test_the_html_dossier_prints_pictures_at_most_half_a_page(built: dict, tmp_path: Path) -> None:
     """The HTML page printed by Chromium: A4, no picture taller than half a page."""
-    browser = office.need("chromium", "Chromium")
-    pdf = tmp_path / "p1.pdf"
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            (built["out"] / "P1" / "dossier.html").as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    pdf = office.browser_pdf(built["out"] / "P1" / "dossier.html", tmp_path / "p1.pdf")
     for w, h in office.pdf_page_sizes_pt(pdf):
         assert sorted((w, h)) == pytest.approx(sorted(A4_PT), abs=1.5)
     images = _images(pdf, tmp_path)

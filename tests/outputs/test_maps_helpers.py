@@ -248,6 +248,26 @@ def browser_args(user_dir: str) -> list[str]:
     ]
 
 
+def _probe_result(
+    done: subprocess.CompletedProcess[str], *, network: bool = False
+) -> dict[str, Any]:
+    """What the probe script printed into the dumped page, with the browser log's script
+    errors (and, with ``network``, its failed requests) added to ``errors``."""
+    match = re.search(r'<pre id="rsgeo-probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    if match is None:
+        raise AssertionError(
+            f"the page did not finish loading (exit {done.returncode}); stderr:\n"
+            + done.stderr[-3000:]
+        )
+    result: dict[str, Any] = json.loads(_html.unescape(match.group(1)))
+    for line in done.stderr.splitlines():
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line):
+            result["errors"].append("log: " + line.strip())
+        if network and ("ERR_FILE_NOT_FOUND" in line or "net::ERR" in line):
+            result["errors"].append("net: " + line.strip())
+    return result
+
+
 def probe_page(
     page: Path, *, popups: int = 1000, gcj_point: tuple[float, float] = (109.2, 25.1)
 ) -> dict[str, Any]:
@@ -282,17 +302,7 @@ def probe_page(
         done = subprocess.run(
             cmd, capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=tmp)
         )
-    match = re.search(r'<pre id="rsgeo-probe">(.*?)</pre>', done.stdout, re.DOTALL)
-    if match is None:
-        raise AssertionError(
-            f"the page did not finish loading (exit {done.returncode}); stderr:\n"
-            + done.stderr[-3000:]
-        )
-    result: dict[str, Any] = json.loads(_html.unescape(match.group(1)))
-    for line in done.stderr.splitlines():
-        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line):
-            result["errors"].append("log: " + line.strip())
-    return result
+    return _probe_result(done)
 
 
 def screenshot(page: Path, png: Path, *, size: tuple[int, int] = (1280, 860)) -> None:
@@ -462,16 +472,4 @@ def probe_layout(page: Path, *, size: tuple[int, int]) -> dict[str, Any]:
     finally:
         probed.unlink()
         outer.unlink()
-    match = re.search(r'<pre id="rsgeo-probe">(.*?)</pre>', done.stdout, re.DOTALL)
-    if match is None:
-        raise AssertionError(
-            f"the page did not finish loading (exit {done.returncode}); stderr:\n"
-            + done.stderr[-3000:]
-        )
-    result: dict[str, Any] = json.loads(_html.unescape(match.group(1)))
-    for line in done.stderr.splitlines():
-        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line):
-            result["errors"].append("log: " + line.strip())
-        if "ERR_FILE_NOT_FOUND" in line or "net::ERR" in line:
-            result["errors"].append("net: " + line.strip())
-    return result
+    return _probe_result(done, network=True)

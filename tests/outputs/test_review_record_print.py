@@ -188,30 +188,9 @@ def test_signature_block_has_wide_boxes(printed: dict) -> None:
         assert any(line.strip().startswith(label) for line in first.splitlines()), label
 
 
-def _chromium_pdf(page: Path, pdf: Path) -> Path:
-    """``page`` printed to PDF by headless Chromium, as a browser prints it."""
-    browser = office.need("chromium", "Chromium")
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert pdf.is_file(), "Chromium printed nothing"
-    return pdf
-
-
 def test_the_html_record_prints_on_a4_with_names_whole(printed: dict, tmp_path: Path) -> None:
     page = printed["xlsx"].with_suffix(".html")
-    pdf = _chromium_pdf(page, tmp_path / "record.pdf")
+    pdf = office.browser_pdf(page, tmp_path / "record.pdf")
     sizes = office.pdf_page_sizes_pt(pdf)
     for w, h in sizes:
         assert sorted((w, h)) == pytest.approx(sorted(A4_PT), abs=1.5)

@@ -14,19 +14,8 @@ if have_browser; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "install_browser: need root (or sudo) to install chromium" >&2
-        exit 1
-    fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-noto-cjk poppler-utils
+bash "$(dirname "$0")/apt_install.sh" install_browser \
+    chromium chromium-driver fonts-noto-cjk poppler-utils
 
 if ! have_browser; then
     echo "install_browser: chromium still missing after apt-get install" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install LibreOffice without its GUI (Debian packages) for the tests that print
-# workbooks and review records to PDF, and for the .docx reports.
+# workbooks, review records and reports to PDF.
 # Does nothing when soffice is already on PATH. Needs root (CI containers run as root).
 set -euo pipefail
 
@@ -9,19 +9,7 @@ if command -v soffice >/dev/null 2>&1; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "install_office: need root (or sudo) to install LibreOffice" >&2
-        exit 1
-    fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends \
+bash "$(dirname "$0")/apt_install.sh" install_office \
     libreoffice-calc-nogui libreoffice-writer-nogui fonts-noto-cjk poppler-utils
 
 if ! command -v soffice >/dev/null 2>&1; then

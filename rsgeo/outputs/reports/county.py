@@ -140,14 +140,19 @@ def write_county_report(
         Patches reported under seal: only their number is said, as in the workbook.
     """
     doc = Document(COUNTY_TITLE + DRAFT_MARK, subtitle)
-    head = doc.paragraph(indent=False)
-    doc.mark(head, COUNTY_PROMPTS["unit"])
-    head.add_run("    ")
-    doc.mark(head, COUNTY_PROMPTS["date"])
+    doc.unit_and_date(COUNTY_PROMPTS["unit"], COUNTY_PROMPTS["date"])
     doc.note(DRAFT_NOTE)
 
     def section(i: int) -> None:
         doc.heading(f"{NUMERALS[i]}、{COUNTY_HEADINGS[i]}")
+
+    def figures_then_prompt(key: str, fields: dict[str, str]) -> None:
+        """The county's sentence of ``key`` (when the statistics hold its figures), then
+        the marked place for what a person writes about it."""
+        text = _sentence(shown, TOTAL_LABEL, key, fields)
+        if text:
+            doc.paragraph(text)
+        doc.placeholder(COUNTY_PROMPTS[key])
 
     section(0)
     doc.placeholder(COUNTY_PROMPTS["work"])
@@ -165,22 +170,13 @@ def write_county_report(
     doc.placeholder(COUNTY_PROMPTS["judgement"])
 
     section(2)
-    text = _sentence(shown, TOTAL_LABEL, "illegal", ILLEGAL_FIELDS)
-    if text:
-        doc.paragraph(text)
-    doc.placeholder(COUNTY_PROMPTS["illegal"])
+    figures_then_prompt("illegal", ILLEGAL_FIELDS)
 
     section(3)
-    text = _sentence(shown, TOTAL_LABEL, "handling", HANDLING_FIELDS)
-    if text:
-        doc.paragraph(text)
-    doc.placeholder(COUNTY_PROMPTS["handling"])
+    figures_then_prompt("handling", HANDLING_FIELDS)
 
     section(4)
-    text = _sentence(shown, TOTAL_LABEL, "mineral", MINERAL_FIELDS)
-    if text:
-        doc.paragraph(text)
-    doc.placeholder(COUNTY_PROMPTS["mineral"])
+    figures_then_prompt("mineral", MINERAL_FIELDS)
 
     section(5)
     doc.placeholder(COUNTY_PROMPTS["review"])

@@ -179,6 +179,13 @@ class Document:
         run = para.add_run(placeholder(prompt))
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
+    def unit_and_date(self, unit_prompt: str, date_prompt: str) -> None:
+        """The line under the title: the marked places of the reporting unit and the date."""
+        head = self.paragraph(indent=False)
+        self.mark(head, unit_prompt)
+        head.add_run("    ")
+        self.mark(head, date_prompt)
+
     def note(self, text: str) -> None:
         """A small note under a table (the table's size, not indented)."""
         para = self._doc.add_paragraph()

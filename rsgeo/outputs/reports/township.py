@@ -84,10 +84,7 @@ def write_township_report(
     """
     name = shown.text(code, "township_name")
     doc = Document(TOWNSHIP_TITLE.format(township=name) + DRAFT_MARK, subtitle)
-    head = doc.paragraph(indent=False)
-    doc.mark(head, TOWNSHIP_PROMPTS["unit"])
-    head.add_run("    ")
-    doc.mark(head, TOWNSHIP_PROMPTS["date"])
+    doc.unit_and_date(TOWNSHIP_PROMPTS["unit"], TOWNSHIP_PROMPTS["date"])
     doc.note(DRAFT_NOTE)
 
     def section(i: int) -> None:

@@ -190,6 +190,32 @@ _APART_COLUMNS = ("n_non_grain", "non_grain_area_m2")
 """Summary columns shown only when the profile counts a class apart (2026)."""
 
 
+def shown_areas(
+    stats: pd.DataFrame, column: str, *, factor: float = M2_PER_MU, decimals: int = 2
+) -> tuple[list[float], float] | None:
+    """An area column of 乡镇汇总 as it is printed: rows and total, or None without a total.
+
+    The rows that add up to the total (:func:`rsgeo.stats.township.summed_rows`:
+    the townships, then the outside row) and the total, in square metres / ``factor``,
+    rounded half-up; the rows adjusted by largest remainders (平差) so that they add up
+    to the rounded total. The map and the reports print the workbook's figures
+    through this too.
+
+    Examples
+    --------
+    >>> stats = pd.DataFrame({"a_m2": [1000.0, 1000.0, 1000.0, 3000.0]},
+    ...                      index=["1", "2", "3", "total"])
+    >>> shown_areas(stats, "a_m2")
+    ([1.5, 1.5, 1.5], 4.5)
+    """
+    total = float(stats[column][TOTAL_LABEL]) / factor
+    if not np.isfinite(total):
+        return None
+    raw = summed_rows(stats)[column].astype("float64").to_numpy() / factor
+    rows = round_preserving_total(raw, decimals=decimals, total=total)
+    return [float(v) for v in rows], round_half_up(total, decimals)
+
+
 def _summary_sheet(stats: pd.DataFrame, area_unit: str, *, apart: bool = False) -> Sheet:
     unit, factor, decimals = _UNIT[area_unit]
     # township rows, then the outside row when there is one: they add up to the total
@@ -210,14 +236,8 @@ def _summary_sheet(stats: pd.DataFrame, area_unit: str, *, apart: bool = False) 
         elif kind == "count":
             sheet.add(header, [*towns[col].astype("int64"), int(total)], _FORMATS["count"])
         elif kind == "area":
-            raw = towns[col].astype("float64").to_numpy() / factor
-            tot = float(total) / factor
-            if not np.isfinite(tot):
-                rows = [None] * len(raw)
-                sheet.add(_unit_header(header, unit), [*rows, None], _FORMATS[area_unit])
-                continue
-            tot_rounded = round_half_up(tot, decimals)
-            rounded = round_preserving_total(raw, decimals=decimals, total=tot)
+            shown = shown_areas(stats, col, factor=factor, decimals=decimals)
+            rounded, tot_rounded = shown if shown else ([None] * len(towns), None)
             sheet.add(_unit_header(header, unit), [*rounded, tot_rounded], _FORMATS[area_unit])
         else:
             values = [*towns[col].astype("float64"), float(total)]

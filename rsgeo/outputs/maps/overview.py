@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from rsgeo.errors import OutputExistsError
-from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up, round_preserving_total
+from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
 from rsgeo.options import CriteriaThresholds
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
@@ -40,6 +40,7 @@ from rsgeo.outputs.maps._build import (
     with_area,
 )
 from rsgeo.outputs.maps.popup import table_html
+from rsgeo.outputs.workbook import shown_areas
 from rsgeo.schema.labels import COLUMN_LABELS, CRITERION_NAMES, LAYER_LABELS, MAP_LABELS
 from rsgeo.stats.township import TOTAL_LABEL, summed_rows
 
@@ -95,16 +96,14 @@ def _shown_mu(stats: pd.DataFrame, column: str) -> dict[str, float]:
     if column not in stats.columns:
         return {}
     rows = summed_rows(stats)
-    raw = rows[column].astype("float64").to_numpy() / M2_PER_MU
-    labels = stats.index.astype(str)
-    if TOTAL_LABEL in set(labels):
-        total = float(stats[column].to_numpy()[list(labels).index(TOTAL_LABEL)]) / M2_PER_MU
-        if not math.isfinite(total):
-            return {}
-        rounded = round_preserving_total(raw, decimals=2, total=total)
+    if TOTAL_LABEL not in set(stats.index.astype(str)):  # no total to adjust to
+        rounded = [float(v) for v in round_half_up(rows[column].to_numpy() / M2_PER_MU, 2)]
     else:
-        rounded = round_half_up(raw, 2)
-    return dict(zip(rows.index.astype(str), (float(v) for v in rounded), strict=True))
+        shown = shown_areas(stats, column)
+        if shown is None:
+            return {}
+        rounded = shown[0]
+    return dict(zip(rows.index.astype(str), rounded, strict=True))
 
 
 def _criterion_rows(row: pd.Series) -> list[tuple[str, str]]:

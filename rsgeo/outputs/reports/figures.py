@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from rsgeo._util import flag_column
-from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up, round_preserving_total
-from rsgeo.outputs.workbook import SUMMARY_COLUMNS
+from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
+from rsgeo.outputs.workbook import SUMMARY_COLUMNS, shown_areas
 from rsgeo.schema.labels import COLUMN_LABELS, CRITERION_NAMES
 from rsgeo.schema.military import is_military
 from rsgeo.schema.reports import ACCOUNTABILITY_COLUMNS, MET_WORDS, NUMERALS, PATCH_COLUMNS
@@ -130,13 +130,8 @@ def shown_figures(stats: pd.DataFrame) -> ShownFigures:
             decimals[header] = 0
         elif kind == "area":
             header = unit_header(header)
-            raw = rows[col].astype("float64").to_numpy() / M2_PER_MU
-            tot = float(total) / M2_PER_MU
-            if np.isfinite(tot):
-                shown = round_preserving_total(raw, decimals=AREA_DECIMALS, total=tot)
-                values = [*map(float, shown), round_half_up(tot, AREA_DECIMALS)]
-            else:
-                values = [float("nan")] * len(codes)
+            shown = shown_areas(stats, col, decimals=AREA_DECIMALS)
+            values = [*shown[0], shown[1]] if shown else [float("nan")] * len(codes)
             decimals[header] = AREA_DECIMALS
         else:  # a rate: a percentage to 2 decimals
             rates = [*rows[col].astype("float64"), float(total)]

@@ -686,21 +686,12 @@ def _maps(data: dict[str, Any], module: str, own_tests: list[str]) -> _Map:
 
 def _module_values(path: str, source: str) -> dict[str, Any] | None:
     """The module's top-level numbers and strings after running ``source``, or None."""
-    import types
-
     import numpy as np
 
-    name = "_rsgeo_mutation_probe"
-    probe = types.ModuleType(name)
-    probe.__file__ = str(REPO / path)
-    namespace = probe.__dict__
-    sys.modules[name] = probe  # dataclasses look their module up
     try:
-        exec(compile(source, str(REPO / path), "exec"), namespace)
+        namespace = _exec_module(path, source).__dict__
     except Exception:  # a mutant that breaks the module is not equivalent
         return None
-    finally:
-        del sys.modules[name]
     out: dict[str, Any] = {}
     for name, value in namespace.items():
         if isinstance(value, bool | int | float | complex | str | bytes):

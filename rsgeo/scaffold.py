@@ -23,7 +23,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -39,6 +38,7 @@ import pyogrio
 
 from rsgeo.analysis.layer_overlay import DEFAULT_ATTRIBUTES
 from rsgeo.errors import DataFileError, OutputExistsError, RsgeoError
+from rsgeo.io.evidence import evidence_tables
 from rsgeo.io.reading import SUPPORTED_SUFFIXES
 from rsgeo.io.tables import TABLE_SUFFIXES, read_table
 from rsgeo.job import OUTPUT_KINDS
@@ -249,14 +249,10 @@ _EVIDENCE_SUFFIXES = (".db", ".sqlite")
 
 def _is_evidence(path: Path) -> bool:
     """A SQLite file holding a photo table FJ: a 国土调查云 evidence package."""
-    import sqlite3
-
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
-            names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    except sqlite3.Error:
+        return any(name.casefold() == "fj" for name in evidence_tables(path))
+    except DataFileError:
         return False
-    return any(name.casefold() == "fj" for name in names)
 
 
 def _walk(folder: Path) -> Iterable[Path]:

@@ -30,7 +30,14 @@ from rsgeo.schema.military import is_military
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["EVIDENCE_FIELDS", "PHOTO_COLUMNS", "PhotoMatches", "match_photos", "read_evidence"]
+__all__ = [
+    "EVIDENCE_FIELDS",
+    "PHOTO_COLUMNS",
+    "PhotoMatches",
+    "evidence_tables",
+    "match_photos",
+    "read_evidence",
+]
 
 EVIDENCE_FIELDS: Mapping[str, tuple[str, ...]] = {
     "photo": ("FJ", "ZP", "ZPNR", "PHOTO"),
@@ -109,6 +116,31 @@ def _image_format(data: Any) -> tuple[str, str]:
     return fmt, ""
 
 
+def _connect(p: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DataFileError(f"cannot open the evidence package {p}: {exc}") from exc
+
+
+def _tables(con: sqlite3.Connection, p: Path) -> list[str]:
+    try:
+        rows = con.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')")
+        return [r[0] for r in rows]
+    except sqlite3.DatabaseError as exc:
+        raise DataFileError(f"{p} is not an evidence package (SQLite): {exc}") from exc
+
+
+def evidence_tables(path: str | Path) -> list[str]:
+    """The tables (and views) of a SQLite file; :class:`DataFileError` when it is none."""
+    p = Path(path)
+    con = _connect(p)
+    try:
+        return _tables(con, p)
+    finally:
+        con.close()
+
+
 def read_evidence(
     path: str | Path, *, table: str = "FJ", fields: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
@@ -147,20 +179,9 @@ def read_evidence(
         )
     if not p.is_file():
         raise DataFileError(f"evidence package not found: {p}")
+    con = _connect(p)
     try:
-        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise DataFileError(f"cannot open the evidence package {p}: {exc}") from exc
-    try:
-        try:
-            names = [
-                r[0]
-                for r in con.execute(
-                    "SELECT name FROM sqlite_master WHERE type IN ('table','view')"
-                )
-            ]
-        except sqlite3.DatabaseError as exc:
-            raise DataFileError(f"{p} is not an evidence package (SQLite): {exc}") from exc
+        names = _tables(con, p)
         found = {n.upper(): n for n in names}
         if table.upper() not in found:
             raise DataFileError(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -252,8 +253,12 @@ def cluster() -> Iterator[Cluster]:
             )
         shutil.rmtree(folder, ignore_errors=True)
         if watchdog is not None:
+            # its work is done; a forked child of the tests may still hold the
+            # pipe open, so end the watchdog (its own process group) outright
             assert watchdog.stdin is not None
             watchdog.stdin.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(watchdog.pid, signal.SIGKILL)
             watchdog.wait(timeout=60)
 
 

@@ -107,6 +107,11 @@ class OverlayReport:
         lines += [r.summary() for r in self.geometry.values() if r.has_problems]
         return "\n".join(lines)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> OverlayReport:
+        # finished when attached: pandas deep-copies ``attrs`` on every
+        # operation on the table, and the copies share this one report
+        return self
+
 
 def read_layer_for(
     patches: gpd.GeoDataFrame,
@@ -117,7 +122,7 @@ def read_layer_for(
 ) -> gpd.GeoDataFrame:
     """Read only the features of a layer file that the patches can touch.
 
-    Uses the GeoPackage R-tree (one box query per patch) and reads those
+    Uses the GeoPackage R-tree (the patches' boxes joined to it in SQLite) and reads those
     features by id; other formats are read with a bounding-box filter.
     Fields are renamed to the canonical names of ``rsgeo.schema.fields.LAYER_FIELDS``.
     """

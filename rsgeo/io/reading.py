@@ -525,6 +525,34 @@ def _set_patch_index(gdf: gpd.GeoDataFrame, where: str, id_source: str) -> gpd.G
 # --------------------------------------------------------------------------
 # the readers
 # --------------------------------------------------------------------------
+_FIDS_PER_QUERY = 20_000  # ~140 KB of SQL, well inside SQLite's statement limit
+
+
+def _read_fids(src: _Source, fids: np.ndarray) -> gpd.GeoDataFrame:
+    """The features of a GeoPackage layer with the given ids, indexed by id.
+
+    An SQL ``fid IN (...)`` read, in blocks: without Arrow it costs about a
+    third of reading feature by feature (``fids=``), and per feature about
+    1.6x a sequential read of the whole layer (measured at 100,000 features).
+    """
+    ids = np.unique(np.asarray(fids, dtype=np.int64))
+    table = '"' + str(src.layer).replace('"', '""') + '"'
+    if len(ids) == 0:
+        gdf = pyogrio.read_dataframe(src.gdal_path, layer=src.layer, where="1=0")
+        gdf.index = pd.Index([], dtype=np.int64, name="fid")
+        return gdf
+    frames = []
+    for start in range(0, len(ids), _FIDS_PER_QUERY):
+        block = ids[start : start + _FIDS_PER_QUERY]
+        sql = f"SELECT * FROM {table} WHERE fid IN ({','.join(map(str, block.tolist()))})"
+        frames.append(
+            pyogrio.read_dataframe(src.gdal_path, sql=sql, fid_as_index=True, use_arrow=_HAVE_ARROW)
+        )
+    gdf = frames[0] if len(frames) == 1 else pd.concat(frames)
+    gdf.index.name = "fid"
+    return gdf
+
+
 def _read(
     path: str | os.PathLike[str],
     *,
@@ -555,16 +583,12 @@ def _read(
                 f"{src.where}: holds {gtype} geometries; rsgeo needs polygons"
                 + ("" if src.layer is None else " (is this the right layer?)")
             )
-        none = fids is not None and len(fids) == 0
-        gdf = pyogrio.read_dataframe(
-            src.gdal_path,
-            layer=src.layer,
-            encoding=enc,
-            fids=None if none else fids,
-            max_features=0 if none else None,
-            fid_as_index=fids is not None,
-            use_arrow=use_arrow and _HAVE_ARROW,
-        )
+        if fids is not None:
+            gdf = _read_fids(src, fids)
+        else:
+            gdf = pyogrio.read_dataframe(
+                src.gdal_path, layer=src.layer, encoding=enc, use_arrow=use_arrow and _HAVE_ARROW
+            )
     except InputError:
         raise
     except Exception as err:  # pyogrio/GDAL errors carry no rsgeo type

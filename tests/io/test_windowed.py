@@ -152,3 +152,12 @@ def test_reports_are_shared_by_copies(layer_file: Path) -> None:
     assert copy.deepcopy(report) is report
     assert gdf.copy().attrs[READ_REPORT_KEY] is report
     assert gdf.iloc[:3].attrs[READ_REPORT_KEY] is report
+
+
+def test_read_layer_for_far_patches_reads_nothing(layer_file: Path) -> None:
+    from rsgeo.analysis.layer_overlay import read_layer_for
+
+    got = read_layer_for(_patches([(-5000, -5000, 10)]), layer_file)
+    assert len(got) == 0
+    near = read_layer_for(_patches([(5, 5, 30)]), layer_file)
+    assert len(near) == len(read_layer_near(_patches([(5, 5, 30)]), layer_file)[0]) == 4

@@ -319,8 +319,10 @@ def _cultivated(farmland: gpd.GeoDataFrame) -> np.ndarray:
     """Row mask of :func:`cultivated_only`."""
     if "land_class_code" not in farmland.columns:
         return np.ones(len(farmland), dtype=bool)
-    codes = farmland["land_class_code"].astype("string").str.strip()
-    return np.asarray(codes.isin(CULTIVATED_CLASSES).fillna(False).to_numpy(), dtype=bool)
+    # a layer holds a handful of distinct codes: decide each once
+    codes, uniques = pd.factorize(farmland["land_class_code"], use_na_sentinel=True)
+    ok = np.array([str(u).strip() in CULTIVATED_CLASSES for u in uniques] + [False], dtype=bool)
+    return ok[codes]  # the sentinel -1 (null) takes the appended False
 
 
 def _is_valid(geoms: np.ndarray, flat: Any = None) -> np.ndarray:

@@ -487,7 +487,7 @@ def repair_geometry(
     report.repaired = ids[invalid & had_polygon].tolist()
     report.parts_dropped = ids[~invalid & lost & had_polygon].tolist()
 
-    result = gdf.copy()
+    result = gdf.copy(deep=False)  # copy-on-write: the input is never changed
     geom_name = result.geometry.name
     result[geom_name] = gpd.GeoSeries(out, index=result.index, crs=gdf.crs)
     return result, report

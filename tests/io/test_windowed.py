@@ -161,3 +161,32 @@ def test_read_layer_for_far_patches_reads_nothing(layer_file: Path) -> None:
     assert len(got) == 0
     near = read_layer_for(_patches([(5, 5, 30)]), layer_file)
     assert len(near) == len(read_layer_near(_patches([(5, 5, 30)]), layer_file)[0]) == 4
+
+
+def test_pipeline_reads_the_touched_features_and_says_so() -> None:
+    """rsgeo run on the bundled sample: each layer holds every feature meeting a patch."""
+    import dataclasses
+
+    from rsgeo.io.sample import sample_path
+    from rsgeo.job import load_job
+    from rsgeo.pipeline import prepare_inputs
+
+    job = load_job(sample_path("rongshui_2020.toml"))
+    job = dataclasses.replace(job, patches=job.patches[:1])
+    patches, layers, _, _, provenance = prepare_inputs(job)
+    inputs = {i["role"]: i for i in provenance["inputs"]}
+    modes = set()
+    for key, src in job.layers.items():
+        info = inputs[f"layers.{key}"]
+        read = info["read"]
+        modes.add(read["mode"])
+        assert read["features_read"] == info["features"] == len(layers[key])
+        whole = read_layer(src.path, **src.read_kwargs()).to_crs(patches.crs)
+        assert read["features_in_file"] == len(whole)
+        if read["mode"] == "touched":
+            assert len(layers[key]) < len(whole)
+            assert "features / 要素: read" in info["report"]
+        meet = gpd.sjoin(whole, patches[["geometry"]], predicate="intersects", how="inner")
+        mine = {g.wkb for g in layers[key].geometry}
+        assert {g.wkb for g in whole.geometry.loc[meet.index.unique()]} <= mine, key
+    assert "touched" in modes

@@ -10,6 +10,14 @@ measured here; peak memory is the process's peak resident set during the call
     python benchmarks/bench_overlay.py                       # 50k x 1M, red line, county job
     python benchmarks/bench_overlay.py --patches 5000 --features 100000   # quick
     python benchmarks/bench_overlay.py --large 500000        # also 500k x 1M (rsgeo only)
+    python benchmarks/bench_overlay.py --peers 5000,50000,500000 --only-peers
+                                            # rsgeo vs DuckDB spatial vs geopandas per size
+
+The peers (``--peers``) are timed in the same process, one after the
+other, on the same in-memory data: rsgeo.overlay, DuckDB spatial (the
+``bench`` extra: ``pip install rsgeo[bench]``; the query is in
+:func:`duckdb_peer` and ``benchmarks/README.md``) and geopandas.overlay +
+groupby (up to ``--geopandas-max`` patches).
 """
 
 from __future__ import annotations
@@ -67,6 +75,86 @@ def baseline(
     return pieces.groupby("patch_id")["a"].sum(), pieces
 
 
+DUCKDB_QUERY = """
+SELECT p.id, SUM(ST_Area(ST_Intersection(p.geom, f.geom))) AS area_m2
+FROM p JOIN f ON ST_Intersects(p.geom, f.geom)
+GROUP BY p.id
+"""
+
+
+def duckdb_peer(
+    patches: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, threads: int | None = None
+) -> tuple[pd.Series, float, float]:
+    """DuckDB spatial: intersection area per patch, (areas, load seconds, query seconds).
+
+    The geometries go in as WKB (``ST_GeomFromWKB``, timed as "load"); the
+    query joins on ``ST_Intersects``, which DuckDB plans as a SPATIAL_JOIN
+    (an R-tree built on the fly), and sums ``ST_Area(ST_Intersection(...))``
+    per patch: plane areas of every pair, no union of overlapping features.
+    """
+    import duckdb
+    import duckdb_extensions
+    import shapely
+
+    duckdb_extensions.import_extension("spatial")
+    con = duckdb.connect()
+    con.execute("LOAD spatial")
+    con.execute(f"SET threads={threads or os.cpu_count() or 1}")
+    t = time.perf_counter()
+    pdf = pd.DataFrame(
+        {"id": np.arange(len(patches)), "wkb": shapely.to_wkb(patches.geometry.array)}
+    )
+    fdf = pd.DataFrame({"id": np.arange(len(layer)), "wkb": shapely.to_wkb(layer.geometry.array)})
+    con.register("pdf", pdf)
+    con.register("fdf", fdf)
+    con.execute("CREATE TABLE p AS SELECT id, ST_GeomFromWKB(wkb) AS geom FROM pdf")
+    con.execute("CREATE TABLE f AS SELECT id, ST_GeomFromWKB(wkb) AS geom FROM fdf")
+    t_load = time.perf_counter() - t
+    del pdf, fdf
+    t = time.perf_counter()
+    out = con.execute(DUCKDB_QUERY).df()
+    t_query = time.perf_counter() - t
+    con.close()
+    areas = pd.Series(out["area_m2"].to_numpy(), index=patches.index[out["id"].to_numpy()])
+    return areas, t_load, t_query
+
+
+def peers(
+    sizes: list[int],
+    all_patches: gpd.GeoDataFrame,
+    farm: gpd.GeoDataFrame,
+    kw: dict[str, Any],
+    geopandas_max: int,
+) -> None:
+    """rsgeo.overlay against DuckDB spatial and geopandas at each size, same run."""
+    print(
+        f"\n0. peers: N patches x {len(farm):,} farmland polygons, same process, one after the other"
+    )
+    for n in sizes:
+        pts = all_patches.iloc[:n][["geometry"]]
+        print(f"  -- {n:,} patches (load average {os.getloadavg()[0]:.1f})")
+        res, t_rs, _ = timed(
+            "rsgeo.overlay", lambda pts=pts: overlay(pts, {"farmland": farm}, **kw)
+        )
+        rep = res.attrs["rsgeo_overlay_report"].timings
+        (d_area, t_load, t_q), _, _ = timed(
+            "DuckDB spatial (load + query)",
+            lambda pts=pts: duckdb_peer(pts, farm, kw.get("n_jobs")),
+        )
+        print(
+            f"     DuckDB load {t_load:.2f} s, query {t_q:.2f} s; rsgeo prepare {rep['prepare']:.2f} s"
+        )
+        line = (
+            f"  => rsgeo {t_rs:.2f} s: {t_q / t_rs:.2f}x DuckDB's query, "
+            f"{(t_load + t_q) / t_rs:.2f}x DuckDB's load + query (target >= 2x)"
+        )
+        if n <= geopandas_max:
+            _, t_gp, _ = timed("geopandas.overlay + groupby", lambda pts=pts: baseline(pts, farm))
+            line += f", {t_gp / t_rs:.2f}x geopandas"
+        print(line, flush=True)
+        del res, d_area
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,13 +167,17 @@ def main() -> None:
     ap.add_argument("--large", type=int, default=0, help="also run this many patches (rsgeo only)")
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--peers", default="", help="sizes for the peer comparison, e.g. 5000,50000")
+    ap.add_argument("--only-peers", action="store_true", help="run only the peer comparison")
+    ap.add_argument("--geopandas-max", type=int, default=50_000)
     args = ap.parse_args()
+    sizes = [int(v) for v in args.peers.split(",") if v.strip()]
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
 
     t = time.perf_counter()
     farm = pv.make_farmland(args.features, seed=args.seed)
     bounds = farm.total_bounds
-    n_gen = max(args.patches, args.large, args.county_patches)
+    n_gen = max(args.patches, args.large, args.county_patches, *sizes)
     all_patches = pv.make_patches(n_gen, bounds=bounds, seed=args.seed + 1)
     red = pv.make_redline(
         args.redline, bounds=bounds, n_vertices=args.redline_vertices, seed=args.seed + 2
@@ -106,6 +198,12 @@ def main() -> None:
         f"first call in the process (numba kernels loaded from cache): "
         f"{time.perf_counter() - t:.2f} s, not in the figures below"
     )
+
+    if sizes:
+        peers(sizes, all_patches, farm, kw, args.geopandas_max)
+    if args.only_peers:
+        print(f"\nload average at the end: {os.getloadavg()}")
+        return
 
     print(f"\n1. farmland: {len(patches):,} patches x {len(farm):,} polygons")
     res, t_rs, peak = timed("rsgeo.overlay", lambda: overlay(patches, {"farmland": farm}, **kw))

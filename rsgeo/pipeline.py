@@ -63,6 +63,7 @@ from rsgeo.io.denominator import read_denominator_table
 from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
+from rsgeo.io.windowed import read_layer_near
 from rsgeo.job import Job, LayerSource
 from rsgeo.outputs.folder import Staging, check_out_dir, stage_outputs
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
@@ -205,6 +206,11 @@ def prepare_inputs(
 ]:
     """Read patches, layers, townships and county; bring them into one CRS.
 
+    A reference layer is read for the patches
+    (:func:`rsgeo.io.windowed.read_layer_near`): from a GeoPackage, only the
+    features whose boxes meet a patch's box when they are a small share of
+    the layer, else whole; ``provenance["inputs"][i]["read"]`` says which.
+
     The working CRS is ``job.working_crs`` or the Gauss-Krüger zone of the
     patches (:func:`rsgeo.choose_gk_crs`); every input is reprojected to it
     explicitly (inputs arrive in EPSG:4490, zone-prefixed and plain GK CRSs).
@@ -245,8 +251,10 @@ def prepare_inputs(
 
     layers: dict[str, gpd.GeoDataFrame] = {}
     for key, src in _steps(list(job.layers.items()), "reading layers", progress):
-        gdf = _read(src)
+        # only the features the patches' boxes meet, when they are a small share
+        gdf, window = read_layer_near(patches, src.path, **src.read_kwargs())
         note(f"layers.{key}", src, gdf)
+        provenance["inputs"][-1]["read"] = window.as_dict()
         layers[key] = _to(gdf, working, src)
     townships = _read(job.townships)
     note("townships", job.townships, townships)

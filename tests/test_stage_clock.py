@@ -82,3 +82,27 @@ def test_the_cache_is_found_beside_the_kernels(tmp_path: Path, monkeypatch) -> N
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "_clip_kernel.pair_moments-12.py311.nbi").write_bytes(b"")
     assert _numba.kernels_cached()
+
+
+def test_an_empty_numba_cache_dir_is_seen(tmp_path: Path) -> None:
+    """With NUMBA_CACHE_DIR set to an empty folder, numba compiles there: the run says so."""
+    import os
+    import subprocess
+    import sys
+
+    from rsgeo.geo import _numba
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    code = "from rsgeo.geo._numba import kernels_cached; print(kernels_cached())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ("False" if _numba.HAVE_NUMBA else "True")
+    if _numba.HAVE_NUMBA:  # an index file written there is found
+        folder = tmp_path / "cache" / "rsgeo_geo"
+        folder.mkdir(parents=True)
+        (folder / "_clip_kernel.pair_moments-12.py311.nbi").write_bytes(b"")
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "True"

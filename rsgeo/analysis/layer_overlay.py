@@ -107,6 +107,11 @@ class OverlayReport:
         lines += [r.summary() for r in self.geometry.values() if r.has_problems]
         return "\n".join(lines)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> OverlayReport:
+        # finished when attached: pandas deep-copies ``attrs`` on every
+        # operation on the table, and the copies share this one report
+        return self
+
 
 def read_layer_for(
     patches: gpd.GeoDataFrame,
@@ -117,7 +122,7 @@ def read_layer_for(
 ) -> gpd.GeoDataFrame:
     """Read only the features of a layer file that the patches can touch.
 
-    Uses the GeoPackage R-tree (one box query per patch) and reads those
+    Uses the GeoPackage R-tree (the patches' boxes joined to it in SQLite) and reads those
     features by id; other formats are read with a bounding-box filter.
     Fields are renamed to the canonical names of ``rsgeo.schema.fields.LAYER_FIELDS``.
     """
@@ -242,8 +247,6 @@ def _prepare(
         k: (read_layer_for(patches, v) if isinstance(v, str | Path) else v)
         for k, v in layers.items()
     }
-    if FARMLAND_KEY in loaded:
-        loaded[FARMLAND_KEY] = cultivated_only(loaded[FARMLAND_KEY])
     named: dict[str, Any] = {"patches": patches, **loaded}
     if townships is not None:
         named["townships"] = townships
@@ -253,19 +256,31 @@ def _prepare(
             check_transformation(v.crs, target, where=f"layer {k!r}")
         named = {k: v.to_crs(target) for k, v in named.items()}
     crs = check_same_crs(named)
-    # keep only the features the patches can touch (boxes), before any repair
-    # and keep the (patch, feature) box pairs for the engine
+    # keep only the features the patches can touch (boxes), before any other
+    # work on them (cultivated-land filter, validity, repair), and keep the
+    # (patch, feature) box pairs for the engine. The tree is over the patches,
+    # the smaller side: a tree over a province layer costs more than the
+    # whole overlay of a county batch.
     pgeoms = np.asarray(named["patches"].geometry.array, dtype=object)
+    ptree = shapely.STRtree(pgeoms)
     pairs: dict[str, Any] = {}
     for k in list(named):
-        if k != "patches":
-            lay = named[k]
-            pi, idx = shapely.STRtree(np.asarray(lay.geometry.array, dtype=object)).query(pgeoms)
-            rows = np.flatnonzero(np.bincount(idx, minlength=len(lay)))
-            named[k] = lay.iloc[rows]
-            pos = np.zeros(len(lay), dtype=np.int64)
-            pos[rows] = np.arange(len(rows))
-            pairs[k] = (pi.astype(np.int64), pos[idx])
+        if k == "patches":
+            continue
+        lay = named[k]
+        idx, pi = ptree.query(np.asarray(lay.geometry.array, dtype=object))
+        rows = np.flatnonzero(np.bincount(idx, minlength=len(lay)))
+        if k == FARMLAND_KEY:  # cultivated land only, decided on the touched features
+            keep = np.zeros(len(lay), dtype=bool)
+            keep[rows] = _cultivated(lay.iloc[rows])
+            rows = np.flatnonzero(keep)
+            hit = keep[idx]
+            idx, pi = idx[hit], pi[hit]
+        named[k] = lay.iloc[rows]
+        pos = np.zeros(len(lay), dtype=np.int64)
+        pos[rows] = np.arange(len(rows))
+        order = np.lexsort((idx, pi))  # by patch, then by feature in layer order
+        pairs[k] = (pi[order].astype(np.int64), pos[idx[order]])
     if not crs.is_projected:
         raise CRSError(
             f"overlay computes geometry in a projected CRS, but the inputs are in {crs_label(crs)}; "
@@ -297,10 +312,17 @@ def cultivated_only(farmland: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     >>> cultivated_only(f)["land_class_code"].tolist()
     ['0103', ' 0101']
     """
+    return farmland.loc[_cultivated(farmland)]
+
+
+def _cultivated(farmland: gpd.GeoDataFrame) -> np.ndarray:
+    """Row mask of :func:`cultivated_only`."""
     if "land_class_code" not in farmland.columns:
-        return farmland
-    codes = farmland["land_class_code"].astype("string").str.strip()
-    return farmland.loc[codes.isin(CULTIVATED_CLASSES).fillna(False).to_numpy()]
+        return np.ones(len(farmland), dtype=bool)
+    # a layer holds a handful of distinct codes: decide each once
+    codes, uniques = pd.factorize(farmland["land_class_code"], use_na_sentinel=True)
+    ok = np.array([str(u).strip() in CULTIVATED_CLASSES for u in uniques] + [False], dtype=bool)
+    return ok[codes]  # the sentinel -1 (null) takes the appended False
 
 
 def _is_valid(geoms: np.ndarray, flat: Any = None) -> np.ndarray:

@@ -60,16 +60,15 @@ _HERE = Path(__file__).resolve().parent
 def kernels_cached() -> bool:
     """Whether numba's cache holds compiled kernels of rsgeo (False: the run compiles them).
 
-    numba caches beside the source (``__pycache__``) or, where that is not
-    writable, under ``NUMBA_CACHE_DIR``; without numba there is nothing to
-    compile (True).
+    numba caches under ``NUMBA_CACHE_DIR`` when it is set, else beside the
+    source (``__pycache__``); without numba there is nothing to compile
+    (True).
     """
     if not HAVE_NUMBA:
         return True
-    folders = [_HERE / "__pycache__"]
     cache_dir = getattr(numba.config, "CACHE_DIR", "") if numba is not None else ""
-    if cache_dir:
-        folders.append(Path(cache_dir))
+    # numba writes to NUMBA_CACHE_DIR when it is set, and beside the source only when not
+    folders = [Path(cache_dir)] if cache_dir else [_HERE / "__pycache__"]
     for folder in folders:
         if not folder.is_dir():
             continue

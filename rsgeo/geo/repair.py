@@ -40,6 +40,7 @@ __all__ = ["GeometryReport", "ReadReport", "repair_geometry"]
 
 
 _POLYGON = 3  # shapely type ids
+_MULTIPOLYGON = 6
 _MULTI_OR_COLLECTION = (4, 5, 6, 7)
 _MAX_IDS_SHOWN = 20
 
@@ -179,6 +180,11 @@ class GeometryReport:
     def __str__(self) -> str:
         return self.summary()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> GeometryReport:
+        # finished when attached to a table: pandas deep-copies ``attrs`` on
+        # every operation, and the copies share this one report
+        return self
+
 
 @dataclass
 class ReadReport:
@@ -215,6 +221,15 @@ class ReadReport:
         cut short): they read as empty geometries.
     warnings : list of str
         Anything else the user should know.
+    window : str
+        For a reference layer read for given patches: whether only the
+        features meeting the patches' boxes were read, or the whole layer,
+        and why (:class:`rsgeo.io.windowed.WindowedRead`); ``""`` otherwise.
+
+    Notes
+    -----
+    A report is finished when it is attached to a table: copies of the
+    table (pandas deep-copies ``attrs`` on every operation) share it.
     """
 
     path: str
@@ -228,6 +243,7 @@ class ReadReport:
     geometry: GeometryReport | None = None
     shapes_cut_off: int = 0
     warnings: list[str] = field(default_factory=list)
+    window: str = ""
 
     @property
     def has_problems(self) -> bool:
@@ -256,6 +272,8 @@ class ReadReport:
         if self.field_mapping:
             pairs = ", ".join(f"{k}→{v}" for k, v in self.field_mapping.items())
             lines.append(f"  fields / 字段: {pairs}")
+        if self.window:
+            lines.append(f"  features / 要素: {self.window}")
         if self.geometry is not None and self.geometry.has_problems:
             lines += ["  " + line for line in self.geometry.summary().splitlines()]
         lines += [f"  warning / 警告: {w}" for w in self.warnings]
@@ -263,6 +281,9 @@ class ReadReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReadReport:
+        return self  # shared by the copies of its table, see the notes
 
 
 def _flatten(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -432,9 +453,23 @@ def repair_geometry(
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure")
 
-    work = geoms.copy()
-    work[empty] = None
-    out, had_polygon, lost = _to_multipolygons(work)
+    # valid polygons and multipolygons need no flattening: a polygon is
+    # wrapped, a multipolygon kept; only the rest is taken apart
+    types = shapely.get_type_id(geoms)
+    simple = ~empty & ~invalid & ~nonfinite & ((types == _POLYGON) | (types == _MULTIPOLYGON))
+    rest = np.flatnonzero(~simple)
+    out = _empty_multipolygons(len(geoms))
+    had_polygon = simple.copy()
+    lost = np.zeros(len(geoms), dtype=bool)
+    multi = simple & (types == _MULTIPOLYGON)
+    out[multi] = geoms[multi]
+    single = np.flatnonzero(simple & (types == _POLYGON))
+    if len(single):
+        out[single] = shapely.multipolygons(geoms[single][:, None])
+    if len(rest):
+        work = geoms[rest].copy()
+        work[empty[rest]] = None
+        out[rest], had_polygon[rest], lost[rest] = _to_multipolygons(work)
 
     # Polygon parts taken out of a collection may touch along an edge, which
     # makes the MultiPolygon invalid: merge those (rare) rows.
@@ -452,7 +487,7 @@ def repair_geometry(
     report.repaired = ids[invalid & had_polygon].tolist()
     report.parts_dropped = ids[~invalid & lost & had_polygon].tolist()
 
-    result = gdf.copy()
+    result = gdf.copy(deep=False)  # copy-on-write: the input is never changed
     geom_name = result.geometry.name
     result[geom_name] = gpd.GeoSeries(out, index=result.index, crs=gdf.crs)
     return result, report

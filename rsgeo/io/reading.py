@@ -46,7 +46,13 @@ from rsgeo.io.prj import (
 )
 from rsgeo.schema.fields import LAYER_FIELDS, PATCH_FIELDS
 
-__all__ = ["READ_REPORT_KEY", "SUPPORTED_SUFFIXES", "read_layer", "read_patches"]
+__all__ = [
+    "READ_REPORT_KEY",
+    "SUPPORTED_SUFFIXES",
+    "read_layer",
+    "read_layer_ids",
+    "read_patches",
+]
 
 READ_REPORT_KEY = "rsgeo_read_report"
 SUPPORTED_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".gdb")
@@ -56,6 +62,12 @@ _SUPPORTED_TEXT = (
 )
 _NOT_POLYGONAL = {"Point", "MultiPoint", "LineString", "MultiLineString", "CircularString"}
 _EXAMPLE_CRS = "e.g. crs='EPSG:4545' (CGCS2000 3-degree GK CM 108°E) or crs='EPSG:4490'"
+try:  # Arrow reads whole layers faster; optional
+    import pyarrow  # noqa: F401
+
+    _HAVE_ARROW = True
+except ImportError:  # pragma: no cover - depends on the installation
+    _HAVE_ARROW = False
 
 
 # --------------------------------------------------------------------------
@@ -513,6 +525,34 @@ def _set_patch_index(gdf: gpd.GeoDataFrame, where: str, id_source: str) -> gpd.G
 # --------------------------------------------------------------------------
 # the readers
 # --------------------------------------------------------------------------
+_FIDS_PER_QUERY = 20_000  # ~140 KB of SQL, well inside SQLite's statement limit
+
+
+def _read_fids(src: _Source, fids: np.ndarray) -> gpd.GeoDataFrame:
+    """The features of a GeoPackage layer with the given ids, indexed by id.
+
+    An SQL ``fid IN (...)`` read, in blocks: without Arrow it costs about a
+    third of reading feature by feature (``fids=``), and per feature about
+    1.6x a sequential read of the whole layer (measured at 100,000 features).
+    """
+    ids = np.unique(np.asarray(fids, dtype=np.int64))
+    table = '"' + str(src.layer).replace('"', '""') + '"'
+    if len(ids) == 0:
+        gdf = pyogrio.read_dataframe(src.gdal_path, layer=src.layer, where="1=0")
+        gdf.index = pd.Index([], dtype=np.int64, name="fid")
+        return gdf
+    frames = []
+    for start in range(0, len(ids), _FIDS_PER_QUERY):
+        block = ids[start : start + _FIDS_PER_QUERY]
+        sql = f"SELECT * FROM {table} WHERE fid IN ({','.join(map(str, block.tolist()))})"
+        frames.append(
+            pyogrio.read_dataframe(src.gdal_path, sql=sql, fid_as_index=True, use_arrow=_HAVE_ARROW)
+        )
+    gdf = frames[0] if len(frames) == 1 else pd.concat(frames)
+    gdf.index.name = "fid"
+    return gdf
+
+
 def _read(
     path: str | os.PathLike[str],
     *,
@@ -524,6 +564,8 @@ def _read(
     id_field: str | None,
     patches: bool,
     make_valid: bool,
+    fids: np.ndarray | None = None,
+    use_arrow: bool = False,
 ) -> gpd.GeoDataFrame:
     src = _locate(path, layer)
     crs_arg = _parse_crs_arg(crs, src.where)
@@ -541,7 +583,12 @@ def _read(
                 f"{src.where}: holds {gtype} geometries; rsgeo needs polygons"
                 + ("" if src.layer is None else " (is this the right layer?)")
             )
-        gdf = pyogrio.read_dataframe(src.gdal_path, layer=src.layer, encoding=enc)
+        if fids is not None:
+            gdf = _read_fids(src, fids)
+        else:
+            gdf = pyogrio.read_dataframe(
+                src.gdal_path, layer=src.layer, encoding=enc, use_arrow=use_arrow and _HAVE_ARROW
+            )
     except InputError:
         raise
     except Exception as err:  # pyogrio/GDAL errors carry no rsgeo type
@@ -692,13 +739,15 @@ def read_layer(
     fields: Mapping[str, str] | None = None,
     crs: Any = None,
     make_valid: bool = True,
+    use_arrow: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a reference layer (farmland, red line, approvals, townships, ...).
 
     Same as :func:`read_patches` (formats, encoding, CRS, geometry repair,
     errors), with the field aliases of ``rsgeo.schema.fields.LAYER_FIELDS`` and the
     file's row order as index (0, 1, 2, ...; the ids in the geometry report
-    are these row numbers).
+    are these row numbers). ``use_arrow=True`` reads through Arrow (faster
+    for large layers; needs ``pyarrow``, else it is ignored).
 
     Examples
     --------
@@ -722,4 +771,35 @@ def read_layer(
         id_field=None,
         patches=False,
         make_valid=make_valid,
+        use_arrow=use_arrow,
+    )
+
+
+def read_layer_ids(
+    path: str | os.PathLike[str],
+    fids: np.ndarray,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    crs: Any = None,
+    make_valid: bool = True,
+) -> gpd.GeoDataFrame:
+    """:func:`read_layer` of the features with the given feature ids (fid) only.
+
+    The index is the feature id, and the ids in the geometry report are
+    these fids. Used by :func:`rsgeo.io.windowed.read_layer_near`.
+    """
+    return _read(
+        path,
+        layer=layer,
+        encoding=encoding,
+        fields=fields,
+        crs=crs,
+        table=LAYER_FIELDS,
+        id_field=None,
+        patches=False,
+        make_valid=make_valid,
+        fids=np.asarray(fids, dtype=np.int64),
+        use_arrow=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -208,3 +209,39 @@ def test_quadrilateral_area_matches_polygonized_faces(points: list[tuple[float, 
     else:
         assert report.collapsed == []
         assert report.repaired == ([] if ring.is_valid else ["q"])
+
+
+def test_repair_counts_and_input_untouched_on_a_mixed_layer() -> None:
+    """Valid polygons are wrapped, valid multipolygons kept, only the invalid repaired."""
+    rng = np.random.default_rng(7)
+    geoms: list[object] = []
+    for k in range(400):
+        x, y = rng.uniform(0, 1000, 2)
+        kind = k % 5
+        if kind == 0:
+            geoms.append(box(x, y, x + 5, y + 5))
+        elif kind == 1:
+            geoms.append(MultiPolygon([box(x, y, x + 2, y + 2), box(x + 3, y, x + 5, y + 2)]))
+        elif kind == 2:
+            geoms.append(Polygon([(x, y), (x + 2, y + 2), (x + 2, y), (x, y + 2)]))  # bow-tie
+        elif kind == 3:
+            geoms.append(None)
+        else:
+            geoms.append(Polygon([(x, y), (x + 4, y), (x + 4, y + 4), (x, y + 4)]))
+    gdf = gpd.GeoDataFrame({"v": np.arange(400)}, geometry=geoms, crs=4545)
+    before = gdf.copy()
+    fixed, report = repair_geometry(gdf, label="mixed")
+    arr = np.asarray(gdf.geometry.array, dtype=object)
+    present = ~shapely.is_missing(arr)
+    n_invalid = int((present & ~shapely.is_valid(arr)).sum())  # independent count
+    assert len(report.repaired) == n_invalid == 80
+    assert len(report.empty_input) == int((~present).sum()) == 80
+    out = np.asarray(fixed.geometry.array, dtype=object)
+    assert (shapely.get_type_id(out) == 6).all() and shapely.is_valid(out).all()
+    # areas: unchanged where valid, both lobes of each bow-tie
+    area_in = np.where(present, shapely.area(arr), 0.0)
+    valid = present & shapely.is_valid(arr)
+    assert np.allclose(shapely.area(out)[valid], area_in[valid])
+    assert np.allclose(shapely.area(out)[2::5], 2.0)
+    # the input is untouched
+    assert gdf.equals(before) and gdf.geometry.geom_type.iloc[0] == "Polygon"

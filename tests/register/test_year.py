@@ -1,0 +1,49 @@
+"""A year of the sample through the register: statistics as of three days equal the file job's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rsgeo.job import load_job
+from rsgeo.pipeline import run_job
+from rsgeo.register import Register
+
+from .year import DATES, SPLIT_PATCH, file_job, fill_register, register_job
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(scope="module")
+def year_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("year") / "台账.gpkg"
+    with Register.create(path, crs=4524, user="县局 张三") as reg:
+        fill_register(reg)
+    return path
+
+
+def _stats(job: Path, out: Path) -> pd.DataFrame:
+    return run_job(load_job(job), out, progress=False).stats
+
+
+@pytest.mark.parametrize("day", DATES, ids=[d.isoformat() for d in DATES])
+def test_statistics_as_of_a_day_equal_the_file_job(
+    year_register: Path, tmp_path: Path, day: dt.date
+) -> None:
+    from_files = _stats(file_job(tmp_path, day), tmp_path / "out_files")
+    from_register = _stats(register_job(tmp_path, str(year_register), day), tmp_path / "out_reg")
+    pd.testing.assert_frame_equal(from_register, from_files)
+
+
+def test_the_days_differ(year_register: Path) -> None:
+    """The three days are not the same state: the equality above compares something."""
+    with Register(year_register) as reg:
+        sizes = [len(reg.patches(as_of=d)) for d in DATES]
+        dets = [reg.determinations(as_of=d) for d in DATES]
+    assert sizes[0] < sizes[1] == sizes[2]
+    rectified = [int(d["rectification_date"].notna().sum()) for d in dets]
+    assert rectified[0] < rectified[1] < rectified[2]
+    assert f"{SPLIT_PATCH}-1" in dets[2].index and SPLIT_PATCH not in dets[2].index

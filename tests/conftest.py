@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 
-# helpers shared by the tests (``import office``: LibreOffice and poppler)
+# helpers shared by the tests (``import office``: LibreOffice and poppler;
+# ``import postgis``: a throw-away PostgreSQL + PostGIS)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # CI draws the same examples on every run (no flaky failures from new draws);
@@ -94,3 +96,26 @@ def small_run(small_job: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     out = tmp_path_factory.mktemp("small_run") / "out"
     run_job(load_job(small_job), out, progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """``postgresql://…`` of a throw-away PostgreSQL + PostGIS cluster for the session.
+
+    Started on first use, stopped and removed when the session ends
+    (``tests/postgis.py``); skips when PostgreSQL or PostGIS is missing, fails
+    under CI. Tests share its database ``rsgeo``: take :func:`postgis_db` for
+    a database of one's own.
+    """
+    import postgis
+
+    with postgis.cluster() as running:
+        yield running.url
+
+
+@pytest.fixture
+def postgis_db(postgis_url: str) -> str:
+    """``postgresql://…`` of a new empty database with PostGIS, for one test."""
+    import postgis
+
+    return postgis.new_database(postgis_url)

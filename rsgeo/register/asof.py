@@ -10,7 +10,9 @@ or before it:
   replaced by its parts (核实后), each part carrying the patch's attributes;
 - a patch's (or part's) determination is its latest ``determine`` event; its
   rectification is the latest ``rectify`` event of that determination or
-  recorded after it, dated by then.
+  recorded after it, dated by then. A patch split by geometry is left out of
+  the determinations once split (its parts carry them);
+  :meth:`rsgeo.Register.state` and :meth:`~rsgeo.Register.history` keep its own.
 
 The two tables are what :func:`rsgeo.io.determination_table.read_determinations`
 and :func:`rsgeo.combine_batches` give for the equivalent files, so every
@@ -126,6 +128,13 @@ def determinations_as_of(store: Store, as_of: dt.date | None) -> pd.DataFrame:
         of = rect.pop("of_event", None)
         if of == chosen[pid] or (of is None and int(event_id) > chosen[pid]):
             records[pid].update(rect)
+    split = store.rows(  # a patch split by geometry is represented by its parts
+        "SELECT DISTINCT p.patch_id FROM parts p JOIN events e ON e.event_id = p.event_id "
+        "WHERE e.effective_on <= ? AND p.geom IS NOT NULL",
+        (day,),
+    )
+    for (pid,) in split:
+        records.pop(str(pid), None)
     for rec in records.values():
         for col in RECTIFICATION_COLUMNS:
             rec.setdefault(col, None)

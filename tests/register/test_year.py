@@ -25,6 +25,16 @@ def year_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def year_postgis(postgis_url: str) -> str:
+    import postgis
+
+    url = postgis.new_database(postgis_url)
+    with Register.create(url, crs=4524, user="县局 张三") as reg:
+        fill_register(reg)
+    return url
+
+
 def _stats(job: Path, out: Path) -> pd.DataFrame:
     return run_job(load_job(job), out, progress=False).stats
 
@@ -36,6 +46,20 @@ def test_statistics_as_of_a_day_equal_the_file_job(
     from_files = _stats(file_job(tmp_path, day), tmp_path / "out_files")
     from_register = _stats(register_job(tmp_path, str(year_register), day), tmp_path / "out_reg")
     pd.testing.assert_frame_equal(from_register, from_files)
+
+
+@pytest.mark.parametrize("day", DATES, ids=[d.isoformat() for d in DATES])
+def test_postgis_gives_the_statistics_of_the_geopackage(
+    year_register: Path, year_postgis: str, tmp_path: Path, day: dt.date
+) -> None:
+    gpkg = _stats(register_job(tmp_path, str(year_register), day), tmp_path / "out_gpkg")
+    pg = _stats(register_job(tmp_path, year_postgis, day), tmp_path / "out_pg")
+    pd.testing.assert_frame_equal(pg, gpkg)
+    with Register(year_register) as a, Register(year_postgis) as b:
+        pd.testing.assert_frame_equal(b.determinations(day), a.determinations(day))
+        pa, pb = a.patches(day), b.patches(day)
+        pd.testing.assert_frame_equal(pb.drop(columns="geometry"), pa.drop(columns="geometry"))
+        assert pb.geometry.geom_equals_exact(pa.geometry, 0).all()
 
 
 def test_the_days_differ(year_register: Path) -> None:

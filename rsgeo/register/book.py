@@ -39,8 +39,8 @@ import pandas as pd
 from rsgeo.errors import RegisterError
 from rsgeo.io.determination_table import read_determinations
 from rsgeo.io.reading import read_patches
-from rsgeo.options import DeterminationOptions
-from rsgeo.register import asof, ingest, record
+from rsgeo.options import BlacklistOptions, DeterminationOptions
+from rsgeo.register import asof, blacklist, export, ingest, reconcile, record
 from rsgeo.register.store import Store
 from rsgeo.schema.cells import parse_date
 
@@ -239,6 +239,60 @@ class Register:
     def history(self, patch_id: str) -> pd.DataFrame:
         """Every event of a patch, its parts and linked patches, oldest first."""
         return asof.history(self._store, patch_id)
+
+    def reconcile(self, as_of: Any = None) -> pd.DataFrame:
+        """The reconciliation (勾稽) of every batch as of a day; breaks named per batch.
+
+        See :mod:`rsgeo.register.reconcile`: 总 = 已整改 + 未整改, 已整改 = 拆除 + 补办,
+        核实后 = 原始下发 − 拆分 + 子图斑.
+        """
+        return reconcile.reconcile(self._store, _maybe_date(as_of, "as_of"))
+
+    def blacklist(
+        self, as_of: Any = None, *, options: BlacklistOptions | None = None, **overrides: Any
+    ) -> pd.DataFrame:
+        """The violators across all batches as of a day (黑名单), ``listed`` by the criteria.
+
+        ``options`` (:class:`rsgeo.options.BlacklistOptions`) or its fields as keywords.
+        """
+        opts = BlacklistOptions.resolve(options, overrides)
+        day = _maybe_date(as_of, "as_of")
+        return blacklist.blacklist_table(
+            asof.patches_as_of(self._store, day),
+            asof.determinations_as_of(self._store, day),
+            options=opts,
+        )
+
+    def write_blacklist(
+        self,
+        path: str | PathLike[str],
+        as_of: Any = None,
+        *,
+        options: BlacklistOptions | None = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Write the listed violators to an Excel file with Chinese headers."""
+        table = self.blacklist(as_of, options=options)
+        return blacklist.write_blacklist(table, Path(path), overwrite=overwrite)
+
+    def export(
+        self,
+        batch: str,
+        path: str | PathLike[str],
+        *,
+        layout: export.ExportLayout = "2020",
+        as_of: Any = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Write a batch's results in the 2020 export's or the 2026 clue layout (GeoPackage)."""
+        return export.export_batch(
+            self._store,
+            batch,
+            Path(path),
+            layout=layout,
+            as_of=_maybe_date(as_of, "as_of"),
+            overwrite=overwrite,
+        )
 
     def batches(self) -> pd.DataFrame:
         """The ingested batches: delivery day, source file, SHA-256, patch count."""

@@ -9,7 +9,8 @@ register as it was.
 Re-deliveries are linked (``earlier_id``):
 
 1. the same JCBH delivered again: ``earlier_id`` is the patch itself;
-2. TYWZJCTBWQBH (``original_patch_number``) naming a patch of the register;
+2. TYWZJCTBWQBH (``earlier_patch_id``, the earlier patch at the same place)
+   or YSTBBH (``original_patch_number``) naming a patch of the register;
 3. optionally (``link_overlap``), a new patch covering at least that share
    of an earlier patch's area, or of its own (whichever is smaller), is linked
    to the earlier patch it overlaps most.
@@ -131,8 +132,10 @@ def _links(
     """New patch id → the earlier patch it repeats (rules 1–3 of the module text)."""
     known = {r[0] for r in store.execute(cur, "SELECT DISTINCT patch_id FROM patches").fetchall()}
     links = {pid: pid for pid in ids if pid in known}
-    if "original_patch_number" in gdf.columns:
-        for pid, ref in zip(ids, gdf["original_patch_number"].tolist(), strict=True):
+    for column in ("earlier_patch_id", "original_patch_number"):
+        if column not in gdf.columns:
+            continue
+        for pid, ref in zip(ids, gdf[column].tolist(), strict=True):
             ref_text = None if ref is None or pd.isna(ref) else str(ref).strip()
             if pid not in links and ref_text and ref_text in known:
                 links[pid] = ref_text

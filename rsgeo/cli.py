@@ -184,7 +184,9 @@ def _register_parser(reg: argparse.ArgumentParser, helps: Any, common: Any) -> N
     p = action("export")
     p.add_argument("batch", help=HELP["register_batch"])
     p.add_argument("--out", type=Path, required=True, help=HELP["register_out"])
-    p.add_argument("--layout", choices=("2020", "2026"), default="2020", help=HELP["register_layout"])
+    p.add_argument(
+        "--layout", choices=("2020", "2026"), default="2020", help=HELP["register_layout"]
+    )
     p.add_argument("--as-of", default=None, help=HELP["register_as_of"])
     p.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
 
@@ -347,9 +349,7 @@ def _register_stats(args: argparse.Namespace) -> int:
     if job.register is None:
         raise InputError(f"{args.job} names no register ([register] path = …)")
     as_of = job.register_as_of if args.as_of is None else _as_of(args.as_of)
-    job = dataclasses.replace(
-        job, register_as_of=as_of, outputs=dict.fromkeys(OUTPUT_KINDS, False)
-    )
+    job = dataclasses.replace(job, register_as_of=as_of, outputs=dict.fromkeys(OUTPUT_KINDS, False))
     with tempfile.TemporaryDirectory(prefix="rsgeo-stats-") as tmp:
         stats = run_job(job, Path(tmp) / "out", progress=not args.quiet).stats
     return _show_table(stats, args.out)

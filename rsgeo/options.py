@@ -65,8 +65,8 @@ from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, UNRECTIFIED_METHODS
 
 __all__ = [
     "DEFAULT_NAN_AS",
-    "BlacklistOptions",
     "DEFAULT_RANKING",
+    "BlacklistOptions",
     "ClassificationRules",
     "CriteriaThresholds",
     "DeterminationOptions",

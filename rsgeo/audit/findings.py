@@ -348,7 +348,11 @@ def run_review(
         add("R08", over, msgs)
     if "R20" in selected:  # reconciliation (勾稽): 已整改 = 拆除 + 补办
         other = ~method.map(normalize_word).isin(set(DEDUCTIBLE_METHODS)).to_numpy()
-        add("R20", illegal & has_method & other, [f"整改方式为{m}，不计入拆除或补办" for m in method])
+        add(
+            "R20",
+            illegal & has_method & other,
+            [f"整改方式为{m}，不计入拆除或补办" for m in method],
+        )
     if need("R09", "reported_area_m2", "area_m2"):
         rep = number_values(table, "reported_area_m2")
         calc = number_values(table, "area_m2")

@@ -42,8 +42,13 @@ def _day(as_of: dt.date | None) -> str:
     return "9999-12-31" if as_of is None else as_of.isoformat()
 
 
-def patches_as_of(store: Store, as_of: dt.date | None) -> gpd.GeoDataFrame:
-    """The patch table on ``as_of`` (``None``: today's), split patches as their parts."""
+def patches_as_of(
+    store: Store, as_of: dt.date | None, *, verified: bool = True
+) -> gpd.GeoDataFrame:
+    """The patch table on ``as_of`` (``None``: today's).
+
+    ``verified`` (核实后): split patches as their parts; else (原始下发) as delivered.
+    """
     day = _day(as_of)
     batches = store.rows(
         "SELECT batch, columns FROM batches WHERE delivered_on <= ? ORDER BY delivered_on, seq",
@@ -74,7 +79,7 @@ def patches_as_of(store: Store, as_of: dt.date | None) -> gpd.GeoDataFrame:
         empty.index.name = "patch_id"
         return empty
     combined = combine_batches(frames)
-    return _with_parts(store, combined, day)
+    return _with_parts(store, combined, day) if verified else combined
 
 
 def _with_parts(store: Store, patches: gpd.GeoDataFrame, day: str) -> gpd.GeoDataFrame:
@@ -109,8 +114,14 @@ def _latest(store: Store, kind: str, day: str) -> list[tuple[Any, ...]]:
     )
 
 
-def determinations_as_of(store: Store, as_of: dt.date | None) -> pd.DataFrame:
-    """The determinations table on ``as_of``, as ``read_determinations`` gives it."""
+def determinations_as_of(
+    store: Store, as_of: dt.date | None, *, verified: bool = True
+) -> pd.DataFrame:
+    """The determinations table on ``as_of``, as ``read_determinations`` gives it.
+
+    ``verified`` (核实后): a patch split by geometry is left out (its parts carry
+    the determinations); else its own determination is kept too.
+    """
     day = _day(as_of)
     dets = _latest(store, "determine", day)
     chosen = {str(r[0]): int(r[1]) for r in dets}
@@ -133,7 +144,7 @@ def determinations_as_of(store: Store, as_of: dt.date | None) -> pd.DataFrame:
         "WHERE e.effective_on <= ? AND p.geom IS NOT NULL",
         (day,),
     )
-    for (pid,) in split:
+    for (pid,) in split if verified else []:
         records.pop(str(pid), None)
     for rec in records.values():
         for col in RECTIFICATION_COLUMNS:

@@ -11,6 +11,7 @@ land are never counted (sealed, docs/sealed.md).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -118,14 +119,14 @@ def blacklist_table(
     ]
     if met:
         hits = np.column_stack([hit.to_numpy() for _, _, hit in met])
-        listed = hits.any(axis=1) if options.match == "any" else hits.all(axis=1)
+        listed: Any = hits.any(axis=1) if options.match == "any" else hits.all(axis=1)
     else:
         listed = np.zeros(len(table), dtype=bool)
     table["repeat_offence"] = np.where(
         table["n_batches"] >= (options.min_batches or 2), REPEAT_YES, ""
     )
     table["reasons"] = np.where(listed, reasons, "")
-    table["listed"] = listed
+    table["listed"] = np.asarray(listed, dtype=bool)
     table = table.sort_values(["listed", "illegal_area_mu"], ascending=[False, False])
     return table.set_index("responsible_party")
 

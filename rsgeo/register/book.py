@@ -96,9 +96,7 @@ class Register:
         self.user = user or getpass.getuser()
 
     @classmethod
-    def create(
-        cls, target: str | PathLike[str], *, crs: Any, user: str | None = None
-    ) -> Register:
+    def create(cls, target: str | PathLike[str], *, crs: Any, user: str | None = None) -> Register:
         """Create a new, empty register (its patches kept in ``crs``, e.g. 4524)."""
         store = Store(target if isinstance(target, str) else Path(target), create=True, crs=crs)
         store.close()
@@ -206,9 +204,7 @@ class Register:
             by=self.user,
         )
 
-    def rectify(
-        self, patch_id: str, *, on: Any, method: str, area_m2: float | None = None
-    ) -> int:
+    def rectify(self, patch_id: str, *, on: Any, method: str, area_m2: float | None = None) -> int:
         """Record a rectification (整改) of a patch or part on day ``on``; its event id."""
         return record.record_rectification(
             self._store, patch_id, on=_date(on, "on"), method=method, area_m2=area_m2, by=self.user
@@ -220,7 +216,9 @@ class Register:
 
     def close_patch(self, patch_id: str, *, on: Any, note: str = "") -> int:
         """Close a patch's case (销号) on day ``on``; its event id."""
-        return record.close_patch(self._store, patch_id, on=_date(on, "on"), note=note, by=self.user)
+        return record.close_patch(
+            self._store, patch_id, on=_date(on, "on"), note=note, by=self.user
+        )
 
     # ------------------------------------------------------------------ reading
 

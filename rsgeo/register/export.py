@@ -39,14 +39,17 @@ def export_batch(
 ) -> Path:
     """Write ``batch`` as of ``as_of`` in ``layout`` to the GeoPackage ``path``."""
     if layout not in EXPORT_LAYOUTS:
-        raise RegisterError(f"layout={layout!r} is not allowed; choose one of {list(EXPORT_LAYOUTS)}")
+        raise RegisterError(
+            f"layout={layout!r} is not allowed; choose one of {list(EXPORT_LAYOUTS)}"
+        )
     out = Path(path)
     if out.exists() and not overwrite:
         raise OutputExistsError(f"Output exists already: {out}; pass overwrite=True to replace it")
     known = dict(store.rows("SELECT batch, delivered_on FROM batches"))
     if batch not in known:
         raise RegisterError(f"no batch {batch!r} in the register; batches: {sorted(known)}")
-    patches = patches_as_of(store, as_of)
+    verified = layout == "2026"  # the 2020 export knows no parts: patches as delivered
+    patches = patches_as_of(store, as_of, verified=verified)
     parents = dict(store.rows("SELECT part_id, patch_id FROM parts"))
     earlier = dict(
         store.rows(
@@ -57,9 +60,7 @@ def export_batch(
     )
     rows = patches[patches["batch"].astype(str) == batch]
     rows = rows[~is_military(rows).to_numpy()]
-    if layout == "2020":  # the 2020 export knows no parts: the patch as delivered
-        rows = rows[~rows.index.isin(list(parents))]
-    dets = determinations_as_of(store, as_of)
+    dets = determinations_as_of(store, as_of, verified=verified)
     delivered = dt.date.fromisoformat(str(known[batch]))
     data: dict[str, list[object]] = {}
     for field, column in EXPORT_LAYOUTS[layout]:
@@ -80,9 +81,7 @@ def export_batch(
         else:
             values = [None] * len(rows)
         data[field] = [_cell(v) for v in values]
-    table = gpd.GeoDataFrame(
-        pd.DataFrame(data), geometry=list(rows.geometry), crs=patches.crs
-    )
+    table = gpd.GeoDataFrame(pd.DataFrame(data), geometry=list(rows.geometry), crs=patches.crs)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_file(out, layer=batch, driver="GPKG", mode="w")
     return out

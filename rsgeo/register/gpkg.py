@@ -131,7 +131,7 @@ def encode_geometries(geoms: Sequence[Any] | np.ndarray, *, srs_id: int) -> list
     """
     arr = np.asarray(geoms, dtype=object)
     missing = shapely.is_missing(arr)
-    empty = ~missing & shapely.is_empty(np.where(missing, None, arr))
+    empty = ~missing & shapely.is_empty(arr)  # a missing geometry is not empty
     wkb = shapely.to_wkb(arr, flavor="iso", byte_order=1)
     bounds = shapely.bounds(arr)
     out: list[bytes | None] = []

@@ -100,10 +100,7 @@ def ingest_batch(
             cur,
             "INSERT INTO patches (geom, patch_id, batch, delivered_on, earlier_id, attributes) "
             f"VALUES ({store.geom_param()}, ?, ?, ?, ?, ?)",
-            [
-                (blobs[i], ids[i], batch, day, earlier.get(ids[i]), rows[i])
-                for i in range(len(ids))
-            ],
+            [(blobs[i], ids[i], batch, day, earlier.get(ids[i]), rows[i]) for i in range(len(ids))],
         )
         store.executemany(
             cur,

@@ -43,18 +43,22 @@ _APPEND_ONLY = ("batches", "patches", "parts", "events")
 
 
 def _v1(dialect: Dialect, srid: int) -> list[str]:
-    if dialect == "sqlite":
+    if dialect == "sqlite":  # GeoPackage column types (GDAL reads them as such)
         serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
-        geom = "BLOB"
+        geom = "GEOMETRY"
+        big = "INTEGER"
+        real = "DOUBLE"
     else:
         serial = "BIGSERIAL PRIMARY KEY"
         geom = f"geometry(Geometry, {srid})"
+        big = "BIGINT"
+        real = "DOUBLE PRECISION"
     sql = [
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         f"""CREATE TABLE batches (
             batch TEXT PRIMARY KEY, delivered_on TEXT NOT NULL, source TEXT,
             source_sha256 TEXT, columns TEXT NOT NULL, n_patches INTEGER NOT NULL,
-            event_id BIGINT NOT NULL, seq {"INTEGER" if dialect == "sqlite" else "BIGINT"})""",
+            event_id {big} NOT NULL, seq {big})""",
         f"""CREATE TABLE patches (
             fid {serial}, geom {geom}, patch_id TEXT NOT NULL,
             batch TEXT NOT NULL REFERENCES batches(batch), delivered_on TEXT NOT NULL,
@@ -62,7 +66,7 @@ def _v1(dialect: Dialect, srid: int) -> list[str]:
         "CREATE INDEX patches_patch_id ON patches (patch_id)",
         f"""CREATE TABLE parts (
             fid {serial}, geom {geom}, part_id TEXT NOT NULL UNIQUE, patch_id TEXT NOT NULL,
-            area_m2 DOUBLE PRECISION, event_id BIGINT NOT NULL)""",
+            area_m2 {real}, event_id {big} NOT NULL)""",
         "CREATE INDEX parts_patch_id ON parts (patch_id)",
         f"""CREATE TABLE events (
             event_id {serial}, kind TEXT NOT NULL, patch_id TEXT,

@@ -67,9 +67,7 @@ def _known(store: Store, cur: Any) -> dict[str, str]:
     return known
 
 
-def _check_dates(
-    ids: list[str], days: list[str], known: Mapping[str, str], what: str
-) -> list[str]:
+def _check_dates(ids: list[str], days: list[str], known: Mapping[str, str], what: str) -> list[str]:
     problems = []
     unknown = [i for i in ids if i not in known]
     if unknown:

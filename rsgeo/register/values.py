@@ -58,13 +58,11 @@ def frame_to_rows(frame: pd.DataFrame) -> tuple[list[tuple[str, str]], list[str]
     columns = [(str(c), str(frame[c].dtype)) for c in frame.columns]
     data = [frame[c].tolist() for c in frame.columns]
     dumps = json.dumps
-    rows = [
-        dumps([plain(col[i]) for col in data], ensure_ascii=False) for i in range(len(frame))
-    ]
+    rows = [dumps([plain(col[i]) for col in data], ensure_ascii=False) for i in range(len(frame))]
     return columns, rows
 
 
-def _cast(values: list[Any], dtype: str) -> pd.Series:
+def _cast(values: list[Any], dtype: Any) -> pd.Series:
     s = pd.Series(values, dtype=object)
     if dtype.startswith("datetime64"):
         return pd.to_datetime(s).astype(dtype)

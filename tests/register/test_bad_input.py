@@ -15,8 +15,10 @@ from rsgeo.register import Register
 
 
 def _patches(ids: list[str], x0: float = 0.0) -> gpd.GeoDataFrame:
-    geoms = [box(36_500_000 + x0 + 100 * i, 2_770_000, 36_500_050 + x0 + 100 * i, 2_770_040)
-             for i in range(len(ids))]
+    geoms = [
+        box(36_500_000 + x0 + 100 * i, 2_770_000, 36_500_050 + x0 + 100 * i, 2_770_040)
+        for i in range(len(ids))
+    ]
     return gpd.GeoDataFrame(
         {"change_type": ["20"] * len(ids)},
         geometry=geoms,
@@ -52,7 +54,7 @@ def test_a_batch_ingested_twice(reg: Register, tmp_path: Path) -> None:
 def test_a_determination_for_an_unknown_patch(reg: Register) -> None:
     before = _snapshot(reg)
     table = pd.DataFrame({"监测编号": ["p1", "nope"], "判定结果": ["违法", "合法"]})
-    with pytest.raises(RegisterError, match="does not know.*nope"):
+    with pytest.raises(RegisterError, match=r"does not know.*nope"):
         reg.determine(table, on="2020-05-01")
     assert _snapshot(reg) == before
     assert reg.determinations().empty  # not even p1's row
@@ -64,7 +66,12 @@ def test_an_event_dated_before_the_patch_was_delivered(reg: Register) -> None:
     with pytest.raises(RegisterError, match=r"dated 2020-03-01, before .*2020-04-05"):
         reg.determine(table, on="2020-03-01")
     rect = pd.DataFrame(
-        {"监测编号": ["p1"], "判定结果": ["违法"], "整改方式": ["拆除复耕"], "整改日期": ["2020-01-02"]}
+        {
+            "监测编号": ["p1"],
+            "判定结果": ["违法"],
+            "整改方式": ["拆除复耕"],
+            "整改日期": ["2020-01-02"],
+        }
     )
     with pytest.raises(RegisterError, match="rectification for p1 is dated 2020-01-02"):
         reg.determine(rect, on="2020-05-01")
@@ -94,7 +101,7 @@ def test_a_split_whose_parts_do_not_cover_the_patch(reg: Register) -> None:
 def test_a_patch_closed_twice(reg: Register) -> None:
     reg.close_patch("p1", on="2020-06-01", note="拆除到位")
     before = _snapshot(reg)
-    with pytest.raises(RegisterError, match="closed .* already on 2020-06-01"):
+    with pytest.raises(RegisterError, match=r"closed .* already on 2020-06-01"):
         reg.close_patch("p1", on="2020-07-01")
     assert _snapshot(reg) == before
     assert reg.state().loc["p1", "closed_on"] == "2020-06-01"
@@ -107,7 +114,7 @@ def test_a_register_from_a_newer_schema(tmp_path: Path) -> None:
     con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     con.commit()
     con.close()
-    with pytest.raises(RegisterVersionError, match="schema version 99.*update rsgeo"):
+    with pytest.raises(RegisterVersionError, match=r"schema version 99.*update rsgeo"):
         Register(path)
 
 

@@ -1,7 +1,7 @@
 """A second process writing to a register, for the crash and concurrency tests.
 
-    python worker.py crash TARGET        ingest a batch, stop inside the transaction
-    python worker.py close TARGET NAME   close (销号) p0…p19, ingest batches NAME-0…4
+python worker.py crash TARGET        ingest a batch, stop inside the transaction
+python worker.py close TARGET NAME   close (销号) p0…p19, ingest batches NAME-0…4
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from rsgeo.register.store import Store
 
 
 def patches(prefix: str, n: int) -> gpd.GeoDataFrame:
-    geoms = [box(36_500_000 + 100 * i, 2_770_000, 36_500_050 + 100 * i, 2_770_040) for i in range(n)]
+    geoms = [
+        box(36_500_000 + 100 * i, 2_770_000, 36_500_050 + 100 * i, 2_770_040) for i in range(n)
+    ]
     ids = pd.Index([f"{prefix}{i}" for i in range(n)], name="patch_id")
     return gpd.GeoDataFrame({"change_type": ["20"] * n}, geometry=geoms, index=ids, crs=4524)
 

@@ -127,8 +127,15 @@ def _common() -> str:
 def register_job(folder: Path, target: str, day: dt.date) -> Path:
     """A job file reading ``target`` as of ``day``."""
     text = "\n".join(
-        ["[job]", 'name = "year"', "cutoff = 2020-12-21", "", "[register]"]
-        + [f'path = "{target}"', f"as_of = {day.isoformat()}"]
+        [
+            "[job]",
+            'name = "year"',
+            "cutoff = 2020-12-21",
+            "",
+            "[register]",
+            f'path = "{target}"',
+            f"as_of = {day.isoformat()}",
+        ]
     )
     path = folder / f"register_{day.isoformat()}.toml"
     path.write_text(text + _common(), encoding="utf-8")

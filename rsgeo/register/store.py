@@ -107,11 +107,7 @@ class Store:
         for v in range(version + 1, SCHEMA_VERSION + 1):
             for sql in steps[v]:
                 cur.execute(sql)
-        self._execute(
-            cur,
-            "DELETE FROM meta WHERE key = ?" if version else "SELECT ?",
-            ("schema_version",),
-        )
+        self._execute(cur, "DELETE FROM meta WHERE key = ?", ("schema_version",))
         self._execute(
             cur,
             "INSERT INTO meta (key, value) VALUES (?, ?)",

@@ -34,8 +34,9 @@ from rsgeo.io.determination_table import DATE_COLUMNS
 from rsgeo.register.record import RECTIFICATION_COLUMNS
 from rsgeo.register.store import Store
 from rsgeo.register.values import records_to_frame, rows_to_frame
+from rsgeo.schema.military import is_military
 
-__all__ = ["determinations_as_of", "history", "patches_as_of", "state_as_of"]
+__all__ = ["determinations_as_of", "history", "patches_as_of", "sealed_ids", "state_as_of"]
 
 
 def _day(as_of: dt.date | None) -> str:
@@ -153,6 +154,24 @@ def determinations_as_of(
     frame = records_to_frame([records[i] for i in ids], index=ids, date_columns=DATE_COLUMNS)
     frame.index.name = "patch_id"
     return frame
+
+
+def sealed_ids(store: Store, as_of: dt.date | None) -> set[str]:
+    """Ids of the patches and parts on military land (docs/sealed.md), as of a day.
+
+    A patch is sealed when its attributes or its determination say so
+    (:func:`rsgeo.schema.military.is_military`); its parts with it, and a
+    patch with it when one of its parts is.
+    """
+    patches = patches_as_of(store, as_of, verified=False)
+    dets = determinations_as_of(store, as_of, verified=False)
+    ids = set(patches.index[is_military(patches).to_numpy()].astype(str))
+    ids |= set(dets.index[is_military(dets).to_numpy()].astype(str))
+    parts = store.rows("SELECT part_id, patch_id FROM parts")
+    for part, parent in parts:
+        if str(part) in ids or str(parent) in ids:
+            ids |= {str(part), str(parent)}
+    return ids
 
 
 def state_as_of(store: Store, as_of: dt.date | None) -> pd.DataFrame:

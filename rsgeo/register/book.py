@@ -230,21 +230,43 @@ class Register:
         """The determinations table as of a day."""
         return asof.determinations_as_of(self._store, _maybe_date(as_of, "as_of"))
 
-    def state(self, as_of: Any = None) -> pd.DataFrame:
-        """One row per patch and part as of a day: batches, link, determination, 销号."""
-        return asof.state_as_of(self._store, _maybe_date(as_of, "as_of"))
+    def state(self, as_of: Any = None, *, sealed: bool = False) -> pd.DataFrame:
+        """One row per patch and part as of a day: batches, link, determination, 销号.
 
-    def history(self, patch_id: str) -> pd.DataFrame:
-        """Every event of a patch, its parts and linked patches, oldest first."""
-        return asof.history(self._store, patch_id)
+        Patches on military land are left out unless ``sealed`` (docs/sealed.md).
+        """
+        day = _maybe_date(as_of, "as_of")
+        table = asof.state_as_of(self._store, day)
+        if sealed:
+            return table
+        return table.drop(index=sorted(asof.sealed_ids(self._store, day) & set(table.index)))
+
+    def history(self, patch_id: str, *, sealed: bool = False) -> pd.DataFrame:
+        """Every event of a patch, its parts and linked patches, oldest first.
+
+        The history of a patch on military land is given only with ``sealed``.
+        """
+        table = asof.history(self._store, patch_id)
+        if not sealed:
+            hidden = asof.sealed_ids(self._store, None)
+            if patch_id in hidden:
+                raise RegisterError(
+                    "this patch is on military land: its history is sealed "
+                    "(sealed=True, for the sealed channel only)"
+                )
+            table = table[~table["patch_id"].isin(hidden)]
+        return table
 
     def reconcile(self, as_of: Any = None) -> pd.DataFrame:
         """The reconciliation (勾稽) of every batch as of a day; breaks named per batch.
 
+        Patches on military land are left out (their figures go to the sealed channel).
+
         See :mod:`rsgeo.register.reconcile`: 总 = 已整改 + 未整改, 已整改 = 拆除 + 补办,
         核实后 = 原始下发 − 拆分 + 子图斑.
         """
-        return reconcile.reconcile(self._store, _maybe_date(as_of, "as_of"))
+        day = _maybe_date(as_of, "as_of")
+        return reconcile.reconcile(self._store, day, leave_out=asof.sealed_ids(self._store, day))
 
     def blacklist(
         self, as_of: Any = None, *, options: BlacklistOptions | None = None, **overrides: Any
@@ -255,8 +277,10 @@ class Register:
         """
         opts = BlacklistOptions.resolve(options, overrides)
         day = _maybe_date(as_of, "as_of")
+        patches = asof.patches_as_of(self._store, day)
+        hidden = asof.sealed_ids(self._store, day)
         return blacklist.blacklist_table(
-            asof.patches_as_of(self._store, day),
+            patches[~patches.index.isin(hidden)],
             asof.determinations_as_of(self._store, day),
             options=opts,
         )

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from rsgeo.errors import OutputExistsError, RegisterError
-from rsgeo.register.asof import determinations_as_of, patches_as_of
+from rsgeo.register.asof import determinations_as_of, patches_as_of, sealed_ids
 from rsgeo.register.store import Store
 from rsgeo.register.values import plain
 from rsgeo.schema.military import is_military
@@ -59,7 +59,7 @@ def export_batch(
         )
     )
     rows = patches[patches["batch"].astype(str) == batch]
-    rows = rows[~is_military(rows).to_numpy()]
+    rows = rows[~is_military(rows).to_numpy() & ~rows.index.isin(sealed_ids(store, as_of))]
     dets = determinations_as_of(store, as_of, verified=verified)
     delivered = dt.date.fromisoformat(str(known[batch]))
     data: dict[str, list[object]] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -35,9 +36,15 @@ __all__ = ["reconcile"]
 _PERMITS, _DEMOLISHED = DEDUCTIBLE_METHODS  # 补办手续, 拆除复耕
 
 
-def reconcile(store: Store, as_of: dt.date | None) -> pd.DataFrame:
-    """The reconciliation table of the register as of ``as_of`` (module text)."""
+def reconcile(
+    store: Store, as_of: dt.date | None, *, leave_out: Collection[str] = ()
+) -> pd.DataFrame:
+    """The reconciliation table of the register as of ``as_of`` (module text).
+
+    ``leave_out``: patch and part ids not counted (the sealed ones).
+    """
     state = state_as_of(store, as_of)
+    state = state.drop(index=sorted(set(leave_out) & set(state.index)))
     if state.empty:
         return pd.DataFrame(columns=list(RECONCILE_HEADERS)).set_index("batch")
     parent = state.get("parent_id", pd.Series(index=state.index, dtype=object))

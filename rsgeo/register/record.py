@@ -126,23 +126,33 @@ def record_determinations(
                     problems,
                 )
             )
-        n_rect = 0
+        rows, rects = [], []
         for i, pid in enumerate(ids):
             row = {c: plain(values[j][i]) for j, c in enumerate(columns)}
-            rect = None
             if rect_dates[i] is not None:
-                rect = {c: row.pop(c) for c in RECTIFICATION_COLUMNS if c in row}
-            det_id = store.execute(
-                cur, _EVENT_SQL, ("determine", pid, day, recorded, by, source, sha256, dumps(row))
-            ).fetchone()[0]
-            if rect is not None:
-                rect["of_event"] = det_id
-                store.execute(
-                    cur,
-                    _EVENT_SQL,
-                    ("rectify", pid, rect_dates[i], recorded, by, source, sha256, dumps(rect)),
-                )
-                n_rect += 1
+                rects.append((i, {c: row.pop(c) for c in RECTIFICATION_COLUMNS if c in row}))
+            rows.append(("determine", pid, day, recorded, by, source, sha256, dumps(row)))
+        # the writer holds the register: the events it adds now get the next ids, in order
+        last = store.execute(cur, "SELECT COALESCE(MAX(event_id), 0) FROM events").fetchone()[0]
+        store.executemany(cur, _EVENT_SQL.removesuffix(" RETURNING event_id"), rows)
+        det_ids = [
+            r[0]
+            for r in store.execute(
+                cur,
+                "SELECT event_id FROM events WHERE event_id > ? ORDER BY event_id",
+                (last,),
+            ).fetchall()
+        ]
+        if len(det_ids) != len(rows):  # pragma: no cover - another writer inside the lock
+            raise RegisterError("the register changed while the table was recorded; try again")
+        follow = []
+        for i, rect in rects:
+            rect["of_event"] = det_ids[i]
+            follow.append(
+                ("rectify", ids[i], rect_dates[i], recorded, by, source, sha256, dumps(rect))
+            )
+        store.executemany(cur, _EVENT_SQL.removesuffix(" RETURNING event_id"), follow)
+        n_rect = len(follow)
     return {"determinations": len(ids), "rectifications": n_rect}
 
 

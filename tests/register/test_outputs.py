@@ -222,3 +222,22 @@ def test_patches_on_military_land_stay_sealed(year: Path) -> None:
             every |= set(gpd.read_file(DATA / path)["JCBH"].astype(str))
         assert int(rec["delivered"].sum()) == len(every - military)
         assert not military & set(reg.blacklist(DAY)["patch_ids"].str.split("; ").explode())
+
+
+def test_command_line_stats_as_of_a_day(year: Path, tmp_path: Path) -> None:
+    from rsgeo.job import load_job
+    from rsgeo.pipeline import run_job
+
+    from .year import register_job
+
+    day = pd.Timestamp("2020-09-30").date()
+    job = register_job(tmp_path, str(year), pd.Timestamp("2021-06-30").date())
+    out = tmp_path / "stats.csv"
+    assert (
+        main(["register", "stats", str(job), "--as-of", "2020-09-30", "--quiet", "--out", str(out)])
+        == 0
+    )
+    got = pd.read_csv(out, encoding="utf-8-sig", dtype={"township_code": str})
+    expected = run_job(load_job(register_job(tmp_path, str(year), day)), tmp_path / "o").stats
+    assert got["township_code"].tolist() == [str(i) for i in expected.index]
+    assert got["n_patches"].tolist() == expected["n_patches"].tolist()

@@ -10,7 +10,8 @@ for itself. Every change is one transaction (:meth:`Store.writing`):
 - PostGIS: the transaction locks the ``events`` table in ``SHARE ROW
   EXCLUSIVE`` mode first, so writers queue one after the other the same way.
 
-Readers never wait for writers and see the last committed state.
+Readers see the last committed state (on SQLite they wait, up to the busy
+timeout, while a writer commits).
 """
 
 from __future__ import annotations

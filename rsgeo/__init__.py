@@ -99,6 +99,10 @@ _EXPORTS: dict[str, str] = {
     "write_review_record": "rsgeo.outputs.review_record",
     "build_dossiers": "rsgeo.outputs.dossier.build",
     "write_sealed": "rsgeo.outputs.sealed",
+    # the patch register across batches
+    "Register": "rsgeo.register.book",
+    "RegisterError": "rsgeo.errors",
+    "RegisterVersionError": "rsgeo.errors",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -132,6 +136,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         GeometryError,
         InputError,
         OutputExistsError,
+        RegisterError,
+        RegisterVersionError,
         RsgeoError,
     )
     from rsgeo.geo.area import ellipsoidal_area
@@ -167,6 +173,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from rsgeo.outputs.review_record import write_review_record
     from rsgeo.outputs.sealed import write_sealed
     from rsgeo.outputs.workbook import write_workbook
+    from rsgeo.register.book import Register
     from rsgeo.schema.military import split_military
     from rsgeo.stats.deductions import patch_figures
     from rsgeo.stats.ranking import red_black_lists

@@ -15,6 +15,9 @@ Commands
 ``rsgeo init FOLDER``
     Write ``FOLDER/job.toml``, a commented job-file template for the files
     found in the folder (:mod:`rsgeo.scaffold`).
+``rsgeo register ACTION REGISTER …``
+    The patch register (:class:`rsgeo.Register`): create, ingest,
+    determine, split, close, state, history, stats, reconcile, blacklist, export.
 
 Help texts and messages are in Chinese with English beside
 (:mod:`rsgeo.schema.messages`); library errors keep their English text, after
@@ -122,7 +125,70 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--year", default=None, help=HELP["init_year"])
     init.add_argument("--overwrite", action="store_true", help=HELP["init_overwrite"])
     common(init)
+    _register_parser(new("register"), helps, common)
     return parser
+
+
+def _register_parser(reg: argparse.ArgumentParser, helps: Any, common: Any) -> None:
+    """``rsgeo register ACTION REGISTER …``: the patch register (:class:`rsgeo.Register`)."""
+    actions = reg.add_subparsers(
+        dest="action", required=True, metavar="ACTION", title=HELP["register_actions"]
+    )
+
+    def action(name: str, *, target: bool = True) -> argparse.ArgumentParser:
+        text = HELP[f"register_{name}"]
+        p = actions.add_parser(name, help=text, description=text, add_help=False)
+        helps(p)
+        if target:
+            p.add_argument("register", help=HELP["register_target"])
+            p.add_argument("--user", default=None, help=HELP["register_user"])
+        common(p)
+        return p
+
+    p = action("create")
+    p.add_argument("--crs", required=True, help=HELP["register_crs"])
+    p = action("ingest")
+    p.add_argument("file", type=Path, help=HELP["register_file"])
+    p.add_argument("--batch", required=True, help=HELP["register_batch"])
+    p.add_argument("--delivered", required=True, help=HELP["register_delivered"])
+    p.add_argument("--layer", default=None, help=HELP["layer"])
+    p.add_argument("--encoding", default=None, help=HELP["encoding"])
+    p.add_argument("--link-overlap", type=float, default=None, help=HELP["register_link_overlap"])
+    p = action("determine")
+    p.add_argument("table", type=Path, help=HELP["register_table"])
+    p.add_argument("--on", required=True, help=HELP["register_on"])
+    p.add_argument("--sheet", default=0, help=HELP["layer"])
+    p = action("split")
+    p.add_argument("patch", help=HELP["register_patch"])
+    p.add_argument("--on", required=True, help=HELP["register_on"])
+    p.add_argument("--parts", type=Path, default=None, help=HELP["register_parts"])
+    p.add_argument("--areas", nargs="+", default=None, help=HELP["register_areas"])
+    p = action("close")
+    p.add_argument("patch", help=HELP["register_patch"])
+    p.add_argument("--on", required=True, help=HELP["register_on"])
+    p.add_argument("--note", default="", help=HELP["register_note"])
+    for name in ("state", "reconcile"):
+        p = action(name)
+        p.add_argument("--as-of", default=None, help=HELP["register_as_of"])
+        p.add_argument("--out", type=Path, default=None, help=HELP["register_out"])
+    p = action("history")
+    p.add_argument("patch", help=HELP["register_patch"])
+    p = action("stats", target=False)
+    p.add_argument("job", type=Path, help=HELP["register_job"])
+    p.add_argument("--as-of", default=None, help=HELP["register_as_of"])
+    p.add_argument("--out", type=Path, default=None, help=HELP["register_out"])
+    p = action("blacklist")
+    p.add_argument("--as-of", default=None, help=HELP["register_as_of"])
+    p.add_argument("--out", type=Path, required=True, help=HELP["register_out"])
+    p.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
+    p = action("export")
+    p.add_argument("batch", help=HELP["register_batch"])
+    p.add_argument("--out", type=Path, required=True, help=HELP["register_out"])
+    p.add_argument(
+        "--layout", choices=("2020", "2026"), default="2020", help=HELP["register_layout"]
+    )
+    p.add_argument("--as-of", default=None, help=HELP["register_as_of"])
+    p.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
 
 
 def _cmd_run(
@@ -193,6 +259,109 @@ def _cmd_init(folder: Path, *, year: str | None, overwrite: bool, quiet: bool) -
         print(say("init_written", path=target))
         print(say("init_check", path=target))
     return 0
+
+
+def _cmd_register(args: argparse.Namespace) -> int:
+    """The actions of ``rsgeo register``: each one library call."""
+    from rsgeo.register import Register
+
+    if args.action == "create":
+        with Register.create(args.register, crs=args.crs, user=args.user) as reg:
+            if not args.quiet:
+                print(say("register_created", target=reg.target, crs=reg.crs))
+        return 0
+    if args.action == "stats":
+        return _register_stats(args)
+    with Register(args.register, user=args.user) as reg:
+        done: Any = None
+        if args.action == "ingest":
+            done = reg.ingest(
+                args.file,
+                batch=args.batch,
+                delivered_on=args.delivered,
+                link_overlap=args.link_overlap,
+                layer=args.layer,
+                encoding=args.encoding,
+            )
+        elif args.action == "determine":
+            sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
+            done = reg.determine(args.table, on=args.on, sheet=sheet)
+        elif args.action == "split":
+            done = {"split": reg.split(args.patch, _parts(args, reg.crs), on=args.on)}
+        elif args.action == "close":
+            done = {"close": reg.close_patch(args.patch, on=args.on, note=args.note)}
+        elif args.action in ("state", "reconcile"):
+            table = getattr(reg, args.action)(as_of=args.as_of)
+            return _show_table(table, args.out)
+        elif args.action == "history":
+            return _show_table(reg.history(args.patch), None)
+        elif args.action == "blacklist":
+            path = reg.write_blacklist(args.out, args.as_of, overwrite=args.overwrite)
+            print(say("register_written", path=path))
+            return 0
+        elif args.action == "export":
+            path = reg.export(
+                args.batch, args.out, layout=args.layout, as_of=args.as_of, overwrite=args.overwrite
+            )
+            print(say("register_written", path=path))
+            return 0
+        if not args.quiet:
+            print(say("register_done", target=reg.target, what=done))
+    return 0
+
+
+def _parts(args: argparse.Namespace, crs: int) -> dict[str, Any]:
+    """The parts of ``rsgeo register split``: a layer (first column the id) or PART=M2 pairs."""
+    if args.areas:
+        pairs = [a.split("=", 1) for a in args.areas]
+        if any(len(p) != 2 for p in pairs):
+            raise InputError(f"--areas takes PART=M2 pairs, got {args.areas}")
+        return {k: float(v) for k, v in pairs}
+    if args.parts is None:
+        raise InputError("give the parts: --parts LAYER or --areas PART=M2 …")
+    from rsgeo.io.reading import read_layer
+
+    layer = read_layer(args.parts).to_crs(crs)
+    ids = layer[layer.columns[0]].astype(str)
+    return dict(zip(ids, layer.geometry, strict=True))
+
+
+def _show_table(table: Any, out: Path | None) -> int:
+    if out is None:
+        print(table.to_string())
+        return 0
+    from rsgeo.outputs.csv_tables import write_csv
+
+    write_csv(out, table, overwrite=True)
+    print(say("register_written", path=out))
+    return 0
+
+
+def _register_stats(args: argparse.Namespace) -> int:
+    """Township statistics of a job with ``[register]`` as of a day (the run's own road)."""
+    import dataclasses
+    import tempfile
+
+    from rsgeo.job import OUTPUT_KINDS, load_job
+    from rsgeo.pipeline import run_job
+
+    job = load_job(args.job)
+    if job.register is None:
+        raise InputError(f"{args.job} names no register ([register] path = …)")
+    as_of = job.register_as_of if args.as_of is None else _as_of(args.as_of)
+    job = dataclasses.replace(job, register_as_of=as_of, outputs=dict.fromkeys(OUTPUT_KINDS, False))
+    with tempfile.TemporaryDirectory(prefix="rsgeo-stats-") as tmp:
+        stats = run_job(job, Path(tmp) / "out", progress=not args.quiet).stats
+    return _show_table(stats, args.out)
+
+
+def _as_of(text: str) -> Any:
+    from rsgeo.schema.cells import parse_date
+
+    day = parse_date(text)
+    if day is None:
+        raise InputError(f"--as-of must be a date like 2020-12-21, got {text!r}")
+    return day
 
 
 def _console_safe(*streams: Any) -> None:
@@ -271,6 +440,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_check(args.job, quiet=args.quiet)
         if args.command == "info":
             return _cmd_info(args)
+        if args.command == "register":
+            return _cmd_register(args)
         if args.command == "init":
             return _cmd_init(
                 args.folder, year=args.year, overwrite=args.overwrite, quiet=args.quiet

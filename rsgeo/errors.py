@@ -19,6 +19,8 @@ __all__ = [
     "InputError",
     "OutputExistsError",
     "ProfileError",
+    "RegisterError",
+    "RegisterVersionError",
     "RsgeoError",
     "format_problems",
 ]
@@ -83,3 +85,11 @@ class DataFileError(RsgeoError, OSError):
 
 class OutputExistsError(RsgeoError, FileExistsError):
     """An output exists already and overwriting was not asked for."""
+
+
+class RegisterError(InputError):
+    """A change to the patch register that it refuses: nothing was written."""
+
+
+class RegisterVersionError(RegisterError):
+    """A register written by a newer rsgeo (a schema version this one does not know)."""

@@ -140,6 +140,13 @@ class Job:
     maps: MapOptions = field(default_factory=MapOptions)
     evidence: LayerSource | None = None
     evidence_options: EvidenceOptions = field(default_factory=EvidenceOptions)
+    register: str | None = None
+    register_as_of: dt.date | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        """The day the register is read as of (``[register] as_of``, else the cutoff)."""
+        return self.register_as_of or self.cutoff
 
     @property
     def cutoff(self) -> dt.date:
@@ -293,7 +300,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, evidence, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, evidence, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, register, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -321,6 +328,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "maps",
         "platform_figures",
         "evidence",
+        "register",
     }
     # keep the documented order in the message
     order = [
@@ -339,6 +347,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "outputs",
         "patches",
         "platform_figures",
+        "register",
         "review",
         "rules",
         "spot_check",
@@ -359,11 +368,19 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     working_crs = chk.typed(meta, "job", "working_crs", (str, int), None)
     profile = chk.typed(meta, "job", "profile", (str, int), "auto")
 
+    # [register]: patches and determinations come from a patch register, as of a day
+    register, register_as_of = _register(chk, data)
     patches: list[LayerSource] = []
     raw_patches = data.get("patches")
-    if raw_patches is None:
+    if register is not None and (raw_patches is not None or data.get("determinations")):
+        chk.add(
+            "register",
+            "with a register, patches and determinations come from it: "
+            "leave out [[patches]] and [[determinations]]",
+        )
+    elif raw_patches is None and register is None:
         chk.add("patches", "missing: at least one [[patches]] table with a path")
-    else:
+    elif raw_patches is not None:
         items = raw_patches if isinstance(raw_patches, list) else [raw_patches]
         for i, item in enumerate(items):
             src = _source(chk, item, f"patches[{i}]", extra=frozenset({"id_field", "batch"}))
@@ -517,7 +534,26 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         maps=maps,
         evidence=evidence,
         evidence_options=evidence_options,
+        register=register,
+        register_as_of=register_as_of,
     )
+
+
+def _register(chk: _Checker, data: Mapping[str, Any]) -> tuple[str | None, dt.date | None]:
+    """``[register]``: ``path`` (a .gpkg, or a postgresql:// URL) and ``as_of``."""
+    if "register" not in data:
+        return None, None
+    table = chk.table(data["register"], "register") or {}
+    chk.unknown(table, "register", {"path", "as_of"})
+    raw = table.get("path")
+    target: str | None = None
+    if isinstance(raw, str) and raw.startswith(("postgresql://", "postgres://")):
+        target = raw
+    else:
+        path = chk.path(table, "register")
+        target = None if path is None else str(path)
+    as_of = _date(chk, table["as_of"], "register.as_of") if "as_of" in table else None
+    return target, as_of
 
 
 def _maps(chk: _Checker, table: dict[str, Any]) -> MapOptions:

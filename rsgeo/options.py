@@ -66,6 +66,7 @@ from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, UNRECTIFIED_METHODS
 __all__ = [
     "DEFAULT_NAN_AS",
     "DEFAULT_RANKING",
+    "BlacklistOptions",
     "ClassificationRules",
     "CriteriaThresholds",
     "DeterminationOptions",
@@ -1157,3 +1158,66 @@ class EvidenceOptions(_Options):
 
 
 __all__ += ["EvidenceOptions", "PhotoMatch"]
+
+
+# --------------------------------------------------------------------------- register
+
+
+BlacklistMatch = Literal["any", "all"]
+
+
+@dataclass(frozen=True)
+class BlacklistOptions(_Options):
+    """Who goes on the blacklist of violators (黑名单), from the patch register.
+
+    A responsible party (责任主体) of illegal patches across all batches is
+    listed when it meets ``match`` of the criteria that are switched on
+    (a criterion set to None is off). The defaults are rsgeo's working
+    definition; the work plan leaves the thresholds to the county.
+
+    Attributes
+    ----------
+    min_patches : int or None, default 3
+        Illegal patches (cases) of the party at least this many.
+    min_area_mu : float or None, default 5.0
+        Illegal area of the party at least this many 亩.
+    min_batches : int or None, default 2
+        Repeat offence (屡查屡犯): illegal patches in at least this many batches.
+    min_unrectified : int or None, default None
+        Unrectified illegal patches at least this many.
+    match : {"any", "all"}, default "any"
+        Listed when any of the criteria switched on is met, or only when all are.
+
+    Examples
+    --------
+    >>> BlacklistOptions(min_area_mu=10).min_area_mu
+    10.0
+    >>> BlacklistOptions(match="some")
+    Traceback (most recent call last):
+    ...
+    rsgeo.errors.InputError: 1 problem(s) in the blacklist options:
+      - match='some' is not allowed; choose one of ['any', 'all']
+    """
+
+    _title: ClassVar[str] = "blacklist options"
+
+    min_patches: int | None = 3
+    min_area_mu: float | None = 5.0
+    min_batches: int | None = 2
+    min_unrectified: int | None = None
+    match: BlacklistMatch = "any"
+
+    def _normalize(self) -> list[str]:
+        problems: list[str] = []
+        _whole_numbers(
+            self, ("min_patches", "min_batches", "min_unrectified"), 1, problems, optional=True
+        )
+        if self.min_area_mu is not None:
+            if not _is_number(self.min_area_mu) or float(self.min_area_mu) < 0:
+                problems.append(
+                    f"min_area_mu must be a number >= 0 or None (off), got {self.min_area_mu!r}"
+                )
+            else:
+                object.__setattr__(self, "min_area_mu", float(self.min_area_mu))
+        _choice("match", self.match, get_args(BlacklistMatch), problems)
+        return problems

@@ -239,7 +239,9 @@ def prepare_inputs(
         note("patches", src, gdf)
         gdf.attrs.pop("rsgeo_military_ids", None)
         frames.append((src.batch or src.path.stem, gdf, src))
-    with_shapes = [g for _, g, _ in frames if len(g) and not g.geometry.is_empty.all()]
+    registered = None if job.register is None else _register_patches(job, provenance)
+    shapes = [g for _, g, _ in frames] + ([] if registered is None else [registered])
+    with_shapes = [g for g in shapes if len(g) and not g.geometry.is_empty.all()]
     if job.working_crs is None and not with_shapes:
         files = ", ".join(str(src.path) for src in job.patches)
         raise InputError(
@@ -247,7 +249,11 @@ def prepare_inputs(
             "missing; check the delivery (a truncated .shp reads as empty geometries)"
         )
     working = job.working_crs or choose_gk_crs(with_shapes[0])
-    patches = combine_batches({b: _to(g, working, s) for b, g, s in frames})
+    if registered is not None:  # [register]: the patches as of the job's day
+        check_transformation(registered.crs, working, where=str(job.register))
+        patches = registered.to_crs(working)
+    else:
+        patches = combine_batches({b: _to(g, working, s) for b, g, s in frames})
 
     layers: dict[str, gpd.GeoDataFrame] = {}
     for key, src in _steps(list(job.layers.items()), "reading layers", progress):
@@ -266,6 +272,30 @@ def prepare_inputs(
         county = _to(county, working, job.county)
     provenance["working_crs"] = crs_label(working)
     return patches, layers, townships, county, provenance
+
+
+def _register_patches(job: Job, provenance: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The patch table of ``job.register`` as of ``job.as_of``, noted in the provenance."""
+    from rsgeo.register.book import Register
+
+    assert job.register is not None
+    with Register(job.register) as reg:
+        patches = reg.patches(as_of=job.as_of)
+        provenance["register"] = {
+            "target": reg.target,
+            "as_of": job.as_of.isoformat(),
+            "batches": reg.batches().reset_index().to_dict("records"),
+        }
+    return patches
+
+
+def _register_determinations(job: Job) -> pd.DataFrame:
+    """The determinations of ``job.register`` as of ``job.as_of``."""
+    from rsgeo.register.book import Register
+
+    assert job.register is not None
+    with Register(job.register) as reg:
+        return reg.determinations(as_of=job.as_of)
 
 
 def _to(gdf: gpd.GeoDataFrame, working: Any, src: LayerSource) -> gpd.GeoDataFrame:
@@ -388,6 +418,8 @@ def _run(
                 {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
             )
             tables.append(t)
+        if job.register is not None:
+            tables.append(_register_determinations(job))
         if len(tables) > 1:
             dets = pd.concat(tables[1:])
             dets = dets[~dets.index.duplicated(keep="last")]  # a later table revises an earlier one

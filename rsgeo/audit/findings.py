@@ -27,7 +27,12 @@ from rsgeo.schema.labels import COLUMN_LABELS, GEOMETRY_STATUS_LABELS, OUTSIDE_T
 from rsgeo.schema.military import is_military
 from rsgeo.schema.profiles import PROFILES
 from rsgeo.schema.review_rules import RULES
-from rsgeo.schema.vocabulary import LEGAL, UNRECTIFIED_METHODS, normalize_word
+from rsgeo.schema.vocabulary import (
+    DEDUCTIBLE_METHODS,
+    LEGAL,
+    UNRECTIFIED_METHODS,
+    normalize_word,
+)
 
 __all__ = ["FINDING_COLUMNS", "ReviewCoverage", "ReviewResult", "review", "run_review"]
 
@@ -341,6 +346,13 @@ def run_review(
             for r, i in zip(rect_m2, ill_m2, strict=True)
         ]
         add("R08", over, msgs)
+    if "R20" in selected:  # reconciliation (勾稽): 已整改 = 拆除 + 补办
+        other = ~method.map(normalize_word).isin(set(DEDUCTIBLE_METHODS)).to_numpy()
+        add(
+            "R20",
+            illegal & has_method & other,
+            [f"整改方式为{m}，不计入拆除或补办" for m in method],
+        )
     if need("R09", "reported_area_m2", "area_m2"):
         rep = number_values(table, "reported_area_m2")
         calc = number_values(table, "area_m2")

@@ -69,6 +69,45 @@ HELP: Mapping[str, str] = MappingProxyType(
             "运行结束后列出各阶段的耗时、CPU 与内存峰值（也写入 run.json） / "
             "print each stage's time, CPU and peak memory (also in run.json)"
         ),
+        "register": "图斑台账：跨批次记录每个图斑及其判定、整改、拆分与销号 / the patch register",
+        "register_actions": "台账操作 / register actions",
+        "register_create": "新建台账 / create a register",
+        "register_ingest": "导入一个批次的图斑（一次事务） / ingest a batch of patches",
+        "register_determine": "记录判定表（含整改） / record a determinations table",
+        "register_split": "拆分图斑 / split a patch into parts",
+        "register_close": "图斑销号 / close a patch (销号)",
+        "register_state": "截至某日的图斑状态 / the state of every patch as of a day",
+        "register_history": "一个图斑的全部记录 / every event of one patch",
+        "register_stats": (
+            "按任务文件统计截至某日的乡镇汇总 / township statistics of a job as of a day"
+        ),
+        "register_reconcile": "各批次勾稽核对 / reconciliation of every batch",
+        "register_blacklist": "违法用地黑名单（Excel） / the blacklist of violators (Excel)",
+        "register_export": (
+            "按 2020 年导出或 2026 年线索表格式导出一个批次 / "
+            "export a batch in the 2020 or the 2026 layout"
+        ),
+        "register_target": "台账：.gpkg 文件或 postgresql:// 地址 / the register: a .gpkg or a URL",
+        "register_crs": "台账的坐标系（EPSG 代码，如 4524） / the register's CRS (EPSG code)",
+        "register_user": "记录人（默认为登录名） / who records (default: the login name)",
+        "register_file": "图斑文件 / the patch file",
+        "register_batch": "批次名称，如 2020Q1 / the batch name",
+        "register_delivered": "下发日期 / the day the batch was delivered",
+        "register_link_overlap": (
+            "与往期图斑重叠达此比例即关联（0–1） / link to an earlier patch overlapping this share"
+        ),
+        "register_table": "判定表（.xlsx/.csv） / the determinations table",
+        "register_on": "发生日期 / the day it took effect",
+        "register_patch": "图斑编号 / the patch id",
+        "register_parts": (
+            "子图斑图层（第一列为子图斑编号） / the parts' layer (first column: part id)"
+        ),
+        "register_areas": "按面积拆分：子图斑编号=平方米 / split by areas: PART=M2",
+        "register_note": "说明 / a note",
+        "register_as_of": "截至日期（默认为今天） / as of this day (default: today)",
+        "register_job": "读取台账的任务文件 / a job file with [register]",
+        "register_out": "输出文件 / the output file",
+        "register_layout": "导出格式 / the layout",
     }
 )
 """Help texts of ``rsgeo`` and its subcommands and options."""
@@ -114,6 +153,9 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
             "give --overwrite to replace it"
         ),
         "init_not_folder": "不是文件夹 / not a folder: {path}",
+        "register_created": "已新建台账 / register created: {target} (EPSG:{crs})",
+        "register_done": "台账已记录 / recorded in {target}: {what}",
+        "register_written": "已写出 / written: {path}",
     }
 )
 """Lines the command prints; ``{name}`` fields are filled by :func:`say`."""
@@ -159,6 +201,8 @@ ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType(
         "GeometryError": "图形无效或类型不对 / invalid or wrong geometry",
         "DuplicateIdError": "图斑编号重复或缺失 / patch ids duplicated or missing",
         "ProfileError": "判定用语不属于同一套口径 / determination vocabulary mixed or unknown",
+        "RegisterVersionError": "台账由更新版本的 rsgeo 写成 / the register is from a newer rsgeo",
+        "RegisterError": "台账拒绝了这次修改，未写入任何内容 / the register refused; nothing written",
         "InputError": "输入数据有误 / bad input",
         "RsgeoError": "rsgeo 无法完成 / rsgeo cannot go on",
         "FileExistsError": "文件已存在 / a file exists",

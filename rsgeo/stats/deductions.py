@@ -198,7 +198,7 @@ def patch_figures(
     when = pd.Series(deduction_days, index=idx, dtype=object).where(
         pd.Series(deduction_days, index=idx).notna(), day
     )
-    class_cutoff = klass.map(
+    class_cutoff = klass.astype(object).map(  # a str Series would turn None into NA
         lambda k: opts.class_cutoff(k) if k in DEDUCTION_CLASSES else (opts.cutoff if k else None)
     )
     on_time = pd.Series(

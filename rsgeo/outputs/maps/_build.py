@@ -14,6 +14,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -234,24 +235,67 @@ def centre_points(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     return lonlat.x.to_numpy(), lonlat.y.to_numpy()
 
 
+@dataclass(frozen=True)
+class Features:
+    """A GeoJSON FeatureCollection, already written as JSON text for the page.
+
+    Written once with :func:`shapely.to_geojson` (in C) instead of a Python
+    dictionary per vertex; :func:`safe_json` splices the text into the page's
+    configuration as it is.
+    """
+
+    text: str
+    count: int
+    bounds: tuple[float, float, float, float] | None  # west, south, east, north
+
+
+_RAW = re.compile(r'"\\u0000(\d+)\\u0000"')
+
+
 def safe_json(obj: Any) -> str:
-    """JSON for inlining in a <script>: no '<', '>' or '&' left raw."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON for inlining in a <script>: no '<', '>' or '&' left raw.
+
+    :class:`Features` values are spliced in as their (already safe) text.
+    """
+    raws: list[str] = []
+
+    def raw(value: Any) -> str:
+        if isinstance(value, Features):
+            raws.append(value.text)
+            return f"\x00{len(raws) - 1}\x00"
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=raw)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if raws:
+        text = _RAW.sub(lambda m: raws[int(m.group(1))], text)
+    return text
 
 
 def feature_collection(
     geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
-) -> dict[str, Any]:
-    features = []
-    for i, geom in enumerate(geoms.to_numpy()):
-        if geom is None or geom.is_empty:
-            continue
-        props = dict(properties[i]) if properties is not None else {}
-        features.append(
-            {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
-        )
-    return {"type": "FeatureCollection", "features": features}
+) -> Features:
+    """The drawable geometries (none or empty left out) with their properties, as JSON."""
+    values = np.asarray(geoms.to_numpy(), dtype=object)
+    keep = np.flatnonzero(~(shapely.is_missing(values) | shapely.is_empty(values)))
+    shapes = values[keep]
+    texts = shapely.to_geojson(shapes) if len(keep) else []
+    parts = [
+        '{"type":"Feature","geometry":'
+        + text
+        + ',"properties":'
+        + (safe_json(dict(properties[int(i)])) if properties is not None else "{}")
+        + "}"
+        for i, text in zip(keep, texts, strict=True)
+    ]
+    bounds = None
+    if len(keep):
+        west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
+        if all(math.isfinite(v) for v in (west, south, east, north)):
+            bounds = (west, south, east, north)
+    return Features(
+        '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(keep), bounds
+    )
 
 
 # ---------------------------------------------------------------- patches
@@ -349,7 +393,7 @@ def patch_features(
     datum: str,
     layers: Mapping[str, Any] | None,
     geo_links: bool = False,
-) -> tuple[dict[str, Any], dict[str, int]]:
+) -> tuple[Features, dict[str, int]]:
     """GeoJSON of the patches with popup HTML, colour, label text and position.
 
     With ``geo_links`` each popup ends with a ``geo:`` link to the patch's
@@ -412,24 +456,71 @@ def class_legend(counts: Mapping[str, int]) -> dict[str, Any]:
     return {"title": "图斑分类（个数）", "items": items}
 
 
+def shown_area(geoms: gpd.GeoSeries, *, margin_m: float) -> Any:
+    """The area a map shows reference layers in: each patch's box grown by ``margin_m``.
+
+    The union of the boxes (in the CRS of ``geoms``, metres), so a reference
+    layer is drawn only near the patches, however large the layer.
+    """
+    values = geoms.to_numpy()
+    values = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
+    if not len(values):
+        return shapely.Polygon()
+    b = shapely.bounds(values)
+    boxes = shapely.box(
+        b[:, 0] - margin_m, b[:, 1] - margin_m, b[:, 2] + margin_m, b[:, 3] + margin_m
+    )
+    return shapely.union_all(boxes)
+
+
+def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
+    """The features of ``geoms`` that meet ``area`` in more than a boundary, cut to it.
+
+    Found with the layer's spatial index (one query per part of the area), so
+    the cost follows what is shown, not the size of the layer. Index and CRS
+    are those of ``geoms``.
+    """
+    parts = shapely.get_parts(area)
+    parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
+    if not len(parts):
+        return geoms.iloc[:0]
+    part_i, feat_i = geoms.sindex.query(parts, predicate="intersects")
+    order = np.argsort(feat_i, kind="stable")
+    part_i, feat_i = part_i[order], feat_i[order]
+    source = geoms.to_numpy()[feat_i]
+    pieces = shapely.intersection(source, parts[part_i])
+    solid = shapely.get_dimensions(pieces) >= shapely.get_dimensions(source)
+    solid &= ~shapely.is_empty(pieces)
+    pieces, feat_i = pieces[solid], feat_i[solid]
+    feats, first = np.unique(feat_i, return_index=True)
+    out = np.empty(len(feats), dtype=object)
+    ends = np.r_[first[1:], len(feat_i)] if len(first) else first
+    for k, (a, b) in enumerate(zip(first, ends, strict=True)):
+        out[k] = pieces[a] if b - a == 1 else shapely.union_all(pieces[a:b])
+    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+
+
 def reference_entries(
-    layers: Mapping[str, gpd.GeoDataFrame] | None,
+    layers: Mapping[str, gpd.GeoDataFrame | gpd.GeoSeries] | None,
     *,
     tolerance_m: float,
     datum: str,
     show: Sequence[str] | None,
-    clip_to: Any = None,
-    clip_crs: Any = None,
+    area: Any = None,
+    area_crs: Any = None,
 ) -> list[dict[str, Any]]:
-    """Reference layers for the page (geometry only, simplified)."""
+    """Reference layers for the page (geometry only), cut to ``area`` and simplified.
+
+    ``area`` (in ``area_crs``) is what the page shows (:func:`shown_area`);
+    None draws each layer whole, which only suits small layers.
+    """
     out: list[dict[str, Any]] = []
     for i, (key, layer) in enumerate((layers or {}).items()):
-        geoms = layer.geometry
-        if clip_to is not None:
-            geoms = geoms.to_crs(clip_crs)
-            geoms = geoms[geoms.intersects(clip_to)]
-            geoms = geoms.intersection(clip_to)
-            geoms = geoms[~geoms.is_empty]
+        geoms = layer if isinstance(layer, gpd.GeoSeries) else layer.geometry
+        if area is not None:
+            if area_crs is not None and geoms.crs is not None and geoms.crs != area_crs:
+                geoms = geoms.to_crs(area_crs)
+            geoms = clipped(geoms, area)
         geoms = repaired(geoms, what=f"{key} layer")
         shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
         color, dash = REFERENCE_STYLES.get(key, (_OTHER_REF_COLORS[i % 4], None))
@@ -453,19 +544,15 @@ def reference_legend(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any] | N
     return {"title": "参考图层（可在右上角开关）", "items": items}
 
 
-def bounds_latlon(collections: Sequence[Mapping[str, Any]]) -> list[list[float]] | None:
+def bounds_latlon(collections: Sequence[Features]) -> list[list[float]] | None:
     """[[south, west], [north, east]] of some feature collections."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for fc in collections:
-        for feat in fc.get("features", []):
-            geom = shapely.geometry.shape(feat["geometry"])
-            minx, miny, maxx, maxy = geom.bounds
-            xs += [minx, maxx]
-            ys += [miny, maxy]
-    if not xs or not all(math.isfinite(v) for v in xs + ys):
+    boxes = [fc.bounds for fc in collections if fc.bounds is not None]
+    if not boxes:
         return None
-    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+    return [
+        [min(b[1] for b in boxes), min(b[0] for b in boxes)],
+        [max(b[3] for b in boxes), max(b[2] for b in boxes)],
+    ]
 
 
 def datum_note(datum: str) -> str:
@@ -541,5 +628,9 @@ def build_map(
             self.js = static_text("rsgeo-map.js").replace("</script", "<\\/script")
             self.cfg = config_json
 
-    fmap.add_child(RsgeoLayers(safe_json(cfg)))
+    # The data bypasses the template engine (slow on tens of megabytes): the
+    # page carries a token, replaced by the JSON once the page is rendered.
+    token = f"rsgeoData_{fmap.get_name()}"
+    figure.rsgeo_payloads = {token: safe_json(cfg)}
+    fmap.add_child(RsgeoLayers(token))
     return fmap

@@ -36,6 +36,7 @@ from rsgeo.outputs.maps._build import (
     build_map,
     check_inputs,
     class_legend,
+    clipped,
     datum_note,
     display_geometry,
     feature_collection,
@@ -45,6 +46,7 @@ from rsgeo.outputs.maps._build import (
     reference_entries,
     reference_legend,
     repaired,
+    shown_area,
     with_area,
 )
 from rsgeo.outputs.maps.basemap import Box, TileSet, basemap_tiles, embedded_index, write_tiles
@@ -94,6 +96,10 @@ def _basemap_config(tileset: TileSet, page: Path, *, embed: bool) -> dict[str, A
         cfg["folder"] = folder.name
         cfg["index"] = tileset.index()
     return cfg
+
+
+def _in_crs(geoms: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
+    return geoms if crs is None or geoms.crs == crs else geoms.to_crs(crs)
 
 
 def _file_name(code: str, name: str) -> str:
@@ -332,6 +338,13 @@ def field_maps(
             townships.reset_index() if "township_code" not in townships.columns else townships
         )
         tw_frame = tw_frame.assign(township_code=tw_frame["township_code"].astype(str))
+    # each layer projected once and cut to the county's patches once; each page
+    # then takes its township's share through the spatial index
+    near = shown_area(shown.geometry.to_crs(work_crs), margin_m=layer_margin_m)
+    work_layers = {
+        key: clipped(_in_crs(layer.geometry, work_crs), near)
+        for key, layer in (layers or {}).items()
+    }
     show_bar = sys.stderr.isatty() if progress is None else progress
     today = dt.date.today().isoformat()
     written: dict[str, Path] = {}
@@ -349,12 +362,11 @@ def field_maps(
             layer_margin_m, join_style="mitre"
         )
         refs = reference_entries(
-            layers,
+            work_layers,
             tolerance_m=simplify_tolerance_m,
             datum=basemap_datum,
             show=show_layers,
-            clip_to=area,
-            clip_crs=work_crs,
+            area=shown_area(group.geometry.to_crs(work_crs), margin_m=layer_margin_m),
         )
         legend = [class_legend(counts)]
         ref_legend = reference_legend(refs)
@@ -414,7 +426,7 @@ def field_maps(
             "collapseLayers": True,
             "info": [
                 f"{name} 外业核查图",
-                f"图斑 {len(fc['features'])} 个 · 制图日期 {today}",
+                f"图斑 {fc.count} 个 · 制图日期 {today}",
                 *not_drawn_note(blank_codes.get(code, 0)),
                 datum_note(basemap_datum),
                 *([f"{MAP_LABELS['basemap']}：{base['name']}"] if base else []),

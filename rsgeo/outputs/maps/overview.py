@@ -19,11 +19,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from rsgeo.errors import OutputExistsError
+from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
 from rsgeo.options import CriteriaThresholds
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
+    Features,
     bounds_latlon,
     build_map,
     check_inputs,
@@ -37,6 +38,7 @@ from rsgeo.outputs.maps._build import (
     reference_entries,
     reference_legend,
     repaired,
+    shown_area,
     with_area,
 )
 from rsgeo.outputs.maps.popup import table_html
@@ -126,7 +128,7 @@ def township_layer(
     thresholds: CriteriaThresholds,
     tolerance_m: float,
     datum: str,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Features, dict[str, Any]]:
     """Township polygons shaded by the criteria they meet, with tooltip and popup; the legend.
 
     The criteria, ratios and areas are the statistics' own (``criterion_1`` …
@@ -232,6 +234,8 @@ def county_map(
     simplify_tolerance_m: float = 1.0,
     labels: bool = True,
     label_min_zoom: int = 15,
+    reference_margin_m: float = 0.0,
+    reference_tolerance_m: float = 2.0,
 ) -> Any:
     """County overview map: townships, patches by class, reference layers.
 
@@ -282,6 +286,14 @@ def county_map(
         Label patches with their monitoring number (from ``label_min_zoom``).
     label_min_zoom : int, default 15
         Zoom level from which labels show.
+    reference_margin_m : float, default 0
+        Reference layers are drawn only where they meet a patch's bounding
+        box grown by this margin, cut there (the county's whole farmland layer
+        would make a page of hundreds of megabytes); ``math.inf`` draws them
+        whole.
+    reference_tolerance_m : float, default 2.0
+        Display simplification of the reference layers in metres (under a
+        pixel from zoom 16 down, where the patches are told apart).
 
     Returns
     -------
@@ -327,8 +339,24 @@ def county_map(
             datum=basemap_datum,
         )
         legend.append(tw_legend)
+    if reference_margin_m < 0 or reference_tolerance_m < 0:
+        raise InputError(
+            f"reference_margin_m and reference_tolerance_m must be ≥ 0, got "
+            f"{reference_margin_m!r} and {reference_tolerance_m!r}"
+        )
+    area = area_crs = None
+    if layers and math.isfinite(reference_margin_m):
+        work = shown.geometry
+        if work.crs is not None and work.crs.is_geographic:
+            work = work.to_crs(work.estimate_utm_crs())
+        area, area_crs = shown_area(work, margin_m=reference_margin_m), work.crs
     refs = reference_entries(
-        layers, tolerance_m=simplify_tolerance_m, datum=basemap_datum, show=show_layers
+        layers,
+        tolerance_m=reference_tolerance_m,
+        datum=basemap_datum,
+        show=show_layers,
+        area=area,
+        area_crs=area_crs,
     )
     ref_legend = reference_legend(refs)
     if ref_legend:
@@ -347,7 +375,7 @@ def county_map(
         "collapseLayers": False,
         "info": [
             title,
-            f"图斑 {len(fc['features'])} 个",
+            f"图斑 {fc.count} 个",
             *not_drawn_note(n_blank),
             datum_note(basemap_datum),
         ],

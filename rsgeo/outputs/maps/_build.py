@@ -386,6 +386,31 @@ def short_labels(ids: Sequence[str], *, min_chars: int = 4) -> list[str]:
     return out
 
 
+_POPUP_CUTS = re.compile(r"(?<=</tr>)|(?<=<td>)|(?<=；)")
+
+
+def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
+    """Each popup as indices into one list of the distinct pieces of all popups.
+
+    A popup is cut after each ``</tr>`` and ``<td>`` and after each ``；`` of
+    a long reason, so the labels, the class words and the reasons' repeated
+    clauses are written once per page instead of once per patch; the page
+    joins the pieces back (``cfg.popupParts``). Joining gives the popup back
+    exactly.
+
+    Examples
+    --------
+    >>> popup_parts(["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"])
+    ([[0, 1], [0, 2]], ['<tr><td>', 'a</td></tr>', 'b</td></tr>'])
+    """
+    index: dict[str, int] = {}
+    out = [
+        [index.setdefault(piece, len(index)) for piece in _POPUP_CUTS.split(text)]
+        for text in popups
+    ]
+    return out, list(index)
+
+
 def patch_features(
     patches: gpd.GeoDataFrame,
     *,
@@ -393,11 +418,15 @@ def patch_features(
     datum: str,
     layers: Mapping[str, Any] | None,
     geo_links: bool = False,
-) -> tuple[Features, dict[str, int]]:
-    """GeoJSON of the patches with popup HTML, colour, label text and position.
+    points: bool = False,
+) -> tuple[Features, dict[str, int], list[str]]:
+    """GeoJSON of the patches with popup, colour, label text and position.
 
-    With ``geo_links`` each popup ends with a ``geo:`` link to the patch's
-    centre in WGS84 (EPSG:4326), which phones' map apps expect.
+    Each popup is a list of indices into the returned pieces
+    (:func:`popup_parts`; the page's ``popupParts``). With ``geo_links`` each
+    popup ends with a ``geo:`` link to the patch's centre in WGS84
+    (EPSG:4326), which phones' map apps expect. With ``points`` each patch is
+    drawn as the point inside it it is navigated by, not as its shape.
     """
     geoms = repaired(patches.geometry, what="patch")
     lon, lat = centre_points(geoms)
@@ -409,36 +438,47 @@ def patch_features(
         label_lon, label_lat = wgs84_to_gcj02(lon, lat)
     else:
         label_lon, label_lat = lon, lat
-    shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
-    classes = class_values(patches)
+    label_lon, label_lat = _round(np.asarray(label_lon)), _round(np.asarray(label_lat))
+    if points:
+        shown = gpd.GeoSeries(
+            shapely.points(label_lon, label_lat), index=patches.index, crs=DISPLAY_CRS
+        )
+    else:
+        shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
+    classes = class_values(patches).tolist()
     keys = layer_keys(patches, layers)
     records = patches.drop(columns=patches.geometry.name).to_dict(orient="index")
     shorts = short_labels([str(pid) for pid in records])
+    popups = [
+        patch_popup_html(
+            str(pid),
+            row,
+            layer_keys=keys,
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            geo=None if geo is None else (float(geo[0][i]), float(geo[1][i])),
+        )
+        for i, (pid, row) in enumerate(records.items())
+    ]
+    indices, parts = popup_parts(popups)
     props = []
     for i, (pid, row) in enumerate(records.items()):
-        props.append(
-            {
-                "id": str(pid),
-                "cls": classes.iloc[i],
-                "color": class_color(classes.iloc[i]),
-                "popup": patch_popup_html(
-                    str(pid),
-                    row,
-                    layer_keys=keys,
-                    lon=float(lon[i]),
-                    lat=float(lat[i]),
-                    geo=None if geo is None else (float(geo[0][i]), float(geo[1][i])),
-                ),
-                "short": shorts[i],
-                "size": _size(row.get("area_m2")),
-                "lon": round(float(lon[i]), COORD_DECIMALS),
-                "lat": round(float(lat[i]), COORD_DECIMALS),
-                "label_lon": round(float(label_lon[i]), COORD_DECIMALS),
-                "label_lat": round(float(label_lat[i]), COORD_DECIMALS),
-            }
-        )
-    counts = classes.value_counts().to_dict()
-    return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}
+        prop = {
+            "id": str(pid),
+            "cls": classes[i],
+            "color": class_color(classes[i]),
+            "popup": indices[i],
+            "short": shorts[i],
+            "size": _size(row.get("area_m2")),
+            "lon": round(float(lon[i]), COORD_DECIMALS),
+            "lat": round(float(lat[i]), COORD_DECIMALS),
+        }
+        if datum == "gcj02":  # else the label stands at lon/lat
+            prop["label_lon"] = float(label_lon[i])
+            prop["label_lat"] = float(label_lat[i])
+        props.append(prop)
+    counts = Counter(classes)
+    return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}, parts
 
 
 def _size(value: Any) -> float:

@@ -351,7 +351,7 @@ def field_maps(
     for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
         group = shown.loc[(codes == code).to_numpy()]
         name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
-        fc, counts = patch_features(
+        fc, counts, parts = patch_features(
             group,
             tolerance_m=simplify_tolerance_m,
             datum=basemap_datum,
@@ -415,6 +415,7 @@ def field_maps(
                 )
         cfg = {
             "patches": fc,
+            "popupParts": parts,
             "patchesLabel": "变化图斑",
             "townships": outline,
             "townshipsLabel": LAYER_LABELS["townships"],

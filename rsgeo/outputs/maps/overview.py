@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -27,6 +27,7 @@ from rsgeo.outputs.maps._build import (
     Features,
     bounds_latlon,
     build_map,
+    check_choice,
     check_inputs,
     class_legend,
     datum_note,
@@ -55,6 +56,9 @@ CRITERIA_COLORS: dict[str, str] = {
     "no_data": "#d9d9d9",
 }
 """Fill of a township by the accountability criteria it meets (keys of ``MAP_LABELS``)."""
+
+PatchShapes = Literal["auto", "polygons", "points"]
+PATCH_SHAPES: tuple[str, ...] = ("auto", "polygons", "points")
 
 _CMP = {">=": "≥", ">": ">"}
 _CHINESE_NUMBERS = "一二三四五"
@@ -236,6 +240,8 @@ def county_map(
     label_min_zoom: int = 15,
     reference_margin_m: float = 0.0,
     reference_tolerance_m: float = 2.0,
+    patch_shapes: PatchShapes = "auto",
+    max_shapes: int = 10_000,
 ) -> Any:
     """County overview map: townships, patches by class, reference layers.
 
@@ -294,6 +300,15 @@ def county_map(
     reference_tolerance_m : float, default 2.0
         Display simplification of the reference layers in metres (under a
         pixel from zoom 16 down, where the patches are told apart).
+    patch_shapes : {"auto", "polygons", "points"}, default "auto"
+        Draw each patch as its (simplified) shape, or as the point inside it
+        that the popup gives (a circle, drawn on a canvas). ``"auto"``: shapes
+        up to ``max_shapes`` patches, points above. A page of points carries
+        no reference layers (at the zoom that shows a province's patches they
+        would be noise, and they are the bulk of the page): the field maps
+        carry them, township by township.
+    max_shapes : int, default 10000
+        The most patches ``"auto"`` draws as shapes.
 
     Returns
     -------
@@ -325,8 +340,12 @@ def county_map(
         raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
     drawable, n_blank = ordinary_patches(patches)
     shown = with_area(drawable)
-    fc, counts = patch_features(
-        shown, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers
+    problem = check_choice("patch_shapes", patch_shapes, PATCH_SHAPES)
+    if problem:
+        raise InputError(problem)
+    points = patch_shapes == "points" or (patch_shapes == "auto" and len(shown) > max_shapes)
+    fc, counts, parts = patch_features(
+        shown, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers, points=points
     )
     legend = [class_legend(counts)]
     township_fc = None
@@ -345,6 +364,8 @@ def county_map(
             f"{reference_margin_m!r} and {reference_tolerance_m!r}"
         )
     area = area_crs = None
+    if points:
+        layers = None
     if layers and math.isfinite(reference_margin_m):
         work = shown.geometry
         if work.crs is not None and work.crs.is_geographic:
@@ -364,6 +385,8 @@ def county_map(
     fit = bounds_latlon([c for c in (township_fc, fc) if c is not None])
     cfg = {
         "patches": fc,
+        "popupParts": parts,
+        "patchPoints": points,
         "patchesLabel": "变化图斑",
         "townships": township_fc,
         "townshipsLabel": MAP_LABELS["townships_layer"],
@@ -376,6 +399,7 @@ def county_map(
         "info": [
             title,
             f"图斑 {fc.count} 个",
+            *([MAP_LABELS["patch_points"]] if points else []),
             *not_drawn_note(n_blank),
             datum_note(basemap_datum),
         ],

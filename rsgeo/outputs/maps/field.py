@@ -209,7 +209,7 @@ def field_maps(
     imagery_max_px: int = 2048,
     basemap_datum: BasemapDatum = "cgcs2000",
     simplify_tolerance_m: float = 0.5,
-    layer_margin_m: float = 500.0,
+    layer_margin_m: float = 200.0,
     label_min_zoom: int = 13,
     options: MapOptions | None = None,
     overwrite: bool = False,
@@ -233,8 +233,10 @@ def field_maps(
         Township boundaries (``township_code``, ``township_name``), drawn as
         an outline.
     layers : mapping of str to GeoDataFrame, optional
-        Reference layers by key; clipped to ``layer_margin_m`` around the
-        township's patches to keep the page small.
+        Reference layers by key: the features that meet a patch's bounding
+        box grown by ``layer_margin_m``, cut there (found through each layer's
+        spatial index), so the page grows with the township's patches, not
+        with the layer.
     show_layers : sequence of str, optional
         Keys of layers shown when the page opens (default: all).
     tiles, tiles_attr, tiles_subdomains : str, optional
@@ -247,8 +249,9 @@ def field_maps(
         the GPS position) to GCJ-02.
     simplify_tolerance_m : float, default 0.5
         Display simplification in metres (areas come from the table).
-    layer_margin_m : float, default 500
-        Margin around the patches within which reference layers are kept.
+    layer_margin_m : float, default 200
+        Margin around each patch's bounding box within which reference
+        layers are drawn.
     label_min_zoom : int, default 13
         Zoom level from which monitoring numbers are shown (short labels, the
         shortest ending that tells the page's patches apart; labels that

@@ -241,7 +241,7 @@ def county_map(
     reference_margin_m: float = 0.0,
     reference_tolerance_m: float = 2.0,
     patch_shapes: PatchShapes = "auto",
-    max_shapes: int = 10_000,
+    max_shapes: int = 5_000,
 ) -> Any:
     """County overview map: townships, patches by class, reference layers.
 
@@ -307,7 +307,7 @@ def county_map(
         no reference layers (at the zoom that shows a province's patches they
         would be noise, and they are the bulk of the page): the field maps
         carry them, township by township.
-    max_shapes : int, default 10000
+    max_shapes : int, default 5000
         The most patches ``"auto"`` draws as shapes.
 
     Returns

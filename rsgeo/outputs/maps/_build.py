@@ -527,16 +527,21 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     part_i, feat_i = geoms.sindex.query(parts, predicate="intersects")
     order = np.argsort(feat_i, kind="stable")
     part_i, feat_i = part_i[order], feat_i[order]
-    source = geoms.to_numpy()[feat_i]
-    pieces = shapely.intersection(source, parts[part_i])
-    solid = shapely.get_dimensions(pieces) >= shapely.get_dimensions(source)
-    solid &= ~shapely.is_empty(pieces)
-    pieces, feat_i = pieces[solid], feat_i[solid]
-    feats, first = np.unique(feat_i, return_index=True)
+    values = geoms.to_numpy()
+    feats, first, counts = np.unique(feat_i, return_index=True, return_counts=True)
     out = np.empty(len(feats), dtype=object)
-    ends = np.r_[first[1:], len(feat_i)] if len(first) else first
-    for k, (a, b) in enumerate(zip(first, ends, strict=True)):
-        out[k] = pieces[a] if b - a == 1 else shapely.union_all(pieces[a:b])
+    one = counts == 1  # most features meet one part: cut them all at once
+    out[one] = shapely.intersection(values[feats[one]], parts[part_i[first[one]]])
+    for k in np.flatnonzero(~one):  # one overlay with all the parts a feature meets
+        near = parts[part_i[first[k] : first[k] + counts[k]]]
+        out[k] = shapely.intersection(values[feats[k]], shapely.multipolygons(near))
+    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)  # GeometryCollection
+    polygonal = shapely.get_dimensions(values[feats]) == 2
+    for k in mixed[polygonal[mixed]]:
+        out[k] = _polygonal(out[k])
+    solid = ~shapely.is_empty(out)
+    solid &= shapely.get_dimensions(out) >= shapely.get_dimensions(values[feats])
+    out, feats = out[solid], feats[solid]
     return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
 
 

@@ -466,13 +466,15 @@ def patch_features(
         prop = {
             "id": str(pid),
             "cls": classes[i],
-            "color": class_color(classes[i]),
             "popup": indices[i],
             "short": shorts[i],
             "size": _size(row.get("area_m2")),
-            "lon": round(float(lon[i]), COORD_DECIMALS),
-            "lat": round(float(lat[i]), COORD_DECIMALS),
         }
+        if classes[i] not in CLASS_COLORS:  # else the page's classColors give it
+            prop["color"] = class_color(classes[i])
+        if not points or datum == "gcj02":  # else the point is at lon/lat
+            prop["lon"] = round(float(lon[i]), COORD_DECIMALS)
+            prop["lat"] = round(float(lat[i]), COORD_DECIMALS)
         if datum == "gcj02":  # else the label stands at lon/lat
             prop["label_lon"] = float(label_lon[i])
             prop["label_lat"] = float(label_lat[i])
@@ -675,6 +677,7 @@ def build_map(
 
     # The data bypasses the template engine (slow on tens of megabytes): the
     # page carries a token, replaced by the JSON once the page is rendered.
+    cfg = {**cfg, "classColors": CLASS_COLORS, "otherColor": UNCLASSIFIED_COLOR}
     token = f"rsgeoData_{fmap.get_name()}"
     figure.rsgeo_payloads = {token: safe_json(cfg)}
     fmap.add_child(RsgeoLayers(token))

@@ -401,16 +401,24 @@
     var entries = [], labelItems = [];
     var labels = L.layerGroup();
     var parts = cfg.popupParts || [];
+    function patchColor(p) {
+      return p.color || (cfg.classColors || {})[p.cls] || cfg.otherColor;
+    }
     var canvas = cfg.patchPoints ? L.canvas({ padding: 0.2 }) : null;
     var patches = L.geoJSON(cfg.patches, {
       pointToLayer: function (f, ll) {
         return L.circleMarker(ll, { radius: 5, renderer: canvas });
       },
       style: function (f) {
-        return { color: f.properties.color, weight: 2, opacity: 1, fillColor: f.properties.color, fillOpacity: 0.8, className: "rsgeo-patch" };
+        var c = patchColor(f.properties);
+        return { color: c, weight: 2, opacity: 1, fillColor: c, fillOpacity: 0.8, className: "rsgeo-patch" };
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
+        if (p.lon === undefined && f.geometry.type === "Point") {  // a point is drawn at lon/lat
+          p.lon = f.geometry.coordinates[0];
+          p.lat = f.geometry.coordinates[1];
+        }
         var html = Array.isArray(p.popup) ? p.popup.map(function (i) { return parts[i]; }).join("") : p.popup;
         layer.bindPopup(html, popupOptions);
         entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });

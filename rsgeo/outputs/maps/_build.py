@@ -347,6 +347,8 @@ def ordinary_patches(patches: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     """
     shown = ordinary(patches)
     shown.index = shown.index.astype(str)
+    # the maps read no attrs; pandas would deep-copy them into every row and slice
+    shown.attrs = {}
     blank = (shown.geometry.isna() | shown.geometry.is_empty).to_numpy()
     return shown.loc[~blank], int(blank.sum())
 

@@ -407,7 +407,7 @@ def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     """
     index: dict[str, int] = {}
     out = [
-        [index.setdefault(piece, len(index)) for piece in _POPUP_CUTS.split(text)]
+        [index.setdefault(piece, len(index)) for piece in _POPUP_CUTS.split(text) if piece]
         for text in popups
     ]
     return out, list(index)

@@ -229,6 +229,7 @@ MAP_LABELS: Mapping[str, str] = MappingProxyType(
         "geo_link": "用手机地图导航到此处",
         "geo_coords": "导航坐标（WGS84）",
         "basemap": "离线影像底图",
+        "patch_points": "图斑较多，以点表示（点击查看详情）；参考图层见各乡镇外业核查图",
     }
 )
 """Chinese words of the maps: the county map's criteria shading and popups, the

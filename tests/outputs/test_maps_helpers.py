@@ -137,7 +137,15 @@ def page_config(page: str | Path) -> dict[str, Any]:
     text = Path(page).read_text(encoding="utf-8") if isinstance(page, Path) else page
     match = re.search(r"rsgeoBuild\(map_\w+, (\{.*?\})\);", text, re.DOTALL)
     assert match is not None, "no rsgeoBuild(...) call in the page"
-    return json.loads(match.group(1))
+    cfg: dict[str, Any] = json.loads(match.group(1))
+    # a patch's popup is a list of indices into the page's popupParts: join it
+    # back as the page's script does, so tests read the popup's HTML
+    parts = cfg.get("popupParts", [])
+    for feat in (cfg.get("patches") or {}).get("features", []):
+        popup = feat["properties"].get("popup")
+        if isinstance(popup, list):
+            feat["properties"]["popup"] = "".join(parts[i] for i in popup)
+    return cfg
 
 
 # ------------------------------------------------------------------ browser
@@ -405,7 +413,7 @@ window.addEventListener('load', function () {
       r.geo = {};
       st.layers.patches.eachLayer(function (l) {
         var div = document.createElement('div');
-        div.innerHTML = l.feature.properties.popup;
+        div.innerHTML = l.getPopup().getContent();  // the popup as bound on the map
         var a = div.querySelector('a.rsgeo-geo');
         r.geo[l.feature.properties.id] = a ? a.getAttribute('href') : null;
       });

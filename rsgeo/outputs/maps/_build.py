@@ -14,6 +14,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -234,24 +235,67 @@ def centre_points(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     return lonlat.x.to_numpy(), lonlat.y.to_numpy()
 
 
+@dataclass(frozen=True)
+class Features:
+    """A GeoJSON FeatureCollection, already written as JSON text for the page.
+
+    Written once with :func:`shapely.to_geojson` (in C) instead of a Python
+    dictionary per vertex; :func:`safe_json` splices the text into the page's
+    configuration as it is.
+    """
+
+    text: str
+    count: int
+    bounds: tuple[float, float, float, float] | None  # west, south, east, north
+
+
+_RAW = re.compile(r'"\\u0000(\d+)\\u0000"')
+
+
 def safe_json(obj: Any) -> str:
-    """JSON for inlining in a <script>: no '<', '>' or '&' left raw."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON for inlining in a <script>: no '<', '>' or '&' left raw.
+
+    :class:`Features` values are spliced in as their (already safe) text.
+    """
+    raws: list[str] = []
+
+    def raw(value: Any) -> str:
+        if isinstance(value, Features):
+            raws.append(value.text)
+            return f"\x00{len(raws) - 1}\x00"
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=raw)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if raws:
+        text = _RAW.sub(lambda m: raws[int(m.group(1))], text)
+    return text
 
 
 def feature_collection(
     geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
-) -> dict[str, Any]:
-    features = []
-    for i, geom in enumerate(geoms.to_numpy()):
-        if geom is None or geom.is_empty:
-            continue
-        props = dict(properties[i]) if properties is not None else {}
-        features.append(
-            {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
-        )
-    return {"type": "FeatureCollection", "features": features}
+) -> Features:
+    """The drawable geometries (none or empty left out) with their properties, as JSON."""
+    values = np.asarray(geoms.to_numpy(), dtype=object)
+    keep = np.flatnonzero(~(shapely.is_missing(values) | shapely.is_empty(values)))
+    shapes = values[keep]
+    texts = shapely.to_geojson(shapes) if len(keep) else []
+    parts = [
+        '{"type":"Feature","geometry":'
+        + text
+        + ',"properties":'
+        + (safe_json(dict(properties[int(i)])) if properties is not None else "{}")
+        + "}"
+        for i, text in zip(keep, texts, strict=True)
+    ]
+    bounds = None
+    if len(keep):
+        west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
+        if all(math.isfinite(v) for v in (west, south, east, north)):
+            bounds = (west, south, east, north)
+    return Features(
+        '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(keep), bounds
+    )
 
 
 # ---------------------------------------------------------------- patches
@@ -303,6 +347,8 @@ def ordinary_patches(patches: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     """
     shown = ordinary(patches)
     shown.index = shown.index.astype(str)
+    # the maps read no attrs; pandas would deep-copy them into every row and slice
+    shown.attrs = {}
     blank = (shown.geometry.isna() | shown.geometry.is_empty).to_numpy()
     return shown.loc[~blank], int(blank.sum())
 
@@ -342,6 +388,31 @@ def short_labels(ids: Sequence[str], *, min_chars: int = 4) -> list[str]:
     return out
 
 
+_POPUP_CUTS = re.compile(r"(?<=</tr>)|(?<=<td>)|(?<=；)")
+
+
+def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
+    """Each popup as indices into one list of the distinct pieces of all popups.
+
+    A popup is cut after each ``</tr>`` and ``<td>`` and after each ``；`` of
+    a long reason, so the labels, the class words and the reasons' repeated
+    clauses are written once per page instead of once per patch; the page
+    joins the pieces back (``cfg.popupParts``). Joining gives the popup back
+    exactly.
+
+    Examples
+    --------
+    >>> popup_parts(["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"])
+    ([[0, 1], [0, 2]], ['<tr><td>', 'a</td></tr>', 'b</td></tr>'])
+    """
+    index: dict[str, int] = {}
+    out = [
+        [index.setdefault(piece, len(index)) for piece in _POPUP_CUTS.split(text) if piece]
+        for text in popups
+    ]
+    return out, list(index)
+
+
 def patch_features(
     patches: gpd.GeoDataFrame,
     *,
@@ -349,11 +420,15 @@ def patch_features(
     datum: str,
     layers: Mapping[str, Any] | None,
     geo_links: bool = False,
-) -> tuple[dict[str, Any], dict[str, int]]:
-    """GeoJSON of the patches with popup HTML, colour, label text and position.
+    points: bool = False,
+) -> tuple[Features, dict[str, int], list[str]]:
+    """GeoJSON of the patches with popup, colour, label text and position.
 
-    With ``geo_links`` each popup ends with a ``geo:`` link to the patch's
-    centre in WGS84 (EPSG:4326), which phones' map apps expect.
+    Each popup is a list of indices into the returned pieces
+    (:func:`popup_parts`; the page's ``popupParts``). With ``geo_links`` each
+    popup ends with a ``geo:`` link to the patch's centre in WGS84
+    (EPSG:4326), which phones' map apps expect. With ``points`` each patch is
+    drawn as the point inside it it is navigated by, not as its shape.
     """
     geoms = repaired(patches.geometry, what="patch")
     lon, lat = centre_points(geoms)
@@ -365,36 +440,49 @@ def patch_features(
         label_lon, label_lat = wgs84_to_gcj02(lon, lat)
     else:
         label_lon, label_lat = lon, lat
-    shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
-    classes = class_values(patches)
+    label_lon, label_lat = _round(np.asarray(label_lon)), _round(np.asarray(label_lat))
+    if points:
+        shown = gpd.GeoSeries(
+            shapely.points(label_lon, label_lat), index=patches.index, crs=DISPLAY_CRS
+        )
+    else:
+        shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
+    classes = class_values(patches).tolist()
     keys = layer_keys(patches, layers)
     records = patches.drop(columns=patches.geometry.name).to_dict(orient="index")
     shorts = short_labels([str(pid) for pid in records])
+    popups = [
+        patch_popup_html(
+            str(pid),
+            row,
+            layer_keys=keys,
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            geo=None if geo is None else (float(geo[0][i]), float(geo[1][i])),
+        )
+        for i, (pid, row) in enumerate(records.items())
+    ]
+    indices, parts = popup_parts(popups)
     props = []
     for i, (pid, row) in enumerate(records.items()):
-        props.append(
-            {
-                "id": str(pid),
-                "cls": classes.iloc[i],
-                "color": class_color(classes.iloc[i]),
-                "popup": patch_popup_html(
-                    str(pid),
-                    row,
-                    layer_keys=keys,
-                    lon=float(lon[i]),
-                    lat=float(lat[i]),
-                    geo=None if geo is None else (float(geo[0][i]), float(geo[1][i])),
-                ),
-                "short": shorts[i],
-                "size": _size(row.get("area_m2")),
-                "lon": round(float(lon[i]), COORD_DECIMALS),
-                "lat": round(float(lat[i]), COORD_DECIMALS),
-                "label_lon": round(float(label_lon[i]), COORD_DECIMALS),
-                "label_lat": round(float(label_lat[i]), COORD_DECIMALS),
-            }
-        )
-    counts = classes.value_counts().to_dict()
-    return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}
+        prop = {
+            "id": str(pid),
+            "cls": classes[i],
+            "popup": indices[i],
+            "short": shorts[i],
+            "size": _size(row.get("area_m2")),
+        }
+        if classes[i] not in CLASS_COLORS:  # else the page's classColors give it
+            prop["color"] = class_color(classes[i])
+        if not points or datum == "gcj02":  # else the point is at lon/lat
+            prop["lon"] = round(float(lon[i]), COORD_DECIMALS)
+            prop["lat"] = round(float(lat[i]), COORD_DECIMALS)
+        if datum == "gcj02":  # else the label stands at lon/lat
+            prop["label_lon"] = float(label_lon[i])
+            prop["label_lat"] = float(label_lat[i])
+        props.append(prop)
+    counts = Counter(classes)
+    return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}, parts
 
 
 def _size(value: Any) -> float:
@@ -412,24 +500,76 @@ def class_legend(counts: Mapping[str, int]) -> dict[str, Any]:
     return {"title": "图斑分类（个数）", "items": items}
 
 
+def shown_area(geoms: gpd.GeoSeries, *, margin_m: float) -> Any:
+    """The area a map shows reference layers in: each patch's box grown by ``margin_m``.
+
+    The union of the boxes (in the CRS of ``geoms``, metres), so a reference
+    layer is drawn only near the patches, however large the layer.
+    """
+    values = geoms.to_numpy()
+    values = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
+    if not len(values):
+        return shapely.Polygon()
+    b = shapely.bounds(values)
+    boxes = shapely.box(
+        b[:, 0] - margin_m, b[:, 1] - margin_m, b[:, 2] + margin_m, b[:, 3] + margin_m
+    )
+    return shapely.union_all(boxes)
+
+
+def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
+    """The features of ``geoms`` that meet ``area`` in more than a boundary, cut to it.
+
+    Found with the layer's spatial index (one query per part of the area), so
+    the cost follows what is shown, not the size of the layer. Index and CRS
+    are those of ``geoms``.
+    """
+    parts = shapely.get_parts(area)
+    parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
+    if not len(parts):
+        return geoms.iloc[:0]
+    part_i, feat_i = geoms.sindex.query(parts, predicate="intersects")
+    order = np.argsort(feat_i, kind="stable")
+    part_i, feat_i = part_i[order], feat_i[order]
+    values = geoms.to_numpy()
+    feats, first, counts = np.unique(feat_i, return_index=True, return_counts=True)
+    out = np.empty(len(feats), dtype=object)
+    one = counts == 1  # most features meet one part: cut them all at once
+    out[one] = shapely.intersection(values[feats[one]], parts[part_i[first[one]]])
+    for k in np.flatnonzero(~one):  # one overlay with all the parts a feature meets
+        near = parts[part_i[first[k] : first[k] + counts[k]]]
+        out[k] = shapely.intersection(values[feats[k]], shapely.multipolygons(near))
+    mixed = np.flatnonzero(shapely.get_type_id(out) == 7)  # GeometryCollection
+    polygonal = shapely.get_dimensions(values[feats]) == 2
+    for k in mixed[polygonal[mixed]]:
+        out[k] = _polygonal(out[k])
+    solid = ~shapely.is_empty(out)
+    solid &= shapely.get_dimensions(out) >= shapely.get_dimensions(values[feats])
+    out, feats = out[solid], feats[solid]
+    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+
+
 def reference_entries(
-    layers: Mapping[str, gpd.GeoDataFrame] | None,
+    layers: Mapping[str, gpd.GeoDataFrame | gpd.GeoSeries] | None,
     *,
     tolerance_m: float,
     datum: str,
     show: Sequence[str] | None,
-    clip_to: Any = None,
-    clip_crs: Any = None,
+    area: Any = None,
+    area_crs: Any = None,
 ) -> list[dict[str, Any]]:
-    """Reference layers for the page (geometry only, simplified)."""
+    """Reference layers for the page (geometry only), cut to ``area`` and simplified.
+
+    ``area`` (in ``area_crs``) is what the page shows (:func:`shown_area`);
+    None draws each layer whole, which only suits small layers.
+    """
     out: list[dict[str, Any]] = []
     for i, (key, layer) in enumerate((layers or {}).items()):
-        geoms = layer.geometry
-        if clip_to is not None:
-            geoms = geoms.to_crs(clip_crs)
-            geoms = geoms[geoms.intersects(clip_to)]
-            geoms = geoms.intersection(clip_to)
-            geoms = geoms[~geoms.is_empty]
+        geoms = layer if isinstance(layer, gpd.GeoSeries) else layer.geometry
+        if area is not None:
+            if area_crs is not None and geoms.crs is not None and geoms.crs != area_crs:
+                geoms = geoms.to_crs(area_crs)
+            geoms = clipped(geoms, area)
         geoms = repaired(geoms, what=f"{key} layer")
         shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
         color, dash = REFERENCE_STYLES.get(key, (_OTHER_REF_COLORS[i % 4], None))
@@ -453,19 +593,15 @@ def reference_legend(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any] | N
     return {"title": "参考图层（可在右上角开关）", "items": items}
 
 
-def bounds_latlon(collections: Sequence[Mapping[str, Any]]) -> list[list[float]] | None:
+def bounds_latlon(collections: Sequence[Features]) -> list[list[float]] | None:
     """[[south, west], [north, east]] of some feature collections."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for fc in collections:
-        for feat in fc.get("features", []):
-            geom = shapely.geometry.shape(feat["geometry"])
-            minx, miny, maxx, maxy = geom.bounds
-            xs += [minx, maxx]
-            ys += [miny, maxy]
-    if not xs or not all(math.isfinite(v) for v in xs + ys):
+    boxes = [fc.bounds for fc in collections if fc.bounds is not None]
+    if not boxes:
         return None
-    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+    return [
+        [min(b[1] for b in boxes), min(b[0] for b in boxes)],
+        [max(b[3] for b in boxes), max(b[2] for b in boxes)],
+    ]
 
 
 def datum_note(datum: str) -> str:
@@ -541,5 +677,10 @@ def build_map(
             self.js = static_text("rsgeo-map.js").replace("</script", "<\\/script")
             self.cfg = config_json
 
-    fmap.add_child(RsgeoLayers(safe_json(cfg)))
+    # The data bypasses the template engine (slow on tens of megabytes): the
+    # page carries a token, replaced by the JSON once the page is rendered.
+    cfg = {**cfg, "classColors": CLASS_COLORS, "otherColor": UNCLASSIFIED_COLOR}
+    token = f"rsgeoData_{fmap.get_name()}"
+    figure.rsgeo_payloads = {token: safe_json(cfg)}
+    fmap.add_child(RsgeoLayers(token))
     return fmap

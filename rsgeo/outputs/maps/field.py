@@ -36,6 +36,7 @@ from rsgeo.outputs.maps._build import (
     build_map,
     check_inputs,
     class_legend,
+    clipped,
     datum_note,
     display_geometry,
     feature_collection,
@@ -45,6 +46,7 @@ from rsgeo.outputs.maps._build import (
     reference_entries,
     reference_legend,
     repaired,
+    shown_area,
     with_area,
 )
 from rsgeo.outputs.maps.basemap import Box, TileSet, basemap_tiles, embedded_index, write_tiles
@@ -94,6 +96,10 @@ def _basemap_config(tileset: TileSet, page: Path, *, embed: bool) -> dict[str, A
         cfg["folder"] = folder.name
         cfg["index"] = tileset.index()
     return cfg
+
+
+def _in_crs(geoms: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
+    return geoms if crs is None or geoms.crs == crs else geoms.to_crs(crs)
 
 
 def _file_name(code: str, name: str) -> str:
@@ -203,7 +209,7 @@ def field_maps(
     imagery_max_px: int = 2048,
     basemap_datum: BasemapDatum = "cgcs2000",
     simplify_tolerance_m: float = 0.5,
-    layer_margin_m: float = 500.0,
+    layer_margin_m: float = 200.0,
     label_min_zoom: int = 13,
     options: MapOptions | None = None,
     overwrite: bool = False,
@@ -227,8 +233,10 @@ def field_maps(
         Township boundaries (``township_code``, ``township_name``), drawn as
         an outline.
     layers : mapping of str to GeoDataFrame, optional
-        Reference layers by key; clipped to ``layer_margin_m`` around the
-        township's patches to keep the page small.
+        Reference layers by key: the features that meet a patch's bounding
+        box grown by ``layer_margin_m``, cut there (found through each layer's
+        spatial index), so the page grows with the township's patches, not
+        with the layer.
     show_layers : sequence of str, optional
         Keys of layers shown when the page opens (default: all).
     tiles, tiles_attr, tiles_subdomains : str, optional
@@ -241,8 +249,9 @@ def field_maps(
         the GPS position) to GCJ-02.
     simplify_tolerance_m : float, default 0.5
         Display simplification in metres (areas come from the table).
-    layer_margin_m : float, default 500
-        Margin around the patches within which reference layers are kept.
+    layer_margin_m : float, default 200
+        Margin around each patch's bounding box within which reference
+        layers are drawn.
     label_min_zoom : int, default 13
         Zoom level from which monitoring numbers are shown (short labels, the
         shortest ending that tells the page's patches apart; labels that
@@ -332,13 +341,20 @@ def field_maps(
             townships.reset_index() if "township_code" not in townships.columns else townships
         )
         tw_frame = tw_frame.assign(township_code=tw_frame["township_code"].astype(str))
+    # each layer projected once and cut to the county's patches once; each page
+    # then takes its township's share through the spatial index
+    near = shown_area(shown.geometry.to_crs(work_crs), margin_m=layer_margin_m)
+    work_layers = {
+        key: clipped(_in_crs(layer.geometry, work_crs), near)
+        for key, layer in (layers or {}).items()
+    }
     show_bar = sys.stderr.isatty() if progress is None else progress
     today = dt.date.today().isoformat()
     written: dict[str, Path] = {}
     for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
         group = shown.loc[(codes == code).to_numpy()]
         name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
-        fc, counts = patch_features(
+        fc, counts, parts = patch_features(
             group,
             tolerance_m=simplify_tolerance_m,
             datum=basemap_datum,
@@ -349,12 +365,11 @@ def field_maps(
             layer_margin_m, join_style="mitre"
         )
         refs = reference_entries(
-            layers,
+            work_layers,
             tolerance_m=simplify_tolerance_m,
             datum=basemap_datum,
             show=show_layers,
-            clip_to=area,
-            clip_crs=work_crs,
+            area=shown_area(group.geometry.to_crs(work_crs), margin_m=layer_margin_m),
         )
         legend = [class_legend(counts)]
         ref_legend = reference_legend(refs)
@@ -403,6 +418,7 @@ def field_maps(
                 )
         cfg = {
             "patches": fc,
+            "popupParts": parts,
             "patchesLabel": "变化图斑",
             "townships": outline,
             "townshipsLabel": LAYER_LABELS["townships"],
@@ -414,7 +430,7 @@ def field_maps(
             "collapseLayers": True,
             "info": [
                 f"{name} 外业核查图",
-                f"图斑 {len(fc['features'])} 个 · 制图日期 {today}",
+                f"图斑 {fc.count} 个 · 制图日期 {today}",
                 *not_drawn_note(blank_codes.get(code, 0)),
                 datum_note(basemap_datum),
                 *([f"{MAP_LABELS['basemap']}：{base['name']}"] if base else []),

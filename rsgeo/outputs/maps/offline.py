@@ -258,7 +258,12 @@ def offline_figure_class() -> Any:
     class OfflineFigure(Figure):  # type: ignore[misc]
         """A branca Figure that renders self-contained (offline) pages."""
 
+        rsgeo_payloads: dict[str, str] = {}  # noqa: RUF012 - replaced per figure
+
         def render(self, **kwargs: Any) -> str:
-            return inline_assets(super().render(**kwargs))
+            out = inline_assets(super().render(**kwargs))
+            for token, text in self.rsgeo_payloads.items():
+                out = out.replace(token, text, 1)
+            return out
 
     return OfflineFigure

@@ -14,18 +14,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
 
-from rsgeo.errors import OutputExistsError
+from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
 from rsgeo.options import CriteriaThresholds
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
+    Features,
     bounds_latlon,
     build_map,
+    check_choice,
     check_inputs,
     class_legend,
     datum_note,
@@ -37,6 +39,7 @@ from rsgeo.outputs.maps._build import (
     reference_entries,
     reference_legend,
     repaired,
+    shown_area,
     with_area,
 )
 from rsgeo.outputs.maps.popup import table_html
@@ -53,6 +56,9 @@ CRITERIA_COLORS: dict[str, str] = {
     "no_data": "#d9d9d9",
 }
 """Fill of a township by the accountability criteria it meets (keys of ``MAP_LABELS``)."""
+
+PatchShapes = Literal["auto", "polygons", "points"]
+PATCH_SHAPES: tuple[str, ...] = ("auto", "polygons", "points")
 
 _CMP = {">=": "≥", ">": ">"}
 _CHINESE_NUMBERS = "一二三四五"
@@ -126,7 +132,7 @@ def township_layer(
     thresholds: CriteriaThresholds,
     tolerance_m: float,
     datum: str,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Features, dict[str, Any]]:
     """Township polygons shaded by the criteria they meet, with tooltip and popup; the legend.
 
     The criteria, ratios and areas are the statistics' own (``criterion_1`` …
@@ -232,6 +238,10 @@ def county_map(
     simplify_tolerance_m: float = 1.0,
     labels: bool = True,
     label_min_zoom: int = 15,
+    reference_margin_m: float = 0.0,
+    reference_tolerance_m: float = 2.0,
+    patch_shapes: PatchShapes = "auto",
+    max_shapes: int = 5_000,
 ) -> Any:
     """County overview map: townships, patches by class, reference layers.
 
@@ -282,6 +292,23 @@ def county_map(
         Label patches with their monitoring number (from ``label_min_zoom``).
     label_min_zoom : int, default 15
         Zoom level from which labels show.
+    reference_margin_m : float, default 0
+        Reference layers are drawn only where they meet a patch's bounding
+        box grown by this margin, cut there (the county's whole farmland layer
+        would make a page of hundreds of megabytes); ``math.inf`` draws them
+        whole.
+    reference_tolerance_m : float, default 2.0
+        Display simplification of the reference layers in metres (under a
+        pixel from zoom 16 down, where the patches are told apart).
+    patch_shapes : {"auto", "polygons", "points"}, default "auto"
+        Draw each patch as its (simplified) shape, or as the point inside it
+        that the popup gives (a circle, drawn on a canvas). ``"auto"``: shapes
+        up to ``max_shapes`` patches, points above. A page of points carries
+        no reference layers (at the zoom that shows a province's patches they
+        would be noise, and they are the bulk of the page): the field maps
+        carry them, township by township.
+    max_shapes : int, default 5000
+        The most patches ``"auto"`` draws as shapes.
 
     Returns
     -------
@@ -313,8 +340,12 @@ def county_map(
         raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
     drawable, n_blank = ordinary_patches(patches)
     shown = with_area(drawable)
-    fc, counts = patch_features(
-        shown, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers
+    problem = check_choice("patch_shapes", patch_shapes, PATCH_SHAPES)
+    if problem:
+        raise InputError(problem)
+    points = patch_shapes == "points" or (patch_shapes == "auto" and len(shown) > max_shapes)
+    fc, counts, parts = patch_features(
+        shown, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers, points=points
     )
     legend = [class_legend(counts)]
     township_fc = None
@@ -327,8 +358,26 @@ def county_map(
             datum=basemap_datum,
         )
         legend.append(tw_legend)
+    if reference_margin_m < 0 or reference_tolerance_m < 0:
+        raise InputError(
+            f"reference_margin_m and reference_tolerance_m must be ≥ 0, got "
+            f"{reference_margin_m!r} and {reference_tolerance_m!r}"
+        )
+    area = area_crs = None
+    if points:
+        layers = None
+    if layers and math.isfinite(reference_margin_m):
+        work = shown.geometry
+        if work.crs is not None and work.crs.is_geographic:
+            work = work.to_crs(work.estimate_utm_crs())
+        area, area_crs = shown_area(work, margin_m=reference_margin_m), work.crs
     refs = reference_entries(
-        layers, tolerance_m=simplify_tolerance_m, datum=basemap_datum, show=show_layers
+        layers,
+        tolerance_m=reference_tolerance_m,
+        datum=basemap_datum,
+        show=show_layers,
+        area=area,
+        area_crs=area_crs,
     )
     ref_legend = reference_legend(refs)
     if ref_legend:
@@ -336,6 +385,8 @@ def county_map(
     fit = bounds_latlon([c for c in (township_fc, fc) if c is not None])
     cfg = {
         "patches": fc,
+        "popupParts": parts,
+        "patchPoints": points,
         "patchesLabel": "变化图斑",
         "townships": township_fc,
         "townshipsLabel": MAP_LABELS["townships_layer"],
@@ -347,7 +398,8 @@ def county_map(
         "collapseLayers": False,
         "info": [
             title,
-            f"图斑 {len(fc['features'])} 个",
+            f"图斑 {fc.count} 个",
+            *([MAP_LABELS["patch_points"]] if points else []),
             *not_drawn_note(n_blank),
             datum_note(basemap_datum),
         ],

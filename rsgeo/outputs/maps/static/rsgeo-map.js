@@ -263,7 +263,8 @@
         row.appendChild(el("span", "rsgeo-list-id", entry.id));
         row.appendChild(el("span", "rsgeo-list-xy", entry.lon.toFixed(6) + ", " + entry.lat.toFixed(6)));
         L.DomEvent.on(row, "click", function () {
-          map.fitBounds(entry.layer.getBounds(), { maxZoom: 17 });
+          if (entry.layer.getBounds) { map.fitBounds(entry.layer.getBounds(), { maxZoom: 17 }); }
+          else { map.setView(entry.layer.getLatLng(), 17); }
           entry.layer.openPopup();
         });
         body.appendChild(row);
@@ -399,19 +400,34 @@
     });
     var entries = [], labelItems = [];
     var labels = L.layerGroup();
+    var parts = cfg.popupParts || [];
+    function patchColor(p) {
+      return p.color || (cfg.classColors || {})[p.cls] || cfg.otherColor;
+    }
+    var canvas = cfg.patchPoints ? L.canvas({ padding: 0.2 }) : null;
     var patches = L.geoJSON(cfg.patches, {
+      pointToLayer: function (f, ll) {
+        return L.circleMarker(ll, { radius: 5, renderer: canvas });
+      },
       style: function (f) {
-        return { color: f.properties.color, weight: 2, opacity: 1, fillColor: f.properties.color, fillOpacity: 0.8, className: "rsgeo-patch" };
+        var c = patchColor(f.properties);
+        return { color: c, weight: 2, opacity: 1, fillColor: c, fillOpacity: 0.8, className: "rsgeo-patch" };
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        layer.bindPopup(p.popup, popupOptions);
+        if (p.lon === undefined && f.geometry.type === "Point") {  // a point is drawn at lon/lat
+          p.lon = f.geometry.coordinates[0];
+          p.lat = f.geometry.coordinates[1];
+        }
+        var html = Array.isArray(p.popup) ? p.popup.map(function (i) { return parts[i]; }).join("") : p.popup;
+        layer.bindPopup(html, popupOptions);
         entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });
         if (cfg.labels) {
           var span = el("span", null, p.short || p.id);
           span.title = p.id;
           var icon = L.divIcon({ className: "rsgeo-label", html: span, iconSize: null });
-          var ll = L.latLng(p.label_lat, p.label_lon);
+          var ll = L.latLng(p.label_lat === undefined ? p.lat : p.label_lat,
+                            p.label_lon === undefined ? p.lon : p.label_lon);
           var marker = L.marker(ll, { icon: icon, interactive: false, keyboard: false }).addTo(labels);
           labelItems.push({ marker: marker, latlng: ll, size: p.size || 0 });
         }

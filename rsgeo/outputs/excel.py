@@ -102,7 +102,7 @@ class Looks:
         from openpyxl.cell import WriteOnlyCell
 
         self._ws = ws
-        self._new = WriteOnlyCell
+        self._new: Any = WriteOnlyCell
         self._arrays: dict[tuple[int, int, int, int, str | None], Any] = {}
         self._keep: list[Any] = []
         _stream_cells(ws)
@@ -169,7 +169,8 @@ def _stream_cells(ws: Any) -> None:
             cell.row = row_idx
             yield cell
 
-    ws._values_to_row = values_to_row
+    sheet: Any = ws  # the instance attribute shadows the method
+    sheet._values_to_row = values_to_row
 
 
 def new_workbook() -> Any:

@@ -47,6 +47,7 @@ __all__ = [
     "cell_value",
     "check_outputs",
     "column_pt",
+    "declare_extent",
     "fit_widths",
     "header_width",
     "new_workbook",
@@ -171,6 +172,23 @@ def _stream_cells(ws: Any) -> None:
 
     sheet: Any = ws  # the instance attribute shadows the method
     sheet._values_to_row = values_to_row
+
+
+def declare_extent(ws: Any, n_rows: int, n_cols: int) -> None:
+    """Say how many rows and columns a streaming sheet will have, before its first row.
+
+    The sheet's ``<dimension>`` (``A1:E20``) is written at its top, before the
+    rows: readers that trust it (openpyxl's read-only mode, which pandas
+    uses) pad every row to that width, as they do for an ordinary sheet. An
+    ordinary worksheet works its extent out itself and is left alone.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    if isinstance(ws, WriteOnlyWorksheet):
+        ref = f"A1:{get_column_letter(max(n_cols, 1))}{max(n_rows, 1)}"
+        sheet: Any = ws  # the instance attribute the sheet writer looks for
+        sheet.calculate_dimension = lambda: ref
 
 
 def new_workbook() -> Any:
@@ -679,6 +697,7 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     if printed < n_cols:
         ws.print_area = f"A1:{get_column_letter(printed)}{len(rows)}"
     _page_setup(ws, layout, header_row, keys, heading)
+    declare_extent(ws, len(rows), max(len(sheet.headers), span_last))
     for make_cells, _height, _merged in rows:
         append_row(ws, make_cells())
 

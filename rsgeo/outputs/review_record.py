@@ -19,7 +19,14 @@ from rsgeo.audit.findings import ReviewCoverage, ReviewResult
 from rsgeo.audit.sampling import SpotCheckResult
 from rsgeo.errors import InputError, OutputExistsError, format_problems
 from rsgeo.geo.units import format_half_up
-from rsgeo.outputs.excel import Looks, append_row, new_workbook, save_workbook, text_width
+from rsgeo.outputs.excel import (
+    Looks,
+    append_row,
+    declare_extent,
+    new_workbook,
+    save_workbook,
+    text_width,
+)
 from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES, SIGNATURE_LABELS
 from rsgeo.schema.review_rules import RULES
 
@@ -361,6 +368,7 @@ def _write_xlsx(
             ws.row_dimensions[len(rows)].height = n_lines * _LINE_PT
     rows.append([])  # one empty row before the signatures
     rows.extend(_signature_rows(ws, looks, len(rows) + 1))
+    declare_extent(ws, len(rows), 2)
     for row in rows:
         append_row(ws, row)
 
@@ -377,6 +385,7 @@ def _write_xlsx(
                 sheet.row_dimensions[r].height = n * _LINE_PT
         sheet.freeze_panes = "A2"
         _print_setup(sheet, f"{title}　{sheet_title}", widths, title_rows="1:1")
+        declare_extent(sheet, len(frame) + 1, len(frame.columns))
         append_row(
             sheet,
             [

@@ -34,7 +34,9 @@ def _columns(n: int) -> dict[str, list[object]]:
     """A table of every kind of cell, ``n`` rows, tricky text spread through it."""
     rng = np.random.default_rng(7)
     day = dt.datetime(2020, 1, 1)
-    text = [TRICKY[i % len(TRICKY)] if i % 97 == 0 else f"图斑{i:06d}" for i in range(n)]
+    text: list[object] = [
+        TRICKY[i % len(TRICKY)] if i % 97 == 0 else f"图斑{i:06d}" for i in range(n)
+    ]
     return {
         "监测编号": [f"4502251{i:07d}" for i in range(n)],
         "说明": text,

@@ -57,6 +57,7 @@ __all__ = [
     "text_units",
     "text_width",
     "wrapped_lines",
+    "write_rows",
     "write_sheet",
 ]
 
@@ -189,6 +190,16 @@ def declare_extent(ws: Any, n_rows: int, n_cols: int) -> None:
         ref = f"A1:{get_column_letter(max(n_cols, 1))}{max(n_rows, 1)}"
         sheet: Any = ws  # the instance attribute the sheet writer looks for
         sheet.calculate_dimension = lambda: ref
+
+
+def write_rows(ws: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """Write ``rows`` (values or :class:`Looks` cells) to a new sheet, its extent declared first.
+
+    For a small sheet laid out by hand; set its widths and panes before.
+    """
+    declare_extent(ws, len(rows), max((len(r) for r in rows), default=1))
+    for row in rows:
+        append_row(ws, row)
 
 
 def new_workbook() -> Any:

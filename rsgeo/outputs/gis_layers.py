@@ -139,6 +139,12 @@ def _gbk_bytes(text: str) -> int:
 
 def _cut(text: str, limit: int) -> str:
     """``text`` cut at a character boundary to at most ``limit`` bytes in GBK."""
+    try:
+        data = text.encode(DBF_ENCODING)
+    except UnicodeEncodeError:  # a character GBK lacks counts as its "?": one at a time
+        pass
+    else:  # cut the bytes; a character cut in two is dropped
+        return data[:limit].decode(DBF_ENCODING, errors="ignore")
     used = 0
     for k, ch in enumerate(text):
         used += _gbk_bytes(ch)  # GBK has no state: a text's bytes are its characters'

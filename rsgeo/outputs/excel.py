@@ -76,9 +76,14 @@ def append_row(ws: Any, values: Sequence[Any]) -> None:
 
 
 def _is_cell(value: Any) -> bool:
+    return isinstance(value, _cell_class())
+
+
+@functools.cache
+def _cell_class() -> type:
     from openpyxl.cell import Cell
 
-    return isinstance(value, Cell)
+    return Cell
 
 
 def _text_cell(ws: Any, text: str) -> Any:
@@ -223,6 +228,9 @@ def save_workbook(wb: Any, path: str | os.PathLike[str]) -> Path:
 
 def cell_value(value: Any) -> Any:
     """A value openpyxl can write (None for missing)."""
+    kind = type(value)
+    if kind is str or kind is int:  # most cells: as they are
+        return value
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):

@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rsgeo.outputs.excel import atomic_save, check_outputs
-from rsgeo.schema.military import is_military, ordinary
+from rsgeo.schema.military import is_military
 
-__all__ = ["FORMULA_STARTS", "escape_cell", "patch_csv_table", "write_csv"]
+__all__ = ["CSV_CHUNK_ROWS", "FORMULA_STARTS", "escape_cell", "patch_csv_table", "write_csv"]
 
 
 def patch_csv_table(result: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +80,8 @@ def write_csv(
     """
     out = Path(path)
     check_outputs([out], overwrite)
-    table = ordinary(pd.DataFrame(frame))
+    table = pd.DataFrame(frame)
+    keep = ~is_military(table).to_numpy()  # the rows of ordinary(table), without a copy
     if patches is not None:
         military_ids = set(patches.index[is_military(patches).to_numpy()].astype(str))
         if military_ids:
@@ -87,14 +89,31 @@ def write_csv(
                 ids = table.index.get_level_values("patch_id").astype(str)
             else:
                 ids = table.index.astype(str)
-            table = table.loc[~ids.isin(military_ids)]
-    table = table.drop(columns="geometry", errors="ignore")
-    for col in table.columns:
-        if table[col].dtype == object and len(table) and hasattr(table[col].iloc[0], "wkt"):
-            table = table.drop(columns=col)
-    table = _never_formulas(table)
-    atomic_save(out, lambda tmp: table.to_csv(tmp, encoding=encoding, index=True))
+            keep &= ~np.asarray(ids.isin(military_ids))
+    rows = np.flatnonzero(keep)
+    columns = [
+        j
+        for j, col in enumerate(table.columns)
+        if col != "geometry" and not _holds_shapes(table.iloc[rows[:1], j])
+    ]
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding=encoding, newline="") as fh:
+            for start in range(0, max(len(rows), 1), CSV_CHUNK_ROWS):
+                part = table.iloc[rows[start : start + CSV_CHUNK_ROWS], columns]
+                _never_formulas(part).to_csv(fh, header=start == 0, index=True)
+
+    atomic_save(out, write)
     return out
+
+
+CSV_CHUNK_ROWS = 50_000
+"""Rows escaped and written at a time: a large table is never copied whole."""
+
+
+def _holds_shapes(first: pd.Series) -> bool:
+    """Whether a column holds geometries (judged by its first written row)."""
+    return first.dtype == object and len(first) > 0 and hasattr(first.iloc[0], "wkt")
 
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")

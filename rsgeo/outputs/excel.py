@@ -17,13 +17,15 @@ interrupted run never leaves half a workbook.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
+import functools
 import math
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from rsgeo.errors import OutputExistsError
 __all__ = [
     "BODY_FONT_PT",
     "MIN_PRINTED_PT",
+    "Looks",
     "PageLayout",
     "PrintHeading",
     "Sheet",
@@ -44,6 +47,7 @@ __all__ = [
     "cell_value",
     "check_outputs",
     "column_pt",
+    "declare_extent",
     "fit_widths",
     "header_width",
     "new_workbook",
@@ -53,6 +57,7 @@ __all__ = [
     "text_units",
     "text_width",
     "wrapped_lines",
+    "write_rows",
     "write_sheet",
 ]
 
@@ -60,27 +65,158 @@ __all__ = [
 def append_row(ws: Any, values: Sequence[Any]) -> None:
     """Append a row of cell values; text that starts with "=" stays text (never a formula).
 
-    Constant time per cell: only the cells that need it are touched again, at
-    the row ``append`` just wrote (``ws.max_row`` would scan the whole sheet).
+    Works on a streaming (write-only) worksheet and on an ordinary one; a
+    value may be a cell made by :class:`Looks` (a styled cell). Constant time
+    per cell: nothing already written is looked at again.
     """
-    row = [cell_value(v) for v in values]
+    row = [v if _is_cell(v) else cell_value(v) for v in values]
+    if any(isinstance(v, str) and v.startswith("=") for v in row):
+        row = [_text_cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row]
     ws.append(row)
-    formula_like = [j for j, v in enumerate(row, 1) if isinstance(v, str) and v.startswith("=")]
-    if formula_like:
-        r = ws._current_row  # the row append just wrote
-        for j in formula_like:
-            ws.cell(row=r, column=j).data_type = "s"
+
+
+def _is_cell(value: Any) -> bool:
+    return isinstance(value, _cell_class())
+
+
+@functools.cache
+def _cell_class() -> type:
+    from openpyxl.cell import Cell
+
+    return Cell
+
+
+def _text_cell(ws: Any, text: str) -> Any:
+    """A cell that holds ``text`` as text, even when it starts with "="."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = "s"
+    return cell
+
+
+class Looks:
+    """Styled cells for a streaming worksheet, each look's style made once.
+
+    Setting a font or alignment on an openpyxl cell hashes the style objects
+    and looks them up in the workbook, per cell; a table of many rows shares
+    a few looks, so each look (a font, fill, alignment, border and number
+    format) is registered once and every cell with that look gets a copy of
+    its style array. Text that starts with "=" stays text.
+    """
+
+    def __init__(self, ws: Any) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        self._ws = ws
+        self._new: Any = WriteOnlyCell
+        self._arrays: dict[tuple[int, int, int, int, str | None], Any] = {}
+        self._keep: list[Any] = []
+        _stream_cells(ws)
+
+    def cell(
+        self,
+        value: Any,
+        *,
+        font: Any = None,
+        fill: Any = None,
+        alignment: Any = None,
+        border: Any = None,
+        number_format: str | None = None,
+    ) -> Any:
+        """A cell holding ``value`` (see :func:`cell_value`) with the given look.
+
+        Cells of one look share its style array: set no style on a cell
+        after it is made (it would change them all).
+        """
+        value = cell_value(value)
+        cell = self._new(self._ws, value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"
+        key = (id(font), id(fill), id(alignment), id(border), number_format)
+        array = self._arrays.get(key)
+        if array is None:
+            for name, style in (
+                ("font", font),
+                ("fill", fill),
+                ("alignment", alignment),
+                ("border", border),
+            ):
+                if style is not None:
+                    setattr(cell, name, style)
+            if number_format is not None:
+                cell.number_format = number_format
+            self._keep.extend((font, fill, alignment, border))  # the ids stay theirs
+            self._arrays[key] = copy.copy(cell._style)
+        else:
+            cell._style = array
+        return cell
+
+
+def _stream_cells(ws: Any) -> None:
+    """Let a streaming worksheet take the cells of a row as they are.
+
+    openpyxl's write-only sheet first tries each appended value as a cell
+    value and takes a cell only on the error that follows (an exception and
+    the cell's repr per styled cell); this sheet places cells directly and
+    wraps plain values in new cells. An ordinary worksheet is left as it is.
+    """
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    if not isinstance(ws, WriteOnlyWorksheet) or "_values_to_row" in vars(ws):
+        return
+
+    def values_to_row(values: Sequence[Any], row_idx: int) -> Iterator[Any]:
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value)
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+
+    sheet: Any = ws  # the instance attribute shadows the method
+    sheet._values_to_row = values_to_row
+
+
+def declare_extent(ws: Any, n_rows: int, n_cols: int) -> None:
+    """Say how many rows and columns a streaming sheet will have, before its first row.
+
+    The sheet's ``<dimension>`` (``A1:E20``) is written at its top, before the
+    rows: readers that trust it (openpyxl's read-only mode, which pandas
+    uses) pad every row to that width, as they do for an ordinary sheet. An
+    ordinary worksheet works its extent out itself and is left alone.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    if isinstance(ws, WriteOnlyWorksheet):
+        ref = f"A1:{get_column_letter(max(n_cols, 1))}{max(n_rows, 1)}"
+        sheet: Any = ws  # the instance attribute the sheet writer looks for
+        sheet.calculate_dimension = lambda: ref
+
+
+def write_rows(ws: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """Write ``rows`` (values or :class:`Looks` cells) to a new sheet, its extent declared first.
+
+    For a small sheet laid out by hand; set its widths and panes before.
+    """
+    declare_extent(ws, len(rows), max((len(r) for r in rows), default=1))
+    for row in rows:
+        append_row(ws, row)
 
 
 def new_workbook() -> Any:
-    """An empty openpyxl workbook (no sheet yet)."""
+    """An empty streaming workbook (openpyxl write-only mode, no sheet yet).
+
+    Its sheets are written row by row as they are appended: column widths,
+    frozen panes, print settings and row heights are set before the rows they
+    concern (:func:`write_sheet` does), merged ranges before saving.
+    """
     from openpyxl import Workbook
 
-    wb = Workbook()
-    default_sheet = wb.active
-    assert default_sheet is not None  # a new Workbook always has one worksheet
-    wb.remove(default_sheet)
-    return wb
+    return Workbook(write_only=True)
 
 
 def save_workbook(wb: Any, path: str | os.PathLike[str]) -> Path:
@@ -92,6 +228,9 @@ def save_workbook(wb: Any, path: str | os.PathLike[str]) -> Path:
 
 def cell_value(value: Any) -> Any:
     """A value openpyxl can write (None for missing)."""
+    kind = type(value)
+    if kind is str or kind is int:  # most cells: as they are
+        return value
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -190,9 +329,24 @@ def text_units(text: Any, size_pt: float = BODY_FONT_PT) -> float:
         text = f"{text:.2f}"
     elif isinstance(text, _dt.datetime):
         text = text.strftime("%Y-%m-%d")
-    lines = ("" if text is None else str(text)).split("\n")
-    ems = max((sum(_em(c) for c in line) for line in lines), default=0.0)
-    return ems * size_pt / _UNIT_PT
+    return _ems("" if text is None else str(text)) * size_pt / _UNIT_PT
+
+
+class _EmTable(dict[str, float]):
+    """Each character's width in ems (:func:`_em`), worked out once per character."""
+
+    def __missing__(self, ch: str) -> float:
+        em = self[ch] = _em(ch)
+        return em
+
+
+_EM = _EmTable()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ems(text: str) -> float:
+    """The width of the longest line of ``text`` in ems (a sheet repeats its words)."""
+    return max((sum(map(_EM.__getitem__, line)) for line in text.split("\n")), default=0.0)
 
 
 def column_pt(width: float) -> float:
@@ -405,8 +559,13 @@ def _word_units(value: Any, size_pt: float = BODY_FONT_PT) -> float:
         return 0.0
     if not isinstance(value, str):
         return text_units(value, size_pt)
-    words = re.split(r"[\s\u3000-\u9fff\uff00-\uffef]+", value)
-    return max((text_units(w, size_pt) for w in words), default=0.0)
+    return _word_ems(value) * size_pt / _UNIT_PT
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_ems(text: str) -> float:
+    words = re.split(r"[\s\u3000-\u9fff\uff00-\uffef]+", text)
+    return max((_ems(w) for w in words), default=0.0)
 
 
 def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> None:
@@ -420,6 +579,11 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     grows. The header row (and the key columns, when the sheet still prints
     in column blocks) repeat on every page; the body never prints below 9 pt.
     Columns outside the print area keep their text on one line.
+
+    ``ws`` is a new, empty worksheet, streaming (:func:`new_workbook`) or
+    not: the layout and print settings are worked out first and set before
+    the first row, then the rows are written once, top to bottom, each
+    cell with one of a few shared looks (:class:`Looks`).
     """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -428,6 +592,9 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     header_font = Font(bold=True, size=HEADER_FONT_PT)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     alert_font = Font(color="C00000", bold=True, size=BODY_FONT_PT)
+    note_font = Font(color="C00000", size=BODY_FONT_PT)
+    title_font = Font(bold=True, size=TITLE_FONT_PT)
+    looks = Looks(ws)
     widths = sheet.widths()
     n_cols = max(len(widths), 1)
     printed = min(sheet.print_columns or len(widths), len(widths))
@@ -439,81 +606,123 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     span_first = keys + 1 if len(layout.blocks) > 1 else 1
     span_last = max(layout.blocks[0][1] if widths else 1, span_first)
     span_width = sum(widths[span_first - 1 : span_last]) or 40.0
+    n_rows = len(sheet.columns[0]) if sheet.columns else 0
+
+    # every row in order: (cells, height in points or None, merged across the span)
+    rows: list[tuple[Callable[[], list[Any]], float | None, bool]] = []
 
     def merged_line(text: str, font: Any, *, center: bool = False) -> None:
-        append_row(ws, [None] * (span_first - 1) + [text])
-        r = ws._current_row
-        cell = ws.cell(row=r, column=span_first)
-        cell.font = font
-        cell.alignment = Alignment(
+        alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="center" if center else "left"
         )
-        if span_last > span_first:
-            ws.merge_cells(start_row=r, start_column=span_first, end_row=r, end_column=span_last)
         size = font.sz or BODY_FONT_PT
-        ws.row_dimensions[r].height = row_height_pt(wrapped_lines(text, span_width, size), size)
+        height = row_height_pt(wrapped_lines(text, span_width, size), size)
+        rows.append(
+            (
+                lambda: (
+                    [None] * (span_first - 1) + [looks.cell(text, font=font, alignment=alignment)]
+                ),
+                height,
+                span_last > span_first,
+            )
+        )
 
     if heading is not None:
-        merged_line(heading.title, Font(bold=True, size=TITLE_FONT_PT), center=True)
+        merged_line(heading.title, title_font, center=True)
         info = [*heading.lines, *([sheet.units] if sheet.units else [])]
         merged_line("\u3000\u3000".join(info), body_font)
-    header_row = ws._current_row + 1
-    ws.append(sheet.headers)
-    header_lines = 1
-    for j, cell in enumerate(ws[header_row]):
-        cell.font = header_font
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        header_lines = max(header_lines, wrapped_lines(sheet.headers[j], widths[j], HEADER_FONT_PT))
-    ws.row_dimensions[header_row].height = row_height_pt(header_lines, HEADER_FONT_PT)
-    n_rows = len(sheet.columns[0]) if sheet.columns else 0
-    for i in range(n_rows):
-        append_row(ws, [col[i] for col in sheet.columns])
+    header_row = len(rows) + 1
+    header_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    header_lines = max(
+        [1]
+        + [
+            wrapped_lines(h, widths[j], HEADER_FONT_PT)
+            for j, h in enumerate(sheet.headers)
+            if j < len(widths)
+        ]
+    )
+    rows.append(
+        (
+            lambda: [
+                looks.cell(h, font=header_font, fill=header_fill, alignment=header_align)
+                for h in sheet.headers
+            ],
+            row_height_pt(header_lines, HEADER_FONT_PT),
+            False,
+        )
+    )
+    # the body: which cells wrap (their rows grow), which sit at the top of a tall row
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     lines = [1] * n_rows
+    wraps: list[set[int]] = []
+    for j, values in enumerate(sheet.columns):
+        wrapped: set[int] = set()
+        if j < printed:
+            room = widths[j] - 1
+            for i, value in enumerate(values):
+                if isinstance(value, str) and ("\n" in value or text_units(value) > room):
+                    wrapped.add(i)
+                    lines[i] = max(lines[i], wrapped_lines(value, widths[j]))
+        wraps.append(wrapped)
     tall_rows = any(  # rows that grow: every cell at the top of its row
         isinstance(v, str) and text_units(v) > w - 1
         for values, w in zip(sheet.columns[:printed], widths, strict=False)
         for v in values
     )
-    for j, (fmt, values) in enumerate(zip(sheet.formats, sheet.columns, strict=True), start=1):
-        for i in range(n_rows):
-            cell = ws.cell(row=header_row + 1 + i, column=j)
-            value = values[i]
-            cell.font = header_font if i in sheet.bold_rows else body_font
-            if fmt and value is not None and not isinstance(value, str):
-                cell.number_format = fmt
-            if (j - 1) in sheet.flag_columns and value == "是":
-                cell.font = alert_font
-            if (
-                j <= printed
-                and isinstance(value, str)
-                and ("\n" in value or text_units(value) > widths[j - 1] - 1)
-            ):
-                cell.alignment = wrap
-                lines[i] = max(lines[i], wrapped_lines(value, widths[j - 1]))
-            elif tall_rows:
-                cell.alignment = top
-        ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
-    for i, n in enumerate(lines):
-        if n > 1:
-            ws.row_dimensions[header_row + 1 + i].height = row_height_pt(n)
+    plain = top if tall_rows else None
+    flags = [(j in sheet.flag_columns) for j in range(len(sheet.columns))]
+
+    def body_row(i: int) -> Callable[[], list[Any]]:
+        def cells() -> list[Any]:
+            bold = i in sheet.bold_rows
+            out = []
+            for j, (fmt, values) in enumerate(zip(sheet.formats, sheet.columns, strict=True)):
+                value = values[i]
+                font = header_font if bold else body_font
+                if flags[j] and value == "是":
+                    font = alert_font
+                number = fmt if fmt and value is not None and not isinstance(value, str) else None
+                align = wrap if i in wraps[j] else plain
+                out.append(looks.cell(value, font=font, alignment=align, number_format=number))
+            return out
+
+        return cells
+
+    for i in range(n_rows):
+        rows.append((body_row(i), row_height_pt(lines[i]) if lines[i] > 1 else None, False))
     if sheet.notes:  # below the table, after one empty row
-        append_row(ws, [])
+        rows.append((list, None, False))
         for note in sheet.notes:
-            merged_line(note, Font(color="C00000", size=BODY_FONT_PT))
+            merged_line(note, note_font)
     if heading is not None and heading.signature:
-        append_row(ws, [])
+        rows.append((list, None, False))
         merged_line(heading.signature, body_font)
-        ws.row_dimensions[ws._current_row].height = max(
-            ws.row_dimensions[ws._current_row].height or 0, 30.0
-        )
+        cells, height, merged = rows[-1]
+        rows[-1] = (cells, max(height or 0, 30.0), merged)
+
+    # before the first row: widths, panes, heights, merged ranges and print settings
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
     key = get_column_letter(keys + 1) if len(layout.blocks) > 1 else "A"
     ws.freeze_panes = f"{key}{header_row + 1}"
+    for r, (_cells, height, merged) in enumerate(rows, start=1):
+        if height is not None:
+            ws.row_dimensions[r].height = height
+        if merged:
+            ws.merged_cells.add(
+                f"{get_column_letter(span_first)}{r}:{get_column_letter(span_last)}{r}"
+            )
     if printed < n_cols:
-        ws.print_area = f"A1:{get_column_letter(printed)}{ws._current_row}"
+        ws.print_area = f"A1:{get_column_letter(printed)}{len(rows)}"
     _page_setup(ws, layout, header_row, keys, heading)
+    declare_extent(ws, len(rows), max(len(sheet.headers), span_last))
+    for make_cells, _height, _merged in rows:
+        append_row(ws, make_cells())
+
+
+_PAPER_A4 = "9"
+"""The paper size code of A4 in a sheet's page setup."""
 
 
 def _page_setup(
@@ -522,7 +731,7 @@ def _page_setup(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.pagebreak import Break
 
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = _PAPER_A4
     ws.page_setup.orientation = layout.orientation
     ws.page_setup.scale = layout.scale
     ws.sheet_properties.pageSetUpPr.fitToPage = False

@@ -139,12 +139,18 @@ def _gbk_bytes(text: str) -> int:
 
 def _cut(text: str, limit: int) -> str:
     """``text`` cut at a character boundary to at most ``limit`` bytes in GBK."""
-    out = ""
-    for ch in text:
-        if _gbk_bytes(out + ch) > limit:
-            break
-        out += ch
-    return out
+    try:
+        data = text.encode(DBF_ENCODING)
+    except UnicodeEncodeError:  # a character GBK lacks counts as its "?": one at a time
+        pass
+    else:  # cut the bytes; a character cut in two is dropped
+        return data[:limit].decode(DBF_ENCODING, errors="ignore")
+    used = 0
+    for k, ch in enumerate(text):
+        used += _gbk_bytes(ch)  # GBK has no state: a text's bytes are its characters'
+        if used > limit:
+            return text[:k]
+    return text
 
 
 def shapefile_names(columns: Iterable[str]) -> dict[str, str]:
@@ -189,9 +195,12 @@ def _gbk_text(value: Any) -> tuple[Any, bool]:
     return _cut(text, DBF_TEXT_BYTES - _gbk_bytes(_ELLIPSIS)) + _ELLIPSIS, True
 
 
-def _for_dbf(layer: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, set[str]]:
-    """The layer's attributes as a DBF holds them; the text columns that were cut."""
-    out = layer.copy()
+def _for_dbf(out: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, set[str]]:
+    """The layer's attributes as a DBF holds them, in place; the text columns that were cut.
+
+    Only for a layer this module made (:func:`_text_columns` of
+    :func:`result_layer` or :func:`pieces_layer`): its columns are replaced.
+    """
     cut: set[str] = set()
     for col in out.columns:
         if col == out.geometry.name:
@@ -207,13 +216,16 @@ def _for_dbf(layer: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, set[str]]:
     return out, cut
 
 
-def _text_columns(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Object columns as text (mixed cells written as their text), geometry kept."""
-    out = layer.copy()
+def _text_columns(out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Object columns as text (mixed cells written as their text), in place; geometry kept.
+
+    Only for a layer this module made (:func:`result_layer`, :func:`pieces_layer`).
+    """
     for col in out.columns:
         if col != out.geometry.name and out[col].dtype == object:
-            out[col] = out[col].map(lambda v: None if v is None or v is pd.NA else str(v))
-            out[col] = out[col].where(layer[col].notna(), None)
+            missing = out[col].isna()
+            text = out[col].map(lambda v: None if v is None or v is pd.NA else str(v))
+            out[col] = text.where(~missing, None)
     return out
 
 
@@ -273,14 +285,16 @@ def write_result_layers(
         for part in (shp.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")):
             part.unlink(missing_ok=True)
     gpkg.unlink(missing_ok=True)
+    for layer in layers.values():  # one table a layer: the files are written from it
+        _text_columns(layer)
     for name, layer in layers.items():
-        _write(_text_columns(layer), gpkg, layer=name, driver="GPKG")
+        _write(layer, gpkg, layer=name, driver="GPKG")
     written = {"gpkg": gpkg}
     if not shapefile:
         return written
     rows: list[tuple[str, ...]] = []
     for (name, layer), key in zip(layers.items(), ("patches_shp", "pieces_shp"), strict=True):
-        dbf, cut = _for_dbf(_text_columns(layer))
+        dbf, cut = _for_dbf(layer)  # after the GeoPackage: the DBF's cut text, in place
         names = shapefile_names(c for c in dbf.columns if c != dbf.geometry.name)
         _write(
             dbf.rename(columns=names),

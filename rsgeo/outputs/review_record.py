@@ -19,7 +19,14 @@ from rsgeo.audit.findings import ReviewCoverage, ReviewResult
 from rsgeo.audit.sampling import SpotCheckResult
 from rsgeo.errors import InputError, OutputExistsError, format_problems
 from rsgeo.geo.units import format_half_up
-from rsgeo.outputs.excel import append_row, save_workbook, text_width
+from rsgeo.outputs.excel import (
+    Looks,
+    append_row,
+    declare_extent,
+    new_workbook,
+    save_workbook,
+    text_width,
+)
 from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES, SIGNATURE_LABELS
 from rsgeo.schema.review_rules import RULES
 
@@ -226,7 +233,7 @@ def _print_setup(ws: Any, title: str, widths: list[float], *, title_rows: str | 
     """A4, portrait when the columns fit, else landscape; all columns on one page width;
     the header row on every page; the title above and page numbers below every page."""
     total = sum(widths)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = _PAPER_A4
     ws.page_setup.orientation = (
         "portrait" if total <= _PAGE_WIDTH_UNITS["portrait"] else "landscape"
     )
@@ -244,20 +251,23 @@ def _print_setup(ws: Any, title: str, widths: list[float], *, title_rows: str | 
     ws.oddFooter.center.size = 10
 
 
+_PAPER_A4 = "9"
+"""The paper size code of A4 in a sheet's page setup."""
+
 _LINE_PT = 15.0
 """Height of one line of 11 pt text in a row (points)."""
 
 
-def _fit_columns(sheet: Any, frame: pd.DataFrame, text_cols: tuple[str, ...]) -> list[float]:
+def _fit_columns(
+    frame: pd.DataFrame,
+) -> tuple[list[float], list[bool], list[bool], list[int]]:
     """Column widths from the text; free text wraps at :data:`_WRAP_AT`, nothing else wraps.
 
-    A row with wrapped text gets the height of its lines: LibreOffice and Excel
-    keep the height a file gives and would otherwise cut the text at one line.
+    Returns the widths, which columns wrap (free text), whose header wraps,
+    and the lines of each row (the header row first): a row with wrapped
+    text gets the height of its lines, as LibreOffice and Excel keep the
+    height a file gives and would otherwise cut the text at one line.
     """
-    from openpyxl.styles import Alignment, Border, Side
-
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     values = [max([0] + [_width(v) for v in frame[col].head(500)]) for col in frame.columns]
     heads = [_width(col) for col in frame.columns]
     # a table wider than a landscape page breaks its long headers over two lines
@@ -267,57 +277,54 @@ def _fit_columns(sheet: Any, frame: pd.DataFrame, text_cols: tuple[str, ...]) ->
         > _PAGE_WIDTH_UNITS["landscape"]
     ):
         heads = [max(-(-h // 2), 4) if h >= 8 else h for h in heads]
-    wrapped_head = False
-    widths = []
-    lines = [1] * (len(frame) + 2)
-    for j, col in enumerate(frame.columns, start=1):
-        letter = sheet.cell(row=1, column=j).column_letter
-        longest = max(heads[j - 1], values[j - 1])
+    widths: list[float] = []
+    frees: list[bool] = []
+    head_wraps: list[bool] = []
+    lines = [1] * (len(frame) + 1)
+    for j, col in enumerate(frame.columns):
+        longest = max(heads[j], values[j])
         free = col in _FREE_TEXT and longest > _WRAP_AT
         width = float(min(longest, _WRAP_AT) + 3)
-        sheet.column_dimensions[letter].width = width
         widths.append(width)
-        head_wraps = _width(col) > width - 3
-        wrapped_head |= head_wraps
-        for (cell,) in sheet.iter_rows(min_row=1, min_col=j, max_col=j):
-            cell.border = border
-            wraps = free or (cell.row == 1 and head_wraps)
-            cell.alignment = Alignment(wrap_text=wraps, vertical="top")
-            if col in text_cols and cell.row > 1:
-                cell.number_format = "@"
-            if free and cell.row <= len(frame) + 1 and cell.value is not None:
-                # a character may not fit at a line's end: count a line per (width - 3) units
-                need = -(-_width(cell.value) // int(width - 3))
-                lines[cell.row] = max(lines[cell.row], need)
-    if wrapped_head:
-        lines[1] = max(lines[1], 2)
-    for r, n in enumerate(lines):
-        if n > 1:
-            sheet.row_dimensions[r].height = n * _LINE_PT
-    return widths
+        frees.append(free)
+        head_wraps.append(_width(col) > width - 3)
+        if free:  # a character may not fit at a line's end: a line per (width - 3) units
+            per_line = int(width - 3)
+            for i, value in enumerate([col, *frame[col]]):
+                if value is not None and not (isinstance(value, float) and pd.isna(value)):
+                    lines[i] = max(lines[i], -(-_width(value) // per_line))
+    if any(head_wraps):
+        lines[0] = max(lines[0], 2)
+    return widths, frees, head_wraps, lines
 
 
-def _signature_block(ws: Any, first_row: int) -> None:
-    """Wide boxes to sign in: the opinion over two columns, then reviewer, checker, date."""
+def _signature_rows(ws: Any, looks: Looks, first_row: int) -> list[list[Any]]:
+    """Wide boxes to sign in: the opinion over two columns, then reviewer, checker, date.
+
+    Sets the rows' heights (from ``first_row`` on) and returns their cells.
+    """
     from openpyxl.styles import Alignment, Border, Font, Side
 
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    middle = Alignment(vertical="center", wrap_text=False)
+    bold = Font(bold=True)
     rows = [
         (SIGNATURE_LABELS["opinion"], 80.0),
         (SIGNATURE_LABELS["reviewer"], 36.0),
         (SIGNATURE_LABELS["checker"], 36.0),
         (SIGNATURE_LABELS["date"], 28.0),
     ]
+    out = []
     for i, (label, height) in enumerate(rows):
-        r = first_row + i
-        ws.cell(row=r, column=1, value=label)
-        ws.row_dimensions[r].height = height
-        for c in (1, 2):
-            cell = ws.cell(row=r, column=c)
-            cell.border = box
-            cell.alignment = Alignment(vertical="center", wrap_text=False)
-        ws.cell(row=r, column=1).font = Font(bold=True)
+        ws.row_dimensions[first_row + i].height = height
+        out.append(
+            [
+                looks.cell(label, font=bold, border=box, alignment=middle),
+                looks.cell(None, border=box, alignment=middle),
+            ]
+        )
+    return out
 
 
 def _write_xlsx(
@@ -327,51 +334,78 @@ def _write_xlsx(
     tables: dict[str, pd.DataFrame],
     sample: tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame] | None,
 ) -> None:
-    from openpyxl import Workbook
+    """The workbook, streamed: each sheet's layout and print settings first, then its rows."""
     from openpyxl.styles import Alignment, Border, Font, Side
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None  # a new Workbook always has one worksheet
-    ws.title = "审核记录"
-    append_row(ws, [title])
-    ws["A1"].font = Font(bold=True, size=16)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
-    ws.row_dimensions[1].height = 30
+    bold = Font(bold=True)
+    top = {wraps: Alignment(wrap_text=wraps, vertical="top") for wraps in (False, True)}
+    wb = new_workbook()
+    ws = wb.create_sheet("审核记录")
+    looks = Looks(ws)
     key_width = max(
         [_width(k) + 4 for k, _ in summary] + [_width(v) + 4 for v in SIGNATURE_LABELS.values()]
     )
     value_width = _PAGE_WIDTH_UNITS["portrait"] - key_width
-    for key, value in summary:
-        append_row(ws, [key, value])
-        r = ws.max_row
-        ws.cell(row=r, column=1).font = Font(bold=True)
-        for c in (1, 2):
-            ws.cell(row=r, column=c).border = border
-            ws.cell(row=r, column=c).alignment = Alignment(vertical="top", wrap_text=c == 2)
-        n_lines = -(-_width(value) // int(value_width - 3))
-        if n_lines > 1:  # the row's height holds its wrapped lines (see _fit_columns)
-            ws.row_dimensions[r].height = n_lines * _LINE_PT
-    _signature_block(ws, ws.max_row + 2)  # after one empty row
     ws.column_dimensions["A"].width = key_width
     ws.column_dimensions["B"].width = value_width
     _print_setup(ws, title, [_PAGE_WIDTH_UNITS["portrait"]], title_rows=None)
+    ws.merged_cells.add("A1:B1")
+    ws.row_dimensions[1].height = 30
+    rows: list[list[Any]] = [
+        [looks.cell(title, font=Font(bold=True, size=16), alignment=Alignment(horizontal="center"))]
+    ]
+    for key, value in summary:
+        rows.append(
+            [
+                looks.cell(key, font=bold, border=border, alignment=top[False]),
+                looks.cell(value, border=border, alignment=top[True]),
+            ]
+        )
+        n_lines = -(-_width(value) // int(value_width - 3))
+        if n_lines > 1:  # the row's height holds its wrapped lines (see _fit_columns)
+            ws.row_dimensions[len(rows)].height = n_lines * _LINE_PT
+    rows.append([])  # one empty row before the signatures
+    rows.extend(_signature_rows(ws, looks, len(rows) + 1))
+    declare_extent(ws, len(rows), 2)
+    for row in rows:
+        append_row(ws, row)
 
     def put(sheet_title: str, frame: pd.DataFrame, text_cols: tuple[str, ...] = ()) -> None:
+        from openpyxl.utils import get_column_letter
+
         sheet = wb.create_sheet(sheet_title)
-        append_row(sheet, [str(c) for c in frame.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for values in frame.itertuples(index=False):
-            append_row(
-                sheet, [None if (isinstance(v, float) and pd.isna(v)) else v for v in values]
-            )
-        widths = _fit_columns(sheet, frame, text_cols)
+        looks = Looks(sheet)
+        widths, frees, head_wraps, lines = _fit_columns(frame)
+        for j, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(j)].width = width
+        for r, n in enumerate(lines, start=1):
+            if n > 1:
+                sheet.row_dimensions[r].height = n * _LINE_PT
         sheet.freeze_panes = "A2"
         _print_setup(sheet, f"{title}　{sheet_title}", widths, title_rows="1:1")
+        declare_extent(sheet, len(frame) + 1, len(frame.columns))
+        append_row(
+            sheet,
+            [
+                looks.cell(str(col), font=bold, border=border, alignment=top[free or head])
+                for col, free, head in zip(frame.columns, frees, head_wraps, strict=True)
+            ],
+        )
+        looks_of: list[dict[str, Any]] = [
+            {
+                "border": border,
+                "alignment": top[free],
+                "number_format": "@" if col in text_cols else None,
+            }
+            for col, free in zip(frame.columns, frees, strict=True)
+        ]
+        for values in frame.itertuples(index=False):
+            append_row(
+                sheet,
+                [looks.cell(v, **look) for v, look in zip(values, looks_of, strict=True)],
+            )
 
     put("按规则统计", tables["按规则统计"])
     put("按乡镇统计", tables["按乡镇统计"], (COLUMN_LABELS["township_code"],))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
-from rsgeo.outputs.excel import append_row, save_workbook
+from rsgeo.outputs.excel import Looks, new_workbook, save_workbook, write_rows
 from rsgeo.schema.labels import COLUMN_LABELS, TOTAL_ROW_NAME
 from rsgeo.schema.military import ambiguous_military, is_military
 from rsgeo.stats.township import OUTSIDE_LABEL, TOTAL_LABEL, row_name
@@ -120,10 +120,12 @@ _STATS_COLUMNS: tuple[tuple[str, str, float], ...] = (
 
 def _stats_sheet(ws: Any, stats: pd.DataFrame, red: Any) -> None:
     """The sealed patches' statistics: townships that have any, and the total."""
-    append_row(ws, ["机要"])
-    ws["A1"].font = red
+    looks = Looks(ws)
     shown = [(c, h, f) for c, h, f in _STATS_COLUMNS if c in stats.columns]
-    append_row(ws, [COLUMN_LABELS["township_code"], "乡镇名称", *(h for _, h, _ in shown)])
+    rows: list[list[Any]] = [
+        [looks.cell("机要", font=red)],
+        [COLUMN_LABELS["township_code"], "乡镇名称", *(h for _, h, _ in shown)],
+    ]
     has = stats["n_patches"].astype("int64") > 0
     for code, row in stats.loc[has.to_numpy()].iterrows():
         values = [row[c] / f if f != 1.0 else int(row[c]) for c, _, f in shown]
@@ -131,19 +133,23 @@ def _stats_sheet(ws: Any, stats: pd.DataFrame, red: Any) -> None:
         label = "" if str(code) == OUTSIDE_LABEL else str(code)
         label = TOTAL_ROW_NAME if str(code) == TOTAL_LABEL else label
         name = "" if str(code) == TOTAL_LABEL else row_name(code, row.get("township_name", ""))
-        append_row(ws, [label, name, *values])
+        rows.append([label, name, *values])
+    write_rows(ws, rows)
 
 
 def _ambiguous_sheet(ws: Any, unsure: pd.DataFrame, red: Any) -> None:
     """Patches whose military marking is ambiguous: sealed until a person decides."""
-    append_row(ws, ["机要：军用标记不明确的图斑，暂按军用土地单独报送，请核实认定"])
-    ws["A1"].font = red
-    append_row(ws, ["监测编号", "是否军用（原值）", "认定结果", "认定人", "认定日期"])
+    looks = Looks(ws)
+    rows: list[list[Any]] = [
+        [looks.cell("机要：军用标记不明确的图斑，暂按军用土地单独报送，请核实认定", font=red)],
+        ["监测编号", "是否军用（原值）", "认定结果", "认定人", "认定日期"],
+    ]
     marks = (
         unsure["military"] if "military" in unsure.columns else pd.Series("", index=unsure.index)
     )
     for pid, mark in zip(unsure.index.astype(str), marks.tolist(), strict=True):
-        append_row(ws, [pid, "" if mark is None else str(mark), "", "", ""])
+        rows.append([pid, "" if mark is None else str(mark), "", "", ""])
+    write_rows(ws, rows)
 
 
 def write_sealed(
@@ -184,7 +190,6 @@ def write_sealed(
         ``n_military``, ``folder``, ``workbook``, ``gpkg`` (paths, None when
         nothing was written because there is no military patch).
     """
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -204,55 +209,57 @@ def write_sealed(
     military = result.loc[mask]
     table = _register(military)
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None  # a new Workbook always has one worksheet
-    ws.title = "军用土地登记表"
+    wb = new_workbook()
+    ws = wb.create_sheet("军用土地登记表")
     ws.sheet_properties.tabColor = "C00000"
     wb.properties.title = "军用土地登记表（机要）"
     wb.properties.keywords = "机要"
     red = Font(bold=True, color="C00000", size=14)
-    append_row(ws, ["机要"])
-    ws["A1"].font = red
-    append_row(ws, ["军用土地登记表（按机要件单独报送，不得随普通成果报送）"])
-    ws["A2"].font = Font(bold=True, size=12)
-    append_row(ws, list(table.columns))
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F2DCDB")
-    for values in table.itertuples(index=False):
-        append_row(ws, [None if (isinstance(v, float) and np.isnan(v)) else v for v in values])
-    text_cols = [
-        i
-        for i, c in enumerate(table.columns, start=1)
-        if c in ("监测编号", COLUMN_LABELS["township_code"])
+    looks = Looks(ws)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
+    text_cols = {c for c in table.columns if c in ("监测编号", COLUMN_LABELS["township_code"])}
+    rows: list[list[Any]] = [
+        [looks.cell("机要", font=red)],
+        [
+            looks.cell(
+                "军用土地登记表（按机要件单独报送，不得随普通成果报送）",
+                font=Font(bold=True, size=12),
+            )
+        ],
+        [looks.cell(c, font=bold, fill=fill) for c in table.columns],
     ]
-    for j in text_cols:
-        for row in ws.iter_rows(min_row=4, min_col=j, max_col=j):
-            row[0].number_format = "@"
-    append_row(ws, [])
+    for values in table.itertuples(index=False):
+        rows.append(
+            [
+                looks.cell(v, number_format="@") if c in text_cols else v
+                for c, v in zip(table.columns, values, strict=True)
+            ]
+        )
     total_mu = float(table["计算面积（亩）"].sum()) if "计算面积（亩）" in table else float("nan")
-    append_row(
-        ws,
+    rows.append([])
+    rows.append(
         [TOTAL_ROW_NAME, f"{n} 个图斑"]
-        + ([f"{format_half_up(total_mu)} 亩"] if not np.isnan(total_mu) else []),
+        + ([f"{format_half_up(total_mu)} 亩"] if not np.isnan(total_mu) else [])
     )
     ws.freeze_panes = "A4"
     for j, col in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = max(10, len(col) * 2)
+    write_rows(ws, rows)
     if COLUMN_LABELS["township_code"] in table.columns:
         sums = wb.create_sheet("按乡镇汇总")
-        append_row(sums, ["机要"])
-        sums["A1"].font = red
         group_cols = [COLUMN_LABELS["township_code"]] + (
             ["乡镇名称"] if "乡镇名称" in table.columns else []
         )
         grouped = table.groupby(group_cols, dropna=False, sort=True)
-        append_row(sums, [*group_cols, "图斑数", "计算面积（亩）"])
+        sum_rows: list[list[Any]] = [
+            [Looks(sums).cell("机要", font=red)],
+            [*group_cols, "图斑数", "计算面积（亩）"],
+        ]
         for key, sub in grouped:
             keys = list(key) if isinstance(key, tuple) else [key]
             area = float(sub["计算面积（亩）"].sum()) if "计算面积（亩）" in sub else None
-            append_row(sums, [*keys, len(sub), None if area is None else round(area, 2)])
+            sum_rows.append([*keys, len(sub), None if area is None else round(area, 2)])
+        write_rows(sums, sum_rows)
     if stats is not None:
         _stats_sheet(wb.create_sheet("乡镇统计（机要）"), stats, red)
     unsure = ambiguous_military(military).to_numpy()

@@ -24,6 +24,7 @@ from shapely.geometry import MultiPolygon, box
 from rsgeo.errors import OutputExistsError
 from rsgeo.outputs.gis_layers import (
     DBF_NAME_BYTES,
+    _cut,
     shapefile_names,
     write_result_layers,
 )
@@ -292,3 +293,18 @@ def test_short_names_fit_the_dbf_and_are_unique(columns: list[str]) -> None:
     shorts = list(names.values())
     assert all(0 < len(s.encode("gbk")) <= DBF_NAME_BYTES for s in shorts)
     assert len({s.casefold() for s in shorts}) == len(shorts)
+
+
+@given(
+    st.text(alphabet="ab1 融水镇苗族自治县…—·𠮷é", max_size=40),
+    st.integers(min_value=0, max_value=30),
+)
+def test_a_text_is_cut_at_a_character_within_its_gbk_bytes(text: str, limit: int) -> None:
+    # the reference: characters taken one by one while the GBK bytes fit
+    # (a character GBK lacks is written as "?", one byte)
+    expected = ""
+    for ch in text:
+        if len((expected + ch).encode("gbk", errors="replace")) > limit:
+            break
+        expected += ch
+    assert _cut(text, limit) == expected

@@ -10,6 +10,7 @@ Documents are saved atomically (a temporary file beside, then a rename).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -216,37 +217,36 @@ class Document:
         may wrap, figures never do); ``numeric`` columns are right-aligned.
         """
         from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.oxml.ns import qn
         from docx.shared import Mm
 
         n = len(headers)
         numeric = list(numeric) if numeric is not None else [False] * n
-        table = self._doc.add_table(rows=1 + len(rows), cols=n)
+        table = self._doc.add_table(rows=1, cols=n)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         widths = _column_widths_mm(headers, rows, self.width_mm)
-        data = [list(headers), *[list(r) for r in rows]]
-        for i, (tr, row) in enumerate(zip(table.rows, data, strict=True)):
-            tr_pr = tr._tr.get_or_add_trPr()
-            tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
-            if i == 0:
-                tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
-            bold = i == 0 or (bold_last and i == len(rows))
-            for j, (cell, text) in enumerate(zip(tr.cells, row, strict=True)):
-                cell.width = Mm(widths[j])
-                para = cell.paragraphs[0]
-                para.paragraph_format.space_after = 0
-                para.paragraph_format.line_spacing = 1.0
-                if i == 0:
-                    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                elif numeric[j]:
-                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                run = para.add_run(str(text))
-                if bold:
-                    run.bold = True
-                _fonts(run, FONT_BODY, TABLE_PT)
+        tbl = table._tbl
+        blank = copy.deepcopy(tbl.tr_lst[0])
+        _fill_row(table, tbl.tr_lst[0], list(headers), widths, numeric, header=True, bold=True)
+        # the body rows are copies of a row of their look (bold or not) made once
+        # with python-docx, with their text put in: python-docx is slow per cell
+        looks: dict[bool, Any] = {}
+        for i, row in enumerate(rows, start=1):
+            bold = bold_last and i == len(rows)
+            texts = [str(text) for text in row]
+            if any("\n" in t or "\t" in t for t in texts):  # python-docx writes breaks and tabs
+                tr = copy.deepcopy(blank)
+                tbl.append(tr)
+                _fill_row(table, tr, texts, widths, numeric, header=False, bold=bold)
+                continue
+            if bold not in looks:
+                looks[bold] = copy.deepcopy(blank)
+                _fill_row(table, looks[bold], ["x"] * n, widths, numeric, header=False, bold=bold)
+            tr = copy.deepcopy(looks[bold])
+            for tc, text in zip(tr.tc_lst, texts, strict=True):
+                _put_text(tc, text)
+            tbl.append(tr)
         for j, column in enumerate(table.columns):
             column.width = Mm(widths[j])
         return table
@@ -269,6 +269,54 @@ class Document:
         """Write the document to ``path`` atomically."""
         atomic_save(path, self._doc.save)
         return path
+
+
+def _fill_row(
+    table: Any,
+    tr: Any,
+    texts: Sequence[str],
+    widths: Sequence[float],
+    numeric: Sequence[bool],
+    *,
+    header: bool,
+    bold: bool,
+) -> None:
+    """Fill the row element ``tr`` of ``table``: widths, 9 pt text, alignment, kept whole."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+    from docx.table import _Row
+
+    tr_pr = tr.get_or_add_trPr()
+    tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
+    if header:
+        tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
+    for j, (cell, text) in enumerate(zip(_Row(tr, table).cells, texts, strict=True)):
+        cell.width = Mm(widths[j])
+        para = cell.paragraphs[0]
+        para.paragraph_format.space_after = 0
+        para.paragraph_format.line_spacing = 1.0
+        if header:
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif numeric[j]:
+            para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = para.add_run(text)
+        if bold:
+            run.bold = True
+        _fonts(run, FONT_BODY, TABLE_PT)
+
+
+def _put_text(tc: Any, text: str) -> None:
+    """Replace the text of a copied cell (one paragraph, one run), as python-docx writes it."""
+    from docx.oxml.ns import qn
+
+    t = tc.find(f"{qn('w:p')}/{qn('w:r')}/{qn('w:t')}")
+    if not text:  # python-docx writes no text element for an empty run
+        t.getparent().remove(t)
+        return
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(qn("xml:space"), "preserve")
 
 
 def _text_mm(text: str, size_pt: float = TABLE_PT) -> float:

@@ -689,10 +689,9 @@ def _build_one(
     _remove_tree(tmp, out)
     tmp.mkdir()
     has_shape = geom is not None and not geom.is_empty
-    images: dict[str, Any] = {}
     try:
         if has_shape:
-            images["location_map.png"] = location_map_png(
+            location_map_png(
                 geom,
                 tmp / "location_map.png",
                 neighbours=neighbours,
@@ -746,7 +745,6 @@ def _build_one(
                 tmp / "dossier.pdf",
                 font=font,
                 font_chars=chars,
-                images=images,
             )
         _keep_foreign_files(target, tmp)
         _remove_tree(target, out)

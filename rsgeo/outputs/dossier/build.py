@@ -31,6 +31,7 @@ from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.combined import write_combined
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
+from rsgeo.outputs.dossier.neighbours import shown_neighbours
 from rsgeo.outputs.dossier.photos import (
     photo_caption,
     photo_text,
@@ -54,7 +55,6 @@ FORMAT_VERSION = "2"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
-_OVERVIEW_HALF_M = 5000.0
 
 
 def folder_name(patch_id: str) -> str:
@@ -338,7 +338,13 @@ def build_dossiers(
             old = {}
     geoms = np.asarray(table.geometry.values)
     geom_name = table.geometry.name
-    sindex = table.sindex
+    margins = [
+        margin_for_geom(g, min_margin_m) if g is not None and not g.is_empty else min_margin_m
+        for g in geoms
+    ]
+    # what each location map shows: bounded, found with one index for all patches
+    dots = not (town_shapes and any(not g.is_empty for _, g in town_shapes))
+    near = shown_neighbours(geoms, margins, overview=dots)
     used_folders: set[str] = set()
     findings = findings.copy()
     findings.attrs = {}
@@ -356,15 +362,8 @@ def build_dossiers(
             folder = f"{folder}_{hashlib.sha1(patch_id.encode()).hexdigest()[:8]}"
         used_folders.add(folder.casefold())
         has_shape = geom is not None and not geom.is_empty
-        margin = margin_for_geom(geom, min_margin_m) if has_shape else min_margin_m
-        neighbours: list[Any] = []
-        if has_shape:
-            minx, miny, maxx, maxy = geom.bounds
-            half = max(maxx - minx, maxy - miny) / 2 + margin
-            cx, cy = geom.centroid.x, geom.centroid.y
-            reach = max(half, _OVERVIEW_HALF_M)
-            near_idx = sindex.query(box_of(cx - reach, cy - reach, cx + reach, cy + reach))
-            neighbours = [geoms[i] for i in sorted(near_idx) if i != pos]
+        margin = margins[pos]
+        neighbours = [geoms[i] for i in near[pos]]
         own = own_findings.get(patch_id, no_findings)
         patch_rasters = {
             k: found
@@ -550,12 +549,6 @@ def margin_for_geom(geom: Any, min_margin_m: float) -> float:
     from rsgeo.outputs.dossier.media import margin_for
 
     return margin_for(geom, min_margin_m=min_margin_m)
-
-
-def box_of(minx: float, miny: float, maxx: float, maxy: float) -> Any:
-    from shapely.geometry import box
-
-    return box(minx, miny, maxx, maxy)
 
 
 OWN_FILES: frozenset[str] = frozenset(

@@ -18,11 +18,21 @@ from typing import Any
 import numpy as np
 
 from rsgeo.outputs.dossier.fonts import find_cjk_font
+from rsgeo.outputs.dossier.neighbours import OVERVIEW_HALF_M
 
-__all__ = ["PNG_COMPRESS_LEVEL", "imagery_chip_png", "location_map_png", "margin_for"]
+__all__ = [
+    "MAP_COLOURS",
+    "PNG_COMPRESS_LEVEL",
+    "imagery_chip_png",
+    "location_map_png",
+    "margin_for",
+]
 
 PNG_COMPRESS_LEVEL = 3
 """zlib level of the figures' PNG files (flat colours compress well even at low levels)."""
+
+MAP_COLOURS = 64
+"""Colours of the location map's palette PNG."""
 
 _S = 2  # supersampling factor
 _MAP_W, _MAP_H = 900, 460  # final size of the location map, pixels
@@ -253,7 +263,8 @@ def location_map_png(
         over, op = _township_background(townships)
         odraw = image_draw.Draw(over, "RGBA")
     else:
-        op = _Panel((cx - 5000, cy - 5000, cx + 5000, cy + 5000), _BOX * _S)
+        h = OVERVIEW_HALF_M
+        op = _Panel((cx - h, cy - h, cx + h, cy + h), _BOX * _S)
         over = image.new("RGB", (op.w, op.h), (255, 255, 255))
         odraw = image_draw.Draw(over, "RGBA")
         r = 2 * _S
@@ -291,7 +302,10 @@ def location_map_png(
         fig.paste(img, (left, y0))
         _frame(fig, panel, (left, y0), label)
     out = fig.reduce(_S)
-    out.save(out_path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    # flat colours and their smoothed edges: a palette of 64 keeps them, at a
+    # third of the bytes, and the PDF embeds the file's data as it is
+    small = out.quantize(MAP_COLOURS, method=image.Quantize.FASTOCTREE)
+    small.save(out_path, format="PNG", compress_level=6)
     return out
 
 

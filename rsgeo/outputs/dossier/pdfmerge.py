@@ -80,6 +80,23 @@ def _renumber(numbers: dict[int, int], m: re.Match[bytes]) -> bytes:
     return b"%d 0 R" % numbers.get(int(m.group(1)), 0)
 
 
+_INHERITED = re.compile(rb"(/MediaBox|/CropBox)\s*(\[[^\]]*\])|(/Rotate)\s+(-?\d+)")
+
+
+def _inherited(tree: bytes) -> dict[bytes, bytes]:
+    """What a page takes from its page tree when it does not say it (ISO 32000 7.7.3.4)."""
+    found = {}
+    for m in _INHERITED.finditer(tree):
+        key = m.group(1) or m.group(3)
+        found[key] = key + b" " + (m.group(2) or m.group(4)) + b" "
+    if b"/Resources" in tree:
+        ref = re.search(rb"/Resources\s+(\d+ 0 R)", tree)
+        if ref is None:
+            raise _Unreadable  # resources written out in the page tree itself
+        found[b"/Resources"] = b"/Resources " + ref.group(1) + b" "
+    return found
+
+
 def _split(body: bytes) -> tuple[bytes, bytes]:
     """The dictionary part of an object (where references are) and its stream."""
     at = body.find(b"stream\n")
@@ -118,6 +135,7 @@ def join_pdfs(parts: list[tuple[str, Path]], target: Path) -> bool:
             skip = {root, tree} | ({info} if info is not None else set())
             base = len(out_objs)
             numbers = {n: base + i + 1 for i, n in enumerate(sorted(objs))}
+            inherited = _inherited(_REF.sub(functools.partial(_renumber, numbers), objs[tree]))
             for n in sorted(objs):
                 if n in skip:
                     out_objs.append(b"null")
@@ -126,6 +144,8 @@ def join_pdfs(parts: list[tuple[str, Path]], target: Path) -> bool:
                 head = _REF.sub(functools.partial(_renumber, numbers), head)
                 if n in own_kids:
                     head = re.sub(rb"/Parent\s+\d+ 0 R", b"/Parent 2 0 R", head)
+                    extra = b"".join(v for k, v in inherited.items() if k not in head)
+                    head = head.replace(b"<<", b"<<" + extra, 1)
                 out_objs.append(head + rest)
             if own_kids:
                 marks.append((title, numbers[own_kids[0]]))

@@ -206,3 +206,30 @@ def test_township_pdf_joins_parts_from_both_writers(tmp_path: Path) -> None:
     marks = [o for o in reader.outline if not isinstance(o, list)]
     assert [o.title for o in marks] == ["P1", "P2"] and len(marks) == len(reader.outline)
     assert [reader.get_destination_page_number(o) for o in marks] == [0, n1]
+
+
+def test_progress_moves_with_each_dossier_from_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tqdm.auto
+
+    steps: list[int] = []
+
+    class Bar:
+        def __init__(self, *args: object, total: int = 0, initial: int = 0, **kw: object) -> None:
+            steps.append(initial)
+
+        def __enter__(self) -> Bar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def update(self, n: int = 1) -> None:
+            steps.append(n)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    frame = build_dossiers(td.make_result(), tmp_path / "d", pdf=False, progress=True, n_jobs=2)
+    built = int((frame["status"] == "built").sum())
+    assert built >= 2
+    assert steps == [0] + [1] * built  # one step per dossier, not all at the end

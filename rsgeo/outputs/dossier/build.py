@@ -636,20 +636,19 @@ def _run_all(
                 _build_one(**job, shared=shared)
                 bar.update()
             return
-        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         pool = ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
         )
         try:
             with ctrl_c_waits():  # the workers are forked by the first submit
-                pending = {pool.submit(_build_in_worker, job) for job in todo}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in done:
-                    if fut.exception() is not None:
-                        raise fut.exception()  # type: ignore[misc]
-                bar.update(len(done))
+                pending = [pool.submit(_build_in_worker, job) for job in todo]
+            for fut in as_completed(pending):  # the bar moves with each dossier done
+                error = fut.exception()
+                if error is not None:
+                    raise error
+                bar.update()
         except BaseException:  # an error or Ctrl-C: no worker goes on building
             stop_workers(pool)
             for job in todo:  # the half-built folders of the workers stopped

@@ -81,6 +81,7 @@ class PdfFont:
         self.hhea = bytes(reader["hhea"])
         self.maxp = bytes(reader["maxp"])
         self.widths: dict[str, float] = {}
+        self._glyphs: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
         tt.close()
 
     def width(self, ch: str) -> float:
@@ -95,28 +96,30 @@ class PdfFont:
         """Whether every character of ``text`` has a glyph (line breaks aside)."""
         return all(ord(c) in self.cmap for c in text if c not in "\n\r\t")
 
-    def _parts(self, gid: int) -> list[tuple[int, int]]:
-        """(offset of the glyph-index field, component glyph) of a composite glyph."""
+    def _glyph(self, gid: int) -> tuple[bytes, list[tuple[int, int]]]:
+        """A glyph's data and, for a composite glyph, (offset of the glyph-index field, part)."""
+        found = self._glyphs.get(gid)
+        if found is not None:
+            return found
         start, end = self.offsets[gid], self.offsets[gid + 1]
-        if end - start < 10:
-            return []
-        (contours,) = struct.unpack_from(">h", self.glyf, start)
-        if contours >= 0:
-            return []
-        parts = []
-        pos = start + 10
-        while True:
-            flags, comp = struct.unpack_from(">HH", self.glyf, pos)
-            parts.append((pos + 2 - start, comp))
-            pos += 4 + (4 if flags & 0x0001 else 2)
-            if flags & 0x0008:
-                pos += 2
-            elif flags & 0x0040:
-                pos += 4
-            elif flags & 0x0080:
-                pos += 8
-            if not flags & 0x0020:
-                return parts
+        data = self.glyf[start:end]
+        parts: list[tuple[int, int]] = []
+        if len(data) >= 10 and struct.unpack_from(">h", data, 0)[0] < 0:
+            pos = 10
+            while True:
+                flags, comp = struct.unpack_from(">HH", data, pos)
+                parts.append((pos + 2, comp))
+                pos += 4 + (4 if flags & 0x0001 else 2)
+                if flags & 0x0008:
+                    pos += 2
+                elif flags & 0x0040:
+                    pos += 4
+                elif flags & 0x0080:
+                    pos += 8
+                if not flags & 0x0020:
+                    break
+        self._glyphs[gid] = (data, parts)
+        return data, parts
 
     def subset(self, gids: set[int]) -> tuple[bytes, dict[int, int]]:
         """A TrueType font of ``gids`` (with .notdef and composite parts), glyphs renumbered.
@@ -130,17 +133,20 @@ class PdfFont:
             if g in keep or not 0 <= g < self.n_glyphs:
                 continue
             keep.add(g)
-            todo.extend(c for _, c in self._parts(g) if c not in keep)
+            todo.extend(c for _, c in self._glyph(g)[1] if c not in keep)
         order = sorted(keep)
         new = {g: i for i, g in enumerate(order)}
         glyf = bytearray()
         loca = [0]
         hmtx = bytearray()
         for g in order:
-            glyph = bytearray(self.glyf[self.offsets[g] : self.offsets[g + 1]])
-            for at, comp in self._parts(g):
-                struct.pack_into(">H", glyph, at, new.get(comp, 0))
-            glyf += glyph
+            data, parts = self._glyph(g)
+            if parts:
+                glyph = bytearray(data)
+                for at, comp in parts:
+                    struct.pack_into(">H", glyph, at, new.get(comp, 0))
+                data = bytes(glyph)
+            glyf += data
             if len(glyf) % 4:
                 glyf += b"\0" * (4 - len(glyf) % 4)
             loca.append(len(glyf))

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"

@@ -349,13 +349,26 @@ def build_dossiers(
     findings = findings.copy()
     findings.attrs = {}
     finding_ids = findings["patch_id"].astype(str)
-    own_findings = {str(k): v for k, v in findings.groupby(finding_ids, sort=False)}
+    finding_rows = {str(k): v for k, v in findings.groupby(finding_ids, sort=False).indices.items()}
     no_findings = findings.iloc[0:0]
+    # what the hashes are made of, taken from whole columns once (not row by row)
+    finding_keys: dict[str, list[list[str]]] = {}
+    for pid, key in zip(
+        finding_ids,
+        findings[["rule_id", "severity", "message"]].astype(str).values.tolist(),
+        strict=True,
+    ):
+        finding_keys.setdefault(pid, []).append(key)
+    crs_key = crs.to_string()
+    columns = list(table.columns)
+    values = table.to_numpy(dtype=object)
+    plain = [i for i, c in enumerate(columns) if c != geom_name]
+    plain_names = [str(columns[i]) for i in plain]
     records: list[dict[str, Any]] = []
     todo: list[dict[str, Any]] = []
     show = sys.stderr.isatty() if progress is None else progress
     for pos, patch_id in enumerate(table.index):
-        row = table.iloc[pos]
+        row = pd.Series(values[pos], index=columns, name=patch_id, dtype=object)
         geom = geoms[pos]
         folder = folder_name(patch_id)
         if folder.casefold() in used_folders:
@@ -364,7 +377,8 @@ def build_dossiers(
         has_shape = geom is not None and not geom.is_empty
         margin = margins[pos]
         neighbours = [geoms[i] for i in near[pos]]
-        own = own_findings.get(patch_id, no_findings)
+        own_rows = finding_rows.get(patch_id)
+        own = no_findings if own_rows is None else findings.iloc[own_rows]
         patch_rasters = {
             k: found
             for k, src in rasters.items()
@@ -383,12 +397,14 @@ def build_dossiers(
         payload = {
             "format": FORMAT_VERSION,
             "patch_id": patch_id,
-            "row": {str(k): _json_value(v) for k, v in row.drop(geom_name).items()},
+            "row": {
+                k: _json_value(values[pos, i]) for k, i in zip(plain_names, plain, strict=True)
+            },
             "geometry": geom.wkb_hex if has_shape else "",
-            "crs": crs.to_string(),
+            "crs": crs_key,
             "neighbours": hashlib.sha256(b"".join(g.wkb for g in neighbours)).hexdigest(),
             "townships": town_digest,
-            "findings": own[["rule_id", "severity", "message"]].astype(str).values.tolist(),
+            "findings": finding_keys.get(patch_id, []),
             "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
             "attachments": [[p.name, _file_digest(p)] for p in files],
             "photos": photo_key,

@@ -31,6 +31,7 @@ from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.combined import write_combined
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
+from rsgeo.outputs.dossier.neighbours import shown_neighbours
 from rsgeo.outputs.dossier.photos import (
     photo_caption,
     photo_text,
@@ -50,11 +51,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
-_OVERVIEW_HALF_M = 5000.0
 
 
 def folder_name(patch_id: str) -> str:
@@ -338,34 +338,47 @@ def build_dossiers(
             old = {}
     geoms = np.asarray(table.geometry.values)
     geom_name = table.geometry.name
-    sindex = table.sindex
+    margins = [
+        margin_for_geom(g, min_margin_m) if g is not None and not g.is_empty else min_margin_m
+        for g in geoms
+    ]
+    # what each location map shows: bounded, found with one index for all patches
+    dots = not (town_shapes and any(not g.is_empty for _, g in town_shapes))
+    near = shown_neighbours(geoms, margins, overview=dots)
     used_folders: set[str] = set()
     findings = findings.copy()
     findings.attrs = {}
     finding_ids = findings["patch_id"].astype(str)
-    own_findings = {str(k): v for k, v in findings.groupby(finding_ids, sort=False)}
+    finding_rows = {str(k): v for k, v in findings.groupby(finding_ids, sort=False).indices.items()}
     no_findings = findings.iloc[0:0]
+    # what the hashes are made of, taken from whole columns once (not row by row)
+    finding_keys: dict[str, list[list[str]]] = {}
+    for pid, key in zip(
+        finding_ids,
+        findings[["rule_id", "severity", "message"]].astype(str).values.tolist(),
+        strict=True,
+    ):
+        finding_keys.setdefault(pid, []).append(key)
+    crs_key = crs.to_string()
+    columns = list(table.columns)
+    values = table.to_numpy(dtype=object)
+    plain = [i for i, c in enumerate(columns) if c != geom_name]
+    plain_names = [str(columns[i]) for i in plain]
     records: list[dict[str, Any]] = []
     todo: list[dict[str, Any]] = []
     show = sys.stderr.isatty() if progress is None else progress
     for pos, patch_id in enumerate(table.index):
-        row = table.iloc[pos]
+        row = pd.Series(values[pos], index=columns, name=patch_id, dtype=object)
         geom = geoms[pos]
         folder = folder_name(patch_id)
         if folder.casefold() in used_folders:
             folder = f"{folder}_{hashlib.sha1(patch_id.encode()).hexdigest()[:8]}"
         used_folders.add(folder.casefold())
         has_shape = geom is not None and not geom.is_empty
-        margin = margin_for_geom(geom, min_margin_m) if has_shape else min_margin_m
-        neighbours: list[Any] = []
-        if has_shape:
-            minx, miny, maxx, maxy = geom.bounds
-            half = max(maxx - minx, maxy - miny) / 2 + margin
-            cx, cy = geom.centroid.x, geom.centroid.y
-            reach = max(half, _OVERVIEW_HALF_M)
-            near_idx = sindex.query(box_of(cx - reach, cy - reach, cx + reach, cy + reach))
-            neighbours = [geoms[i] for i in sorted(near_idx) if i != pos]
-        own = own_findings.get(patch_id, no_findings)
+        margin = margins[pos]
+        neighbours = [geoms[i] for i in near[pos]]
+        own_rows = finding_rows.get(patch_id)
+        own = no_findings if own_rows is None else findings.iloc[own_rows]
         patch_rasters = {
             k: found
             for k, src in rasters.items()
@@ -384,12 +397,14 @@ def build_dossiers(
         payload = {
             "format": FORMAT_VERSION,
             "patch_id": patch_id,
-            "row": {str(k): _json_value(v) for k, v in row.drop(geom_name).items()},
+            "row": {
+                k: _json_value(values[pos, i]) for k, i in zip(plain_names, plain, strict=True)
+            },
             "geometry": geom.wkb_hex if has_shape else "",
-            "crs": crs.to_string(),
+            "crs": crs_key,
             "neighbours": hashlib.sha256(b"".join(g.wkb for g in neighbours)).hexdigest(),
             "townships": town_digest,
-            "findings": own[["rule_id", "severity", "message"]].astype(str).values.tolist(),
+            "findings": finding_keys.get(patch_id, []),
             "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
             "attachments": [[p.name, _file_digest(p)] for p in files],
             "photos": photo_key,
@@ -552,12 +567,6 @@ def margin_for_geom(geom: Any, min_margin_m: float) -> float:
     return margin_for(geom, min_margin_m=min_margin_m)
 
 
-def box_of(minx: float, miny: float, maxx: float, maxy: float) -> Any:
-    from shapely.geometry import box
-
-    return box(minx, miny, maxx, maxy)
-
-
 OWN_FILES: frozenset[str] = frozenset(
     {
         "dossier.html",
@@ -643,20 +652,19 @@ def _run_all(
                 _build_one(**job, shared=shared)
                 bar.update()
             return
-        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         pool = ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
         )
         try:
             with ctrl_c_waits():  # the workers are forked by the first submit
-                pending = {pool.submit(_build_in_worker, job) for job in todo}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in done:
-                    if fut.exception() is not None:
-                        raise fut.exception()  # type: ignore[misc]
-                bar.update(len(done))
+                pending = [pool.submit(_build_in_worker, job) for job in todo]
+            for fut in as_completed(pending):  # the bar moves with each dossier done
+                error = fut.exception()
+                if error is not None:
+                    raise error
+                bar.update()
         except BaseException:  # an error or Ctrl-C: no worker goes on building
             stop_workers(pool)
             for job in todo:  # the half-built folders of the workers stopped
@@ -689,10 +697,9 @@ def _build_one(
     _remove_tree(tmp, out)
     tmp.mkdir()
     has_shape = geom is not None and not geom.is_empty
-    images: dict[str, Any] = {}
     try:
         if has_shape:
-            images["location_map.png"] = location_map_png(
+            location_map_png(
                 geom,
                 tmp / "location_map.png",
                 neighbours=neighbours,
@@ -746,7 +753,6 @@ def _build_one(
                 tmp / "dossier.pdf",
                 font=font,
                 font_chars=chars,
-                images=images,
             )
         _keep_foreign_files(target, tmp)
         _remove_tree(target, out)

@@ -32,6 +32,10 @@ def combined_name(township_name: str, township_code: str, taken: set[str]) -> st
 
 
 def _merge(parts: list[tuple[str, Path]], target: Path) -> None:
+    from rsgeo.outputs.dossier.pdfmerge import join_pdfs
+
+    if join_pdfs(parts, target):  # the parts' objects copied as they are
+        return
     try:
         from pypdf import PdfWriter
     except ImportError as exc:  # pragma: no cover - depends on the install

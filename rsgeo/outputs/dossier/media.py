@@ -10,6 +10,7 @@ the overview map is drawn once and reused for every patch.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import warnings
 from pathlib import Path
@@ -18,11 +19,48 @@ from typing import Any
 import numpy as np
 
 from rsgeo.outputs.dossier.fonts import find_cjk_font
+from rsgeo.outputs.dossier.neighbours import OVERVIEW_HALF_M
 
-__all__ = ["PNG_COMPRESS_LEVEL", "imagery_chip_png", "location_map_png", "margin_for"]
+__all__ = [
+    "PNG_COMPRESS_LEVEL",
+    "imagery_chip_png",
+    "location_map_png",
+    "margin_for",
+]
 
 PNG_COMPRESS_LEVEL = 3
 """zlib level of the figures' PNG files (flat colours compress well even at low levels)."""
+
+_MAP_INKS = (
+    (255, 255, 255),
+    (0, 0, 0),
+    (244, 241, 232),  # township fill
+    (119, 119, 119),  # township outline
+    (85, 85, 85),  # township names
+    (221, 221, 221),  # neighbour fill
+    (136, 136, 136),  # neighbour outline
+    (214, 39, 40),  # the patch (_RED)
+    (245, 201, 201),  # its fill, a quarter red over white
+    (219, 176, 176),  # and over a neighbour
+)
+
+
+@functools.cache
+def _palette() -> Any:
+    """The location map's palette: its inks and their blends at 1/4, 1/2, 3/4 (one per 5-bit cell)."""
+    image, _, _ = _pil()
+    colours: list[tuple[int, ...]] = list(_MAP_INKS)
+    for a, b in itertools.combinations(_MAP_INKS, 2):
+        for t in (0.25, 0.5, 0.75):
+            colours.append(tuple(round(x * (1 - t) + y * t) for x, y in zip(a, b, strict=True)))
+    cells: dict[tuple[int, ...], tuple[int, ...]] = {}
+    for c in colours:  # Pillow finds the nearest colour within 5 bits a channel
+        cells.setdefault(tuple(v >> 3 for v in c), c)
+    flat = [v for c in cells.values() for v in c]
+    pal = image.new("P", (1, 1))
+    pal.putpalette(flat + [0] * (768 - len(flat)))
+    return pal
+
 
 _S = 2  # supersampling factor
 _MAP_W, _MAP_H = 900, 460  # final size of the location map, pixels
@@ -221,6 +259,33 @@ def _township_background(townships: list[tuple[str, Any]]) -> tuple[Any, _Panel]
     return img.copy(), panel
 
 
+_OVERVIEW_LABEL = "位置示意"
+
+
+def _origin(i: int, panel: _Panel) -> tuple[int, int]:
+    """Where panel ``i`` (0: overview, 1: close-up) lies in the figure, in pixels."""
+    left = (i * _MAP_W // 2 + 65) * _S + (_BOX * _S - panel.w) // 2
+    return left, 62 * _S + (_BOX * _S - panel.h) // 2
+
+
+_BASES: dict[int, tuple[Any, Any, _Panel]] = {}
+
+
+def _base_figure(townships: list[tuple[str, Any]]) -> tuple[Any, _Panel, tuple[int, int]]:
+    """A figure with the township overview pasted and framed (made once per list)."""
+    cached = _BASES.get(id(townships))
+    if cached is None or cached[0] is not townships:
+        image, _, _ = _pil()
+        over, op = _township_background(townships)
+        fig = image.new("RGB", (_MAP_W * _S, _MAP_H * _S), (255, 255, 255))
+        fig.paste(over, _origin(0, op))
+        _frame(fig, op, _origin(0, op), _OVERVIEW_LABEL)
+        if len(_BASES) > 4:
+            _BASES.clear()
+        cached = _BASES[id(townships)] = (townships, fig, op)
+    return cached[1].copy(), cached[2], _origin(0, cached[2])
+
+
 def _clip(geom: Any, bounds: tuple[float, float, float, float]) -> Any:
     import shapely
 
@@ -250,10 +315,12 @@ def location_map_png(
     cx, cy = geom.centroid.x, geom.centroid.y
     # overview: townships (or a 5 km window) with the patch as a star
     if townships and any(not t.is_empty for _, t in townships):
-        over, op = _township_background(townships)
+        fig, op, (ox, oy) = _base_figure(townships)
+        over = fig.crop((ox, oy, ox + op.w, oy + op.h))
         odraw = image_draw.Draw(over, "RGBA")
     else:
-        op = _Panel((cx - 5000, cy - 5000, cx + 5000, cy + 5000), _BOX * _S)
+        h = OVERVIEW_HALF_M
+        op = _Panel((cx - h, cy - h, cx + h, cy + h), _BOX * _S)
         over = image.new("RGB", (op.w, op.h), (255, 255, 255))
         odraw = image_draw.Draw(over, "RGBA")
         r = 2 * _S
@@ -261,8 +328,13 @@ def location_map_png(
             c = g.centroid
             px, py = op.point(c.x, c.y)
             odraw.ellipse((px - r, py - r, px + r, py + r), fill=(136, 136, 136))
+        fig = image.new("RGB", (_MAP_W * _S, _MAP_H * _S), (255, 255, 255))
+        ox, oy = _origin(0, op)
     _draw_geom(over, op, geom, fill=_RED, outline=_RED, width=_S)
     _star(odraw, *op.point(cx, cy), 10 * _S)
+    fig.paste(over, (ox, oy))
+    if not townships or all(t.is_empty for _, t in townships):
+        _frame(fig, op, (ox, oy), _OVERVIEW_LABEL)
     # detail: the patch, its neighbours, scale bar and north arrow
     minx, miny, maxx, maxy = geom.bounds
     half = max(maxx - minx, maxy - miny) / 2 + margin_m
@@ -280,18 +352,17 @@ def location_map_png(
     ddraw = image_draw.Draw(detail)
     _scale_bar(ddraw, dp)
     _north_arrow(ddraw, dp)
-    # the figure: title, two framed panels with coordinates
-    fig = image.new("RGB", (_MAP_W * _S, _MAP_H * _S), (255, 255, 255))
+    # the figure: title, the two framed panels with coordinates
     fdraw = image_draw.Draw(fig)
     fdraw.text((_MAP_W * _S / 2, 8 * _S), title, font=_font(15 * _S), fill=(0, 0, 0), anchor="mt")
-    top = 62 * _S
-    for i, (img, panel, label) in enumerate(((over, op, "位置示意"), (detail, dp, "图斑范围"))):
-        left = (i * _MAP_W // 2 + 65) * _S + (_BOX * _S - panel.w) // 2
-        y0 = top + (_BOX * _S - panel.h) // 2
-        fig.paste(img, (left, y0))
-        _frame(fig, panel, (left, y0), label)
+    left, y0 = _origin(1, dp)
+    fig.paste(detail, (left, y0))
+    _frame(fig, dp, (left, y0), "图斑范围")
     out = fig.reduce(_S)
-    out.save(out_path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    # flat colours and their smoothed edges: a fixed palette of them keeps the
+    # map at a third of the bytes, and the PDF embeds the file's data as it is
+    small = out.quantize(palette=_palette(), dither=image.Dither.NONE)
+    small.save(out_path, format="PNG", compress_level=6)
     return out
 
 

@@ -261,11 +261,8 @@ HALF_PAGE_MM = 297.0 / 2
 _GAP_MM = 4.0
 
 
-def _image_size(source: Any, path: Path) -> tuple[float, float]:
-    """Width and height of an image in pixels (a Pillow image or a file)."""
-    if source is not None and hasattr(source, "size"):
-        w, h = source.size
-        return float(w), float(h)
+def _image_size(path: Path) -> tuple[float, float]:
+    """Width and height of an image file in pixels (its header only is read)."""
     from PIL import Image
 
     with Image.open(path) as im:
@@ -306,7 +303,7 @@ def _draw_arrow(pdf: Any, cx: float, cy: float, r: float, degrees: float) -> Non
     pdf.text(cx - 1.2, cy - r - 0.8, "N")
 
 
-def _draw_images(pdf: Any, section: Section, folder: Path, images: dict[str, Any] | None) -> None:
+def _draw_images(pdf: Any, section: Section, folder: Path) -> None:
     """The section's pictures, none taller than half a page with its caption."""
     azimuths: dict[str, float] = section.extra.get("azimuths", {})
     line_h = 4.5
@@ -327,18 +324,17 @@ def _draw_images(pdf: Any, section: Section, folder: Path, images: dict[str, Any
         box_h = HALF_PAGE_MM - caption_h - 2
         sized = []
         for caption, rel in row:
-            source = images.get(rel) if images else None
-            iw, ih = _image_size(source, folder / rel)
+            iw, ih = _image_size(folder / rel)
             scale = min(cell_w / iw, box_h / ih)
-            sized.append((caption, rel, source, iw * scale, ih * scale))
+            sized.append((caption, rel, iw * scale, ih * scale))
         row_h = max(h for *_, h in sized) + caption_h
         if pdf.y + row_h > pdf.page_break_trigger:
             pdf.add_page()
         top = pdf.y
-        for k, (caption, rel, source, w, h) in enumerate(sized):
+        for k, (caption, rel, w, h) in enumerate(sized):
             x0 = first_x + k * (cell_w + _GAP_MM)
             x = x0 + (cell_w - w) / 2
-            pdf.image(source if source is not None else str(folder / rel), x=x, y=top, w=w, h=h)
+            pdf.image(str(folder / rel), x=x, y=top, w=w, h=h)
             if rel in azimuths:
                 r = min(6.0, w / 8)
                 _draw_arrow(pdf, x + w - r - 1.5, top + r + 3.0, r, azimuths[rel])
@@ -376,27 +372,46 @@ def render_pdf(
     *,
     font: CJKFont | None = None,
     font_chars: frozenset[str] | None = None,
-    images: dict[str, Any] | None = None,
 ) -> None:
-    """The dossier as a PDF with a CJK font (fpdf2).
+    """The dossier as an A4 PDF with a CJK font.
 
-    ``font``/``font_chars``: a subset font and the characters it holds; used
-    when it covers the dossier's text, else the full font is used.
-    ``images``: Pillow images already in memory, by path relative to
-    ``folder`` (the files are read otherwise).
+    Written by :class:`~rsgeo.outputs.dossier.pdfwriter.Canvas` (the font
+    parsed once per process, only the glyphs used embedded, pictures passed
+    through); a dossier with a table row taller than a page is written by
+    fpdf2, which splits the row. ``font``/``font_chars``: a subset font and
+    the characters it holds; used when it covers the dossier's text, else
+    the full font is used.
     """
-    try:
-        from fpdf import FPDF
-        from fpdf.fonts import FontFace
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError('dossier PDFs need fpdf2: pip install "rsgeo[dossier]"') from exc
+    from rsgeo.outputs.dossier.pdfwriter import Canvas, NeedsFpdf, pdf_font
+
     subset = not (
         font is None or font_chars is None or not section_chars(sections, title) <= font_chars
     )
     if not subset or font is None:
         font = find_cjk_font()
+    canvas = Canvas(pdf_font(font))
+    try:
+        _draw_document(canvas, sections, title, folder)
+    except NeedsFpdf:  # a table row taller than a page: fpdf2 splits it
+        _render_fpdf(sections, title, folder, out_path, font=font, subset=subset)
+        return
+    canvas.output(out_path)
+
+
+def _render_fpdf(
+    sections: list[Section],
+    title: str,
+    folder: Path,
+    out_path: Path,
+    *,
+    font: CJKFont,
+    subset: bool,
+) -> None:
+    try:
+        from fpdf import FPDF
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError('dossier PDFs need fpdf2: pip install "rsgeo[dossier]"') from exc
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
     if subset:
         # the subset's glyph boxes are already right: writing each PDF's own
@@ -404,13 +419,43 @@ def render_pdf(
         ttfont = getattr(pdf.fonts["cjk"], "ttfont", None)
         if ttfont is not None:
             ttfont.recalcBBoxes = False
+    _draw_document(pdf, sections, title, folder)
+    pdf.output(str(out_path))
+
+
+def _fpdf_table(
+    pdf: Any, rows: list[list[str]], col_widths: tuple[float, ...] | None, *, header: bool
+) -> None:
+    """A table drawn by fpdf2 itself, which splits a row taller than a page."""
+    if not hasattr(pdf, "table"):
+        from rsgeo.outputs.dossier.pdfwriter import NeedsFpdf
+
+        raise NeedsFpdf
+    from fpdf.fonts import FontFace
+
+    head = FontFace(fill_color=(235, 235, 235))
+    if header:
+        with pdf.table(headings_style=head, line_height=5.5, text_align="LEFT") as table:
+            for row in rows:
+                table.row(row)
+        return
+    with pdf.table(
+        col_widths=col_widths, first_row_as_headings=False, line_height=5.5, text_align="LEFT"
+    ) as table:
+        for key, value in rows:
+            r = table.row()
+            r.cell(key, style=head)
+            r.cell(value)
+
+
+def _draw_document(pdf: Any, sections: list[Section], title: str, folder: Path) -> None:
+    """The dossier drawn on ``pdf`` (an fpdf2 ``FPDF`` or a :class:`~rsgeo.outputs.dossier.pdfwriter.Canvas`)."""
+    pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(title)
     pdf.set_creator("rsgeo")
     pdf.add_page()
     pdf.set_font("cjk", "", 16)
     pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
-    # one face only: parsing a CJK font is the slow part of a PDF
-    head = FontFace(fill_color=(235, 235, 235))
     tables = _Tables(pdf, 9, 5.5)
     for section in sections:
         if (
@@ -425,30 +470,16 @@ def render_pdf(
         if section.kind == "kv":
             rows = [[str(k), str(v)] for k, v in section.payload]
             if not tables.draw(rows, [35, 100], first_col_filled=True):
-                with pdf.table(
-                    col_widths=(35, 100),
-                    first_row_as_headings=False,
-                    line_height=5.5,
-                    text_align="LEFT",
-                ) as table:
-                    for key, value in section.payload:
-                        r = table.row()
-                        r.cell(str(key), style=head)
-                        r.cell(str(value))
+                _fpdf_table(pdf, rows, (35, 100), header=False)
         elif section.kind == "table":
             headers, rows = section.payload
             if rows:
                 cells = [[str(c) for c in row] for row in rows]
                 names = list(map(str, headers))
                 if not tables.draw(cells, [1.0] * len(names), header=names):
-                    with pdf.table(
-                        headings_style=head, line_height=5.5, text_align="LEFT"
-                    ) as table:
-                        table.row(names)
-                        for row in cells:
-                            table.row(row)
+                    _fpdf_table(pdf, [names, *cells], None, header=True)
         elif section.kind == "images":
-            _draw_images(pdf, section, folder, images)
+            _draw_images(pdf, section, folder)
         elif section.kind == "sign":
             rows = [[str(label), ""] for label in section.payload]
             _draw_signatures(pdf, rows)
@@ -459,4 +490,3 @@ def render_pdf(
             pdf.set_text_color(90, 90, 90)
             pdf.multi_cell(0, 5.5, section.note, new_x="LMARGIN", new_y="NEXT")
             pdf.set_text_color(0, 0, 0)
-    pdf.output(str(out_path))

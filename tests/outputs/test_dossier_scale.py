@@ -1,0 +1,235 @@
+"""Dossiers at province size: bounded neighbours, one small font subset per PDF, pictures
+embedded once, township PDFs joined without re-encoding. Checked against brute-force
+searches with shapely, fontTools reading the original font, and poppler reading the files."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import office
+import pytest
+from shapely.geometry import box
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import test_dossier as td
+
+from rsgeo.outputs.dossier.build import build_dossiers
+from rsgeo.outputs.dossier.content import Section
+from rsgeo.outputs.dossier.neighbours import OVERVIEW_HALF_M, detail_window, shown_neighbours
+
+pytest.importorskip("PIL")
+pytest.importorskip("fpdf")
+pytest.importorskip("pypdf")
+fonttools = pytest.importorskip("fontTools.ttLib")
+
+
+def _patches(n: int, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 12_000, n)
+    y = rng.uniform(0, 12_000, n)
+    w = rng.uniform(5, 400, n)
+    h = rng.uniform(5, 400, n)
+    geoms = np.array([box(a, b, a + c, b + d) for a, b, c, d in zip(x, y, w, h, strict=True)])
+    geoms[7] = None  # a patch without a shape shows nothing and is shown nowhere
+    return geoms
+
+
+def _brute(geoms: np.ndarray, margins: list[float], limit: int, overview: bool) -> list[set[int]]:
+    """Every pair tested with shapely, one patch at a time, nearest kept by sorting."""
+    out: list[set[int]] = []
+    for i, g in enumerate(geoms):
+        if g is None:
+            out.append(set())
+            continue
+        window = box(*detail_window(g, margins[i]))
+        hits = [j for j, o in enumerate(geoms) if j != i and o is not None and o.intersects(window)]
+        hits.sort(key=lambda j: (g.distance(geoms[j]), j))
+        chosen = set(hits[:limit])
+        if overview:
+            c = g.centroid
+            dots = []
+            for j, o in enumerate(geoms):
+                if j == i or o is None:
+                    continue
+                oc = o.centroid
+                if abs(oc.x - c.x) <= OVERVIEW_HALF_M and abs(oc.y - c.y) <= OVERVIEW_HALF_M:
+                    dots.append((float(np.hypot(oc.x - c.x, oc.y - c.y)), j))
+            chosen |= {j for _, j in sorted(dots)[:limit]}
+        out.append(chosen)
+    return out
+
+
+@pytest.mark.parametrize("overview", [False, True])
+def test_neighbours_are_bounded_and_the_nearest_in_view(overview: bool) -> None:
+    geoms = _patches(300)
+    margins = [50.0 if g is None else max(50.0, 0.5 * max(g.bounds[2] - g.bounds[0], g.bounds[3] - g.bounds[1])) for g in geoms]  # fmt: skip
+    limit = 4
+    found = shown_neighbours(geoms, margins, overview=overview, limit=limit)
+    expected = _brute(geoms, margins, limit, overview)
+    assert [set(map(int, f)) for f in found] == expected
+    bound = 2 * limit if overview else limit
+    assert max(len(f) for f in found) <= bound
+    # the cap bites: some patches have more than ``limit`` patches in view
+    unlimited = shown_neighbours(geoms, margins, overview=overview, limit=10_000)
+    assert max(len(f) for f in unlimited) > bound
+    assert all(set(f) <= set(u) for f, u in zip(found, unlimited, strict=True))
+
+
+def _pdf_objects(pdf: Path) -> dict[int, bytes]:
+    data = pdf.read_bytes()
+    return {
+        int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj\n(.*?)\nendobj", data, re.S)
+    }
+
+
+def _stream(body: bytes) -> bytes:
+    raw = body.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+    return zlib.decompress(raw) if b"/FlateDecode" in body.split(b"stream\n", 1)[0] else raw
+
+
+def test_pdf_embeds_one_subset_font_with_the_original_glyphs(tmp_path: Path) -> None:
+    from rsgeo.outputs.dossier.fonts import find_cjk_font, subset_font
+    from rsgeo.outputs.dossier.render import render_pdf, section_chars
+
+    rows = [("监测编号", "450225-2020-001"), ("所在乡镇", "融水镇"), ("地类", "水田 旱地")]
+    sections = [Section("kv", "一、图斑基本信息", "kv", rows)]
+    title = "卫片执法图斑卷宗"
+    chars = section_chars(sections, title)
+    font = subset_font(find_cjk_font(), chars | set("违法用地"), tmp_path / "run.ttf")
+    out = tmp_path / "d.pdf"
+    render_pdf(
+        sections, title, tmp_path, out, font=font, font_chars=frozenset(chars | set("违法用地"))
+    )
+    # poppler: one font, embedded, a subset, with a Unicode map; the text reads back
+    listing = subprocess.run(
+        [office.need("pdffonts", "poppler-utils"), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]
+    assert len(listing) == 1, listing
+    name, *_rest = listing[0].split()
+    assert re.fullmatch(r"[A-Z]{6}\+\S+", name)
+    assert listing[0].split()[-5:-2] == ["yes", "yes", "yes"]  # emb sub uni
+    text = "".join(office.pdf_pages(out)[0].split())
+    for expected in (title, "监测编号", "450225-2020-001", "融水镇", "水田旱地"):
+        assert expected in text
+    # the embedded font holds only the glyphs printed, each the original font's outline
+    objs = _pdf_objects(out)
+    file_ref = re.search(rb"/FontFile2 (\d+) 0 R", b"".join(objs.values()))
+    assert file_ref is not None
+    file_id = int(file_ref.group(1))
+    import io
+
+    embedded = fonttools.TTFont(io.BytesIO(_stream(objs[file_id])))
+    cmap_body = next(b for b in objs.values() if b"stream\n" in b and b"beginbfchar" in _stream(b))
+    blocks = re.findall(rb"beginbfchar(.*?)endbfchar", _stream(cmap_body), re.S)
+    pairs = re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]+)>", b"".join(blocks))
+    by_glyph = {int(g, 16): bytes.fromhex(u.decode()).decode("utf-16-be") for g, u in pairs}
+    printed = set(chars)
+    assert set(by_glyph.values()) == printed
+    assert embedded["maxp"].numGlyphs < len(printed) + 40  # not the run's whole subset
+    original = fonttools.TTFont(str(font.path))
+    order = embedded.getGlyphOrder()
+    for gid, ch in by_glyph.items():
+        old_name = original.getBestCmap()[ord(ch)]
+        old = original["glyf"][old_name]
+        new = embedded["glyf"][order[gid]]
+        old_c, _, _ = old.getCoordinates(original["glyf"])
+        new_c, _, _ = new.getCoordinates(embedded["glyf"])
+        assert list(old_c) == list(new_c), ch
+        assert original["hmtx"][old_name][0] == embedded["hmtx"][order[gid]][0]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    tmp = tmp_path_factory.mktemp("dossier_scale")
+    before = tmp / "before.tif"
+    td._write_raster(before, "EPSG:4545", td.X0 - 500, td.Y0 + 600, 2.0, 800, 600)
+    out = tmp / "d"
+    frame = build_dossiers(
+        td.make_result(), out, imagery=(before, before), progress=False, n_jobs=1
+    )
+    return {"out": out, "frame": frame}
+
+
+def test_each_dossier_pdf_is_small_and_embeds_each_picture_once(sample: dict) -> None:
+    for pdf in sample["frame"]["pdf"]:
+        pdf = Path(pdf)
+        assert pdf.stat().st_size <= 80 * 1024, (pdf, pdf.stat().st_size)
+        objs = _pdf_objects(pdf)
+        images = [b for b in objs.values() if b"/Subtype /Image" in b]
+        shown = [p for p in pdf.parent.glob("*.png")]
+        assert len(images) == len(shown)
+        # the PNG files' compressed data, passed through as they are
+        for png in shown:
+            data = png.read_bytes()
+            idat = b"".join(
+                data[m.end() : m.end() + int.from_bytes(data[m.start() - 4 : m.start()], "big")]
+                for m in re.finditer(rb"IDAT", data)
+            )
+            assert any(_stream_raw(b) == idat for b in images), png.name
+
+
+def _stream_raw(body: bytes) -> bytes:
+    return body.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+
+
+def test_township_pdf_joins_parts_from_both_writers(tmp_path: Path) -> None:
+    """A part written by fpdf2 (its fallback) and one by the small writer."""
+    from pypdf import PdfReader
+
+    from rsgeo.outputs.dossier.fonts import find_cjk_font
+    from rsgeo.outputs.dossier.pdfmerge import join_pdfs
+    from rsgeo.outputs.dossier.render import _render_fpdf, render_pdf
+
+    long = [(f"说明{i}", "很长的说明文字。" * 20) for i in range(40)]
+    short = [("监测编号", "P2")]
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    sections = [Section("kv", "一、长", "kv", long)]
+    _render_fpdf(sections, "甲", tmp_path, first, font=find_cjk_font(), subset=False)
+    render_pdf([Section("kv", "一、短", "kv", short)], "乙", tmp_path, second)
+    assert b"/Producer (rsgeo)" in second.read_bytes()
+    assert b"/Producer (rsgeo)" not in first.read_bytes()
+    target = tmp_path / "卷宗.pdf"
+    assert join_pdfs([("P1", first), ("P2", second)], target)
+    pages = office.pdf_pages(target)
+    n1 = len(office.pdf_pages(first))
+    assert n1 > 1 and len(pages) == n1 + 1
+    assert "甲" in pages[0] and "乙" in pages[n1] and "P2" in pages[n1]
+    reader = PdfReader(target)
+    marks = [o for o in reader.outline if not isinstance(o, list)]
+    assert [o.title for o in marks] == ["P1", "P2"] and len(marks) == len(reader.outline)
+    assert [reader.get_destination_page_number(o) for o in marks] == [0, n1]
+
+
+def test_progress_moves_with_each_dossier_from_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tqdm.auto
+
+    steps: list[int] = []
+
+    class Bar:
+        def __init__(self, *args: object, total: int = 0, initial: int = 0, **kw: object) -> None:
+            steps.append(initial)
+
+        def __enter__(self) -> Bar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def update(self, n: int = 1) -> None:
+            steps.append(n)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    frame = build_dossiers(td.make_result(), tmp_path / "d", pdf=False, progress=True, n_jobs=2)
+    built = int((frame["status"] == "built").sum())
+    assert built >= 2
+    assert steps == [0] + [1] * built  # one step per dossier, not all at the end

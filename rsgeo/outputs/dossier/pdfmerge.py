@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["join_pdfs"]
 
-_REF = re.compile(rb"(\d+) 0 R\b")
+_REF = re.compile(rb"(?<!\d)(\d+) 0 R\b")  # whole numbers only: a digit run is tried once
 _OBJ = re.compile(rb"(\d+) 0 obj\s*")
 
 

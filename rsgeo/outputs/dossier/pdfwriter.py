@@ -29,6 +29,8 @@ from rsgeo.outputs.dossier.fonts import CJKFont
 __all__ = ["Canvas", "NeedsFpdf", "PdfFont", "pdf_font"]
 
 _K = 72 / 25.4  # points per millimetre
+DEFLATE_LEVEL = 1
+"""zlib level of the streams: level 6 saves ~5 % of a dossier for twice the time."""
 
 
 class NeedsFpdf(Exception):
@@ -280,7 +282,7 @@ def _decoded(path: Path) -> _Image:
         rgb.width,
         rgb.height,
         "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode",
-        zlib.compress(rgb.tobytes(), 6),
+        zlib.compress(rgb.tobytes(), DEFLATE_LEVEL),
     )
 
 
@@ -520,7 +522,7 @@ class Canvas:
         font_file = add(
             stream(
                 f"/Filter /FlateDecode /Length1 {len(ttf)}",
-                zlib.compress(ttf, 6),
+                zlib.compress(ttf, DEFLATE_LEVEL),
             )
         )
         tag = _subset_tag(ttf)
@@ -545,7 +547,9 @@ class Canvas:
                 g = font.cmap.get(ord(c))
                 if g is not None:
                     unicode_of.setdefault(new[g], c)
-        to_unicode = add(stream("/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), 6)))
+        to_unicode = add(
+            stream("/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), DEFLATE_LEVEL))
+        )
         type0 = add(
             f"<</Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
             f"/DescendantFonts [{cid} 0 R] /ToUnicode {to_unicode} 0 R>>"
@@ -563,7 +567,9 @@ class Canvas:
         resources = f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>"
         kids = []
         for page in self.pages:
-            content = zlib.compress("\n".join(op for op in page.ops if op).encode("latin-1"), 6)
+            content = zlib.compress(
+                "\n".join(op for op in page.ops if op).encode("latin-1"), DEFLATE_LEVEL
+            )
             contents = add(stream("/Filter /FlateDecode", content))
             kids.append(
                 add(

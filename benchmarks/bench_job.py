@@ -23,6 +23,7 @@ pieces and the targets table printed from all of them::
     python benchmarks/bench_job.py --scale 50k --dossiers    # dossiers too
     python benchmarks/bench_job.py --scale 500k --no-geopandas
     python benchmarks/bench_job.py --all                     # every scale, in order
+    python benchmarks/bench_job.py --scale 50k --overlay-only   # only the overlay comparison
     python benchmarks/bench_job.py --targets                 # the table from results.json
 
 DuckDB spatial comes from the ``bench`` extra (``duckdb``,
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import shutil
@@ -236,21 +238,21 @@ def print_job(res: dict[str, Any]) -> None:
 def duckdb_areas(patches: Any, farmland: Any) -> Any:
     """Each patch's planar area inside the farmland layer, by DuckDB spatial (R-tree join).
 
-    The geometries go in as WKB through Arrow; the time includes building
+    The geometries go in as WKB (a pandas frame DuckDB scans); the time includes building
     DuckDB's geometries from them (as rsgeo's includes its own preparation).
     """
     import duckdb
     import duckdb_extensions
-    import pyarrow as pa
+    import numpy as np
+    import pandas as pd
     import shapely
 
     duckdb_extensions.import_extension("spatial")
     con = duckdb.connect()
     con.execute("LOAD spatial")
-    p = pa.table(
-        {"pid": pa.array(range(len(patches))), "wkb": shapely.to_wkb(patches.geometry.values)}
-    )
-    f = pa.table({"wkb": shapely.to_wkb(farmland.geometry.values)})
+    wkb = shapely.to_wkb(patches.geometry.values)
+    p = pd.DataFrame({"pid": np.arange(len(patches)), "wkb": np.asarray(wkb, dtype=object)})
+    f = pd.DataFrame({"wkb": np.asarray(shapely.to_wkb(farmland.geometry.values), dtype=object)})
     con.register("p_in", p)
     con.register("f_in", f)
     con.execute("CREATE TABLE p AS SELECT pid, ST_GeomFromWKB(wkb) AS geom FROM p_in")
@@ -278,11 +280,12 @@ def compare_overlay(folder: Path, *, geopandas: bool, n_jobs: int | None) -> dic
 
     from rsgeo.analysis.layer_overlay import overlay
 
-    patches = gpd.read_file(folder / "patches.gpkg", engine="pyogrio", use_arrow=True)
+    arrow = importlib.util.find_spec("pyarrow") is not None
+    patches = gpd.read_file(folder / "patches.gpkg", engine="pyogrio", use_arrow=arrow)
     patches = patches.set_index("patch_id") if "patch_id" in patches.columns else patches
     patches.index.name = "patch_id"
     patches = patches[["geometry"]]
-    farmland = gpd.read_file(folder / "farmland.gpkg", engine="pyogrio", use_arrow=True)
+    farmland = gpd.read_file(folder / "farmland.gpkg", engine="pyogrio", use_arrow=arrow)
     farmland = farmland[["geometry"]]
     print(
         f"\noverlay, same run, same data: {len(patches):,} patches x {len(farmland):,} farmland "
@@ -450,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-overlay", action="store_true", help="skip the DuckDB / geopandas comparison"
     )
+    ap.add_argument(
+        "--overlay-only", action="store_true", help="only the overlay comparison (no job run)"
+    )
     ap.add_argument("--no-geopandas", action="store_true", help="compare with DuckDB only")
     ap.add_argument("--jobs", type=int, default=None, help="rsgeo.overlay n_jobs in the comparison")
     ap.add_argument("--keep", action="store_true", help="keep the job outputs")
@@ -462,9 +468,23 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, Any]] = (
         json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     )
-    scales = list(ALL) if args.all else args.scale
+    scales = [] if args.targets else list(ALL) if args.all else args.scale
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()}")
     for scale in scales:
+        key = scale + ("+dossiers" if args.dossiers and scale != "demo" else "")
+        if args.overlay_only:
+            if scale == "demo":
+                continue
+            folder = province_data(args.data, *SCALES[scale], seed=args.seed)
+            res = results.get(key, {"scale": scale})
+            res["overlay"] = compare_overlay(
+                folder, geopandas=not args.no_geopandas, n_jobs=args.jobs
+            )
+            res["overlay"]["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            res["overlay"]["commit"] = _commit()
+            results[key] = res
+            store.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+            continue
         res, folder = run_job(scale, args.data, work, dossiers=args.dossiers, seed=args.seed)
         if folder is not None and not args.no_overlay:
             res["overlay"] = compare_overlay(
@@ -474,7 +494,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         res["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         res["commit"] = _commit()
-        key = scale + ("+dossiers" if args.dossiers and scale != "demo" else "")
         results[key] = res
         store.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         if not args.keep:

@@ -436,6 +436,20 @@ def _commit() -> str:
         return "unknown"
 
 
+def _load(store: Path) -> dict[str, dict[str, Any]]:
+    return json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+
+
+def _store(store: Path, key: str, res: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Add one scale's figures to the store, re-read first (runs in pieces may overlap)."""
+    results = _load(store)
+    results[key] = res
+    tmp = store.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(store)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -449,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--work", type=Path, default=None, help="job files and outputs (default --data/runs)"
     )
+    ap.add_argument("--results", type=Path, default=None, help="default: --data/results.json")
     ap.add_argument("--dossiers", action="store_true", help="province runs with dossiers too")
     ap.add_argument(
         "--no-overlay", action="store_true", help="skip the DuckDB / geopandas comparison"
@@ -464,10 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     work = args.work or args.data / "runs"
     work.mkdir(parents=True, exist_ok=True)
-    store = args.data / "results.json"
-    results: dict[str, dict[str, Any]] = (
-        json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
-    )
+    store = args.results or args.data / "results.json"
+    results = _load(store)
     scales = [] if args.targets else list(ALL) if args.all else args.scale
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()}")
     for scale in scales:
@@ -482,8 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             res["overlay"]["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             res["overlay"]["commit"] = _commit()
-            results[key] = res
-            store.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+            results = _store(store, key, res)
             continue
         res, folder = run_job(scale, args.data, work, dossiers=args.dossiers, seed=args.seed)
         if folder is not None and not args.no_overlay:
@@ -494,11 +506,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         res["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         res["commit"] = _commit()
-        results[key] = res
-        store.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        results = _store(store, key, res)
         if not args.keep:
             shutil.rmtree(work / f"out-{scale}", ignore_errors=True)
-    print_targets(results)
+    print_targets(_load(store))
     print(f"\nload average at the end: {os.getloadavg()}")
     return 0
 

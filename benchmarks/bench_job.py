@@ -228,7 +228,10 @@ def run_job(
     load1 = os.getloadavg()
     wall, cpu, rss = child["wall_s"], child["cpu_s"], child["rss_mb"]
     if child["code"] != 0 and not child["timed_out"]:
-        raise SystemExit(f"the job failed with exit code {child['code']}")
+        raise SystemExit(
+            f"the job failed with exit code {child['code']} after {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU, peak RSS {rss:.0f} MB; stages begun: {child['starts']}"
+        )
     if child["timed_out"]:  # the stages so far, from the times their lines came
         starts = child["starts"]
         ends = [s for s, _ in starts[1:]] + [wall]

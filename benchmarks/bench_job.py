@@ -417,10 +417,11 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
                 f"> {r['wall_s']:.0f} s (stopped)",
                 False if r["wall_s"] >= wall_max else None,
             )
+            rss = r.get("peak_rss_mb")
             add(
                 f"{scale} x 1M, peak RSS < {rss_max // 1024} GB",
-                f">= {r['peak_rss_mb'] / 1024:.1f} GB (stopped)",
-                False if r["peak_rss_mb"] >= rss_max else None,
+                None if rss is None else f">= {rss / 1024:.1f} GB (stopped)",
+                None if rss is None or rss < rss_max else False,
             )
             continue
         wall = None

@@ -7,7 +7,9 @@ process (so its peak RSS is the job's own) and prints, for each scale:
 
 * the load average at the start and the end;
 * every stage's wall / CPU seconds and peak RSS (``run.json`` "timings");
-* the whole run's wall seconds and peak RSS (``wait4`` rusage of the child);
+* the whole run's wall seconds and peak RSS (``wait4`` rusage of the child;
+  the benchmark's own process stays small, since Linux carries a process's
+  peak RSS through fork and exec into the child's figure);
 * output sizes: county map, largest field map, KB per dossier, the folder;
 * the overlay compared in the same run, on the same data, with DuckDB spatial
   and ``geopandas.overlay`` (patches × farmland, each patch's area inside it);
@@ -581,15 +583,18 @@ def main(argv: list[str] | None = None) -> int:
         res, folder = run_job(
             scale, args.data, work, dossiers=args.dossiers, seed=args.seed, timeout_s=args.timeout
         )
-        if folder is not None and not args.no_overlay:
-            res["overlay"] = compare_overlay(
-                folder,
-                geopandas=not args.no_geopandas,
-                n_jobs=args.jobs,
-            )
         res["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         res["commit"] = _commit()
         results = _store(store, key, res)
+        if folder is not None and not args.no_overlay:
+            # in a child of its own: this process stays small, and Linux hands a
+            # process's peak RSS on through fork and exec to the next job's child
+            cmd = [sys.executable, __file__, "--scale", scale, "--overlay-only"]
+            cmd += ["--data", str(args.data), "--results", str(store), "--seed", str(args.seed)]
+            cmd += ["--no-geopandas"] if args.no_geopandas else []
+            cmd += ["--dossiers"] if args.dossiers else []
+            cmd += ["--jobs", str(args.jobs)] if args.jobs else []
+            subprocess.run(cmd, check=True, env=_env())
         if not args.keep:
             shutil.rmtree(work / f"out-{scale}", ignore_errors=True)
     print_targets(_load(store))

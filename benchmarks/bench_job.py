@@ -572,19 +572,20 @@ def main(argv: list[str] | None = None) -> int:
             if scale == "demo":
                 continue
             folder = province_data(args.data, *SCALES[scale], seed=args.seed)
+            commit = _commit()
             res = results.get(key, {"scale": scale})
             res["overlay"] = compare_overlay(
                 folder, geopandas=not args.no_geopandas, n_jobs=args.jobs
             )
             res["overlay"]["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            res["overlay"]["commit"] = _commit()
+            res["overlay"]["commit"] = commit
             results = _store(store, key, res)
             continue
+        commit, started = _commit(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         res, folder = run_job(
             scale, args.data, work, dossiers=args.dossiers, seed=args.seed, timeout_s=args.timeout
         )
-        res["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        res["commit"] = _commit()
+        res["measured_at"], res["commit"] = started, commit  # the code the run started on
         results = _store(store, key, res)
         if folder is not None and not args.no_overlay:
             # in a child of its own: this process stays small, and Linux hands a

@@ -121,13 +121,18 @@ def _outside_shares(result: Any, county_geom: Any) -> np.ndarray:
         geoms, county = geoms.to_crs(local), county.to_crs(local)
     g = np.asarray(geoms.values)
     c = county.values[0]
+    shapely.prepare(c)
     total = shapely.area(g)
-    inside = shapely.area(shapely.intersection(g, c))
+    # only the patches across the boundary are cut: one wholly inside has all its area
+    # inside, one that does not touch the county none
+    touches = shapely.intersects(c, g)
+    across = touches & ~shapely.contains_properly(c, g)
+    inside = np.where(touches, total, 0.0)
+    inside[across] = shapely.area(shapely.intersection(g[across], c))
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, 1.0 - inside / total, np.nan)
     # a point patch: outside when it does not touch the county at all; a patch
     # without a shape is no patch outside the county (R17 names it)
-    touches = shapely.intersects(g, c)
     share = np.where(np.isnan(share), np.where(touches, 0.0, 1.0), share)
     share[shapely.is_missing(g) | shapely.is_empty(g)] = 0.0
     return np.clip(share, 0.0, 1.0)
@@ -186,20 +191,26 @@ def _geometry_rules(
     if need("R16", "outside_townships_m2", "area_m2"):
         outside = number_values(table, "outside_townships_m2").fillna(0.0).to_numpy()
         area = number_values(table, "area_m2").fillna(0.0).to_numpy()
-        msgs = [
-            f"图斑有 {format_half_up(o)} 平方米（共 {format_half_up(a)} 平方米）落在各乡镇边界之外，"
-            f"计入“{OUTSIDE_TOWNSHIPS_NAME}”"
-            for o, a in zip(outside, area, strict=True)
-        ]
-        add("R16", outside > 0.0, msgs)  # pieces under min_piece_m2 were never kept
+        add(
+            "R16",
+            outside > 0.0,  # pieces under min_piece_m2 were never kept
+            lambda p: (
+                f"图斑有 {format_half_up(float(outside[p]))} 平方米（共 {format_half_up(float(area[p]))} 平方米）"
+                f"落在各乡镇边界之外，计入“{OUTSIDE_TOWNSHIPS_NAME}”"
+            ),
+        )
     for rule_id, codes in (
         ("R17", ("empty", "collapsed")),
         ("R18", ("nonfinite_vertices", "repaired", "parts_dropped")),
     ):
         if need(rule_id, "geometry_status"):
             status = text_values(table, "geometry_status")
-            msgs = [GEOMETRY_STATUS_LABELS.get(v, v) for v in status]
-            add(rule_id, status.isin(codes).to_numpy(), msgs)
+            values = status.tolist()
+            add(
+                rule_id,
+                status.isin(codes).to_numpy(),
+                lambda p, v=values: GEOMETRY_STATUS_LABELS.get(v[p], v[p]),  # type: ignore[misc]
+            )
 
 
 def review(
@@ -291,11 +302,11 @@ def run_review(
     rows: list[tuple[str, int, str]] = []  # (rule_id, row position, message)
     skipped: dict[str, str] = {}
 
-    def add(rule_id: str, mask: Any, messages: Any) -> None:
+    def add(rule_id: str, mask: Any, messages: str | Callable[[int], str]) -> None:
+        """Findings of ``rule_id`` where ``mask``; ``messages`` is one text or one per row."""
         mask = np.asarray(mask, dtype=bool) & ~military
-        msgs = list(messages) if not isinstance(messages, str) else None
-        for pos in np.flatnonzero(mask):
-            rows.append((rule_id, int(pos), messages if msgs is None else msgs[pos]))
+        for pos in np.flatnonzero(mask).tolist():  # a message only for a row found
+            rows.append((rule_id, pos, messages if isinstance(messages, str) else messages(pos)))
 
     def need(rule_id: str, *columns: str) -> bool:
         if rule_id not in selected:
@@ -341,17 +352,22 @@ def run_review(
     if need("R08", "rectified_area_m2", "illegal_area_m2"):
         ill_m2 = number_values(table, "illegal_area_m2")
         over = (rect_m2 > ill_m2 + 0.005).fillna(False).to_numpy()
-        msgs = [
-            f"整改面积 {format_half_up(r)} 平方米大于违法面积 {format_half_up(i)} 平方米"
-            for r, i in zip(rect_m2, ill_m2, strict=True)
-        ]
-        add("R08", over, msgs)
+        r08 = rect_m2.tolist(), ill_m2.tolist()
+        add(
+            "R08",
+            over,
+            lambda p: (
+                f"整改面积 {format_half_up(r08[0][p])} 平方米大于违法面积 "
+                f"{format_half_up(r08[1][p])} 平方米"
+            ),
+        )
     if "R20" in selected:  # reconciliation (勾稽): 已整改 = 拆除 + 补办
         other = ~method.map(normalize_word).isin(set(DEDUCTIBLE_METHODS)).to_numpy()
+        methods = method.tolist()
         add(
             "R20",
             illegal & has_method & other,
-            [f"整改方式为{m}，不计入拆除或补办" for m in method],
+            lambda p: f"整改方式为{methods[p]}，不计入拆除或补办",
         )
     if need("R09", "reported_area_m2", "area_m2"):
         rep = number_values(table, "reported_area_m2")
@@ -360,34 +376,39 @@ def run_review(
             rel = ((rep - calc).abs() / calc).to_numpy()
         rel = np.where((calc.to_numpy() == 0) & (rep.to_numpy() > 0), np.inf, rel)
         far = np.nan_to_num(rel, nan=0.0) > area_rel_tolerance
-        msgs = [
-            f"监测面积 {format_half_up(r)} 平方米，计算面积 {format_half_up(c)} 平方米，"
-            f"相差 {format_half_up(d * 100)}%"
-            f"（允许 {format_half_up(area_rel_tolerance * 100)}%）"
-            for r, c, d in zip(rep, calc, rel, strict=True)
-        ]
-        add("R09", far, msgs)
+        r09 = rep.tolist(), calc.tolist()
+        add(
+            "R09",
+            far,
+            lambda p: (
+                f"监测面积 {format_half_up(r09[0][p])} 平方米，计算面积 "
+                f"{format_half_up(r09[1][p])} 平方米，相差 {format_half_up(rel[p] * 100)}%"
+                f"（允许 {format_half_up(area_rel_tolerance * 100)}%）"
+            ),
+        )
     if "R10" in selected:
         present = ids.ne("").to_numpy() & ~military
         counts = pd.Series(ids[present]).value_counts()
-        dup = ids.map(lambda v: counts.get(v, 0) > 1).to_numpy() & present
-        msgs = [f"监测编号 {v} 出现 {counts.get(v, 0)} 次" for v in ids]
-        add("R10", dup, msgs)
+        dup = ids.isin(counts.index[counts > 1]).to_numpy() & present
+        count_of = counts.to_dict()
+        id_list = ids.tolist()
+        add("R10", dup, lambda p: f"监测编号 {id_list[p]} 出现 {count_of.get(id_list[p], 0)} 次")
     if "R11" in selected:
-        msgs = [f"第 {pos + 1} 行没有监测编号" for pos in range(len(ids))]
-        add("R11", ids.eq("").to_numpy(), msgs)
+        add("R11", ids.eq("").to_numpy(), lambda p: f"第 {p + 1} 行没有监测编号")
     if county_geom is not None and ("R12" in selected or "R13" in selected):
         share = _outside_shares(result, county_geom)
         if "R12" in selected:
             add("R12", share >= 1.0, "图斑与本县行政区域没有重叠")
         if "R13" in selected:
             part = (share > outside_max_share) & (share < 1.0)
-            msgs = [
-                f"图斑 {format_half_up(s * 100)}% 的面积在县域外"
-                f"（允许 {format_half_up(outside_max_share * 100)}%）"
-                for s in share
-            ]
-            add("R13", part, msgs)
+            add(
+                "R13",
+                part,
+                lambda p: (
+                    f"图斑 {format_half_up(share[p] * 100)}% 的面积在县域外"
+                    f"（允许 {format_half_up(outside_max_share * 100)}%）"
+                ),
+            )
     else:
         for rule_id in ("R12", "R13"):
             if rule_id in selected:
@@ -403,14 +424,16 @@ def run_review(
                 pbf = table["flag_pbf"].fillna(False).astype(bool).to_numpy()
             else:
                 pbf = number_values(table, "pbf_m2").fillna(0.0).to_numpy() > min_overlap_m2
-            pbf_m2 = number_values(table, "pbf_m2")
-            msgs = [
-                "判定为合法，但占用永久基本农田"
-                + ("" if np.isnan(v) else f" {format_half_up(v)} 平方米")
-                + "，且与批准用地无重叠"
-                for v in pbf_m2
-            ]
-            add("R14", legal & pbf & (approved <= min_overlap_m2), msgs)
+            pbf_list = number_values(table, "pbf_m2").tolist()
+            add(
+                "R14",
+                legal & pbf & (approved <= min_overlap_m2),
+                lambda p: (
+                    "判定为合法，但占用永久基本农田"
+                    + ("" if np.isnan(pbf_list[p]) else f" {format_half_up(pbf_list[p])} 平方米")
+                    + "，且与批准用地无重叠"
+                ),
+            )
     if need("R15", "approved_m2", "suggested_class"):
         facility = number_values(table, "facility_m2").fillna(0.0).to_numpy()
         temporary = number_values(table, "temporary_m2").fillna(0.0).to_numpy()
@@ -439,14 +462,15 @@ def run_review(
                     rows.append(("R19", pos, message))
 
     order = {r: i for i, r in enumerate(RULES)}
-    rows.sort(key=lambda t: (town_code.iat[t[1]], ids.iat[t[1]], t[1], order[t[0]]))
+    codes, names, id_list = town_code.tolist(), town_name.tolist(), ids.tolist()
+    rows.sort(key=lambda t: (codes[t[1]], id_list[t[1]], t[1], order[t[0]]))
     findings = pd.DataFrame(
         {
             "rule_id": [r for r, _, _ in rows],
             "severity": [RULES[r].severity for r, _, _ in rows],
-            "patch_id": [ids.iat[p] for _, p, _ in rows],
-            "township_code": [town_code.iat[p] for _, p, _ in rows],
-            "township_name": [town_name.iat[p] for _, p, _ in rows],
+            "patch_id": [id_list[p] for _, p, _ in rows],
+            "township_code": [codes[p] for _, p, _ in rows],
+            "township_name": [names[p] for _, p, _ in rows],
             "message": [m for _, _, m in rows],
         },
         columns=FINDING_COLUMNS,

@@ -9,6 +9,7 @@ the patch was delivered in. ``rsgeo run`` combines the job's batches with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -59,8 +60,18 @@ def combine_batches(batches: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame
         g["batch"] = name
         tagged.append(g)
     allp = pd.concat(tagged)
-    names = allp.groupby(level=0, sort=False)["batch"].agg(lambda s: "; ".join(dict.fromkeys(s)))
+    # the batches of each id delivered more than once, in the order of the job file
+    again = allp.index.duplicated(keep=False)
+    seen: dict[Any, dict[str, None]] = {}
+    for pid, name in zip(allp.index[again].tolist(), allp["batch"][again].tolist(), strict=True):
+        seen.setdefault(pid, {})[name] = None
     latest = allp[~allp.index.duplicated(keep="last")].copy()
-    latest["batches"] = names.reindex(latest.index)
+    latest["batches"] = pd.Series(
+        [
+            "; ".join(seen[pid]) if pid in seen else name
+            for pid, name in zip(latest.index.tolist(), latest["batch"].tolist(), strict=True)
+        ],
+        index=latest.index,
+    )
     latest.index.name = "patch_id"
     return gpd.GeoDataFrame(latest, geometry=allp.geometry.name, crs=allp.crs)

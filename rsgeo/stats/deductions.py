@@ -198,9 +198,12 @@ def patch_figures(
     when = pd.Series(deduction_days, index=idx, dtype=object).where(
         pd.Series(deduction_days, index=idx).notna(), day
     )
-    class_cutoff = klass.astype(object).map(  # a str Series would turn None into NA
-        lambda k: opts.class_cutoff(k) if k in DEDUCTION_CLASSES else (opts.cutoff if k else None)
-    )
+    # a plain list: Series.map on an Arrow-backed text column would infer a date
+    # column with <NA> (which has no truth value) from the dates and Nones
+    class_cutoff = [
+        opts.class_cutoff(k) if k in DEDUCTION_CLASSES else (opts.cutoff if k else None)
+        for k in klass.tolist()
+    ]
     on_time = pd.Series(
         [
             d is not None and c is not None and d <= c

@@ -138,10 +138,6 @@ def row_name(code: Any, name: Any = "") -> str:
     return "" if name is None or pd.isna(name) else str(name)
 
 
-def _sum_by(values: pd.Series, keys: pd.Series, codes: pd.Index) -> pd.Series:
-    return values.groupby(keys.to_numpy()).sum().reindex(codes, fill_value=0.0)
-
-
 def township_stats(
     result: pd.DataFrame,
     pieces: pd.DataFrame | None = None,
@@ -248,7 +244,9 @@ def township_stats(
     )
     codes = towns.index
     outside = frame["township_code"].eq(OUTSIDE_LABEL).to_numpy()
-    sums = {c: _sum_by(prep.values[c], frame["township_code"], codes) for c in prep.values.columns}
+    # one grouping for all the columns (the township codes are factorised once)
+    summed = prep.values.groupby(frame["township_code"].to_numpy()).sum()
+    sums = {c: summed[c].reindex(codes, fill_value=0.0) for c in prep.values.columns}
 
     # ---- counts, each patch once in its main township ----
     main = prep.main
@@ -280,10 +278,12 @@ def township_stats(
         "n_rectified": fig["is_rectified"] & fig["is_illegal"],
         "n_illegal_stock": stock,
     }
-    counts = {
-        c: m.astype("int64").groupby(main.to_numpy()).sum().reindex(codes, fill_value=0)
-        for c, m in count_masks.items()
-    }
+    counted_by = (
+        pd.DataFrame({c: m.astype("int64").to_numpy() for c, m in count_masks.items()})
+        .groupby(main.to_numpy())
+        .sum()
+    )
+    counts = {c: counted_by[c].reindex(codes, fill_value=0) for c in count_masks}
 
     data: dict[str, Any] = {"township_name": towns}
     for col in ADDITIVE_COLUMNS:

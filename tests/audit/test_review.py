@@ -289,3 +289,25 @@ def test_a_2026_violation_needs_its_case_data_too(word: str) -> None:
     """Before, R02–R04 looked for determinations starting with 违法 only."""
     t = _set("G2", determination=word, case_number=None, illegal_type="")(good_result())
     assert _fired(review(t)) == {("R02", "G2"), ("R03", "G2")}
+
+
+def test_outside_share_against_the_difference_with_the_county() -> None:
+    """R13's share outside the county, for patches inside, across, on and off the
+    outline, against shapely's own difference (area outside / area)."""
+    from shapely.geometry import Point
+
+    t = good_result().iloc[:3].copy()
+    across = box(X0 + 4950, Y0, X0 + 5030, Y0 + 100)  # 30 of 80 m outside
+    edge = box(X0 + 4900, Y0, X0 + 5000, Y0 + 100)  # inside, touching the outline
+    far = box(X0 + 9000, Y0, X0 + 9100, Y0 + 100)  # all outside
+    extra = t.iloc[[0, 0, 0, 0]].copy()
+    extra.index = pd.Index(["A1", "A2", "A3", "A4"], name="patch_id")
+    t = pd.concat([t, extra])
+    t.loc[["A1", "A2", "A3", "A4"], "geometry"] = [across, edge, far, Point(X0, Y0)]
+    t = gpd.GeoDataFrame(t, geometry="geometry", crs="EPSG:4545")
+    got = review(t, county=COUNTY, outside_max_share=0.1)
+    messages = dict(zip(got["patch_id"] + got["rule_id"], got["message"], strict=True))
+    expected = across.difference(COUNTY).area / across.area  # 0.375
+    assert f"图斑 {expected * 100:.2f}% 的面积在县域外" in messages["A1R13"]
+    assert "A3R12" in messages
+    assert not any(k.startswith(("A2", "A4", "G")) for k in messages)

@@ -503,42 +503,49 @@ def class_legend(counts: Mapping[str, int]) -> dict[str, Any]:
 def shown_area(geoms: gpd.GeoSeries, *, margin_m: float) -> Any:
     """The area a map shows reference layers in: each patch's box grown by ``margin_m``.
 
-    The union of the boxes (in the CRS of ``geoms``, metres), so a reference
-    layer is drawn only near the patches, however large the layer.
+    A GeometryCollection of the boxes (in the CRS of ``geoms``, metres), not
+    their union: :func:`clipped` cuts a feature by the few boxes it meets, so
+    the cost stays with the feature however many patches the page holds.
     """
     values = geoms.to_numpy()
     values = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
     if not len(values):
-        return shapely.Polygon()
+        return shapely.GeometryCollection()
     b = shapely.bounds(values)
     boxes = shapely.box(
         b[:, 0] - margin_m, b[:, 1] - margin_m, b[:, 2] + margin_m, b[:, 3] + margin_m
     )
-    return shapely.union_all(boxes)
+    return shapely.GeometryCollection(list(boxes))
 
 
 def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     """The features of ``geoms`` that meet ``area`` in more than a boundary, cut to it.
 
-    Found with the layer's spatial index (one query per part of the area), so
-    the cost follows what is shown, not the size of the layer. Index and CRS
-    are those of ``geoms``.
+    ``area`` is a polygon or a collection of (possibly overlapping) polygons,
+    such as :func:`shown_area`'s boxes; what is kept is each feature's part
+    inside their union. The pairs are found with one spatial index query; a
+    feature inside one of the polygons is kept whole, one that meets a single
+    polygon is cut by it in one vectorised call, and only a feature across
+    several is cut by the union of those few. Index and CRS are those of ``geoms``.
     """
     parts = shapely.get_parts(area)
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
     if not len(parts):
         return geoms.iloc[:0]
     part_i, feat_i = geoms.sindex.query(parts, predicate="intersects")
-    order = np.argsort(feat_i, kind="stable")
+    order = np.lexsort((part_i, feat_i))
     part_i, feat_i = part_i[order], feat_i[order]
     values = geoms.to_numpy()
+    inside = shapely.covers(parts[part_i], values[feat_i])
     feats, first, counts = np.unique(feat_i, return_index=True, return_counts=True)
+    whole = np.logical_or.reduceat(inside, first) if len(first) else inside[:0]
     out = np.empty(len(feats), dtype=object)
-    one = counts == 1  # most features meet one part: cut them all at once
+    out[whole] = values[feats[whole]]
+    one = (counts == 1) & ~whole  # most features meet one polygon: cut them all at once
     out[one] = shapely.intersection(values[feats[one]], parts[part_i[first[one]]])
-    for k in np.flatnonzero(~one):  # one overlay with all the parts a feature meets
+    for k in np.flatnonzero(~one & ~whole):  # the union of the few polygons it meets
         near = parts[part_i[first[k] : first[k] + counts[k]]]
-        out[k] = shapely.intersection(values[feats[k]], shapely.multipolygons(near))
+        out[k] = shapely.intersection(values[feats[k]], shapely.union_all(near))
     mixed = np.flatnonzero(shapely.get_type_id(out) == 7)  # GeometryCollection
     polygonal = shapely.get_dimensions(values[feats]) == 2
     for k in mixed[polygonal[mixed]]:

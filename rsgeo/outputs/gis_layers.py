@@ -195,6 +195,25 @@ def _gbk_text(value: Any) -> tuple[Any, bool]:
     return _cut(text, DBF_TEXT_BYTES - _gbk_bytes(_ELLIPSIS)) + _ELLIPSIS, True
 
 
+def _plain_gbk(cells: list[Any]) -> bool:
+    """Whether :func:`_gbk_text` would keep every cell as it is (one encode for the column).
+
+    True when the cells are texts or None, all of them encode in GBK, and none
+    is longer than half the DBF limit in characters (a GBK character is at
+    most 2 bytes), so no text needs replacing or cutting.
+    """
+    texts = [c for c in cells if c is not None]
+    if not all(isinstance(c, str) for c in texts):
+        return False
+    if any(len(c) > DBF_TEXT_BYTES // 2 for c in texts):
+        return False
+    try:
+        "".join(texts).encode(DBF_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _for_dbf(out: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, set[str]]:
     """The layer's attributes as a DBF holds them, in place; the text columns that were cut.
 
@@ -209,7 +228,11 @@ def _for_dbf(out: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, set[str]]:
         if pd.api.types.is_datetime64_any_dtype(values):
             out[col] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            pairs = [_gbk_text(v) for v in values.astype(object).where(values.notna(), None)]
+            cells = values.astype(object).where(values.notna(), None).tolist()
+            if _plain_gbk(cells):  # every text already GBK and short: kept as it is
+                out[col] = pd.Series(cells, index=out.index, dtype=object)
+                continue
+            pairs = [_gbk_text(v) for v in cells]
             out[col] = pd.Series([v for v, _ in pairs], index=out.index, dtype=object)
             if any(c for _, c in pairs):
                 cut.add(col)

@@ -25,6 +25,7 @@ from rsgeo.errors import OutputExistsError
 from rsgeo.outputs.gis_layers import (
     DBF_NAME_BYTES,
     _cut,
+    _for_dbf,
     shapefile_names,
     write_result_layers,
 )
@@ -308,3 +309,37 @@ def test_a_text_is_cut_at_a_character_within_its_gbk_bytes(text: str, limit: int
             break
         expected += ch
     assert _cut(text, limit) == expected
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="ab1 融水镇苗族自治县…—·𠮷é", max_size=140),
+            st.integers(min_value=-5, max_value=5),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_dbf_text_column_is_what_each_cell_gives_alone(cells: list[object]) -> None:
+    # the reference, cell by cell: replaced outside GBK ("?", one byte), cut with "…"
+    # to 254 GBK bytes; the column's one-encode path must give the same cells
+    def alone(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.encode("gbk", errors="replace").decode("gbk")
+        if len(text.encode("gbk")) <= 254:
+            return text
+        kept = ""
+        for ch in text:
+            if len((kept + ch).encode("gbk")) > 254 - len("…".encode("gbk")):
+                break
+            kept += ch
+        return kept + "…"
+
+    layer = gpd.GeoDataFrame(
+        {"text": pd.Series(cells, dtype=object)}, geometry=[box(0, 0, 1, 1)] * len(cells)
+    )
+    out, _ = _for_dbf(layer.copy())
+    assert out["text"].tolist() == [alone(c) for c in cells]

@@ -25,11 +25,11 @@ OVERVIEW_HALF_M = 5000.0
 
 
 def detail_window(geom: Any, margin_m: float) -> tuple[float, float, float, float]:
-    """The close-up panel's window around ``geom``, with the 2 % drawn beyond its frame.
+    """The close-up panel's window around ``geom``, with 2 % of its side drawn beyond its frame.
 
     >>> from shapely.geometry import box
     >>> detail_window(box(0, 0, 100, 50), 50.0)
-    (-52.0, -77.0, 152.0, 127.0)
+    (-54.0, -79.0, 154.0, 129.0)
     """
     minx, miny, maxx, maxy = geom.bounds
     cx, cy = geom.centroid.x, geom.centroid.y

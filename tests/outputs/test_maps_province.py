@@ -149,3 +149,21 @@ def test_field_maps_carry_only_the_reference_near_their_patches(province, tmp_pa
         expected = {key: _meeting(layer, area) for key, layer in layers.items()}
         assert _reference_counts(cfg) == expected, code
         assert page.stat().st_size < FIXED_BYTES + FIELD_BYTES * len(mine), code
+
+
+def test_features_cut_by_overlapping_boxes_are_cut_by_their_union(province) -> None:
+    from rsgeo.outputs.maps._build import clipped, shown_area
+
+    farmland = province["farmland"].geometry.iloc[:4000]
+    patches = province["patches"].geometry.iloc[:60]
+    boxes = shown_area(patches, margin_m=30.0)  # overlapping boxes, not united
+    union = shapely.union_all(shapely.get_parts(boxes))
+    # the reference: every feature cut by the union of the boxes, kept where an area is left
+    cut = shapely.intersection(farmland.to_numpy(), union)
+    keep = shapely.area(cut) > 0
+    for area in (boxes, union):  # the boxes' path, and the general polygon path
+        got = clipped(farmland, area)
+        assert list(got.index) == list(farmland.index[keep])
+        np.testing.assert_allclose(
+            shapely.area(got.to_numpy()), shapely.area(cut[keep]), rtol=1e-9, atol=1e-6
+        )

@@ -532,11 +532,21 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
     if not len(parts):
         return geoms.iloc[:0]
-    part_i, feat_i = geoms.sindex.query(parts, predicate="intersects")
+    pb = shapely.bounds(parts)
+    boxes = bool(
+        np.allclose(
+            shapely.area(parts), (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), rtol=1e-12, atol=0.0
+        )
+    )  # axis-parallel rectangles (shown_area's): box tests are exact, no predicates needed
+    part_i, feat_i = geoms.sindex.query(parts, predicate=None if boxes else "intersects")
     order = np.lexsort((part_i, feat_i))
     part_i, feat_i = part_i[order], feat_i[order]
     values = geoms.to_numpy()
-    inside = shapely.covers(parts[part_i], values[feat_i])
+    if boxes:  # a rectangle covers a feature when it holds the feature's box
+        fb, rb = shapely.bounds(values[feat_i]), pb[part_i]
+        inside = (fb[:, :2] >= rb[:, :2]).all(axis=1) & (fb[:, 2:] <= rb[:, 2:]).all(axis=1)
+    else:
+        inside = shapely.covers(parts[part_i], values[feat_i])
     feats, first, counts = np.unique(feat_i, return_index=True, return_counts=True)
     whole = np.logical_or.reduceat(inside, first) if len(first) else inside[:0]
     out = np.empty(len(feats), dtype=object)

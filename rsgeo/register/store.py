@@ -52,7 +52,9 @@ class Store:
             if create and path.exists():
                 raise RegisterError(f"{path} exists already: a register is created only once")
             if not create and not path.exists():
-                raise DataFileError(f"no register at {path} (create it with Register.create)")
+                raise DataFileError(
+                    f"no register at {path} (create one with `rsgeo register create` or Register.create)"
+                )
             self._con: Any = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )

@@ -34,37 +34,13 @@ from sheet_tables import table_rows
 from rsgeo.job import load_job
 from rsgeo.outputs.folder import MANIFEST_NAME
 from rsgeo.pipeline import WORKBOOK_NAME, run_job
+from rsgeo.synthetic.county import province_job
 from rsgeo.synthetic.province import make_province
 
 pytest.importorskip("folium")
 
 N_PATCHES = 1_500
 N_FARMLAND = 30_000
-
-JOB = """\
-[job]
-name = "省级合成数据（缩小）"
-cutoff = 2020-12-21
-
-[[patches]]
-path = "patches.gpkg"
-batch = "2020"
-
-[layers.farmland]
-path = "farmland.gpkg"
-attributes = ["land_class_code"]
-
-[layers.redline]
-path = "redline.gpkg"
-attributes = ["name"]
-
-[townships]
-path = "townships.gpkg"
-
-[outputs]
-dossiers = false
-reports = false
-"""
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +50,10 @@ def province_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     layers = make_province(N_PATCHES, N_FARMLAND, n_redline=20, redline_vertices=400, seed=7)
     for key, gdf in layers.items():
         gdf.to_file(folder / f"{key}.gpkg", layer=key, driver="GPKG", engine="pyogrio")
-    (folder / "job.toml").write_text(JOB, encoding="utf-8")
+    job = province_job(
+        folder, name="省级合成数据（缩小）", outputs={"dossiers": False, "reports": False}
+    )
+    (folder / "job.toml").write_text(job, encoding="utf-8")
     out = folder / "out"
     jr = run_job(load_job(folder / "job.toml"), out, progress=False)
     # the reference: the ids as the input file holds them, read back by GDAL

@@ -36,11 +36,46 @@ from rsgeo.register.store import Store
 from rsgeo.register.values import records_to_frame, rows_to_frame
 from rsgeo.schema.military import is_military
 
-__all__ = ["determinations_as_of", "history", "patches_as_of", "sealed_ids", "state_as_of"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "day_key",
+    "determinations_as_of",
+    "events_table",
+    "history",
+    "patches_as_of",
+    "sealed_ids",
+    "state_as_of",
+]
 
 
-def _day(as_of: dt.date | None) -> str:
+def day_key(as_of: dt.date | None) -> str:
+    """The day an ``effective_on <= ?`` query compares with (``None``: every day)."""
     return "9999-12-31" if as_of is None else as_of.isoformat()
+
+
+EVENT_COLUMNS = (
+    "event_id",
+    "kind",
+    "patch_id",
+    "effective_on",
+    "recorded_at",
+    "recorded_by",
+    "source",
+    "source_sha256",
+    "batch",
+    "payload",
+)
+"""The columns of the events log, as :func:`events_table` gives them."""
+
+
+def events_table(store: Store, where: str, params: tuple[Any, ...], *, order: str) -> pd.DataFrame:
+    """Events matching ``where`` (SQL), ordered by ``order``; payloads parsed, by event id."""
+    rows = store.rows(
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {where} ORDER BY {order}", params
+    )
+    table = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    table["payload"] = table["payload"].map(json.loads)
+    return table.set_index("event_id")
 
 
 def patches_as_of(
@@ -50,7 +85,7 @@ def patches_as_of(
 
     ``verified`` (核实后): split patches as their parts; else (原始下发) as delivered.
     """
-    day = _day(as_of)
+    day = day_key(as_of)
     batches = store.rows(
         "SELECT batch, columns FROM batches WHERE delivered_on <= ? ORDER BY delivered_on, seq",
         (day,),
@@ -123,7 +158,7 @@ def determinations_as_of(
     ``verified`` (核实后): a patch split by geometry is left out (its parts carry
     the determinations); else its own determination is kept too.
     """
-    day = _day(as_of)
+    day = day_key(as_of)
     dets = _latest(store, "determine", day)
     chosen = {str(r[0]): int(r[1]) for r in dets}
     records = {str(r[0]): json.loads(r[3]) for r in dets}
@@ -176,7 +211,7 @@ def sealed_ids(store: Store, as_of: dt.date | None) -> set[str]:
 
 def state_as_of(store: Store, as_of: dt.date | None) -> pd.DataFrame:
     """One row per patch and part: batches, link, determination, rectification, split, 销号."""
-    day = _day(as_of)
+    day = day_key(as_of)
     deliveries = store.rows(
         "SELECT patch_id, batch, delivered_on, earlier_id FROM patches WHERE delivered_on <= ? "
         "ORDER BY delivered_on, fid",
@@ -238,24 +273,6 @@ def history(store: Store, patch_id: str) -> pd.DataFrame:
     ]
     every = sorted(ids | set(part_ids))
     marks = ",".join("?" * len(every))
-    rows = store.rows(
-        "SELECT event_id, kind, patch_id, effective_on, recorded_at, recorded_by, source, "
-        f"source_sha256, batch, payload FROM events WHERE patch_id IN ({marks}) "
-        "ORDER BY effective_on, event_id",
-        tuple(every),
+    return events_table(
+        store, f"patch_id IN ({marks})", tuple(every), order="effective_on, event_id"
     )
-    cols = [
-        "event_id",
-        "kind",
-        "patch_id",
-        "effective_on",
-        "recorded_at",
-        "recorded_by",
-        "source",
-        "source_sha256",
-        "batch",
-        "payload",
-    ]
-    table = pd.DataFrame(rows, columns=cols)
-    table["payload"] = table["payload"].map(json.loads)
-    return table.set_index("event_id")

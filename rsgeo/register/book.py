@@ -326,24 +326,6 @@ class Register:
         return pd.DataFrame(rows, columns=cols).set_index("batch")
 
     def events(self, as_of: Any = None) -> pd.DataFrame:
-        """Every event (the append-only log), up to a day."""
-        day = "9999-12-31" if as_of is None else _date(as_of, "as_of").isoformat()
-        rows = self._store.rows(
-            "SELECT event_id, kind, patch_id, effective_on, recorded_at, recorded_by, source, "
-            "source_sha256, batch, payload FROM events WHERE effective_on <= ? "
-            "ORDER BY event_id",
-            (day,),
-        )
-        cols = [
-            "event_id",
-            "kind",
-            "patch_id",
-            "effective_on",
-            "recorded_at",
-            "recorded_by",
-            "source",
-            "source_sha256",
-            "batch",
-            "payload",
-        ]
-        return pd.DataFrame(rows, columns=cols).set_index("event_id")
+        """Every event (the append-only log) up to a day, payloads parsed, by event id."""
+        day = asof.day_key(None if as_of is None else _date(as_of, "as_of"))
+        return asof.events_table(self._store, "effective_on <= ?", (day,), order="event_id")

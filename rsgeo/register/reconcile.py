@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.options import StatsOptions
-from rsgeo.register.asof import state_as_of
+from rsgeo.register.asof import day_key, state_as_of
 from rsgeo.register.record import COVER_TOLERANCE_M2
 from rsgeo.register.store import Store
 from rsgeo.schema.profiles import PROFILE_NAMES
@@ -110,7 +110,7 @@ def reconcile(
 
 def _split_areas(store: Store, as_of: dt.date | None) -> dict[str, tuple[float, float]]:
     """Split patch id → (its area, the sum of its parts' areas), both m²."""
-    day = "9999-12-31" if as_of is None else as_of.isoformat()
+    day = day_key(as_of)
     out = {}
     for pid, payload in store.rows(
         "SELECT patch_id, payload FROM events WHERE kind = 'split' AND effective_on <= ?", (day,)

@@ -265,6 +265,46 @@ def write_province(
     return paths
 
 
+def province_job(folder: Path, *, name: str, outputs: dict[str, bool] | None = None) -> str:
+    """The job file (TOML text) of the layers :func:`write_province` wrote into ``folder``.
+
+    Patches, farmland (land class kept), red line and townships, by absolute
+    path; ``outputs`` switches outputs of the ``[outputs]`` table on or off.
+
+    >>> text = province_job(Path("/data/p"), name="test", outputs={"dossiers": False})
+    >>> 'path = "/data/p/farmland.gpkg"' in text, "dossiers = false" in text
+    (True, True)
+    """
+    import json
+
+    def path(key: str) -> str:
+        return json.dumps(str(folder / f"{key}.gpkg"), ensure_ascii=False)
+
+    lines = [
+        "[job]",
+        f"name = {json.dumps(name, ensure_ascii=False)}",
+        "cutoff = 2020-12-21",
+        "",
+        "[[patches]]",
+        f"path = {path('patches')}",
+        'batch = "2020"',
+        "",
+        "[layers.farmland]",
+        f"path = {path('farmland')}",
+        'attributes = ["land_class_code"]',
+        "",
+        "[layers.redline]",
+        f"path = {path('redline')}",
+        'attributes = ["name"]',
+        "",
+        "[townships]",
+        f"path = {path('townships')}",
+    ]
+    if outputs:
+        lines += ["", "[outputs]"] + [f"{k} = {str(v).lower()}" for k, v in outputs.items()]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m rsgeo.synthetic.county --seed 2020 --out data``.
 

@@ -14,6 +14,11 @@ layers imitate the shapes a county works with, at any scale:
 * :func:`make_redline` — ecological red-line polygons of about 4,000 vertices.
 * :func:`make_townships` — township polygons (Voronoi cells) carrying the
   Rongshui township codes and names.
+* :func:`make_counties` — a province's townships: counties (Voronoi cells of
+  the extent), each tiled by its own townships. A township code (XZQDM) is
+  its county's 6-digit code followed by 3 digits, as in the real codes; the
+  first county is Rongshui (450225) with its real township codes, the others
+  carry made-up codes (450226, 450227, ...) and names.
 
 All coordinates are CGCS2000 / 3-degree Gauss-Krüger CM 108°E (EPSG:4545),
 placed east of the central meridian around Rongshui. Generation is vectorised:
@@ -42,6 +47,8 @@ __all__ = [
     "CRS",
     "ORIGIN",
     "TOWNSHIPS",
+    "county_count",
+    "make_counties",
     "make_farmland",
     "make_patches",
     "make_province",
@@ -355,31 +362,168 @@ def make_townships(
     return out
 
 
+RONGSHUI_COUNTY = ("450225", "融水苗族自治县")
+"""The first county of a generated province: Rongshui, with its real code."""
+
+FARMLAND_PER_COUNTY = 250_000
+"""Farmland polygons per county when the count is chosen by size (:func:`county_count`)."""
+
+
+def county_count(n_farmland: int) -> int:
+    """How many counties a province of ``n_farmland`` polygons has: 4 to 20, by size.
+
+    One county per :data:`FARMLAND_PER_COUNTY` polygons, at least 4 and at
+    most 20.
+
+    >>> county_count(30_000), county_count(1_000_000), county_count(5_000_000)
+    (4, 4, 20)
+    """
+    return int(min(20, max(4, round(n_farmland / FARMLAND_PER_COUNTY))))
+
+
+def _voronoi_cells(
+    frame: shapely.Geometry, n: int, rng: np.random.Generator
+) -> npt.NDArray[np.object_]:
+    """``n`` Voronoi cells tiling ``frame``, ordered by their seeds (seeds drawn in the frame)."""
+    minx, miny, maxx, maxy = frame.bounds
+    seeds: list[shapely.Point] = []
+    while len(seeds) < n:  # seeds inside the frame (a county cell is not a box)
+        xs = rng.uniform(minx, maxx, 4 * n)
+        ys = rng.uniform(miny, maxy, 4 * n)
+        pts = shapely.points(xs, ys)
+        seeds += list(pts[shapely.contains(frame, pts)])
+    pts = shapely.multipoints(seeds[:n])
+    cells = shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=frame))
+    cells = shapely.intersection(cells, frame)
+    order = [int(np.flatnonzero(shapely.contains(cells, s))[0]) for s in seeds[:n]]
+    return np.asarray(cells[order])
+
+
+def make_counties(
+    *,
+    bounds: tuple[float, float, float, float] | npt.ArrayLike,
+    n_counties: int = 4,
+    townships_per_county: int = 10,
+    seed: int = 0,
+) -> gpd.GeoDataFrame:
+    """The townships of a province of several counties (Voronoi cells in Voronoi cells).
+
+    Parameters
+    ----------
+    bounds : (minx, miny, maxx, maxy)
+        The province's extent, tiled by the counties.
+    n_counties : int, default 4
+        Counties (Voronoi cells of the extent).
+    townships_per_county : int, default 10
+        Townships tiling each county (at most 20 in the first, Rongshui).
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``township_code`` (XZQDM: the county's 6 digits and 3 more),
+        ``township_name``, ``county_code``, ``county_name`` and ``geometry``,
+        CRS EPSG:4545; the townships of one county are consecutive rows.
+
+    Examples
+    --------
+    >>> t = make_counties(bounds=(0, 0, 9000, 9000), n_counties=3, townships_per_county=4)
+    >>> sorted(set(t["township_code"].str[:6])), len(t), round(float(t.area.sum()))
+    (['450225', '450226', '450227'], 12, 81000000)
+    """
+    if n_counties < 1 or townships_per_county < 1:
+        raise ValueError(
+            f"n_counties and townships_per_county must be at least 1, "
+            f"got {n_counties} and {townships_per_county}"
+        )
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = (float(v) for v in np.asarray(bounds, dtype=float))
+    counties = _voronoi_cells(shapely.box(minx, miny, maxx, maxy), n_counties, rng)
+    rows: list[tuple[str, str, str, str]] = []
+    cells: list[shapely.Geometry] = []
+    for i, county in enumerate(counties):
+        if i == 0:
+            ccode, cname = RONGSHUI_COUNTY
+            n_town = min(townships_per_county, len(TOWNSHIPS))
+            towns = list(TOWNSHIPS[:n_town])
+        else:
+            ccode, cname = f"{int(RONGSHUI_COUNTY[0]) + i}", f"合成{i:02d}县"
+            n_town = townships_per_county
+            towns = [(f"{ccode}{100 + j:03d}", f"{cname}{j + 1:02d}镇") for j in range(n_town)]
+        parts = _voronoi_cells(county, n_town, rng)
+        cells += list(parts)
+        rows += [(code, name, ccode, cname) for code, name in towns]
+    codes, names, ccodes, cnames = zip(*rows, strict=True)
+    out = gpd.GeoDataFrame(
+        {
+            "township_code": pd.array(codes, dtype="str"),
+            "township_name": pd.array(names, dtype="str"),
+            "county_code": pd.array(ccodes, dtype="str"),
+            "county_name": pd.array(cnames, dtype="str"),
+        },
+        geometry=cells,
+        crs=CRS,
+    )
+    out.attrs["rsgeo_synthetic"] = True
+    return out
+
+
 def make_province(
     n_patches: int = 50_000,
     n_farmland: int = 1_000_000,
     *,
     n_redline: int = 300,
     redline_vertices: int = 4000,
+    n_counties: int | None = None,
+    townships_per_county: int = 10,
     seed: int = 0,
 ) -> dict[str, gpd.GeoDataFrame]:
     """All benchmark layers at once: patches, farmland, redline, townships.
 
     The patches, red line and townships cover the farmland's extent.
 
+    Parameters
+    ----------
+    n_patches, n_farmland : int
+        Patches and farmland polygons.
+    n_redline, redline_vertices : int
+        Red-line polygons and their vertices.
+    n_counties : int or None, default None
+        Counties of the province (:func:`make_counties`); None chooses by
+        size (:func:`county_count`: 4 to 20). ``1`` gives the one-county
+        layout of :func:`make_townships` (the 20 Rongshui townships).
+    townships_per_county : int, default 10
+        Townships per county when there are several.
+    seed : int
+        Random seed.
+
     Examples
     --------
     >>> layers = make_province(20, 200, n_redline=2, redline_vertices=100, seed=4)
-    >>> sorted(layers)
-    ['farmland', 'patches', 'redline', 'townships']
+    >>> sorted(layers), layers["townships"]["township_code"].str[:6].nunique()
+    (['farmland', 'patches', 'redline', 'townships'], 4)
+    >>> one = make_province(20, 200, n_redline=2, redline_vertices=100, n_counties=1, seed=4)
+    >>> len(one["townships"])
+    20
     """
     farmland = make_farmland(n_farmland, seed=seed)
     bounds = tuple(float(v) for v in farmland.total_bounds)
+    n = county_count(n_farmland) if n_counties is None else n_counties
+    if n == 1:
+        townships = make_townships(bounds=bounds, seed=seed + 3)
+    else:
+        townships = make_counties(
+            bounds=bounds,
+            n_counties=n,
+            townships_per_county=townships_per_county,
+            seed=seed + 3,
+        )
     return {
         "patches": make_patches(n_patches, bounds=bounds, seed=seed + 1),
         "farmland": farmland,
         "redline": make_redline(
             n_redline, bounds=bounds, n_vertices=redline_vertices, seed=seed + 2
         ),
-        "townships": make_townships(bounds=bounds, seed=seed + 3),
+        "townships": townships,
     }

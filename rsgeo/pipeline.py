@@ -41,7 +41,7 @@ import hashlib
 import json
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,17 @@ from rsgeo.stats.deductions import patch_figures
 from rsgeo.stats.ranking import red_black_lists
 from rsgeo.stats.township import township_pieces, township_rows, township_stats
 
-__all__ = ["MANAGED_OUTPUTS", "JobResult", "prepare_inputs", "run_job"]
+__all__ = [
+    "MANAGED_OUTPUTS",
+    "JobResult",
+    "Overlaid",
+    "finish_run",
+    "layer_attributes",
+    "overlay_stage",
+    "prepare_inputs",
+    "run_job",
+    "stage_steps",
+]
 
 WORKBOOK_NAME = "统计报表.xlsx"
 SEALED_DIR = "机要_军用土地"
@@ -196,7 +206,7 @@ def _report_text(gdf: gpd.GeoDataFrame) -> str | None:
 
 
 def prepare_inputs(
-    job: Job, *, progress: bool = False
+    job: Job, *, progress: bool = False, layers: bool = True
 ) -> tuple[
     gpd.GeoDataFrame,
     dict[str, gpd.GeoDataFrame],
@@ -214,6 +224,9 @@ def prepare_inputs(
     The working CRS is ``job.working_crs`` or the Gauss-Krüger zone of the
     patches (:func:`rsgeo.choose_gk_crs`); every input is reprojected to it
     explicitly (inputs arrive in EPSG:4490, zone-prefixed and plain GK CRSs).
+
+    With ``layers=False`` the reference layers are not read (the returned
+    mapping is empty): :mod:`rsgeo.cluster` reads them partition by partition.
 
     Returns
     -------
@@ -253,25 +266,26 @@ def prepare_inputs(
         check_transformation(registered.crs, working, where=str(job.register))
         patches = registered.to_crs(working)
     else:
-        patches = combine_batches({b: _to(g, working, s) for b, g, s in frames})
+        patches = combine_batches({b: to_working_crs(g, working, s) for b, g, s in frames})
 
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for key, src in _steps(list(job.layers.items()), "reading layers", progress):
+    reference: dict[str, gpd.GeoDataFrame] = {}
+    sources = list(job.layers.items()) if layers else []
+    for key, src in _steps(sources, "reading layers", progress):
         # only the features the patches' boxes meet, when they are a small share
         gdf, window = read_layer_near(patches, src.path, **src.read_kwargs())
         note(f"layers.{key}", src, gdf)
         provenance["inputs"][-1]["read"] = window.as_dict()
-        layers[key] = _to(gdf, working, src)
+        reference[key] = to_working_crs(gdf, working, src)
     townships = _read(job.townships)
     note("townships", job.townships, townships)
-    townships = _to(townships, working, job.townships)
+    townships = to_working_crs(townships, working, job.townships)
     county = None
     if job.county is not None:
         county = _read(job.county)
         note("county", job.county, county)
-        county = _to(county, working, job.county)
+        county = to_working_crs(county, working, job.county)
     provenance["working_crs"] = crs_label(working)
-    return patches, layers, townships, county, provenance
+    return patches, reference, townships, county, provenance
 
 
 def _register_patches(job: Job, provenance: dict[str, Any]) -> gpd.GeoDataFrame:
@@ -298,7 +312,7 @@ def _register_determinations(job: Job) -> pd.DataFrame:
         return reg.determinations(as_of=job.as_of)
 
 
-def _to(gdf: gpd.GeoDataFrame, working: Any, src: LayerSource) -> gpd.GeoDataFrame:
+def to_working_crs(gdf: gpd.GeoDataFrame, working: Any, src: LayerSource) -> gpd.GeoDataFrame:
     """``gdf`` in the working CRS; never through a transformation without a datum shift."""
     check_transformation(gdf.crs, working, where=str(src.path))
     return gdf.to_crs(working)
@@ -370,11 +384,8 @@ def run_job(
     return jr
 
 
-def _run(
-    job: Job, out: Path, staging: Staging, notes: list[str], *, overwrite: bool, progress: bool
-) -> JobResult:
-    """The run: its outputs are written into ``staging.path``, to be moved into ``out``."""
-
+def stage_steps(progress: bool) -> tuple[StageClock, Callable[..., None]]:
+    """A run's stage clock and its ``step(key, **values)``: start a stage, name it on stderr."""
     clock = StageClock()
 
     def step(key: str, **values: Any) -> None:
@@ -383,6 +394,58 @@ def _run(
         if progress:  # "rsgeo: 统计报表 / workbook": the stages in schema.messages.STEPS
             print(f"rsgeo: {label}", file=sys.stderr)
 
+    return clock, step
+
+
+def layer_attributes(job: Job) -> dict[str, list[str]]:
+    """The fields each reference layer reports (``[layers.KEY] attributes``)."""
+    return {k: list(s.attributes) for k, s in job.layers.items() if s.attributes}
+
+
+def overlay_stage(
+    patches: gpd.GeoDataFrame,
+    layers: dict[str, gpd.GeoDataFrame],
+    townships: gpd.GeoDataFrame,
+    *,
+    attributes: dict[str, list[str]] | None = None,
+    progress: bool = False,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The overlay of a job's patches: its pieces, and the per-patch table folded from them.
+
+    The stage ``rsgeo run`` runs after reading, and :mod:`rsgeo.cluster` runs
+    on each partition of a province's patches; ``attributes`` is
+    :func:`layer_attributes` of the job.
+
+    Returns
+    -------
+    pieces, result
+        :func:`rsgeo.analysis.layer_overlay.overlay_pieces` and
+        :func:`rsgeo.analysis.layer_overlay.patches_from_pieces`.
+    """
+    pieces = overlay_pieces(
+        patches, layers, townships=townships, attributes=attributes or None, progress=progress
+    )
+    return pieces, patches_from_pieces(pieces, patches)
+
+
+@dataclass
+class Overlaid:
+    """What a run holds after the overlay: its inputs, the pieces and the per-patch table."""
+
+    patches: gpd.GeoDataFrame
+    layers: dict[str, gpd.GeoDataFrame]
+    townships: gpd.GeoDataFrame
+    county: gpd.GeoDataFrame | None
+    provenance: dict[str, Any]
+    pieces: gpd.GeoDataFrame
+    result: gpd.GeoDataFrame
+
+
+def _run(
+    job: Job, out: Path, staging: Staging, notes: list[str], *, overwrite: bool, progress: bool
+) -> JobResult:
+    """The run: its outputs are written into ``staging.path``, to be moved into ``out``."""
+    clock, step = stage_steps(progress)
     for note in notes:  # what was cleaned up before the run (outputs/folder.py)
         if progress:
             print(f"rsgeo: {note}", file=sys.stderr)
@@ -392,12 +455,42 @@ def _run(
     step("overlay", patches=len(patches), layers=len(layers))
     if progress and HAVE_NUMBA and not kernels_cached():
         print(f"rsgeo: {STEPS['compiling']}", file=sys.stderr)
-    attributes = {k: list(s.attributes) for k, s in job.layers.items() if s.attributes}
-    pieces = overlay_pieces(
-        patches, layers, townships=townships, attributes=attributes or None, progress=progress
+    pieces, result = overlay_stage(
+        patches, layers, townships, attributes=layer_attributes(job), progress=progress
     )
-    result = patches_from_pieces(pieces, patches)
+    overlaid = Overlaid(patches, layers, townships, county, provenance, pieces, result)
+    return finish_run(
+        job,
+        overlaid,
+        staging,
+        out=out,
+        clock=clock,
+        step=step,
+        overwrite=overwrite,
+        progress=progress,
+    )
 
+
+def finish_run(
+    job: Job,
+    overlaid: Overlaid,
+    staging: Staging,
+    *,
+    out: Path,
+    clock: StageClock,
+    step: Callable[..., None],
+    overwrite: bool,
+    progress: bool,
+) -> JobResult:
+    """The stages after the overlay: classes, determinations, statistics, review, outputs.
+
+    ``rsgeo run`` and :mod:`rsgeo.cluster` (on the combined partitions) both
+    end a run here, so every figure comes from the same code. The outputs are
+    written into ``staging.path`` and ``run.json`` last.
+    """
+    patches, layers, townships = overlaid.patches, overlaid.layers, overlaid.townships
+    county, provenance = overlaid.county, overlaid.provenance
+    pieces, result = overlaid.pieces, overlaid.result
     step("classifying")
     result = classify(result, rules=job.rules)
     sealed_ids: set[str] = set(result.index[is_military(result).to_numpy()].astype(str))

@@ -35,6 +35,7 @@ from typing import Any
 from rsgeo.errors import InputError, format_problems
 from rsgeo.options import (
     ClassificationRules,
+    ClusterOptions,
     CriteriaThresholds,
     DeterminationOptions,
     EvidenceOptions,
@@ -108,7 +109,8 @@ class Job:
     of ``[criteria]``; ``lists`` from ``[lists]``; ``review`` from
     ``[review]``; ``spot_check`` from ``[spot_check]``;
     ``determination_checks`` from ``[determination_checks]``; ``maps`` from
-    ``[maps]``. Every stage and every
+    ``[maps]``; ``cluster`` from ``[cluster]`` (read only by
+    ``rsgeo run --workers/--cluster``). Every stage and every
     writer of a run is handed these same objects.
     """
 
@@ -142,6 +144,7 @@ class Job:
     evidence_options: EvidenceOptions = field(default_factory=EvidenceOptions)
     register: str | None = None
     register_as_of: dt.date | None = None
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
 
     @property
     def as_of(self) -> dt.date:
@@ -300,7 +303,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     Traceback (most recent call last):
     ...
     rsgeo.job.JobFileError: the job file has 5 problems:
-      - colour: unknown key; allowed here: county, denominator, deductions, determination_checks, determinations, evidence, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, register, review, rules, spot_check, townships, criteria
+      - colour: unknown key; allowed here: cluster, county, denominator, deductions, determination_checks, determinations, evidence, imagery, job, layers, lists, manual_flags, maps, outputs, patches, platform_figures, register, review, rules, spot_check, townships, criteria
       - job.cutoff: must be a date like 2020-12-21, got '2020-13-01'
       - patches: missing: at least one [[patches]] table with a path
       - layers: missing: at least one [layers.KEY] table (e.g. [layers.farmland])
@@ -329,9 +332,11 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         "platform_figures",
         "evidence",
         "register",
+        "cluster",
     }
     # keep the documented order in the message
     order = [
+        "cluster",
         "county",
         "denominator",
         "deductions",
@@ -497,6 +502,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
     )
 
     maps = _maps(chk, _plain_table(chk, data, "maps"))
+    cluster = _cluster(chk, _plain_table(chk, data, "cluster"))
 
     if chk.problems:
         n = len(chk.problems)
@@ -536,6 +542,7 @@ def parse_job(data: Mapping[str, Any], *, base: Path | None = None) -> Job:
         evidence_options=evidence_options,
         register=register,
         register_as_of=register_as_of,
+        cluster=cluster,
     )
 
 
@@ -571,6 +578,14 @@ def _maps(chk: _Checker, table: dict[str, Any]) -> MapOptions:
     for key, message in problems:
         chk.add(f"maps.{key}" if key else "maps", message)
     return MapOptions() if problems else MapOptions.from_mapping(values)
+
+
+def _cluster(chk: _Checker, table: dict[str, Any]) -> ClusterOptions:
+    """``[cluster]``: how ``rsgeo run --workers/--cluster`` cuts the job into partitions."""
+    problems = ClusterOptions.problems_of(table)
+    for key, message in problems:
+        chk.add(f"cluster.{key}" if key else "cluster", message)
+    return ClusterOptions() if problems else ClusterOptions(**table)
 
 
 def _options(

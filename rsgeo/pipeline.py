@@ -170,7 +170,7 @@ class JobResult:
 # --------------------------------------------------------------------------- reading
 
 
-def _sha256(path: Path) -> str | None:
+def file_sha256(path: Path) -> str | None:
     if path.is_dir():  # FileGDB folders
         return None
     h = hashlib.sha256()
@@ -239,7 +239,7 @@ def prepare_inputs(
             {
                 "role": role,
                 "path": str(src.path),
-                "sha256": _sha256(src.path),
+                "sha256": file_sha256(src.path),
                 "features": len(gdf),
                 "crs": crs_label(gdf.crs),
                 "report": _report_text(gdf),
@@ -508,7 +508,7 @@ def finish_run(
             # each table on its own: another batch's table is refused, never merged silently
             check_matches(t, result.index, options=job.determination_checks, source=str(src.path))
             provenance["inputs"].append(
-                {"role": "determinations", "path": str(src.path), "sha256": _sha256(src.path)}
+                {"role": "determinations", "path": str(src.path), "sha256": file_sha256(src.path)}
             )
             tables.append(t)
         if job.register is not None:
@@ -545,14 +545,14 @@ def finish_run(
                 src.path, sheet=src.layer or 0, encoding=src.encoding, source=job.denominator_label
             )
             provenance["inputs"].append(
-                {"role": "denominator", "path": str(src.path), "sha256": _sha256(src.path)}
+                {"role": "denominator", "path": str(src.path), "sha256": file_sha256(src.path)}
             )
         if job.evidence is not None:
             provenance["inputs"].append(
                 {
                     "role": "evidence",
                     "path": str(job.evidence.path),
-                    "sha256": _sha256(job.evidence.path),
+                    "sha256": file_sha256(job.evidence.path),
                 }
             )
         figures = patch_figures(result, pieces, options=job.statistics)
@@ -590,7 +590,11 @@ def finish_run(
                     unit=job.platform_unit,  # type: ignore[arg-type]  # checked by the job
                 )
                 provenance["inputs"].append(
-                    {"role": "platform_figures", "path": str(src.path), "sha256": _sha256(src.path)}
+                    {
+                        "role": "platform_figures",
+                        "path": str(src.path),
+                        "sha256": file_sha256(src.path),
+                    }
                 )
             reviewed = run_review(result, county=county, options=job.review, platform=platform)
             spot = run_spot_check(result, options=job.spot_check)
@@ -618,7 +622,7 @@ def finish_run(
             {
                 "rsgeo": __version__,
                 "job": str(job.path) if job.path else None,
-                "job_sha256": _sha256(job.path) if job.path else None,
+                "job_sha256": file_sha256(job.path) if job.path else None,
                 "run_at": dt.datetime.now().isoformat(timespec="seconds"),
                 "options": {
                     "rules": job.rules.as_dict(),

@@ -184,6 +184,17 @@ STEPS: Mapping[str, str] = MappingProxyType(
         "gis_layers": "成果图层 / result layers",
         "reports": "报告草稿 / draft reports",
         "sealed": "机要成果 / sealed military-land output",
+        "cluster_overlay": (
+            "分区叠加分析 / overlay by partition: {patches} 个图斑 / patches, "
+            "{partitions} 个分区 / partitions × {layers} 个图层 / layers"
+        ),
+        "partition_done": (
+            "分区完成 / partition done ({done}/{total}): {label}, {patches} 个图斑 / patches"
+        ),
+        "partition_failed": (
+            "分区失败，已记入报告 / partition failed, reported ({done}/{total}): {label}: {reason}"
+        ),
+        "map_layers": "读取地图图层 / reading the layers the maps show",
     }
 )
 """The stages a run announces as it goes ("rsgeo: 统计报表 / workbook"), and the notes it

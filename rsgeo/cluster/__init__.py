@@ -1,0 +1,19 @@
+"""The job on a Dask cluster: partitions of a province's patches, one run's figures.
+
+See docs/cluster.md. ``dask[distributed]`` is the optional extra ``cluster``
+(``pip install 'rsgeo[cluster]'``); it is imported only when a cluster runs.
+"""
+
+from __future__ import annotations
+
+from rsgeo.cluster.partition import BadPartition, Partition, plan_partitions
+from rsgeo.cluster.run import ClusterJobResult, cluster_client, run_job_on_cluster
+
+__all__ = [
+    "BadPartition",
+    "ClusterJobResult",
+    "Partition",
+    "cluster_client",
+    "plan_partitions",
+    "run_job_on_cluster",
+]

@@ -1,0 +1,412 @@
+"""Run a job on a Dask cluster: partitions on the workers, one ending on the client.
+
+:func:`run_job_on_cluster` is ``rsgeo run JOB --workers N`` (a
+:class:`distributed.LocalCluster`) and ``--cluster ADDRESS`` (a running
+scheduler):
+
+1. the client reads the patches, townships and county as a single run does
+   (:func:`rsgeo.pipeline.prepare_inputs` without the reference layers) and
+   cuts the patches into partitions (:func:`rsgeo.cluster.partition.plan_partitions`);
+2. one task per partition reads the layer features its patches touch and runs
+   the pipeline's overlay stage (:func:`rsgeo.cluster.task.run_partition`);
+3. the client puts the pieces and per-patch tables back in the job's patch
+   order and ends the run in :func:`rsgeo.pipeline.finish_run`: classes,
+   determinations, statistics, lists, review and every output come from the
+   code of the single run, on the whole province's tables, so each figure
+   has one formula (a province total is the total row of
+   :func:`rsgeo.stats.township.township_stats`, not a sum of county sums).
+
+Faults: a worker that dies takes its tasks with it; the scheduler runs them
+again elsewhere (up to :attr:`~rsgeo.options.ClusterOptions.allowed_failures`
+times), and the figures are those of an undisturbed run. A partition whose
+task raises (bad inputs of one county) is reported by name in ``run.json``
+and the run's summary, and the other partitions finish: the patches of the
+job = the patches of the outputs + the patches reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from rsgeo.cluster.partition import BadPartition, Partition, plan_partitions
+from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
+from rsgeo.errors import InputError
+from rsgeo.io.windowed import read_layer_near
+from rsgeo.job import Job
+from rsgeo.outputs.folder import check_out_dir, stage_outputs
+from rsgeo.pipeline import (
+    MANAGED_OUTPUTS,
+    JobResult,
+    Overlaid,
+    file_sha256,
+    finish_run,
+    layer_attributes,
+    prepare_inputs,
+    stage_steps,
+    to_working_crs,
+)
+from rsgeo.schema.messages import STEPS
+from rsgeo.schema.military import is_military, redact_ids
+
+__all__ = ["MAP_LAYER_KEYS", "ClusterJobResult", "cluster_client", "run_job_on_cluster"]
+
+MAP_LAYER_KEYS = ("pbf", "redline", "urban", "approved")
+"""The reference layers the maps draw (read on the client only when maps are written)."""
+
+INSTALL_HINT = "pip install 'rsgeo[cluster]'"
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as err:  # pragma: no cover - the cluster extra is installed in CI
+        raise InputError(f"running on a cluster needs dask.distributed: {INSTALL_HINT}") from err
+    return distributed
+
+
+@dataclass
+class ClusterJobResult:
+    """A job run on a cluster: the single run's :class:`~rsgeo.pipeline.JobResult`, and
+    how the partitions went.
+
+    Attributes
+    ----------
+    job_result : JobResult
+        The tables and outputs (the patches of the partitions that finished).
+    partitions : list of dict
+        Per partition that finished: ``key``, ``county_code``, ``county_name``,
+        ``patches``, ``wall_s`` (reading, overlay), ``cpu_s``,
+        ``peak_rss_mb`` and ``pid`` of the worker process.
+    reported : list of BadPartition
+        Partitions not run or failed, by name, with their ordinary patches.
+    sealed_reported : int
+        Sealed (military) patches of those partitions: one province-wide
+        count, never by county.
+    patches_in : int
+        Patches of the job.
+    """
+
+    job_result: JobResult
+    partitions: list[dict[str, Any]] = field(default_factory=list)
+    reported: list[BadPartition] = field(default_factory=list)
+    sealed_reported: int = 0
+    patches_in: int = 0
+
+    @property
+    def patches_out(self) -> int:
+        """Patches in the outputs (the per-patch table, sealed ones included)."""
+        return len(self.job_result.result)
+
+    def summary(self) -> str:
+        """The single run's summary, then the partitions and what was reported."""
+        lines = [self.job_result.summary()]
+        n_rep = sum(b.n_patches for b in self.reported) + self.sealed_reported
+        lines.append(
+            f"  partitions: {len(self.partitions)} finished, {len(self.reported)} reported; "
+            f"patches in {self.patches_in} = out {self.patches_out} + reported {n_rep}"
+        )
+        for bad in self.reported:
+            lines.append(
+                f"    reported: {bad.name or bad.key} ({bad.n_patches} patches): {bad.reason}"
+            )
+        return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def cluster_client(
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    memory_limit: str | float | None = None,
+    allowed_failures: int = 3,
+) -> Iterator[Any]:
+    """A ``distributed.Client``: on a scheduler at ``address``, or on a new LocalCluster.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes of the LocalCluster (one thread each).
+    address : str, optional
+        A running scheduler (``tcp://host:8786``); its own retry setting applies.
+    memory_limit : str or float, optional
+        Per worker of the LocalCluster (``"2GB"``); by default dask's share of
+        the machine's memory.
+    allowed_failures : int, default 3
+        How often the LocalCluster's scheduler runs a task again after its worker died.
+    """
+    distributed = _distributed()
+    import dask
+
+    if (workers is None) == (address is None):
+        raise InputError("give either workers (a LocalCluster) or address (a running scheduler)")
+    if address is not None:
+        with distributed.Client(address) as client:
+            yield client
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a whole number >= 1, got {workers!r}")
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit if memory_limit is not None else "auto",
+            dashboard_address=None,
+        )
+        try:
+            with distributed.Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+
+
+def run_job_on_cluster(
+    job: Job,
+    out_dir: str | Path,
+    *,
+    client: Any = None,
+    workers: int | None = None,
+    address: str | None = None,
+    memory_limit: str | float | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> ClusterJobResult:
+    """Run a job with its overlay cut into partitions on a Dask cluster.
+
+    Parameters
+    ----------
+    job : Job
+        From :func:`rsgeo.job.load_job`; ``job.cluster`` says how to partition.
+    out_dir : str or Path
+        Output folder, as for :func:`rsgeo.pipeline.run_job`.
+    client : distributed.Client, optional
+        A client to use (left open); else one is made from ``workers`` or
+        ``address`` (:func:`cluster_client`) and closed at the end.
+    workers, address, memory_limit
+        See :func:`cluster_client`.
+    overwrite, progress
+        As for :func:`rsgeo.pipeline.run_job`.
+
+    Returns
+    -------
+    ClusterJobResult
+    """
+    if client is None:
+        with cluster_client(
+            workers=workers,
+            address=address,
+            memory_limit=memory_limit,
+            allowed_failures=job.cluster.allowed_failures,
+        ) as made:
+            return run_job_on_cluster(
+                job, out_dir, client=made, overwrite=overwrite, progress=progress
+            )
+    out = Path(out_dir)
+    cleaned = check_out_dir(out, overwrite=overwrite, own_names=(*MANAGED_OUTPUTS, "dossiers"))
+    reuse = ("dossiers",) if job.outputs["dossiers"] else ()
+    with stage_outputs(out, overwrite=overwrite, reuse=reuse) as staging:
+        clock, step = stage_steps(progress)
+        for note in cleaned:
+            if progress:
+                print(f"rsgeo: {note}", file=sys.stderr)
+        step("reading")
+        patches, _, townships, county, provenance = prepare_inputs(
+            job, progress=progress, layers=False
+        )
+        parts, bad = plan_partitions(patches, townships, options=job.cluster)
+        step(
+            "cluster_overlay",
+            patches=len(patches),
+            partitions=len(parts),
+            layers=len(job.layers),
+        )
+        done, failed = _run_partitions(client, job, patches, townships, parts, progress=progress)
+        bad += failed
+        if not done:
+            raise InputError(
+                "no partition finished: " + "; ".join(f"{b.name or b.key}: {b.reason}" for b in bad)
+            )
+        military = is_military(patches).to_numpy()
+        reported_ids = set(patches.index) - {i for r in done for i in r.result.index}
+        rows = np.asarray([i in reported_ids for i in patches.index], dtype=bool)
+        sealed_reported = int((rows & military).sum())
+        bad = _ordinary_counts(bad, parts, patches.index[rows & ~military])
+        kept = patches.loc[~rows]
+        pieces, result = _combine(done, kept)
+        layers = _map_layers(job, kept, step, progress)
+        by_key = {p.key: p for p in parts}
+        records = [
+            {
+                "key": r.key,
+                "county_code": by_key[r.key].county_code,
+                "county_name": by_key[r.key].county_name,
+                "patches": len(r.result),
+                "wall_s": {k: round(v, 3) for k, v in r.wall_s.items()},
+                "cpu_s": round(r.cpu_s, 3),
+                "peak_rss_mb": None if r.peak_rss_mb is None else round(r.peak_rss_mb, 1),
+                "pid": r.pid,
+            }
+            for r in done
+        ]
+        _note_layers(provenance, job, done)
+        provenance["cluster"] = {
+            "scheduler": str(getattr(client, "scheduler", {}) and client.scheduler.address),
+            "options": job.cluster.as_dict(),
+            "patches_in": len(patches),
+            "patches_out": len(kept),
+            "patches_reported": int(rows.sum()),
+            "sealed_reported": sealed_reported,
+            "partitions": records,
+            "reported": [b.as_dict() for b in bad],
+        }
+        overlaid = Overlaid(kept, layers, townships, county, provenance, pieces, result)
+        jr = finish_run(
+            job,
+            overlaid,
+            staging,
+            out=out,
+            clock=clock,
+            step=step,
+            overwrite=overwrite,
+            progress=progress,
+        )
+    jr.out_dir = out
+    jr.outputs = {k: staging.final(v) for k, v in jr.outputs.items()}
+    return ClusterJobResult(jr, records, bad, sealed_reported, len(patches))
+
+
+def _run_partitions(
+    client: Any,
+    job: Job,
+    patches: gpd.GeoDataFrame,
+    townships: gpd.GeoDataFrame,
+    parts: list[Partition],
+    *,
+    progress: bool,
+) -> tuple[list[PartitionResult], list[BadPartition]]:
+    """Submit one task per partition; the results in plan order, and the partitions that failed."""
+    distributed = _distributed()
+    towns = client.scatter(townships, broadcast=True, hash=False)
+    working = patches.crs.to_wkt()
+    attributes = layer_attributes(job)
+    run_id = uuid.uuid4().hex[:8]
+    futures = {}
+    for part in parts:
+        task = PartitionTask(
+            partition=part,
+            patches=patches.loc[list(part.patch_ids)],
+            layers=dict(job.layers),
+            attributes=attributes,
+            working_crs=working,
+        )
+        fut = client.submit(
+            run_partition, task, towns, key=f"rsgeo-{run_id}-{part.key}", pure=False
+        )
+        futures[fut.key] = (fut, part)
+    results: dict[str, PartitionResult] = {}
+    failed: list[BadPartition] = []
+    completed = distributed.as_completed([f for f, _ in futures.values()])
+    for n, fut in enumerate(completed, start=1):
+        part = futures[fut.key][1]
+        if fut.status == "finished":
+            res = fut.result()
+            results[part.key] = res
+            for text in res.warnings:
+                print(f"rsgeo: {part.label}: {text}", file=sys.stderr)
+            if progress:
+                line = STEPS["partition_done"].format(
+                    done=n, total=len(parts), label=part.label, patches=len(part.patch_ids)
+                )
+                print(f"rsgeo: {line}", file=sys.stderr)
+        else:
+            err = fut.exception()
+            sealed = _sealed_ids(patches, part)
+            reason = redact_ids(f"{type(err).__name__}: {err}", sealed)
+            failed.append(BadPartition(part.key, part.label, len(part.patch_ids), reason))
+            if progress:
+                line = STEPS["partition_failed"].format(
+                    done=n, total=len(parts), label=part.label, reason=reason
+                )
+                print(f"rsgeo: {line}", file=sys.stderr)
+        fut.release()
+    return [results[p.key] for p in parts if p.key in results], failed
+
+
+def _sealed_ids(patches: gpd.GeoDataFrame, part: Partition) -> list[str]:
+    sub = patches.loc[list(part.patch_ids)]
+    return [str(i) for i in sub.index[is_military(sub).to_numpy()]]
+
+
+def _ordinary_counts(
+    bad: list[BadPartition], parts: list[Partition], ordinary: pd.Index
+) -> list[BadPartition]:
+    """Each reported partition with its count of ordinary patches (sealed ones are counted
+    once for the province, never by county)."""
+    keep = set(map(str, ordinary))
+    members = {p.key: p.patch_ids for p in parts}
+    out = []
+    for b in bad:
+        ids = members.get(b.key)
+        n = b.n_patches if ids is None else sum(1 for i in ids if i in keep)
+        out.append(BadPartition(b.key, b.name, n, b.reason))
+    return out
+
+
+def _combine(
+    done: list[PartitionResult], kept: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The partitions' pieces and per-patch tables as one, in the job's patch order."""
+    result = pd.concat([r.result for r in done])
+    result = result.loc[kept.index]
+    result.attrs = dict(done[0].result.attrs)
+    pieces = pd.concat([r.pieces for r in done])
+    pos = pd.Index(kept.index).get_indexer(pieces.index.get_level_values(0))
+    pieces = pieces.iloc[np.argsort(pos, kind="stable")]
+    pieces.attrs = dict(done[0].pieces.attrs)
+    return pieces, result
+
+
+def _map_layers(
+    job: Job, kept: gpd.GeoDataFrame, step: Any, progress: bool
+) -> dict[str, gpd.GeoDataFrame]:
+    """The layers the maps draw, near the patches (only when maps are written)."""
+    keys = [k for k in MAP_LAYER_KEYS if k in job.layers]
+    if not keys or not (job.outputs["county_map"] or job.outputs["field_maps"]):
+        return {}
+    step("map_layers")
+    out = {}
+    for key in keys:
+        src = job.layers[key]
+        gdf, _ = read_layer_near(kept, src.path, **src.read_kwargs())
+        out[key] = to_working_crs(gdf, kept.crs, src)
+    return out
+
+
+def _note_layers(provenance: dict[str, Any], job: Job, done: list[PartitionResult]) -> None:
+    """What each reference layer was, and how much of it the partitions read."""
+    for key, src in job.layers.items():
+        reads = [r.reads[key] for r in done if key in r.reads]
+        provenance["inputs"].append(
+            {
+                "role": f"layers.{key}",
+                "path": str(src.path),
+                "sha256": file_sha256(src.path),
+                "features": sum(int(r["features_read"]) for r in reads),
+                "read": {
+                    "mode": "by partition",
+                    "features_in_file": reads[0]["features_in_file"] if reads else None,
+                    "partitions_touched": sum(r["mode"] == "touched" for r in reads),
+                    "partitions_whole": sum(r["mode"] == "whole" for r in reads),
+                },
+            }
+        )

@@ -1,0 +1,95 @@
+"""The job on a LocalCluster gives the figures of the single-process run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from cluster_province import N_COUNTIES, write_job
+
+from rsgeo.cluster import plan_partitions, run_job_on_cluster
+from rsgeo.job import load_job
+from rsgeo.options import ClusterOptions
+from rsgeo.pipeline import JobResult
+
+REL = 1e-9
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    return pd.DataFrame(frame[cols]).astype(float)
+
+
+def assert_same_figures(got: JobResult, ref: JobResult) -> None:
+    """Per-patch areas, pieces, township statistics (total row included) to 1e-9 relative."""
+    assert list(got.result.index) == list(ref.result.index)
+    areas = [c for c in ref.result.columns if c.endswith("_m2") or c.endswith("_mu")]
+    assert areas and set(areas) <= set(got.result.columns)
+    np.testing.assert_allclose(
+        _numeric(got.result[areas]).to_numpy(), _numeric(ref.result[areas]).to_numpy(), rtol=REL
+    )
+    texts = [c for c in ref.result.columns if c not in areas and c != "geometry"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got.result[texts]), pd.DataFrame(ref.result[texts]), rtol=REL
+    )
+    assert sorted(got.pieces.index) == sorted(ref.pieces.index)
+    p_got = _numeric(got.pieces).sort_index()
+    p_ref = _numeric(ref.pieces).sort_index()
+    np.testing.assert_allclose(p_got.to_numpy(), p_ref.to_numpy(), rtol=REL, atol=1e-9)
+    assert list(got.stats.index) == list(ref.stats.index)
+    pd.testing.assert_frame_equal(got.stats, ref.stats, rtol=REL, check_exact=False)
+    pd.testing.assert_frame_equal(got.figures, ref.figures, rtol=REL, check_exact=False)
+    pd.testing.assert_frame_equal(got.lists, ref.lists)
+
+
+def test_partitions_follow_the_county_codes(province_folder: Path) -> None:
+    patches = gpd.read_file(province_folder / "patches.gpkg").set_index("patch_id")
+    towns = gpd.read_file(province_folder / "townships.gpkg")
+    parts, bad = plan_partitions(patches, towns, options=ClusterOptions())
+    assert bad == [] and len(parts) == N_COUNTIES
+    assert sorted(i for p in parts for i in p.patch_ids) == sorted(patches.index)
+    # the reference: each patch's county from a spatial join of its inside point (GeoPandas)
+    points = gpd.GeoDataFrame(geometry=patches.representative_point(), index=patches.index)
+    joined = gpd.sjoin(points, towns, predicate="within").groupby(level=0).first()
+    for p in parts:
+        assert set(joined.loc[list(p.patch_ids), "county_code"]) == {p.county_code}
+        assert (
+            p.county_name == towns.loc[towns["county_code"] == p.county_code, "county_name"].iloc[0]
+        )
+    # a budget cuts the counties into tiles of at most that many patches, each compact
+    tiles, _ = plan_partitions(patches, towns, options=ClusterOptions(max_patches=40))
+    assert max(len(t.patch_ids) for t in tiles) <= 40 and len(tiles) > N_COUNTIES
+    assert sorted(i for p in tiles for i in p.patch_ids) == sorted(patches.index)
+    assert {t.county_code for t in tiles} == {p.county_code for p in parts}
+
+
+def test_the_cluster_run_gives_the_single_run_figures(
+    province_folder: Path, single_run: JobResult, client: Any
+) -> None:
+    job = load_job(write_job(province_folder, cluster={"max_patches": 60}, name="cluster"))
+    out = province_folder / "out_cluster"
+    run = run_job_on_cluster(job, out, client=client, progress=False)
+    assert len(run.partitions) > N_COUNTIES  # counties cut into tiles
+    assert run.reported == [] and run.patches_in == run.patches_out == len(single_run.result)
+    assert_same_figures(run.job_result, single_run)
+    # the CSV tables written by the two runs, read back: the same figures
+    for name in ("township_stats.csv", "patches.csv"):
+        a = pd.read_csv(out / "csv" / name)
+        b = pd.read_csv(province_folder / "out_single" / "csv" / name)
+        pd.testing.assert_frame_equal(a, b, rtol=REL, check_exact=False)
+    run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    cluster = run_json["cluster"]
+    assert cluster["patches_in"] == cluster["patches_out"]
+    assert sum(p["patches"] for p in cluster["partitions"]) == cluster["patches_in"]
+    # each task read only part of the farmland: the features its patches' boxes meet
+    n_farmland = pyogrio.read_info(province_folder / "farmland.gpkg")["features"]
+    farm = next(i for i in run_json["inputs"] if i["role"] == "layers.farmland")
+    assert farm["read"]["partitions_touched"] == len(cluster["partitions"])
+    assert farm["read"]["features_in_file"] == n_farmland
+    # the workers did the overlay: more than one worker process ran partitions
+    assert len({p["pid"] for p in cluster["partitions"]}) == 2

@@ -100,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, required=True, help=HELP["out"])
     run.add_argument("--overwrite", action="store_true", help=HELP["overwrite"])
     run.add_argument("--timings", action="store_true", help=HELP["timings"])
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N", help=HELP["workers"])
+    where.add_argument("--cluster", default=None, metavar="ADDRESS", help=HELP["cluster"])
+    run.add_argument("--memory-limit", default=None, metavar="SIZE", help=HELP["memory_limit"])
     common(run)
 
     demo = new("demo")
@@ -192,16 +196,39 @@ def _register_parser(reg: argparse.ArgumentParser, helps: Any, common: Any) -> N
 
 
 def _cmd_run(
-    job_path: Path, out: Path, *, overwrite: bool, quiet: bool, timings: bool = False
+    job_path: Path,
+    out: Path,
+    *,
+    overwrite: bool,
+    quiet: bool,
+    timings: bool = False,
+    workers: int | None = None,
+    cluster: str | None = None,
+    memory_limit: str | None = None,
 ) -> int:
     from rsgeo.job import load_job
     from rsgeo.pipeline import run_job
 
     job = load_job(job_path)
-    result = run_job(job, out, overwrite=overwrite, progress=not quiet)
+    if workers is None and cluster is None:
+        result = run_job(job, out, overwrite=overwrite, progress=not quiet)
+        summary = result.summary()
+    else:  # the overlay by partition on dask.distributed (docs/cluster.md)
+        from rsgeo.cluster import run_job_on_cluster
+
+        ran = run_job_on_cluster(
+            job,
+            out,
+            workers=workers,
+            address=cluster,
+            memory_limit=memory_limit,
+            overwrite=overwrite,
+            progress=not quiet,
+        )
+        result, summary = ran.job_result, ran.summary()
     if not quiet:
         print(say("run_done"))
-        print(result.summary())
+        print(summary)
     if timings and result.timings is not None:
         print(result.timings.table(say("timings_header")))
     return 0
@@ -430,7 +457,14 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command == "run":
             return _cmd_run(
-                args.job, args.out, overwrite=args.overwrite, quiet=args.quiet, timings=args.timings
+                args.job,
+                args.out,
+                overwrite=args.overwrite,
+                quiet=args.quiet,
+                timings=args.timings,
+                workers=args.workers,
+                cluster=args.cluster,
+                memory_limit=args.memory_limit,
             )
         if args.command == "demo":
             return _cmd_demo(

@@ -46,6 +46,17 @@ HELP: Mapping[str, str] = MappingProxyType(
         "run_job": "任务文件（TOML） / the job file (TOML)",
         "out": "输出文件夹 / output folder",
         "overwrite": "替换已有的输出 / replace existing outputs",
+        "workers": (
+            "在本机启动 N 个工作进程分区运行（需 rsgeo[cluster]） / "
+            "run the overlay by partition on a local Dask cluster of N worker processes"
+        ),
+        "cluster": (
+            "连接已运行的 Dask 调度器分区运行，如 tcp://10.0.0.5:8786 / "
+            "run the overlay by partition on a running Dask scheduler"
+        ),
+        "memory_limit": (
+            "本机集群每个工作进程的内存上限，如 4GB / memory limit per local worker, e.g. 4GB"
+        ),
         "demo": "用随附的融水示例数据运行全部流程 / run the job on the bundled Rongshui sample",
         "check": "检查任务文件并打开每个输入，不做计算 / validate a job file and open every input",
         "check_job": "要检查的任务文件（TOML） / the job file (TOML) to check",

@@ -555,7 +555,10 @@ def _overlay_core(
         raw_ell = res.raw_area * ratio[own]
         eff_ell = np.nan_to_num(ell(res.eff_area, res.eff_sx, res.eff_sy, own))
         df = pd.DataFrame({"w": res.work, "f": res.feature, "raw": raw_ell, "eff": eff_ell})
-        df = df.groupby(["w", "f"], sort=False, as_index=False).sum()
+        # summed in (piece, feature) order, not in the order the tree found the pairs:
+        # a piece's figures do not depend on which other features were read
+        # (a partition of a province reads fewer than the whole run)
+        df = df.groupby(["w", "f"], sort=True, as_index=False).sum()
         df = df[df["raw"] >= min_piece_m2]
         w_idx = df["w"].to_numpy()
         f_idx = df["f"].to_numpy()

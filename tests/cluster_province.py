@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from rsgeo.pipeline import JobResult
 from rsgeo.synthetic.county import province_job
 from rsgeo.synthetic.province import make_province
 
@@ -50,3 +54,33 @@ def write_province(folder: Path) -> Path:
     for key, gdf in layers.items():
         gdf.to_file(folder / f"{key}.gpkg", layer=key, driver="GPKG", engine="pyogrio")
     return folder
+
+
+REL = 1e-9
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    return pd.DataFrame(frame[cols]).astype(float)
+
+
+def assert_same_figures(got: JobResult, ref: JobResult) -> None:
+    """Per-patch areas, pieces, township statistics (total row included) to 1e-9 relative."""
+    assert list(got.result.index) == list(ref.result.index)
+    areas = [c for c in ref.result.columns if c.endswith("_m2") or c.endswith("_mu")]
+    assert areas and set(areas) <= set(got.result.columns)
+    np.testing.assert_allclose(
+        _numeric(got.result[areas]).to_numpy(), _numeric(ref.result[areas]).to_numpy(), rtol=REL
+    )
+    texts = [c for c in ref.result.columns if c not in areas and c != "geometry"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got.result[texts]), pd.DataFrame(ref.result[texts]), rtol=REL
+    )
+    assert sorted(got.pieces.index) == sorted(ref.pieces.index)
+    p_got = _numeric(got.pieces).sort_index()
+    p_ref = _numeric(ref.pieces).sort_index()
+    np.testing.assert_allclose(p_got.to_numpy(), p_ref.to_numpy(), rtol=REL, atol=1e-9)
+    assert list(got.stats.index) == list(ref.stats.index)
+    pd.testing.assert_frame_equal(got.stats, ref.stats, rtol=REL, check_exact=False)
+    pd.testing.assert_frame_equal(got.figures, ref.figures, rtol=REL, check_exact=False)
+    pd.testing.assert_frame_equal(got.lists, ref.lists)

@@ -38,7 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from rsgeo.cluster.partition import BadPartition, Partition, plan_partitions
+from rsgeo.cluster.partition import BadPartition, Partition, county_codes, plan_partitions
 from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
 from rsgeo.errors import InputError
 from rsgeo.io.windowed import read_layer_near
@@ -224,6 +224,9 @@ def run_job_on_cluster(
             job, progress=progress, layers=False
         )
         parts, bad = plan_partitions(patches, townships, options=job.cluster)
+        # a township naming no county is reported with its patches and left out: a
+        # neighbour's patch reaching into it counts that part outside every township
+        townships = townships.loc[county_codes(townships).to_numpy() != ""]
         step(
             "cluster_overlay",
             patches=len(patches),

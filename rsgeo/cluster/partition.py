@@ -16,7 +16,7 @@ township's name, so that patches in = patches out + patches reported.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +68,7 @@ class BadPartition:
     name: str
     n_patches: int
     reason: str
+    patch_ids: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         """For ``run.json``."""
@@ -184,13 +185,16 @@ def plan_partitions(
             rows = positions[town_row == t]
             tname = str(townships["township_name"].iloc[t])
             raw = townships["township_code"].iloc[t]
+            code = "is missing" if pd.isna(raw) or not str(raw).strip() else f"{raw!r} does not"
+            if code.endswith("does not"):
+                code += f" start with {COUNTY_CODE_DIGITS} digits"
             bad.append(
                 BadPartition(
                     f"township:{tname}",
                     tname,
                     len(rows),
-                    f"the township's code {raw!r} does not start with "
-                    f"{COUNTY_CODE_DIGITS} digits: its county is unknown",
+                    f"the township's code {code}: its county is unknown",
+                    tuple(map(str, ids[rows])),
                 )
             )
         for code in sorted(set(code_of[placed]) - {""}):

@@ -85,8 +85,9 @@ class ClusterJobResult:
         The tables and outputs (the patches of the partitions that finished).
     partitions : list of dict
         Per partition that finished: ``key``, ``county_code``, ``county_name``,
-        ``patches``, ``wall_s`` (reading, overlay), ``cpu_s``,
-        ``peak_rss_mb`` and ``pid`` of the worker process.
+        ``wall_s`` (reading, overlay), ``cpu_s``, ``peak_rss_mb`` and ``pid``
+        of the worker process. No patch count: a county's count beside its
+        ordinary figures would tell its sealed patches.
     reported : list of BadPartition
         Partitions not run or failed, by name, with their ordinary patches.
     sealed_reported : int
@@ -253,7 +254,6 @@ def run_job_on_cluster(
                 "key": r.key,
                 "county_code": by_key[r.key].county_code,
                 "county_name": by_key[r.key].county_name,
-                "patches": len(r.result),
                 "wall_s": {k: round(v, 3) for k, v in r.wall_s.items()},
                 "cpu_s": round(r.cpu_s, 3),
                 "peak_rss_mb": None if r.peak_rss_mb is None else round(r.peak_rss_mb, 1),
@@ -326,16 +326,19 @@ def _run_partitions(
             results[part.key] = res
             for text in res.warnings:
                 print(f"rsgeo: {part.label}: {text}", file=sys.stderr)
-            if progress:
+            if progress:  # the ordinary patches only (docs/sealed.md)
+                n_ordinary = len(part.patch_ids) - len(_sealed_ids(patches, part))
                 line = STEPS["partition_done"].format(
-                    done=n, total=len(parts), label=part.label, patches=len(part.patch_ids)
+                    done=n, total=len(parts), label=part.label, patches=n_ordinary
                 )
                 print(f"rsgeo: {line}", file=sys.stderr)
         else:
             err = fut.exception()
             sealed = _sealed_ids(patches, part)
             reason = redact_ids(f"{type(err).__name__}: {err}", sealed)
-            failed.append(BadPartition(part.key, part.label, len(part.patch_ids), reason))
+            failed.append(
+                BadPartition(part.key, part.label, len(part.patch_ids), reason, part.patch_ids)
+            )
             if progress:
                 line = STEPS["partition_failed"].format(
                     done=n, total=len(parts), label=part.label, reason=reason
@@ -359,9 +362,9 @@ def _ordinary_counts(
     members = {p.key: p.patch_ids for p in parts}
     out = []
     for b in bad:
-        ids = members.get(b.key)
-        n = b.n_patches if ids is None else sum(1 for i in ids if i in keep)
-        out.append(BadPartition(b.key, b.name, n, b.reason))
+        ids = b.patch_ids or members.get(b.key, ())
+        n = sum(1 for i in ids if i in keep)
+        out.append(BadPartition(b.key, b.name, n, b.reason, ids))
     return out
 
 

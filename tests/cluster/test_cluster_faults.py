@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from cluster_province import assert_same_figures, write_job
 
@@ -98,10 +99,14 @@ def test_a_partition_whose_worker_keeps_dying_is_reported_and_the_others_finish(
     assert n_reported > 0 and run.patches_out > 0
 
 
+N_SEALED = 2
+
+
 @pytest.fixture()
-def bad_township_folder(province_folder: Path, tmp_path: Path) -> tuple[Path, str, int]:
-    """The province with one township's code erased; its name and its patches' count."""
-    for key in ("patches", "farmland", "redline"):
+def bad_township_folder(province_folder: Path, tmp_path: Path) -> tuple[Path, str, int, list[str]]:
+    """The province with one township's code erased: its name, the count of its patches
+    and the ids of the two of them marked military land (sealed)."""
+    for key in ("farmland", "redline"):
         shutil.copy(province_folder / f"{key}.gpkg", tmp_path / f"{key}.gpkg")
     towns = gpd.read_file(province_folder / "townships.gpkg")
     row = 4
@@ -112,19 +117,26 @@ def bad_township_folder(province_folder: Path, tmp_path: Path) -> tuple[Path, st
     # the reference count: patches whose inside point lies in that township (GeoPandas)
     patches = gpd.read_file(province_folder / "patches.gpkg")
     inside = patches.representative_point().within(towns.geometry.iloc[row])
-    return tmp_path, name, int(inside.sum())
+    sealed = list(patches.loc[inside, "patch_id"].iloc[:N_SEALED])
+    patches["military"] = np.where(patches["patch_id"].isin(sealed), "是", "")
+    patches.to_file(tmp_path / "patches.gpkg", layer="patches", driver="GPKG")
+    return tmp_path, name, int(inside.sum()), sealed
 
 
 def test_a_county_with_a_missing_township_code_is_reported_by_name(
-    bad_township_folder: tuple[Path, str, int], client: Any
+    bad_township_folder: tuple[Path, str, int, list[str]], client: Any
 ) -> None:
-    folder, name, n_inside = bad_township_folder
-    assert n_inside > 0
+    folder, name, n_inside, sealed = bad_township_folder
+    assert n_inside > N_SEALED
     job = load_job(write_job(folder, name="missing_code"))
     run = run_job_on_cluster(job, folder / "out", client=client, progress=False)
     assert [b.name for b in run.reported] == [name]
-    assert run.reported[0].n_patches == n_inside
+    # the township's ordinary patches by name; its sealed ones only in a province count
+    assert run.reported[0].n_patches == n_inside - N_SEALED
+    assert run.sealed_reported == N_SEALED
     assert run.patches_in == run.patches_out + n_inside
     assert name in run.summary()
+    text = (folder / "out" / "run.json").read_text(encoding="utf-8")
+    assert name in text and not any(i in text for i in sealed)
     # the other counties finished
     assert len({p["county_code"] for p in run.partitions}) == 4

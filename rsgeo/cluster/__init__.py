@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rsgeo.cluster.partition import BadPartition, Partition, plan_partitions
 from rsgeo.cluster.run import ClusterJobResult, cluster_client, run_job_on_cluster
+from rsgeo.cluster.timing import projected_wall_s, time_job_on_local_cluster
 
 __all__ = [
     "BadPartition",
@@ -15,5 +16,7 @@ __all__ = [
     "Partition",
     "cluster_client",
     "plan_partitions",
+    "projected_wall_s",
     "run_job_on_cluster",
+    "time_job_on_local_cluster",
 ]

@@ -162,7 +162,7 @@ def cluster_client(
             threads_per_worker=1,
             processes=True,
             memory_limit=memory_limit if memory_limit is not None else "auto",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never a clash with another run
         )
         try:
             with distributed.Client(cluster) as client:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pytest
 from cluster_province import N_COUNTIES, REL, assert_same_figures, write_job
 
-from rsgeo.cluster import plan_partitions, run_job_on_cluster
+from rsgeo.cluster import plan_partitions, run_job_on_cluster, time_job_on_local_cluster
 from rsgeo.job import load_job
 from rsgeo.options import ClusterOptions
 from rsgeo.pipeline import JobResult
@@ -64,3 +66,21 @@ def test_the_cluster_run_gives_the_single_run_figures(
     assert farm["read"]["features_in_file"] == n_farmland
     # the workers did the overlay: more than one worker process ran partitions
     assert len({p["pid"] for p in cluster["partitions"]}) == 2
+
+
+def test_the_timing_hook_reports_stages_partitions_and_worker_memory(
+    province_folder: Path, single_run: JobResult
+) -> None:
+    job = write_job(province_folder, cluster={"max_patches": 100}, name="timed")
+    report = time_job_on_local_cluster(job, province_folder / "out_timed", workers=2)
+    stages = [s["stage"] for s in report["stages"]]
+    assert stages[:2] == ["reading", "cluster_overlay"] and "stats" in stages
+    assert report["patches_in"] == report["patches_out"] == len(single_run.result)
+    # the workers' peaks are those of the two worker processes, not the client's
+    pids = {str(p["pid"]) for p in report["partitions"]}
+    assert pids <= set(report["worker_peak_rss_mb"]) and str(os.getpid()) not in pids
+    assert all(0 < mb < 1024 for mb in report["worker_peak_rss_mb"].values())
+    # the projection: one worker runs the partitions one after the other
+    task_s = [sum(p["wall_s"].values()) for p in report["partitions"]]
+    assert report["projected_overlay_s"][1] == pytest.approx(sum(task_s), abs=0.01)
+    assert report["projected_overlay_s"][32] == pytest.approx(max(task_s), abs=0.01)

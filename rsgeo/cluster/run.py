@@ -38,6 +38,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from rsgeo.cluster.counties import county_stats
+from rsgeo.cluster.county_workbook import write_county_workbook
 from rsgeo.cluster.partition import BadPartition, Partition, county_codes, plan_partitions
 from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
 from rsgeo.errors import InputError
@@ -55,6 +57,7 @@ from rsgeo.pipeline import (
     stage_steps,
     to_working_crs,
 )
+from rsgeo.schema.labels import COUNTY_LABELS
 from rsgeo.schema.messages import STEPS
 from rsgeo.schema.military import is_military, redact_ids
 
@@ -95,6 +98,9 @@ class ClusterJobResult:
         count, never by county.
     patches_in : int
         Patches of the job.
+    county_stats : DataFrame or None
+        The statistics by county (:func:`rsgeo.cluster.counties.county_stats`),
+        the province total row included.
     """
 
     job_result: JobResult
@@ -102,6 +108,7 @@ class ClusterJobResult:
     reported: list[BadPartition] = field(default_factory=list)
     sealed_reported: int = 0
     patches_in: int = 0
+    county_stats: pd.DataFrame | None = None
 
     @property
     def patches_out(self) -> int:
@@ -213,7 +220,8 @@ def run_job_on_cluster(
                 job, out_dir, client=made, overwrite=overwrite, progress=progress
             )
     out = Path(out_dir)
-    cleaned = check_out_dir(out, overwrite=overwrite, own_names=(*MANAGED_OUTPUTS, "dossiers"))
+    own = (*MANAGED_OUTPUTS, "dossiers", COUNTY_LABELS["workbook"])
+    cleaned = check_out_dir(out, overwrite=overwrite, own_names=own)
     reuse = ("dossiers",) if job.outputs["dossiers"] else ()
     with stage_outputs(out, overwrite=overwrite, reuse=reuse) as staging:
         clock, step = stage_steps(progress)
@@ -283,9 +291,36 @@ def run_job_on_cluster(
             overwrite=overwrite,
             progress=progress,
         )
+        counties = _county_outputs(jr, staging.path, overwrite=overwrite)
     jr.out_dir = out
     jr.outputs = {k: staging.final(v) for k, v in jr.outputs.items()}
-    return ClusterJobResult(jr, records, bad, sealed_reported, len(patches))
+    return ClusterJobResult(jr, records, bad, sealed_reported, len(patches), counties)
+
+
+def _county_outputs(jr: JobResult, folder: Path, *, overwrite: bool) -> pd.DataFrame:
+    """The statistics by county; 分县统计.xlsx and csv/county_stats.csv when the job writes
+    the workbook and the CSV tables (written into the staging folder, before the move)."""
+    from rsgeo.outputs.csv_tables import write_csv
+
+    stats = county_stats(
+        jr.result,
+        jr.pieces,
+        townships=jr.townships,
+        options=jr.job.statistics,
+        thresholds=jr.job.criteria,
+        figures=jr.figures,
+    )
+    want = jr.job.outputs
+    if want["workbook"]:
+        jr.outputs["county_workbook"] = write_county_workbook(
+            folder / COUNTY_LABELS["workbook"], stats, jr.stats, overwrite=overwrite
+        )
+    if want["csv"]:
+        (folder / "csv").mkdir(exist_ok=True)
+        jr.outputs["csv_county_stats"] = write_csv(
+            folder / "csv" / "county_stats.csv", stats, overwrite=overwrite
+        )
+    return stats
 
 
 def _run_partitions(

@@ -295,3 +295,19 @@ PRINT_LABELS: Mapping[str, str] = MappingProxyType(
 """Words of a printed table: the heading (填报单位, 制表日期), the page footer
 (Excel codes ``&P``/``&N``), the signature line's roles and the workbook's
 added columns and sheets."""
+
+COUNTY_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "workbook": "分县统计.xlsx",
+        "county_sheet": "分县汇总",
+        "township_sheet": "乡镇汇总（分县）",
+        "county_code": "县代码",
+        "county_name": "县名称",
+        "township_code": "乡镇代码",
+        "area_unit": "平方米",
+        "pct_unit": "%",
+    }
+)
+"""Words of the province workbook by county (``rsgeo run --workers/--cluster``)."""
+
+__all__ += ["COUNTY_LABELS"]

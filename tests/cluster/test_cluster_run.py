@@ -54,6 +54,11 @@ def test_the_cluster_run_gives_the_single_run_figures(
         a = pd.read_csv(out / "csv" / name)
         b = pd.read_csv(province_folder / "out_single" / "csv" / name)
         pd.testing.assert_frame_equal(a, b, rtol=REL, check_exact=False)
+    # the statistics by county, in the CSV tables: a row per county and the province's
+    counties = pd.read_csv(out / "csv" / "county_stats.csv", dtype={"township_code": str})
+    assert len(counties) == N_COUNTIES + 1
+    assert run.county_stats is not None
+    assert counties["n_patches"].tolist() == run.county_stats["n_patches"].tolist()
     run_json = json.loads((out / "run.json").read_text(encoding="utf-8"))
     cluster = run_json["cluster"]
     assert cluster["patches_in"] == cluster["patches_out"]

@@ -1249,6 +1249,9 @@ class ClusterOptions(_Options):
         How many times a partition is run again after the worker running it
         died (the scheduler's retries); a partition that raised an error is
         reported, not run again.
+    dossier_counties : tuple of str or None, default None
+        The counties (6-digit codes) whose dossiers are written, each in its
+        own folder, when ``[outputs] dossiers`` is on; None: every county.
 
     Examples
     --------
@@ -1266,12 +1269,19 @@ class ClusterOptions(_Options):
     partition_by: PartitionBy = "county"
     max_patches: int = 25_000
     allowed_failures: int = 3
+    dossier_counties: tuple[str, ...] | None = None
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
         _choice("partition_by", self.partition_by, ("county", "tile"), problems)
         _whole_numbers(self, ("max_patches",), 1, problems)
         _whole_numbers(self, ("allowed_failures",), 0, problems)
+        if self.dossier_counties is not None:
+            codes = _text_tuple("dossier_counties", self.dossier_counties, problems)
+            bad = [c for c in codes if not re.fullmatch(r"\d{6}", c)]
+            if bad:
+                problems.append(f"dossier_counties must be 6-digit county codes, got {bad}")
+            object.__setattr__(self, "dossier_counties", codes)
         return problems
 
 

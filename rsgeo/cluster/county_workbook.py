@@ -20,12 +20,16 @@ from rsgeo.cluster.partition import COUNTY_CODE_DIGITS
 from rsgeo.errors import OutputExistsError
 from rsgeo.outputs.excel import Sheet, new_workbook, save_workbook, write_sheet
 from rsgeo.outputs.workbook import SUMMARY_COLUMNS
+from rsgeo.schema.fields import PATCH_FIELDS
 from rsgeo.schema.labels import COUNTY_LABELS, TOTAL_ROW_NAME
+from rsgeo.schema.layer_fields import UNIT_WORDS
 from rsgeo.stats.township import TOTAL_LABEL, township_rows
 
 __all__ = ["write_county_workbook"]
 
 _FORMATS = {"count": "0", "area": "0.00", "pct": "0.00"}
+COUNTY_NAME = PATCH_FIELDS["county_name"][1]
+"""The county-name header: the Chinese name of the field (县名称)."""
 
 
 def _unit(header: str, unit: str) -> str:
@@ -41,7 +45,7 @@ def _figures(sheet: Sheet, rows: pd.DataFrame) -> None:
         if kind == "count":
             sheet.add(header, [int(v) for v in values], _FORMATS["count"])
         elif kind == "area":
-            sheet.add(_unit(header, COUNTY_LABELS["area_unit"]), list(values), _FORMATS["area"])
+            sheet.add(_unit(header, UNIT_WORDS["_m2"]), list(values), _FORMATS["area"])
         else:
             pct = [None if not np.isfinite(v) else v * 100.0 for v in values]
             sheet.add(_unit(header, COUNTY_LABELS["pct_unit"]), pct, _FORMATS["pct"])
@@ -83,7 +87,7 @@ def write_county_workbook(
     codes = [*counties.index.astype(str), TOTAL_ROW_NAME]
     sheet = Sheet(COUNTY_LABELS["county_sheet"], key_columns=2)
     sheet.add(COUNTY_LABELS["county_code"], codes)
-    sheet.add(COUNTY_LABELS["county_name"], [*counties["township_name"].astype(str), ""])
+    sheet.add(COUNTY_NAME, [*counties["township_name"].astype(str), ""])
     _figures(sheet, rows)
     sheet.bold_rows.add(len(counties))
 
@@ -97,7 +101,7 @@ def write_county_workbook(
     by_county = Sheet(COUNTY_LABELS["township_sheet"], key_columns=4)
     by_county.add(COUNTY_LABELS["county_code"], list(town_codes.str[:COUNTY_CODE_DIGITS]))
     by_county.add(
-        COUNTY_LABELS["county_name"],
+        COUNTY_NAME,
         [str(names.get(c[:COUNTY_CODE_DIGITS], "")) for c in town_codes],
     )
     by_county.add(COUNTY_LABELS["township_code"], list(town_codes))

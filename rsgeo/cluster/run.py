@@ -27,6 +27,7 @@ job = the patches of the outputs + the patches reported.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import uuid
 from collections.abc import Iterator
@@ -39,8 +40,15 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.cluster.counties import county_stats
+from rsgeo.cluster.county_outputs import write_county_maps_and_dossiers
 from rsgeo.cluster.county_workbook import write_county_workbook
-from rsgeo.cluster.partition import BadPartition, Partition, county_codes, plan_partitions
+from rsgeo.cluster.partition import (
+    COUNTY_CODE_DIGITS,
+    BadPartition,
+    Partition,
+    county_codes,
+    plan_partitions,
+)
 from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
 from rsgeo.errors import InputError
 from rsgeo.io.windowed import read_layer_near
@@ -281,8 +289,10 @@ def run_job_on_cluster(
             "reported": [b.as_dict() for b in bad],
         }
         overlaid = Overlaid(kept, layers, townships, county, provenance, pieces, result)
+        # maps and dossiers are written by county below, never one page for the province
+        by_county = dict.fromkeys(("county_map", "field_maps", "dossiers"), False)
         jr = finish_run(
-            job,
+            dataclasses.replace(job, outputs={**job.outputs, **by_county}),
             overlaid,
             staging,
             out=out,
@@ -291,13 +301,40 @@ def run_job_on_cluster(
             overwrite=overwrite,
             progress=progress,
         )
-        counties = _county_outputs(jr, staging.path, overwrite=overwrite)
+        counties = _county_outputs(jr, staging.path, overwrite=overwrite, want=job.outputs)
+        county_of = _county_of(parts, jr.result)
+        jr.outputs.update(
+            write_county_maps_and_dossiers(
+                jr,
+                staging.path,
+                county_of=county_of,
+                county_stats=counties,
+                want=job.outputs,
+                dossier_counties=job.cluster.dossier_counties,
+                overwrite=overwrite,
+                progress=progress,
+            )
+        )
     jr.out_dir = out
     jr.outputs = {k: staging.final(v) for k, v in jr.outputs.items()}
     return ClusterJobResult(jr, records, bad, sealed_reported, len(patches), counties)
 
 
-def _county_outputs(jr: JobResult, folder: Path, *, overwrite: bool) -> pd.DataFrame:
+def _county_of(parts: list[Partition], result: pd.DataFrame) -> pd.Series:
+    """Patch id → county code: the county of its main township (the one the workbook
+    and the field maps file it under), else, outside every township, its partition's."""
+    pairs = [(i, p.county_code) for p in parts if p.county_code for i in p.patch_ids]
+    known = pd.Series(dict(pairs), dtype=object)
+    code = result["township_code"].astype(str)
+    out = code.str[:COUNTY_CODE_DIGITS].astype(object)
+    lost = ~code.str.fullmatch(r"\d{6}.*").fillna(False).astype(bool).to_numpy()
+    out[lost] = known.reindex(out.index[lost]).fillna("").to_numpy()
+    return out
+
+
+def _county_outputs(
+    jr: JobResult, folder: Path, *, overwrite: bool, want: dict[str, bool]
+) -> pd.DataFrame:
     """The statistics by county; 分县统计.xlsx and csv/county_stats.csv when the job writes
     the workbook and the CSV tables (written into the staging folder, before the move)."""
     from rsgeo.outputs.csv_tables import write_csv
@@ -310,7 +347,6 @@ def _county_outputs(jr: JobResult, folder: Path, *, overwrite: bool) -> pd.DataF
         thresholds=jr.job.criteria,
         figures=jr.figures,
     )
-    want = jr.job.outputs
     if want["workbook"]:
         jr.outputs["county_workbook"] = write_county_workbook(
             folder / COUNTY_LABELS["workbook"], stats, jr.stats, overwrite=overwrite

@@ -302,12 +302,12 @@ COUNTY_LABELS: Mapping[str, str] = MappingProxyType(
         "county_sheet": "分县汇总",
         "township_sheet": "乡镇汇总（分县）",
         "county_code": "县代码",
-        "county_name": "县名称",
         "township_code": "乡镇代码",
-        "area_unit": "平方米",
         "pct_unit": "%",
     }
 )
-"""Words of the province workbook by county (``rsgeo run --workers/--cluster``)."""
+"""Words of the province workbook by county (``rsgeo run --workers/--cluster``); the
+county's name and the unit of areas are those of :data:`rsgeo.schema.fields.PATCH_FIELDS`
+(``county_name``) and :data:`rsgeo.schema.layer_fields.UNIT_WORDS`."""
 
 __all__ += ["COUNTY_LABELS"]

@@ -30,7 +30,25 @@ from rsgeo.pipeline import overlay_stage, to_working_crs
 from rsgeo.schema.military import is_military, redact_ids
 from rsgeo.stage_clock import peak_rss_mb
 
-__all__ = ["PartitionResult", "PartitionTask", "run_partition"]
+__all__ = ["PartitionResult", "PartitionTask", "process_peak_mb", "run_partition"]
+
+
+def process_peak_mb() -> float | None:
+    """This process's own peak resident memory in MB.
+
+    On Linux the high-water mark of the process's memory (``VmHWM``): unlike
+    ``ru_maxrss``, it does not carry over the parent's peak into a worker
+    process started by fork and exec. Elsewhere
+    :func:`rsgeo.stage_clock.peak_rss_mb`.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return peak_rss_mb()
 
 
 @dataclass(frozen=True)
@@ -99,7 +117,7 @@ def run_partition(task: PartitionTask, townships: gpd.GeoDataFrame) -> Partition
         reads=reads,
         wall_s={"reading": t1 - t0, "overlay": t2 - t1},
         cpu_s=time.process_time() - cpu0,
-        peak_rss_mb=peak_rss_mb(),
+        peak_rss_mb=process_peak_mb(),
         pid=os.getpid(),
         warnings=[redact_ids(str(w.message), sealed) for w in caught],
     )

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rsgeo.cluster.run import cluster_client, run_job_on_cluster
+from rsgeo.cluster.task import process_peak_mb
 from rsgeo.job import Job, load_job
-from rsgeo.stage_clock import peak_rss_mb
 
 __all__ = ["projected_wall_s", "time_job_on_local_cluster"]
 
@@ -88,7 +88,7 @@ def time_job_on_local_cluster(
         run = run_job_on_cluster(
             loaded, out_dir, client=client, overwrite=overwrite, progress=False
         )
-        live = client.run(peak_rss_mb)  # the workers alive at the end, by address
+        live = client.run(process_peak_mb)  # the workers alive at the end, by address
         pids = client.run(_pid)
     wall = time.perf_counter() - t0
     peaks: dict[int, float] = {}
@@ -107,7 +107,7 @@ def time_job_on_local_cluster(
         "stages": [] if timings is None else timings.as_records(),
         "partitions": run.partitions,
         "worker_peak_rss_mb": {str(k): round(v, 1) for k, v in sorted(peaks.items())},
-        "client_peak_rss_mb": peak_rss_mb(),
+        "client_peak_rss_mb": process_peak_mb(),
         "patches_in": run.patches_in,
         "patches_out": run.patches_out,
         "reported": [b.as_dict() for b in run.reported],

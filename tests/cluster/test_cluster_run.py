@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -77,6 +78,10 @@ def test_the_timing_hook_reports_stages_partitions_and_worker_memory(
     province_folder: Path, single_run: JobResult
 ) -> None:
     job = write_job(province_folder, cluster={"max_patches": 100}, name="timed")
+    # the client has held 1 GB: a worker's peak is its own, not carried over from the
+    # process that started it (ru_maxrss would carry it over on Linux)
+    block = np.ones(1 << 27)  # 1 GiB, touched
+    del block
     report = time_job_on_local_cluster(job, province_folder / "out_timed", workers=2)
     stages = [s["stage"] for s in report["stages"]]
     assert stages[:2] == ["reading", "cluster_overlay"] and "stats" in stages
@@ -84,7 +89,7 @@ def test_the_timing_hook_reports_stages_partitions_and_worker_memory(
     # the workers' peaks are those of the two worker processes, not the client's
     pids = {str(p["pid"]) for p in report["partitions"]}
     assert pids <= set(report["worker_peak_rss_mb"]) and str(os.getpid()) not in pids
-    assert all(0 < mb < 1024 for mb in report["worker_peak_rss_mb"].values())
+    assert all(0 < mb < 900 for mb in report["worker_peak_rss_mb"].values())
     # the projection: one worker runs the partitions one after the other
     task_s = [sum(p["wall_s"].values()) for p in report["partitions"]]
     assert report["projected_overlay_s"][1] == pytest.approx(sum(task_s), abs=0.01)

@@ -80,6 +80,11 @@ def write_county_maps_and_dossiers(
     town_county = jr.townships["township_code"].astype(str).str[:COUNTY_CODE_DIGITS]
     town_rows = township_rows(jr.stats)
     row_county = town_rows.index.astype(str).str[:COUNTY_CODE_DIGITS]
+    imagery = {
+        k: v
+        for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
+        if v is not None
+    }
     outputs: dict[str, Any] = {}
     n_pages = 0
     for code in sorted(set(county_of.astype(str)) & set(names)):
@@ -122,6 +127,7 @@ def write_county_maps_and_dossiers(
             build_dossiers(
                 result,
                 folder / "dossiers" / sub,
+                imagery=imagery or None,
                 findings=None if jr.review is None else jr.review.findings,
                 townships=towns,
                 progress=progress,

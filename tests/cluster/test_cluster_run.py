@@ -39,6 +39,13 @@ def test_partitions_follow_the_county_codes(province_folder: Path) -> None:
     assert max(len(t.patch_ids) for t in tiles) <= 40 and len(tiles) > N_COUNTIES
     assert sorted(i for p in tiles for i in p.patch_ids) == sorted(patches.index)
     assert {t.county_code for t in tiles} == {p.county_code for p in parts}
+    # tiles regardless of counties
+    free, _ = plan_partitions(
+        patches, towns, options=ClusterOptions(partition_by="tile", max_patches=150)
+    )
+    assert [len(t.patch_ids) for t in free] == [134, 133, 133]
+    assert sorted(i for p in free for i in p.patch_ids) == sorted(patches.index)
+    assert {t.county_code for t in free} == {""}
 
 
 def test_the_cluster_run_gives_the_single_run_figures(

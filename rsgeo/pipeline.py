@@ -481,12 +481,14 @@ def finish_run(
     step: Callable[..., None],
     overwrite: bool,
     progress: bool,
+    announce_move: bool = True,
 ) -> JobResult:
     """The stages after the overlay: classes, determinations, statistics, review, outputs.
 
     ``rsgeo run`` and :mod:`rsgeo.cluster` (on the combined partitions) both
     end a run here, so every figure comes from the same code. The outputs are
-    written into ``staging.path`` and ``run.json`` last.
+    written into ``staging.path`` and ``run.json`` last; ``announce_move=False``
+    leaves the last step (moving the outputs in) to a caller that writes more.
     """
     patches, layers, townships = overlaid.patches, overlaid.layers, overlaid.townships
     county, provenance = overlaid.county, overlaid.provenance
@@ -646,7 +648,8 @@ def finish_run(
             json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         jr.outputs["run"] = staging.path / "run.json"
-        step("moving", out=out)
+        if announce_move:
+            step("moving", out=out)
         return jr
 
 

@@ -300,7 +300,9 @@ def run_job_on_cluster(
             step=step,
             overwrite=overwrite,
             progress=progress,
+            announce_move=False,
         )
+        step("county_outputs")  # after run.json: in the stage table, not in run.json
         counties = _county_outputs(jr, staging.path, overwrite=overwrite, want=job.outputs)
         county_of = _county_of(parts, jr.result)
         jr.outputs.update(
@@ -315,6 +317,8 @@ def run_job_on_cluster(
                 progress=progress,
             )
         )
+        clock.stop()  # as in a single run: moving the outputs in is not timed
+        step("moving", out=out)
     jr.out_dir = out
     jr.outputs = {k: staging.final(v) for k, v in jr.outputs.items()}
     return ClusterJobResult(jr, records, bad, sealed_reported, len(patches), counties)

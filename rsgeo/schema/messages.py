@@ -206,6 +206,7 @@ STEPS: Mapping[str, str] = MappingProxyType(
             "分区失败，已记入报告 / partition failed, reported ({done}/{total}): {label}: {reason}"
         ),
         "map_layers": "读取地图图层 / reading the layers the maps show",
+        "county_outputs": "分县统计、地图与档案 / statistics, maps and dossiers by county",
     }
 )
 """The stages a run announces as it goes ("rsgeo: 统计报表 / workbook"), and the notes it

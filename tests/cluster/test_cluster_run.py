@@ -92,6 +92,7 @@ def test_the_timing_hook_reports_stages_partitions_and_worker_memory(
     report = time_job_on_local_cluster(job, province_folder / "out_timed", workers=2)
     stages = [s["stage"] for s in report["stages"]]
     assert stages[:2] == ["reading", "cluster_overlay"] and "stats" in stages
+    assert stages[-1] == "county_outputs"
     assert report["patches_in"] == report["patches_out"] == len(single_run.result)
     # the workers' peaks are those of the two worker processes, not the client's
     pids = {str(p["pid"]) for p in report["partitions"]}

@@ -32,7 +32,8 @@ import pyogrio
 import pyproj
 
 from rsgeo.errors import DataFileError
-from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_layer_ids
+from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet_info
+from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_layer_boxes, read_layer_ids
 from rsgeo.schema.fields import LAYER_FIELDS, canonical_name
 
 __all__ = ["TOUCHED_MAX_SHARE", "WindowedRead", "read_layer_near", "touched_fids"]
@@ -192,6 +193,8 @@ def read_layer_near(
 
     kw: dict[str, Any] = {"layer": layer, "encoding": encoding, "fields": fields, "crs": crs}
     p = Path(path)
+    if is_geoparquet(p):  # GeoParquet: row groups kept by their bbox statistics
+        return _read_parquet_near(patches, p, make_valid=make_valid, **kw)
     window: WindowedRead | None = None
     if p.suffix.lower() == ".gpkg" and p.is_file():
         try:
@@ -219,6 +222,35 @@ def read_layer_near(
         gdf = read_layer(p, make_valid=make_valid, use_arrow=True, **kw)
         n_total = window.n_features if window.n_features is not None else len(gdf)
         window = WindowedRead("whole", n_total, len(gdf), window.reason)
+    report = gdf.attrs.get(READ_REPORT_KEY)
+    if report is not None:
+        report.window = window.summary()
+    return gdf, window
+
+
+def _read_parquet_near(
+    patches: gpd.GeoDataFrame, path: Path, *, make_valid: bool, **kw: Any
+) -> tuple[gpd.GeoDataFrame, WindowedRead]:
+    """:func:`read_layer_near` of a GeoParquet: the features whose bbox meets a patch's box.
+
+    Row groups whose bbox statistics meet no patch box are not read; a
+    dataset without a bbox column is read whole.
+    """
+    try:
+        info = read_geoparquet_info(path)
+    except Exception:  # unreadable: read_layer says why, in rsgeo's words
+        info = {"crs": None, "bbox": None, "rows": None}
+    layer_crs = info["crs"] or kw.get("crs")
+    if info["bbox"] is None or layer_crs is None:
+        gdf = read_layer(path, make_valid=make_valid, **kw)
+        window = WindowedRead("whole", len(gdf), len(gdf), "GeoParquet without a bbox column")
+    else:
+        gdf = read_layer_boxes(path, _boxes_in(patches, layer_crs), make_valid=make_valid, **kw)
+        n_total = int(info["rows"])
+        share = len(gdf) / n_total if n_total else 1.0
+        window = WindowedRead(
+            "touched", n_total, len(gdf), f"{share:.1%} of the layer, GeoParquet bbox filter"
+        )
     report = gdf.attrs.get(READ_REPORT_KEY)
     if report is not None:
         report.window = window.summary()

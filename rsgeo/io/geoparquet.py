@@ -1,0 +1,709 @@
+"""Layers as spatially sorted, partitioned GeoParquet, and reading them back.
+
+A province's land-use layer (三调地类图斑, ~10⁷ polygons) is too large for one
+GeoPackage read per task. :func:`write_geoparquet` writes a layer as a
+folder of Parquet part files (``part-00000.parquet``, ...; at most
+``rows_per_part`` rows each, row groups of ``row_group_rows`` rows):
+
+* rows in the Hilbert order of their bounding-box centres
+  (:func:`hilbert_index`), so a row group covers a compact piece of ground
+  and its column statistics say where it lies;
+* geometry as WKB, with a GeoParquet 1.1 ``bbox`` covering column (a struct
+  of ``xmin, ymin, xmax, ymax``, float64, the exact shapely bounds) declared
+  in the ``geo`` metadata, the CRS as PROJJSON;
+* written into a temporary folder next to the target, then renamed: a
+  reader never sees half a dataset, and an existing one is replaced only
+  with ``overwrite=True``.
+
+:func:`read_geoparquet` reads it back, whole or only the features whose
+bbox meets given boxes: a ``pyarrow.dataset`` filter on the bbox columns
+prunes the row groups by their statistics, and the rows of the row groups
+kept are tested exactly. :func:`touched_rows` is the GeoParquet side of
+:func:`rsgeo.io.windowed.touched_fids`. These return the file's table as
+stored; :func:`rsgeo.io.reading.read_layer` reads a GeoParquet like any
+other layer (field names, CRS, geometry repair, read report).
+
+Needs ``pyarrow`` (``pip install "rsgeo[cluster]"``).
+
+Examples
+--------
+>>> import tempfile, os, geopandas as gpd
+>>> from shapely.geometry import box
+>>> layer = gpd.GeoDataFrame({"DLBM": ["0101", "0103"]},
+...                          geometry=[box(0, 0, 1, 1), box(5, 5, 6, 6)], crs=4545)
+>>> dest = os.path.join(tempfile.mkdtemp(), "dltb.parquet")
+>>> written = write_geoparquet(layer, dest)
+>>> written.rows, [p.name for p in written.parts]
+(2, ['part-00000.parquet'])
+>>> back = read_geoparquet(dest, boxes=[(4, 4, 10, 10)])
+>>> list(back["DLBM"]), back.crs.to_epsg()
+(['0103'], 4545)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import shapely
+
+from rsgeo.errors import DataFileError, InputError, OutputExistsError
+
+__all__ = [
+    "HILBERT_ORDER",
+    "ROWS_PER_PART",
+    "ROW_GROUP_ROWS",
+    "GeoParquetWritten",
+    "geoparquet_parts",
+    "hilbert_index",
+    "hilbert_sort",
+    "is_geoparquet",
+    "read_geoparquet",
+    "read_geoparquet_info",
+    "touched_rows",
+    "write_geoparquet",
+]
+
+ROWS_PER_PART = 1_000_000
+"""Most rows in one part file."""
+ROW_GROUP_ROWS = 10_000
+"""Rows in one row group: the unit a bbox filter keeps or skips (about 3 MB of
+20-vertex polygons; smaller groups prune better and cost more metadata)."""
+HILBERT_ORDER = 16
+"""Bits per axis of the Hilbert grid the bbox centres are placed on (65,536²)."""
+_COARSE_GRID = 16  # patch boxes are merged into at most 16 x 16 boxes for row-group pruning
+_INSTALL = 'GeoParquet needs pyarrow: pip install "rsgeo[cluster]" (or pip install pyarrow)'
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+        import pyarrow.dataset
+        import pyarrow.fs
+        import pyarrow.parquet
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        raise InputError(_INSTALL) from err
+    return pyarrow
+
+
+# --------------------------------------------------------------------------- Hilbert order
+
+
+def hilbert_index(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, order: int = HILBERT_ORDER
+) -> npt.NDArray[np.uint64]:
+    """Distance along the Hilbert curve of cells ``(x, y)`` of a ``2**order`` grid.
+
+    Vectorised over numpy arrays (one pass per bit). The curve starts at
+    ``(0, 0)`` and ends at ``(2**order - 1, 0)``; consecutive distances are
+    neighbouring cells. An odd order starts upwards, an even one to the right.
+
+    Parameters
+    ----------
+    x, y : array of int
+        Cell columns and rows, ``0 <= x, y < 2**order``.
+    order : int
+        Bits per axis (at most 31).
+
+    Returns
+    -------
+    ndarray of uint64
+
+    Examples
+    --------
+    >>> hilbert_index([0, 0, 1, 1], [0, 1, 1, 0], order=1).tolist()
+    [0, 1, 2, 3]
+    """
+    if not 1 <= order <= 31:
+        raise InputError(f"order must be between 1 and 31, got {order}")
+    xi = np.asarray(x, dtype=np.int64).copy()
+    yi = np.asarray(y, dtype=np.int64).copy()
+    n = np.int64(1) << order
+    if xi.size and (xi.min() < 0 or yi.min() < 0 or xi.max() >= n or yi.max() >= n):
+        raise InputError(f"cells must lie in 0 .. {n - 1}")
+    d = np.zeros(np.broadcast(xi, yi).shape, dtype=np.uint64)
+    s = n >> 1
+    while s > 0:
+        rx = (xi & s) > 0
+        ry = (yi & s) > 0
+        d += (np.uint64(s) * np.uint64(s)) * ((3 * rx) ^ ry).astype(np.uint64)
+        # rotate the quadrant so the sub-curve starts and ends where the curve needs it
+        flip = ~ry & rx
+        xi = np.where(flip, s - 1 - xi, xi)
+        yi = np.where(flip, s - 1 - yi, yi)
+        swap = ~ry
+        xi, yi = np.where(swap, yi, xi), np.where(swap, xi, yi)
+        xi &= s - 1
+        yi &= s - 1
+        s >>= 1
+    return d
+
+
+def hilbert_sort(bounds: npt.ArrayLike, *, order: int = HILBERT_ORDER) -> npt.NDArray[np.intp]:
+    """Row order of boxes by the Hilbert index of their centres.
+
+    The centres are placed on a ``2**order`` grid over their own extent;
+    boxes without finite bounds (missing or empty geometry) go last, in
+    their original order (the sort is stable).
+
+    Parameters
+    ----------
+    bounds : array of shape (n, 4)
+        ``minx, miny, maxx, maxy``.
+
+    Returns
+    -------
+    ndarray of int
+        A permutation of ``range(n)``.
+    """
+    b = np.asarray(bounds, dtype=np.float64).reshape(-1, 4)
+    cx = (b[:, 0] + b[:, 2]) / 2
+    cy = (b[:, 1] + b[:, 3]) / 2
+    ok = np.isfinite(cx) & np.isfinite(cy)
+    keys = np.full(len(b), np.iinfo(np.uint64).max, dtype=np.uint64)
+    if ok.any():
+        top = (1 << order) - 1
+        x0, x1 = cx[ok].min(), cx[ok].max()
+        y0, y1 = cy[ok].min(), cy[ok].max()
+        span = max(x1 - x0, y1 - y0) or 1.0  # one scale for both axes keeps the curve square
+        gx = np.clip(((cx[ok] - x0) / span * top).round(), 0, top).astype(np.int64)
+        gy = np.clip(((cy[ok] - y0) / span * top).round(), 0, top).astype(np.int64)
+        keys[ok] = hilbert_index(gx, gy, order=order)
+    return np.argsort(keys, kind="stable")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True)
+class GeoParquetWritten:
+    """What :func:`write_geoparquet` wrote.
+
+    Attributes
+    ----------
+    path : Path
+        The dataset folder.
+    parts : list of Path
+        Its part files, in row order.
+    rows : int
+        Features written.
+    bytes : int
+        Size of the part files.
+    """
+
+    path: Path
+    parts: list[Path] = field(default_factory=list)
+    rows: int = 0
+    bytes: int = 0
+
+
+def _bbox_name(columns: Iterable[str], geometry: str) -> str:
+    names = set(columns)
+    return "bbox" if "bbox" not in names else f"{geometry}_bbox"
+
+
+def _geo_metadata(
+    geometry: str, bbox_col: str, crs: Any, types: list[str], extent: list[float]
+) -> bytes:
+    crs_json = None if crs is None else pyproj.CRS.from_user_input(crs).to_json_dict()
+    meta = {
+        "version": "1.1.0",
+        "primary_column": geometry,
+        "columns": {
+            geometry: {
+                "encoding": "WKB",
+                "geometry_types": types,
+                "crs": crs_json,
+                "bbox": extent,
+                "covering": {
+                    "bbox": {
+                        "xmin": [bbox_col, "xmin"],
+                        "ymin": [bbox_col, "ymin"],
+                        "xmax": [bbox_col, "xmax"],
+                        "ymax": [bbox_col, "ymax"],
+                    }
+                },
+            }
+        },
+    }
+    return json.dumps(meta).encode("utf-8")
+
+
+def _to_table(gdf: gpd.GeoDataFrame, bbox_col: str) -> Any:
+    """The Arrow table of one part: attributes, WKB geometry, bbox struct, ``geo`` metadata."""
+    pa = _pyarrow()
+    geom_name = gdf.geometry.name
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    attrs = pd.DataFrame(gdf.drop(columns=geom_name))
+    table = pa.Table.from_pandas(attrs, preserve_index=False)
+    missing = shapely.is_missing(geoms)
+    empty = missing | shapely.is_empty(np.where(missing, shapely.Point(), geoms))
+    wkb = shapely.to_wkb(geoms, flavor="iso")
+    table = table.append_column(geom_name, pa.array(wkb, type=pa.binary(), mask=missing))
+    b = shapely.bounds(geoms)
+    children = [pa.array(b[:, i], type=pa.float64()) for i in range(4)]
+    struct = pa.StructArray.from_arrays(
+        children, names=["xmin", "ymin", "xmax", "ymax"], mask=pa.array(empty)
+    )
+    table = table.append_column(bbox_col, struct)
+    kept = geoms[~empty]
+    types = sorted({str(t) for t in shapely.get_type_id(kept)}) if len(kept) else []
+    names = {
+        "0": "Point",
+        "1": "LineString",
+        "3": "Polygon",
+        "4": "MultiPoint",
+        "5": "MultiLineString",
+        "6": "MultiPolygon",
+        "7": "GeometryCollection",
+    }
+    extent = (
+        [float(b[~empty, i].min()) for i in (0, 1)] + [float(b[~empty, i].max()) for i in (2, 3)]
+        if len(kept)
+        else []
+    )
+    meta = dict(table.schema.metadata or {})
+    meta[b"geo"] = _geo_metadata(
+        geom_name, bbox_col, gdf.crs, [names.get(t, t) for t in types], extent
+    )
+    return table.replace_schema_metadata(meta)
+
+
+def _prepared(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A named, non-default index becomes a column (a patch file keeps its ``patch_id``)."""
+    if isinstance(gdf.index, pd.RangeIndex) or gdf.index.name is None:
+        return gdf.reset_index(drop=True)
+    return gdf.reset_index()
+
+
+def write_geoparquet(
+    layer: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
+    dest: str | os.PathLike[str],
+    *,
+    rows_per_part: int = ROWS_PER_PART,
+    row_group_rows: int = ROW_GROUP_ROWS,
+    overwrite: bool = False,
+    compression: str = "zstd",
+    progress: Callable[[str], None] | None = None,
+) -> GeoParquetWritten:
+    """Write a layer as a folder of spatially sorted GeoParquet part files.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame or iterable of GeoDataFrames
+        The features. An iterable (tiles of a layer too large for memory,
+        all in one CRS and with the same columns) is written chunk by chunk:
+        each chunk sorted in Hilbert order on its own, parts never spanning
+        two chunks. A named index (``patch_id``) is written as a column.
+    dest : path
+        The dataset folder to write (by convention ``NAME.parquet``).
+    rows_per_part : int
+        Most rows in one part file.
+    row_group_rows : int
+        Rows in one row group.
+    overwrite : bool
+        Replace an existing ``dest``.
+    compression : str
+        Parquet compression (``"zstd"``, ``"snappy"``, ``"none"``).
+    progress : callable, optional
+        Called with one line after each part file.
+
+    Returns
+    -------
+    GeoParquetWritten
+
+    Raises
+    ------
+    OutputExistsError
+        ``dest`` exists and ``overwrite`` is False.
+    InputError
+        Bad sizes; chunks in different CRSs; pyarrow missing.
+    """
+    if rows_per_part < 1 or row_group_rows < 1:
+        raise InputError(
+            f"rows_per_part and row_group_rows must be at least 1, got {rows_per_part}, "
+            f"{row_group_rows}"
+        )
+    pa = _pyarrow()
+    target = Path(dest)
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"{target} exists; pass overwrite=True to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    chunks: Iterator[gpd.GeoDataFrame] = (
+        iter([layer]) if isinstance(layer, gpd.GeoDataFrame) else iter(layer)
+    )
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    parts: list[Path] = []
+    rows = 0
+    crs: Any = None
+    try:
+        for i_chunk, chunk in enumerate(chunks):
+            if i_chunk == 0:
+                crs = chunk.crs
+            elif not (crs is None and chunk.crs is None) and (
+                crs is None or chunk.crs is None or not pyproj.CRS(crs).equals(chunk.crs)
+            ):
+                raise InputError(f"chunk {i_chunk} is in {chunk.crs}, the first one in {crs}")
+            gdf = _prepared(chunk)
+            gdf = gdf.iloc[hilbert_sort(gdf.geometry.bounds.to_numpy())]
+            bbox_col = _bbox_name(gdf.columns, gdf.geometry.name)
+            for start in range(0, max(len(gdf), 1 if i_chunk == 0 else 0), rows_per_part):
+                table = _to_table(gdf.iloc[start : start + rows_per_part], bbox_col)
+                part = staging / f"part-{len(parts):05d}.parquet"
+                pa.parquet.write_table(
+                    table,
+                    part,
+                    row_group_size=row_group_rows,
+                    compression=compression,
+                    write_statistics=True,
+                )
+                parts.append(part)
+                rows += table.num_rows
+                if progress is not None:
+                    progress(f"{part.name}: {table.num_rows:,} rows ({rows:,} written)")
+        if not parts:  # an empty iterable: an empty dataset is still a dataset
+            raise InputError("nothing to write: the layer has no chunk")
+        _move_into_place(staging, target, overwrite=overwrite)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    final = [target / p.name for p in parts]
+    return GeoParquetWritten(target, final, rows, sum(p.stat().st_size for p in final))
+
+
+def _move_into_place(staging: Path, target: Path, *, overwrite: bool) -> None:
+    """Rename ``staging`` to ``target``; an old ``target`` is moved aside first, then removed."""
+    old: Path | None = None
+    if target.exists():
+        if not overwrite:
+            raise OutputExistsError(f"{target} exists; pass overwrite=True to replace it")
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        if old.exists():
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def is_geoparquet(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a ``.parquet`` file or a folder holding ``.parquet`` part files.
+
+    >>> is_geoparquet("farmland.gpkg")
+    False
+    """
+    p = Path(path)
+    if p.is_file():
+        return p.suffix.lower() in (".parquet", ".geoparquet")
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        return any(q.suffix.lower() == ".parquet" for q in p.iterdir())
+    return False
+
+
+def geoparquet_parts(path: str | os.PathLike[str]) -> list[Path]:
+    """The part files of a dataset in row order (a single file: itself).
+
+    Raises
+    ------
+    DataFileError
+        No such file, or a folder without ``.parquet`` files.
+    """
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if p.is_dir():
+        parts = sorted(
+            q for q in p.iterdir() if q.suffix.lower() == ".parquet" and not q.name.startswith(".")
+        )
+        if parts:
+            return parts
+        raise DataFileError(f"{p}: a folder without .parquet part files")
+    raise DataFileError(f"{p}: file not found")
+
+
+@dataclass(frozen=True)
+class _Info:
+    geometry: str
+    bbox: tuple[str, str, str, str, str] | None  # struct column, then its four fields
+    crs: pyproj.CRS | None
+    columns: list[str]  # attribute columns, as stored (no geometry, no bbox)
+    rows_per_group: list[list[int]]  # per part, rows of each row group
+    types: list[str]  # geometry types declared
+
+
+def _info(parts: list[Path], where: str) -> _Info:
+    pa = _pyarrow()
+    try:
+        metas = [pa.parquet.read_metadata(p) for p in parts]
+        schema = pa.parquet.read_schema(parts[0])
+    except (OSError, pa.ArrowException) as err:
+        raise DataFileError(f"{where}: cannot be read as Parquet ({err})") from err
+    raw = (schema.metadata or {}).get(b"geo")
+    if raw is None:
+        raise DataFileError(f"{where}: a Parquet file without GeoParquet 'geo' metadata")
+    geo = json.loads(raw)
+    geom = geo["primary_column"]
+    col = geo["columns"][geom]
+    if col.get("encoding", "WKB").upper() != "WKB":
+        raise DataFileError(f"{where}: geometry encoding {col['encoding']!r}; rsgeo reads WKB")
+    crs: pyproj.CRS | None
+    if "crs" not in col:
+        crs = pyproj.CRS.from_user_input("OGC:CRS84")  # the GeoParquet default
+    elif col["crs"] is None:
+        crs = None
+    else:
+        crs = pyproj.CRS.from_user_input(col["crs"])
+    bbox = None
+    cover = col.get("covering", {}).get("bbox")
+    if cover:
+        struct = cover["xmin"][0]
+        bbox = (struct, cover["xmin"][1], cover["ymin"][1], cover["xmax"][1], cover["ymax"][1])
+    skip = {geom} | ({bbox[0]} if bbox else set())
+    columns = [n for n in schema.names if n not in skip]
+    groups = [[m.row_group(i).num_rows for i in range(m.num_row_groups)] for m in metas]
+    return _Info(geom, bbox, crs, columns, groups, list(col.get("geometry_types", [])))
+
+
+def read_geoparquet_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """What a GeoParquet dataset holds, from its metadata only.
+
+    Returns
+    -------
+    dict
+        ``parts``, ``rows``, ``row_groups``, ``crs`` (pyproj CRS or None),
+        ``geometry`` (column name), ``geometry_types`` (as declared),
+        ``bbox`` (the covering column or None), ``columns`` (attribute columns).
+    """
+    parts = geoparquet_parts(path)
+    info = _info(parts, str(path))
+    return {
+        "parts": len(parts),
+        "rows": sum(sum(g) for g in info.rows_per_group),
+        "row_groups": sum(len(g) for g in info.rows_per_group),
+        "crs": info.crs,
+        "geometry": info.geometry,
+        "geometry_types": info.types,
+        "bbox": None if info.bbox is None else info.bbox[0],
+        "columns": info.columns,
+    }
+
+
+def _as_boxes(boxes: Any) -> npt.NDArray[np.float64]:
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return b[np.isfinite(b).all(axis=1)]
+
+
+def _coarse(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """At most 16 x 16 boxes covering ``boxes``: each the extent of the boxes centred in a cell."""
+    if len(boxes) <= _COARSE_GRID:
+        return boxes
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    gx = np.clip(
+        ((cx - cx.min()) / ((cx.max() - cx.min()) or 1.0) * _COARSE_GRID).astype(int),
+        0,
+        _COARSE_GRID - 1,
+    )
+    gy = np.clip(
+        ((cy - cy.min()) / ((cy.max() - cy.min()) or 1.0) * _COARSE_GRID).astype(int),
+        0,
+        _COARSE_GRID - 1,
+    )
+    frame = pd.DataFrame(boxes, columns=["x0", "y0", "x1", "y1"])
+    frame["cell"] = gx * _COARSE_GRID + gy
+    agg = frame.groupby("cell").agg(
+        x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max")
+    )
+    return agg.to_numpy(dtype=np.float64)
+
+
+def _filter_expr(info: _Info, boxes: npt.NDArray[np.float64]) -> Any:
+    """``bbox`` meets any of ``boxes`` (inclusive), as a pyarrow.dataset expression."""
+    import pyarrow.dataset as ds
+
+    assert info.bbox is not None
+    struct, xmin, ymin, xmax, ymax = info.bbox
+    f = {
+        k: ds.field(struct, name) for k, name in zip("abcd", (xmin, ymin, xmax, ymax), strict=True)
+    }
+    expr = None
+    for x0, y0, x1, y1 in _coarse(boxes):
+        one = (f["c"] >= x0) & (f["a"] <= x1) & (f["d"] >= y0) & (f["b"] <= y1)
+        expr = one if expr is None else expr | one
+    return expr
+
+
+def _hits(
+    tree: shapely.STRtree, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray
+) -> npt.NDArray[np.bool_]:
+    """Rows whose box meets a box in ``tree`` (edges touching count)."""
+    ok = np.isfinite(xmin) & np.isfinite(ymin) & np.isfinite(xmax) & np.isfinite(ymax)
+    mask = np.zeros(len(xmin), dtype=bool)
+    if ok.any():
+        rows = np.flatnonzero(ok)
+        q = shapely.box(xmin[ok], ymin[ok], xmax[ok], ymax[ok])
+        found = tree.query(q)[0]
+        mask[rows[np.unique(found)]] = True
+    return mask
+
+
+def _bbox_arrays(table: Any, info: _Info) -> tuple[np.ndarray, ...]:
+    assert info.bbox is not None
+    struct = table.column(info.bbox[0]).combine_chunks()
+    out = []
+    for name in info.bbox[1:]:
+        child = struct.field(name)
+        valid = struct.is_valid()
+        arr = child.to_numpy(zero_copy_only=False).astype(np.float64)
+        arr[~valid.to_numpy(zero_copy_only=False)] = np.nan
+        out.append(arr)
+    return tuple(out)
+
+
+def _selected(
+    parts: list[Path], info: _Info, boxes: npt.NDArray[np.float64], columns: list[str]
+) -> tuple[Any, npt.NDArray[np.int64]]:
+    """The rows whose bbox meets ``boxes``: an Arrow table of ``columns`` and their positions.
+
+    Row groups are kept or skipped by their statistics (the dataset filter);
+    the rows of those kept are tested exactly against every box.
+    """
+    pa = _pyarrow()
+    import pyarrow.dataset as ds
+
+    tables = []
+    positions = []
+    if len(boxes) == 0:
+        empty = pa.parquet.read_table(parts[0], columns=columns).slice(0, 0)
+        return empty, np.zeros(0, dtype=np.int64)
+    expr = _filter_expr(info, boxes)
+    tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
+    offset = 0
+    fmt = ds.ParquetFileFormat()
+    local = pa.fs.LocalFileSystem()
+    for part, groups in zip(parts, info.rows_per_group, strict=True):
+        starts = np.concatenate([[0], np.cumsum(groups)])
+        fragment = fmt.make_fragment(str(part), filesystem=local)
+        for piece in fragment.split_by_row_group(expr, schema=fragment.physical_schema):
+            group = piece.row_groups[0].id
+            table = piece.to_table(columns=columns, schema=fragment.physical_schema)
+            mask = _hits(tree, *_bbox_arrays(table, info))
+            if mask.any():
+                tables.append(table.filter(pa.array(mask)))
+                positions.append(offset + starts[group] + np.flatnonzero(mask))
+        offset += int(starts[-1])
+    if not tables:
+        empty = pa.parquet.read_table(parts[0], columns=columns).slice(0, 0)
+        return empty, np.zeros(0, dtype=np.int64)
+    return pa.concat_tables(tables), np.concatenate(positions).astype(np.int64)
+
+
+def touched_rows(
+    path: str | os.PathLike[str], boxes: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], int]:
+    """Positions of the rows whose bbox meets any of ``boxes``, and the number of rows.
+
+    The GeoParquet side of :func:`rsgeo.io.windowed.touched_fids`: reads
+    only the bbox columns of the row groups whose statistics meet the boxes.
+
+    Parameters
+    ----------
+    path : path
+        A GeoParquet file or dataset folder with a bbox covering column.
+    boxes : array of shape (n, 4)
+        ``minx, miny, maxx, maxy`` in the layer's CRS.
+
+    Returns
+    -------
+    (ndarray of int64, int)
+        Sorted row positions (0-based, over the parts in order), and the
+        dataset's row count.
+    """
+    parts = geoparquet_parts(path)
+    info = _info(parts, str(path))
+    n_total = sum(sum(g) for g in info.rows_per_group)
+    if info.bbox is None:
+        raise DataFileError(f"{path}: no bbox covering column; write it with rsgeo convert")
+    _, positions = _selected(parts, info, _as_boxes(boxes), [info.bbox[0]])
+    return positions, n_total
+
+
+def read_geoparquet(
+    path: str | os.PathLike[str],
+    *,
+    boxes: npt.ArrayLike | None = None,
+    columns: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file or dataset folder, whole or the features meeting ``boxes``.
+
+    Parameters
+    ----------
+    path : path
+        A ``.parquet`` file or a folder of part files (as written by
+        :func:`write_geoparquet`, or any GeoParquet 1.x with WKB geometry).
+    boxes : array of shape (n, 4), optional
+        ``minx, miny, maxx, maxy`` in the layer's CRS: read only the features
+        whose bbox meets one of them (edges touching count). Needs the bbox
+        covering column; row groups whose statistics miss every box are not
+        read.
+    columns : sequence of str, optional
+        Attribute columns to read (default: all).
+
+    Returns
+    -------
+    GeoDataFrame
+        The stored columns (without the bbox column) and geometry, the CRS
+        of the metadata; the index is each row's position in the dataset
+        (0, 1, 2, ... for a whole read).
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file, no ``geo`` metadata, or ``boxes`` given
+        for a file without a bbox column.
+    """
+    pa = _pyarrow()
+    parts = geoparquet_parts(path)
+    where = str(path)
+    info = _info(parts, where)
+    attrs = info.columns if columns is None else [c for c in info.columns if c in set(columns)]
+    if columns is not None and (unknown := sorted(set(columns) - set(info.columns))):
+        raise InputError(f"{where}: no column(s) {', '.join(unknown)}; it has {info.columns}")
+    wanted = [*attrs, info.geometry]
+    try:
+        if boxes is None:
+            table = pa.concat_tables([pa.parquet.read_table(p, columns=wanted) for p in parts])
+            positions = np.arange(table.num_rows, dtype=np.int64)
+        else:
+            if info.bbox is None:
+                raise DataFileError(
+                    f"{where}: no bbox covering column to filter by; write it with rsgeo convert"
+                )
+            table, positions = _selected(parts, info, _as_boxes(boxes), [*wanted, info.bbox[0]])
+    except pa.ArrowException as err:
+        raise DataFileError(f"{where}: cannot be read as Parquet ({err})") from err
+    wkb = table.column(info.geometry).to_numpy(zero_copy_only=False)
+    geoms = shapely.from_wkb(wkb)
+    frame = table.select(attrs).to_pandas()
+    frame.index = pd.Index(positions)
+    frame[info.geometry] = gpd.GeoSeries(geoms, index=frame.index)
+    return gpd.GeoDataFrame(frame, geometry=info.geometry, crs=info.crs)

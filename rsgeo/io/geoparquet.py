@@ -11,6 +11,9 @@ folder of Parquet part files (``part-00000.parquet``, ...; at most
 * geometry as WKB, with a GeoParquet 1.1 ``bbox`` covering column (a struct
   of ``xmin, ymin, xmax, ymax``, float64, the exact shapely bounds) declared
   in the ``geo`` metadata, the CRS as PROJJSON;
+* each row's row in the source in a column ``rsgeo_source_row``: rsgeo
+  reads the rows back in the source's order, which the overlay needs (where
+  features overlap, the one listed first counts);
 * written into a temporary folder next to the target, then renamed: a
   reader never sees half a dataset, and an existing one is replaced only
   with ``overwrite=True``.
@@ -64,6 +67,7 @@ __all__ = [
     "HILBERT_ORDER",
     "ROWS_PER_PART",
     "ROW_GROUP_ROWS",
+    "SOURCE_ROW",
     "GeoParquetWritten",
     "geoparquet_parts",
     "hilbert_index",
@@ -80,6 +84,10 @@ ROWS_PER_PART = 1_000_000
 ROW_GROUP_ROWS = 10_000
 """Rows in one row group: the unit a bbox filter keeps or skips (about 3 MB of
 20-vertex polygons; smaller groups prune better and cost more metadata)."""
+SOURCE_ROW = "rsgeo_source_row"
+"""Column holding each feature's row in the source (0-based): the sort changes the
+order of the rows, and the overlay counts the feature listed first where
+features overlap, so rsgeo reads the rows back in the source's order."""
 HILBERT_ORDER = 16
 """Bits per axis of the Hilbert grid the bbox centres are placed on (65,536²)."""
 _COARSE_GRID = 16  # patch boxes are merged into at most 16 x 16 boxes for row-group pruning
@@ -245,12 +253,13 @@ def _to_table(gdf: gpd.GeoDataFrame, bbox_col: str) -> Any:
     pa = _pyarrow()
     geom_name = gdf.geometry.name
     geoms = np.asarray(gdf.geometry.array, dtype=object)
-    attrs = pd.DataFrame(gdf.drop(columns=geom_name))
-    table = pa.Table.from_pandas(attrs, preserve_index=False)
     missing = shapely.is_missing(geoms)
     empty = missing | shapely.is_empty(np.where(missing, shapely.Point(), geoms))
     wkb = shapely.to_wkb(geoms, flavor="iso")
-    table = table.append_column(geom_name, pa.array(wkb, type=pa.binary(), mask=missing))
+    frame = pd.DataFrame(gdf.drop(columns=geom_name))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    at = list(gdf.columns).index(geom_name)  # the geometry keeps its place among the columns
+    table = table.add_column(at, geom_name, pa.array(wkb, type=pa.binary(), mask=missing))
     b = shapely.bounds(geoms)
     children = [pa.array(b[:, i], type=pa.float64()) for i in range(4)]
     struct = pa.StructArray.from_arrays(
@@ -344,8 +353,10 @@ def write_geoparquet(
         iter([layer]) if isinstance(layer, gpd.GeoDataFrame) else iter(layer)
     )
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would keep the dataset from other users
     parts: list[Path] = []
     rows = 0
+    n_read = 0
     crs: Any = None
     try:
         for i_chunk, chunk in enumerate(chunks):
@@ -356,6 +367,12 @@ def write_geoparquet(
             ):
                 raise InputError(f"chunk {i_chunk} is in {chunk.crs}, the first one in {crs}")
             gdf = _prepared(chunk)
+            if SOURCE_ROW in gdf.columns:
+                raise InputError(
+                    f"the layer has a column {SOURCE_ROW!r}, which rsgeo writes itself"
+                )
+            gdf[SOURCE_ROW] = np.arange(n_read, n_read + len(gdf), dtype=np.int64)
+            n_read += len(gdf)
             gdf = gdf.iloc[hilbert_sort(gdf.geometry.bounds.to_numpy())]
             bbox_col = _bbox_name(gdf.columns, gdf.geometry.name)
             for start in range(0, max(len(gdf), 1 if i_chunk == 0 else 0), rows_per_part):
@@ -448,6 +465,7 @@ class _Info:
     columns: list[str]  # attribute columns, as stored (no geometry, no bbox)
     rows_per_group: list[list[int]]  # per part, rows of each row group
     types: list[str]  # geometry types declared
+    names: list[str]  # every stored column, in order
 
 
 def _info(parts: list[Path], where: str) -> _Info:
@@ -477,10 +495,11 @@ def _info(parts: list[Path], where: str) -> _Info:
     if cover:
         struct = cover["xmin"][0]
         bbox = (struct, cover["xmin"][1], cover["ymin"][1], cover["xmax"][1], cover["ymax"][1])
-    skip = {geom} | ({bbox[0]} if bbox else set())
+    skip = {geom, SOURCE_ROW} | ({bbox[0]} if bbox else set())
     columns = [n for n in schema.names if n not in skip]
     groups = [[m.row_group(i).num_rows for i in range(m.num_row_groups)] for m in metas]
-    return _Info(geom, bbox, crs, columns, groups, list(col.get("geometry_types", [])))
+    types = list(col.get("geometry_types", []))
+    return _Info(geom, bbox, crs, columns, groups, types, list(schema.names))
 
 
 def read_geoparquet_info(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -635,16 +654,24 @@ def touched_rows(
     Returns
     -------
     (ndarray of int64, int)
-        Sorted row positions (0-based, over the parts in order), and the
-        dataset's row count.
+        Sorted ids of the rows, as :func:`read_geoparquet` indexes them (the
+        rows in the source), and the dataset's row count.
     """
     parts = geoparquet_parts(path)
     info = _info(parts, str(path))
     n_total = sum(sum(g) for g in info.rows_per_group)
     if info.bbox is None:
         raise DataFileError(f"{path}: no bbox covering column; write it with rsgeo convert")
-    _, positions = _selected(parts, info, _as_boxes(boxes), [info.bbox[0]])
-    return positions, n_total
+    extra = [SOURCE_ROW] if SOURCE_ROW in info.names else []
+    table, positions = _selected(parts, info, _as_boxes(boxes), [info.bbox[0], *extra])
+    return np.sort(_ids(table, positions)), n_total
+
+
+def _ids(table: Any, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each row's id: its row in the source where the dataset says, else its position."""
+    if SOURCE_ROW in table.column_names:
+        return np.asarray(table.column(SOURCE_ROW).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return positions
 
 
 def read_geoparquet(
@@ -672,8 +699,10 @@ def read_geoparquet(
     -------
     GeoDataFrame
         The stored columns (without the bbox column) and geometry, the CRS
-        of the metadata; the index is each row's position in the dataset
-        (0, 1, 2, ... for a whole read).
+        of the metadata, in the source's row order: the index is each row's
+        row in the source (column ``rsgeo_source_row``; 0, 1, 2, ... for a
+        whole read), or its position in the dataset where that column is
+        absent (GeoParquet written by other tools).
 
     Raises
     ------
@@ -688,7 +717,7 @@ def read_geoparquet(
     attrs = info.columns if columns is None else [c for c in info.columns if c in set(columns)]
     if columns is not None and (unknown := sorted(set(columns) - set(info.columns))):
         raise InputError(f"{where}: no column(s) {', '.join(unknown)}; it has {info.columns}")
-    wanted = [*attrs, info.geometry]
+    wanted = [c for c in info.names if c in {*attrs, info.geometry, SOURCE_ROW}]  # stored order
     try:
         if boxes is None:
             table = pa.concat_tables([pa.parquet.read_table(p, columns=wanted) for p in parts])
@@ -701,9 +730,15 @@ def read_geoparquet(
             table, positions = _selected(parts, info, _as_boxes(boxes), [*wanted, info.bbox[0]])
     except pa.ArrowException as err:
         raise DataFileError(f"{where}: cannot be read as Parquet ({err})") from err
+    ids = _ids(table, positions)
+    order = np.argsort(ids, kind="stable")  # the source's order (the overlay's "listed first")
+    if (np.diff(ids) < 0).any():
+        table = table.take(pa.array(order))
+        ids = ids[order]
     wkb = table.column(info.geometry).to_numpy(zero_copy_only=False)
     geoms = shapely.from_wkb(wkb)
-    frame = table.select(attrs).to_pandas()
-    frame.index = pd.Index(positions)
-    frame[info.geometry] = gpd.GeoSeries(geoms, index=frame.index)
+    keep = [c for c in table.column_names if c in set(wanted) and c != SOURCE_ROW]
+    frame = table.select(keep).to_pandas()
+    frame.index = pd.Index(ids)
+    frame[info.geometry] = gpd.GeoSeries(geoms, index=frame.index)  # WKB → shapely, in place
     return gpd.GeoDataFrame(frame, geometry=info.geometry, crs=info.crs)

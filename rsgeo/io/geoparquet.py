@@ -19,9 +19,11 @@ folder of Parquet part files (``part-00000.parquet``, ...; at most
   with ``overwrite=True``.
 
 :func:`read_geoparquet` reads it back, whole or only the features whose
-bbox meets given boxes: a ``pyarrow.dataset`` filter on the bbox columns
-prunes the row groups by their statistics, and the rows of the row groups
-kept are tested exactly. :func:`touched_rows` is the GeoParquet side of
+bbox meets given boxes: the row groups are kept or skipped by the
+statistics of their bbox columns (in the file footers, tested against every
+box, not a coarser union: a filter expression of many boxes cost more than
+the reading it saved), and the rows of the row groups kept are tested
+exactly. :func:`touched_rows` is the GeoParquet side of
 :func:`rsgeo.io.windowed.touched_fids`. These return the file's table as
 stored; :func:`rsgeo.io.reading.read_layer` reads a GeoParquet like any
 other layer (field names, CRS, geometry repair, read report).
@@ -90,15 +92,12 @@ order of the rows, and the overlay counts the feature listed first where
 features overlap, so rsgeo reads the rows back in the source's order."""
 HILBERT_ORDER = 16
 """Bits per axis of the Hilbert grid the bbox centres are placed on (65,536²)."""
-_COARSE_GRID = 16  # patch boxes are merged into at most 16 x 16 boxes for row-group pruning
 _INSTALL = 'GeoParquet needs pyarrow: pip install "rsgeo[cluster]" (or pip install pyarrow)'
 
 
 def _pyarrow() -> Any:
     try:
         import pyarrow
-        import pyarrow.dataset
-        import pyarrow.fs
         import pyarrow.parquet
     except ImportError as err:  # pragma: no cover - depends on the installation
         raise InputError(_INSTALL) from err
@@ -531,44 +530,33 @@ def _as_boxes(boxes: Any) -> npt.NDArray[np.float64]:
     return b[np.isfinite(b).all(axis=1)]
 
 
-def _coarse(boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """At most 16 x 16 boxes covering ``boxes``: each the extent of the boxes centred in a cell."""
-    if len(boxes) <= _COARSE_GRID:
-        return boxes
-    cx = (boxes[:, 0] + boxes[:, 2]) / 2
-    cy = (boxes[:, 1] + boxes[:, 3]) / 2
-    gx = np.clip(
-        ((cx - cx.min()) / ((cx.max() - cx.min()) or 1.0) * _COARSE_GRID).astype(int),
-        0,
-        _COARSE_GRID - 1,
-    )
-    gy = np.clip(
-        ((cy - cy.min()) / ((cy.max() - cy.min()) or 1.0) * _COARSE_GRID).astype(int),
-        0,
-        _COARSE_GRID - 1,
-    )
-    frame = pd.DataFrame(boxes, columns=["x0", "y0", "x1", "y1"])
-    frame["cell"] = gx * _COARSE_GRID + gy
-    agg = frame.groupby("cell").agg(
-        x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max")
-    )
-    return agg.to_numpy(dtype=np.float64)
-
-
-def _filter_expr(info: _Info, boxes: npt.NDArray[np.float64]) -> Any:
-    """``bbox`` meets any of ``boxes`` (inclusive), as a pyarrow.dataset expression."""
-    import pyarrow.dataset as ds
-
+def _group_extents(meta: Any, info: _Info) -> npt.NDArray[np.float64]:
+    """Each row group's extent from the statistics of its bbox columns (NaN where none)."""
     assert info.bbox is not None
-    struct, xmin, ymin, xmax, ymax = info.bbox
-    f = {
-        k: ds.field(struct, name) for k, name in zip("abcd", (xmin, ymin, xmax, ymax), strict=True)
-    }
-    expr = None
-    for x0, y0, x1, y1 in _coarse(boxes):
-        one = (f["c"] >= x0) & (f["a"] <= x1) & (f["d"] >= y0) & (f["b"] <= y1)
-        expr = one if expr is None else expr | one
-    return expr
+    struct = info.bbox[0]
+    paths = [meta.schema.column(i).path for i in range(meta.num_columns)]
+    try:
+        cols = [paths.index(f"{struct}.{name}") for name in info.bbox[1:]]
+    except ValueError:
+        return np.full((meta.num_row_groups, 4), np.nan)
+    out = np.full((meta.num_row_groups, 4), np.nan)
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for k, (col, low) in enumerate(zip(cols, (True, True, False, False), strict=True)):
+            stats = group.column(col).statistics
+            if stats is not None and stats.has_min_max:
+                out[g, k] = float(stats.min if low else stats.max)
+    return out
+
+
+def _groups_meeting(
+    tree: shapely.STRtree, extents: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
+    """Row groups whose extent meets a box in ``tree``; those without statistics always."""
+    known = np.isfinite(extents).all(axis=1)
+    keep: npt.NDArray[np.bool_] = np.logical_not(known)
+    keep[known] = _hits(tree, *extents[known].T)
+    return np.flatnonzero(keep)
 
 
 def _hits(
@@ -603,33 +591,26 @@ def _selected(
 ) -> tuple[Any, npt.NDArray[np.int64]]:
     """The rows whose bbox meets ``boxes``: an Arrow table of ``columns`` and their positions.
 
-    Row groups are kept or skipped by their statistics (the dataset filter);
-    the rows of those kept are tested exactly against every box.
+    Row groups are kept or skipped by the statistics of their bbox columns
+    (read from the file footers, tested against every box); the rows of
+    those kept are tested exactly.
     """
     pa = _pyarrow()
-    import pyarrow.dataset as ds
-
     tables = []
     positions = []
-    if len(boxes) == 0:
-        empty = pa.parquet.read_table(parts[0], columns=columns).slice(0, 0)
-        return empty, np.zeros(0, dtype=np.int64)
-    expr = _filter_expr(info, boxes)
-    tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
-    offset = 0
-    fmt = ds.ParquetFileFormat()
-    local = pa.fs.LocalFileSystem()
-    for part, groups in zip(parts, info.rows_per_group, strict=True):
-        starts = np.concatenate([[0], np.cumsum(groups)])
-        fragment = fmt.make_fragment(str(part), filesystem=local)
-        for piece in fragment.split_by_row_group(expr, schema=fragment.physical_schema):
-            group = piece.row_groups[0].id
-            table = piece.to_table(columns=columns, schema=fragment.physical_schema)
-            mask = _hits(tree, *_bbox_arrays(table, info))
-            if mask.any():
-                tables.append(table.filter(pa.array(mask)))
-                positions.append(offset + starts[group] + np.flatnonzero(mask))
-        offset += int(starts[-1])
+    if len(boxes):
+        tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
+        offset = 0
+        for part, groups in zip(parts, info.rows_per_group, strict=True):
+            starts = np.concatenate([[0], np.cumsum(groups)])
+            with pa.parquet.ParquetFile(part) as pf:
+                for group in _groups_meeting(tree, _group_extents(pf.metadata, info)):
+                    table = pf.read_row_group(int(group), columns=columns)
+                    mask = _hits(tree, *_bbox_arrays(table, info))
+                    if mask.any():
+                        tables.append(table.filter(pa.array(mask)))
+                        positions.append(offset + starts[group] + np.flatnonzero(mask))
+            offset += int(starts[-1])
     if not tables:
         empty = pa.parquet.read_table(parts[0], columns=columns).slice(0, 0)
         return empty, np.zeros(0, dtype=np.int64)

@@ -155,6 +155,7 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
     from rsgeo.io.reading import read_layer_boxes
 
     r0 = resource.getrusage(resource.RUSAGE_SELF)
+    c0 = time.process_time()
     t0 = time.perf_counter()
     (nx, ny), (ix, iy) = grid, cell
     x0, y0, x1, y1 = data["bounds"]
@@ -165,11 +166,11 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
     cx = np.clip(((b[:, 0] + b[:, 2]) / 2 - x0) // w, 0, nx - 1)
     cy = np.clip(((b[:, 1] + b[:, 3]) / 2 - y0) // h, 0, ny - 1)
     patches = patches[(cx == ix) & (cy == iy)].set_index("patch_id")[["geometry"]]
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     layer = read_layer_boxes(data["paths"]["farmland"], patches.geometry.bounds.to_numpy())
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     res = overlay(patches, {"farmland": layer}, progress=False, n_jobs=1, min_piece_m2=0.0)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "cell": cell,
@@ -179,6 +180,9 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
         "read_layer_s": t2 - t1,
         "overlay_s": t3 - t2,
         "wall_s": t3 - t0,
+        "read_patches_cpu_s": c1 - c0,
+        "read_layer_cpu_s": c2 - c1,
+        "overlay_cpu_s": c3 - c2,
         "cpu_s": r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime,
         "farmland_m2": float(res["farmland_m2"].sum()),
         "pid": os.getpid(),
@@ -268,7 +272,17 @@ def rsgeo_on_cluster(
 def report_rsgeo(run: dict[str, Any], workers: int) -> None:
     tasks = run["tasks"]
     wall = [t["wall_s"] for t in tasks]
-    cols = ("read_patches_s", "read_layer_s", "overlay_s", "wall_s", "cpu_s")
+    cpu = [t["cpu_s"] for t in tasks]
+    cols = (
+        "read_patches_s",
+        "read_layer_s",
+        "overlay_s",
+        "wall_s",
+        "read_patches_cpu_s",
+        "read_layer_cpu_s",
+        "overlay_cpu_s",
+        "cpu_s",
+    )
     sums = {c: sum(t[c] for t in tasks) for c in cols}
     print(f"  overlay stage (first task submitted to last result): {run['stage_s']:.1f} s wall")
     print(
@@ -288,8 +302,13 @@ def report_rsgeo(run: dict[str, Any], workers: int) -> None:
         f"model for N={workers}: {lpt_makespan(wall, workers):.1f} s vs {run['stage_s']:.1f} s "
         "measured):"
     )
+    print("    (wall: the task times as measured here; CPU: the same with each task's CPU seconds,")
+    print("    what a task takes on a core of its own)")
     for n in (1, 2, 4, 8, 16, 32, 64):
-        print(f"    {n:3d} workers: {lpt_makespan(wall, n):8.1f} s")
+        print(
+            f"    {n:3d} workers: {lpt_makespan(wall, n):8.1f} s wall, "
+            f"{lpt_makespan(cpu, n):8.1f} s CPU"
+        )
 
 
 # --------------------------------------------------------------------------- the peer
@@ -328,6 +347,7 @@ def duckdb_peer(data: dict[str, Any], threads: int, timeout_s: float) -> dict[st
     print(f"  load (read_parquet into tables, geometry {kind}): {load:.1f} s")
     timer = threading.Timer(timeout_s, con.interrupt)
     timer.start()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     try:
         out = con.execute(DUCKDB_QUERY).fetchnumpy()
@@ -336,10 +356,17 @@ def duckdb_peer(data: dict[str, Any], threads: int, timeout_s: float) -> dict[st
         query, done, out = time.perf_counter() - t, False, {"area_m2": np.zeros(0)}
     finally:
         timer.cancel()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    peak = _gb(r1.ru_maxrss)
     con.close()
     total = float(np.asarray(out["area_m2"]).sum())
-    print(f"  query: {query:.1f} s" + ("" if done else f" (interrupted at {timeout_s:.0f} s)"))
-    return {"load_s": load, "query_s": query, "done": done, "area_m2": total}
+    print(
+        f"  query: {query:.1f} s wall, {cpu:.1f} s CPU"
+        + ("" if done else f" (interrupted at {timeout_s:.0f} s)")
+        + f"; peak RSS of the process {peak}"
+    )
+    return {"load_s": load, "query_s": query, "query_cpu_s": cpu, "done": done, "area_m2": total}
 
 
 # --------------------------------------------------------------------------- the whole job
@@ -407,6 +434,7 @@ def main() -> None:
     ap.add_argument("--tiles", type=int, default=64, help="spatial tiles (tasks), about")
     ap.add_argument("--memory-limit", default="4GB", help="per worker")
     ap.add_argument("--gpkg", action="store_true", help="also write the farmland as GeoPackage")
+    ap.add_argument("--only-data", action="store_true", help="make the data and stop")
     ap.add_argument("--no-duckdb", action="store_true")
     ap.add_argument("--duckdb-timeout", type=float, default=1800.0)
     ap.add_argument("--whole-job", action="store_true", help="also time the whole job")
@@ -414,6 +442,8 @@ def main() -> None:
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
     data = make_data(args.data, args.patches, args.features, args.seed, args.gpkg)
+    if args.only_data:
+        return
     run = rsgeo_on_cluster(data, args.workers, args.tiles, args.memory_limit)
     report_rsgeo(run, args.workers)
     figures: dict[str, Any] = {"data": data, "rsgeo": run, "workers": args.workers}
@@ -427,6 +457,11 @@ def main() -> None:
             f"{peer['query_s'] / run['stage_s']:.2f}x{more} DuckDB's query, "
             f"{(peer['load_s'] + peer['query_s']) / run['stage_s']:.2f}x{more} DuckDB's "
             "load + query (target >= 2x)"
+        )
+        rs_cpu = sum(t["cpu_s"] for t in run["tasks"])
+        print(
+            f"  => by CPU seconds: rsgeo's tasks {rs_cpu:.1f} s, DuckDB's query "
+            f"{peer['query_cpu_s']:.1f} s: {peer['query_cpu_s'] / rs_cpu:.2f}x{more}"
         )
         if peer["done"]:
             print(

@@ -559,6 +559,18 @@ def _groups_meeting(
     return np.flatnonzero(keep)
 
 
+def _envelopes(
+    xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray
+) -> npt.NDArray[np.object_]:
+    """Boxes as the diagonals whose envelopes they are (cheaper to make than polygons)."""
+    corners = np.stack([np.column_stack([xmin, ymin]), np.column_stack([xmax, ymax])], axis=1)
+    return np.asarray(shapely.linestrings(corners))
+
+
+def _box_tree(boxes: npt.NDArray[np.float64]) -> shapely.STRtree:
+    return shapely.STRtree(_envelopes(*boxes.T))
+
+
 def _hits(
     tree: shapely.STRtree, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray
 ) -> npt.NDArray[np.bool_]:
@@ -567,8 +579,7 @@ def _hits(
     mask = np.zeros(len(xmin), dtype=bool)
     if ok.any():
         rows = np.flatnonzero(ok)
-        q = shapely.box(xmin[ok], ymin[ok], xmax[ok], ymax[ok])
-        found = tree.query(q)[0]
+        found = tree.query(_envelopes(xmin[ok], ymin[ok], xmax[ok], ymax[ok]))[0]
         mask[rows[np.unique(found)]] = True
     return mask
 
@@ -599,7 +610,7 @@ def _selected(
     tables = []
     positions = []
     if len(boxes):
-        tree = shapely.STRtree(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
+        tree = _box_tree(boxes)
         offset = 0
         for part, groups in zip(parts, info.rows_per_group, strict=True):
             starts = np.concatenate([[0], np.cumsum(groups)])

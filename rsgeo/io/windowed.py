@@ -32,7 +32,7 @@ import pyogrio
 import pyproj
 
 from rsgeo.errors import DataFileError
-from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet_info
+from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet, read_geoparquet_info
 from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_layer_boxes, read_layer_ids
 from rsgeo.schema.fields import LAYER_FIELDS, canonical_name
 
@@ -257,6 +257,22 @@ def _read_parquet_near(
     return gdf, window
 
 
+def _parquet_features_for(
+    patches: gpd.GeoDataFrame, path: Path, *, columns: Sequence[str] | None
+) -> gpd.GeoDataFrame:
+    """:func:`read_features_for` of a GeoParquet: the features whose bbox meets a patch's box."""
+    crs = read_geoparquet_info(path)["crs"]
+    gdf = read_geoparquet(path, boxes=_boxes_in(patches, crs), columns=columns)
+    rename = {}
+    for c in gdf.columns:
+        canon = canonical_name(str(c), LAYER_FIELDS)
+        if c != gdf.geometry.name and canon is not None and canon != c and canon not in gdf:
+            rename[c] = canon
+    gdf = gdf.rename(columns=rename)
+    gdf.attrs["rsgeo_read_fids"] = gdf.index.to_numpy()
+    return gdf
+
+
 def read_features_for(
     patches: gpd.GeoDataFrame,
     path: str | Path,
@@ -268,6 +284,8 @@ def read_features_for(
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"layer file not found: {path}")
+    if is_geoparquet(path):  # GeoParquet: by the bbox column
+        return _parquet_features_for(patches, path, columns=columns)
     info = pyogrio.read_info(path, layer=layer)
     layer_name = layer or pyogrio.list_layers(path)[0][0]
     file_crs = info.get("crs")

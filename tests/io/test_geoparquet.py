@@ -303,6 +303,17 @@ def test_read_layer_and_read_patches_take_geoparquet(tmp_path: Path) -> None:
     near_g, _ = read_layer_near(patches, tmp_path / "f.gpkg", max_share=1.0)
     assert window.mode == "touched" and window.n_features == len(farm)
     assert set(near["feature_id"]) == set(near_g["feature_id"])
+    # overlay(patches, {key: path}) reads a GeoParquet by its bbox column too
+    from rsgeo.analysis.layer_overlay import overlay
+
+    by_path = {
+        suffix: overlay(patches, {"farmland": tmp_path / f"f.{suffix}"}, progress=False)
+        for suffix in ("parquet", "gpkg")
+    }
+    assert by_path["gpkg"]["farmland_m2"].sum() > 0
+    pd.testing.assert_series_equal(
+        by_path["parquet"]["farmland_m2"], by_path["gpkg"]["farmland_m2"], rtol=1e-9
+    )
     write_geoparquet(patches, tmp_path / "p.parquet")
     got = read_patches(tmp_path / "p.parquet")
     assert sorted(got.index) == sorted(patches.index)

@@ -314,7 +314,9 @@ def report_rsgeo(run: dict[str, Any], workers: int) -> None:
 # --------------------------------------------------------------------------- the peer
 
 
-def duckdb_peer(data: dict[str, Any], threads: int, timeout_s: float) -> dict[str, Any]:
+def duckdb_peer(
+    data: dict[str, Any], threads: int, timeout_s: float, memory: str = "8GB"
+) -> dict[str, Any]:
     """DuckDB spatial on the same GeoParquet files: load, then the query; interrupted at timeout."""
     import duckdb
     import duckdb_extensions
@@ -323,6 +325,7 @@ def duckdb_peer(data: dict[str, Any], threads: int, timeout_s: float) -> dict[st
     con = duckdb.connect()
     con.execute("LOAD spatial")
     con.execute(f"SET threads={threads}")
+    con.execute(f"SET memory_limit='{memory}'")  # a shared machine: DuckDB spills beyond it
     print(
         f"\nDuckDB {duckdb.__version__} spatial, {threads} threads; load average "
         f"{os.getloadavg()[0]:.1f}"
@@ -437,6 +440,7 @@ def main() -> None:
     ap.add_argument("--only-data", action="store_true", help="make the data and stop")
     ap.add_argument("--no-duckdb", action="store_true")
     ap.add_argument("--duckdb-timeout", type=float, default=1800.0)
+    ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB's memory_limit")
     ap.add_argument("--whole-job", action="store_true", help="also time the whole job")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = ap.parse_args()
@@ -449,7 +453,7 @@ def main() -> None:
     figures: dict[str, Any] = {"data": data, "rsgeo": run, "workers": args.workers}
     rs_total = sum(t["farmland_m2"] for t in run["tasks"])
     if not args.no_duckdb:
-        peer = duckdb_peer(data, args.workers, args.duckdb_timeout)
+        peer = duckdb_peer(data, args.workers, args.duckdb_timeout, args.duckdb_memory)
         figures["duckdb"] = peer
         more = "" if peer["done"] else " at least"
         print(

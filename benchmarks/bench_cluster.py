@@ -327,8 +327,8 @@ def duckdb_peer(
     con.execute(f"SET threads={threads}")
     con.execute(f"SET memory_limit='{memory}'")  # a shared machine: DuckDB spills beyond it
     print(
-        f"\nDuckDB {duckdb.__version__} spatial, {threads} threads; load average "
-        f"{os.getloadavg()[0]:.1f}"
+        f"\nDuckDB {duckdb.__version__} spatial, {threads} threads, memory_limit {memory}; load "
+        f"average {os.getloadavg()[0]:.1f}"
     )
 
     def glob(key: str) -> str:

@@ -92,6 +92,7 @@ order of the rows, and the overlay counts the feature listed first where
 features overlap, so rsgeo reads the rows back in the source's order."""
 HILBERT_ORDER = 16
 """Bits per axis of the Hilbert grid the bbox centres are placed on (65,536²)."""
+_GROUPS_PER_READ = 16  # row groups read in one call (fewer calls; memory stays bounded)
 _INSTALL = 'GeoParquet needs pyarrow: pip install "rsgeo[cluster]" (or pip install pyarrow)'
 
 
@@ -549,13 +550,11 @@ def _group_extents(meta: Any, info: _Info) -> npt.NDArray[np.float64]:
     return out
 
 
-def _groups_meeting(
-    tree: shapely.STRtree, extents: npt.NDArray[np.float64]
-) -> npt.NDArray[np.intp]:
-    """Row groups whose extent meets a box in ``tree``; those without statistics always."""
+def _groups_meeting(index: _BoxIndex, extents: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """Row groups whose extent meets a box of ``index``; those without statistics always."""
     known = np.isfinite(extents).all(axis=1)
     keep: npt.NDArray[np.bool_] = np.logical_not(known)
-    keep[known] = _hits(tree, *extents[known].T)
+    keep[known] = _hits(index, *extents[known].T)
     return np.flatnonzero(keep)
 
 
@@ -567,19 +566,36 @@ def _envelopes(
     return np.asarray(shapely.linestrings(corners))
 
 
-def _box_tree(boxes: npt.NDArray[np.float64]) -> shapely.STRtree:
-    return shapely.STRtree(_envelopes(*boxes.T))
+@dataclass(frozen=True)
+class _BoxIndex:
+    """Query boxes: their tree, and their extent (a cheap first test)."""
+
+    tree: shapely.STRtree
+    extent: tuple[float, float, float, float]
+
+
+def _box_tree(boxes: npt.NDArray[np.float64]) -> _BoxIndex:
+    extent = (
+        float(boxes[:, 0].min()),
+        float(boxes[:, 1].min()),
+        float(boxes[:, 2].max()),
+        float(boxes[:, 3].max()),
+    )
+    return _BoxIndex(shapely.STRtree(_envelopes(*boxes.T)), extent)
 
 
 def _hits(
-    tree: shapely.STRtree, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray
+    index: _BoxIndex, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray
 ) -> npt.NDArray[np.bool_]:
-    """Rows whose box meets a box in ``tree`` (edges touching count)."""
-    ok = np.isfinite(xmin) & np.isfinite(ymin) & np.isfinite(xmax) & np.isfinite(ymax)
+    """Rows whose box meets a box of ``index`` (edges touching count)."""
+    # rows outside the extent of all the boxes are out at the cost of four comparisons
+    # (a tile's read keeps whole row groups that reach beyond it); NaN compares False
+    x0, y0, x1, y1 = index.extent
+    ok = (xmax >= x0) & (xmin <= x1) & (ymax >= y0) & (ymin <= y1)
     mask = np.zeros(len(xmin), dtype=bool)
     if ok.any():
         rows = np.flatnonzero(ok)
-        found = tree.query(_envelopes(xmin[ok], ymin[ok], xmax[ok], ymax[ok]))[0]
+        found = index.tree.query(_envelopes(xmin[ok], ymin[ok], xmax[ok], ymax[ok]))[0]
         mask[rows[np.unique(found)]] = True
     return mask
 
@@ -610,17 +626,23 @@ def _selected(
     tables = []
     positions = []
     if len(boxes):
-        tree = _box_tree(boxes)
+        index = _box_tree(boxes)
         offset = 0
         for part, groups in zip(parts, info.rows_per_group, strict=True):
-            starts = np.concatenate([[0], np.cumsum(groups)])
+            starts = np.concatenate([[0], np.cumsum(groups)]).astype(np.int64)
             with pa.parquet.ParquetFile(part) as pf:
-                for group in _groups_meeting(tree, _group_extents(pf.metadata, info)):
-                    table = pf.read_row_group(int(group), columns=columns)
-                    mask = _hits(tree, *_bbox_arrays(table, info))
+                kept = _groups_meeting(index, _group_extents(pf.metadata, info))
+                # the groups kept, a few at a time, then the exact test of their rows
+                for start in range(0, len(kept), _GROUPS_PER_READ):
+                    batch = kept[start : start + _GROUPS_PER_READ]
+                    table = pf.read_row_groups([int(g) for g in batch], columns=columns)
+                    rows = np.concatenate(
+                        [np.arange(starts[g], starts[g + 1], dtype=np.int64) for g in batch]
+                    )
+                    mask = _hits(index, *_bbox_arrays(table, info))
                     if mask.any():
                         tables.append(table.filter(pa.array(mask)))
-                        positions.append(offset + starts[group] + np.flatnonzero(mask))
+                        positions.append(offset + rows[mask])
             offset += int(starts[-1])
     if not tables:
         empty = pa.parquet.read_table(parts[0], columns=columns).slice(0, 0)

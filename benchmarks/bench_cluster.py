@@ -334,6 +334,7 @@ def duckdb_peer(
     def glob(key: str) -> str:
         return (Path(data["paths"][key]) / "*.parquet").as_posix()
 
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     for table, key in (("p", "patches"), ("f", "farmland")):
         src = f"read_parquet('{glob(key)}')"
@@ -347,7 +348,9 @@ def duckdb_peer(
             f"FROM {src}"
         )
     load = time.perf_counter() - t
-    print(f"  load (read_parquet into tables, geometry {kind}): {load:.1f} s")
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    load_cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    print(f"  load (read_parquet into tables, geometry {kind}): {load:.1f} s, {load_cpu:.1f} s CPU")
     timer = threading.Timer(timeout_s, con.interrupt)
     timer.start()
     r0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -369,7 +372,14 @@ def duckdb_peer(
         + ("" if done else f" (interrupted at {timeout_s:.0f} s)")
         + f"; peak RSS of the process {peak}"
     )
-    return {"load_s": load, "query_s": query, "query_cpu_s": cpu, "done": done, "area_m2": total}
+    return {
+        "load_s": load,
+        "load_cpu_s": load_cpu,
+        "query_s": query,
+        "query_cpu_s": cpu,
+        "done": done,
+        "area_m2": total,
+    }
 
 
 # --------------------------------------------------------------------------- the whole job
@@ -463,9 +473,13 @@ def main() -> None:
             "load + query (target >= 2x)"
         )
         rs_cpu = sum(t["cpu_s"] for t in run["tasks"])
+        rs_overlay = sum(t["overlay_cpu_s"] for t in run["tasks"])
         print(
             f"  => by CPU seconds: rsgeo's tasks {rs_cpu:.1f} s, DuckDB's query "
-            f"{peer['query_cpu_s']:.1f} s: {peer['query_cpu_s'] / rs_cpu:.2f}x{more}"
+            f"{peer['query_cpu_s']:.1f} s: {peer['query_cpu_s'] / rs_cpu:.2f}x{more}; "
+            f"DuckDB's load + query {peer['load_cpu_s'] + peer['query_cpu_s']:.1f} s: "
+            f"{(peer['load_cpu_s'] + peer['query_cpu_s']) / rs_cpu:.2f}x{more}; rsgeo's overlay "
+            f"alone {rs_overlay:.1f} s: {peer['query_cpu_s'] / rs_overlay:.2f}x{more} DuckDB's query"
         )
         if peer["done"]:
             print(

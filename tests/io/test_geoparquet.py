@@ -49,7 +49,6 @@ pq = _need("pyarrow.parquet", "pyarrow")
 
 from rsgeo.io.geoparquet import (  # noqa: E402
     geoparquet_parts,
-    hilbert_index,
     read_geoparquet,
     read_geoparquet_info,
     touched_rows,
@@ -121,22 +120,6 @@ HAND = [
     [4, 7, 8, 11],
     [5, 6, 9, 10],
 ]
-
-
-def test_hilbert_index_of_a_4x4_grid_is_the_hand_drawn_curve() -> None:
-    x, y = np.meshgrid(np.arange(4), np.arange(4))
-    assert hilbert_index(x, y, order=2).tolist() == HAND
-
-
-def test_hilbert_index_steps_to_a_neighbour_at_every_order() -> None:
-    for order in (1, 3, 5):
-        n = 1 << order
-        x, y = np.meshgrid(np.arange(n), np.arange(n))
-        d = hilbert_index(x.ravel(), y.ravel(), order=order)
-        assert sorted(d.tolist()) == list(range(n * n))
-        path = np.column_stack([x.ravel(), y.ravel()])[np.argsort(d)]
-        steps = np.abs(np.diff(path, axis=0)).sum(axis=1)
-        assert (steps == 1).all()
 
 
 def test_rows_are_written_in_hilbert_order(tmp_path: Path) -> None:

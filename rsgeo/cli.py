@@ -12,6 +12,9 @@ Commands
 ``rsgeo info FILE``
     What rsgeo reads from a file: driver, layer, encoding, CRS, field
     mapping, geometry repairs.
+``rsgeo convert SRC DEST.parquet``
+    Write a layer as spatially sorted, partitioned GeoParquet
+    (:func:`rsgeo.io.convert.convert_to_geoparquet`, docs/geoparquet.md).
 ``rsgeo init FOLDER``
     Write ``FOLDER/job.toml``, a commented job-file template for the files
     found in the folder (:mod:`rsgeo.scaffold`).
@@ -123,6 +126,16 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--crs", default=None, help=HELP["crs"])
     info.add_argument("--patches", action="store_true", help=HELP["patches"])
     common(info)
+
+    convert = new("convert")
+    convert.add_argument("src", type=Path, help=HELP["convert_src"])
+    convert.add_argument("dest", type=Path, help=HELP["convert_dest"])
+    convert.add_argument("--layer", default=None, help=HELP["layer"])
+    convert.add_argument("--encoding", default=None, help=HELP["encoding"])
+    convert.add_argument("--rows-per-part", type=int, default=None, help=HELP["rows_per_part"])
+    convert.add_argument("--row-group-rows", type=int, default=None, help=HELP["row_group_rows"])
+    convert.add_argument("--overwrite", action="store_true", help=HELP["convert_overwrite"])
+    common(convert)
 
     init = new("init")
     init.add_argument("folder", type=Path, help=HELP["init_folder"])
@@ -273,6 +286,36 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print(redact_ids(report.summary(), military))
     names = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
     print(say("info_fields", fields=names))
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from rsgeo.io.convert import convert_to_geoparquet
+    from rsgeo.io.geoparquet import ROW_GROUP_ROWS, ROWS_PER_PART
+
+    def progress(line: str) -> None:
+        print(say("convert_progress", line=line), file=sys.stderr, flush=True)
+
+    written = convert_to_geoparquet(
+        args.src,
+        args.dest,
+        layer=args.layer,
+        encoding=args.encoding,
+        rows_per_part=args.rows_per_part or ROWS_PER_PART,
+        row_group_rows=args.row_group_rows or ROW_GROUP_ROWS,
+        overwrite=args.overwrite,
+        progress=None if args.quiet else progress,
+    )
+    if not args.quiet:
+        print(
+            say(
+                "convert_done",
+                path=written.path,
+                rows=f"{written.rows:,}",
+                parts=len(written.parts),
+                mb=written.bytes / 1e6,
+            )
+        )
     return 0
 
 
@@ -476,6 +519,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _cmd_info(args)
         if args.command == "register":
             return _cmd_register(args)
+        if args.command == "convert":
+            return _cmd_convert(args)
         if args.command == "init":
             return _cmd_init(
                 args.folder, year=args.year, overwrite=args.overwrite, quiet=args.quiet

@@ -37,6 +37,7 @@ from rsgeo.errors import CRSError, DataFileError, DuplicateIdError, FieldError, 
 from rsgeo.geo.crs import datum_note
 from rsgeo.geo.repair import ReadReport, repair_geometry
 from rsgeo.io.encoding import decide_dbf_encoding
+from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet
 from rsgeo.io.prj import (
     check_coordinates,
     crs_code,
@@ -50,15 +51,17 @@ __all__ = [
     "READ_REPORT_KEY",
     "SUPPORTED_SUFFIXES",
     "read_layer",
+    "read_layer_boxes",
     "read_layer_ids",
     "read_patches",
 ]
 
 READ_REPORT_KEY = "rsgeo_read_report"
-SUPPORTED_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".gdb")
+SUPPORTED_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".gdb", ".parquet")
 _SUPPORTED_TEXT = (
     ".shp (Shapefile), .zip (zipped Shapefile or FileGDB), .gpkg (GeoPackage), "
-    ".geojson/.json (GeoJSON), .gdb (FileGDB folder), or a folder of Shapefiles"
+    ".geojson/.json (GeoJSON), .gdb (FileGDB folder), .parquet (GeoParquet file or folder "
+    "of parts), or a folder of Shapefiles"
 )
 _NOT_POLYGONAL = {"Point", "MultiPoint", "LineString", "MultiLineString", "CircularString"}
 _EXAMPLE_CRS = "e.g. crs='EPSG:4545' (CGCS2000 3-degree GK CM 108°E) or crs='EPSG:4490'"
@@ -237,6 +240,8 @@ def _locate(path: str | os.PathLike[str], layer: str | None) -> _Source:
     if not p.exists():
         raise DataFileError(f"{where}: file not found{_nearby_files(p)}")
     suffix = p.suffix.lower()
+    if is_geoparquet(p):  # a .parquet file or a folder of parts (rsgeo.io.geoparquet)
+        return _Source(p, str(p), None, "parquet", None, where)
     if p.is_dir():
         if suffix == ".gdb":
             chosen = _choose(_list_spatial_layers(str(p), where), layer, where)
@@ -525,6 +530,14 @@ def _set_patch_index(gdf: gpd.GeoDataFrame, where: str, id_source: str) -> gpd.G
 # --------------------------------------------------------------------------
 # the readers
 # --------------------------------------------------------------------------
+def _parquet_info(src: _Source) -> dict[str, Any]:
+    """A GeoParquet's geometry type as pyogrio's ``read_info`` gives it (from the metadata)."""
+    from rsgeo.io.geoparquet import read_geoparquet_info
+
+    types = read_geoparquet_info(src.path)["geometry_types"]
+    return {"geometry_type": types[0] if len(types) == 1 else None}
+
+
 _FIDS_PER_QUERY = 20_000  # ~140 KB of SQL, well inside SQLite's statement limit
 
 
@@ -566,24 +579,29 @@ def _read(
     make_valid: bool,
     fids: np.ndarray | None = None,
     use_arrow: bool = False,
+    boxes: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     src = _locate(path, layer)
     crs_arg = _parse_crs_arg(crs, src.where)
     drivers = {"shp": "ESRI Shapefile", "gpkg": "GPKG", "geojson": "GeoJSON", "gdb": "OpenFileGDB"}
+    drivers["parquet"] = "GeoParquet"
     report = ReadReport(path=str(src.path), layer=src.layer, driver=drivers[src.kind])
     enc = _decide_encoding(src, encoding, report)
     if src.kind == "shp" and (prj := src.sidecar(".prj")) is not None:
         # an unreadable .prj stops GDAL too: say so first, in rsgeo's words
         crs_from_prj(prj.decode("utf-8", errors="replace"), where=f"{src.where}: the .prj file")
     try:
-        info = pyogrio.read_info(src.gdal_path, layer=src.layer, encoding=enc)
+        info = _parquet_info(src) if src.kind == "parquet" else None
+        info = info or pyogrio.read_info(src.gdal_path, layer=src.layer, encoding=enc)
         gtype = info.get("geometry_type")
         if gtype is not None and str(gtype).split()[0] in _NOT_POLYGONAL:
             raise InputError(
                 f"{src.where}: holds {gtype} geometries; rsgeo needs polygons"
                 + ("" if src.layer is None else " (is this the right layer?)")
             )
-        if fids is not None:
+        if src.kind == "parquet":
+            gdf = read_geoparquet(src.path, boxes=boxes)
+        elif fids is not None:
             gdf = _read_fids(src, fids)
         else:
             gdf = pyogrio.read_dataframe(
@@ -802,4 +820,35 @@ def read_layer_ids(
         make_valid=make_valid,
         fids=np.asarray(fids, dtype=np.int64),
         use_arrow=True,
+    )
+
+
+def read_layer_boxes(
+    path: str | os.PathLike[str],
+    boxes: np.ndarray,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    crs: Any = None,
+    make_valid: bool = True,
+) -> gpd.GeoDataFrame:
+    """:func:`read_layer` of the features of a GeoParquet whose bbox meets ``boxes``.
+
+    ``boxes`` (``minx, miny, maxx, maxy`` rows) are in the file's CRS; the
+    index is each feature's row position in the dataset, and the ids in the
+    geometry report are these positions (:mod:`rsgeo.io.geoparquet`). Used
+    by :func:`rsgeo.io.windowed.read_layer_near`.
+    """
+    return _read(
+        path,
+        layer=layer,
+        encoding=encoding,
+        fields=fields,
+        crs=crs,
+        table=LAYER_FIELDS,
+        id_field=None,
+        patches=False,
+        make_valid=make_valid,
+        boxes=np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
     )

@@ -32,7 +32,8 @@ import pyogrio
 import pyproj
 
 from rsgeo.errors import DataFileError
-from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_layer_ids
+from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet, read_geoparquet_info
+from rsgeo.io.reading import READ_REPORT_KEY, read_layer, read_layer_boxes, read_layer_ids
 from rsgeo.schema.fields import LAYER_FIELDS, canonical_name
 
 __all__ = ["TOUCHED_MAX_SHARE", "WindowedRead", "read_layer_near", "touched_fids"]
@@ -192,6 +193,8 @@ def read_layer_near(
 
     kw: dict[str, Any] = {"layer": layer, "encoding": encoding, "fields": fields, "crs": crs}
     p = Path(path)
+    if is_geoparquet(p):  # GeoParquet: row groups kept by their bbox statistics
+        return _read_parquet_near(patches, p, make_valid=make_valid, **kw)
     window: WindowedRead | None = None
     if p.suffix.lower() == ".gpkg" and p.is_file():
         try:
@@ -225,6 +228,51 @@ def read_layer_near(
     return gdf, window
 
 
+def _read_parquet_near(
+    patches: gpd.GeoDataFrame, path: Path, *, make_valid: bool, **kw: Any
+) -> tuple[gpd.GeoDataFrame, WindowedRead]:
+    """:func:`read_layer_near` of a GeoParquet: the features whose bbox meets a patch's box.
+
+    Row groups whose bbox statistics meet no patch box are not read; a
+    dataset without a bbox column is read whole.
+    """
+    try:
+        info = read_geoparquet_info(path)
+    except Exception:  # unreadable: read_layer says why, in rsgeo's words
+        info = {"crs": None, "bbox": None, "rows": None}
+    layer_crs = info["crs"] or kw.get("crs")
+    if info["bbox"] is None or layer_crs is None:
+        gdf = read_layer(path, make_valid=make_valid, **kw)
+        window = WindowedRead("whole", len(gdf), len(gdf), "GeoParquet without a bbox column")
+    else:
+        gdf = read_layer_boxes(path, _boxes_in(patches, layer_crs), make_valid=make_valid, **kw)
+        n_total = int(info["rows"])
+        share = len(gdf) / n_total if n_total else 1.0
+        window = WindowedRead(
+            "touched", n_total, len(gdf), f"{share:.1%} of the layer, GeoParquet bbox filter"
+        )
+    report = gdf.attrs.get(READ_REPORT_KEY)
+    if report is not None:
+        report.window = window.summary()
+    return gdf, window
+
+
+def _parquet_features_for(
+    patches: gpd.GeoDataFrame, path: Path, *, columns: Sequence[str] | None
+) -> gpd.GeoDataFrame:
+    """:func:`read_features_for` of a GeoParquet: the features whose bbox meets a patch's box."""
+    crs = read_geoparquet_info(path)["crs"]
+    gdf = read_geoparquet(path, boxes=_boxes_in(patches, crs), columns=columns)
+    rename = {}
+    for c in gdf.columns:
+        canon = canonical_name(str(c), LAYER_FIELDS)
+        if c != gdf.geometry.name and canon is not None and canon != c and canon not in gdf:
+            rename[c] = canon
+    gdf = gdf.rename(columns=rename)
+    gdf.attrs["rsgeo_read_fids"] = gdf.index.to_numpy()
+    return gdf
+
+
 def read_features_for(
     patches: gpd.GeoDataFrame,
     path: str | Path,
@@ -236,6 +284,8 @@ def read_features_for(
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"layer file not found: {path}")
+    if is_geoparquet(path):  # GeoParquet: by the bbox column
+        return _parquet_features_for(patches, path, columns=columns)
     info = pyogrio.read_info(path, layer=layer)
     layer_name = layer or pyogrio.list_layers(path)[0][0]
     file_crs = info.get("crs")

@@ -66,6 +66,15 @@ HELP: Mapping[str, str] = MappingProxyType(
         "encoding": "属性表编码，如 gbk / DBF encoding override, e.g. gbk",
         "crs": "文件没有坐标系时指定，如 EPSG:4490 / CRS when the file has none",
         "patches": "按监测图斑读取（含编号） / read as a patch file (ids)",
+        "convert": (
+            "把图层转成按空间排序、分块的 GeoParquet（省级数据） / "
+            "write a layer as spatially sorted, partitioned GeoParquet"
+        ),
+        "convert_src": "要转换的图层文件（shp、gpkg、geojson、gdb、zip、parquet） / the layer file",
+        "convert_dest": "输出的 GeoParquet 文件夹，如 dltb.parquet / the GeoParquet folder to write",
+        "rows_per_part": "每个分块文件的最多要素数 / most features in one part file",
+        "row_group_rows": "每个行组的要素数 / features in one row group",
+        "convert_overwrite": "替换已有的输出文件夹 / replace an existing dataset folder",
         "init": (
             "按文件夹中的数据生成带注释的任务文件模板 job.toml / "
             "write a commented job-file template for the files in a folder"
@@ -164,6 +173,11 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
             "give --overwrite to replace it"
         ),
         "init_not_folder": "不是文件夹 / not a folder: {path}",
+        "convert_progress": "rsgeo: {line}",
+        "convert_done": (
+            "已写出 / written: {path}: {rows} 个要素 / features, {parts} 个分块文件 / part files, "
+            "{mb:.1f} MB"
+        ),
         "register_created": "已新建台账 / register created: {target} (EPSG:{crs})",
         "register_done": "台账已记录 / recorded in {target}: {what}",
         "register_written": "已写出 / written: {path}",

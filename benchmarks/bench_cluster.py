@@ -1,0 +1,499 @@
+"""A province on a LocalCluster: rsgeo's overlay by partition from GeoParquet, DuckDB as the peer.
+
+Data (made once and cached under ``--data``, like ``bench_job.py``): a
+synthetic province from the project's generator, 500,000 change patches
+against 5,000,000 land-use polygons (EPSG:4545), made tile by tile
+(``rsgeo.synthetic.province_tiles``: 1,000,000 polygons at a time, never all
+in memory) and written as spatially sorted, partitioned GeoParquet
+(``rsgeo.io.geoparquet``); ``--gpkg`` also writes the farmland as a
+GeoPackage. The time to make and write each layer and its size on disk are
+printed and kept in ``data.json``.
+
+rsgeo: the patches' extent is cut into ``--tiles`` spatial tiles (a patch
+belongs to the tile holding its bbox centre); on a
+``dask.distributed.LocalCluster`` of ``--workers`` worker processes (one
+thread each), each task reads its patches and only the land-use features
+their boxes touch from the GeoParquet datasets (bbox filter, row groups
+pruned by their statistics; through rsgeo's reader, so the geometry check
+and repair are included), then runs ``rsgeo.analysis.layer_overlay.overlay``
+on them. Printed: the wall time of the stage (from submitting the first task
+to the last result), each task's read and overlay times, the peak resident
+memory of each worker process (``client.run`` with ``resource.getrusage``),
+and a projection to N workers: the measured task times scheduled
+longest-first onto N workers (each task to the worker that frees up first),
+whose makespan is the projected stage time; the same model for the measured
+worker count is printed beside the measured time as a check.
+
+DuckDB spatial (the ``bench`` extra), in the same run, on the same cores
+(``SET threads`` = the number of workers): the same GeoParquet files read by
+``read_parquet`` into two tables (``ST_GeomFromWKB``, timed as "load"), then
+the query of ``bench_overlay.py`` (``SUM(ST_Area(ST_Intersection(...)))``
+over an ``ST_Intersects`` join). It computes less than rsgeo (plane areas of
+every pair, overlapping features counted twice); the two totals are printed
+as a check that both computed the same thing, close, not equal.
+
+    python benchmarks/bench_cluster.py --data /tmp/bench-data                 # 500k x 5M
+    python benchmarks/bench_cluster.py --data /tmp/bench-data --patches 20000 --features 200000
+    python benchmarks/bench_cluster.py --data /tmp/bench-data --no-duckdb --whole-job
+
+``--whole-job`` also times the whole job on the cluster
+(:func:`time_whole_job`, through ``rsgeo.cluster.run_job_on_cluster`` where
+that module is installed; dossiers off).
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import os
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rsgeo.io.geoparquet import read_geoparquet
+from rsgeo.synthetic.province_tiles import write_tiled_province
+
+DUCKDB_QUERY = """
+SELECT p.id, SUM(ST_Area(ST_Intersection(p.geom, f.geom))) AS area_m2
+FROM p JOIN f ON ST_Intersects(p.geom, f.geom)
+GROUP BY p.id
+"""  # the query of bench_overlay.py
+
+
+def _gb(kb: float) -> str:
+    return f"{kb / 1024**2:.2f} GB"
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------- data
+
+
+def make_data(root: Path, n_patches: int, n_features: int, seed: int, gpkg: bool) -> dict[str, Any]:
+    """The province's GeoParquet datasets under ``root``, made once (``data.json`` last)."""
+    folder = root / f"cluster-{n_patches}x{n_features}-s{seed}"
+    done = folder / "data.json"
+    if done.exists():
+        data: dict[str, Any] = json.loads(done.read_text())
+        print(f"data: cached in {folder} (made in {sum(data['seconds'].values()):.0f} s)")
+    else:
+        print(f"data: making {n_patches:,} patches x {n_features:,} polygons in {folder} ...")
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        made = write_tiled_province(
+            folder,
+            n_patches=n_patches,
+            n_farmland=n_features,
+            seed=seed,
+            overwrite=True,
+            progress=lambda line: print(f"  farmland {line}", flush=True),
+        )
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        data = {
+            "paths": {k: str(v) for k, v in made.paths.items()},
+            "n_patches": made.n_patches,
+            "n_farmland": made.n_farmland,
+            "bounds": [float(v) for v in made.bounds],
+            "seconds": made.seconds,
+            "cpu_seconds": r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime,
+            "bytes": made.bytes,
+            "peak_rss_gb": r1.ru_maxrss / 1024**2,
+        }
+        done.write_text(json.dumps(data, indent=1))
+    if gpkg and "gpkg" not in data["paths"]:
+        data["paths"]["gpkg"], data["seconds"]["gpkg"] = _write_gpkg(folder, data)
+        data["bytes"]["gpkg"] = Path(data["paths"]["gpkg"]).stat().st_size
+        done.write_text(json.dumps(data, indent=1))
+    for key, secs in data["seconds"].items():
+        print(f"  {key:<10s} made and written in {secs:7.1f} s, {data['bytes'][key] / 1e9:6.2f} GB")
+    print(
+        f"  (CPU {data.get('cpu_seconds', float('nan')):.0f} s, "
+        f"peak RSS {data.get('peak_rss_gb', float('nan')):.2f} GB)"
+    )
+    return data
+
+
+def _write_gpkg(folder: Path, data: dict[str, Any]) -> tuple[str, float]:
+    """The farmland also as a GeoPackage, appended part by part."""
+    import pyogrio
+
+    from rsgeo.io.geoparquet import geoparquet_parts
+
+    target = folder / "farmland.gpkg"
+    target.unlink(missing_ok=True)
+    t = time.perf_counter()
+    for i, part in enumerate(geoparquet_parts(data["paths"]["farmland"])):
+        gdf = read_geoparquet(part)
+        pyogrio.write_dataframe(gdf, target, layer="farmland", append=i > 0)
+        print(f"  farmland.gpkg: {part.name} appended", flush=True)
+    return str(target), time.perf_counter() - t
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def tile_grid(bounds: list[float], n_tiles: int) -> tuple[int, int]:
+    """Columns and rows of near-square tiles, about ``n_tiles`` of them."""
+    w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    nx = max(1, round(float(np.sqrt(n_tiles * w / h))))
+    ny = max(1, round(n_tiles / nx))
+    return nx, ny
+
+
+def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int]) -> dict[str, Any]:
+    """One task: read the tile's patches and the features they touch, overlay them."""
+    from rsgeo.analysis.layer_overlay import overlay
+    from rsgeo.io.reading import read_layer_boxes
+
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    (nx, ny), (ix, iy) = grid, cell
+    x0, y0, x1, y1 = data["bounds"]
+    w, h = (x1 - x0) / nx, (y1 - y0) / ny
+    box = np.array([[x0 + ix * w, y0 + iy * h, x0 + (ix + 1) * w, y0 + (iy + 1) * h]])
+    patches = read_geoparquet(data["paths"]["patches"], boxes=box)
+    b = patches.geometry.bounds.to_numpy()
+    cx = np.clip(((b[:, 0] + b[:, 2]) / 2 - x0) // w, 0, nx - 1)
+    cy = np.clip(((b[:, 1] + b[:, 3]) / 2 - y0) // h, 0, ny - 1)
+    patches = patches[(cx == ix) & (cy == iy)].set_index("patch_id")[["geometry"]]
+    t1, c1 = time.perf_counter(), time.process_time()
+    layer = read_layer_boxes(data["paths"]["farmland"], patches.geometry.bounds.to_numpy())
+    t2, c2 = time.perf_counter(), time.process_time()
+    res = overlay(patches, {"farmland": layer}, progress=False, n_jobs=1, min_piece_m2=0.0)
+    t3, c3 = time.perf_counter(), time.process_time()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "cell": cell,
+        "patches": len(patches),
+        "features": len(layer),
+        "read_patches_s": t1 - t0,
+        "read_layer_s": t2 - t1,
+        "overlay_s": t3 - t2,
+        "wall_s": t3 - t0,
+        "read_patches_cpu_s": c1 - c0,
+        "read_layer_cpu_s": c2 - c1,
+        "overlay_cpu_s": c3 - c2,
+        "cpu_s": r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime,
+        "farmland_m2": float(res["farmland_m2"].sum()),
+        "pid": os.getpid(),
+    }
+
+
+def _warm() -> float:
+    """The overlay's compiled kernels loaded in a worker (not in the figures)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from rsgeo.analysis.layer_overlay import overlay
+
+    t = time.perf_counter()
+    p = gpd.GeoDataFrame(geometry=[box(5e5, 2.8e6, 5e5 + 50, 2.8e6 + 50)], crs=4545)
+    p.index = p.index.astype(str).rename("patch_id")
+    f = gpd.GeoDataFrame(geometry=[box(5e5 + 10, 2.8e6, 5e5 + 90, 2.8e6 + 40)], crs=4545)
+    overlay(p, {"farmland": f}, progress=False, n_jobs=1)
+    return time.perf_counter() - t
+
+
+def _peak_rss_kb() -> float:
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def lpt_makespan(times: list[float], n_workers: int) -> float:
+    """Longest task first, each to the worker that frees up first: the last worker's end.
+
+    >>> lpt_makespan([4, 3, 3, 2, 2], 2)
+    7.0
+    """
+    ends = [0.0] * n_workers
+    heapq.heapify(ends)
+    for t in sorted(times, reverse=True):
+        heapq.heappush(ends, heapq.heappop(ends) + float(t))
+    return max(ends)
+
+
+def rsgeo_on_cluster(
+    data: dict[str, Any], workers: int, n_tiles: int, limit: str
+) -> dict[str, Any]:
+    """The overlay stage by tiles on a LocalCluster; per-task figures and each worker's peak."""
+    from dask.distributed import Client, LocalCluster
+
+    grid = tile_grid(data["bounds"], n_tiles)
+    cells = [(ix, iy) for ix in range(grid[0]) for iy in range(grid[1])]
+    print(
+        f"\nrsgeo: {data['n_patches']:,} patches x {data['n_farmland']:,} polygons, "
+        f"{len(cells)} tiles ({grid[0]} x {grid[1]}) on a LocalCluster of {workers} workers "
+        f"x 1 thread (memory limit {limit} each); load average {os.getloadavg()[0]:.1f}"
+    )
+    t = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=limit,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        start = time.perf_counter() - t
+        warm = client.run(_warm)
+        print(
+            f"  cluster started in {start:.1f} s; kernels loaded in the workers in "
+            f"{max(warm.values()):.1f} s (not in the figures)"
+        )
+        t0 = time.perf_counter()
+        futures = [client.submit(run_tile, data, grid, c, pure=False) for c in cells]
+        results = []
+        from dask.distributed import as_completed
+
+        for i, fut in enumerate(as_completed(futures), 1):
+            r = fut.result()
+            results.append(r)
+            if i % max(1, len(cells) // 8) == 0 or i == len(cells):
+                print(
+                    f"  {i}/{len(cells)} tiles done, {time.perf_counter() - t0:.1f} s",
+                    flush=True,
+                )
+        stage = time.perf_counter() - t0
+        peaks = client.run(_peak_rss_kb)
+    return {"stage_s": stage, "tasks": results, "peaks_kb": peaks, "grid": grid}
+
+
+def report_rsgeo(run: dict[str, Any], workers: int) -> None:
+    tasks = run["tasks"]
+    wall = [t["wall_s"] for t in tasks]
+    cpu = [t["cpu_s"] for t in tasks]
+    cols = (
+        "read_patches_s",
+        "read_layer_s",
+        "overlay_s",
+        "wall_s",
+        "read_patches_cpu_s",
+        "read_layer_cpu_s",
+        "overlay_cpu_s",
+        "cpu_s",
+    )
+    sums = {c: sum(t[c] for t in tasks) for c in cols}
+    print(f"  overlay stage (first task submitted to last result): {run['stage_s']:.1f} s wall")
+    print(
+        "  summed over tasks: "
+        + ", ".join(f"{c[:-2]} {sums[c]:.1f} s" for c in cols)
+        + f"; features read {sum(t['features'] for t in tasks):,}"
+    )
+    print(
+        f"  per task: wall min {min(wall):.2f} s, median {float(np.median(wall)):.2f} s, "
+        f"max {max(wall):.2f} s; patches per task {min(t['patches'] for t in tasks):,}"
+        f"-{max(t['patches'] for t in tasks):,}"
+    )
+    for addr, kb in sorted(run["peaks_kb"].items()):
+        print(f"  worker {addr}: peak RSS {_gb(kb)} (target < 4 GB)")
+    print(
+        f"  projection (measured task times, longest first onto N workers; "
+        f"model for N={workers}: {lpt_makespan(wall, workers):.1f} s vs {run['stage_s']:.1f} s "
+        "measured):"
+    )
+    print("    (wall: the task times as measured here; CPU: the same with each task's CPU seconds,")
+    print("    what a task takes on a core of its own)")
+    for n in (1, 2, 4, 8, 16, 32, 64):
+        print(
+            f"    {n:3d} workers: {lpt_makespan(wall, n):8.1f} s wall, "
+            f"{lpt_makespan(cpu, n):8.1f} s CPU"
+        )
+
+
+# --------------------------------------------------------------------------- the peer
+
+
+def duckdb_peer(
+    data: dict[str, Any], threads: int, timeout_s: float, memory: str = "8GB"
+) -> dict[str, Any]:
+    """DuckDB spatial on the same GeoParquet files: load, then the query; interrupted at timeout."""
+    import duckdb
+    import duckdb_extensions
+
+    duckdb_extensions.import_extension("spatial")
+    con = duckdb.connect()
+    con.execute("LOAD spatial")
+    con.execute(f"SET threads={threads}")
+    con.execute(f"SET memory_limit='{memory}'")  # a shared machine: DuckDB spills beyond it
+    print(
+        f"\nDuckDB {duckdb.__version__} spatial, {threads} threads, memory_limit {memory}; load "
+        f"average {os.getloadavg()[0]:.1f}"
+    )
+
+    def glob(key: str) -> str:
+        return (Path(data["paths"][key]) / "*.parquet").as_posix()
+
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t = time.perf_counter()
+    for table, key in (("p", "patches"), ("f", "farmland")):
+        src = f"read_parquet('{glob(key)}')"
+        kind = con.execute(f"SELECT typeof(geometry) FROM {src} LIMIT 1").fetchone()[0]
+        # DuckDB spatial reads GeoParquet's geometry as GEOMETRY itself; plain WKB is a BLOB
+        geom = (
+            "geometry" if str(kind).upper().startswith("GEOMETRY") else "ST_GeomFromWKB(geometry)"
+        )
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT row_number() OVER () - 1 AS id, {geom} AS geom "
+            f"FROM {src}"
+        )
+    load = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    load_cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    print(f"  load (read_parquet into tables, geometry {kind}): {load:.1f} s, {load_cpu:.1f} s CPU")
+    timer = threading.Timer(timeout_s, con.interrupt)
+    timer.start()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t = time.perf_counter()
+    try:
+        out = con.execute(DUCKDB_QUERY).fetchnumpy()
+        query, done = time.perf_counter() - t, True
+    except duckdb.InterruptException:
+        query, done, out = time.perf_counter() - t, False, {"area_m2": np.zeros(0)}
+    finally:
+        timer.cancel()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    peak = _gb(r1.ru_maxrss)
+    con.close()
+    total = float(np.asarray(out["area_m2"]).sum())
+    print(
+        f"  query: {query:.1f} s wall, {cpu:.1f} s CPU"
+        + ("" if done else f" (interrupted at {timeout_s:.0f} s)")
+        + f"; peak RSS of the process {peak}"
+    )
+    return {
+        "load_s": load,
+        "load_cpu_s": load_cpu,
+        "query_s": query,
+        "query_cpu_s": cpu,
+        "done": done,
+        "area_m2": total,
+    }
+
+
+# --------------------------------------------------------------------------- the whole job
+
+
+def time_whole_job(data: dict[str, Any], workers: int, out: Path) -> float | None:
+    """The whole job (dossiers off) on a LocalCluster, timed: the hook for ``rsgeo.cluster``.
+
+    Writes a job file over the benchmark's GeoParquet datasets and runs it
+    through ``rsgeo.cluster.run_job_on_cluster(job, out, workers=N)``; None
+    (and says so) where ``rsgeo.cluster`` is not installed.
+    """
+    try:
+        from rsgeo.cluster import run_job_on_cluster
+    except ImportError:
+        print("\nwhole job: rsgeo.cluster is not in this installation; not timed")
+        return None
+    from rsgeo.job import load_job
+
+    folder = Path(data["paths"]["patches"]).parent
+    job_file = folder / "job.toml"
+    job_file.write_text(
+        "\n".join(
+            [
+                "[job]",
+                'name = "省级合成数据 / synthetic province"',
+                "cutoff = 2020-12-21",
+                "",
+                "[[patches]]",
+                f"path = {json.dumps(data['paths']['patches'])}",
+                'batch = "2020"',
+                "",
+                "[layers.farmland]",
+                f"path = {json.dumps(data['paths']['farmland'])}",
+                'attributes = ["land_class_code"]',
+                "",
+                "[townships]",
+                f"path = {json.dumps(data['paths']['townships'])}",
+                "",
+                "[outputs]",
+                "dossiers = false",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"\nwhole job on {workers} workers (dossiers off), load {os.getloadavg()[0]:.1f}")
+    t = time.perf_counter()
+    ran = run_job_on_cluster(load_job(job_file), out, workers=workers, overwrite=True)
+    took = time.perf_counter() - t
+    print(ran.summary())
+    print(f"  whole job: {took:.1f} s wall (target < 600 s)")
+    return took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--data", type=Path, required=True, help="cache folder for the data")
+    ap.add_argument("--patches", type=int, default=500_000)
+    ap.add_argument("--features", type=int, default=5_000_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tiles", type=int, default=64, help="spatial tiles (tasks), about")
+    ap.add_argument("--memory-limit", default="4GB", help="per worker")
+    ap.add_argument("--gpkg", action="store_true", help="also write the farmland as GeoPackage")
+    ap.add_argument("--only-data", action="store_true", help="make the data and stop")
+    ap.add_argument("--no-duckdb", action="store_true")
+    ap.add_argument("--duckdb-timeout", type=float, default=1800.0)
+    ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB's memory_limit")
+    ap.add_argument("--whole-job", action="store_true", help="also time the whole job")
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = ap.parse_args()
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
+    data = make_data(args.data, args.patches, args.features, args.seed, args.gpkg)
+    if args.only_data:
+        return
+    run = rsgeo_on_cluster(data, args.workers, args.tiles, args.memory_limit)
+    report_rsgeo(run, args.workers)
+    figures: dict[str, Any] = {"data": data, "rsgeo": run, "workers": args.workers}
+    rs_total = sum(t["farmland_m2"] for t in run["tasks"])
+    if not args.no_duckdb:
+        peer = duckdb_peer(data, args.workers, args.duckdb_timeout, args.duckdb_memory)
+        figures["duckdb"] = peer
+        more = "" if peer["done"] else " at least"
+        print(
+            f"  => rsgeo's overlay stage {run['stage_s']:.1f} s (reading included): "
+            f"{peer['query_s'] / run['stage_s']:.2f}x{more} DuckDB's query, "
+            f"{(peer['load_s'] + peer['query_s']) / run['stage_s']:.2f}x{more} DuckDB's "
+            "load + query (target >= 2x)"
+        )
+        rs_cpu = sum(t["cpu_s"] for t in run["tasks"])
+        rs_overlay = sum(t["overlay_cpu_s"] for t in run["tasks"])
+        print(
+            f"  => by CPU seconds: rsgeo's tasks {rs_cpu:.1f} s, DuckDB's query "
+            f"{peer['query_cpu_s']:.1f} s: {peer['query_cpu_s'] / rs_cpu:.2f}x{more}; "
+            f"DuckDB's load + query {peer['load_cpu_s'] + peer['query_cpu_s']:.1f} s: "
+            f"{(peer['load_cpu_s'] + peer['query_cpu_s']) / rs_cpu:.2f}x{more}; rsgeo's overlay "
+            f"alone {rs_overlay:.1f} s: {peer['query_cpu_s'] / rs_overlay:.2f}x{more} DuckDB's query"
+        )
+        if peer["done"]:
+            print(
+                f"  farmland inside the patches: rsgeo {rs_total / 1e4:,.1f} ha (ellipsoidal, "
+                f"overlaps once), DuckDB {peer['area_m2'] / 1e4:,.1f} ha (plane, every pair)"
+            )
+    if args.whole_job:
+        figures["whole_job_s"] = time_whole_job(
+            data, args.workers, Path(data["paths"]["patches"]).parent / "out"
+        )
+    if args.json is not None:
+        args.json.write_text(json.dumps(figures, indent=1, default=str))
+    print(f"\nload average at the end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,8 +3,7 @@
 References: the source GeoDataFrame itself (geometry, attributes, CRS,
 count), shapely's bounds of the WKB read back by pyarrow, a hand-drawn
 Hilbert curve of a 4 x 4 grid, a brute-force box test over the whole layer,
-GDAL (pyogrio, where its build has the Parquet driver) and DuckDB reading
-the part files, and the township statistics of the same job on GeoPackages.
+DuckDB reading the part files, and the township statistics of the same job on GeoPackages.
 
 Without pyarrow or DuckDB a test skips and says why; under ``CI=true`` it
 fails (as ``tests/office.py`` does for the office tools).
@@ -248,17 +247,6 @@ def test_duckdb_reads_the_parts(layer: gpd.GeoDataFrame, written: Any) -> None:
     )
     ids = {r[0] for r in con.execute(sql).fetchall()}
     assert ids == _brute(layer, np.array([q])) and ids
-
-
-def test_gdal_reads_a_part_file(layer: gpd.GeoDataFrame, written: Any) -> None:
-    if "Parquet" not in pyogrio.list_drivers():
-        pytest.skip(
-            f"the GDAL {pyogrio.__gdal_version_string__} inside pyogrio has no Parquet driver"
-        )
-    part = written.parts[0]
-    gdf = pyogrio.read_dataframe(part)
-    assert len(gdf) == pq.read_metadata(part).num_rows
-    assert gdf.crs == layer.crs
 
 
 def test_read_layer_and_read_patches_take_geoparquet(tmp_path: Path) -> None:

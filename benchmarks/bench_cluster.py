@@ -388,49 +388,40 @@ def duckdb_peer(
 def time_whole_job(data: dict[str, Any], workers: int, out: Path) -> float | None:
     """The whole job (dossiers off) on a LocalCluster, timed: the hook for ``rsgeo.cluster``.
 
-    Writes a job file over the benchmark's GeoParquet datasets and runs it
-    through ``rsgeo.cluster.run_job_on_cluster(job, out, workers=N)``; None
-    (and says so) where ``rsgeo.cluster`` is not installed.
+    Writes the province job file (:func:`rsgeo.synthetic.county.province_job`)
+    over the benchmark's GeoParquet datasets and runs it through
+    ``rsgeo.cluster.timing.time_job_on_local_cluster``: stage times, the
+    partitions' times and each worker's peak memory. None (and says so) where
+    ``rsgeo.cluster`` is not installed.
     """
     try:
-        from rsgeo.cluster import run_job_on_cluster
+        from rsgeo.cluster.timing import time_job_on_local_cluster
     except ImportError:
         print("\nwhole job: rsgeo.cluster is not in this installation; not timed")
         return None
-    from rsgeo.job import load_job
+    from rsgeo.synthetic.county import province_job
 
     folder = Path(data["paths"]["patches"]).parent
     job_file = folder / "job.toml"
+    keys = ("patches", "farmland", "townships")
     job_file.write_text(
-        "\n".join(
-            [
-                "[job]",
-                'name = "省级合成数据 / synthetic province"',
-                "cutoff = 2020-12-21",
-                "",
-                "[[patches]]",
-                f"path = {json.dumps(data['paths']['patches'])}",
-                'batch = "2020"',
-                "",
-                "[layers.farmland]",
-                f"path = {json.dumps(data['paths']['farmland'])}",
-                'attributes = ["land_class_code"]',
-                "",
-                "[townships]",
-                f"path = {json.dumps(data['paths']['townships'])}",
-                "",
-                "[outputs]",
-                "dossiers = false",
-            ]
-        )
-        + "\n",
+        province_job(
+            folder,
+            name="省级合成数据 / synthetic province",
+            outputs={"dossiers": False},
+            paths={k: data["paths"][k] for k in keys},
+        ),
         encoding="utf-8",
     )
     print(f"\nwhole job on {workers} workers (dossiers off), load {os.getloadavg()[0]:.1f}")
     t = time.perf_counter()
-    ran = run_job_on_cluster(load_job(job_file), out, workers=workers, overwrite=True)
+    timed = time_job_on_local_cluster(job_file, out, workers=workers, overwrite=True)
     took = time.perf_counter() - t
-    print(ran.summary())
+    for rec in timed["stages"]:
+        print(f"  {rec['stage']:<40} {rec['wall_s']:8.1f} s wall {rec['cpu_s']:8.1f} s CPU")
+    print(f"  peak memory per worker (MB): {timed['worker_peak_rss_mb']}")
+    print(f"  client peak memory: {timed['client_peak_rss_mb']} MB")
+    print(f"  overlay projected to N workers (s): {timed['projected_overlay_s']}")
     print(f"  whole job: {took:.1f} s wall (target < 600 s)")
     return took
 

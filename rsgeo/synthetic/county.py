@@ -265,11 +265,19 @@ def write_province(
     return paths
 
 
-def province_job(folder: Path, *, name: str, outputs: dict[str, bool] | None = None) -> str:
+def province_job(
+    folder: Path,
+    *,
+    name: str,
+    outputs: dict[str, bool] | None = None,
+    paths: dict[str, str | Path] | None = None,
+) -> str:
     """The job file (TOML text) of the layers :func:`write_province` wrote into ``folder``.
 
     Patches, farmland (land class kept), red line and townships, by absolute
     path; ``outputs`` switches outputs of the ``[outputs]`` table on or off.
+    ``paths`` names the layers' files instead (any format the job file reads,
+    e.g. GeoParquet folders); a layer it leaves out is left out of the job.
 
     >>> text = province_job(Path("/data/p"), name="test", outputs={"dossiers": False})
     >>> 'path = "/data/p/farmland.gpkg"' in text, "dossiers = false" in text
@@ -277,8 +285,16 @@ def province_job(folder: Path, *, name: str, outputs: dict[str, bool] | None = N
     """
     import json
 
+    files = (
+        paths
+        if paths is not None
+        else {
+            key: folder / f"{key}.gpkg" for key in ("patches", "farmland", "redline", "townships")
+        }
+    )
+
     def path(key: str) -> str:
-        return json.dumps(str(folder / f"{key}.gpkg"), ensure_ascii=False)
+        return json.dumps(str(files[key]), ensure_ascii=False)
 
     lines = [
         "[job]",
@@ -293,13 +309,10 @@ def province_job(folder: Path, *, name: str, outputs: dict[str, bool] | None = N
         f"path = {path('farmland')}",
         'attributes = ["land_class_code"]',
         "",
-        "[layers.redline]",
-        f"path = {path('redline')}",
-        'attributes = ["name"]',
-        "",
-        "[townships]",
-        f"path = {path('townships')}",
     ]
+    if "redline" in files:
+        lines += ["[layers.redline]", f"path = {path('redline')}", 'attributes = ["name"]', ""]
+    lines += ["[townships]", f"path = {path('townships')}"]
     if outputs:
         lines += ["", "[outputs]"] + [f"{k} = {str(v).lower()}" for k, v in outputs.items()]
     return "\n".join(lines) + "\n"

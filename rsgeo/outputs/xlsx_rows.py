@@ -41,7 +41,7 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EPOCH = _dt.datetime(1899, 12, 30)
 _FLUSH_CHARS = 1 << 20
 """Rows are written to the temporary file in blocks of about this many characters."""
-_TEXT_CACHE = 1 << 17
+_TEXT_CACHE = 1 << 14
 """At most this many distinct texts keep their escaped XML (then the cache starts again)."""
 
 _LETTERS: list[str] = []

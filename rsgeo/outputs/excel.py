@@ -272,7 +272,11 @@ def save_workbook(wb: Any, path: str | os.PathLike[str]) -> Path:
     if not getattr(wb, "write_only", False):
         atomic_save(out, wb.save)
         return out
-    rows = {ws: r for ws in wb.worksheets if (r := _rows_of(ws)) is not None}
+    rows = {  # a sheet openpyxl has begun writing rows into itself is left to it
+        ws: r
+        for ws in wb.worksheets
+        if getattr(ws, "_rows", None) is None and (r := _rows_of(ws)) is not None
+    }
     try:
         atomic_save(out, lambda tmp: save_package(wb, tmp, rows))
     finally:

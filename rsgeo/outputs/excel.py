@@ -17,6 +17,7 @@ interrupted run never leaves half a workbook.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import functools
@@ -686,6 +687,8 @@ def _measure(values: Sequence[Any], *, words: bool = True) -> _Measure:
                 ints.append(v)
             elif v is not None:
                 others.append(v)
+        with contextlib.suppress(TypeError):  # dates: each distinct one measured once
+            others = list(set(others))
         for numbers in (floats, ints):  # type: ignore[assignment]
             if numbers:
                 others += [min(numbers), max(numbers)]

@@ -86,6 +86,7 @@ __all__ = [
     "text_units",
     "text_width",
     "wrapped_lines",
+    "write_columns",
     "write_rows",
     "write_sheet",
 ]
@@ -693,11 +694,50 @@ def _write_body(
             special |= {i for i, v in enumerate(values) if isinstance(v, _dt.date)}
         over = {i: body_cell(i, j).style for i in special}
         columns.append((values, text, number, over))
+    _write_blocks(rows, columns, heights)
+
+
+def _write_blocks(
+    rows: SheetRows,
+    columns: Sequence[tuple[Sequence[Any], int, int, dict[int, int]]],
+    heights: Sequence[float | None],
+) -> None:
     first = rows.n_rows + 1
-    for start in range(0, n_rows, _BLOCK_ROWS):
-        stop = min(start + _BLOCK_ROWS, n_rows)
+    for start in range(0, len(heights), _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, len(heights))
         block, last = render_block(columns, start, stop, first, heights)
         rows.append_block(block, stop - start, last)
+
+
+def write_columns(
+    ws: Any,
+    columns: Sequence[Sequence[Any]],
+    styles: Sequence[int],
+    *,
+    heights: Sequence[float | None] | None = None,
+) -> None:
+    """Append a table's rows given column by column, every cell of a column in one look.
+
+    ``styles`` are the columns' looks (:meth:`Looks.style`), ``heights`` the
+    rows' heights in points (None: the default). Values are taken as
+    :func:`append_row` takes them (text that starts with "=" stays text; a
+    date keeps the column's look, so give a date column a date format). On a
+    streaming sheet the rows are written as XML text a block at a time,
+    else cell by cell.
+    """
+    n_rows = len(columns[0]) if columns else 0
+    heights = list(heights) if heights is not None else [None] * n_rows
+    rows = _rows_of(ws)
+    if rows is None:
+        for i in range(n_rows):
+            append_row(
+                ws, [_Styled(cell_value(c[i]), s) for c, s in zip(columns, styles, strict=True)]
+            )
+            if heights[i]:
+                ws.row_dimensions[ws._current_row].height = heights[i]
+        return
+    values = [_cell_values(c) for c in columns]
+    _write_blocks(rows, [(v, s, s, {}) for v, s in zip(values, styles, strict=True)], heights)
 
 
 _PAPER_A4 = "9"

@@ -7,7 +7,8 @@ into an ordinary openpyxl workbook, whose cells openpyxl itself serialises
 rows are written as text (:mod:`rsgeo.outputs.xlsx_rows`). openpyxl reads
 both files back: every cell's style (font, fill, alignment, border, number
 format), the widths, heights, frozen panes, merged ranges and print settings
-are equal, and the streaming file's values are exactly the values handed in
+are equal, and rows given column by column (``write_columns``) too; the streaming file's
+values are exactly the values handed in
 (floats to the last bit, text with ``=``, ``<``, ``&``, emoji and CJK, dates),
 NaN and None empty, and no cell anywhere is a formula. LibreOffice prints the
 streaming file's text as written. Memory while rows stream does not grow with
@@ -36,6 +37,7 @@ from rsgeo.outputs.excel import (
     append_row,
     new_workbook,
     save_workbook,
+    write_columns,
     write_rows,
     write_sheet,
 )
@@ -116,6 +118,25 @@ def _looks_rows(ws: Any) -> None:
     write_rows(ws, rows)
 
 
+def _columns_sheet(ws: Any, n: int) -> None:
+    """A listing written column by column, as the review record's sheets are."""
+    looks = Looks(ws)
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    styles = [
+        looks.style(border=box, number_format="@"),
+        looks.style(border=box, alignment=Alignment(wrap_text=True, vertical="top")),
+        looks.style(border=box, number_format="0.00"),
+    ]
+    append_row(ws, [looks.cell(h, font=Font(bold=True)) for h in ("编号", "问题说明", "面积")])
+    columns = [
+        [f"{i:05d}" for i in range(n)],
+        [TEXTS[i % len(TEXTS)] if i % 7 else None for i in range(n)],
+        [FLOATS[i % len(FLOATS)] if i % 9 else math.nan for i in range(n)],
+    ]
+    write_columns(ws, columns, styles, heights=[30.0 if i % 4 == 0 else None for i in range(n)])
+
+
 def _both(tmp_path: Path, n: int) -> tuple[Path, Path]:
     """The same sheets written cell by cell by openpyxl and as text; their paths."""
     paths = []
@@ -124,6 +145,7 @@ def _both(tmp_path: Path, n: int) -> tuple[Path, Path]:
             wb.remove(wb.active)
         write_sheet(wb.create_sheet("图斑明细"), _table(n), HEADING)
         _looks_rows(wb.create_sheet("审核记录"))
+        _columns_sheet(wb.create_sheet("问题清单"), n)
         paths.append(save_workbook(wb, tmp_path / f"{name}.xlsx"))
     return paths[0], paths[1]
 
@@ -208,6 +230,11 @@ def test_values_read_back_exactly_as_handed_in(books: tuple[Path, Path]) -> None
     assert looks["D4"].value == dt.datetime(2026, 1, 2, 12, 30)
     assert looks["D4"].number_format == "yyyy-mm-dd h:mm:ss"
     assert looks["B4"].value == 3.25 and looks["C5"].value is None and looks["D5"].value == 7
+    listing = openpyxl.load_workbook(books[1])["问题清单"]
+    assert listing["A2"].value == "00000" and listing["A2"].number_format == "@"
+    assert listing["B3"].value == TEXTS[1] and listing["B2"].value is None
+    assert listing["C3"].value == FLOATS[1] and listing["C2"].value is None  # NaN: empty
+    assert listing.row_dimensions[2].height == 30 and listing.row_dimensions[3].height is None
 
 
 def test_no_cell_is_a_formula(books: tuple[Path, Path]) -> None:

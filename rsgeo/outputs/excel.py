@@ -13,19 +13,23 @@ the only way a row reaches a worksheet, and
 text that starts with ``=`` stays text (never a formula); :func:`save_workbook`
 writes the file atomically (a temporary file beside it, then a rename), so an
 interrupted run never leaves half a workbook.
+
+Its parts, each of one topic: :mod:`rsgeo.outputs.xlsx_layout` (widths of
+text, heights of rows, the A4 page layout), :mod:`rsgeo.outputs.xlsx_rows`
+(a streaming sheet's rows written as XML text) and
+:mod:`rsgeo.outputs.xlsx_package` (the rows put into the file openpyxl
+writes). Import from here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
-import functools
 import math
 import os
-import re
 import tempfile
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,31 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.errors import OutputExistsError
+from rsgeo.outputs.xlsx_layout import (
+    BODY_FONT_PT,
+    HEADER_FONT_PT,
+    HEADER_LINES,
+    MARGIN_IN,
+    MAX_WIDTH,
+    MIN_PRINTED_PT,
+    NARROW_TEXT,
+    TITLE_FONT_PT,
+    PageLayout,
+    PrintHeading,
+    column_pt,
+    fit_widths,
+    header_width,
+    page_layout,
+    row_height_pt,
+    text_units,
+    text_width,
+    word_units,
+    wrapped_lines,
+)
+from rsgeo.outputs.xlsx_package import save_package
+from rsgeo.outputs.xlsx_rows import SheetRows, cells_xml, render_block
+
+_NONE = type(None)
 
 __all__ = [
     "BODY_FONT_PT",
@@ -57,6 +86,7 @@ __all__ = [
     "text_units",
     "text_width",
     "wrapped_lines",
+    "write_columns",
     "write_rows",
     "write_sheet",
 ]
@@ -66,53 +96,137 @@ def append_row(ws: Any, values: Sequence[Any]) -> None:
     """Append a row of cell values; text that starts with "=" stays text (never a formula).
 
     Works on a streaming (write-only) worksheet and on an ordinary one; a
-    value may be a cell made by :class:`Looks` (a styled cell). Constant time
-    per cell: nothing already written is looked at again.
+    value may be a cell made by :class:`Looks` (a styled cell). On a
+    streaming sheet the row is written as XML text at once
+    (:mod:`rsgeo.outputs.xlsx_rows`); constant time per cell: nothing
+    already written is looked at again.
     """
-    row = [v if _is_cell(v) else cell_value(v) for v in values]
-    if any(isinstance(v, str) and v.startswith("=") for v in row):
-        row = [_text_cell(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row]
+    rows = _rows_of(ws)
+    if rows is None:
+        _append_ordinary(ws, values)
+        return
+    cells: list[tuple[int, Any] | None] = []
+    for v in values:
+        if type(v) is _Styled:
+            cells.append((v.style, v.value))
+            continue
+        v = cell_value(v)
+        if v is None:
+            cells.append(None)
+        else:
+            date = isinstance(v, _dt.date)
+            cells.append((_date_style(ws, _date_format(v)) if date else 0, v))
+    r = rows.n_rows + 1
+    xml, last = cells_xml(r, cells)
+    rows.append(xml, last, _row_attrs(ws, r))
+
+
+class _Styled:
+    """A cell value with the index of its style in the workbook (what :meth:`Looks.cell` makes)."""
+
+    __slots__ = ("style", "value")
+
+    def __init__(self, value: Any, style: int) -> None:
+        self.value = value
+        self.style = style
+
+
+def _rows_of(ws: Any) -> SheetRows | None:
+    """The rows written so far of a streaming sheet (None for an ordinary worksheet)."""
+    rows = ws.__dict__.get("_rsgeo_rows")
+    if rows is None:
+        from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+        if not isinstance(ws, WriteOnlyWorksheet):
+            return None
+        sheet: Any = ws
+        rows = sheet._rsgeo_rows = SheetRows()
+    return rows
+
+
+def _row_attrs(ws: Any, r: int) -> str:
+    """A row's attributes set through ``ws.row_dimensions`` (its height)."""
+    dims = ws.row_dimensions
+    if r not in dims:
+        return ""
+    return "".join(f' {k}="{v}"' for k, v in dims[r])
+
+
+def _date_format(value: _dt.date) -> str:
+    """The number format openpyxl gives a date or a date and time of its own."""
+    return "yyyy-mm-dd h:mm:ss" if isinstance(value, _dt.datetime) else "yyyy-mm-dd"
+
+
+def _date_style(ws: Any, number_format: str) -> int:
+    """The style index of an unstyled date cell: the default look with a date format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell: Any = WriteOnlyCell(ws)
+    cell.number_format = number_format
+    return int(ws.parent._cell_styles.add(cell._style))
+
+
+def _append_ordinary(ws: Any, values: Sequence[Any]) -> None:
+    """:func:`append_row` on an ordinary (not streaming) worksheet: openpyxl's cells."""
+    from openpyxl.cell import Cell
+
+    new: Any = Cell
+    row = []
+    for v in values:
+        styled = type(v) is _Styled
+        cell = new(ws, value=v.value if styled else cell_value(v))
+        if styled:
+            cell._style = copy.copy(ws.parent._cell_styles[v.style])
+        if cell.data_type == "f":  # text that starts with "=" stays text
+            cell.data_type = "s"
+        row.append(cell)
     ws.append(row)
 
 
-def _is_cell(value: Any) -> bool:
-    return isinstance(value, _cell_class())
-
-
-@functools.cache
-def _cell_class() -> type:
-    from openpyxl.cell import Cell
-
-    return Cell
-
-
-def _text_cell(ws: Any, text: str) -> Any:
-    """A cell that holds ``text`` as text, even when it starts with "="."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, text)
-    cell.data_type = "s"
-    return cell
-
-
 class Looks:
-    """Styled cells for a streaming worksheet, each look's style made once.
+    """Styled cells, each look's style registered once in the workbook.
 
     Setting a font or alignment on an openpyxl cell hashes the style objects
     and looks them up in the workbook, per cell; a table of many rows shares
     a few looks, so each look (a font, fill, alignment, border and number
-    format) is registered once and every cell with that look gets a copy of
-    its style array. Text that starts with "=" stays text.
+    format) is registered once and every cell with that look carries only
+    its style index. Text that starts with "=" stays text.
     """
 
     def __init__(self, ws: Any) -> None:
-        from openpyxl.cell import WriteOnlyCell
-
         self._ws = ws
-        self._new: Any = WriteOnlyCell
-        self._arrays: dict[tuple[int, int, int, int, str | None], Any] = {}
+        self._ids: dict[tuple[int, int, int, int, str | None], int] = {}
         self._keep: list[Any] = []
-        _stream_cells(ws)
+
+    def style(
+        self,
+        *,
+        font: Any = None,
+        fill: Any = None,
+        alignment: Any = None,
+        border: Any = None,
+        number_format: str | None = None,
+    ) -> int:
+        """The index of a look's style in the workbook (registered the first time)."""
+        key = (id(font), id(fill), id(alignment), id(border), number_format)
+        style = self._ids.get(key)
+        if style is None:
+            from openpyxl.cell import WriteOnlyCell
+
+            cell: Any = WriteOnlyCell(self._ws)
+            for name, look in (
+                ("font", font),
+                ("fill", fill),
+                ("alignment", alignment),
+                ("border", border),
+            ):
+                if look is not None:
+                    setattr(cell, name, look)
+            if number_format is not None:
+                cell.number_format = number_format
+            self._keep.extend((font, fill, alignment, border))  # the ids stay theirs
+            style = self._ids[key] = int(self._ws.parent._cell_styles.add(cell._style))
+        return style
 
     def cell(
         self,
@@ -126,75 +240,29 @@ class Looks:
     ) -> Any:
         """A cell holding ``value`` (see :func:`cell_value`) with the given look.
 
-        Cells of one look share its style array: set no style on a cell
-        after it is made (it would change them all).
+        A date without a number format gets openpyxl's date format.
         """
         value = cell_value(value)
-        cell = self._new(self._ws, value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"
-        key = (id(font), id(fill), id(alignment), id(border), number_format)
-        array = self._arrays.get(key)
-        if array is None:
-            for name, style in (
-                ("font", font),
-                ("fill", fill),
-                ("alignment", alignment),
-                ("border", border),
-            ):
-                if style is not None:
-                    setattr(cell, name, style)
-            if number_format is not None:
-                cell.number_format = number_format
-            self._keep.extend((font, fill, alignment, border))  # the ids stay theirs
-            self._arrays[key] = copy.copy(cell._style)
-        else:
-            cell._style = array
-        return cell
-
-
-def _stream_cells(ws: Any) -> None:
-    """Let a streaming worksheet take the cells of a row as they are.
-
-    openpyxl's write-only sheet first tries each appended value as a cell
-    value and takes a cell only on the error that follows (an exception and
-    the cell's repr per styled cell); this sheet places cells directly and
-    wraps plain values in new cells. An ordinary worksheet is left as it is.
-    """
-    from openpyxl.cell import Cell, WriteOnlyCell
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-    if not isinstance(ws, WriteOnlyWorksheet) or "_values_to_row" in vars(ws):
-        return
-
-    def values_to_row(values: Sequence[Any], row_idx: int) -> Iterator[Any]:
-        for col_idx, value in enumerate(values, 1):
-            if value is None:
-                continue
-            cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value)
-            cell.column = col_idx
-            cell.row = row_idx
-            yield cell
-
-    sheet: Any = ws  # the instance attribute shadows the method
-    sheet._values_to_row = values_to_row
+        if number_format is None and isinstance(value, _dt.date):
+            number_format = _date_format(value)
+        style = self.style(
+            font=font, fill=fill, alignment=alignment, border=border, number_format=number_format
+        )
+        return _Styled(value, style)
 
 
 def declare_extent(ws: Any, n_rows: int, n_cols: int) -> None:
-    """Say how many rows and columns a streaming sheet will have, before its first row.
+    """Say how many rows and columns a streaming sheet will have.
 
-    The sheet's ``<dimension>`` (``A1:E20``) is written at its top, before the
-    rows: readers that trust it (openpyxl's read-only mode, which pandas
-    uses) pad every row to that width, as they do for an ordinary sheet. An
-    ordinary worksheet works its extent out itself and is left alone.
+    The sheet's ``<dimension>`` (``A1:E20``), written at its top, is the
+    larger of this and the cells written: readers that trust it (openpyxl's
+    read-only mode, which pandas uses) pad every row to that width, as they
+    do for an ordinary sheet. An ordinary worksheet works its extent out
+    itself and is left alone.
     """
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-    if isinstance(ws, WriteOnlyWorksheet):
-        ref = f"A1:{get_column_letter(max(n_cols, 1))}{max(n_rows, 1)}"
-        sheet: Any = ws  # the instance attribute the sheet writer looks for
-        sheet.calculate_dimension = lambda: ref
+    if _rows_of(ws) is not None:
+        sheet: Any = ws
+        sheet._rsgeo_extent = (n_rows, n_cols)
 
 
 def write_rows(ws: Any, rows: Sequence[Sequence[Any]]) -> None:
@@ -210,9 +278,10 @@ def write_rows(ws: Any, rows: Sequence[Sequence[Any]]) -> None:
 def new_workbook() -> Any:
     """An empty streaming workbook (openpyxl write-only mode, no sheet yet).
 
-    Its sheets are written row by row as they are appended: column widths,
-    frozen panes, print settings and row heights are set before the rows they
-    concern (:func:`write_sheet` does), merged ranges before saving.
+    Its sheets' rows are written as XML text as they are appended
+    (:func:`append_row`); column widths, frozen panes, print settings,
+    merged ranges and the heights of rows are set before the rows they
+    concern (:func:`write_sheet` does).
     """
     from openpyxl import Workbook
 
@@ -220,9 +289,25 @@ def new_workbook() -> Any:
 
 
 def save_workbook(wb: Any, path: str | os.PathLike[str]) -> Path:
-    """Save ``wb`` to ``path`` atomically."""
+    """Save ``wb`` to ``path`` atomically.
+
+    A streaming workbook is written by openpyxl with its sheets' rows
+    spliced in (:func:`rsgeo.outputs.xlsx_package.save_package`).
+    """
     out = Path(path)
-    atomic_save(out, wb.save)
+    if not getattr(wb, "write_only", False):
+        atomic_save(out, wb.save)
+        return out
+    rows = {  # a sheet openpyxl has begun writing rows into itself is left to it
+        ws: r
+        for ws in wb.worksheets
+        if getattr(ws, "_rows", None) is None and (r := _rows_of(ws)) is not None
+    }
+    try:
+        atomic_save(out, lambda tmp: save_package(wb, tmp, rows))
+    finally:
+        for r in rows.values():
+            r.close()
     return out
 
 
@@ -231,6 +316,8 @@ def cell_value(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int:  # most cells: as they are
         return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -241,6 +328,8 @@ def cell_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if not np.isfinite(value) else float(value)
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
     try:
         if pd.isna(value):
             return None
@@ -249,239 +338,16 @@ def cell_value(value: Any) -> Any:
     return value
 
 
-def text_width(value: Any) -> int:
-    """The width of ``value`` in GBK bytes (a Chinese character counts 2), longest line."""
-    text = "" if value is None else str(value)
-    if isinstance(value, float):
-        text = f"{value:.2f}"
-    longest = max((len(line.encode("gbk", "replace")) for line in text.split("\n")), default=0)
-    return longest
-
-
-def header_width(header: str) -> int:
-    """Column width for a header that wraps: up to 6 Chinese characters on one
-    line, a longer one on three lines at most.
-
-    >>> header_width("图斑总数（个）"), header_width("乡镇名称"), header_width("说明")
-    (7, 9, 5)
-    """
-    size = HEADER_FONT_PT
-    one_line = text_units(header, size)
-    if one_line <= text_units("\u3000" * 6, size):
-        return math.ceil(one_line) + 1
-    return max(math.ceil(one_line / 3) + 2, 6)
-
-
-# ------------------------------------------------------------------ printing
-
-BODY_FONT_PT = 10.0
-"""Font size of the table body, the header row and the notes."""
-HEADER_FONT_PT = 10.0
-TITLE_FONT_PT = 14.0
-MIN_PRINTED_PT = 9.0
-"""No sheet prints its body smaller than this: a sheet too wide for the page at
-this size is split into column blocks (the key columns repeated) instead."""
-MAX_WIDTH = 40
-"""Widest column (Excel width units); longer text wraps and its row grows."""
-PAGE_WIDTH_PT = {"portrait": 595.3, "landscape": 841.9}
-"""A4 paper width in points by orientation."""
-PAGE_HEIGHT_PT = {"portrait": 841.9, "landscape": 595.3}
-MARGIN_IN = 0.4
-"""Left and right page margin in inches (top and bottom leave room for header and footer)."""
-_UNIT_PT = 5.25
-"""One Excel width unit: the digit width of the default font (7 px at 96 dpi), in points."""
-_PAD_PT = 3.75
-"""The padding Excel adds to every column (5 px), in points."""
-_WIDE_UNIT_PT = 7.0
-"""One Excel width unit where the workbook's default font (Calibri) is missing:
-LibreOffice without Calibri or Carlito measures it in DejaVu Sans digits, 7 pt
-(measured on its PDF). Pages are planned for the wider of the two."""
-_LINE = 1.3
-"""Line height of wrapped text, in font sizes."""
-_MIN_SCALE = math.ceil(MIN_PRINTED_PT / BODY_FONT_PT * 100)
-"""The smallest print scale (%): the body at :data:`MIN_PRINTED_PT`."""
-NARROW_TEXT = 10
-"""The narrowest a column of wrapped text becomes when a table is fitted to the page."""
-HEADER_LINES = 6
-"""The most lines a header takes when a table is fitted to the page."""
-
-
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def _em(ch: str) -> float:
-    if _is_wide(ch):
-        return 1.0
-    return 0.55 if ch.isdigit() else 0.6
-
-
-def text_units(text: Any, size_pt: float = BODY_FONT_PT) -> float:
-    """Printed width of ``text`` (its longest line) in Excel width units at ``size_pt``.
-
-    A Chinese (wide) character is one em, a digit 0.55 em, any other character
-    at most 0.6 em.
-
-    >>> round(text_units("乡镇名称", 10.5), 2), round(text_units("2020", 10.5), 2)
-    (8.0, 4.4)
-    """
-    if isinstance(text, float):
-        text = f"{text:.2f}"
-    elif isinstance(text, _dt.datetime):
-        text = text.strftime("%Y-%m-%d")
-    return _ems("" if text is None else str(text)) * size_pt / _UNIT_PT
-
-
-class _EmTable(dict[str, float]):
-    """Each character's width in ems (:func:`_em`), worked out once per character."""
-
-    def __missing__(self, ch: str) -> float:
-        em = self[ch] = _em(ch)
-        return em
-
-
-_EM = _EmTable()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _ems(text: str) -> float:
-    """The width of the longest line of ``text`` in ems (a sheet repeats its words)."""
-    return max((sum(map(_EM.__getitem__, line)) for line in text.split("\n")), default=0.0)
-
-
-def column_pt(width: float) -> float:
-    """The printed width (points, at 100 %) of a column ``width`` Excel units wide:
-    the wider of Excel's (Calibri) and LibreOffice's without Calibri.
-
-    >>> column_pt(1), column_pt(10)
-    (9.0, 70.0)
-    """
-    return max(width * _UNIT_PT + _PAD_PT, width * _WIDE_UNIT_PT)
-
-
-def wrapped_lines(text: Any, width: float, size_pt: float = BODY_FONT_PT) -> int:
-    """How many lines ``text`` takes wrapped in a column ``width`` units wide."""
-    room = max(width - 1.0, 1.0)  # the cell's inner margins
-    if isinstance(text, float | int) and not isinstance(text, bool):
-        return 1
-    lines = ("" if text is None else str(text)).split("\n")
-    return sum(max(1, math.ceil(text_units(line, size_pt) / room - 1e-9)) for line in lines)
-
-
-def row_height_pt(n_lines: int, size_pt: float = BODY_FONT_PT) -> float:
-    """Row height (points) for ``n_lines`` lines of text at ``size_pt``."""
-    return round(n_lines * size_pt * _LINE + 4.0, 1)
-
-
-@dataclass(frozen=True)
-class PrintHeading:
-    """What a printed sheet says around its table.
-
-    ``title`` is the first row, ``lines`` the row below it (填报单位, 制表日期,
-    joined by wide spaces; the sheet's own units are added), ``signature`` the
-    line under the table, ``footer`` the page footer (Excel codes: ``&P`` the
-    page, ``&N`` the pages).
-    """
-
-    title: str
-    lines: tuple[str, ...] = ()
-    signature: str = ""
-    footer: str = ""
-
-
-@dataclass(frozen=True)
-class PageLayout:
-    """How a sheet prints on A4: orientation, scale and the column blocks of each page."""
-
-    orientation: str
-    scale: int
-    blocks: tuple[tuple[int, int], ...]
-    """Column ranges (first, last; 1-based), one page wide each; the first holds
-    the key columns, which every later block prints again on its left."""
-
-    @property
-    def printed_pt(self) -> float:
-        """The body font size on paper."""
-        return BODY_FONT_PT * self.scale / 100
-
-
-def _room_pt(orientation: str, scale: int) -> float:
-    """The printable page width at ``scale`` %, in points at 100 % (3 % to spare)."""
-    return (PAGE_WIDTH_PT[orientation] - 2 * 72 * MARGIN_IN) / (scale / 100) * 0.97
-
-
-def fit_widths(widths: Sequence[float], narrowest: Sequence[float]) -> list[float]:
-    """Column widths that fit one A4 landscape page width at :data:`MIN_PRINTED_PT`.
-
-    ``widths`` are kept when they fit; otherwise the widest columns give way
-    first: every column is cut to one common width, never below its
-    ``narrowest`` (wrapped text and headers take more lines). When even the
-    narrowest widths do not fit, those are returned (the table then prints
-    in column blocks).
-
-    >>> fit_widths([10, 40], [10, 12])
-    [10, 40]
-    >>> fit_widths([40] * 6, [12] * 6)
-    [20.0, 20.0, 20.0, 20.0, 20.0, 20.0]
-    >>> fit_widths([40] * 20, [12] * 20) == [12] * 20
-    True
-    """
-    room = _room_pt("landscape", _MIN_SCALE)
-    total = sum(column_pt(w) for w in widths)
-    if total <= room:
-        return list(widths)
-    low = [min(n, w) for n, w in zip(narrowest, widths, strict=True)]
-    least = sum(column_pt(w) for w in low)
-    if least >= room:
-        return low
-
-    def cut(cap: float) -> list[float]:
-        return [max(n, min(w, cap)) for w, n in zip(widths, low, strict=True)]
-
-    below, above = 0.0, float(max(widths))
-    for _ in range(50):  # the widest common width that fits
-        mid = (below + above) / 2
-        if sum(column_pt(w) for w in cut(mid)) <= room:
-            below = mid
-        else:
-            above = mid
-    return cut(math.floor(below * 4) / 4)
-
-
-def page_layout(widths: Sequence[float], *, key_columns: int = 1) -> PageLayout:
-    """The A4 page layout of columns ``widths``: the largest print that fits, never below 9 pt.
-
-    Portrait when the table fits a portrait page at 100 %, else landscape,
-    shrunk to the page width as far as :data:`MIN_PRINTED_PT` allows; a
-    wider table prints at that size in blocks of columns, the first
-    ``key_columns`` repeated on every page.
-
-    >>> page_layout([10, 10]).orientation, page_layout([10] * 12).scale
-    ('portrait', 90)
-    >>> lay = page_layout([20] * 20, key_columns=2); lay.scale, lay.blocks[:3]
-    (90, ((1, 6), (7, 10), (11, 14)))
-    """
-    pts = [column_pt(w) for w in widths]
-    total = sum(pts)
-    min_scale = _MIN_SCALE
-    for orientation in ("portrait", "landscape"):
-        fit = _room_pt(orientation, 100) / total * 100 if total else 100.0
-        if fit >= 100 or (orientation == "landscape" and fit >= min_scale):
-            return PageLayout(orientation, min(100, math.floor(fit)), ((1, len(pts)),))
-    room = _room_pt("landscape", min_scale)
-    keys = min(key_columns, len(pts) - 1)
-    free = room - sum(pts[:keys])
-    blocks: list[tuple[int, int]] = []
-    first, used = keys + 1, 0.0
-    for j in range(keys, len(pts)):
-        if used and used + pts[j] > free:
-            blocks.append((first, j))
-            first, used = j + 1, 0.0
-        used += pts[j]
-    blocks.append((first, len(pts)))
-    if keys:
-        blocks[0] = (1, blocks[0][1])
-    return PageLayout("landscape", min_scale, tuple(blocks))
+def _cell_values(values: Sequence[Any]) -> list[Any]:
+    """:func:`cell_value` of each value; text, whole numbers and floats at C speed."""
+    out = list(values)
+    kinds = set(map(type, out))
+    if kinds <= {str, int, _NONE}:
+        return out
+    if kinds <= {str, int, float, _NONE}:
+        finite = math.isfinite
+        return [v if type(v) is not float or finite(v) else None for v in out]
+    return [cell_value(v) for v in out]
 
 
 class Sheet:
@@ -516,56 +382,115 @@ class Sheet:
     def add(self, header: str, values: Sequence[Any], fmt: str | None = None) -> None:
         self.headers.append(header)
         self.formats.append(fmt)
-        self.columns.append([cell_value(v) for v in values])
+        self.columns.append(_cell_values(values))
 
     def widths(self) -> list[float]:
         """Each column's width (Excel units): header and values fitted, at most :data:`MAX_WIDTH`."""
-        out: list[float] = []
-        for header, values in zip(self.headers, self.columns, strict=True):
-            body = max((text_units(v) for v in values), default=0.0)
-            out.append(float(min(max(header_width(header), math.ceil(body) + 1, 6), MAX_WIDTH)))
-        return out
+        return self._widths(self._measures())
 
     def narrowest_widths(self) -> list[float]:
         """The narrowest each column may print: figures and unbroken words (codes,
         numbers) on one line, text wrapped down to :data:`NARROW_TEXT`,
         headers on at most :data:`HEADER_LINES` lines (two characters a line at least);
         the key columns (codes and names) keep their width."""
+        measures = self._measures()
+        return self._narrowest(measures, self._widths(measures))
+
+    def _measures(self) -> list[_Measure]:
+        return [
+            _measure(values, words=k >= self.key_columns) for k, values in enumerate(self.columns)
+        ]
+
+    def _widths(self, measures: Sequence[_Measure]) -> list[float]:
+        out: list[float] = []
+        for header, m in zip(self.headers, measures, strict=True):
+            body = max(m.text, m.other)
+            out.append(float(min(max(header_width(header), math.ceil(body) + 1, 6), MAX_WIDTH)))
+        return out
+
+    def _narrowest(self, measures: Sequence[_Measure], widths: Sequence[float]) -> list[float]:
         out = []
-        for k, (header, values, natural) in enumerate(
-            zip(self.headers, self.columns, self.widths(), strict=True)
-        ):
+        for k, (header, m, natural) in enumerate(zip(self.headers, measures, widths, strict=True)):
             if k < self.key_columns:
                 out.append(float(natural))
                 continue
-            words = max((_word_units(v) for v in values), default=0.0)
+            words = max(m.words, m.other)
             head = max(
                 text_units(header, HEADER_FONT_PT) / HEADER_LINES,
                 text_units("\u3000" * 2, HEADER_FONT_PT),
-                _word_units(header, HEADER_FONT_PT),
+                word_units(header, HEADER_FONT_PT),
             )
-            text = max((text_units(v) for v in values if isinstance(v, str)), default=0.0)
             least = max(math.ceil(words) + 1, math.ceil(head) + 1)
-            if text:  # Chinese text wraps, down to NARROW_TEXT
-                least = max(least, min(math.ceil(text) + 1, NARROW_TEXT))
+            if m.text:  # Chinese text wraps, down to NARROW_TEXT
+                least = max(least, min(math.ceil(m.text) + 1, NARROW_TEXT))
             out.append(float(min(natural, least)))
         return out
 
 
-def _word_units(value: Any, size_pt: float = BODY_FONT_PT) -> float:
-    """The widest part of ``value`` that cannot wrap: a number, or a run of
-    Latin letters and digits (Chinese text wraps between any two characters)."""
-    if value is None:
-        return 0.0
-    if not isinstance(value, str):
-        return text_units(value, size_pt)
-    return _word_ems(value) * size_pt / _UNIT_PT
+@dataclass(frozen=True)
+class _Measure:
+    """What a column's values need: the widest text, the widest other value (a
+    number or date), the widest unbreakable word of the text, whether some text
+    holds a line break; in Excel width units at :data:`BODY_FONT_PT`."""
+
+    text: float
+    other: float
+    words: float
+    newline: bool
+    dates: bool
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _word_ems(text: str) -> float:
-    words = re.split(r"[\s\u3000-\u9fff\uff00-\uffef]+", text)
-    return max((_ems(w) for w in words), default=0.0)
+def _measure(values: Sequence[Any], *, words: bool = True) -> _Measure:
+    """Measure a column once per distinct text; of numbers only the extremes.
+
+    The printed width of a number (``%.2f`` for a float) grows with its
+    magnitude, a minus sign adding to it, so the widest number of a column is
+    its largest or its smallest (or a negative zero, printed "-0.00").
+    """
+    kinds = set(map(type, values))
+    kinds.discard(_NONE)
+    texts: set[str] = set()
+    others: list[Any] = []
+    if kinds <= {str}:
+        texts = set(values)
+        texts.discard(None)  # type: ignore[arg-type]
+    elif kinds == {float} or kinds == {int}:
+        numbers = [v for v in values if v is not None]
+        others = [min(numbers), max(numbers)]
+        if (
+            kinds == {float}
+            and others[0] >= 0
+            and 0.0 in numbers
+            and any(math.copysign(1.0, v) < 0 for v in numbers if v == 0.0)
+        ):
+            others.append(-0.0)
+    else:
+        floats: list[float] = []
+        ints: list[int] = []
+        for v in values:
+            kind = type(v)
+            if kind is str:
+                texts.add(v)
+            elif kind is float:
+                floats.append(v)
+            elif kind is int:
+                ints.append(v)
+            elif v is not None:
+                others.append(v)
+        with contextlib.suppress(TypeError):  # dates: each distinct one measured once
+            others = list(set(others))
+        for numbers in (floats, ints):  # type: ignore[assignment]
+            if numbers:
+                others += [min(numbers), max(numbers)]
+        if any(v == 0.0 and math.copysign(1.0, v) < 0 for v in floats):
+            others.append(-0.0)
+    return _Measure(
+        text=max((text_units(t) for t in texts), default=0.0),
+        other=max((text_units(v) for v in others), default=0.0),
+        words=max((word_units(t) for t in texts), default=0.0) if words else 0.0,
+        newline=any("\n" in t for t in texts),
+        dates=any(issubclass(k, _dt.date) for k in kinds),
+    )
 
 
 def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> None:
@@ -581,9 +506,12 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     Columns outside the print area keep their text on one line.
 
     ``ws`` is a new, empty worksheet, streaming (:func:`new_workbook`) or
-    not: the layout and print settings are worked out first and set before
-    the first row, then the rows are written once, top to bottom, each
-    cell with one of a few shared looks (:class:`Looks`).
+    not: the layout and print settings are worked out first (each column
+    measured once per distinct text) and set before the first row, then the
+    rows are written once, top to bottom, each cell with one of a few shared
+    looks (:class:`Looks`); on a streaming sheet the table's body is written
+    as XML text column by column, a block of rows at a time
+    (:func:`rsgeo.outputs.xlsx_rows.render_block`).
     """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -595,10 +523,12 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     note_font = Font(color="C00000", size=BODY_FONT_PT)
     title_font = Font(bold=True, size=TITLE_FONT_PT)
     looks = Looks(ws)
-    widths = sheet.widths()
+    measures = sheet._measures()
+    widths = sheet._widths(measures)
     n_cols = max(len(widths), 1)
     printed = min(sheet.print_columns or len(widths), len(widths))
-    widths[:printed] = fit_widths(widths[:printed], sheet.narrowest_widths()[:printed])
+    narrowest = sheet._narrowest(measures, widths)
+    widths[:printed] = fit_widths(widths[:printed], narrowest[:printed])
     layout = page_layout(widths[:printed], key_columns=sheet.key_columns)
     keys = min(sheet.key_columns, max(printed - 1, 0))
     # lines above and below the table span the first page's columns; with column
@@ -608,30 +538,24 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     span_width = sum(widths[span_first - 1 : span_last]) or 40.0
     n_rows = len(sheet.columns[0]) if sheet.columns else 0
 
-    # every row in order: (cells, height in points or None, merged across the span)
-    rows: list[tuple[Callable[[], list[Any]], float | None, bool]] = []
+    # the rows above and below the table: (cells, height in points or None, merged)
+    above: list[tuple[list[Any], float | None, bool]] = []
+    below: list[tuple[list[Any], float | None, bool]] = []
 
-    def merged_line(text: str, font: Any, *, center: bool = False) -> None:
+    def merged_line(rows: list[Any], text: str, font: Any, *, center: bool = False) -> None:
         alignment = Alignment(
             wrap_text=True, vertical="center", horizontal="center" if center else "left"
         )
         size = font.sz or BODY_FONT_PT
         height = row_height_pt(wrapped_lines(text, span_width, size), size)
-        rows.append(
-            (
-                lambda: (
-                    [None] * (span_first - 1) + [looks.cell(text, font=font, alignment=alignment)]
-                ),
-                height,
-                span_last > span_first,
-            )
-        )
+        cells = [None] * (span_first - 1) + [looks.cell(text, font=font, alignment=alignment)]
+        rows.append((cells, height, span_last > span_first))
 
     if heading is not None:
-        merged_line(heading.title, title_font, center=True)
+        merged_line(above, heading.title, title_font, center=True)
         info = [*heading.lines, *([sheet.units] if sheet.units else [])]
-        merged_line("\u3000\u3000".join(info), body_font)
-    header_row = len(rows) + 1
+        merged_line(above, "\u3000\u3000".join(info), body_font)
+    header_row = len(above) + 1
     header_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
     header_lines = max(
         [1]
@@ -641,9 +565,9 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
             if j < len(widths)
         ]
     )
-    rows.append(
+    above.append(
         (
-            lambda: [
+            [
                 looks.cell(h, font=header_font, fill=header_fill, alignment=header_align)
                 for h in sheet.headers
             ],
@@ -656,69 +580,164 @@ def write_sheet(ws: Any, sheet: Sheet, heading: PrintHeading | None = None) -> N
     top = Alignment(vertical="top")
     lines = [1] * n_rows
     wraps: list[set[int]] = []
-    for j, values in enumerate(sheet.columns):
+    for j, (values, m) in enumerate(zip(sheet.columns, measures, strict=True)):
         wrapped: set[int] = set()
-        if j < printed:
-            room = widths[j] - 1
+        room = widths[j] - 1
+        if j < printed and (m.newline or m.text > room):
+            grows = {
+                t: wrapped_lines(t, widths[j])
+                for t in {v for v in values if type(v) is str}
+                if "\n" in t or text_units(t) > room
+            }
             for i, value in enumerate(values):
-                if isinstance(value, str) and ("\n" in value or text_units(value) > room):
+                n = grows.get(value) if type(value) is str else None
+                if n is not None:
                     wrapped.add(i)
-                    lines[i] = max(lines[i], wrapped_lines(value, widths[j]))
+                    lines[i] = max(lines[i], n)
         wraps.append(wrapped)
-    tall_rows = any(  # rows that grow: every cell at the top of its row
-        isinstance(v, str) and text_units(v) > w - 1
-        for values, w in zip(sheet.columns[:printed], widths, strict=False)
-        for v in values
-    )
+    # rows that grow: every cell at the top of its row
+    tall_rows = any(m.text > w - 1 for m, w in zip(measures[:printed], widths, strict=False))
     plain = top if tall_rows else None
     flags = [(j in sheet.flag_columns) for j in range(len(sheet.columns))]
 
-    def body_row(i: int) -> Callable[[], list[Any]]:
-        def cells() -> list[Any]:
-            bold = i in sheet.bold_rows
-            out = []
-            for j, (fmt, values) in enumerate(zip(sheet.formats, sheet.columns, strict=True)):
-                value = values[i]
-                font = header_font if bold else body_font
-                if flags[j] and value == "是":
-                    font = alert_font
-                number = fmt if fmt and value is not None and not isinstance(value, str) else None
-                align = wrap if i in wraps[j] else plain
-                out.append(looks.cell(value, font=font, alignment=align, number_format=number))
-            return out
+    def body_cell(i: int, j: int) -> Any:
+        """The cell (i, j) of the body with its look."""
+        value = sheet.columns[j][i]
+        font = header_font if i in sheet.bold_rows else body_font
+        if flags[j] and value == "是":
+            font = alert_font
+        fmt = sheet.formats[j]
+        number = fmt if fmt and value is not None and not isinstance(value, str) else None
+        align = wrap if i in wraps[j] else plain
+        return looks.cell(value, font=font, alignment=align, number_format=number)
 
-        return cells
-
-    for i in range(n_rows):
-        rows.append((body_row(i), row_height_pt(lines[i]) if lines[i] > 1 else None, False))
     if sheet.notes:  # below the table, after one empty row
-        rows.append((list, None, False))
+        below.append(([], None, False))
         for note in sheet.notes:
-            merged_line(note, note_font)
+            merged_line(below, note, note_font)
     if heading is not None and heading.signature:
-        rows.append((list, None, False))
-        merged_line(heading.signature, body_font)
-        cells, height, merged = rows[-1]
-        rows[-1] = (cells, max(height or 0, 30.0), merged)
+        below.append(([], None, False))
+        merged_line(below, heading.signature, body_font)
+        cells, height, merged = below[-1]
+        below[-1] = (cells, max(height or 0, 30.0), merged)
+    heights = [row_height_pt(n) if n > 1 else None for n in lines]
+    n_all = len(above) + n_rows + len(below)
 
     # before the first row: widths, panes, heights, merged ranges and print settings
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
     key = get_column_letter(keys + 1) if len(layout.blocks) > 1 else "A"
     ws.freeze_panes = f"{key}{header_row + 1}"
-    for r, (_cells, height, merged) in enumerate(rows, start=1):
+    streaming = _rows_of(ws) is not None
+    first_below = len(above) + n_rows + 1
+    edges = [*enumerate(above, start=1), *enumerate(below, start=first_below)]
+    for r, (_cells, height, merged) in edges:
         if height is not None:
             ws.row_dimensions[r].height = height
         if merged:
             ws.merged_cells.add(
                 f"{get_column_letter(span_first)}{r}:{get_column_letter(span_last)}{r}"
             )
+    if not streaming:
+        for i, height in enumerate(heights):
+            if height is not None:
+                ws.row_dimensions[header_row + 1 + i].height = height
     if printed < n_cols:
-        ws.print_area = f"A1:{get_column_letter(printed)}{len(rows)}"
+        ws.print_area = f"A1:{get_column_letter(printed)}{n_all}"
     _page_setup(ws, layout, header_row, keys, heading)
-    declare_extent(ws, len(rows), max(len(sheet.headers), span_last))
-    for make_cells, _height, _merged in rows:
-        append_row(ws, make_cells())
+    declare_extent(ws, n_all, max(len(sheet.headers), span_last))
+    for cells, _height, _merged in above:
+        append_row(ws, cells)
+    if streaming:
+        _write_body(ws, sheet, looks, body_cell, wraps, flags, heights, plain, body_font, measures)
+    else:
+        for i in range(n_rows):
+            append_row(ws, [body_cell(i, j) for j in range(len(sheet.columns))])
+    for cells, _height, _merged in below:
+        append_row(ws, cells)
+
+
+_BLOCK_ROWS = 2048
+"""Rows of a table's body rendered together (each column's cells, then the rows)."""
+
+
+def _write_body(
+    ws: Any,
+    sheet: Sheet,
+    looks: Looks,
+    body_cell: Callable[[int, int], Any],
+    wraps: Sequence[set[int]],
+    flags: Sequence[bool],
+    heights: Sequence[float | None],
+    plain: Any,
+    body_font: Any,
+    measures: Sequence[_Measure],
+) -> None:
+    """The body of :func:`write_sheet` on a streaming sheet, written as XML text.
+
+    Each column has a look for its text, its numbers and its dates; the cells
+    that differ (bold rows, wrapped text, flags that say 是) take the look
+    :func:`write_sheet` gives each cell, so the file is the same as the one
+    written cell by cell.
+    """
+    rows = _rows_of(ws)
+    assert rows is not None
+    n_rows = len(heights)
+    columns: list[tuple[list[Any], int, int, dict[int, int]]] = []
+    for j, (values, fmt, m) in enumerate(zip(sheet.columns, sheet.formats, measures, strict=True)):
+        text = looks.style(font=body_font, alignment=plain)
+        number = looks.style(font=body_font, alignment=plain, number_format=fmt) if fmt else text
+        special = set(wraps[j]) | {i for i in sheet.bold_rows if i < n_rows}
+        if flags[j]:
+            special |= {i for i, v in enumerate(values) if v == "是"}
+        if m.dates and not fmt:  # a date of its own takes openpyxl's date format
+            special |= {i for i, v in enumerate(values) if isinstance(v, _dt.date)}
+        over = {i: body_cell(i, j).style for i in special}
+        columns.append((values, text, number, over))
+    _write_blocks(rows, columns, heights)
+
+
+def _write_blocks(
+    rows: SheetRows,
+    columns: Sequence[tuple[Sequence[Any], int, int, dict[int, int]]],
+    heights: Sequence[float | None],
+) -> None:
+    first = rows.n_rows + 1
+    for start in range(0, len(heights), _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, len(heights))
+        block, last = render_block(columns, start, stop, first, heights)
+        rows.append_block(block, stop - start, last)
+
+
+def write_columns(
+    ws: Any,
+    columns: Sequence[Sequence[Any]],
+    styles: Sequence[int],
+    *,
+    heights: Sequence[float | None] | None = None,
+) -> None:
+    """Append a table's rows given column by column, every cell of a column in one look.
+
+    ``styles`` are the columns' looks (:meth:`Looks.style`), ``heights`` the
+    rows' heights in points (None: the default). Values are taken as
+    :func:`append_row` takes them (text that starts with "=" stays text; a
+    date keeps the column's look, so give a date column a date format). On a
+    streaming sheet the rows are written as XML text a block at a time,
+    else cell by cell.
+    """
+    n_rows = len(columns[0]) if columns else 0
+    heights = list(heights) if heights is not None else [None] * n_rows
+    rows = _rows_of(ws)
+    if rows is None:
+        for i in range(n_rows):
+            append_row(
+                ws, [_Styled(cell_value(c[i]), s) for c, s in zip(columns, styles, strict=True)]
+            )
+            if heights[i]:
+                ws.row_dimensions[ws._current_row].height = heights[i]
+        return
+    values = [_cell_values(c) for c in columns]
+    _write_blocks(rows, [(v, s, s, {}) for v, s in zip(values, styles, strict=True)], heights)
 
 
 _PAPER_A4 = "9"

@@ -26,6 +26,7 @@ from rsgeo.outputs.excel import (
     new_workbook,
     save_workbook,
     text_width,
+    write_columns,
 )
 from rsgeo.schema.labels import COLUMN_LABELS, SEVERITY_NAMES, SIGNATURE_LABELS
 from rsgeo.schema.review_rules import RULES
@@ -380,9 +381,8 @@ def _write_xlsx(
         widths, frees, head_wraps, lines = _fit_columns(frame)
         for j, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(j)].width = width
-        for r, n in enumerate(lines, start=1):
-            if n > 1:
-                sheet.row_dimensions[r].height = n * _LINE_PT
+        if lines[0] > 1:  # the header row's; the others' go with the rows
+            sheet.row_dimensions[1].height = lines[0] * _LINE_PT
         sheet.freeze_panes = "A2"
         _print_setup(sheet, f"{title}　{sheet_title}", widths, title_rows="1:1")
         declare_extent(sheet, len(frame) + 1, len(frame.columns))
@@ -393,19 +393,18 @@ def _write_xlsx(
                 for col, free, head in zip(frame.columns, frees, head_wraps, strict=True)
             ],
         )
-        looks_of: list[dict[str, Any]] = [
-            {
-                "border": border,
-                "alignment": top[free],
-                "number_format": "@" if col in text_cols else None,
-            }
+        styles = [
+            looks.style(
+                border=border,
+                alignment=top[free],
+                number_format="@" if col in text_cols else None,
+            )
             for col, free in zip(frame.columns, frees, strict=True)
         ]
-        for values in frame.itertuples(index=False):
-            append_row(
-                sheet,
-                [looks.cell(v, **look) for v, look in zip(values, looks_of, strict=True)],
-            )
+        heights = [n * _LINE_PT if n > 1 else None for n in lines[1:]]
+        write_columns(
+            sheet, [frame[col].tolist() for col in frame.columns], styles, heights=heights
+        )
 
     put("按规则统计", tables["按规则统计"])
     put("按乡镇统计", tables["按乡镇统计"], (COLUMN_LABELS["township_code"],))

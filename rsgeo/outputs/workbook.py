@@ -358,9 +358,7 @@ def _pieces_sheet(pieces: pd.DataFrame, area_unit: str, summary: Sheet) -> Sheet
                 continue
             idx = rows.to_numpy()
             out[idx] = round_preserving_total(raw[idx], decimals=decimals, total=target)
-        sheet.add(
-            head, [None if not np.isfinite(v) else float(v) for v in out], _FORMATS[area_unit]
-        )
+        sheet.add(head, out.tolist(), _FORMATS[area_unit])  # NaN: an empty cell
         if col in order:
             sheet.print_columns = len(sheet.headers)
     return sheet
@@ -414,11 +412,8 @@ def _patch_sheet(title: str, table: pd.DataFrame, figures: pd.DataFrame, *, mine
             sheet.print_columns = len(sheet.headers) + 1
         if kind in _DECIMALS:
             nums = pd.to_numeric(values, errors="coerce").astype("float64")
-            sheet.add(
-                header,
-                [round_half_up(v, _DECIMALS[kind]) if np.isfinite(v) else None for v in nums],
-                _FORMATS[kind],
-            )
+            rounded = round_half_up(nums.to_numpy(), _DECIMALS[kind])
+            sheet.add(header, rounded.tolist(), _FORMATS[kind])  # NaN: an empty cell
         elif kind == "count":
             sheet.add(header, values.tolist(), "0")
         elif kind == "flag":

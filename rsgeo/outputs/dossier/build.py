@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -104,7 +105,8 @@ def _json_value(value: Any) -> Any:
 
 
 def _rows(frame: pd.DataFrame) -> list[Any]:
-    return list(frame.itertuples(index=False))
+    """The rows of ``frame`` as plain objects with one attribute per column (they pickle)."""
+    return [SimpleNamespace(**{str(k): v for k, v in r.items()}) for r in frame.to_dict("records")]
 
 
 def _attachments_for(attachments: Any, patch_id: str) -> list[Path]:
@@ -205,16 +207,25 @@ def _validate(
     return table, out, rasters
 
 
-def _lonlat(geom: Any, crs: Any) -> tuple[float, float] | None:
+def _lonlats(geoms: np.ndarray, crs: Any) -> list[tuple[float, float] | None]:
+    """Longitude and latitude (CGCS2000) of a point inside each patch, all in one transform."""
+    import shapely
     from pyproj import Transformer
 
+    found: list[tuple[float, float] | None] = [None] * len(geoms)
+    where = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
+    if not where:
+        return found
     try:
-        pt = geom.representative_point()
+        points = shapely.point_on_surface(geoms[where])
         tr = Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
-        lon, lat = tr.transform(pt.x, pt.y)
-        return (float(lon), float(lat))
+        lon, lat = tr.transform(shapely.get_x(points), shapely.get_y(points))
     except Exception:
-        return None
+        return found
+    for i, x, y in zip(where, np.atleast_1d(lon), np.atleast_1d(lat), strict=True):
+        if np.isfinite(x) and np.isfinite(y):
+            found[i] = (float(x), float(y))
+    return found
 
 
 def _inside(child: Path, root: Path) -> bool:
@@ -349,9 +360,7 @@ def build_dossiers(
     findings = findings.copy()
     findings.attrs = {}
     finding_ids = findings["patch_id"].astype(str)
-    finding_rows = {str(k): v for k, v in findings.groupby(finding_ids, sort=False).indices.items()}
-    no_findings = findings.iloc[0:0]
-    # what the hashes are made of, taken from whole columns once (not row by row)
+    # what the hashes and the dossiers are made of, taken from whole columns once
     finding_keys: dict[str, list[list[str]]] = {}
     for pid, key in zip(
         finding_ids,
@@ -359,6 +368,13 @@ def build_dossiers(
         strict=True,
     ):
         finding_keys.setdefault(pid, []).append(key)
+    photo_rows: dict[str, list[Any]] = {}
+    if photos is not None and len(photos.placed):
+        placed = photos.placed
+        groups = placed.groupby("matched_patch", sort=False).indices
+        for matched, at in groups.items():
+            photo_rows[str(matched)] = _rows(placed.iloc[np.sort(at)])
+    lonlats = _lonlats(geoms, crs)
     crs_key = crs.to_string()
     columns = list(table.columns)
     values = table.to_numpy(dtype=object)
@@ -368,7 +384,7 @@ def build_dossiers(
     todo: list[dict[str, Any]] = []
     show = sys.stderr.isatty() if progress is None else progress
     for pos, patch_id in enumerate(table.index):
-        row = pd.Series(values[pos], index=columns, name=patch_id, dtype=object)
+        row = dict(zip(columns, values[pos], strict=True))
         geom = geoms[pos]
         folder = folder_name(patch_id)
         if folder.casefold() in used_folders:
@@ -377,23 +393,17 @@ def build_dossiers(
         has_shape = geom is not None and not geom.is_empty
         margin = margins[pos]
         neighbours = [geoms[i] for i in near[pos]]
-        own_rows = finding_rows.get(patch_id)
-        own = no_findings if own_rows is None else findings.iloc[own_rows]
+        own = finding_keys.get(patch_id, [])
         patch_rasters = {
             k: found
             for k, src in rasters.items()
             if (found := _raster_for(src, k, patch_id)) is not None
         }
         files = _attachments_for(attachments, patch_id)
-        own_photos = photos.for_patch(patch_id) if photos is not None else None
-        photo_key = (
-            []
-            if own_photos is None
-            else [
-                [hashlib.sha256(r.data).hexdigest(), *photo_caption(r).split("\n")]
-                for r in _rows(own_photos)
-            ]
-        )
+        own_photos = photo_rows.get(patch_id, [])
+        photo_key = [
+            [hashlib.sha256(r.data).hexdigest(), *photo_caption(r).split("\n")] for r in own_photos
+        ]
         payload = {
             "format": FORMAT_VERSION,
             "patch_id": patch_id,
@@ -404,7 +414,7 @@ def build_dossiers(
             "crs": crs_key,
             "neighbours": hashlib.sha256(b"".join(g.wkb for g in neighbours)).hexdigest(),
             "townships": town_digest,
-            "findings": finding_keys.get(patch_id, []),
+            "findings": own,
             "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
             "attachments": [[p.name, _file_digest(p)] for p in files],
             "photos": photo_key,
@@ -433,7 +443,8 @@ def build_dossiers(
                     "rasters": patch_rasters,
                     "files": files,
                     "photos": own_photos,
-                    "findings": own,
+                    "findings": [tuple(f) for f in own],
+                    "lonlat": lonlats[pos],
                     "margin": margin,
                 }
             )
@@ -448,7 +459,7 @@ def build_dossiers(
                 "township_code": fmt(row.get("township_code")),
                 "township_name": fmt(row.get("township_name")),
                 "final_class": fmt(row.get("final_class")),
-                "area_mu": float(row["area_m2"]) / M2_PER_MU if "area_m2" in row.index else np.nan,
+                "area_mu": float(row["area_m2"]) / M2_PER_MU if "area_m2" in row else np.nan,
                 "n_findings": len(own),
             }
         )
@@ -675,7 +686,7 @@ def _run_all(
 
 
 def _build_one(
-    row: pd.Series,
+    row: dict[str, Any],
     patch_id: str,
     geom: Any,
     target: Path,
@@ -683,8 +694,9 @@ def _build_one(
     neighbours: list[Any],
     rasters: dict[str, Path],
     files: list[Path],
-    photos: pd.DataFrame | None,
-    findings: pd.DataFrame,
+    photos: list[Any],
+    findings: list[tuple[str, str, str]],
+    lonlat: tuple[float, float] | None,
     margin: float,
     shared: _Shared,
 ) -> None:
@@ -731,7 +743,7 @@ def _build_one(
         sections = dossier_sections(
             row,
             patch_id,
-            lonlat=_lonlat(geom, crs) if has_shape else None,
+            lonlat=lonlat if has_shape else None,
             location_map="location_map.png" if has_shape else None,
             chips=chips,
             chip_notes=notes,

@@ -1,9 +1,9 @@
 """One dossier per patch (一图斑一卷宗).
 
 :func:`build_dossiers` writes one folder per patch under ``outdir`` with
-``dossier.html`` (self-contained: its figures are embedded), ``dossier.pdf``,
-the location map and imagery chips as PNG files and the patch's photos and
-attachments; plus ``index.html`` listing every dossier and ``manifest.json``
+``dossier.html`` (its figures linked beside it, so the folder can be copied
+whole), ``dossier.pdf``, the location map and imagery chips as PNG files and
+the patch's photos and attachments; plus ``index.html`` listing every dossier and ``manifest.json``
 with a content hash of each dossier's inputs, so a second run rebuilds only
 the dossiers whose inputs changed. Military-land patches get no dossier here
 (only their count appears on the index page); see :mod:`rsgeo.outputs.sealed`.
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
 
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"

@@ -29,7 +29,7 @@ __all__ = [
     "margin_for",
 ]
 
-PNG_COMPRESS_LEVEL = 3
+PNG_COMPRESS_LEVEL = 6
 """zlib level of the figures' PNG files (flat colours compress well even at low levels)."""
 
 _MAP_INKS = (
@@ -126,6 +126,13 @@ class _Panel:
         self.bounds = bounds
         self.dx = self.dy = 0
 
+    def printed(self) -> _Panel:
+        """The same panel at its printed size (``1/_S`` of the pixels)."""
+        view = copy.copy(self)
+        view.k, view.w, view.h = self.k / _S, _printed(self.w), _printed(self.h)
+        view.dx, view.dy = self.dx // _S, self.dy // _S
+        return view
+
     def cropped(self, x0: int, y0: int) -> _Panel:
         piece = copy.copy(self)
         piece.dx, piece.dy = self.dx + x0, self.dy + y0
@@ -214,24 +221,33 @@ def _frame(draw: Any, panel: _Panel, origin: tuple[int, int], title: str) -> Non
     draw.text((ox + w / 2, oy - 6), title, font=_font(13), fill=(0, 0, 0), anchor="md")
 
 
-def _scale_bar(draw: Any, panel: _Panel) -> tuple[tuple[float, float], str]:
-    """The scale bar on the supersampled panel; where its label goes (printed pixels) and the label."""
-    width_m = panel.bounds[2] - panel.bounds[0]
-    length = _nice(width_m / 4)
-    xs, ys = 0.05 * panel.w, 0.94 * panel.h
-    draw.line((xs, ys, xs + length * panel.k, ys), fill=(0, 0, 0), width=4 * _S)
+def _scale_bar(draw: Any, panel: _Panel, origin: tuple[int, int]) -> None:
+    """The scale bar and its label in the lower left of a panel pasted at ``origin``."""
+    ox, oy = origin
+    k = panel.k / _S
+    length = _nice((panel.bounds[2] - panel.bounds[0]) / 4)
+    xs, ys = ox + 0.05 * _printed(panel.w), oy + 0.94 * _printed(panel.h)
+    draw.line((xs, ys, xs + length * k, ys), fill=(0, 0, 0), width=4)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    return ((xs + length * panel.k / 2) / _S, (ys - 5 * _S) / _S), label
+    draw.text((xs + length * k / 2, ys - 5), label, font=_font(11), fill=(0, 0, 0), anchor="md")
 
 
-def _north_arrow(draw: Any, panel: _Panel) -> tuple[float, float]:
-    """The north arrow on the supersampled panel; where its "N" goes (printed pixels)."""
-    x, top = 0.93 * panel.w, 0.05 * panel.h
-    draw.polygon(
-        [(x, top), (x - 6 * _S, top + 14 * _S), (x + 6 * _S, top + 14 * _S)], fill=(0, 0, 0)
+@functools.cache
+def _north_arrow() -> tuple[Any, tuple[int, int, int, int]]:
+    """The north arrow with its "N" as a mask, and its box in the close-up (printed pixels)."""
+    image, image_draw, _ = _pil()
+    x, top = 0.93 * _BOX, 0.05 * _BOX
+    box = (math.floor(x - 9), math.floor(top - 1), math.ceil(x + 9), math.ceil(top + 52))
+    big = image.new("L", ((box[2] - box[0]) * _S, (box[3] - box[1]) * _S), 0)
+    draw = image_draw.Draw(big)
+    ax, at = (x - box[0]) * _S, (top - box[1]) * _S
+    draw.polygon([(ax, at), (ax - 6 * _S, at + 14 * _S), (ax + 6 * _S, at + 14 * _S)], fill=255)
+    draw.line((ax, at + 12 * _S, ax, at + 34 * _S), fill=255, width=_S)
+    mask = big.reduce(_S)
+    image_draw.Draw(mask).text(
+        (x - box[0], top + 36 - box[1]), "N", font=_font(13), fill=255, anchor="mt"
     )
-    draw.line((x, top + 12 * _S, x, top + 34 * _S), fill=(0, 0, 0), width=_S)
-    return x / _S, (top + 36 * _S) / _S
+    return mask, box
 
 
 _STAR_R = 10 * _S
@@ -251,7 +267,12 @@ _BACKGROUNDS: dict[int, tuple[Any, Any, _Panel]] = {}
 
 
 def _township_background(townships: list[tuple[str, Any]]) -> tuple[Any, _Panel]:
-    """The overview panel with every township drawn and labelled (supersampled; made once per list)."""
+    """The overview panel with every township drawn and labelled (made once per list).
+
+    Drawn at its printed size: the thin township lines need no smoothing,
+    and the map's PNG is a fifth smaller without it. Returns the image and
+    the (supersampled) panel the patch is drawn on.
+    """
     cached = _BACKGROUNDS.get(id(townships))
     if cached is not None and cached[0] is townships:
         return cached[1], cached[2]
@@ -266,16 +287,15 @@ def _township_background(townships: list[tuple[str, Any]]) -> tuple[Any, _Panel]
         ),
         _BOX * _S,
     )
-    img = image.new("RGB", (panel.w, panel.h), (255, 255, 255))
+    view = panel.printed()
+    img = image.new("RGB", (view.w, view.h), (255, 255, 255))
     for _, town in townships:
-        _draw_geom(img, panel, town, fill=(244, 241, 232), outline=(119, 119, 119), width=_S)
+        _draw_geom(img, view, town, fill=(244, 241, 232), outline=(119, 119, 119), width=1)
     draw = image_draw.Draw(img)
     for name, town in townships:
         if name and not town.is_empty:
             c = town.representative_point()
-            draw.text(
-                panel.point(c.x, c.y), name, font=_font(9 * _S), fill=(85, 85, 85), anchor="mm"
-            )
+            draw.text(view.point(c.x, c.y), name, font=_font(9), fill=(85, 85, 85), anchor="mm")
     if len(_BACKGROUNDS) > 4:
         _BACKGROUNDS.clear()
     _BACKGROUNDS[id(townships)] = (townships, img, panel)
@@ -297,8 +317,8 @@ _BASES: dict[int, tuple[Any, Any, Any, _Panel]] = {}
 def _base_figure(townships: list[tuple[str, Any]]) -> tuple[Any, Any, _Panel]:
     """The printed figure with the township overview framed and labelled (made once per list).
 
-    Returns the figure (to copy), the supersampled overview (to cut the
-    patch's corner from) and its panel.
+    Returns the figure (to copy), the overview (to cut the patch's corner
+    from) and its supersampled panel.
     """
     cached = _BASES.get(id(townships))
     if cached is None or cached[0] is not townships:
@@ -306,7 +326,7 @@ def _base_figure(townships: list[tuple[str, Any]]) -> tuple[Any, Any, _Panel]:
         over, op = _township_background(townships)
         fig = image.new("RGB", (_MAP_W, _MAP_H), (255, 255, 255))
         ox, oy = _origin(0, op)
-        fig.paste(over.reduce(_S), (ox, oy))
+        fig.paste(over, (ox, oy))
         _frame(image_draw.Draw(fig), op, (ox, oy), _OVERVIEW_LABEL)
         if len(_BASES) > 4:
             _BASES.clear()
@@ -329,7 +349,7 @@ def _mark_on_overview(
     fig: Any, over: Any, op: _Panel, origin: tuple[int, int], geom: Any, centre: Any
 ) -> None:
     """The patch and its star drawn on the piece of the overview around them, pasted in ``fig``."""
-    _, image_draw, _ = _pil()
+    image, image_draw, _ = _pil()
     sx, sy = op.point(*centre)
     minx, miny, maxx, maxy = geom.bounds
     (gx0, gy0), (gx1, gy1) = op.point(minx, maxy), op.point(maxx, miny)
@@ -341,7 +361,9 @@ def _mark_on_overview(
     x0, y0 = x0 - x0 % _S, y0 - y0 % _S  # on whole printed pixels
     if x1 <= x0 or y1 <= y0:
         return
-    piece = over.crop((x0, y0, x1, y1))
+    box = (x0 // _S, y0 // _S, _printed(x1), _printed(y1))
+    size = ((box[2] - box[0]) * _S, (box[3] - box[1]) * _S)
+    piece = over.crop(box).resize(size, image.Resampling.NEAREST)
     _draw_geom(piece, op.cropped(x0, y0), geom, fill=_RED, outline=_RED, width=_S)
     _star(image_draw.Draw(piece, "RGBA"), sx - x0, sy - y0, _STAR_R)
     fig.paste(piece.reduce(_S), (origin[0] + x0 // _S, origin[1] + y0 // _S))
@@ -362,9 +384,10 @@ def location_map_png(
     projected CRS (metres). Returns the image (a Pillow RGB image).
 
     Shapes are drawn at twice their size and reduced (smooth edges), only
-    where they are: the close-up panel and, on the township overview (drawn
-    once per run), the patch's corner of it; frames and text are drawn on the
-    printed figure.
+    where they are: the piece of the close-up the patch and its neighbours
+    cover and, on the township overview (drawn once per run), the patch's
+    corner of it; frames and text are drawn on the printed figure, the north
+    arrow pasted from a mask made once.
     """
     image, image_draw, _ = _pil()
     centroid = geom.centroid
@@ -390,31 +413,42 @@ def location_map_png(
         fig.paste(over.reduce(_S), _origin(0, op))
         fdraw = image_draw.Draw(fig)
         _frame(fdraw, op, _origin(0, op), _OVERVIEW_LABEL)
-    # detail: the patch, its neighbours, scale bar and north arrow
+    # detail: the patch and its neighbours, on the piece of the panel they cover
     minx, miny, maxx, maxy = geom.bounds
     half = max(maxx - minx, maxy - miny) / 2 + margin_m
     window = (cx - half, cy - half, cx + half, cy + half)
     dp = _Panel(window, _BOX * _S)
-    detail = image.new("RGB", (dp.w, dp.h), (255, 255, 255))
     pad = 0.02 * 2 * half
     padded = (window[0] - pad, window[1] - pad, window[2] + pad, window[3] + pad)
-    for other in neighbours:
-        part = _clip(other, padded)
-        if part is not None:
-            _draw_geom(detail, dp, part, fill=(221, 221, 221), outline=(136, 136, 136), width=_S)
+    parts = [p for p in (_clip(other, padded) for other in neighbours) if p is not None]
     own = _clip(geom, padded)
-    _draw_geom(detail, dp, own, fill=(*_RED, 64), outline=_RED, width=3 * _S)
-    ddraw = image_draw.Draw(detail)
-    (bx, by), bar_label = _scale_bar(ddraw, dp)
-    nx, ny = _north_arrow(ddraw, dp)
-    left, y0 = _origin(1, dp)
-    fig.paste(detail.reduce(_S), (left, y0))
-    # the figure's text: title, the close-up's frame, scale and north
-    black = (0, 0, 0)
-    fdraw.text((_MAP_W / 2, 8), title, font=_font(15), fill=black, anchor="mt")
-    fdraw.text((left + bx, y0 + by), bar_label, font=_font(11), fill=black, anchor="md")
-    fdraw.text((left + nx, y0 + ny), "N", font=_font(13), fill=black, anchor="mt")
-    _frame(fdraw, dp, (left, y0), "图斑范围")
+    left, top = _origin(1, dp)
+    shown = [g for g in (*parts, own) if g is not None and not g.is_empty]
+    if shown:
+        bounds = np.array([g.bounds for g in shown])
+        (x0, y0), (x1, y1) = (
+            dp.point(bounds[:, 0].min(), bounds[:, 3].max()),
+            dp.point(bounds[:, 2].max(), bounds[:, 1].min()),
+        )
+        reach = 3 * _S  # the widest outline
+        x0, y0 = max(0, math.floor(x0 - reach)), max(0, math.floor(y0 - reach))
+        x1, y1 = min(dp.w, math.ceil(x1 + reach)), min(dp.h, math.ceil(y1 + reach))
+        x0, y0 = x0 - x0 % _S, y0 - y0 % _S  # on whole printed pixels
+        if x1 > x0 and y1 > y0:
+            piece = image.new("RGB", (x1 - x0, y1 - y0), (255, 255, 255))
+            view = dp.cropped(x0, y0)
+            for part in parts:
+                _draw_geom(
+                    piece, view, part, fill=(221, 221, 221), outline=(136, 136, 136), width=_S
+                )
+            _draw_geom(piece, view, own, fill=(*_RED, 64), outline=_RED, width=3 * _S)
+            fig.paste(piece.reduce(_S), (left + x0 // _S, top + y0 // _S))
+    # over it: north arrow, scale bar, frame with coordinates; the figure's title
+    mask, (ax0, ay0, ax1, ay1) = _north_arrow()
+    fig.paste((0, 0, 0), (left + ax0, top + ay0, left + ax1, top + ay1), mask)
+    _scale_bar(fdraw, dp, (left, top))
+    _frame(fdraw, dp, (left, top), "图斑范围")
+    fdraw.text((_MAP_W / 2, 8), title, font=_font(15), fill=(0, 0, 0), anchor="mt")
     # flat colours and their smoothed edges: a fixed palette of them keeps the
     # map at a third of the bytes, and the PDF embeds the file's data as it is
     small = fig.quantize(palette=_palette(), dither=image.Dither.NONE)

@@ -170,6 +170,10 @@ def wrap_text(text: str, width: float, char_width: Any) -> list[str]:
     return lines
 
 
+_WRAPPED: dict[tuple[str, float, float, str], list[str]] = {}
+"""Table cells already wrapped, by font file, size, width and text."""
+
+
 class _Tables:
     """Bordered tables drawn with plain text and rectangles (fast for many short cells)."""
 
@@ -184,11 +188,26 @@ class _Tables:
             w = self._widths[ch] = self.pdf.get_string_width(ch)
         return w
 
+    def _lines(self, text: str, width: float) -> list[str]:
+        """``text`` wrapped to ``width``; remembered per font, size and width (labels repeat)."""
+        font = getattr(self.pdf, "font", None)  # rsgeo's writer: one parsed font per file
+        path = getattr(font, "path", None)
+        key = None if path is None else (str(path), self.font_size, width, text)
+        found = _WRAPPED.get(key) if key is not None else None
+        if found is not None:
+            return found
+        if "\n" not in text and sum(map(self.char_width, text)) <= width:
+            lines = [text.strip(" ")]  # what wrap_text gives a line that fits
+        else:
+            lines = wrap_text(text, width, self.char_width)
+        if key is not None:
+            if len(_WRAPPED) > 50_000:
+                _WRAPPED.clear()
+            _WRAPPED[key] = lines
+        return lines
+
     def _layout(self, cells: list[str], widths: list[float]) -> tuple[list[list[str]], float]:
-        wrapped = [
-            wrap_text(c, w - 2 * self.pad, self.char_width)
-            for c, w in zip(cells, widths, strict=True)
-        ]
+        wrapped = [self._lines(c, w - 2 * self.pad) for c, w in zip(cells, widths, strict=True)]
         height = max(len(lines) for lines in wrapped) * self.line_h + 2 * self.pad
         return wrapped, height
 

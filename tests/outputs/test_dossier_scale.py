@@ -233,3 +233,33 @@ def test_progress_moves_with_each_dossier_from_worker_processes(
     built = int((frame["status"] == "built").sum())
     assert built >= 2
     assert steps == [0] + [1] * built  # one step per dossier, not all at the end
+
+
+def test_started_dossiers_build_while_the_caller_works(tmp_path: Path) -> None:
+    """``start_dossiers`` returns with the workers building; ``wait`` gives what
+    ``build_dossiers`` gives; ``cancel`` stops them and leaves no half-built folder."""
+    import time
+
+    from rsgeo.outputs.dossier.build import start_dossiers
+
+    started = start_dossiers(td.make_result(), tmp_path / "a", pdf=False, n_jobs=2, progress=False)
+    deadline = time.monotonic() + 60  # the caller's own work meanwhile: the files appear
+    while not any((tmp_path / "a").glob("*/dossier.html")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any((tmp_path / "a").glob("*/dossier.html"))
+    assert not (tmp_path / "a" / "index.html").exists()  # written by wait
+    frame = started.wait()
+    with pytest.raises(RuntimeError):
+        started.wait()
+    alone = build_dossiers(td.make_result(), tmp_path / "b", pdf=False, n_jobs=1, progress=False)
+    assert frame["status"].to_dict() == alone["status"].to_dict()
+    for rel in ("index.html", "manifest.json", *(f"{p}/dossier.html" for p in ("P1", "P2"))):
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    cancelled = start_dossiers(
+        td.make_result(), tmp_path / "c", pdf=False, n_jobs=2, progress=False
+    )
+    cancelled.cancel()
+    assert not list((tmp_path / "c").glob(".*.tmp"))
+    assert not (tmp_path / "c" / "manifest.json").exists()
+    with pytest.raises(RuntimeError):
+        cancelled.wait()

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from rsgeo.io.evidence import PhotoMatches
 
-__all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
+__all__ = ["FORMAT_VERSION", "DossierRun", "build_dossiers", "folder_name", "start_dossiers"]
 
 FORMAT_VERSION = "4"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
@@ -313,6 +313,73 @@ def build_dossiers(
         ``status`` (``"built"`` or ``"unchanged"``); ``attrs`` hold the index
         page path and the number of military patches set aside.
     """
+    return start_dossiers(
+        result,
+        outdir,
+        imagery=imagery,
+        attachments=attachments,
+        photos=photos,
+        findings=findings,
+        townships=townships,
+        pdf=pdf,
+        title=title,
+        min_margin_m=min_margin_m,
+        n_jobs=n_jobs,
+        progress=progress,
+    ).wait()
+
+
+class DossierRun:
+    """Dossiers handed to worker processes: :meth:`wait` for them, or :meth:`cancel` them.
+
+    Made by :func:`start_dossiers`; the caller may do other work while the
+    workers build (``rsgeo run`` writes its other outputs meanwhile).
+    """
+
+    def __init__(self, finish: Any, stop: Any) -> None:
+        self._finish, self._stop = finish, stop
+        self._done = False
+
+    def wait(self) -> pd.DataFrame:
+        """Wait for every dossier (the progress bar moves with each), then write the
+        township PDFs, the manifest and the index; what :func:`build_dossiers` returns."""
+        if self._done:
+            raise RuntimeError("this dossier run has already ended")
+        self._done = True
+        frame: pd.DataFrame = self._finish()
+        return frame
+
+    def cancel(self) -> None:
+        """Stop the workers now and remove their half-built folders (nothing else changes)."""
+        if not self._done:
+            self._done = True
+            self._stop()
+
+
+def start_dossiers(
+    result: Any,
+    outdir: str | Path,
+    *,
+    imagery: str | Path | Mapping[str, str | Path] | Sequence[str | Path] | None = None,
+    attachments: Mapping[str, Sequence[str | Path] | str | Path] | str | Path | None = None,
+    photos: PhotoMatches | None = None,
+    findings: pd.DataFrame | None = None,
+    townships: Any = None,
+    pdf: bool = True,
+    title: str = "卫片执法图斑卷宗",
+    min_margin_m: float = 50.0,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+) -> DossierRun:
+    """Start :func:`build_dossiers` (same arguments): the dossiers are handed to
+    worker processes and this returns at once; :meth:`DossierRun.wait` ends it.
+
+    With ``n_jobs=1`` (or one dossier to build) nothing runs until ``wait``.
+
+    Returns
+    -------
+    DossierRun
+    """
     import geopandas as gpd
 
     table, out, rasters = _validate(result, outdir, imagery, attachments, n_jobs)
@@ -474,10 +541,41 @@ def build_dossiers(
         font=fonts.get() if fonts is not None else None,
     )
     try:
-        _run_all(todo, shared, n_jobs=n_jobs, total=len(records), show=show)
-    finally:
+        pool, pending = _start_pool(todo, shared, n_jobs=n_jobs)
+    except BaseException:
         if fonts is not None:
             fonts.close()
+        raise
+
+    def stop() -> None:
+        try:
+            _stop_pool(pool, todo, shared)
+        finally:
+            if fonts is not None:
+                fonts.close()
+
+    def finish() -> pd.DataFrame:
+        try:
+            _wait_all(todo, shared, pool, pending, total=len(records), show=show)
+        finally:
+            if fonts is not None:
+                fonts.close()
+        return _finish(records, out, old, manifest_path, photos, len(military), pdf, title)
+
+    return DossierRun(finish, stop)
+
+
+def _finish(
+    records: list[dict[str, Any]],
+    out: Path,
+    old: dict[str, Any],
+    manifest_path: Path,
+    photos: PhotoMatches | None,
+    n_military: int,
+    pdf: bool,
+    title: str,
+) -> pd.DataFrame:
+    """After the dossiers: stale folders removed, township PDFs, manifest, index, the table."""
     # folders of patches no longer in the table (only those this function made)
     keep = {r["patch_id"] for r in records}
     for pid, entry in old.items():
@@ -510,11 +608,11 @@ def build_dossiers(
         f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in combined
     )
     extra = (f"<h2>按乡镇合并的卷宗（PDF）</h2><ul>{links}</ul>" if links else "") + unplaced
-    _replace_text(index_path, _index_html(records, len(military), title, extra))
+    _replace_text(index_path, _index_html(records, n_military, title, extra))
     frame = pd.DataFrame(records, columns=["patch_id", "folder", "html", "pdf", "status"])
     frame = frame.set_index("patch_id")
     frame.attrs["index"] = index_path
-    frame.attrs["n_military_excluded"] = len(military)
+    frame.attrs["n_military_excluded"] = n_military
     frame.attrs["unplaced_photos"] = (
         photos.unplaced.drop(columns="data") if photos is not None else pd.DataFrame()
     )
@@ -650,37 +748,65 @@ def _build_in_worker(job: dict[str, Any]) -> str:
     return str(job["patch_id"])
 
 
-def _run_all(
-    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None, total: int, show: bool
+def _start_pool(
+    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None
+) -> tuple[Any, list[Any]]:
+    """Hand ``todo`` to worker processes when there are several (else built in :func:`_wait_all`)."""
+    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
+    if workers <= 1:
+        return None, []
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
+    )
+    try:
+        with ctrl_c_waits():  # the workers are forked by the first submit
+            pending = [pool.submit(_build_in_worker, job) for job in todo]
+    except BaseException:
+        _stop_pool(pool, todo, shared)
+        raise
+    return pool, pending
+
+
+def _stop_pool(pool: Any, todo: list[dict[str, Any]], shared: _Shared) -> None:
+    """No worker goes on building; the half-built folders of the workers stopped are removed."""
+    if pool is None:
+        return
+    stop_workers(pool)
+    for job in todo:
+        target = job["target"]
+        _remove_tree(target.parent / f".{target.name}.tmp", shared.out)
+
+
+def _wait_all(
+    todo: list[dict[str, Any]],
+    shared: _Shared,
+    pool: Any,
+    pending: list[Any],
+    *,
+    total: int,
+    show: bool,
 ) -> None:
-    """Build the dossiers of ``todo``, in worker processes when there are several."""
+    """The dossiers of ``todo`` done: built here, or waited for from the workers."""
     from tqdm.auto import tqdm
 
-    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
     with tqdm(total=total, initial=total - len(todo), desc="卷宗", disable=not show) as bar:
-        if workers <= 1:
+        if pool is None:
             for job in todo:
                 _build_one(**job, shared=shared)
                 bar.update()
             return
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
-        )
         try:
-            with ctrl_c_waits():  # the workers are forked by the first submit
-                pending = [pool.submit(_build_in_worker, job) for job in todo]
             for fut in as_completed(pending):  # the bar moves with each dossier done
                 error = fut.exception()
                 if error is not None:
                     raise error
                 bar.update()
         except BaseException:  # an error or Ctrl-C: no worker goes on building
-            stop_workers(pool)
-            for job in todo:  # the half-built folders of the workers stopped
-                target = job["target"]
-                _remove_tree(target.parent / f".{target.name}.tmp", shared.out)
+            _stop_pool(pool, todo, shared)
             raise
         pool.shutdown()
 

@@ -59,7 +59,7 @@ def _palette() -> Any:
         cells.setdefault(tuple(v >> 3 for v in c), c)
     flat = [v for c in cells.values() for v in c]
     pal = image.new("P", (1, 1))
-    pal.putpalette(flat + [0] * (768 - len(flat)))
+    pal.putpalette(flat)  # only these: the PNG and the PDF carry no unused entries
     return pal
 
 

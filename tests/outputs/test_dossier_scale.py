@@ -144,6 +144,30 @@ def test_pdf_embeds_one_subset_font_with_the_original_glyphs(tmp_path: Path) -> 
         new_c, _, _ = new.getCoordinates(embedded["glyf"])
         assert list(old_c) == list(new_c), ch
         assert original["hmtx"][old_name][0] == embedded["hmtx"][order[gid]][0]
+    # the widths the PDF gives each glyph (/DW, and /W as "c [w ...]" or "first last w")
+    # are the original font's advances in thousandths of the size
+    cid_font = next(b for b in objs.values() if b"/CIDFontType2" in b)
+    default = int(re.search(rb"/DW (\d+)", cid_font).group(1))
+    tokens = re.findall(rb"\[|\]|-?\d+", re.search(rb"/W \[(.*)\]>>", cid_font, re.S).group(1))
+    given: dict[int, int] = {}
+    i = 0
+    while i < len(tokens):
+        first = int(tokens[i])
+        if tokens[i + 1] == b"[":
+            j = i + 2
+            while tokens[j] != b"]":
+                given[first + j - i - 2] = int(tokens[j])
+                j += 1
+            i = j + 1
+        else:
+            for c in range(first, int(tokens[i + 1]) + 1):
+                given[c] = int(tokens[i + 2])
+            i += 3
+    upem = original["head"].unitsPerEm
+    for gid, ch in by_glyph.items():
+        advance = original["hmtx"][original.getBestCmap()[ord(ch)]][0]
+        assert given.get(gid, default) == round(advance * 1000 / upem), ch
+    assert len(given) < len(by_glyph)  # the common width is the default, not listed
 
 
 @pytest.fixture(scope="module")

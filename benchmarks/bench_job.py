@@ -163,10 +163,18 @@ def output_sizes(out: Path) -> dict[str, Any]:
             sizes["largest_field_map_tiles_mb"] = round(_size_mb(tiles), 2)
     dossiers = out / "dossiers"
     if dossiers.exists():
-        n = sum(1 for p in dossiers.iterdir() if p.is_dir())
+        folders = [p.parent for p in dossiers.glob("*/dossier.html")]
+        n = len(folders)
         sizes["dossiers"] = n
         if n:
+            # the whole dossiers folder (township PDFs included) per patch, and each
+            # patch's own folder (page, PDF, pictures): the target is the folder
             sizes["kb_per_dossier"] = round(_size_mb(dossiers) * 1000 / n, 1)
+            kb = [_size_mb(f) * 1000 for f in folders]
+            sizes["dossier_folder_kb_mean"] = round(sum(kb) / n, 1)
+            sizes["dossier_folder_kb_max"] = round(max(kb), 1)
+            pdf_kb = [(f / "dossier.pdf").stat().st_size / 1000 for f in folders]
+            sizes["dossier_pdf_kb_mean"] = round(sum(pdf_kb) / n, 1)
     return sizes
 
 
@@ -243,7 +251,7 @@ def run_job(
     }
     if child["timed_out"]:
         return res, folder
-    dossier_stage = next((s for s in stages if s["stage"] == "dossiers"), None)
+    dossier_stage = _stage(res, "dossiers")
     if dossier_stage is not None and res["sizes"].get("dossiers"):
         n = res["sizes"]["dossiers"]
         res["dossier_ms_cpu"] = round(1000 * dossier_stage["cpu_s"] / n, 1)
@@ -369,7 +377,25 @@ def compare_overlay(folder: Path, *, geopandas: bool, n_jobs: int | None) -> dic
 
 
 def _stage(res: dict[str, Any], key: str) -> dict[str, Any] | None:
-    return next((s for s in res.get("stages", []) if s["stage"] == key), None)
+    """A stage's figures; for ``dossiers``, its start and its wait at the end together
+    (the workers build while the other outputs are written, and their CPU is counted
+    when they end, in the wait)."""
+    found = [
+        s
+        for s in res.get("stages", [])
+        if s["stage"] == key or (key == "dossiers" and s["stage"] == "dossiers_wait")
+    ]
+    if not found:
+        return None
+    if len(found) == 1:
+        return dict(found[0])
+    cpu = [s["cpu_s"] for s in found]
+    return {
+        "stage": key,
+        "wall_s": round(sum(s["wall_s"] for s in found), 3),
+        "cpu_s": None if None in cpu else round(sum(cpu), 3),
+        "peak_rss_mb": found[-1]["peak_rss_mb"],
+    }
 
 
 def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -424,7 +450,7 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
         d and f"{d['wall_s'] / 60:.1f} min",
         d and d["wall_s"] < 900,
     )
-    for scale in ("demo", "50k+dossiers", "5k+dossiers"):
+    for scale in ("demo", "50k+dossiers", "5k+dossiers", "5k-100k+dossiers"):
         r = runs.get(scale)
         if r and "dossier_ms_cpu" in r:
             add(
@@ -432,8 +458,11 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
                 f"{r['dossier_ms_cpu']} ms",
                 r["dossier_ms_cpu"] <= 20,
             )
-            kb = r["sizes"].get("kb_per_dossier")
-            add(f"dossier <= 80 KB ({scale})", f"{kb} KB", kb is not None and kb <= 80)
+            sizes = r["sizes"]
+            kb = sizes.get("dossier_folder_kb_mean", sizes.get("kb_per_dossier"))
+            largest = sizes.get("dossier_folder_kb_max")
+            shown = f"{kb} KB" + (f" (largest {largest} KB)" if largest is not None else "")
+            add(f"dossier folder <= 80 KB ({scale})", shown, kb is not None and kb <= 80)
     r = runs.get("50k")
     sizes = r and r["sizes"]
     add(

@@ -654,8 +654,23 @@ def finish_run(
 
 
 def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any) -> None:
+    dossiers = None
+    if jr.job.outputs["dossiers"]:
+        # handed to worker processes first: they build while this process writes the rest
+        step("dossiers")
+        dossiers = _start_dossiers(jr, progress=progress)
+    try:
+        _write_others(jr, overwrite=overwrite, progress=progress, step=step, dossiers=dossiers)
+    except BaseException:
+        if dossiers is not None:
+            dossiers.cancel()
+        raise
+
+
+def _write_others(
+    jr: JobResult, *, overwrite: bool, progress: bool, step: Any, dossiers: Any
+) -> None:
     from rsgeo.outputs.csv_tables import patch_csv_table, write_csv
-    from rsgeo.outputs.dossier.build import build_dossiers
     from rsgeo.outputs.maps import county_map, field_maps
     from rsgeo.outputs.review_record import write_review_record
     from rsgeo.outputs.sealed import write_sealed
@@ -731,42 +746,6 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
         )
         outputs["review_record"] = paths["html"]
         outputs["review_workbook"] = paths["xlsx"]
-    if want["dossiers"]:
-        step("dossiers")
-        imagery = None
-        if job.imagery_before is not None or job.imagery_after is not None:
-            imagery = {
-                k: v
-                for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
-                if v is not None
-            }
-        photos = None
-        if job.evidence is not None:  # field photos of a 国土调查云 evidence package
-            from rsgeo.io.evidence import match_photos, read_evidence
-
-            src = job.evidence
-            fields = {key: column for column, key in src.fields.items()}
-            photos = match_photos(
-                read_evidence(src.path, table=src.layer or "FJ", fields=fields),
-                jr.result,
-                options=job.evidence_options,
-            )
-            outputs["n_unplaced_photos"] = len(photos.unplaced)
-            if len(photos.unplaced) and progress:  # a note inside the stage, not a stage
-                print(
-                    f"rsgeo: {STEPS['unplaced_photos'].format(n=len(photos.unplaced))}",
-                    file=sys.stderr,
-                )
-        build_dossiers(
-            jr.result,
-            out / "dossiers",
-            imagery=imagery,
-            photos=photos,
-            findings=None if jr.review is None else jr.review.findings,
-            townships=jr.townships,
-            progress=progress,
-        )
-        outputs["dossiers"] = out / "dossiers" / "index.html"
     if want["gis_layers"]:
         from rsgeo.outputs.gis_layers import write_result_layers
 
@@ -802,3 +781,47 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             jr.result, out / SEALED_DIR, stats=jr.sealed_stats, overwrite=overwrite
         )
         outputs["sealed"] = sealed.get("folder")
+    if dossiers is not None:  # started before the other outputs (_write_outputs)
+        step("dossiers_wait")
+        dossiers.wait()
+        outputs["dossiers"] = out / "dossiers" / "index.html"
+
+
+def _start_dossiers(jr: JobResult, *, progress: bool) -> Any:
+    """The dossiers handed to worker processes (:func:`rsgeo.outputs.dossier.build.start_dossiers`)."""
+    from rsgeo.outputs.dossier.build import start_dossiers
+
+    job, out = jr.job, jr.out_dir
+    imagery = None
+    if job.imagery_before is not None or job.imagery_after is not None:
+        imagery = {
+            k: v
+            for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
+            if v is not None
+        }
+    photos = None
+    if job.evidence is not None:  # field photos of a 国土调查云 evidence package
+        from rsgeo.io.evidence import match_photos, read_evidence
+
+        src = job.evidence
+        fields = {key: column for column, key in src.fields.items()}
+        photos = match_photos(
+            read_evidence(src.path, table=src.layer or "FJ", fields=fields),
+            jr.result,
+            options=job.evidence_options,
+        )
+        jr.outputs["n_unplaced_photos"] = len(photos.unplaced)
+        if len(photos.unplaced) and progress:  # a note inside the stage, not a stage
+            print(
+                f"rsgeo: {STEPS['unplaced_photos'].format(n=len(photos.unplaced))}",
+                file=sys.stderr,
+            )
+    return start_dossiers(
+        jr.result,
+        out / "dossiers",
+        imagery=imagery,
+        photos=photos,
+        findings=None if jr.review is None else jr.review.findings,
+        townships=jr.townships,
+        progress=progress,
+    )

@@ -202,6 +202,7 @@ STEPS: Mapping[str, str] = MappingProxyType(
         "field_maps": "外业地图 / field maps",
         "review_record": "审核记录 / review record",
         "dossiers": "图斑档案 / dossiers",
+        "dossiers_wait": "图斑档案（等待完成） / dossiers (waiting for the workers)",
         "unplaced_photos": (
             "{n} 张举证照片未能归属图斑（列于 dossiers/index.html） / "
             "{n} evidence photos not placed (listed in dossiers/index.html)"

@@ -146,9 +146,15 @@ def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> Non
     p1 = (out / "P1" / "dossier.html").read_text(encoding="utf-8")
     for sid in SECTION_IDS:
         assert f'<section id="{sid}">' in p1
-    # location map + before + after chips + the photo, all embedded
+    # location map + before + after chips + the photo, linked beside the page (not stored twice)
     images = _imgs(p1)
-    assert len(images) == 4 and all(s.startswith("data:image/png;base64,") for s in images)
+    assert images == [
+        "location_map.png",
+        "imagery_before.png",
+        "imagery_after.png",
+        "attachments/现场照片1.png",
+    ]
+    assert all((out / "P1" / src).is_file() for src in images)
     for name in ("location_map.png", "imagery_before.png", "imagery_after.png"):
         assert (out / "P1" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the outline (yellow) is drawn on both chips, also on the reprojected one
@@ -250,9 +256,11 @@ def _chromium() -> str | None:
 
 
 _PROBE = (
-    '<script>window.addEventListener("load",function(){var ok=0,bad=0;'
-    "for(const i of document.images){if(i.complete&&i.naturalWidth>0)ok++;else bad++;}"
-    'document.body.setAttribute("data-ok",ok);document.body.setAttribute("data-bad",bad);});'
+    '<script>window.addEventListener("load",function(){var ok=0,bad=0,w=[];'
+    "for(const i of document.images){if(i.complete&&i.naturalWidth>0)ok++;else bad++;"
+    "w.push(i.naturalWidth+'x'+i.naturalHeight);}"
+    'document.body.setAttribute("data-ok",ok);document.body.setAttribute("data-bad",bad);'
+    'document.body.setAttribute("data-sizes",w.join(" "));});'
     "</script>"
 )
 
@@ -273,7 +281,11 @@ def test_dossier_opens_in_headless_chromium(tmp_path: Path, inputs: dict) -> Non
         pdf=False,
         progress=False,
     )
-    for page, n_images in ((out / "P1" / "dossier.html", 4), (out / "index.html", 0)):
+    # the pictures are files beside the page: a folder copied elsewhere still shows them
+    copied = tmp_path / "elsewhere" / "P1"
+    shutil.copytree(out / "P1", copied)
+    shutil.rmtree(out / "P1")
+    for page, n_images in ((copied / "dossier.html", 4), (out / "index.html", 0)):
         probe = page.with_name("_probe.html")
         probe.write_text(
             page.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
@@ -305,6 +317,14 @@ def test_dossier_opens_in_headless_chromium(tmp_path: Path, inputs: dict) -> Non
         if page.name == "dossier.html":
             for sid in SECTION_IDS:
                 assert f'id="{sid}"' in run.stdout
+            from PIL import Image
+
+            # each picture shown at the size Pillow reads from its file
+            expected = []
+            for src in _imgs(page.read_text(encoding="utf-8")):
+                with Image.open(copied / src) as im:
+                    expected.append(f"{im.width}x{im.height}")
+            assert f'data-sizes="{" ".join(expected)}"' in body.group(0)
 
 
 def test_geographic_input_townships_and_missing_geometry(tmp_path: Path) -> None:

@@ -144,6 +144,30 @@ def test_pdf_embeds_one_subset_font_with_the_original_glyphs(tmp_path: Path) -> 
         new_c, _, _ = new.getCoordinates(embedded["glyf"])
         assert list(old_c) == list(new_c), ch
         assert original["hmtx"][old_name][0] == embedded["hmtx"][order[gid]][0]
+    # the widths the PDF gives each glyph (/DW, and /W as "c [w ...]" or "first last w")
+    # are the original font's advances in thousandths of the size
+    cid_font = next(b for b in objs.values() if b"/CIDFontType2" in b)
+    default = int(re.search(rb"/DW (\d+)", cid_font).group(1))
+    tokens = re.findall(rb"\[|\]|-?\d+", re.search(rb"/W \[(.*)\]>>", cid_font, re.S).group(1))
+    given: dict[int, int] = {}
+    i = 0
+    while i < len(tokens):
+        first = int(tokens[i])
+        if tokens[i + 1] == b"[":
+            j = i + 2
+            while tokens[j] != b"]":
+                given[first + j - i - 2] = int(tokens[j])
+                j += 1
+            i = j + 1
+        else:
+            for c in range(first, int(tokens[i + 1]) + 1):
+                given[c] = int(tokens[i + 2])
+            i += 3
+    upem = original["head"].unitsPerEm
+    for gid, ch in by_glyph.items():
+        advance = original["hmtx"][original.getBestCmap()[ord(ch)]][0]
+        assert given.get(gid, default) == round(advance * 1000 / upem), ch
+    assert len(given) < len(by_glyph)  # the common width is the default, not listed
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +257,33 @@ def test_progress_moves_with_each_dossier_from_worker_processes(
     built = int((frame["status"] == "built").sum())
     assert built >= 2
     assert steps == [0] + [1] * built  # one step per dossier, not all at the end
+
+
+def test_started_dossiers_build_while_the_caller_works(tmp_path: Path) -> None:
+    """``start_dossiers`` returns with the workers building; ``wait`` gives what
+    ``build_dossiers`` gives; ``cancel`` stops them and leaves no half-built folder."""
+    import time
+
+    from rsgeo.outputs.dossier.build import start_dossiers
+
+    started = start_dossiers(td.make_result(), tmp_path / "a", pdf=False, n_jobs=2, progress=False)
+    deadline = time.monotonic() + 60  # the caller's own work meanwhile: the files appear
+    while not any((tmp_path / "a").glob("*/dossier.html")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any((tmp_path / "a").glob("*/dossier.html"))
+    assert not (tmp_path / "a" / "index.html").exists()  # written by wait
+    frame = started.wait()
+    with pytest.raises(RuntimeError):
+        started.wait()
+    alone = build_dossiers(td.make_result(), tmp_path / "b", pdf=False, n_jobs=1, progress=False)
+    assert frame["status"].to_dict() == alone["status"].to_dict()
+    for rel in ("index.html", "manifest.json", *(f"{p}/dossier.html" for p in ("P1", "P2"))):
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    cancelled = start_dossiers(
+        td.make_result(), tmp_path / "c", pdf=False, n_jobs=2, progress=False
+    )
+    cancelled.cancel()
+    assert not list((tmp_path / "c").glob(".*.tmp"))
+    assert not (tmp_path / "c" / "manifest.json").exists()
+    with pytest.raises(RuntimeError):
+        cancelled.wait()

@@ -1,9 +1,9 @@
 """One dossier per patch (一图斑一卷宗).
 
 :func:`build_dossiers` writes one folder per patch under ``outdir`` with
-``dossier.html`` (self-contained: its figures are embedded), ``dossier.pdf``,
-the location map and imagery chips as PNG files and the patch's photos and
-attachments; plus ``index.html`` listing every dossier and ``manifest.json``
+``dossier.html`` (its figures linked beside it, so the folder can be copied
+whole), ``dossier.pdf``, the location map and imagery chips as PNG files and
+the patch's photos and attachments; plus ``index.html`` listing every dossier and ``manifest.json``
 with a content hash of each dossier's inputs, so a second run rebuilds only
 the dossiers whose inputs changed. Military-land patches get no dossier here
 (only their count appears on the index page); see :mod:`rsgeo.outputs.sealed`.
@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,9 +50,9 @@ if TYPE_CHECKING:
 
     from rsgeo.io.evidence import PhotoMatches
 
-__all__ = ["FORMAT_VERSION", "build_dossiers", "folder_name"]
+__all__ = ["FORMAT_VERSION", "DossierRun", "build_dossiers", "folder_name", "start_dossiers"]
 
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
@@ -104,7 +105,8 @@ def _json_value(value: Any) -> Any:
 
 
 def _rows(frame: pd.DataFrame) -> list[Any]:
-    return list(frame.itertuples(index=False))
+    """The rows of ``frame`` as plain objects with one attribute per column (they pickle)."""
+    return [SimpleNamespace(**{str(k): v for k, v in r.items()}) for r in frame.to_dict("records")]
 
 
 def _attachments_for(attachments: Any, patch_id: str) -> list[Path]:
@@ -205,16 +207,25 @@ def _validate(
     return table, out, rasters
 
 
-def _lonlat(geom: Any, crs: Any) -> tuple[float, float] | None:
+def _lonlats(geoms: np.ndarray, crs: Any) -> list[tuple[float, float] | None]:
+    """Longitude and latitude (CGCS2000) of a point inside each patch, all in one transform."""
+    import shapely
     from pyproj import Transformer
 
+    found: list[tuple[float, float] | None] = [None] * len(geoms)
+    where = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty]
+    if not where:
+        return found
     try:
-        pt = geom.representative_point()
+        points = shapely.point_on_surface(geoms[where])
         tr = Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
-        lon, lat = tr.transform(pt.x, pt.y)
-        return (float(lon), float(lat))
+        lon, lat = tr.transform(shapely.get_x(points), shapely.get_y(points))
     except Exception:
-        return None
+        return found
+    for i, x, y in zip(where, np.atleast_1d(lon), np.atleast_1d(lat), strict=True):
+        if np.isfinite(x) and np.isfinite(y):
+            found[i] = (float(x), float(y))
+    return found
 
 
 def _inside(child: Path, root: Path) -> bool:
@@ -302,6 +313,73 @@ def build_dossiers(
         ``status`` (``"built"`` or ``"unchanged"``); ``attrs`` hold the index
         page path and the number of military patches set aside.
     """
+    return start_dossiers(
+        result,
+        outdir,
+        imagery=imagery,
+        attachments=attachments,
+        photos=photos,
+        findings=findings,
+        townships=townships,
+        pdf=pdf,
+        title=title,
+        min_margin_m=min_margin_m,
+        n_jobs=n_jobs,
+        progress=progress,
+    ).wait()
+
+
+class DossierRun:
+    """Dossiers handed to worker processes: :meth:`wait` for them, or :meth:`cancel` them.
+
+    Made by :func:`start_dossiers`; the caller may do other work while the
+    workers build (``rsgeo run`` writes its other outputs meanwhile).
+    """
+
+    def __init__(self, finish: Any, stop: Any) -> None:
+        self._finish, self._stop = finish, stop
+        self._done = False
+
+    def wait(self) -> pd.DataFrame:
+        """Wait for every dossier (the progress bar moves with each), then write the
+        township PDFs, the manifest and the index; what :func:`build_dossiers` returns."""
+        if self._done:
+            raise RuntimeError("this dossier run has already ended")
+        self._done = True
+        frame: pd.DataFrame = self._finish()
+        return frame
+
+    def cancel(self) -> None:
+        """Stop the workers now and remove their half-built folders (nothing else changes)."""
+        if not self._done:
+            self._done = True
+            self._stop()
+
+
+def start_dossiers(
+    result: Any,
+    outdir: str | Path,
+    *,
+    imagery: str | Path | Mapping[str, str | Path] | Sequence[str | Path] | None = None,
+    attachments: Mapping[str, Sequence[str | Path] | str | Path] | str | Path | None = None,
+    photos: PhotoMatches | None = None,
+    findings: pd.DataFrame | None = None,
+    townships: Any = None,
+    pdf: bool = True,
+    title: str = "卫片执法图斑卷宗",
+    min_margin_m: float = 50.0,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+) -> DossierRun:
+    """Start :func:`build_dossiers` (same arguments): the dossiers are handed to
+    worker processes and this returns at once; :meth:`DossierRun.wait` ends it.
+
+    With ``n_jobs=1`` (or one dossier to build) nothing runs until ``wait``.
+
+    Returns
+    -------
+    DossierRun
+    """
     import geopandas as gpd
 
     table, out, rasters = _validate(result, outdir, imagery, attachments, n_jobs)
@@ -349,9 +427,7 @@ def build_dossiers(
     findings = findings.copy()
     findings.attrs = {}
     finding_ids = findings["patch_id"].astype(str)
-    finding_rows = {str(k): v for k, v in findings.groupby(finding_ids, sort=False).indices.items()}
-    no_findings = findings.iloc[0:0]
-    # what the hashes are made of, taken from whole columns once (not row by row)
+    # what the hashes and the dossiers are made of, taken from whole columns once
     finding_keys: dict[str, list[list[str]]] = {}
     for pid, key in zip(
         finding_ids,
@@ -359,6 +435,13 @@ def build_dossiers(
         strict=True,
     ):
         finding_keys.setdefault(pid, []).append(key)
+    photo_rows: dict[str, list[Any]] = {}
+    if photos is not None and len(photos.placed):
+        placed = photos.placed
+        groups = placed.groupby("matched_patch", sort=False).indices
+        for matched, at in groups.items():
+            photo_rows[str(matched)] = _rows(placed.iloc[np.sort(at)])
+    lonlats = _lonlats(geoms, crs)
     crs_key = crs.to_string()
     columns = list(table.columns)
     values = table.to_numpy(dtype=object)
@@ -368,7 +451,7 @@ def build_dossiers(
     todo: list[dict[str, Any]] = []
     show = sys.stderr.isatty() if progress is None else progress
     for pos, patch_id in enumerate(table.index):
-        row = pd.Series(values[pos], index=columns, name=patch_id, dtype=object)
+        row = dict(zip(columns, values[pos], strict=True))
         geom = geoms[pos]
         folder = folder_name(patch_id)
         if folder.casefold() in used_folders:
@@ -377,23 +460,17 @@ def build_dossiers(
         has_shape = geom is not None and not geom.is_empty
         margin = margins[pos]
         neighbours = [geoms[i] for i in near[pos]]
-        own_rows = finding_rows.get(patch_id)
-        own = no_findings if own_rows is None else findings.iloc[own_rows]
+        own = finding_keys.get(patch_id, [])
         patch_rasters = {
             k: found
             for k, src in rasters.items()
             if (found := _raster_for(src, k, patch_id)) is not None
         }
         files = _attachments_for(attachments, patch_id)
-        own_photos = photos.for_patch(patch_id) if photos is not None else None
-        photo_key = (
-            []
-            if own_photos is None
-            else [
-                [hashlib.sha256(r.data).hexdigest(), *photo_caption(r).split("\n")]
-                for r in _rows(own_photos)
-            ]
-        )
+        own_photos = photo_rows.get(patch_id, [])
+        photo_key = [
+            [hashlib.sha256(r.data).hexdigest(), *photo_caption(r).split("\n")] for r in own_photos
+        ]
         payload = {
             "format": FORMAT_VERSION,
             "patch_id": patch_id,
@@ -404,7 +481,7 @@ def build_dossiers(
             "crs": crs_key,
             "neighbours": hashlib.sha256(b"".join(g.wkb for g in neighbours)).hexdigest(),
             "townships": town_digest,
-            "findings": finding_keys.get(patch_id, []),
+            "findings": own,
             "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
             "attachments": [[p.name, _file_digest(p)] for p in files],
             "photos": photo_key,
@@ -433,7 +510,8 @@ def build_dossiers(
                     "rasters": patch_rasters,
                     "files": files,
                     "photos": own_photos,
-                    "findings": own,
+                    "findings": [tuple(f) for f in own],
+                    "lonlat": lonlats[pos],
                     "margin": margin,
                 }
             )
@@ -448,7 +526,7 @@ def build_dossiers(
                 "township_code": fmt(row.get("township_code")),
                 "township_name": fmt(row.get("township_name")),
                 "final_class": fmt(row.get("final_class")),
-                "area_mu": float(row["area_m2"]) / M2_PER_MU if "area_m2" in row.index else np.nan,
+                "area_mu": float(row["area_m2"]) / M2_PER_MU if "area_m2" in row else np.nan,
                 "n_findings": len(own),
             }
         )
@@ -463,10 +541,41 @@ def build_dossiers(
         font=fonts.get() if fonts is not None else None,
     )
     try:
-        _run_all(todo, shared, n_jobs=n_jobs, total=len(records), show=show)
-    finally:
+        pool, pending = _start_pool(todo, shared, n_jobs=n_jobs)
+    except BaseException:
         if fonts is not None:
             fonts.close()
+        raise
+
+    def stop() -> None:
+        try:
+            _stop_pool(pool, todo, shared)
+        finally:
+            if fonts is not None:
+                fonts.close()
+
+    def finish() -> pd.DataFrame:
+        try:
+            _wait_all(todo, shared, pool, pending, total=len(records), show=show)
+        finally:
+            if fonts is not None:
+                fonts.close()
+        return _finish(records, out, old, manifest_path, photos, len(military), pdf, title)
+
+    return DossierRun(finish, stop)
+
+
+def _finish(
+    records: list[dict[str, Any]],
+    out: Path,
+    old: dict[str, Any],
+    manifest_path: Path,
+    photos: PhotoMatches | None,
+    n_military: int,
+    pdf: bool,
+    title: str,
+) -> pd.DataFrame:
+    """After the dossiers: stale folders removed, township PDFs, manifest, index, the table."""
     # folders of patches no longer in the table (only those this function made)
     keep = {r["patch_id"] for r in records}
     for pid, entry in old.items():
@@ -499,11 +608,11 @@ def build_dossiers(
         f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in combined
     )
     extra = (f"<h2>按乡镇合并的卷宗（PDF）</h2><ul>{links}</ul>" if links else "") + unplaced
-    _replace_text(index_path, _index_html(records, len(military), title, extra))
+    _replace_text(index_path, _index_html(records, n_military, title, extra))
     frame = pd.DataFrame(records, columns=["patch_id", "folder", "html", "pdf", "status"])
     frame = frame.set_index("patch_id")
     frame.attrs["index"] = index_path
-    frame.attrs["n_military_excluded"] = len(military)
+    frame.attrs["n_military_excluded"] = n_military
     frame.attrs["unplaced_photos"] = (
         photos.unplaced.drop(columns="data") if photos is not None else pd.DataFrame()
     )
@@ -639,43 +748,71 @@ def _build_in_worker(job: dict[str, Any]) -> str:
     return str(job["patch_id"])
 
 
-def _run_all(
-    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None, total: int, show: bool
+def _start_pool(
+    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None
+) -> tuple[Any, list[Any]]:
+    """Hand ``todo`` to worker processes when there are several (else built in :func:`_wait_all`)."""
+    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
+    if workers <= 1:
+        return None, []
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
+    )
+    try:
+        with ctrl_c_waits():  # the workers are forked by the first submit
+            pending = [pool.submit(_build_in_worker, job) for job in todo]
+    except BaseException:
+        _stop_pool(pool, todo, shared)
+        raise
+    return pool, pending
+
+
+def _stop_pool(pool: Any, todo: list[dict[str, Any]], shared: _Shared) -> None:
+    """No worker goes on building; the half-built folders of the workers stopped are removed."""
+    if pool is None:
+        return
+    stop_workers(pool)
+    for job in todo:
+        target = job["target"]
+        _remove_tree(target.parent / f".{target.name}.tmp", shared.out)
+
+
+def _wait_all(
+    todo: list[dict[str, Any]],
+    shared: _Shared,
+    pool: Any,
+    pending: list[Any],
+    *,
+    total: int,
+    show: bool,
 ) -> None:
-    """Build the dossiers of ``todo``, in worker processes when there are several."""
+    """The dossiers of ``todo`` done: built here, or waited for from the workers."""
     from tqdm.auto import tqdm
 
-    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
     with tqdm(total=total, initial=total - len(todo), desc="卷宗", disable=not show) as bar:
-        if workers <= 1:
+        if pool is None:
             for job in todo:
                 _build_one(**job, shared=shared)
                 bar.update()
             return
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
-        )
         try:
-            with ctrl_c_waits():  # the workers are forked by the first submit
-                pending = [pool.submit(_build_in_worker, job) for job in todo]
             for fut in as_completed(pending):  # the bar moves with each dossier done
                 error = fut.exception()
                 if error is not None:
                     raise error
                 bar.update()
         except BaseException:  # an error or Ctrl-C: no worker goes on building
-            stop_workers(pool)
-            for job in todo:  # the half-built folders of the workers stopped
-                target = job["target"]
-                _remove_tree(target.parent / f".{target.name}.tmp", shared.out)
+            _stop_pool(pool, todo, shared)
             raise
         pool.shutdown()
 
 
 def _build_one(
-    row: pd.Series,
+    row: dict[str, Any],
     patch_id: str,
     geom: Any,
     target: Path,
@@ -683,8 +820,9 @@ def _build_one(
     neighbours: list[Any],
     rasters: dict[str, Path],
     files: list[Path],
-    photos: pd.DataFrame | None,
-    findings: pd.DataFrame,
+    photos: list[Any],
+    findings: list[tuple[str, str, str]],
+    lonlat: tuple[float, float] | None,
     margin: float,
     shared: _Shared,
 ) -> None:
@@ -731,7 +869,7 @@ def _build_one(
         sections = dossier_sections(
             row,
             patch_id,
-            lonlat=_lonlat(geom, crs) if has_shape else None,
+            lonlat=lonlat if has_shape else None,
             location_map="location_map.png" if has_shape else None,
             chips=chips,
             chip_notes=notes,

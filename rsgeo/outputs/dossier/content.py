@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,16 @@ from rsgeo.schema.labels import (
 )
 from rsgeo.schema.review_rules import RULES
 
-__all__ = ["LAYER_NAMES", "Section", "dossier_sections", "fmt", "layer_keys"]
+__all__ = [
+    "LAYER_NAMES",
+    "Findings",
+    "Row",
+    "Section",
+    "dossier_sections",
+    "finding_triples",
+    "fmt",
+    "layer_keys",
+]
 
 
 _NOT_LAYER_M2 = {
@@ -88,13 +99,18 @@ def _joined(*parts: str) -> str:
     return " ".join(kept) if kept else "—"
 
 
-def _get(row: pd.Series, name: str) -> Any:
-    return row[name] if name in row.index else None
+Row = Mapping[str, Any]
+"""One patch's values by column name (a dict, or a pandas Series made into one)."""
 
 
-def _num(row: pd.Series, name: str) -> float:
+def _get(row: Row, name: str) -> Any:
+    return row.get(name)
+
+
+def _num(row: Row, name: str) -> float:
+    value = row.get(name)
     try:
-        return float(row[name]) if name in row.index and row[name] is not None else np.nan
+        return float(value) if value is not None else np.nan
     except (TypeError, ValueError):
         return np.nan
 
@@ -114,7 +130,7 @@ def layer_keys(columns: Any) -> list[str]:
     return known + sorted(k for k in keys if k not in LAYER_NAMES)
 
 
-def _identification(row: pd.Series, patch_id: str, lonlat: tuple[float, float] | None) -> Section:
+def _identification(row: Row, patch_id: str, lonlat: tuple[float, float] | None) -> Section:
     area = _num(row, "area_m2")
     town = " ".join(
         x for x in (fmt(_get(row, "township_name")), f"({fmt(_get(row, 'township_code'))})") if x
@@ -140,29 +156,38 @@ def _identification(row: pd.Series, patch_id: str, lonlat: tuple[float, float] |
     outside = _num(row, "outside_townships_m2")
     if not np.isnan(outside) and outside > 0:
         items.append((f"{OUTSIDE_TOWNSHIPS_NAME}（平方米）", fmt(outside)))
-    if "n_townships" in row.index and _num(row, "n_townships") > 1:
+    if "n_townships" in row and _num(row, "n_townships") > 1:
         items.append(("跨乡镇", f"跨 {fmt(_get(row, 'n_townships'))} 个乡镇，按面积最大者归属"))
     return Section("identification", "一、图斑基本信息", "kv", items)
 
 
-def _overlay(row: pd.Series) -> Section:
+@functools.lru_cache(maxsize=8)
+def _layer_columns(columns: tuple[Any, ...]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Each layer key with its attribute columns and their labels (worked out once per table)."""
+    found = []
+    ordered = sorted(c for c in columns if isinstance(c, str))
+    for key in layer_keys(columns):
+        attrs = tuple(
+            (col, COLUMN_LABELS.get(col, col[len(key) + 1 :]))
+            for col in ordered
+            if col.startswith(f"{key}_") and not re.search(r"_(m2|mu|ha|share)$", col)
+        )
+        found.append((key, attrs))
+    return tuple(found)
+
+
+def _overlay(row: Row) -> Section:
     area = _num(row, "area_m2")
     headers = ["图层", "重叠面积（平方米）", "重叠面积（亩）", "占图斑面积", "相关属性"]
     rows = []
-    for key in layer_keys(row.index):
+    for key, columns in _layer_columns(tuple(row)):
         m2 = _num(row, f"{key}_m2")
         share = m2 / area if area and area > 0 and not np.isnan(m2) else np.nan
         attrs = []
-        for col in sorted(row.index):
-            if (
-                isinstance(col, str)
-                and col.startswith(f"{key}_")
-                and not re.search(r"_(m2|mu|ha|share)$", col)
-            ):
-                value = fmt(row[col])
-                if value != "—":
-                    name = COLUMN_LABELS.get(col, col[len(key) + 1 :])
-                    attrs.append(f"{name}：{value}")
+        for col, name in columns:
+            value = fmt(row[col])
+            if value != "—":
+                attrs.append(f"{name}：{value}")
         rows.append(
             [
                 LAYER_NAMES.get(key, key),
@@ -172,15 +197,15 @@ def _overlay(row: pd.Series) -> Section:
                 "；".join(attrs) or "—",
             ]
         )
-        if key == "farmland" and "farmland_net_m2" in row.index:
+        if key == "farmland" and "farmland_net_m2" in row:
             net = _num(row, "farmland_net_m2")
             rows.append([LAYER_LABELS["farmland_net"], fmt(net), fmt(net / M2_PER_MU), "—", "—"])
     note = "" if rows else "结果表中没有叠加分析面积字段。"
     return Section("overlay", "三、叠加分析", "table", (headers, rows), note=note)
 
 
-def _determination(row: pd.Series) -> Section:
-    flags = [label for col, label in _FLAGS if col in row.index and fmt(row[col]) == "是"]
+def _determination(row: Row) -> Section:
+    flags = [label for col, label in _FLAGS if col in row and fmt(row[col]) == "是"]
     items = [
         (COLUMN_LABELS["final_class"], fmt(_get(row, "final_class"))),
         (
@@ -201,7 +226,7 @@ def _determination(row: pd.Series) -> Section:
     return Section("determination", "四、合法性判定及依据", "kv", items)
 
 
-def _rectification(row: pd.Series) -> Section:
+def _rectification(row: Row) -> Section:
     items = [
         (COLUMN_LABELS["case_number"], fmt(_get(row, "case_number"))),
         (COLUMN_LABELS["responsible_party"], fmt(_get(row, "responsible_party"))),
@@ -213,23 +238,40 @@ def _rectification(row: pd.Series) -> Section:
     return Section("rectification", "五、查处整改情况", "kv", items)
 
 
-def _findings(findings: pd.DataFrame) -> Section:
+Findings = pd.DataFrame | Sequence[tuple[Any, Any, Any]]
+"""A patch's review findings: a frame with ``rule_id``, ``severity`` and
+``message``, or those three as tuples."""
+
+
+def finding_triples(findings: Findings) -> list[tuple[str, str, str]]:
+    """(rule id, severity, message) of each finding, as text.
+
+    >>> finding_triples(pd.DataFrame({"rule_id": ["R03"], "severity": ["error"], "message": ["m"]}))
+    [('R03', 'error', 'm')]
+    """
+    if isinstance(findings, pd.DataFrame):
+        columns = [findings[c].astype(str).tolist() for c in ("rule_id", "severity", "message")]
+        return list(zip(*columns, strict=True))
+    return [(str(r), str(s), str(m)) for r, s, m in findings]
+
+
+def _findings(findings: Findings) -> Section:
     headers = ["规则编号", "规则名称", "严重程度", "问题说明"]
     rows = [
         [
-            str(f.rule_id),
-            RULES[str(f.rule_id)].name_zh if str(f.rule_id) in RULES else "",
-            SEVERITY_NAMES.get(str(f.severity), str(f.severity)),
-            str(f.message),
+            rule,
+            RULES[rule].name_zh if rule in RULES else "",
+            SEVERITY_NAMES.get(severity, severity),
+            message,
         ]
-        for f in findings.itertuples(index=False)
+        for rule, severity, message in finding_triples(findings)
     ]
     note = "" if rows else "数据审核未发现问题。"
     return Section("findings", "七、数据审核意见", "table", (headers, rows), note=note)
 
 
 def dossier_sections(
-    row: pd.Series,
+    row: Row | pd.Series,
     patch_id: str,
     *,
     lonlat: tuple[float, float] | None,
@@ -238,7 +280,7 @@ def dossier_sections(
     chip_notes: list[str],
     photos: list[tuple[str, str]],
     files: list[tuple[str, str]],
-    findings: pd.DataFrame,
+    findings: Findings,
     azimuths: dict[str, float] | None = None,
 ) -> list[Section]:
     """All sections of one dossier, in order (paths are relative to the dossier folder).
@@ -247,6 +289,7 @@ def dossier_sections(
     field photo's time, azimuth and position); ``azimuths`` gives the shooting
     direction (degrees from north) of the photos that have one, by path.
     """
+    values: Row = {str(k): v for k, v in row.items()} if isinstance(row, pd.Series) else row
     images = []
     if location_map:
         images.append(("位置示意图", location_map))
@@ -255,7 +298,7 @@ def dossier_sections(
     if not chips and not chip_notes:
         imagery_note = "未提供前后时相影像。"
     return [
-        _identification(row, patch_id, lonlat),
+        _identification(values, patch_id, lonlat),
         Section(
             "maps",
             "二、位置图及前后时相影像",
@@ -264,9 +307,9 @@ def dossier_sections(
             note=imagery_note,
             extra={"alone": 1 if location_map else 0},
         ),
-        _overlay(row),
-        _determination(row),
-        _rectification(row),
+        _overlay(values),
+        _determination(values),
+        _rectification(values),
         Section(
             "attachments",
             "六、现场照片及附件",

@@ -18,7 +18,9 @@ dossier layout is written once for both.
 
 from __future__ import annotations
 
+import collections
 import functools
+import itertools
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -84,6 +86,8 @@ class PdfFont:
         self.maxp = bytes(reader["maxp"])
         self.widths: dict[str, float] = {}
         self._glyphs: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
+        self._padded: dict[int, bytes] = {}
+        self._hmtx: dict[int, bytes] = {}
         tt.close()
 
     def width(self, ch: str) -> float:
@@ -123,37 +127,43 @@ class PdfFont:
         self._glyphs[gid] = (data, parts)
         return data, parts
 
+    def _entry(self, gid: int) -> tuple[bytes, bytes]:
+        """A simple glyph's data padded to four bytes and its ``hmtx`` entry (kept)."""
+        data = self._padded.get(gid)
+        if data is None:
+            data = self._glyph(gid)[0]
+            data = self._padded[gid] = data + b"\0" * (-len(data) % 4)
+            self._hmtx[gid] = struct.pack(">Hh", self.advance[gid], self.lsb[gid])
+        return data, self._hmtx[gid]
+
     def subset(self, gids: set[int]) -> tuple[bytes, dict[int, int]]:
         """A TrueType font of ``gids`` (with .notdef and composite parts), glyphs renumbered.
 
         Returns the font file and the map old glyph id → new glyph id.
         """
-        todo = sorted(gids | {0})
-        keep: set[int] = set()
-        while todo:
-            g = todo.pop()
-            if g in keep or not 0 <= g < self.n_glyphs:
-                continue
-            keep.add(g)
-            todo.extend(c for _, c in self._glyph(g)[1] if c not in keep)
+        keep = {g for g in gids | {0} if 0 <= g < self.n_glyphs}
+        todo = [g for g in keep if self._glyph(g)[1]]
+        while todo:  # the parts of composite glyphs, and their parts
+            for _, part in self._glyph(todo.pop())[1]:
+                if part not in keep and 0 <= part < self.n_glyphs:
+                    keep.add(part)
+                    todo.append(part)
         order = sorted(keep)
         new = {g: i for i, g in enumerate(order)}
-        glyf = bytearray()
-        loca = [0]
-        hmtx = bytearray()
+        glyphs: list[bytes] = []
+        metrics: list[bytes] = []
         for g in order:
-            data, parts = self._glyph(g)
+            data, metric = self._entry(g)
+            parts = self._glyph(g)[1]
             if parts:
                 glyph = bytearray(data)
                 for at, comp in parts:
                     struct.pack_into(">H", glyph, at, new.get(comp, 0))
                 data = bytes(glyph)
-            glyf += data
-            if len(glyf) % 4:
-                glyf += b"\0" * (4 - len(glyf) % 4)
-            loca.append(len(glyf))
-            hmtx += struct.pack(">Hh", self.advance[g], self.lsb[g])
+            glyphs.append(data)
+            metrics.append(metric)
         n = len(order)
+        loca = struct.pack(f">{n + 1}I", 0, *itertools.accumulate(map(len, glyphs)))
         head = bytearray(self.head)
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set below
         struct.pack_into(">h", head, 50, 1)  # long loca offsets
@@ -162,11 +172,11 @@ class PdfFont:
         maxp = bytearray(self.maxp)
         struct.pack_into(">H", maxp, 4, n)
         tables = {
-            b"glyf": bytes(glyf),
+            b"glyf": b"".join(glyphs),
             b"head": bytes(head),
             b"hhea": bytes(hhea),
-            b"hmtx": bytes(hmtx),
-            b"loca": struct.pack(f">{n + 1}I", *loca),
+            b"hmtx": b"".join(metrics),
+            b"loca": loca,
             b"maxp": bytes(maxp),
         }
         data = _sfnt(tables)
@@ -179,9 +189,12 @@ class PdfFont:
 
 
 def _checksum(data: bytes) -> int:
+    """The TrueType checksum: the sum of the big-endian 32-bit words, modulo 2**32."""
+    import numpy as np
+
     if len(data) % 4:
         data = data + b"\0" * (4 - len(data) % 4)
-    return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF
+    return int(np.frombuffer(data, dtype=">u4").sum(dtype=np.uint64)) & 0xFFFFFFFF
 
 
 def _sfnt(tables: dict[bytes, bytes]) -> bytes:
@@ -302,6 +315,15 @@ def _num(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".") or "0"
 
 
+@functools.lru_cache(maxsize=64)
+def _rgb(c: tuple[int, int, int]) -> str:
+    """A colour's three PDF components (0–1), worked out once per colour."""
+    return " ".join(_num(v / 255) for v in c)
+
+
+_PAINT = {"D": "S", "F": "f", "DF": "B", "FD": "B"}
+
+
 @dataclass
 class _Page:
     ops: list[str] = field(default_factory=list)
@@ -385,31 +407,26 @@ class Canvas:
     def _op(self, op: str) -> None:
         self.pages[-1].ops.append(op)
 
-    @staticmethod
-    def _rgb(c: tuple[int, int, int]) -> str:
-        return " ".join(_num(v / 255) for v in c)
-
     def _paint(self, style: str | None) -> tuple[str, str]:
         style = (style or "D").upper()
         ops = []
         if "F" in style:
-            ops.append(f"{self._rgb(self._fill)} rg")
+            ops.append(f"{_rgb(self._fill)} rg")
         if "D" in style:
-            ops.append(f"{self._rgb(self._draw)} RG")
-        return " ".join(ops), {"D": "S", "F": "f", "DF": "B", "FD": "B"}[style]
+            ops.append(f"{_rgb(self._draw)} RG")
+        return " ".join(ops), _PAINT[style]
 
     def _pt(self, x: float, y: float) -> str:
-        return f"{_num(x * _K)} {_num((self.h - y) * _K)}"
+        return f"{x * _K:.2f} {(self.h - y) * _K:.2f}"
 
     def rect(self, x: float, y: float, w: float, h: float, style: str | None = None) -> None:
         colours, paint = self._paint(style)
-        self._op(
-            f"{colours} {_num(x * _K)} {_num((self.h - y) * _K)} {_num(w * _K)} "
-            f"{_num(-h * _K)} re {paint}"
+        self.pages[-1].ops.append(
+            f"{colours} {x * _K:.2f} {(self.h - y) * _K:.2f} {w * _K:.2f} {-h * _K:.2f} re {paint}"
         )
 
     def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
-        self._op(f"{self._rgb(self._draw)} RG {self._pt(x1, y1)} m {self._pt(x2, y2)} l S")
+        self._op(f"{_rgb(self._draw)} RG {self._pt(x1, y1)} m {self._pt(x2, y2)} l S")
 
     def polygon(self, points: list[tuple[float, float]], style: str | None = None) -> None:
         colours, paint = self._paint(style)
@@ -439,12 +456,13 @@ class Canvas:
         """``text`` with its baseline at ``y``."""
         if not text:
             return
-        self._op(
-            f"BT {self._rgb(self._text)} rg /F1 {_num(self.font_size_pt)} Tf {self._pt(x, y)} Td"
+        ops = self.pages[-1].ops
+        # the glyphs are encoded at the end, when the document's subset is known
+        self._runs.append((len(self.pages) - 1, len(ops), text))
+        ops.append(
+            f"BT {_rgb(self._text)} rg /F1 {_num(self.font_size_pt)} Tf "
+            f"{x * _K:.2f} {(self.h - y) * _K:.2f} Td"
         )
-        self._runs.append((len(self.pages) - 1, len(self.pages[-1].ops), text))
-        self._op("")  # the glyphs, encoded at the end
-        self._op("ET")
 
     def multi_cell(
         self,
@@ -496,13 +514,13 @@ class Canvas:
     def output(self, path: str | Path) -> None:
         """Write the PDF: pages, the pictures once each, the font with the glyphs used."""
         font = self.font
-        gids: set[int] = set()
-        for _, _, text in self._runs:
-            gids.update(font.cmap.get(ord(c), 0) for c in text)
-        ttf, new = font.subset(gids)
+        chars = set("".join(text for _, _, text in self._runs))
+        glyph_of = {c: font.cmap.get(ord(c), 0) for c in chars}
+        ttf, new = font.subset(set(glyph_of.values()))
+        code = {c: f"{new[g]:04X}" for c, g in glyph_of.items()}
         for page_no, at, text in self._runs:
-            codes = "".join(f"{new[font.cmap.get(ord(c), 0)]:04X}" for c in text)
-            self.pages[page_no].ops[at] = f"<{codes}> Tj"
+            ops = self.pages[page_no].ops
+            ops[at] = f"{ops[at]} <{''.join(map(code.__getitem__, text))}> Tj ET"
         objs: list[bytes] = []
 
         def add(body: bytes | str) -> int:
@@ -535,18 +553,18 @@ class Canvas:
             f"/CapHeight {round(font.ascent * scale)} /StemV 80 /FontFile2 {font_file} 0 R>>"
         )
         by_new = {n: old for old, n in new.items()}
-        widths = " ".join(f"{n} [{round(font.advance[by_new[n]] * scale)}]" for n in sorted(by_new))
+        default, widths = _widths([round(font.advance[by_new[n]] * scale) for n in range(len(new))])
         cid = add(
             f"<</Type /Font /Subtype /CIDFontType2 /BaseFont /{name} "
             "/CIDSystemInfo <</Registry (Adobe) /Ordering (Identity) /Supplement 0>> "
-            f"/FontDescriptor {descriptor} 0 R /CIDToGIDMap /Identity /W [{widths}]>>"
+            f"/FontDescriptor {descriptor} 0 R /CIDToGIDMap /Identity /DW {default} "
+            f"/W [{widths}]>>"
         )
         unicode_of: dict[int, str] = {}
-        for _, _, text in self._runs:
-            for c in text:
-                g = font.cmap.get(ord(c))
-                if g is not None:
-                    unicode_of.setdefault(new[g], c)
+        for c in sorted(chars):  # a glyph shared by several characters reads as the first
+            g = font.cmap.get(ord(c))
+            if g is not None:
+                unicode_of.setdefault(new[g], c)
         to_unicode = add(
             stream("/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), DEFLATE_LEVEL))
         )
@@ -594,6 +612,30 @@ class Canvas:
             f"startxref\n{xref}\n%%EOF\n"
         ).encode()
         Path(path).write_bytes(bytes(out))
+
+
+def _widths(widths: list[int]) -> tuple[int, str]:
+    """A CID font's default width (the commonest) and its ``/W`` array for the others.
+
+    Runs of glyphs of one width are written ``first last width``.
+
+    >>> _widths([500, 1000, 1000, 1000, 300, 300, 1000])
+    (1000, '0 [500] 4 5 300')
+    """
+    if not widths:
+        return 1000, ""
+    default = collections.Counter(widths).most_common(1)[0][0]
+    parts: list[str] = []
+    i = 0
+    while i < len(widths):
+        w = widths[i]
+        j = i
+        while j + 1 < len(widths) and widths[j + 1] == w:
+            j += 1
+        if w != default:
+            parts.append(f"{i} [{w}]" if i == j else f"{i} {j} {w}")
+        i = j + 1
+    return default, " ".join(parts)
 
 
 def _pdf_text(text: str) -> str:

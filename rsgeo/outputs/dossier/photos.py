@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,17 +90,23 @@ def _file_name(row: Any, used: set[str], i: int) -> str:
 
 
 def save_photos(
-    photos: pd.DataFrame | None, folder: Path
+    photos: pd.DataFrame | Sequence[Any] | None, folder: Path
 ) -> tuple[list[tuple[str, str]], dict[str, float]]:
-    """Save a patch's photos in ``folder/photos``; their captions and shooting directions."""
-    if photos is None or photos.empty:
+    """Save a patch's photos in ``folder/photos``; their captions and shooting directions.
+
+    ``photos``: the patch's rows of :attr:`rsgeo.io.evidence.PhotoMatches.placed`,
+    as a frame or as objects with one attribute per column.
+    """
+    if photos is None or len(photos) == 0:
         return [], {}
     dest = folder / "photos"
     dest.mkdir(exist_ok=True)
     shown: list[tuple[str, str]] = []
     azimuths: dict[str, float] = {}
     used: set[str] = set()
-    rows_: list[Any] = list(photos.itertuples(index=False))
+    rows_: list[Any] = (
+        list(photos.itertuples(index=False)) if isinstance(photos, pd.DataFrame) else list(photos)
+    )
     for i, row in enumerate(rows_, start=1):
         name = _file_name(row, used, i)
         (dest / name).write_bytes(row.data)

@@ -1,10 +1,8 @@
-"""Render dossier sections as a self-contained HTML page and as a PDF (fpdf2)."""
+"""Render dossier sections as an HTML page (its pictures beside it) and as a PDF."""
 
 from __future__ import annotations
 
-import base64
 import html
-import mimetypes
 import re
 from pathlib import Path
 from typing import Any
@@ -12,10 +10,7 @@ from typing import Any
 from rsgeo.outputs.dossier.content import Section
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font
 
-__all__ = ["IMAGE_SUFFIXES", "INLINE_MAX_BYTES", "render_html", "render_pdf", "wrap_text"]
-
-INLINE_MAX_BYTES = 3 * 1024 * 1024
-"""Images up to this size are embedded in the HTML (base64); larger ones are linked."""
+__all__ = ["IMAGE_SUFFIXES", "render_html", "render_pdf", "wrap_text"]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif"}
 
@@ -46,12 +41,9 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _img_src(folder: Path, rel: str) -> str:
-    path = folder / rel
-    if path.is_file() and path.stat().st_size <= INLINE_MAX_BYTES:
-        mime = mimetypes.guess_type(path.name)[0] or "image/png"
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f"data:{mime};base64,{data}"
+def _img_src(rel: str) -> str:
+    """A picture's address relative to the page: the dossier folder keeps its pictures
+    beside the page, so a copied folder still shows them, and no picture is stored twice."""
     return "/".join(_e(p) for p in Path(rel).parts)
 
 
@@ -84,7 +76,7 @@ def _section_html(section: Section, folder: Path) -> str:
             dial = _dial_svg(azimuths[rel]) if rel in azimuths else ""
             text = "<br>".join(_e(line) for line in str(caption).split("\n"))
             parts.append(
-                f'<figure class="pic{wide}"><img src="{_img_src(folder, rel)}" '
+                f'<figure class="pic{wide}"><img src="{_img_src(rel)}" '
                 f'alt="{_e(caption)}">{dial}<figcaption>{text}</figcaption></figure>'
             )
     elif section.kind == "sign":
@@ -104,7 +96,7 @@ def _section_html(section: Section, folder: Path) -> str:
 
 
 def render_html(sections: list[Section], title: str, folder: Path, *, footer: str = "") -> str:
-    """The dossier as one HTML page; images under ``folder`` are embedded."""
+    """The dossier as one HTML page; its pictures, under ``folder``, are linked by relative paths."""
     body = "".join(_section_html(s, folder) for s in sections)
     foot = f'<p class="note">{_e(footer)}</p>' if footer else ""
     return (
@@ -178,6 +170,10 @@ def wrap_text(text: str, width: float, char_width: Any) -> list[str]:
     return lines
 
 
+_WRAPPED: dict[tuple[str, float, float, str], list[str]] = {}
+"""Table cells already wrapped, by font file, size, width and text."""
+
+
 class _Tables:
     """Bordered tables drawn with plain text and rectangles (fast for many short cells)."""
 
@@ -192,11 +188,26 @@ class _Tables:
             w = self._widths[ch] = self.pdf.get_string_width(ch)
         return w
 
+    def _lines(self, text: str, width: float) -> list[str]:
+        """``text`` wrapped to ``width``; remembered per font, size and width (labels repeat)."""
+        font = getattr(self.pdf, "font", None)  # rsgeo's writer: one parsed font per file
+        path = getattr(font, "path", None)
+        key = None if path is None else (str(path), self.font_size, width, text)
+        found = _WRAPPED.get(key) if key is not None else None
+        if found is not None:
+            return found
+        if "\n" not in text and sum(map(self.char_width, text)) <= width:
+            lines = [text.strip(" ")]  # what wrap_text gives a line that fits
+        else:
+            lines = wrap_text(text, width, self.char_width)
+        if key is not None:
+            if len(_WRAPPED) > 50_000:
+                _WRAPPED.clear()
+            _WRAPPED[key] = lines
+        return lines
+
     def _layout(self, cells: list[str], widths: list[float]) -> tuple[list[list[str]], float]:
-        wrapped = [
-            wrap_text(c, w - 2 * self.pad, self.char_width)
-            for c, w in zip(cells, widths, strict=True)
-        ]
+        wrapped = [self._lines(c, w - 2 * self.pad) for c, w in zip(cells, widths, strict=True)]
         height = max(len(lines) for lines in wrapped) * self.line_h + 2 * self.pad
         return wrapped, height
 

@@ -332,6 +332,10 @@ _PARTS = "word/document.xml"
 _ROWS_PER_WRITE = 2000
 # characters XML 1.0 cannot hold (C0 controls other than tab, newline, carriage return)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# a text written as it is: no character to escape or drop, no space at either end
+_PLAIN = re.compile(
+    "[^\\s&<>\x00-\x1f\ufffe\uffff]([^&<>\x00-\x1f\ufffe\uffff]*[^\\s&<>\x00-\x1f\ufffe\uffff])?"
+)
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
@@ -348,7 +352,10 @@ def _cell_xml(text: str) -> str:
     >>> _cell_xml(" 1\\n2")
     '<w:t xml:space="preserve"> 1</w:t><w:br/><w:t xml:space="preserve">2</w:t>'
     """
-    text = _NOT_XML.sub("", str(text))
+    text = str(text)
+    if _PLAIN.fullmatch(text):  # most cells: figures, ids, names
+        return "<w:t>" + text + "</w:t>"
+    text = _NOT_XML.sub("", text)
     if not text:
         return ""
     keep = len(text.strip()) < len(text)
@@ -432,9 +439,16 @@ def _write_with_bodies(small: io.BytesIO, path: str, bodies: Sequence[_Body]) ->
 
 
 def _text_mm(text: str, size_pt: float = TABLE_PT) -> float:
-    """Printed width of a text: CJK characters a full em, others 0.6 em (mm)."""
+    """Printed width of a text: CJK characters a full em, others 0.6 em (mm).
+
+    >>> round(_text_mm("ab"), 3), round(_text_mm("乡a"), 3)
+    (3.81, 5.08)
+    """
     em_mm = size_pt * 25.4 / 72
-    return sum(em_mm if ord(ch) > 0x2E7F else em_mm * 0.6 for ch in text)
+    if text.isascii():
+        return len(text) * em_mm * 0.6
+    wide = sum(1 for ch in text if ord(ch) > 0x2E7F)
+    return (wide + (len(text) - wide) * 0.6) * em_mm
 
 
 _PAD_MM = 4.5
@@ -467,8 +481,9 @@ def _column_widths_mm(
     need, want = [], []
     for j, header in enumerate(headers):
         cells = [str(r[j]) for r in rows]
-        fixed = max((_text_mm(c) for c in cells if _one_line(c)), default=0.0)
-        longest = max((_text_mm(c) for c in cells), default=0.0)
+        sizes = [_text_mm(c) for c in cells]
+        fixed = max((w for c, w in zip(cells, sizes, strict=True) if _one_line(c)), default=0.0)
+        longest = max(sizes, default=0.0)
         wraps = min(longest, _WRAP_EMS * em_mm)
         head = _text_mm(str(header))
         # bold (the header, the 合计 row) is about a tenth wider

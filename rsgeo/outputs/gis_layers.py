@@ -203,9 +203,9 @@ def _plain_gbk(cells: list[Any]) -> bool:
     most 2 bytes), so no text needs replacing or cutting.
     """
     texts = [c for c in cells if c is not None]
-    if not all(isinstance(c, str) for c in texts):
+    if pd.api.types.infer_dtype(texts, skipna=False) not in ("string", "empty"):
         return False
-    if any(len(c) > DBF_TEXT_BYTES // 2 for c in texts):
+    if max(map(len, texts), default=0) > DBF_TEXT_BYTES // 2:
         return False
     try:
         "".join(texts).encode(DBF_ENCODING)
@@ -252,13 +252,28 @@ def _text_columns(out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _arrow() -> bool:
+    """Whether pyarrow is importable (pyogrio then writes through Arrow)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the install
+        return False
+    return True
+
+
 def _write(frame: gpd.GeoDataFrame, path: Path, **kwargs: Any) -> None:
+    """One layer through pyogrio: Arrow batches in one transaction where pyarrow is installed.
+
+    The Arrow path hands GDAL whole columns (no row-by-row field setting in
+    Python); what it writes is the same layer (names, field types, CRS,
+    features: ``tests/outputs/test_gis_layers.py`` reads both back with GDAL).
+    """
     import pyogrio
 
     with warnings.catch_warnings():
         # an empty table or all-missing column: GDAL's notes on field types, not faults
         warnings.filterwarnings("ignore", message=".*(created as|truncated).*")
-        pyogrio.write_dataframe(frame, path, **kwargs)
+        pyogrio.write_dataframe(frame, path, use_arrow=_arrow(), **kwargs)
 
 
 def write_result_layers(

@@ -262,18 +262,24 @@ def _arrow() -> bool:
 
 
 def _write(frame: gpd.GeoDataFrame, path: Path, **kwargs: Any) -> None:
-    """One layer through pyogrio: Arrow batches in one transaction where pyarrow is installed.
+    """One layer through pyogrio; the GeoPackage's through Arrow where pyarrow is installed.
 
-    The Arrow path hands GDAL whole columns (no row-by-row field setting in
-    Python); what it writes is the same layer (names, field types, CRS,
-    features: ``tests/outputs/test_gis_layers.py`` reads both back with GDAL).
+    The Arrow path hands GDAL whole columns in batches, in one transaction:
+    for the GeoPackage it takes about half the CPU of the row-by-row path at
+    the same memory. The shapefiles are written row by row: there Arrow
+    saved nothing (GDAL's DBF writing and its field resizing are the cost)
+    and held a copy of the table (measured on the 50,000-patch province set:
+    patches GeoPackage 1.38 → 0.75 CPU-s, +51 → +66 MB; patches shapefile
+    8.86 → 8.69 CPU-s, +5 → +149 MB). Either way the files are the same
+    (``tests/outputs/test_gis_layers.py`` reads both back with GDAL).
     """
     import pyogrio
 
+    arrow = kwargs.get("driver") == "GPKG" and _arrow()
     with warnings.catch_warnings():
         # an empty table or all-missing column: GDAL's notes on field types, not faults
         warnings.filterwarnings("ignore", message=".*(created as|truncated).*")
-        pyogrio.write_dataframe(frame, path, use_arrow=_arrow(), **kwargs)
+        pyogrio.write_dataframe(frame, path, use_arrow=arrow, **kwargs)
 
 
 def write_result_layers(

@@ -43,6 +43,7 @@ __all__ = ["TOUCHED_MAX_SHARE", "WindowedRead", "read_layer_near", "touched_fids
 # needed and reprojected (about as much again): by id is faster up to about
 # 80 % of the layer (GeoPackage, 100,000 features, measured); 60 % leaves room.
 TOUCHED_MAX_SHARE = 0.6
+_ROWS_PER_FETCH = 100_000
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def _rtree_name(con: sqlite3.Connection, layer: str) -> str | None:
     return None if row is None else f'"rtree_{layer}_{row[0]}"'
 
 
-def touched_fids(path: str | Path, layer: str, boxes: np.ndarray) -> tuple[np.ndarray, int] | None:
+def touched_fids(
+    path: str | Path, layer: str, boxes: np.ndarray, *, stop_above: int | None = None
+) -> tuple[np.ndarray, int] | None:
     """Ids of the features whose R-tree box meets any of ``boxes``, and the feature count.
 
     Parameters
@@ -110,6 +113,13 @@ def touched_fids(path: str | Path, layer: str, boxes: np.ndarray) -> tuple[np.nd
         The table.
     boxes : ndarray of shape (n, 4)
         ``minx, miny, maxx, maxy`` in the layer's CRS.
+    stop_above : int, optional
+        Stop as soon as more than this many distinct features are found (the
+        boxes are then looked up in a shuffled order, so that a large share
+        shows early): the ids returned are then only some of those touched,
+        more than ``stop_above`` of them. Reading whole is decided by this
+        count, and the rest of the lookups (most of the cost when nearly
+        every feature is touched) are not made.
 
     Returns
     -------
@@ -124,21 +134,41 @@ def touched_fids(path: str | Path, layer: str, boxes: np.ndarray) -> tuple[np.nd
             return None
         n_total = int(con.execute(f"SELECT count(*) FROM {rtree}").fetchone()[0])
         con.execute("CREATE TEMP TABLE rsgeo_boxes(minx REAL, miny REAL, maxx REAL, maxy REAL)")
-        finite = np.isfinite(boxes).all(axis=1)
-        con.executemany("INSERT INTO rsgeo_boxes VALUES (?,?,?,?)", boxes[finite].tolist())
+        finite = boxes[np.isfinite(boxes).all(axis=1)]
+        seen = None
+        if stop_above is not None:
+            finite = finite[np.random.default_rng(0).permutation(len(finite))]
+            top = con.execute(f"SELECT max(id) FROM {rtree}").fetchone()[0]
+            seen = np.zeros(int(top or 0) + 1, dtype=bool)
+        con.executemany("INSERT INTO rsgeo_boxes VALUES (?,?,?,?)", finite.tolist())
         # CROSS JOIN keeps the boxes outside: one indexed R-tree lookup per box, in SQLite
         sql = (
             f"SELECT r.id FROM rsgeo_boxes b CROSS JOIN {rtree} r "
             "WHERE r.maxx >= b.minx AND r.minx <= b.maxx AND r.maxy >= b.miny AND r.miny <= b.maxy"
         )
-        hits = np.fromiter((row[0] for row in con.execute(sql)), dtype=np.int64)
+        cursor = con.execute(sql)
+        chunks = []
+        while rows := cursor.fetchmany(_ROWS_PER_FETCH):
+            chunks.append(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
+            if seen is not None and stop_above is not None:
+                seen[chunks[-1]] = True
+                if np.count_nonzero(seen) > stop_above:
+                    return np.flatnonzero(seen).astype(np.int64), n_total
+        hits = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
     except sqlite3.DatabaseError:
         return None
     finally:
         con.close()
-    hits.sort()
-    ids = hits[np.r_[True, hits[1:] != hits[:-1]]] if len(hits) else hits
-    return ids, n_total
+    return np.unique(hits), n_total
+
+
+def _feature_count(path: Path, layer: str) -> int | None:
+    """The features of a GeoPackage layer as GDAL counts them cheaply (None when it cannot)."""
+    try:
+        n = pyogrio.read_info(path, layer=layer).get("features")
+    except Exception:  # unreadable: read_layer says why
+        return None
+    return int(n) if n is not None and n >= 0 else None
 
 
 def _boxes_in(patches: gpd.GeoDataFrame, crs: Any) -> np.ndarray:
@@ -204,13 +234,17 @@ def read_layer_near(
         except Exception:  # unreadable: read_layer says why, in rsgeo's words
             name = file_crs = None
         if name is not None and (file_crs or crs) is not None:
-            found = touched_fids(p, name, _boxes_in(patches, file_crs or crs))
+            boxes = _boxes_in(patches, file_crs or crs)
+            n_features = _feature_count(p, name)
+            stop = None if n_features is None else int(max_share * n_features)
+            found = touched_fids(p, name, boxes, stop_above=stop)
             if found is None:
                 window = WindowedRead("whole", None, 0, "no R-tree index in the GeoPackage")
             else:
                 ids, n_total = found
                 share = len(ids) / n_total if n_total else 1.0
-                text = f"{share:.1%} of the layer"
+                more = stop is not None and len(ids) > stop  # the lookups stopped there
+                text = f"{'over ' if more else ''}{share:.1%} of the layer"
                 if share <= max_share and len(ids) < n_total:
                     gdf = read_layer_ids(p, ids, make_valid=make_valid, **kw)
                     window = WindowedRead("touched", n_total, len(gdf), text)

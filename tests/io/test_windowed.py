@@ -190,3 +190,21 @@ def test_pipeline_reads_the_touched_features_and_says_so() -> None:
         mine = {g.wkb for g in layers[key].geometry}
         assert {g.wkb for g in whole.geometry.loc[meet.index.unique()]} <= mine, key
     assert "touched" in modes
+
+
+def test_touched_fids_stops_once_the_share_is_passed(
+    layer_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``stop_above`` the lookups end once more features than that are found: the ids
+    found are real hits (a subset of the full answer), more than the limit, fewer than all."""
+    import rsgeo.io.windowed as windowed
+
+    monkeypatch.setattr(windowed, "_ROWS_PER_FETCH", 5)
+    patches = _patches([(x, y, 20) for x in range(0, 1000, 50) for y in (0, 300, 600)])
+    full = touched_fids(layer_file, "farmland", patches.bounds.to_numpy())
+    some = touched_fids(layer_file, "farmland", patches.bounds.to_numpy(), stop_above=20)
+    assert full is not None and some is not None
+    assert full[1] == some[1] == 1600
+    assert 20 < len(some[0]) < len(full[0])
+    assert set(some[0]) <= set(full[0])
+    assert list(some[0]) == sorted(set(some[0]))

@@ -343,3 +343,50 @@ def test_a_dbf_text_column_is_what_each_cell_gives_alone(cells: list[object]) ->
     )
     out, _ = _for_dbf(layer.copy())
     assert out["text"].tolist() == [alone(c) for c in cells]
+
+
+# --------------------------------------------------------------------------- Arrow
+
+
+def _dbf_fields(path: Path) -> list[tuple[bytes, str, int, int]]:
+    """Each DBF field descriptor: name, type, length, decimals (dBASE III header)."""
+    data = path.read_bytes()
+    fields, pos = [], 32
+    while data[pos] != 0x0D:
+        desc = data[pos : pos + 32]
+        fields.append((desc[:11].split(b"\x00")[0], chr(desc[11]), desc[16], desc[17]))
+        pos += 32
+    return fields
+
+
+def test_arrow_writes_the_layers_the_row_by_row_writer_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through Arrow (the GeoPackage) and without it, GDAL reads the same layers: fields,
+    types, CRS, features, attributes, geometries; the DBF bytes are the same."""
+    pytest.importorskip("pyarrow")
+    import rsgeo.outputs.gis_layers as gis_layers
+
+    result, pieces, figures = _crafted(40)
+    arrow = write_result_layers(result, pieces, tmp_path / "arrow", figures=figures)
+    monkeypatch.setattr(gis_layers, "_arrow", lambda: False)
+    rows = write_result_layers(result, pieces, tmp_path / "rows", figures=figures)
+    for key in ("gpkg", "patches_shp", "pieces_shp"):
+        for layer in [n for n, _ in pyogrio.list_layers(arrow[key])]:
+            a = pyogrio.read_info(arrow[key], layer=layer)
+            b = pyogrio.read_info(rows[key], layer=layer)
+            assert list(a["fields"]) == list(b["fields"]), (key, layer)
+            assert list(a["dtypes"]) == list(b["dtypes"]), (key, layer)
+            assert (a["crs"], a["features"], a["geometry_type"]) == (
+                b["crs"],
+                b["features"],
+                b["geometry_type"],
+            )
+            da = pyogrio.read_dataframe(arrow[key], layer=layer)
+            db = pyogrio.read_dataframe(rows[key], layer=layer)
+            assert da.drop(columns="geometry").equals(db.drop(columns="geometry")), (key, layer)
+            assert da.geometry.geom_equals_exact(db.geometry, tolerance=0).all()
+    for key in ("patches_shp", "pieces_shp"):
+        dbf = arrow[key].with_suffix(".dbf")
+        assert _dbf_fields(dbf) == _dbf_fields(rows[key].with_suffix(".dbf"))
+        assert dbf.read_bytes() == rows[key].with_suffix(".dbf").read_bytes()

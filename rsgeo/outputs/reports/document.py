@@ -11,7 +11,12 @@ Documents are saved atomically (a temporary file beside, then a rename).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +112,7 @@ class Document:
         section.left_margin = section.right_margin = Mm(_MARGIN_MM[0])
         section.top_margin = section.bottom_margin = Mm(_MARGIN_MM[1])
         self.width_mm = width - 2 * _MARGIN_MM[0]
+        self._bodies: list[_Body] = []
         normal = self._doc.styles["Normal"]
         _fonts(normal, FONT_BODY, BODY_PT)
         _chinese(self._doc, normal)
@@ -210,11 +216,16 @@ class Document:
         *,
         bold_last: bool = False,
         numeric: Sequence[bool] | None = None,
-    ) -> Any:
+    ) -> None:
         """A grid table at 9 pt: header row repeated on each page, rows never split.
 
         Column widths follow the longest text of each column (header words
         may wrap, figures never do); ``numeric`` columns are right-aligned.
+
+        Only the header row and one row of each look (bold or not) are made
+        with python-docx; the body rows are written as text into the
+        document's XML when it is saved (:meth:`save`), row after row, so a
+        table of any length holds no more memory than its texts.
         """
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.shared import Mm
@@ -229,27 +240,18 @@ class Document:
         tbl = table._tbl
         blank = copy.deepcopy(tbl.tr_lst[0])
         _fill_row(table, tbl.tr_lst[0], list(headers), widths, numeric, header=True, bold=True)
-        # the body rows are copies of a row of their look (bold or not) made once
-        # with python-docx, with their text put in: python-docx is slow per cell
-        looks: dict[bool, Any] = {}
-        for i, row in enumerate(rows, start=1):
-            bold = bold_last and i == len(rows)
-            texts = [str(text) for text in row]
-            if any("\n" in t or "\t" in t for t in texts):  # python-docx writes breaks and tabs
-                tr = copy.deepcopy(blank)
-                tbl.append(tr)
-                _fill_row(table, tr, texts, widths, numeric, header=False, bold=bold)
-                continue
-            if bold not in looks:
-                looks[bold] = copy.deepcopy(blank)
-                _fill_row(table, looks[bold], ["x"] * n, widths, numeric, header=False, bold=bold)
-            tr = copy.deepcopy(looks[bold])
-            for tc, text in zip(tr.tc_lst, texts, strict=True):
-                _put_text(tc, text)
-            tbl.append(tr)
         for j, column in enumerate(table.columns):
             column.width = Mm(widths[j])
-        return table
+        if not len(rows):
+            return
+        key = f"rsgeo{uuid.uuid4().hex}t{len(self._bodies)}"
+        looks = (False, True) if bold_last else (False,)
+        for bold in looks:  # one row of each look, its cells holding marks: the template
+            tr = copy.deepcopy(blank)
+            marks = [_mark(key, bold, j) for j in range(n)]
+            _fill_row(table, tr, marks, widths, numeric, header=False, bold=bold)
+            tbl.append(tr)
+        self._bodies.append(_Body(key, rows, bold_last, n))
 
     def signature(self, lines: Sequence[str]) -> None:
         """Right-aligned signature lines (the unit's seal, the date)."""
@@ -266,8 +268,13 @@ class Document:
             para.add_run(line)
 
     def save(self, path: Path) -> Path:
-        """Write the document to ``path`` atomically."""
-        atomic_save(path, self._doc.save)
+        """Write the document to ``path`` atomically, the tables' body rows streamed in."""
+        if not self._bodies:
+            atomic_save(path, self._doc.save)
+            return path
+        small = io.BytesIO()  # the document without its body rows: small
+        self._doc.save(small)
+        atomic_save(path, lambda tmp: _write_with_bodies(small, tmp, self._bodies))
         return path
 
 
@@ -306,23 +313,142 @@ def _fill_row(
         _fonts(run, FONT_BODY, TABLE_PT)
 
 
-def _put_text(tc: Any, text: str) -> None:
-    """Replace the text of a copied cell (one paragraph, one run), as python-docx writes it."""
-    from docx.oxml.ns import qn
+@dataclass(frozen=True)
+class _Body:
+    """The body rows of one table, written into the XML on saving."""
 
-    t = tc.find(f"{qn('w:p')}/{qn('w:r')}/{qn('w:t')}")
-    if not text:  # python-docx writes no text element for an empty run
-        t.getparent().remove(t)
-        return
-    t.text = text
-    if len(text.strip()) < len(text):
-        t.set(qn("xml:space"), "preserve")
+    key: str
+    rows: Sequence[Sequence[str]]
+    bold_last: bool
+    n_columns: int
+
+
+def _mark(key: str, bold: bool, column: int) -> str:
+    """The text standing for a cell in a table's template row."""
+    return f"{key}{'b' if bold else 'r'}{column}x"
+
+
+_PARTS = "word/document.xml"
+_ROWS_PER_WRITE = 2000
+# characters XML 1.0 cannot hold (C0 controls other than tab, newline, carriage return)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# a text written as it is: no character to escape or drop, no space at either end
+_PLAIN = re.compile(
+    "[^\\s&<>\x00-\x1f\ufffe\uffff]([^&<>\x00-\x1f\ufffe\uffff]*[^\\s&<>\x00-\x1f\ufffe\uffff])?"
+)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+
+
+def _cell_xml(text: str) -> str:
+    """A cell's text as its run's ``w:t``: escaped, breaks and tabs as Word's elements.
+
+    As python-docx writes a run: no ``w:t`` for an empty text, spaces at
+    either end kept (``xml:space="preserve"``).
+
+    >>> _cell_xml("a<b & c"), _cell_xml("")
+    ('<w:t>a&lt;b &amp; c</w:t>', '')
+    >>> _cell_xml(" 1\\n2")
+    '<w:t xml:space="preserve"> 1</w:t><w:br/><w:t xml:space="preserve">2</w:t>'
+    """
+    text = str(text)
+    if _PLAIN.fullmatch(text):  # most cells: figures, ids, names
+        return "<w:t>" + text + "</w:t>"
+    text = _NOT_XML.sub("", text)
+    if not text:
+        return ""
+    keep = len(text.strip()) < len(text)
+    text = text.translate(_ESCAPES)
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\n", _BREAK).replace("\t", _TAB)
+    return ('<w:t xml:space="preserve">' if keep else "<w:t>") + text + "</w:t>"
+
+
+def _template(xml: str, key: str, bold: bool, n: int) -> tuple[int, int, list[str]]:
+    """Where a template row lies in ``xml`` and its text around the cells' texts.
+
+    Returns the row's start and end offsets and the ``n + 1`` pieces between
+    which the ``n`` cells' ``w:t`` elements go (:func:`_cell_xml`).
+    """
+    marks = [_mark(key, bold, j) for j in range(n)]
+    first = xml.index(marks[0])
+    start = xml.rindex("<w:tr>", 0, first) if "<w:tr>" in xml[:first] else -1
+    start = max(start, xml.rindex("<w:tr ", 0, first) if "<w:tr " in xml[:first] else -1)
+    end = xml.index("</w:tr>", xml.index(marks[-1])) + len("</w:tr>")
+    row = xml[start:end]
+    pieces = []
+    for mark in marks:
+        before, row = row.split(mark, 1)
+        pieces.append(before)
+    pieces.append(row)
+    opened = all(p.endswith("<w:t>") for p in pieces[:-1])
+    if not opened or not all(p.startswith("</w:t>") for p in pieces[1:]):
+        raise RuntimeError("unexpected XML of a table's template row")  # not python-docx's
+    pieces = [
+        p[len("</w:t>") if k else 0 : -len("<w:t>") if k < n else None]
+        for k, p in enumerate(pieces)
+    ]
+    return start, end, pieces
+
+
+def _rows_xml(body: _Body, pieces: dict[bool, list[str]]) -> Iterator[str]:
+    """The XML of a table's body rows, a few thousand rows a piece."""
+    out: list[str] = []
+    last = len(body.rows) - 1
+    for i, row in enumerate(body.rows):
+        parts = pieces[body.bold_last and i == last]
+        texts = [_cell_xml(t) for t in row]
+        if len(texts) != body.n_columns:
+            raise ValueError(f"a row of {len(texts)} cells in a table of {body.n_columns} columns")
+        out.append(parts[0])
+        for text, after in zip(texts, parts[1:], strict=True):
+            out.append(text)
+            out.append(after)
+        if len(out) > _ROWS_PER_WRITE * (2 * body.n_columns + 1):
+            yield "".join(out)
+            out = []
+    if out:
+        yield "".join(out)
+
+
+def _write_with_bodies(small: io.BytesIO, path: str, bodies: Sequence[_Body]) -> None:
+    """Copy the saved document ``small`` to ``path``, each table's template rows replaced
+    by its body rows, streamed into the zip entry of the document's XML."""
+    with zipfile.ZipFile(small) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != _PARTS:
+                zout.writestr(info, zin.read(info.filename), zipfile.ZIP_DEFLATED)
+                continue
+            xml = zin.read(info.filename).decode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with zout.open(entry, "w", force_zip64=True) as fh:
+                at = 0
+                for body in bodies:
+                    looks = (False, True) if body.bold_last else (False,)
+                    spans = {bold: _template(xml, body.key, bold, body.n_columns) for bold in looks}
+                    start = min(s for s, _, _ in spans.values())
+                    end = max(e for _, e, _ in spans.values())
+                    fh.write(xml[at:start].encode("utf-8"))
+                    for chunk in _rows_xml(body, {b: p for b, (_, _, p) in spans.items()}):
+                        fh.write(chunk.encode("utf-8"))
+                    at = end
+                fh.write(xml[at:].encode("utf-8"))
 
 
 def _text_mm(text: str, size_pt: float = TABLE_PT) -> float:
-    """Printed width of a text: CJK characters a full em, others 0.6 em (mm)."""
+    """Printed width of a text: CJK characters a full em, others 0.6 em (mm).
+
+    >>> round(_text_mm("ab"), 3), round(_text_mm("乡a"), 3)
+    (3.81, 5.08)
+    """
     em_mm = size_pt * 25.4 / 72
-    return sum(em_mm if ord(ch) > 0x2E7F else em_mm * 0.6 for ch in text)
+    if text.isascii():
+        return len(text) * em_mm * 0.6
+    wide = sum(1 for ch in text if ord(ch) > 0x2E7F)
+    return (wide + (len(text) - wide) * 0.6) * em_mm
 
 
 _PAD_MM = 4.5
@@ -355,8 +481,9 @@ def _column_widths_mm(
     need, want = [], []
     for j, header in enumerate(headers):
         cells = [str(r[j]) for r in rows]
-        fixed = max((_text_mm(c) for c in cells if _one_line(c)), default=0.0)
-        longest = max((_text_mm(c) for c in cells), default=0.0)
+        sizes = [_text_mm(c) for c in cells]
+        fixed = max((w for c, w in zip(cells, sizes, strict=True) if _one_line(c)), default=0.0)
+        longest = max(sizes, default=0.0)
         wraps = min(longest, _WRAP_EMS * em_mm)
         head = _text_mm(str(header))
         # bold (the header, the 合计 row) is about a tenth wider

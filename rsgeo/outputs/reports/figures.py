@@ -30,9 +30,11 @@ __all__ = [
     "AREA_DECIMALS",
     "ShownFigures",
     "accountability_rows",
+    "listed_patches",
     "patch_rows",
     "shown_figures",
     "suggested_count",
+    "township_positions",
 ]
 
 AREA_DECIMALS = 2
@@ -206,54 +208,81 @@ def accountability_rows(stats: pd.DataFrame, shown: ShownFigures) -> pd.DataFram
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def patch_rows(plain: pd.DataFrame, figures: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The patches listed under a township, with their printed figures.
+_LISTED = (
+    "township_code",
+    "batch",
+    "change_type",
+    "area_m2",
+    "final_class",
+    "rectification_method",
+    "flag_pbf",
+    "class_source",
+)
 
-    ``plain`` is the patch table without military land (the output of
-    :func:`rsgeo.schema.military.ordinary`; military-land rows are dropped
-    here again). The patches whose ``township_code`` is ``code`` are listed (a
-    patch crossing townships is listed under the one holding most of it, as in
-    图斑明细). Areas in 亩 to 2 decimals, rounded half-up.
+
+def listed_patches(result: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """The ordinary patches with the columns the reports list, one light table for all.
+
+    Military-land patches are dropped; geometry and the columns no report
+    lists are left behind, and the counted illegal farmland of ``figures``
+    is joined by patch id (``counted_illegal_farmland_m2``). Made once per
+    run: :func:`township_positions` then finds each township's rows.
     """
-    plain = plain.loc[~is_military(plain).to_numpy()]
-    if "township_code" in plain.columns:
-        plain = plain.loc[plain["township_code"].astype(str) == str(code)]
-    else:
-        plain = plain.iloc[0:0]
-    fig = figures.reindex(plain.index)
-    table: dict[str, list[str]] = {PATCH_COLUMNS["patch_id"]: plain.index.astype(str).tolist()}
+    keep = ~is_military(result).to_numpy()
+    cols = [c for c in _LISTED if c in result.columns]
+    listed = pd.DataFrame({c: result[c].to_numpy()[keep] for c in cols}, index=result.index[keep])
+    if "counted_illegal_farmland_m2" in figures.columns:
+        counted = figures["counted_illegal_farmland_m2"].reindex(listed.index)
+        listed["counted_illegal_farmland_m2"] = counted.to_numpy()
+    return listed
+
+
+def township_positions(listed: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Township code → positions of its rows in ``listed``, in the table's order."""
+    if "township_code" not in listed.columns or not len(listed):
+        return {}
+    codes = listed["township_code"].astype(str).to_numpy()
+    groups = pd.Series(np.arange(len(codes))).groupby(codes, sort=False)
+    return {str(code): np.asarray(pos, dtype=np.int64) for code, pos in groups.indices.items()}
+
+
+def patch_rows(listed: pd.DataFrame) -> pd.DataFrame:
+    """The patches of one township as listed, with their printed figures.
+
+    ``listed`` is a slice of :func:`listed_patches` (the township's rows: a
+    patch crossing townships is listed under the one holding most of it, as
+    in 图斑明细). Areas in 亩 to 2 decimals, rounded half-up.
+    """
+    table: dict[str, list[str]] = {PATCH_COLUMNS["patch_id"]: listed.index.astype(str).tolist()}
     for col in ("batch", "change_type"):
-        if col in plain.columns:
-            table[COLUMN_LABELS[col]] = [_text(v) for v in plain[col]]
-    if "area_m2" in plain.columns:
-        area = pd.to_numeric(plain["area_m2"], errors="coerce").astype("float64") / M2_PER_MU
+        if col in listed.columns:
+            table[COLUMN_LABELS[col]] = [_text(v) for v in listed[col]]
+    if "area_m2" in listed.columns:
+        area = pd.to_numeric(listed["area_m2"], errors="coerce").astype("float64") / M2_PER_MU
     else:
-        area = pd.Series(float("nan"), index=plain.index)
+        area = pd.Series(float("nan"), index=listed.index)
     table[PATCH_COLUMNS["area_mu"]] = [format_half_up(v, AREA_DECIMALS) for v in area]
-    if "final_class" in plain.columns:
-        table[COLUMN_LABELS["final_class"]] = [_text(v) for v in plain["final_class"]]
-    if "counted_illegal_farmland_m2" in fig.columns:
-        counted = fig["counted_illegal_farmland_m2"].astype("float64") / M2_PER_MU
+    if "final_class" in listed.columns:
+        table[COLUMN_LABELS["final_class"]] = [_text(v) for v in listed["final_class"]]
+    if "counted_illegal_farmland_m2" in listed.columns:
+        counted = listed["counted_illegal_farmland_m2"].astype("float64") / M2_PER_MU
         table[PATCH_COLUMNS["counted_farmland_mu"]] = [
             format_half_up(v, AREA_DECIMALS) for v in counted
         ]
-    if "rectification_method" in plain.columns:
+    if "rectification_method" in listed.columns:
         table[COLUMN_LABELS["rectification_method"]] = [
-            _text(v) for v in plain["rectification_method"]
+            _text(v) for v in listed["rectification_method"]
         ]
-    pbf = flag_column(plain, "flag_pbf")
+    pbf = flag_column(listed, "flag_pbf")
     table[PATCH_COLUMNS["flag_pbf"]] = [MET_WORDS[bool(v)] for v in pbf.tolist()]
     return pd.DataFrame(table)
 
 
-def suggested_count(plain: pd.DataFrame, code: str | None = None) -> int:
-    """Ordinary patches whose class rests on a suggestion (of one township, or all)."""
-    plain = plain.loc[~is_military(plain).to_numpy()]
-    if code is not None and "township_code" in plain.columns:
-        plain = plain.loc[plain["township_code"].astype(str) == str(code)]
-    if "class_source" not in plain.columns:
+def suggested_count(listed: pd.DataFrame) -> int:
+    """Patches of ``listed`` (:func:`listed_patches`, or a slice) whose class rests on a suggestion."""
+    if "class_source" not in listed.columns:
         return 0
-    return int((plain["class_source"].astype(str) == "suggested").sum())
+    return int((listed["class_source"].astype(str) == "suggested").sum())
 
 
 def _text(value: Any) -> str:

@@ -56,8 +56,7 @@ def write_township_report(
     code: str,
     shown: ShownFigures,
     stats: pd.DataFrame,
-    plain: pd.DataFrame,
-    figures: pd.DataFrame,
+    listed: pd.DataFrame,
     lists: pd.DataFrame | None,
     *,
     subtitle: str,
@@ -74,9 +73,10 @@ def write_township_report(
         The township figures as the workbook prints them.
     stats : pandas.DataFrame
         The statistics (for the criteria and their reasons).
-    plain, figures : pandas.DataFrame
-        The patch table the statistics were computed from without military
-        land (:func:`rsgeo.schema.military.ordinary`), and the per-patch figures.
+    listed : pandas.DataFrame
+        The township's patches: its rows of
+        :func:`rsgeo.outputs.reports.figures.listed_patches` (ordinary patches
+        with their per-patch figures).
     lists : pandas.DataFrame, optional
         The red and black lists.
     subtitle : str
@@ -105,7 +105,7 @@ def write_township_report(
     doc.placeholder(TOWNSHIP_PROMPTS["work"])
 
     section(1)
-    patches = patch_rows(plain, figures, code)
+    patches = patch_rows(listed)
     if len(patches):
         doc.caption(TABLE_CAPTIONS["patches"])
         headers = list(patches.columns)
@@ -116,7 +116,7 @@ def write_township_report(
             numeric=[h in numbers for h in headers],
         )
         doc.note(PATCH_TABLE_NOTE)
-        n_suggested = suggested_count(plain, code)
+        n_suggested = suggested_count(listed)
         if n_suggested:
             doc.note(SUGGESTED_NOTE.format(n=n_suggested))
     else:

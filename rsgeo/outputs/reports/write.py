@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rsgeo.errors import InputError
@@ -14,9 +15,14 @@ from rsgeo.outputs.names import safe_name
 from rsgeo.outputs.reports.accountability import write_accountability
 from rsgeo.outputs.reports.county import write_county_report
 from rsgeo.outputs.reports.document import load_docx
-from rsgeo.outputs.reports.figures import accountability_rows, shown_figures, suggested_count
+from rsgeo.outputs.reports.figures import (
+    accountability_rows,
+    listed_patches,
+    shown_figures,
+    suggested_count,
+    township_positions,
+)
 from rsgeo.outputs.reports.township import write_township_report
-from rsgeo.schema.military import ordinary
 from rsgeo.schema.reports import FILE_NAMES, TOWNSHIP_DIR
 from rsgeo.stats.township import TOTAL_LABEL
 
@@ -95,15 +101,14 @@ def write_reports(
     (out / TOWNSHIP_DIR).mkdir(parents=True, exist_ok=True)
 
     rows = accountability_rows(stats, shown)
-    plain = ordinary(result)  # the patch listings never hold military land
-    plain.attrs.clear()  # a copy: the run's read reports are not needed here
+    listed = listed_patches(result, figures)  # the patch listings never hold military land
     write_county_report(
         paths["county"],
         shown,
         rows,
         lists,
         subtitle=subtitle,
-        n_suggested=suggested_count(plain),
+        n_suggested=suggested_count(listed),
         n_sealed=n_sealed,
     )
     write_accountability(
@@ -113,7 +118,10 @@ def write_reports(
         decimals=shown.decimals,
         subtitle=subtitle,
     )
+    positions = township_positions(listed)  # one pass over the patches for all townships
+    none = np.zeros(0, dtype=np.int64)
     for code, path in towns.items():
-        write_township_report(path, code, shown, stats, result, figures, lists, subtitle=subtitle)
+        own = listed.iloc[positions.get(code, none)]
+        write_township_report(path, code, shown, stats, own, lists, subtitle=subtitle)
     paths["townships"] = towns
     return paths

@@ -25,6 +25,7 @@ import shapely
 from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from rsgeo.outputs.maps.offline import offline_figure_class, static_text
+from rsgeo.outputs.maps.payload import encode_features, payload_json
 from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.labels import RULE_LABELS
@@ -275,24 +276,33 @@ def safe_json(obj: Any) -> str:
 def feature_collection(
     geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
 ) -> Features:
-    """The drawable geometries (none or empty left out) with their properties, as JSON."""
+    """The drawable geometries (none or empty left out) with their properties, for the page.
+
+    Written as the compact payload of :mod:`.payload` (delta-encoded integer
+    coordinates, properties by column), which the page's script decodes to
+    GeoJSON; a collection of mixed geometry kinds is written as GeoJSON text.
+    """
     values = np.asarray(geoms.to_numpy(), dtype=object)
     keep = np.flatnonzero(~(shapely.is_missing(values) | shapely.is_empty(values)))
     shapes = values[keep]
-    texts = shapely.to_geojson(shapes) if len(keep) else []
-    parts = [
-        '{"type":"Feature","geometry":'
-        + text
-        + ',"properties":'
-        + (safe_json(dict(properties[int(i)])) if properties is not None else "{}")
-        + "}"
-        for i, text in zip(keep, texts, strict=True)
-    ]
+    props = [dict(properties[int(i)]) for i in keep] if properties is not None else None
     bounds = None
     if len(keep):
         west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
         if all(math.isfinite(v) for v in (west, south, east, north)):
             bounds = (west, south, east, north)
+    payload = encode_features(shapes, props)
+    if payload is not None:
+        return Features(payload_json(payload, safe_json(payload["p"])), len(keep), bounds)
+    texts = shapely.to_geojson(shapes) if len(keep) else []
+    parts = [
+        '{"type":"Feature","geometry":'
+        + text
+        + ',"properties":'
+        + (safe_json(props[k]) if props is not None else "{}")
+        + "}"
+        for k, text in enumerate(texts)
+    ]
     return Features(
         '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(keep), bounds
     )

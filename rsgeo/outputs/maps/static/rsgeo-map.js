@@ -43,6 +43,55 @@
     return [lon + dlon, lat + dlat];
   }
 
+  /* ---- the compact payload (rsgeo.outputs.maps.payload) back to GeoJSON:
+     coordinates as polyline-encoded differences of 1e-6 degree, the ragged
+     counts outermost first, properties by column ---- */
+  function decodeFeatures(data) {
+    if (!data || typeof data.c !== "string") { return data; }
+    var s = data.c, n = s.length, xy = [], i = 0, x = 0, y = 0, axis = 0;
+    while (i < n) {
+      var b, shift = 0, v = 0;
+      do { b = s.charCodeAt(i++) - 63; v += (b & 31) * Math.pow(2, shift); shift += 5; } while (b >= 32);
+      var d = (v % 2) ? -(v + 1) / 2 : v / 2;
+      if (axis === 0) { x += d; axis = 1; } else { y += d; axis = 0; xy.push([x / 1e6, y / 1e6]); }
+    }
+    var at = 0, kind = data.g, counts = data.n, geoms = [];
+    function ring(k) {
+      var out = xy.slice(at, at + k);
+      at += k;
+      if (kind === "MultiPolygon" && out.length) { out.push(out[0]); }
+      return out;
+    }
+    if (kind === "Point") {
+      for (var p = 0; p < xy.length; p++) { geoms.push({ type: "Point", coordinates: xy[p] }); }
+    } else if (kind === "MultiLineString") {
+      var li = 0;
+      counts[0].forEach(function (k) {
+        var lines = [];
+        for (var j = 0; j < k; j++) { lines.push(ring(counts[1][li++])); }
+        geoms.push({ type: kind, coordinates: lines });
+      });
+    } else {
+      var ri = 0, si = 0;
+      counts[0].forEach(function (k) {
+        var polys = [];
+        for (var j = 0; j < k; j++) {
+          var rings = [], nr = counts[1][ri++];
+          for (var r = 0; r < nr; r++) { rings.push(ring(counts[2][si++])); }
+          polys.push(rings);
+        }
+        geoms.push({ type: kind, coordinates: polys });
+      });
+    }
+    var keys = Object.keys(data.p || {});
+    var features = geoms.map(function (g, f) {
+      var props = {};
+      keys.forEach(function (key) { var v = data.p[key][f]; if (v !== null && v !== undefined) { props[key] = v; } });
+      return { type: "Feature", geometry: g, properties: props };
+    });
+    return { type: "FeatureCollection", features: features };
+  }
+
   /* ---- measuring: geodesic-enough length and spherical polygon area ---- */
   function pathLength(pts) {
     var d = 0;
@@ -358,6 +407,9 @@
   }
 
   window.rsgeoBuild = function (map, cfg) {
+    cfg.patches = decodeFeatures(cfg.patches);
+    cfg.townships = decodeFeatures(cfg.townships);
+    (cfg.reference || []).forEach(function (ref) { ref.geojson = decodeFeatures(ref.geojson); });
     var overlays = {}, state = { map: map, cfg: cfg, layers: {} };
     var narrow = isNarrow(map);
     if (cfg.basemap) {
@@ -458,6 +510,7 @@
     state.placeLabels = placeLabels;
     state.patchCount = patches.getLayers().length;
     state.wgsToGcj = wgsToGcj;
+    state.decodeFeatures = decodeFeatures;
     window.rsgeo = state;
     return state;
   };

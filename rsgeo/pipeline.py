@@ -603,6 +603,7 @@ def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any)
             title=f"{job.name} 图斑总览",
             path=out / "maps" / "county_map.html",
             overwrite=overwrite,
+            options=job.maps,
         )
         outputs["county_map"] = out / "maps" / "county_map.html"
     if want["field_maps"]:

@@ -263,6 +263,11 @@
       for (var i = 1; i < this._lines.length; i++) {
         box.appendChild(el("div", "rsgeo-subtitle", this._lines[i]));
       }
+      if (this.options.link) {  // a part's page: back to the township's index of parts
+        var a = el("a", "rsgeo-index-link", this.options.link.text);
+        a.href = encodeURI(this.options.link.href);
+        box.appendChild(el("div", "rsgeo-subtitle")).appendChild(a);
+      }
       this.fold = foldable(box, head, this.options.folded);
       L.DomEvent.disableClickPropagation(box);
       return box;
@@ -456,12 +461,27 @@
     function patchColor(p) {
       return p.color || (cfg.classColors || {})[p.cls] || cfg.otherColor;
     }
+    var lean = cfg.lean;
+    function leanPopup(p) {  // a bare point's popup, made from its id, class and township
+      var box = el("div"), table = el("table", "rsgeo-popup");
+      [p.id, lean.classes[p.c], lean.townships[p.t]].forEach(function (value, i) {
+        if (!value) { return; }
+        var tr = el("tr");
+        tr.appendChild(el("th", null, lean.labels[i]));
+        tr.appendChild(el("td", null, value));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+      box.appendChild(el("div", "rsgeo-popup-note", lean.more));
+      return box;
+    }
     var canvas = cfg.patchPoints ? L.canvas({ padding: 0.2 }) : null;
     var patches = L.geoJSON(cfg.patches, {
       pointToLayer: function (f, ll) {
         return L.circleMarker(ll, { radius: 5, renderer: canvas });
       },
       style: function (f) {
+        if (lean) { f.properties.cls = lean.classes[f.properties.c]; f.properties.color = lean.colors[f.properties.c]; }
         var c = patchColor(f.properties);
         return { color: c, weight: 2, opacity: 1, fillColor: c, fillOpacity: 0.8, className: "rsgeo-patch" };
       },
@@ -471,8 +491,12 @@
           p.lon = f.geometry.coordinates[0];
           p.lat = f.geometry.coordinates[1];
         }
-        var html = Array.isArray(p.popup) ? p.popup.map(function (i) { return parts[i]; }).join("") : p.popup;
-        layer.bindPopup(html, popupOptions);
+        if (lean) {
+          layer.bindPopup(function () { return leanPopup(p); }, popupOptions);
+        } else {
+          var html = Array.isArray(p.popup) ? p.popup.map(function (i) { return parts[i]; }).join("") : p.popup;
+          layer.bindPopup(html, popupOptions);
+        }
         entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });
         if (cfg.labels) {
           var span = el("span", null, p.short || p.id);
@@ -495,7 +519,7 @@
       map.on("zoomend moveend resize overlayadd", placeLabels);
     }
     L.control.layers(null, overlays, { collapsed: cfg.collapseLayers || narrow, position: "topright" }).addTo(map);
-    if (cfg.info && cfg.info.length) { state.info = new InfoControl(cfg.info, { position: "topright", folded: narrow }).addTo(map); }
+    if (cfg.info && cfg.info.length) { state.info = new InfoControl(cfg.info, { position: "topright", folded: narrow, link: cfg.indexLink || null }).addTo(map); }
     if (cfg.list) { new ListControl(entries, { position: "topright" }).addTo(map); }
     state.legend = new LegendControl(cfg.legend, { position: "bottomright", folded: narrow }).addTo(map);
     map.on("popupopen", function (e) {

@@ -220,10 +220,12 @@ window.addEventListener('load', function () {
             r.townshipFills[layer.feature.properties.code] = path ? path.getAttribute('fill') : null;
           });
         }
+        r.shapes = {};
         window.rsgeo.layers.patches.eachLayer(function (layer) {
           var id = layer.feature.properties.id;
           r.patchFeatures += 1;
           r.ids.push(id);
+          if (__SHAPES__) { r.shapes[id] = layer.feature.geometry; }
           if (r.ids.length <= __POPUPS__) {
             layer.openPopup();
             var pel = layer.getPopup().getElement();
@@ -284,14 +286,19 @@ def _probe_result(
 
 
 def probe_page(
-    page: Path, *, popups: int = 1000, gcj_point: tuple[float, float] = (109.2, 25.1)
+    page: Path,
+    *,
+    popups: int = 1000,
+    gcj_point: tuple[float, float] = (109.2, 25.1),
+    shapes: bool = False,
 ) -> dict[str, Any]:
     """Load ``page`` in headless Chromium and return what Leaflet drew.
 
     ``errors`` holds script errors, failed resources, console.error calls and
     "Uncaught" lines of the browser log; ``patchFeatures`` the features of the
     Leaflet patch layer; ``patchPaths`` the SVG paths drawn; ``popups`` the
-    text of each patch popup (after opening it).
+    text of each patch popup (after opening it); with ``shapes``, ``shapes``
+    holds each patch's GeoJSON geometry as the page's script decoded it.
     """
     browser = need_browser()
     text = page.read_text(encoding="utf-8")
@@ -299,6 +306,7 @@ def probe_page(
         _TAIL_PROBE.replace("__POPUPS__", str(popups))
         .replace("__PROBE_LON__", repr(gcj_point[0]))
         .replace("__PROBE_LAT__", repr(gcj_point[1]))
+        .replace("__SHAPES__", "true" if shapes else "false")
     )
     text = re.sub(r"<head[^>]*>", lambda m: m.group(0) + _HEAD_PROBE, text, count=1)
     text = text.replace("</html>", tail + "</html>")

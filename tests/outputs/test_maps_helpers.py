@@ -150,8 +150,15 @@ def page_config(page: str | Path) -> dict[str, Any]:
     parts = cfg.get("popupParts", [])
     for feat in (cfg.get("patches") or {}).get("features", []):
         popup = feat["properties"].get("popup")
-        if isinstance(popup, list):
-            feat["properties"]["popup"] = "".join(parts[i] for i in popup)
+        if isinstance(popup, str) and parts:  # piece numbers as 5-bit groups
+            numbers = [
+                sum(
+                    (ord(c) - 63 - (32 if k < len(t) - 1 else 0)) << (5 * k)
+                    for k, c in enumerate(t)
+                )
+                for t in _POLYLINE_VALUE.findall(popup)
+            ]
+            feat["properties"]["popup"] = "".join(parts[i] for i in numbers)
     return cfg
 
 

@@ -25,7 +25,7 @@ import shapely
 from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from rsgeo.outputs.maps.offline import offline_figure_class, static_text
-from rsgeo.outputs.maps.payload import encode_features, payload_json
+from rsgeo.outputs.maps.payload import encode_features, encode_index_lists, payload_json
 from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.labels import COLUMN_LABELS, MAP_LABELS, RULE_LABELS
@@ -474,12 +474,13 @@ def patch_features(
         for i, (pid, row) in enumerate(records.items())
     ]
     indices, parts = popup_parts(popups)
+    popup_codes = encode_index_lists(indices)
     props = []
     for i, (pid, row) in enumerate(records.items()):
         prop = {
             "id": str(pid),
             "cls": classes[i],
-            "popup": indices[i],
+            "popup": popup_codes[i],
             "short": shorts[i],
             "size": _size(row.get("area_m2")),
         }

@@ -24,6 +24,7 @@ The page's script turns this back into GeoJSON (``decodeFeatures`` in
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,7 +32,13 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["COORD_SCALE", "encode_coords", "encode_features", "payload_json"]
+__all__ = [
+    "COORD_SCALE",
+    "encode_coords",
+    "encode_features",
+    "encode_index_lists",
+    "payload_json",
+]
 
 COORD_SCALE = 1_000_000
 """Integer units per degree of the encoded coordinates (1e-6°, about 0.1 m)."""
@@ -61,17 +68,46 @@ def encode_coords(values: np.ndarray) -> str:
     if not len(ints):
         return ""
     delta = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    zig = ((delta << 1) ^ (delta >> 63)).astype(np.uint64)
-    groups = np.ones(len(zig), dtype=np.int64)
+    return _groups(((delta << 1) ^ (delta >> 63)).astype(np.uint64))
+
+
+def _groups(values: np.ndarray) -> str:
+    """Non-negative integers as 5-bit groups (0x20 on all but the last, plus 63), no sign."""
+    z = np.asarray(values, dtype=np.uint64)
+    if not len(z):
+        return ""
+    groups = np.ones(len(z), dtype=np.int64)
     for j in range(1, 13):
-        groups += zig >= np.uint64(32**j)
-    owner = np.repeat(np.arange(len(zig)), groups)
+        groups += z >= np.uint64(32**j)
+    owner = np.repeat(np.arange(len(z)), groups)
     start = np.repeat(np.cumsum(groups) - groups, groups)
     pos = (np.arange(len(owner)) - start).astype(np.uint64)
-    chunk = (zig[owner] >> (np.uint64(5) * pos)) & np.uint64(31)
+    chunk = (z[owner] >> (np.uint64(5) * pos)) & np.uint64(31)
     more = pos < (groups[owner] - 1).astype(np.uint64)
     chars = (chunk | (more.astype(np.uint64) << np.uint64(5))) + np.uint64(63)
     return chars.astype(np.uint8).tobytes().decode("ascii")
+
+
+def encode_index_lists(lists: Sequence[Sequence[int]]) -> list[str]:
+    """Lists of small non-negative integers, each as a string of 5-bit groups.
+
+    A popup's piece numbers (most used first, so mostly under 32: one
+    character each) as ``"?@A"`` instead of ``[0,1,2]``.
+
+    Examples
+    --------
+    >>> encode_index_lists([[0, 1, 2], [31, 32]])
+    ['?@A', '^_@']
+    """
+    sizes = [len(x) for x in lists]
+    flat = np.fromiter((v for x in lists for v in x), dtype=np.uint64, count=sum(sizes))
+    text = _groups(flat)
+    widths = np.ones(len(flat), dtype=np.int64)
+    for j in range(1, 13):
+        widths += flat >= np.uint64(32**j)
+    ends = np.cumsum(widths)
+    bounds = np.concatenate([[0], ends])[np.cumsum([0, *sizes])]
+    return [text[int(a) : int(b)] for a, b in itertools.pairwise(bounds)]
 
 
 def _columns(properties: Sequence[Mapping[str, Any]], n: int) -> dict[str, list[Any]]:

@@ -461,6 +461,16 @@
     function patchColor(p) {
       return p.color || (cfg.classColors || {})[p.cls] || cfg.otherColor;
     }
+    function joinParts(code) {  // a popup: its piece numbers as 5-bit groups (payload.py)
+      var out = [], v = 0, shift = 0;
+      for (var i = 0; i < code.length; i++) {
+        var b = code.charCodeAt(i) - 63;
+        v += (b & 31) * Math.pow(2, shift);
+        shift += 5;
+        if (b < 32) { out.push(parts[v]); v = 0; shift = 0; }
+      }
+      return out.join("");
+    }
     var lean = cfg.lean;
     function leanPopup(p) {  // a bare point's popup, made from its id, class and township
       var box = el("div"), table = el("table", "rsgeo-popup");
@@ -494,7 +504,7 @@
         if (lean) {
           layer.bindPopup(function () { return leanPopup(p); }, popupOptions);
         } else {
-          var html = Array.isArray(p.popup) ? p.popup.map(function (i) { return parts[i]; }).join("") : p.popup;
+          var html = typeof p.popup === "string" ? joinParts(p.popup) : p.popup;
           layer.bindPopup(html, popupOptions);
         }
         entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });

@@ -399,13 +399,14 @@ def short_labels(ids: Sequence[str], *, min_chars: int = 4) -> list[str]:
     return out
 
 
-_POPUP_CUTS = re.compile(r"(?<=</tr>)|(?<=<td>)|(?<=；)")
+_POPUP_CUTS = re.compile(r"(?<=</tr>)|(?<=<td>)|(?=</td>)|(?<=；)")
 
 
 def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     """Each popup as indices into one list of the distinct pieces of all popups.
 
-    A popup is cut after each ``</tr>`` and ``<td>`` and after each ``；`` of
+    A popup is cut after each ``</tr>`` and ``<td>``, before each ``</td>``
+    (a value stands alone, its closing tags shared) and after each ``；`` of
     a long reason, so the labels, the class words and the reasons' repeated
     clauses are written once per page instead of once per patch; the page
     joins the pieces back (``cfg.popupParts``). Joining gives the popup back
@@ -415,7 +416,7 @@ def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     Examples
     --------
     >>> popup_parts(["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"])
-    ([[0, 1], [0, 2]], ['<tr><td>', 'a</td></tr>', 'b</td></tr>'])
+    ([[0, 2, 1], [0, 3, 1]], ['<tr><td>', '</td></tr>', 'a', 'b'])
     """
     cut = [[piece for piece in _POPUP_CUTS.split(text) if piece] for text in popups]
     uses = Counter(piece for pieces in cut for piece in pieces)

@@ -357,3 +357,32 @@ def test_a_gcj02_mbtiles_basemap_moves_the_patches_onto_it(county, mbtiles, tmp_
         return {str(t.relative_to(folder)) for t in folder.rglob("*.*")}
 
     assert tiles(page) and tiles(page) != tiles(plain_page)
+
+
+def test_parts_each_get_their_own_tiles(county, geotiff, tmp_path):
+    """A township drawn in parts: each part's tiles beside it, none for the index page."""
+    h.need_browser()
+    tif, _ = geotiff
+    (page,) = field_maps(
+        county["patches"],
+        tmp_path,
+        townships=county["townships"],
+        layers=county["layers"],
+        options=MapOptions(basemap=str(tif), basemap_max_zoom=15, page_max_mb=0.215),
+        progress=False,
+    ).values()
+    parts = sorted(tmp_path.glob(page.stem + "_[0-9][0-9].html"))
+    assert len(parts) >= 2
+    assert not page.with_name(page.stem + "_tiles").exists()  # the index page shows no map
+    drawn = []
+    for part in parts:
+        assert part.stat().st_size <= 215_000
+        folder = part.with_name(part.stem + "_tiles")
+        cfg = h.page_config(part)
+        assert cfg["basemap"]["folder"] == folder.name
+        listed = {f"{key}.{ext}" for key, ext in cfg["basemap"]["index"].items()}
+        assert listed == {str(t.relative_to(folder)) for t in folder.rglob("*.*")}
+        drawn += [f["properties"]["id"] for f in cfg["patches"]["features"]]
+    assert sorted(drawn) == sorted(county["patches"].index)
+    r = h.probe_layout(parts[0], size=PHONE)
+    _check_layout(r, PHONE)

@@ -538,13 +538,13 @@ def field_maps(
         name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
         _remove_parts(target)
         folder_base = opts.basemap is not None and not opts.basemap_embed
-        text, _ = page_html(group, code, name, target=None if folder_base else target)
+        text, _ = page_html(group, code, name, target=target)
         if len(text.encode("utf-8")) <= budget or len(group) == 1:
-            if folder_base:
-                text, _ = page_html(group, code, name, target=target)
             target.write_text(text, encoding="utf-8")
             written[code] = target
             continue
+        if _tiles_folder(target).exists():  # the parts get their own tiles
+            shutil.rmtree(_tiles_folder(target))
         groups = _fitting_groups(
             group,
             functools.partial(

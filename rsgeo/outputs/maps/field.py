@@ -82,9 +82,18 @@ def _remove_parts(target: Path) -> None:
                 old.unlink()
 
 
-def _first(build: Any, code: str, name: str, group: gpd.GeoDataFrame, **kwargs: Any) -> str:
-    """The page text of ``build(group, code, name, **kwargs)`` (a trial page)."""
+def _first(
+    build: Any,
+    code: str,
+    name: str,
+    seen: list[tuple[int, int]],
+    group: gpd.GeoDataFrame,
+    **kwargs: Any,
+) -> str:
+    """The page text of ``build(group, code, name, **kwargs)`` (a trial page); its size
+    and patch count are added to ``seen``."""
     text: str = build(group, code, name, **kwargs)[0]
+    seen.append((len(text.encode("utf-8")), len(group)))
     return text
 
 
@@ -533,28 +542,36 @@ def field_maps(
         return fmap.get_root().render(), fc.bounds
 
     written: dict[str, Path] = {}
+    seen: list[tuple[int, int]] = []  # (bytes, patches) of each page drawn
     for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
         group = shown.loc[(codes == code).to_numpy()]
         name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
         _remove_parts(target)
         folder_base = opts.basemap is not None and not opts.basemap_embed
-        text, _ = page_html(group, code, name, target=target)
-        if len(text.encode("utf-8")) <= budget or len(group) == 1:
-            target.write_text(text, encoding="utf-8")
-            written[code] = target
-            continue
-        if _tiles_folder(target).exists():  # the parts get their own tiles
-            shutil.rmtree(_tiles_folder(target))
+        # bytes a patch on the pages drawn so far: a township that would clearly not fit
+        # is cut at once, without drawing its whole page first
+        guess = len(group) * sum(b for b, _ in seen) / max(1, sum(n for _, n in seen))
+        if guess <= 2 * budget or len(group) == 1:
+            text, _ = page_html(group, code, name, target=target)
+            size = len(text.encode("utf-8"))
+            seen.append((size, len(group)))
+            if size <= budget or len(group) == 1:
+                target.write_text(text, encoding="utf-8")
+                written[code] = target
+                continue
+            del text
+            guess = size
+            if _tiles_folder(target).exists():  # the parts get their own tiles
+                shutil.rmtree(_tiles_folder(target))
         groups = _fitting_groups(
             group,
             functools.partial(
-                _first, page_html, code, name, target=None, part=_PART_TOKEN, index=target
+                _first, page_html, code, name, seen, target=None, part=_PART_TOKEN, index=target
             ),
             budget=budget,
-            first_size=len(text.encode("utf-8")),
+            first_size=int(guess),
             work_crs=work_crs,
         )
-        del text
         index_parts = []
         for i, (part_group, trial) in enumerate(groups, start=1):
             page = target.with_name(f"{target.stem}_{i:02d}.html")

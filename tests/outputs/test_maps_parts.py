@@ -12,8 +12,11 @@ Chromium offline and the shapes its script decoded are compared too.
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import re
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -204,3 +207,48 @@ def test_county_map_of_bare_points_is_small_and_opens(province, tmp_path):
     for pid, text in r["popups"].items():
         assert pid in text and "外业核查图" in text
     assert pd.Index(r["ids"]).is_unique
+
+
+_SEARCH_PROBE = """<script>
+window.addEventListener('load', function () {
+  var box = document.getElementById('q');
+  box.value = '__QUERY__';
+  box.dispatchEvent(new Event('input'));
+  var pre = document.createElement('pre');
+  pre.id = 'rsgeo-probe';
+  pre.textContent = JSON.stringify(Array.prototype.map.call(
+    document.querySelectorAll('#hits a'), function (a) { return [a.textContent, a.getAttribute('href')]; }));
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_the_index_page_finds_a_patch_by_the_end_of_its_number(pages, tmp_path):
+    browser = h.need_browser()
+    page = next(p for p in pages.values() if list(p.parent.glob(p.stem + "_01.html")))
+    lookup = _index_lookup(page)
+    last_part = len(lookup["files"])
+    pid = lookup["ids"][-1][0]
+    query = next(  # the shortest ending of the number that no other number of the page shares
+        pid[-n:]
+        for n in range(4, len(pid) + 1)
+        if sum(i.endswith(pid[-n:]) or pid[-n:] in i for ids in lookup["ids"] for i in ids) == 1
+    )
+    probed = tmp_path / page.name
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "</html>", _SEARCH_PROBE.replace("__QUERY__", query) + "</html>"
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [browser, *h.browser_args(str(tmp_path / "profile")), "--dump-dom", probed.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, HOME=str(tmp_path)),
+    )
+    match = re.search(r'<pre id="rsgeo-probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert match is not None, done.stderr[-2000:]
+    hits = json.loads(html.unescape(match.group(1)))
+    assert hits == [[f"{pid} → 在第 {last_part} 幅", lookup["files"][-1]]]

@@ -386,3 +386,30 @@ def test_parts_each_get_their_own_tiles(county, geotiff, tmp_path):
     assert sorted(drawn) == sorted(county["patches"].index)
     r = h.probe_layout(parts[0], size=PHONE)
     _check_layout(r, PHONE)
+
+
+def test_parts_with_embedded_tiles_count_them_in_the_budget(county, geotiff, tmp_path):
+    tif, _ = geotiff
+    budget_mb = 0.23
+    (page,) = field_maps(
+        county["patches"],
+        tmp_path,
+        options=MapOptions(
+            basemap=str(tif), basemap_max_zoom=15, basemap_embed=True, page_max_mb=budget_mb
+        ),
+        progress=False,
+    ).values()
+    parts = sorted(tmp_path.glob(page.stem + "_[0-9][0-9].html"))
+    assert len(parts) >= 2
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()]  # no tile folder anywhere
+    drawn = []
+    for part in parts:
+        cfg = h.page_config(part)
+        tiles = cfg["basemap"]["tiles"]
+        assert tiles and all(src.startswith("data:image/") for src in tiles.values())
+        assert cfg["basemap"]["maxNativeZoom"] == max(int(k.split("/")[0]) for k in tiles)
+        # the page holds its tiles and still fits (a single patch may not)
+        n = len(cfg["patches"]["features"])
+        assert part.stat().st_size <= budget_mb * 1e6 or n == 1
+        drawn += [f["properties"]["id"] for f in cfg["patches"]["features"]]
+    assert sorted(drawn) == sorted(county["patches"].index)

@@ -492,10 +492,8 @@ def field_maps(
                 opts.basemap, area_box, near, options=opts, what=f"{name} ({code})"
             )
             if tileset.tiles:
-                if target is None:  # a trial: the embedded tiles count, none is written
-                    base = {"name": tileset.name, "tiles": embedded_index(tileset)}
-                else:
-                    base = _basemap_config(tileset, target, embed=opts.basemap_embed)
+                # a trial (no target) comes here only with embedded tiles: nothing is written
+                base = _basemap_config(tileset, target or Path(), embed=opts.basemap_embed)
             elif target is not None:
                 warnings.warn(
                     f"the basemap {tileset.name} does not cover the field map of {name} "

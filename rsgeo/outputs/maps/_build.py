@@ -399,15 +399,18 @@ def short_labels(ids: Sequence[str], *, min_chars: int = 4) -> list[str]:
     return out
 
 
-_POPUP_CUTS = re.compile(r"(?<=</tr>)|(?<=<td>)|(?=</td>)|(?<=；)")
+_POPUP_CUTS = re.compile(
+    r"(?<=</tr>)|(?<=<td>)|(?=</td>)|(?<=；)"  # table rows, values, clauses
+    r'|(?<=href=")|(?=">)|(?<=rsgeo-geo-xy">)|(?=</span>)'  # the geo: link's URI and text
+)
 
 
 def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     """Each popup as indices into one list of the distinct pieces of all popups.
 
     A popup is cut after each ``</tr>`` and ``<td>``, before each ``</td>``
-    (a value stands alone, its closing tags shared) and after each ``；`` of
-    a long reason, so the labels, the class words and the reasons' repeated
+    (a value stands alone, its closing tags shared), after each ``；`` of
+    a long reason and around the ``geo:`` link's URI and coordinates, so the labels, the class words and the reasons' repeated
     clauses are written once per page instead of once per patch; the page
     joins the pieces back (``cfg.popupParts``). Joining gives the popup back
     exactly. The pieces are numbered most used first, so the labels that

@@ -329,7 +329,8 @@ def field_maps(
         The offline basemap (``[maps]`` of the job): a GeoTIFF or MBTiles file
         cut into each page's own tiles, in a ``{page}_tiles`` folder beside
         the page or inside it (``basemap_embed``). Its ``basemap_datum``
-        applies to the whole page.
+        applies to the whole page. ``page_max_mb``: the largest page; a
+        township above it is drawn in compact parts (:mod:`.parts`).
     overwrite : bool, default False
         Replace existing pages.
     progress : bool, optional
@@ -338,7 +339,9 @@ def field_maps(
     Returns
     -------
     dict of str to Path
-        Township code → page written.
+        Township code → page written: the township's map, or, for a township
+        drawn in parts (its page would be larger than ``options.page_max_mb``),
+        the index of its parts (``{code}_{name}_01.html`` … beside it).
 
     Examples
     --------

@@ -368,7 +368,9 @@ def test_parts_each_get_their_own_tiles(county, geotiff, tmp_path):
         tmp_path,
         townships=county["townships"],
         layers=county["layers"],
-        options=MapOptions(basemap=str(tif), basemap_max_zoom=15, page_max_mb=0.215),
+        options=MapOptions(
+            basemap=str(tif), basemap_max_zoom=15, basemap_max_tiles=40, page_max_mb=0.215
+        ),
         progress=False,
     ).values()
     parts = sorted(tmp_path.glob(page.stem + "_[0-9][0-9].html"))

@@ -569,7 +569,8 @@ def field_maps(
             functools.partial(
                 _first, page_html, code, name, seen, target=None, part=_PART_TOKEN, index=target
             ),
-            budget=budget,
+            # a trial page lacks the folder basemap's tile index (at most ~32 bytes a tile)
+            budget=budget - (32 * opts.basemap_max_tiles + 512 if folder_base else 0),
             first_size=int(guess),
             work_crs=work_crs,
         )

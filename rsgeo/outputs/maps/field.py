@@ -549,10 +549,10 @@ def field_maps(
         name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
         _remove_parts(target)
         folder_base = opts.basemap is not None and not opts.basemap_embed
-        # bytes a patch on the pages drawn so far: a township that would clearly not fit
+        # bytes a patch on the pages drawn so far: a township that would not fit
         # is cut at once, without drawing its whole page first
         guess = len(group) * sum(b for b, _ in seen) / max(1, sum(n for _, n in seen))
-        if guess <= 2 * budget or len(group) == 1:
+        if guess <= budget or len(group) == 1:
             text, _ = page_html(group, code, name, target=target)
             size = len(text.encode("utf-8"))
             seen.append((size, len(group)))

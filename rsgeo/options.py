@@ -1052,6 +1052,19 @@ class MapOptions(_Options):
         False: the tiles lie in a folder beside each page
         (``{code}_tiles/``), to be copied with it. True: inside the page
         itself (one file to send to a phone; larger).
+    page_max_mb : float, default 12
+        The largest field map, in megabytes (10^6 bytes) of HTML: a
+        township whose page would be larger is drawn in parts, each a
+        compact group of its patches under this size, and its page becomes
+        an index of the parts (find a patch by its monitoring number there).
+        An embedded basemap counts towards it. 12 keeps every page well
+        under the 15 MB a phone's browser opens comfortably. (Leaflet and
+        rsgeo's script and style are about 0.25 MB of every page.)
+    county_popup_max_patches : int, default 100000
+        Above this many patches the county map's points carry only their
+        monitoring number, class and township (the popup is made from them
+        in the browser, pointing to the field map): the full popups of a
+        province's patches would make a page of hundreds of megabytes.
 
     Examples
     --------
@@ -1073,9 +1086,14 @@ class MapOptions(_Options):
     basemap_max_tiles: int = 1500
     basemap_margin_m: float = 300.0
     basemap_embed: bool = False
+    page_max_mb: float = 12.0
+    county_popup_max_patches: int = 100_000
 
     def _normalize(self) -> list[str]:
         problems: list[str] = []
+        if not _is_number(self.page_max_mb) or not float(self.page_max_mb) > 0:
+            problems.append(f"page_max_mb must be a number > 0, got {self.page_max_mb!r}")
+        _whole_numbers(self, ("county_popup_max_patches",), 0, problems)
         value = self.basemap
         if value is not None:
             if hasattr(value, "__fspath__"):

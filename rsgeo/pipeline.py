@@ -718,6 +718,7 @@ def _write_others(
             title=f"{job.name} 图斑总览",
             path=out / "maps" / "county_map.html",
             overwrite=overwrite,
+            options=job.maps,
         )
         outputs["county_map"] = out / "maps" / "county_map.html"
     if want["field_maps"]:

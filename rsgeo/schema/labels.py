@@ -230,6 +230,17 @@ MAP_LABELS: Mapping[str, str] = MappingProxyType(
         "geo_coords": "导航坐标（WGS84）",
         "basemap": "离线影像底图",
         "patch_points": "图斑较多，以点表示（点击查看详情）；参考图层见各乡镇外业核查图",
+        "patch_points_lean": "图斑较多，以点表示（点击看编号与分类，详情见各乡镇外业核查图）",
+        "lean_class": "图斑分类",
+        "lean_more": "详情见该乡镇的外业核查图",
+        "part_title": "第 {i} 幅（共 {n} 幅）",
+        "part_count": "图斑 {n} 个",
+        "part_ids": "本幅图斑的监测编号",
+        "part_found": "在第 {i} 幅",
+        "part_none": "本乡镇没有这个监测编号",
+        "part_search": "输入监测编号（或其末几位）查找所在分幅：",
+        "parts_summary": "本乡镇图斑 {n_patches} 个，图斑较多，分 {n} 幅外业核查图。制图日期 {date}",
+        "part_index_link": "返回本乡镇分幅索引",
     }
 )
 """Chinese words of the maps: the county map's criteria shading and popups, the

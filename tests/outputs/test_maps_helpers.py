@@ -138,13 +138,27 @@ def page_config(page: str | Path) -> dict[str, Any]:
     match = re.search(r"rsgeoBuild\(map_\w+, (\{.*?\})\);", text, re.DOTALL)
     assert match is not None, "no rsgeoBuild(...) call in the page"
     cfg: dict[str, Any] = json.loads(match.group(1))
+    # geometry is written compactly (rsgeo.outputs.maps.payload): decode it here,
+    # independently of rsgeo, into the GeoJSON the page's script hands Leaflet
+    for key in ("patches", "townships"):
+        if cfg.get(key) is not None:
+            cfg[key] = decode_payload(cfg[key])
+    for ref in cfg.get("reference") or []:
+        ref["geojson"] = decode_payload(ref["geojson"])
     # a patch's popup is a list of indices into the page's popupParts: join it
     # back as the page's script does, so tests read the popup's HTML
     parts = cfg.get("popupParts", [])
     for feat in (cfg.get("patches") or {}).get("features", []):
         popup = feat["properties"].get("popup")
-        if isinstance(popup, list):
-            feat["properties"]["popup"] = "".join(parts[i] for i in popup)
+        if isinstance(popup, str) and parts:  # piece numbers as 5-bit groups
+            numbers = [
+                sum(
+                    (ord(c) - 63 - (32 if k < len(t) - 1 else 0)) << (5 * k)
+                    for k, c in enumerate(t)
+                )
+                for t in _POLYLINE_VALUE.findall(popup)
+            ]
+            feat["properties"]["popup"] = "".join(parts[i] for i in numbers)
     return cfg
 
 
@@ -213,10 +227,12 @@ window.addEventListener('load', function () {
             r.townshipFills[layer.feature.properties.code] = path ? path.getAttribute('fill') : null;
           });
         }
+        r.shapes = {};
         window.rsgeo.layers.patches.eachLayer(function (layer) {
           var id = layer.feature.properties.id;
           r.patchFeatures += 1;
           r.ids.push(id);
+          if (__SHAPES__) { r.shapes[id] = layer.feature.geometry; }
           if (r.ids.length <= __POPUPS__) {
             layer.openPopup();
             var pel = layer.getPopup().getElement();
@@ -277,14 +293,19 @@ def _probe_result(
 
 
 def probe_page(
-    page: Path, *, popups: int = 1000, gcj_point: tuple[float, float] = (109.2, 25.1)
+    page: Path,
+    *,
+    popups: int = 1000,
+    gcj_point: tuple[float, float] = (109.2, 25.1),
+    shapes: bool = False,
 ) -> dict[str, Any]:
     """Load ``page`` in headless Chromium and return what Leaflet drew.
 
     ``errors`` holds script errors, failed resources, console.error calls and
     "Uncaught" lines of the browser log; ``patchFeatures`` the features of the
     Leaflet patch layer; ``patchPaths`` the SVG paths drawn; ``popups`` the
-    text of each patch popup (after opening it).
+    text of each patch popup (after opening it); with ``shapes``, ``shapes``
+    holds each patch's GeoJSON geometry as the page's script decoded it.
     """
     browser = need_browser()
     text = page.read_text(encoding="utf-8")
@@ -292,6 +313,7 @@ def probe_page(
         _TAIL_PROBE.replace("__POPUPS__", str(popups))
         .replace("__PROBE_LON__", repr(gcj_point[0]))
         .replace("__PROBE_LAT__", repr(gcj_point[1]))
+        .replace("__SHAPES__", "true" if shapes else "false")
     )
     text = re.sub(r"<head[^>]*>", lambda m: m.group(0) + _HEAD_PROBE, text, count=1)
     text = text.replace("</html>", tail + "</html>")
@@ -481,3 +503,71 @@ def probe_layout(page: Path, *, size: tuple[int, int]) -> dict[str, Any]:
         probed.unlink()
         outer.unlink()
     return _probe_result(done, network=True)
+
+
+_POLYLINE_VALUE = re.compile(r"[_-~]*[?-^]")  # 5-bit groups: continued (95–126), then last (63–94)
+
+
+def polyline_ints(text: str) -> list[int]:
+    """The integers of a polyline string, each group read on its own, then summed per axis.
+
+    Written from the algorithm's description (Google's encoded polyline:
+    value << 1, inverted when negative, 5-bit groups from the low end, 0x20
+    on every group but the last, plus 63), not from rsgeo's encoder.
+    """
+    deltas = []
+    for token in _POLYLINE_VALUE.findall(text):
+        value = sum(
+            (ord(c) - 63 - (32 if k < len(token) - 1 else 0)) << (5 * k)
+            for k, c in enumerate(token)
+        )
+        deltas.append(-((value + 1) // 2) if value % 2 else value // 2)
+    assert "".join(_POLYLINE_VALUE.findall(text)) == text, "stray characters in the coordinates"
+    lon = np.cumsum(deltas[0::2], dtype=np.int64)
+    lat = np.cumsum(deltas[1::2], dtype=np.int64)
+    return np.column_stack([lon, lat]).ravel().tolist()
+
+
+def decode_payload(data: dict[str, Any]) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of a page's compact payload (GeoJSON passes through)."""
+    if "c" not in data:
+        return data
+    ints = np.array(polyline_ints(data["c"]), dtype=np.int64).reshape(-1, 2)
+    xy = (ints / 1e6).tolist()
+    kind, counts = data["g"], data["n"]
+    pos = 0
+
+    def take(k: int, closed: bool) -> list[list[float]]:
+        nonlocal pos
+        ring = xy[pos : pos + k]
+        pos += k
+        return ring + ring[:1] if closed else ring
+
+    geoms: list[dict[str, Any]] = []
+    if kind == "Point":
+        geoms = [{"type": "Point", "coordinates": p} for p in xy]
+        pos = len(xy)
+    elif kind == "MultiLineString":
+        sizes = iter(counts[1])
+        for n_lines in counts[0]:
+            geoms.append(
+                {"type": kind, "coordinates": [take(next(sizes), False) for _ in range(n_lines)]}
+            )
+    else:
+        n_rings, sizes = iter(counts[1]), iter(counts[2])
+        for n_polys in counts[0]:
+            polys = []
+            for _ in range(n_polys):
+                polys.append([take(next(sizes), True) for _ in range(next(n_rings))])
+            geoms.append({"type": kind, "coordinates": polys})
+    assert pos == len(xy), "the counts do not account for every coordinate"
+    columns = data["p"]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": g,
+            "properties": {k: col[i] for k, col in columns.items() if col[i] is not None},
+        }
+        for i, g in enumerate(geoms)
+    ]
+    return {"type": "FeatureCollection", "features": features}

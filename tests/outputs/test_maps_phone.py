@@ -344,11 +344,11 @@ def test_a_gcj02_mbtiles_basemap_moves_the_patches_onto_it(county, mbtiles, tmp_
     for f_plain, f_gcj in zip(
         plain["patches"]["features"], gcj["patches"]["features"], strict=True
     ):
-        p_xy = np.array(f_plain["geometry"]["coordinates"][0])
-        g_xy = np.array(f_gcj["geometry"]["coordinates"][0])
+        p_xy = np.array(f_plain["geometry"]["coordinates"][0][0])
+        g_xy = np.array(f_gcj["geometry"]["coordinates"][0][0])
         want_lon, want_lat = wgs84_to_gcj02(p_xy[:, 0], p_xy[:, 1])
-        np.testing.assert_allclose(g_xy[:, 0], want_lon, atol=1e-9)
-        np.testing.assert_allclose(g_xy[:, 1], want_lat, atol=1e-9)
+        np.testing.assert_allclose(g_xy[:, 0], want_lon, atol=5.1e-7)  # the page keeps 1e-6°
+        np.testing.assert_allclose(g_xy[:, 1], want_lat, atol=5.1e-7)
         assert f_gcj["properties"]["lon"] == f_plain["properties"]["lon"]
 
     # the tiles copied are those around the shifted patches: some differ from the plain map's
@@ -357,3 +357,61 @@ def test_a_gcj02_mbtiles_basemap_moves_the_patches_onto_it(county, mbtiles, tmp_
         return {str(t.relative_to(folder)) for t in folder.rglob("*.*")}
 
     assert tiles(page) and tiles(page) != tiles(plain_page)
+
+
+def test_parts_each_get_their_own_tiles(county, geotiff, tmp_path):
+    """A township drawn in parts: each part's tiles beside it, none for the index page."""
+    h.need_browser()
+    tif, _ = geotiff
+    (page,) = field_maps(
+        county["patches"],
+        tmp_path,
+        townships=county["townships"],
+        layers=county["layers"],
+        options=MapOptions(
+            basemap=str(tif), basemap_max_zoom=15, basemap_max_tiles=40, page_max_mb=0.215
+        ),
+        progress=False,
+    ).values()
+    parts = sorted(tmp_path.glob(page.stem + "_[0-9][0-9].html"))
+    assert len(parts) >= 2
+    assert not page.with_name(page.stem + "_tiles").exists()  # the index page shows no map
+    drawn = []
+    for part in parts:
+        assert part.stat().st_size <= 215_000
+        folder = part.with_name(part.stem + "_tiles")
+        cfg = h.page_config(part)
+        assert cfg["basemap"]["folder"] == folder.name
+        listed = {f"{key}.{ext}" for key, ext in cfg["basemap"]["index"].items()}
+        assert listed == {str(t.relative_to(folder)) for t in folder.rglob("*.*")}
+        drawn += [f["properties"]["id"] for f in cfg["patches"]["features"]]
+    assert sorted(drawn) == sorted(county["patches"].index)
+    r = h.probe_layout(parts[0], size=PHONE)
+    _check_layout(r, PHONE)
+
+
+def test_parts_with_embedded_tiles_count_them_in_the_budget(county, geotiff, tmp_path):
+    tif, _ = geotiff
+    budget_mb = 0.23
+    (page,) = field_maps(
+        county["patches"],
+        tmp_path,
+        options=MapOptions(
+            basemap=str(tif), basemap_max_zoom=15, basemap_embed=True, page_max_mb=budget_mb
+        ),
+        progress=False,
+    ).values()
+    parts = sorted(tmp_path.glob(page.stem + "_[0-9][0-9].html"))
+    assert len(parts) >= 2
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()]  # no tile folder anywhere
+    drawn = []
+    for part in parts:
+        cfg = h.page_config(part)
+        tiles = cfg["basemap"]["tiles"]
+        assert tiles and all(src.startswith("data:image/") for src in tiles.values())
+        assert cfg["basemap"]["maxNativeZoom"] == max(int(k.split("/")[0]) for k in tiles)
+        # the page holds its tiles and still fits (a single patch may not)
+        n = len(cfg["patches"]["features"])
+        assert part.stat().st_size <= budget_mb * 1e6 or n == 1
+        drawn += [f["properties"]["id"] for f in cfg["patches"]["features"]]
+    assert sorted(drawn) == sorted(county["patches"].index)

@@ -25,10 +25,12 @@ import shapely
 from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from rsgeo.outputs.maps.offline import offline_figure_class, static_text
+from rsgeo.outputs.maps.payload import encode_features, encode_index_lists, payload_json
 from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
 from rsgeo.schema.contract import patch_id_problems
-from rsgeo.schema.labels import RULE_LABELS
+from rsgeo.schema.labels import COLUMN_LABELS, MAP_LABELS, RULE_LABELS
 from rsgeo.schema.military import ordinary
+from rsgeo.schema.reports import PATCH_COLUMNS
 from rsgeo.schema.vocabulary import ILLEGAL, LEGAL, OTHER
 
 BasemapDatum = Literal["cgcs2000", "wgs84", "gcj02"]
@@ -275,24 +277,33 @@ def safe_json(obj: Any) -> str:
 def feature_collection(
     geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
 ) -> Features:
-    """The drawable geometries (none or empty left out) with their properties, as JSON."""
+    """The drawable geometries (none or empty left out) with their properties, for the page.
+
+    Written as the compact payload of :mod:`.payload` (delta-encoded integer
+    coordinates, properties by column), which the page's script decodes to
+    GeoJSON; a collection of mixed geometry kinds is written as GeoJSON text.
+    """
     values = np.asarray(geoms.to_numpy(), dtype=object)
     keep = np.flatnonzero(~(shapely.is_missing(values) | shapely.is_empty(values)))
     shapes = values[keep]
-    texts = shapely.to_geojson(shapes) if len(keep) else []
-    parts = [
-        '{"type":"Feature","geometry":'
-        + text
-        + ',"properties":'
-        + (safe_json(dict(properties[int(i)])) if properties is not None else "{}")
-        + "}"
-        for i, text in zip(keep, texts, strict=True)
-    ]
+    props = [dict(properties[int(i)]) for i in keep] if properties is not None else None
     bounds = None
     if len(keep):
         west, south, east, north = (float(v) for v in shapely.total_bounds(shapes))
         if all(math.isfinite(v) for v in (west, south, east, north)):
             bounds = (west, south, east, north)
+    payload = encode_features(shapes, props)
+    if payload is not None:
+        return Features(payload_json(payload, safe_json(payload["p"])), len(keep), bounds)
+    texts = shapely.to_geojson(shapes) if len(keep) else []
+    parts = [
+        '{"type":"Feature","geometry":'
+        + text
+        + ',"properties":'
+        + (safe_json(props[k]) if props is not None else "{}")
+        + "}"
+        for k, text in enumerate(texts)
+    ]
     return Features(
         '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(keep), bounds
     )
@@ -388,29 +399,33 @@ def short_labels(ids: Sequence[str], *, min_chars: int = 4) -> list[str]:
     return out
 
 
-_POPUP_CUTS = re.compile(r"(?<=</tr>)|(?<=<td>)|(?<=；)")
+_POPUP_CUTS = re.compile(
+    r"(?<=</tr>)|(?<=<td>)|(?=</td>)|(?<=；)"  # table rows, values, clauses
+    r'|(?<=href=")|(?=">)|(?<=rsgeo-geo-xy">)|(?=</span>)'  # the geo: link's URI and text
+)
 
 
 def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     """Each popup as indices into one list of the distinct pieces of all popups.
 
-    A popup is cut after each ``</tr>`` and ``<td>`` and after each ``；`` of
-    a long reason, so the labels, the class words and the reasons' repeated
+    A popup is cut after each ``</tr>`` and ``<td>``, before each ``</td>``
+    (a value stands alone, its closing tags shared), after each ``；`` of
+    a long reason and around the ``geo:`` link's URI and coordinates, so the labels, the class words and the reasons' repeated
     clauses are written once per page instead of once per patch; the page
     joins the pieces back (``cfg.popupParts``). Joining gives the popup back
-    exactly.
+    exactly. The pieces are numbered most used first, so the labels that
+    every popup shares get the shortest indices.
 
     Examples
     --------
     >>> popup_parts(["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"])
-    ([[0, 1], [0, 2]], ['<tr><td>', 'a</td></tr>', 'b</td></tr>'])
+    ([[0, 2, 1], [0, 3, 1]], ['<tr><td>', '</td></tr>', 'a', 'b'])
     """
-    index: dict[str, int] = {}
-    out = [
-        [index.setdefault(piece, len(index)) for piece in _POPUP_CUTS.split(text) if piece]
-        for text in popups
-    ]
-    return out, list(index)
+    cut = [[piece for piece in _POPUP_CUTS.split(text) if piece] for text in popups]
+    uses = Counter(piece for pieces in cut for piece in pieces)
+    order = sorted(uses, key=lambda piece: -uses[piece])  # stable: first seen first among ties
+    index = {piece: i for i, piece in enumerate(order)}
+    return [[index[piece] for piece in pieces] for pieces in cut], order
 
 
 def patch_features(
@@ -463,12 +478,13 @@ def patch_features(
         for i, (pid, row) in enumerate(records.items())
     ]
     indices, parts = popup_parts(popups)
+    popup_codes = encode_index_lists(indices)
     props = []
     for i, (pid, row) in enumerate(records.items()):
         prop = {
             "id": str(pid),
             "cls": classes[i],
-            "popup": indices[i],
+            "popup": popup_codes[i],
             "short": shorts[i],
             "size": _size(row.get("area_m2")),
         }
@@ -483,6 +499,51 @@ def patch_features(
         props.append(prop)
     counts = Counter(classes)
     return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}, parts
+
+
+def lean_points(
+    patches: gpd.GeoDataFrame, *, datum: str
+) -> tuple[Features, dict[str, int], dict[str, Any]]:
+    """Patches as bare points: the point inside each, its id, class and township only.
+
+    For a county map of more patches than full popups can carry: each point's
+    properties are its id, the index of its class (``c``) and of its township
+    (``t``) in the returned ``lean`` lists, from which the page makes the
+    popup. The points are written row by row of 0.01° (about 1 km), west to
+    east, so that each differs little from the one before it.
+    """
+    geoms = repaired(patches.geometry, what="patch")
+    lon, lat = centre_points(geoms)
+    if datum == "gcj02":
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    lon, lat = _round(np.asarray(lon)), _round(np.asarray(lat))
+    order = np.lexsort((lon, np.floor(lat * 100)))
+    classes = class_values(patches)
+    class_codes, class_names = pd.factorize(classes.to_numpy()[order])
+    if "township_name" in patches.columns:
+        towns = patches["township_name"].astype("string").fillna("").to_numpy()[order]
+    else:
+        towns = np.full(len(order), "", dtype=object)
+    town_codes, town_names = pd.factorize(towns)
+    ids = patches.index.astype(str).to_numpy()[order]
+    shown = gpd.GeoSeries(shapely.points(lon[order], lat[order]), crs=DISPLAY_CRS)
+    props = [
+        {"id": str(i), "c": int(c), "t": int(t)}
+        for i, c, t in zip(ids, class_codes, town_codes, strict=True)
+    ]
+    lean = {
+        "classes": [str(c) for c in class_names],
+        "colors": [class_color(str(c)) for c in class_names],
+        "townships": [str(t) for t in town_names],
+        "labels": [
+            PATCH_COLUMNS["patch_id"],
+            MAP_LABELS["lean_class"],
+            COLUMN_LABELS["township_name"],
+        ],
+        "more": MAP_LABELS["lean_more"],
+    }
+    counts = Counter(classes.tolist())
+    return feature_collection(shown, props), {str(k): int(v) for k, v in counts.items()}, lean
 
 
 def _size(value: Any) -> float:

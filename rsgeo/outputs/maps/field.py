@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import glob
+import math
 import re
 import shutil
 import sys
@@ -31,6 +34,7 @@ import shapely
 from rsgeo.errors import DataFileError, InputError, OutputExistsError, format_problems
 from rsgeo.options import MapOptions
 from rsgeo.outputs.maps._build import (
+    DISPLAY_CRS,
     BasemapDatum,
     bounds_latlon,
     build_map,
@@ -51,6 +55,7 @@ from rsgeo.outputs.maps._build import (
 )
 from rsgeo.outputs.maps.basemap import Box, TileSet, basemap_tiles, embedded_index, write_tiles
 from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
+from rsgeo.outputs.maps.parts import Part, index_page, spatial_groups
 from rsgeo.outputs.names import safe_name
 from rsgeo.schema.labels import LAYER_LABELS, MAP_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import ordinary
@@ -61,6 +66,70 @@ UNASSIGNED = "unassigned"
 """File-name code of the page holding patches without a township code."""
 
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+_PART_TOKEN = "rsgeoPartToken7c1e"
+"""Stands for a part's line in a trial page; replaced once the parts are known."""
+
+
+def _remove_parts(target: Path) -> None:
+    """Remove the parts (and their tile folders) of an earlier run's page ``target``."""
+    for old in target.parent.glob(f"{glob.escape(target.stem)}_[0-9][0-9]*"):
+        if re.fullmatch(re.escape(target.stem) + r"_\d{2,}(\.html|_tiles)", old.name):
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+
+
+def _first(
+    build: Any,
+    code: str,
+    name: str,
+    seen: list[tuple[int, int]],
+    group: gpd.GeoDataFrame,
+    **kwargs: Any,
+) -> str:
+    """The page text of ``build(group, code, name, **kwargs)`` (a trial page); its size
+    and patch count are added to ``seen``."""
+    text: str = build(group, code, name, **kwargs)[0]
+    seen.append((len(text.encode("utf-8")), len(group)))
+    return text
+
+
+def _fitting_groups(
+    group: gpd.GeoDataFrame,
+    trial: Any,
+    *,
+    budget: int,
+    first_size: int,
+    work_crs: Any,
+) -> list[tuple[gpd.GeoDataFrame, str | None]]:
+    """A township's patches in compact groups whose pages fit the budget, with their pages.
+
+    The patches are cut into as many groups as the page's size asks for
+    (:func:`.parts.spatial_groups` on the patches' centres); a group whose
+    page is still too large is cut again. A single patch is a group however
+    large its page.
+    """
+    centres = group.geometry.to_crs(work_crs).envelope.centroid
+    x, y = centres.x.to_numpy(), centres.y.to_numpy()
+    out: list[tuple[gpd.GeoDataFrame, str | None]] = []
+
+    def split(positions: np.ndarray, size: int) -> None:
+        k = max(2, math.ceil(size * 1.1 / budget))
+        for sub in spatial_groups(x[positions], y[positions], k):
+            members = positions[sub]
+            text = trial(group.iloc[members])
+            n_bytes = len(text.encode("utf-8"))
+            if n_bytes <= budget or len(members) == 1:
+                out.append((group.iloc[members], text))
+            else:
+                del text
+                split(members, n_bytes)
+
+    split(np.arange(len(group)), first_size)
+    return out
 
 
 def _tiles_folder(page: Path) -> Path:
@@ -260,7 +329,8 @@ def field_maps(
         The offline basemap (``[maps]`` of the job): a GeoTIFF or MBTiles file
         cut into each page's own tiles, in a ``{page}_tiles`` folder beside
         the page or inside it (``basemap_embed``). Its ``basemap_datum``
-        applies to the whole page.
+        applies to the whole page. ``page_max_mb``: the largest page; a
+        township above it is drawn in compact parts (:mod:`.parts`).
     overwrite : bool, default False
         Replace existing pages.
     progress : bool, optional
@@ -269,7 +339,9 @@ def field_maps(
     Returns
     -------
     dict of str to Path
-        Township code → page written.
+        Township code → page written: the township's map, or, for a township
+        drawn in parts (its page would be larger than ``options.page_max_mb``),
+        the index of its parts (``{code}_{name}_01.html`` … beside it).
 
     Examples
     --------
@@ -350,10 +422,24 @@ def field_maps(
     }
     show_bar = sys.stderr.isatty() if progress is None else progress
     today = dt.date.today().isoformat()
-    written: dict[str, Path] = {}
-    for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
-        group = shown.loc[(codes == code).to_numpy()]
-        name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
+    budget = int(opts.page_max_mb * 1_000_000)
+
+    def page_html(
+        group: gpd.GeoDataFrame,
+        code: str,
+        name: str,
+        *,
+        target: Path | None,
+        part: str | None = None,
+        index: Path | None = None,
+    ) -> tuple[str, Any]:
+        """The page of some of a township's patches, and their lon/lat bounds.
+
+        ``target`` None: no folder basemap (a trial of the page's size; the
+        folder basemap adds only its tile index). ``part`` is the part's line
+        in the title and the info box.
+        """
+        title = f"{name} 外业核查图" + (f" {part}" if part else "")
         fc, counts, parts = patch_features(
             group,
             tolerance_m=simplify_tolerance_m,
@@ -396,7 +482,7 @@ def field_maps(
         if imagery is not None:
             image = _imagery_overlay(imagery, area, work_crs, max_px=imagery_max_px)
         base = None
-        if opts.basemap is not None:
+        if opts.basemap is not None and (target is not None or opts.basemap_embed):
             area_box = _lonlat_boxes(
                 gpd.GeoSeries([area], crs=work_crs), margin_m=0.0, datum=basemap_datum
             )[0]
@@ -409,12 +495,13 @@ def field_maps(
                 opts.basemap, area_box, near, options=opts, what=f"{name} ({code})"
             )
             if tileset.tiles:
-                base = _basemap_config(tileset, target, embed=opts.basemap_embed)
-            else:
+                # a trial (no target) comes here only with embedded tiles: nothing is written
+                base = _basemap_config(tileset, target or Path(), embed=opts.basemap_embed)
+            elif target is not None:
                 warnings.warn(
                     f"the basemap {tileset.name} does not cover the field map of {name} "
-                    f"({code}); that map has no basemap",
-                    stacklevel=2,
+                    f"({code}){f' {part}' if part else ''}; that map has no basemap",
+                    stacklevel=3,
                 )
         cfg = {
             "patches": fc,
@@ -429,12 +516,15 @@ def field_maps(
             "labelMinZoom": label_min_zoom,
             "collapseLayers": True,
             "info": [
-                f"{name} 外业核查图",
+                title,
                 f"图斑 {fc.count} 个 · 制图日期 {today}",
-                *not_drawn_note(blank_codes.get(code, 0)),
+                *not_drawn_note(0 if part else blank_codes.get(code, 0)),
                 datum_note(basemap_datum),
                 *([f"{MAP_LABELS['basemap']}：{base['name']}"] if base else []),
             ],
+            "indexLink": (
+                {"href": index.name, "text": MAP_LABELS["part_index_link"]} if index else None
+            ),
             "list": True,
             "locate": True,
             "datum": basemap_datum,
@@ -444,12 +534,63 @@ def field_maps(
         }
         fmap = build_map(
             cfg,
-            title=f"{name} 外业核查图",
+            title=title,
             tiles=tiles,
             tiles_attr=tiles_attr,
             tiles_subdomains=tiles_subdomains,
             imagery=image,
         )
-        fmap.save(str(target))
+        return fmap.get_root().render(), fc.bounds
+
+    written: dict[str, Path] = {}
+    seen: list[tuple[int, int]] = []  # (bytes, patches) of each page drawn
+    for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
+        group = shown.loc[(codes == code).to_numpy()]
+        name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
+        _remove_parts(target)
+        folder_base = opts.basemap is not None and not opts.basemap_embed
+        # bytes a patch on the pages drawn so far: a township that would not fit
+        # is cut at once, without drawing its whole page first
+        guess = len(group) * sum(b for b, _ in seen) / max(1, sum(n for _, n in seen))
+        if guess <= budget or len(group) == 1:
+            text, _ = page_html(group, code, name, target=target)
+            size = len(text.encode("utf-8"))
+            seen.append((size, len(group)))
+            if size <= budget or len(group) == 1:
+                target.write_text(text, encoding="utf-8")
+                written[code] = target
+                continue
+            del text
+            guess = size
+            if _tiles_folder(target).exists():  # the parts get their own tiles
+                shutil.rmtree(_tiles_folder(target))
+        groups = _fitting_groups(
+            group,
+            functools.partial(
+                _first, page_html, code, name, seen, target=None, part=_PART_TOKEN, index=target
+            ),
+            # a trial page lacks the folder basemap's tile index (at most ~32 bytes a tile)
+            budget=budget - (32 * opts.basemap_max_tiles + 512 if folder_base else 0),
+            first_size=int(guess),
+            work_crs=work_crs,
+        )
+        index_parts = []
+        for i, (part_group, trial) in enumerate(groups, start=1):
+            page = target.with_name(f"{target.stem}_{i:02d}.html")
+            label = MAP_LABELS["part_title"].format(i=i, n=len(groups))
+            if folder_base or trial is None:
+                trial, _ = page_html(
+                    part_group, code, name, target=page, part=_PART_TOKEN, index=target
+                )
+            page.write_text(trial.replace(_PART_TOKEN, label), encoding="utf-8")
+            west, south, east, north = (
+                float(v) for v in part_group.geometry.to_crs(DISPLAY_CRS).total_bounds
+            )
+            index_parts.append(
+                Part(page.name, list(part_group.index.astype(str)), (west, south, east, north))
+            )
+        target.write_text(
+            index_page(f"{name} 外业核查图", index_parts, date=today), encoding="utf-8"
+        )
         written[code] = target
     return written

@@ -21,7 +21,7 @@ import pandas as pd
 
 from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.units import M2_PER_MU, format_half_up, round_half_up
-from rsgeo.options import CriteriaThresholds
+from rsgeo.options import CriteriaThresholds, MapOptions
 from rsgeo.outputs.maps._build import (
     BasemapDatum,
     Features,
@@ -33,6 +33,7 @@ from rsgeo.outputs.maps._build import (
     datum_note,
     display_geometry,
     feature_collection,
+    lean_points,
     not_drawn_note,
     ordinary_patches,
     patch_features,
@@ -242,6 +243,7 @@ def county_map(
     reference_tolerance_m: float = 2.0,
     patch_shapes: PatchShapes = "auto",
     max_shapes: int = 5_000,
+    options: MapOptions | None = None,
 ) -> Any:
     """County overview map: townships, patches by class, reference layers.
 
@@ -309,6 +311,11 @@ def county_map(
         carry them, township by township.
     max_shapes : int, default 5000
         The most patches ``"auto"`` draws as shapes.
+    options : MapOptions, optional
+        The job's ``[maps]``: above ``county_popup_max_patches`` patches drawn
+        as points, each point carries only its monitoring number, class and
+        township, and its popup is made from them in the browser (the field
+        maps carry the full popups); no labels are drawn then.
 
     Returns
     -------
@@ -344,9 +351,20 @@ def county_map(
     if problem:
         raise InputError(problem)
     points = patch_shapes == "points" or (patch_shapes == "auto" and len(shown) > max_shapes)
-    fc, counts, parts = patch_features(
-        shown, tolerance_m=simplify_tolerance_m, datum=basemap_datum, layers=layers, points=points
-    )
+    opts = MapOptions.coerce(options)
+    lean = None
+    if points and len(shown) > opts.county_popup_max_patches:
+        fc, counts, lean = lean_points(shown, datum=basemap_datum)
+        parts: list[str] = []
+        labels = False  # half a million labels would be noise and weigh the page down
+    else:
+        fc, counts, parts = patch_features(
+            shown,
+            tolerance_m=simplify_tolerance_m,
+            datum=basemap_datum,
+            layers=layers,
+            points=points,
+        )
     legend = [class_legend(counts)]
     township_fc = None
     if townships is not None:
@@ -387,6 +405,7 @@ def county_map(
         "patches": fc,
         "popupParts": parts,
         "patchPoints": points,
+        "lean": lean,
         "patchesLabel": "变化图斑",
         "townships": township_fc,
         "townshipsLabel": MAP_LABELS["townships_layer"],
@@ -399,7 +418,7 @@ def county_map(
         "info": [
             title,
             f"图斑 {fc.count} 个",
-            *([MAP_LABELS["patch_points"]] if points else []),
+            *([MAP_LABELS["patch_points_lean" if lean else "patch_points"]] if points else []),
             *not_drawn_note(n_blank),
             datum_note(basemap_datum),
         ],

@@ -43,6 +43,55 @@
     return [lon + dlon, lat + dlat];
   }
 
+  /* ---- the compact payload (rsgeo.outputs.maps.payload) back to GeoJSON:
+     coordinates as polyline-encoded differences of 1e-6 degree, the ragged
+     counts outermost first, properties by column ---- */
+  function decodeFeatures(data) {
+    if (!data || typeof data.c !== "string") { return data; }
+    var s = data.c, n = s.length, xy = [], i = 0, x = 0, y = 0, axis = 0;
+    while (i < n) {
+      var b, shift = 0, v = 0;
+      do { b = s.charCodeAt(i++) - 63; v += (b & 31) * Math.pow(2, shift); shift += 5; } while (b >= 32);
+      var d = (v % 2) ? -(v + 1) / 2 : v / 2;
+      if (axis === 0) { x += d; axis = 1; } else { y += d; axis = 0; xy.push([x / 1e6, y / 1e6]); }
+    }
+    var at = 0, kind = data.g, counts = data.n, geoms = [];
+    function ring(k) {
+      var out = xy.slice(at, at + k);
+      at += k;
+      if (kind === "MultiPolygon" && out.length) { out.push(out[0]); }
+      return out;
+    }
+    if (kind === "Point") {
+      for (var p = 0; p < xy.length; p++) { geoms.push({ type: "Point", coordinates: xy[p] }); }
+    } else if (kind === "MultiLineString") {
+      var li = 0;
+      counts[0].forEach(function (k) {
+        var lines = [];
+        for (var j = 0; j < k; j++) { lines.push(ring(counts[1][li++])); }
+        geoms.push({ type: kind, coordinates: lines });
+      });
+    } else {
+      var ri = 0, si = 0;
+      counts[0].forEach(function (k) {
+        var polys = [];
+        for (var j = 0; j < k; j++) {
+          var rings = [], nr = counts[1][ri++];
+          for (var r = 0; r < nr; r++) { rings.push(ring(counts[2][si++])); }
+          polys.push(rings);
+        }
+        geoms.push({ type: kind, coordinates: polys });
+      });
+    }
+    var keys = Object.keys(data.p || {});
+    var features = geoms.map(function (g, f) {
+      var props = {};
+      keys.forEach(function (key) { var v = data.p[key][f]; if (v !== null && v !== undefined) { props[key] = v; } });
+      return { type: "Feature", geometry: g, properties: props };
+    });
+    return { type: "FeatureCollection", features: features };
+  }
+
   /* ---- measuring: geodesic-enough length and spherical polygon area ---- */
   function pathLength(pts) {
     var d = 0;
@@ -214,6 +263,11 @@
       for (var i = 1; i < this._lines.length; i++) {
         box.appendChild(el("div", "rsgeo-subtitle", this._lines[i]));
       }
+      if (this.options.link) {  // a part's page: back to the township's index of parts
+        var a = el("a", "rsgeo-index-link", this.options.link.text);
+        a.href = encodeURI(this.options.link.href);
+        box.appendChild(el("div", "rsgeo-subtitle")).appendChild(a);
+      }
       this.fold = foldable(box, head, this.options.folded);
       L.DomEvent.disableClickPropagation(box);
       return box;
@@ -358,6 +412,9 @@
   }
 
   window.rsgeoBuild = function (map, cfg) {
+    cfg.patches = decodeFeatures(cfg.patches);
+    cfg.townships = decodeFeatures(cfg.townships);
+    (cfg.reference || []).forEach(function (ref) { ref.geojson = decodeFeatures(ref.geojson); });
     var overlays = {}, state = { map: map, cfg: cfg, layers: {} };
     var narrow = isNarrow(map);
     if (cfg.basemap) {
@@ -404,12 +461,37 @@
     function patchColor(p) {
       return p.color || (cfg.classColors || {})[p.cls] || cfg.otherColor;
     }
+    function joinParts(code) {  // a popup: its piece numbers as 5-bit groups (payload.py)
+      var out = [], v = 0, shift = 0;
+      for (var i = 0; i < code.length; i++) {
+        var b = code.charCodeAt(i) - 63;
+        v += (b & 31) * Math.pow(2, shift);
+        shift += 5;
+        if (b < 32) { out.push(parts[v]); v = 0; shift = 0; }
+      }
+      return out.join("");
+    }
+    var lean = cfg.lean;
+    function leanPopup(p) {  // a bare point's popup, made from its id, class and township
+      var box = el("div"), table = el("table", "rsgeo-popup");
+      [p.id, lean.classes[p.c], lean.townships[p.t]].forEach(function (value, i) {
+        if (!value) { return; }
+        var tr = el("tr");
+        tr.appendChild(el("th", null, lean.labels[i]));
+        tr.appendChild(el("td", null, value));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+      box.appendChild(el("div", "rsgeo-popup-note", lean.more));
+      return box;
+    }
     var canvas = cfg.patchPoints ? L.canvas({ padding: 0.2 }) : null;
     var patches = L.geoJSON(cfg.patches, {
       pointToLayer: function (f, ll) {
         return L.circleMarker(ll, { radius: 5, renderer: canvas });
       },
       style: function (f) {
+        if (lean) { f.properties.cls = lean.classes[f.properties.c]; f.properties.color = lean.colors[f.properties.c]; }
         var c = patchColor(f.properties);
         return { color: c, weight: 2, opacity: 1, fillColor: c, fillOpacity: 0.8, className: "rsgeo-patch" };
       },
@@ -419,8 +501,12 @@
           p.lon = f.geometry.coordinates[0];
           p.lat = f.geometry.coordinates[1];
         }
-        var html = Array.isArray(p.popup) ? p.popup.map(function (i) { return parts[i]; }).join("") : p.popup;
-        layer.bindPopup(html, popupOptions);
+        if (lean) {
+          layer.bindPopup(function () { return leanPopup(p); }, popupOptions);
+        } else {
+          var html = typeof p.popup === "string" ? joinParts(p.popup) : p.popup;
+          layer.bindPopup(html, popupOptions);
+        }
         entries.push({ id: p.id, lon: p.lon, lat: p.lat, layer: layer });
         if (cfg.labels) {
           var span = el("span", null, p.short || p.id);
@@ -443,7 +529,7 @@
       map.on("zoomend moveend resize overlayadd", placeLabels);
     }
     L.control.layers(null, overlays, { collapsed: cfg.collapseLayers || narrow, position: "topright" }).addTo(map);
-    if (cfg.info && cfg.info.length) { state.info = new InfoControl(cfg.info, { position: "topright", folded: narrow }).addTo(map); }
+    if (cfg.info && cfg.info.length) { state.info = new InfoControl(cfg.info, { position: "topright", folded: narrow, link: cfg.indexLink || null }).addTo(map); }
     if (cfg.list) { new ListControl(entries, { position: "topright" }).addTo(map); }
     state.legend = new LegendControl(cfg.legend, { position: "bottomright", folded: narrow }).addTo(map);
     map.on("popupopen", function (e) {
@@ -458,6 +544,7 @@
     state.placeLabels = placeLabels;
     state.patchCount = patches.getLayers().length;
     state.wgsToGcj = wgsToGcj;
+    state.decodeFeatures = decodeFeatures;
     window.rsgeo = state;
     return state;
   };

@@ -19,9 +19,11 @@ whole area takes more than :data:`FULL_AREA_TILES` tiles, only the tiles within
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,6 +310,77 @@ def _encode(image: np.ndarray, alpha: np.ndarray | None) -> tuple[bytes, str]:
         return bytes(mem.read()), ext
 
 
+@functools.lru_cache(maxsize=8)
+def _image_facts(
+    path: Path, mtime_ns: int, size: int
+) -> tuple[Box, int, list[int], tuple[float, float] | None]:
+    """A GeoTIFF's extent in degrees, native zoom, bands and stretch, worked out once.
+
+    Keyed by the file's path, modification time and size, so every map of a
+    run shares them and a changed file is read again.
+    """
+    import rasterio
+    from rasterio.warp import transform_bounds
+
+    with rasterio.open(path) as src:
+        if src.crs is None:
+            raise InputError(f"basemap {path} has no CRS (georeference it first)")
+        extent = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
+        bands = [1, 2, 3] if src.count >= 3 else [1]
+        return extent, _native_zoom(src), bands, _stretch(src, bands)
+
+
+_TILE_CACHE_MAX = 4096
+"""Tiles of GeoTIFF basemaps kept in a run (a few KB each): the maps of a
+county share their low-zoom tiles and the tiles along their borders."""
+
+_tile_cache: OrderedDict[tuple[Any, ...], tuple[bytes, str] | None] = OrderedDict()
+
+
+def _geotiff_tile(
+    src: Any, key: tuple[Any, ...], bands: list[int], stretch: tuple[float, float] | None
+) -> tuple[bytes, str] | None:
+    """One Web Mercator tile of an open GeoTIFF (None where the image is absent), kept in a run.
+
+    ``key`` is (path, mtime, size, z, x, y): a changed file is warped again.
+    """
+    if key in _tile_cache:
+        _tile_cache.move_to_end(key)
+        return _tile_cache[key]
+    from rasterio.enums import Resampling
+    from rasterio.transform import from_bounds
+    from rasterio.vrt import WarpedVRT
+
+    z, x, y = key[-3:]
+    minx, miny, maxx, maxy = tile_bounds_3857(z, x, y)
+    transform = from_bounds(minx, miny, maxx, maxy, TILE_PX, TILE_PX)
+    tile: tuple[bytes, str] | None = None
+    with WarpedVRT(
+        src,
+        crs="EPSG:3857",
+        transform=transform,
+        width=TILE_PX,
+        height=TILE_PX,
+        resampling=Resampling.bilinear,
+        add_alpha=True,
+    ) as vrt:
+        mask = vrt.read(vrt.count)
+        if mask.any():
+            data = vrt.read(bands).astype("float64")
+            if stretch is not None:
+                lo, hi = stretch
+                data = np.clip((data - lo) * (255.0 / (hi - lo)), 0, 255)
+            image = np.nan_to_num(data).astype("uint8")
+            if image.shape[0] == 1:
+                image = np.repeat(image, 3, axis=0)
+            alpha = None if mask.all() else np.where(mask > 0, 255, 0).astype("uint8")
+            tile = _encode(image, alpha)
+    _tile_cache[key] = tile
+    if len(_tile_cache) > _TILE_CACHE_MAX:
+        _tile_cache.popitem(last=False)
+    return tile
+
+
 def tiles_from_geotiff(
     source: str | Path,
     area: Box,
@@ -320,55 +393,31 @@ def tiles_from_geotiff(
 
     Parameters are those of :func:`tiles_from_mbtiles` (boxes in WGS84 /
     CGCS2000 degrees). Tiles the image does not touch are not written;
-    tiles it covers in part are PNG with the rest transparent.
+    tiles it covers in part are PNG with the rest transparent. The image's
+    extent, zoom and stretch are worked out once per file, and a tile once
+    per run (the maps of a county share many): each tile is warped on its
+    own, so it is the same whichever map asks first.
     """
     try:
         import rasterio
-        from rasterio.enums import Resampling
-        from rasterio.transform import from_bounds
-        from rasterio.vrt import WarpedVRT
-        from rasterio.warp import transform_bounds
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError('a GeoTIFF basemap needs rasterio: pip install "rsgeo[raster]"') from exc
     path = _need(source)
+    stat = path.stat()
+    (w, s, e, n), native, bands, stretch = _image_facts(path, stat.st_mtime_ns, stat.st_size)
+    clip = (max(area[0], w), max(area[1], s), min(area[2], e), min(area[3], n))
+    if clip[0] >= clip[2] or clip[1] >= clip[3]:
+        return TileSet(name=path.name)
+    zooms = _zooms(clip, options, native)
+    near_in = [b for b in near if b[0] < e and b[2] > w and b[1] < n and b[3] > s]
+    wanted = _wanted(clip, near_in, zooms, max_tiles=options.basemap_max_tiles, what=what)
+    tiles: dict[tuple[int, int, int], tuple[bytes, str]] = {}
     with rasterio.open(path) as src:
-        if src.crs is None:
-            raise InputError(f"basemap {path} has no CRS (georeference it first)")
-        w, s, e, n = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
-        clip = (max(area[0], w), max(area[1], s), min(area[2], e), min(area[3], n))
-        if clip[0] >= clip[2] or clip[1] >= clip[3]:
-            return TileSet(name=path.name)
-        native = _native_zoom(src)
-        zooms = _zooms(clip, options, native)
-        near_in = [b for b in near if b[0] < e and b[2] > w and b[1] < n and b[3] > s]
-        wanted = _wanted(clip, near_in, zooms, max_tiles=options.basemap_max_tiles, what=what)
-        bands = [1, 2, 3] if src.count >= 3 else [1]
-        stretch = _stretch(src, bands)
-        tiles: dict[tuple[int, int, int], tuple[bytes, str]] = {}
         for z, x, y in wanted:
-            minx, miny, maxx, maxy = tile_bounds_3857(z, x, y)
-            transform = from_bounds(minx, miny, maxx, maxy, TILE_PX, TILE_PX)
-            with WarpedVRT(
-                src,
-                crs="EPSG:3857",
-                transform=transform,
-                width=TILE_PX,
-                height=TILE_PX,
-                resampling=Resampling.bilinear,
-                add_alpha=True,
-            ) as vrt:
-                mask = vrt.read(vrt.count)
-                if not mask.any():
-                    continue
-                data = vrt.read(bands).astype("float64")
-            if stretch is not None:
-                lo, hi = stretch
-                data = np.clip((data - lo) * (255.0 / (hi - lo)), 0, 255)
-            image = np.nan_to_num(data).astype("uint8")
-            if image.shape[0] == 1:
-                image = np.repeat(image, 3, axis=0)
-            alpha = None if mask.all() else np.where(mask > 0, 255, 0).astype("uint8")
-            tiles[(z, x, y)] = _encode(image, alpha)
+            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, z, x, y)
+            tile = _geotiff_tile(src, key, bands, stretch)
+            if tile is not None:
+                tiles[(z, x, y)] = tile
     if not tiles:
         return TileSet(name=path.name)
     present = sorted({z for z, _, _ in tiles})

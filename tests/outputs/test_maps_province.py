@@ -151,8 +151,14 @@ def test_field_maps_carry_only_the_reference_near_their_patches(province, tmp_pa
         assert page.stat().st_size < FIXED_BYTES + FIELD_BYTES * len(mine), code
 
 
-def test_features_cut_by_overlapping_boxes_are_cut_by_their_union(province) -> None:
+@pytest.mark.parametrize("chunk", [100_000, 7])  # one index query; a few features a step
+def test_features_cut_by_overlapping_boxes_are_cut_by_their_union(
+    province, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rsgeo.outputs.maps import _build
     from rsgeo.outputs.maps._build import clipped, shown_area
+
+    monkeypatch.setattr(_build, "_CLIP_CHUNK", chunk)
 
     farmland = province["farmland"].geometry.iloc[:4000]
     patches = province["patches"].geometry.iloc[:60]

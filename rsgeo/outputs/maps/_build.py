@@ -579,15 +579,23 @@ def shown_area(geoms: gpd.GeoSeries, *, margin_m: float) -> Any:
     return shapely.GeometryCollection(list(boxes))
 
 
+_CLIP_CHUNK = 100_000
+"""Features cut per step by :func:`clipped`: the (feature, polygon) pairs of
+a step are held at once, so memory stays bounded on a province's layer."""
+
+
 def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     """The features of ``geoms`` that meet ``area`` in more than a boundary, cut to it.
 
     ``area`` is a polygon or a collection of (possibly overlapping) polygons,
     such as :func:`shown_area`'s boxes; what is kept is each feature's part
-    inside their union. The pairs are found with one spatial index query; a
-    feature inside one of the polygons is kept whole, one that meets a single
-    polygon is cut by it in one vectorised call, and only a feature across
-    several is cut by the union of those few. Index and CRS are those of ``geoms``.
+    inside their union. The pairs are found with one query of the layer's
+    spatial index, or, above :data:`_CLIP_CHUNK` polygons (a province's
+    patches), through an index over the polygons, :data:`_CLIP_CHUNK`
+    features at a time, so memory stays bounded; a feature inside one of
+    the polygons is kept whole, one that meets a single polygon is cut by it
+    in one vectorised call, and only a feature across several is cut by the
+    union of those few. Index and CRS are those of ``geoms``.
     """
     parts = shapely.get_parts(area)
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
@@ -599,10 +607,38 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
             shapely.area(parts), (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), rtol=1e-12, atol=0.0
         )
     )  # axis-parallel rectangles (shown_area's): box tests are exact, no predicates needed
-    part_i, feat_i = geoms.sindex.query(parts, predicate=None if boxes else "intersects")
+    values = geoms.to_numpy()
+    predicate = None if boxes else "intersects"
+    if len(parts) <= _CLIP_CHUNK:  # a page's area: the layer's own index, queried once
+        part_i, feat_i = geoms.sindex.query(parts, predicate=predicate)
+        out, feats = _clip_chunk(values, feat_i, part_i, parts, pb, boxes=boxes)
+        return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+    tree = shapely.STRtree(parts)  # a province's patches: the features a step at a time
+    kept: list[np.ndarray] = []
+    cut: list[np.ndarray] = []
+    for start in range(0, len(values), _CLIP_CHUNK):
+        chunk = values[start : start + _CLIP_CHUNK]
+        feat_i, part_i = tree.query(chunk, predicate=predicate)
+        out, feats = _clip_chunk(chunk, feat_i, part_i, parts, pb, boxes=boxes)
+        kept.append(feats + start)
+        cut.append(out)
+    feats = np.concatenate(kept) if kept else np.empty(0, dtype=np.intp)
+    out = np.concatenate(cut) if cut else np.empty(0, dtype=object)
+    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+
+
+def _clip_chunk(
+    values: np.ndarray,
+    feat_i: np.ndarray,
+    part_i: np.ndarray,
+    parts: np.ndarray,
+    pb: np.ndarray,
+    *,
+    boxes: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clipped` for some features and their (feature, polygon) pairs: (cut, feature)."""
     order = np.lexsort((part_i, feat_i))
     part_i, feat_i = part_i[order], feat_i[order]
-    values = geoms.to_numpy()
     if boxes:  # a rectangle covers a feature when it holds the feature's box
         fb, rb = shapely.bounds(values[feat_i]), pb[part_i]
         inside = (fb[:, :2] >= rb[:, :2]).all(axis=1) & (fb[:, 2:] <= rb[:, 2:]).all(axis=1)
@@ -623,8 +659,7 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
         out[k] = _polygonal(out[k])
     solid = ~shapely.is_empty(out)
     solid &= shapely.get_dimensions(out) >= shapely.get_dimensions(values[feats])
-    out, feats = out[solid], feats[solid]
-    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+    return out[solid], feats[solid]
 
 
 def reference_entries(

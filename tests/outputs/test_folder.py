@@ -111,7 +111,9 @@ def test_the_manifest_lists_every_file_the_run_wrote(previous: Path) -> None:
     ("module", "name", "error"),
     [
         ("rsgeo.outputs.workbook", "write_workbook", OSError("disk full")),
-        ("rsgeo.outputs.dossier.build", "build_dossiers", KeyboardInterrupt()),
+        # the dossiers fail as they start, or Ctrl-C while waiting for their workers
+        ("rsgeo.outputs.dossier.build", "start_dossiers", KeyboardInterrupt()),
+        ("rsgeo.outputs.dossier.build", "DossierRun.wait", KeyboardInterrupt()),
     ],
 )
 def test_a_failing_writer_leaves_the_previous_outputs_as_they_were(

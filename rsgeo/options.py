@@ -66,8 +66,10 @@ from rsgeo.schema.vocabulary import DEDUCTIBLE_METHODS, UNRECTIFIED_METHODS
 __all__ = [
     "DEFAULT_NAN_AS",
     "DEFAULT_RANKING",
+    "MAP_LAYER_KEYS",
     "BlacklistOptions",
     "ClassificationRules",
+    "ClusterOptions",
     "CriteriaThresholds",
     "DeterminationOptions",
     "FarmlandBasis",
@@ -1019,6 +1021,9 @@ BasemapDatum = Literal["cgcs2000", "wgs84", "gcj02"]
 
 BASEMAP_SUFFIXES: tuple[str, ...] = (".tif", ".tiff", ".mbtiles")
 """File kinds a field map's offline basemap may be: a GeoTIFF or an MBTiles file."""
+
+MAP_LAYER_KEYS: tuple[str, ...] = ("pbf", "redline", "urban", "approved")
+"""The reference layers (``[layers.KEY]``) the county and field maps draw, when the job has them."""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ from rsgeo.io.reading import read_layer, read_patches
 from rsgeo.io.tables import read_manual_flags
 from rsgeo.io.windowed import read_layer_near
 from rsgeo.job import Job, LayerSource
+from rsgeo.options import MAP_LAYER_KEYS
 from rsgeo.outputs.folder import Staging, check_out_dir, stage_outputs
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.layer_fields import LAYER_FILE_NAMES
@@ -704,7 +705,7 @@ def _write_others(
             patch_csv_table(jr.result, jr.figures),
             overwrite=overwrite,
         )
-    show = [k for k in ("pbf", "redline", "urban", "approved") if k in jr.layers]
+    show = [k for k in MAP_LAYER_KEYS if k in jr.layers]
     if want["county_map"]:
         step("county_map")
         (out / "maps").mkdir(exist_ok=True)

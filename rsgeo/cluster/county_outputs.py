@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from rsgeo.cluster.partition import COUNTY_CODE_DIGITS
+from rsgeo.options import MAP_LAYER_KEYS
 from rsgeo.outputs.names import safe_file_name
 from rsgeo.pipeline import JobResult
 from rsgeo.stats.township import TOTAL_LABEL, township_rows
@@ -76,7 +77,7 @@ def write_county_maps_and_dossiers(
 
     job = jr.job
     names = township_rows(county_stats)["township_name"].astype(str).to_dict()
-    show = [k for k in ("pbf", "redline", "urban", "approved") if k in jr.layers]
+    show = [k for k in MAP_LAYER_KEYS if k in jr.layers]
     town_county = jr.townships["township_code"].astype(str).str[:COUNTY_CODE_DIGITS]
     town_rows = township_rows(jr.stats)
     row_county = town_rows.index.astype(str).str[:COUNTY_CODE_DIGITS]

@@ -53,6 +53,7 @@ from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
 from rsgeo.errors import InputError
 from rsgeo.io.windowed import read_layer_near
 from rsgeo.job import Job
+from rsgeo.options import MAP_LAYER_KEYS
 from rsgeo.outputs.folder import check_out_dir, stage_outputs
 from rsgeo.pipeline import (
     MANAGED_OUTPUTS,
@@ -69,10 +70,7 @@ from rsgeo.schema.labels import COUNTY_LABELS
 from rsgeo.schema.messages import STEPS
 from rsgeo.schema.military import is_military, redact_ids
 
-__all__ = ["MAP_LAYER_KEYS", "ClusterJobResult", "cluster_client", "run_job_on_cluster"]
-
-MAP_LAYER_KEYS = ("pbf", "redline", "urban", "approved")
-"""The reference layers the maps draw (read on the client only when maps are written)."""
+__all__ = ["ClusterJobResult", "cluster_client", "run_job_on_cluster"]
 
 INSTALL_HINT = "pip install 'rsgeo[cluster]'"
 

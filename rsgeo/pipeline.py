@@ -483,6 +483,7 @@ def finish_run(
     overwrite: bool,
     progress: bool,
     announce_move: bool = True,
+    before_writers: Callable[[JobResult], None] | None = None,
 ) -> JobResult:
     """The stages after the overlay: classes, determinations, statistics, review, outputs.
 
@@ -490,6 +491,9 @@ def finish_run(
     end a run here, so every figure comes from the same code. The outputs are
     written into ``staging.path`` and ``run.json`` last; ``announce_move=False``
     leaves the last step (moving the outputs in) to a caller that writes more.
+    ``before_writers`` is called with the finished tables before the first
+    output is written (the cluster run hands its county maps to the workers
+    there, so that they are drawn while this process writes the rest).
     """
     patches, layers, townships = overlaid.patches, overlaid.layers, overlaid.townships
     county, provenance = overlaid.county, overlaid.provenance
@@ -620,6 +624,8 @@ def finish_run(
             profile_reason=reason,
             piece_figures=piece_figures,
         )
+        if before_writers is not None:
+            before_writers(jr)
         _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
         provenance.update(
             {
@@ -789,6 +795,31 @@ def _write_others(
         outputs["dossiers"] = out / "dossiers" / "index.html"
 
 
+def evidence_photos(jr: JobResult, *, progress: bool) -> Any:
+    """The field photos of the job's evidence package with their patches, or None.
+
+    :func:`rsgeo.io.evidence.match_photos` on the run's per-patch table; the
+    count of photos that found no patch goes into ``jr.outputs``
+    (``n_unplaced_photos``) and, with ``progress``, a note.
+    """
+    job = jr.job
+    if job.evidence is None:
+        return None
+    from rsgeo.io.evidence import match_photos, read_evidence
+
+    src = job.evidence  # field photos of a 国土调查云 evidence package
+    fields = {key: column for column, key in src.fields.items()}
+    photos = match_photos(
+        read_evidence(src.path, table=src.layer or "FJ", fields=fields),
+        jr.result,
+        options=job.evidence_options,
+    )
+    jr.outputs["n_unplaced_photos"] = len(photos.unplaced)
+    if len(photos.unplaced) and progress:  # a note inside the stage, not a stage
+        print(f"rsgeo: {STEPS['unplaced_photos'].format(n=len(photos.unplaced))}", file=sys.stderr)
+    return photos
+
+
 def _start_dossiers(jr: JobResult, *, progress: bool) -> Any:
     """The dossiers handed to worker processes (:func:`rsgeo.outputs.dossier.build.start_dossiers`)."""
     from rsgeo.outputs.dossier.build import start_dossiers
@@ -801,28 +832,11 @@ def _start_dossiers(jr: JobResult, *, progress: bool) -> Any:
             for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
             if v is not None
         }
-    photos = None
-    if job.evidence is not None:  # field photos of a 国土调查云 evidence package
-        from rsgeo.io.evidence import match_photos, read_evidence
-
-        src = job.evidence
-        fields = {key: column for column, key in src.fields.items()}
-        photos = match_photos(
-            read_evidence(src.path, table=src.layer or "FJ", fields=fields),
-            jr.result,
-            options=job.evidence_options,
-        )
-        jr.outputs["n_unplaced_photos"] = len(photos.unplaced)
-        if len(photos.unplaced) and progress:  # a note inside the stage, not a stage
-            print(
-                f"rsgeo: {STEPS['unplaced_photos'].format(n=len(photos.unplaced))}",
-                file=sys.stderr,
-            )
     return start_dossiers(
         jr.result,
         out / "dossiers",
         imagery=imagery,
-        photos=photos,
+        photos=evidence_photos(jr, progress=progress),
         findings=None if jr.review is None else jr.review.findings,
         townships=jr.townships,
         progress=progress,

@@ -39,11 +39,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from rsgeo.cluster.counties import county_stats
-from rsgeo.cluster.county_outputs import write_county_maps_and_dossiers
+from rsgeo.cluster.county_run import CountyRun, quiet_graph_size
 from rsgeo.cluster.county_workbook import write_county_workbook
 from rsgeo.cluster.partition import (
-    COUNTY_CODE_DIGITS,
     BadPartition,
     Partition,
     county_codes,
@@ -287,34 +285,39 @@ def run_job_on_cluster(
             "reported": [b.as_dict() for b in bad],
         }
         overlaid = Overlaid(kept, layers, townships, county, provenance, pieces, result)
-        # maps and dossiers are written by county below, never one page for the province
-        by_county = dict.fromkeys(("county_map", "field_maps", "dossiers"), False)
-        jr = finish_run(
-            dataclasses.replace(job, outputs={**job.outputs, **by_county}),
-            overlaid,
-            staging,
-            out=out,
-            clock=clock,
-            step=step,
+        # maps and dossiers are written by county below, never one page for the province:
+        # handed to the workers as soon as the tables are made, drawn while this writes
+        counties_run = CountyRun(
+            client,
+            parts,
+            staging.path,
+            dossier_counties=job.cluster.dossier_counties,
+            want=job.outputs,
             overwrite=overwrite,
             progress=progress,
-            announce_move=False,
         )
-        step("county_outputs")  # after run.json: in the stage table, not in run.json
-        counties = _county_outputs(jr, staging.path, overwrite=overwrite, want=job.outputs)
-        county_of = _county_of(parts, jr.result)
-        jr.outputs.update(
-            write_county_maps_and_dossiers(
-                jr,
-                staging.path,
-                county_of=county_of,
-                county_stats=counties,
-                want=job.outputs,
-                dossier_counties=job.cluster.dossier_counties,
+        by_county = dict.fromkeys(("county_map", "field_maps", "dossiers"), False)
+        try:
+            jr = finish_run(
+                dataclasses.replace(job, outputs={**job.outputs, **by_county}),
+                overlaid,
+                staging,
+                out=out,
+                clock=clock,
+                step=step,
                 overwrite=overwrite,
                 progress=progress,
+                announce_move=False,
+                before_writers=counties_run.start,
             )
-        )
+            step("county_outputs")  # after run.json: in the stage table, not in run.json
+            assert counties_run.stats is not None  # made by start, before the writers
+            counties = counties_run.stats
+            _write_county_tables(jr, staging.path, counties, overwrite=overwrite)
+            jr.outputs.update(counties_run.wait())
+        except BaseException:
+            counties_run.cancel()
+            raise
         clock.stop()  # as in a single run: moving the outputs in is not timed
         step("moving", out=out)
     jr.out_dir = out
@@ -322,33 +325,14 @@ def run_job_on_cluster(
     return ClusterJobResult(jr, records, bad, sealed_reported, len(patches), counties)
 
 
-def _county_of(parts: list[Partition], result: pd.DataFrame) -> pd.Series:
-    """Patch id → county code: the county of its main township (the one the workbook
-    and the field maps file it under), else, outside every township, its partition's."""
-    pairs = [(i, p.county_code) for p in parts if p.county_code for i in p.patch_ids]
-    known = pd.Series(dict(pairs), dtype=object)
-    code = result["township_code"].astype(str)
-    out = code.str[:COUNTY_CODE_DIGITS].astype(object)
-    lost = ~code.str.fullmatch(r"\d{6}.*").fillna(False).astype(bool).to_numpy()
-    out[lost] = known.reindex(out.index[lost]).fillna("").to_numpy()
-    return out
-
-
-def _county_outputs(
-    jr: JobResult, folder: Path, *, overwrite: bool, want: dict[str, bool]
-) -> pd.DataFrame:
-    """The statistics by county; 分县统计.xlsx and csv/county_stats.csv when the job writes
-    the workbook and the CSV tables (written into the staging folder, before the move)."""
+def _write_county_tables(
+    jr: JobResult, folder: Path, stats: pd.DataFrame, *, overwrite: bool
+) -> None:
+    """分县统计.xlsx and csv/county_stats.csv when the job writes the workbook and the
+    CSV tables (written into the staging folder, before the move)."""
     from rsgeo.outputs.csv_tables import write_csv
 
-    stats = county_stats(
-        jr.result,
-        jr.pieces,
-        townships=jr.townships,
-        options=jr.job.statistics,
-        thresholds=jr.job.criteria,
-        figures=jr.figures,
-    )
+    want = jr.job.outputs
     if want["workbook"]:
         jr.outputs["county_workbook"] = write_county_workbook(
             folder / COUNTY_LABELS["workbook"], stats, jr.stats, overwrite=overwrite
@@ -358,7 +342,6 @@ def _county_outputs(
         jr.outputs["csv_county_stats"] = write_csv(
             folder / "csv" / "county_stats.csv", stats, overwrite=overwrite
         )
-    return stats
 
 
 def _run_partitions(
@@ -377,18 +360,19 @@ def _run_partitions(
     attributes = layer_attributes(job)
     run_id = uuid.uuid4().hex[:8]
     futures = {}
-    for part in parts:
-        task = PartitionTask(
-            partition=part,
-            patches=patches.loc[list(part.patch_ids)],
-            layers=dict(job.layers),
-            attributes=attributes,
-            working_crs=working,
-        )
-        fut = client.submit(
-            run_partition, task, towns, key=f"rsgeo-{run_id}-{part.key}", pure=False
-        )
-        futures[fut.key] = (fut, part)
+    with quiet_graph_size():  # each task carries its patches: it can run again elsewhere
+        for part in parts:
+            task = PartitionTask(
+                partition=part,
+                patches=patches.loc[list(part.patch_ids)],
+                layers=dict(job.layers),
+                attributes=attributes,
+                working_crs=working,
+            )
+            fut = client.submit(
+                run_partition, task, towns, key=f"rsgeo-{run_id}-{part.key}", pure=False
+            )
+            futures[fut.key] = (fut, part)
     results: dict[str, PartitionResult] = {}
     failed: list[BadPartition] = []
     completed = distributed.as_completed([f for f, _ in futures.values()])

@@ -315,6 +315,7 @@ COUNTY_LABELS: Mapping[str, str] = MappingProxyType(
         "county_code": "县代码",
         "township_code": "乡镇代码",
         "pct_unit": "%",
+        "unplaced_photos": "未归属照片 / evidence photos without a patch",
     }
 )
 """Words of the province workbook by county (``rsgeo run --workers/--cluster``); the

@@ -222,6 +222,11 @@ STEPS: Mapping[str, str] = MappingProxyType(
         ),
         "map_layers": "读取地图图层 / reading the layers the maps show",
         "county_outputs": "分县统计、地图与档案 / statistics, maps and dossiers by county",
+        "county_done": "县级地图与档案完成 / county maps and dossiers done ({done}/{total}): {label}",
+        "county_on_client": (
+            "工作节点无法写入输出文件夹，县级地图与档案在本机生成 / the workers cannot "
+            "write the output folder: the county maps and dossiers are written here"
+        ),
     }
 )
 """The stages a run announces as it goes ("rsgeo: 统计报表 / workbook"), and the notes it

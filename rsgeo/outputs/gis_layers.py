@@ -282,6 +282,75 @@ def _write(frame: gpd.GeoDataFrame, path: Path, **kwargs: Any) -> None:
         pyogrio.write_dataframe(frame, path, use_arrow=arrow, **kwargs)
 
 
+_MASKED_ARRAYS = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+
+
+def _dbf_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """A text column as fixed-width text as wide as its longest value in DBF bytes.
+
+    pyogrio creates a field as wide as the array's width (a field of free
+    width would be 80 bytes wide, and shrinking it afterwards, GDAL's
+    ``RESIZE=YES``, rewrites the whole DBF once per field). Missing cells are
+    masked (written as null). The values are already GBK-safe (:func:`_for_dbf`).
+    """
+    cells = values.astype(object)
+    missing = cells.isna().to_numpy()
+    texts = [v if isinstance(v, str) else "" for v in cells.where(~missing, "").tolist()]
+    width = max((_gbk_bytes(t) for t in texts), default=0)
+    # a field needs a width of 1 at least; an all-empty column stays 1 byte wide
+    arr = np.asarray(texts, dtype=f"<U{max(width, 1)}")
+    return arr, (missing if missing.any() else None)
+
+
+def _write_shapefile(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """A layer as an ESRI shapefile in :data:`DBF_ENCODING`, each text field as wide as its
+    longest value (what ``RESIZE=YES`` makes, without rewriting the DBF per field).
+
+    The columns are handed to GDAL as :func:`pyogrio.write_dataframe` hands them
+    (numbers as arrays with their masks), the text columns as fixed-width text
+    (:func:`_dbf_text`). ``tests/outputs/test_gis_layers.py`` reads the files
+    back with GDAL and checks the field widths against the longest values.
+    """
+    import pyogrio.raw
+    import shapely
+
+    fields, data, masks = [], [], []
+    for col in frame.columns:
+        if col == frame.geometry.name:
+            continue
+        values = frame[col]
+        fields.append(str(col))
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            arr, mask = _dbf_text(values)
+        elif isinstance(values.array, _MASKED_ARRAYS):  # numbers with missing cells
+            kind = values.dtype.numpy_dtype  # type: ignore[union-attr]
+            arr, mask = values.to_numpy(dtype=kind, na_value=0), values.isna().to_numpy()
+        else:
+            arr, mask = values.to_numpy(), None
+        data.append(arr)
+        masks.append(mask)
+    geoms = frame.geometry.to_numpy()
+    kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    # a shapefile's polygon layer holds polygons and multipolygons alike
+    geometry_type = "Polygon" if kinds <= {3} else "MultiPolygon" if kinds <= {3, 6} else "Unknown"
+    crs = frame.crs
+    epsg = crs.to_epsg() if crs is not None else None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(created as|truncated).*")
+        pyogrio.raw.write(
+            path,
+            shapely.to_wkb(geoms),
+            data,
+            fields,
+            field_mask=masks,
+            driver="ESRI Shapefile",
+            encoding=DBF_ENCODING,
+            geometry_type=geometry_type,
+            promote_to_multi=False,
+            crs=None if crs is None else f"EPSG:{epsg}" if epsg else crs.to_wkt("WKT1_GDAL"),
+        )
+
+
 def write_result_layers(
     result: gpd.GeoDataFrame,
     pieces: gpd.GeoDataFrame,
@@ -340,13 +409,7 @@ def write_result_layers(
     for (name, layer), key in zip(layers.items(), ("patches_shp", "pieces_shp"), strict=True):
         dbf, cut = _for_dbf(layer)  # after the GeoPackage: the DBF's cut text, in place
         names = shapefile_names(c for c in dbf.columns if c != dbf.geometry.name)
-        _write(
-            dbf.rename(columns=names),
-            shps[name],
-            driver="ESRI Shapefile",
-            encoding=DBF_ENCODING,
-            layer_options={"RESIZE": "YES"},
-        )
+        _write_shapefile(dbf.rename(columns=names), shps[name])
         shps[name].with_suffix(".cpg").write_text(DBF_ENCODING, encoding="ascii")
         rows += _field_rows(name, names, cut)
         written[key] = shps[name]

@@ -390,3 +390,40 @@ def test_arrow_writes_the_layers_the_row_by_row_writer_writes(
         dbf = arrow[key].with_suffix(".dbf")
         assert _dbf_fields(dbf) == _dbf_fields(rows[key].with_suffix(".dbf"))
         assert dbf.read_bytes() == rows[key].with_suffix(".dbf").read_bytes()
+
+
+def test_text_fields_sized_up_front_give_the_files_gdal_resizes_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each DBF text field made as wide as its longest value gives the files that GDAL's
+    own ``RESIZE=YES`` (fields of 80 bytes shrunk at the end) writes: the same DBF
+    fields, widths and records, the same .shp, .shx and .prj."""
+    import rsgeo.outputs.gis_layers as gis_layers
+
+    result, pieces, figures = _crafted(40)
+    result.loc[result.index[3], "suggested_reason"] = None  # a missing text among texts
+    sized = write_result_layers(result, pieces, tmp_path / "sized", figures=figures)
+
+    def resized(frame: object, path: Path) -> None:
+        pyogrio.write_dataframe(
+            frame,
+            path,
+            driver="ESRI Shapefile",
+            encoding=gis_layers.DBF_ENCODING,
+            layer_options={"RESIZE": "YES"},
+        )
+
+    monkeypatch.setattr(gis_layers, "_write_shapefile", resized)
+    ref = write_result_layers(result, pieces, tmp_path / "resized", figures=figures)
+    for key in ("patches_shp", "pieces_shp"):
+        dbf, ref_dbf = sized[key].with_suffix(".dbf"), ref[key].with_suffix(".dbf")
+        fields = _dbf_fields(dbf)
+        assert fields == _dbf_fields(ref_dbf)
+        # text fields narrower than GDAL's free width of 80: the sizes were set
+        assert any(kind == "C" and width < 80 for _, kind, width, _ in fields)
+        a, b = dbf.read_bytes(), ref_dbf.read_bytes()
+        assert a[0] == b[0] and a[4:] == b[4:]  # bytes 1-3: the date of writing
+        for suffix in (".shp", ".shx", ".prj"):
+            assert sized[key].with_suffix(suffix).read_bytes() == (
+                ref[key].with_suffix(suffix).read_bytes()
+            ), (key, suffix)

@@ -21,6 +21,7 @@ all in this process.
 from __future__ import annotations
 
 import html
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,8 @@ def write_county(work: CountyWork, folder: str | Path, *, progress: bool = False
 
     Runs in a Dask worker as well as in this process: the dossiers are built
     in this process (``n_jobs=1``; the cluster's workers are the parallelism).
+    A second try (the scheduler runs a county again when its worker died)
+    draws the county's maps afresh and brings its dossiers up to date.
 
     Returns
     -------
@@ -238,6 +241,10 @@ def write_county(work: CountyWork, folder: str | Path, *, progress: bool = False
 
     root = Path(folder)
     maps = root / "maps" / work.folder
+    if maps.is_dir():
+        # left by an earlier try of this county (its worker died): the staging folder
+        # is this run's own, so the county's maps are this run's to draw again
+        shutil.rmtree(maps)
     outputs: dict[str, Any] = {}
     if work.county_map:
         maps.mkdir(parents=True, exist_ok=True)

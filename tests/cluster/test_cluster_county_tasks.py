@@ -178,3 +178,35 @@ def test_each_county_dossier_gets_its_own_photos_and_the_unplaced_are_listed_onc
         ]
     )
     assert "P3" in (dossiers / "未归属照片.html").read_text(encoding="utf-8")
+
+
+def test_a_county_written_again_after_a_broken_try_gives_the_same_pages(
+    province_folder: Path, client: Any, tmp_path: Path
+) -> None:
+    from rsgeo.cluster.county_outputs import county_work, write_county
+    from rsgeo.cluster.county_run import county_of
+
+    out = province_folder / "out_county_retry"
+    job = load_job(_maps_job(province_folder, "county_retry"))
+    run = run_job_on_cluster(job, out, client=client, progress=False)
+    assert run.county_stats is not None
+    want = {"county_map": True, "field_maps": True, "dossiers": True}
+    [work, *_] = county_work(
+        run.job_result,
+        county_of=county_of([], run.job_result.result),
+        county_stats=run.county_stats,
+        want=want,
+        dossier_counties=None,
+        overwrite=False,
+    )
+    write_county(work, tmp_path)
+    pages = sorted((tmp_path / "maps").rglob("*.html"))
+    first = {p: _page(p) for p in pages}
+    # a try that died half way: one page cut short, another one missing
+    pages[0].write_bytes(pages[0].read_bytes()[:100])
+    pages[-1].unlink()
+    write_county(work, tmp_path)
+    assert sorted((tmp_path / "maps").rglob("*.html")) == pages
+    assert {p: _page(p) for p in pages} == first
+    dossiers = tmp_path / "dossiers" / work.folder
+    assert {p.name for p in dossiers.iterdir() if p.is_dir()} >= set(work.result.index.astype(str))

@@ -419,6 +419,13 @@ def time_whole_job(data: dict[str, Any], workers: int, out: Path) -> float | Non
     took = time.perf_counter() - t
     for rec in timed["stages"]:
         print(f"  {rec['stage']:<40} {rec['wall_s']:8.1f} s wall {rec['cpu_s']:8.1f} s CPU")
+    parts, counties = timed["partitions"], timed["county_tasks"]
+    print(
+        f"  on the workers: {len(parts)} partitions "
+        f"{sum(sum(r['wall_s'].values()) for r in parts):.1f} s wall "
+        f"{sum(r['cpu_s'] for r in parts):.1f} s CPU; {len(counties)} counties' maps "
+        f"{sum(r['wall_s'] for r in counties):.1f} s wall {sum(r['cpu_s'] for r in counties):.1f} s CPU"
+    )
     print(f"  peak memory per worker (MB): {timed['worker_peak_rss_mb']}")
     print(f"  client peak memory: {timed['client_peak_rss_mb']} MB")
     print(f"  overlay projected to N workers (s): {timed['projected_overlay_s']}")

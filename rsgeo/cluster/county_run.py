@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -33,10 +34,11 @@ from rsgeo.cluster.county_outputs import (
     write_province_unplaced_photos,
 )
 from rsgeo.cluster.partition import COUNTY_CODE_DIGITS, Partition
+from rsgeo.cluster.task import process_peak_mb
 from rsgeo.pipeline import JobResult, evidence_photos
 from rsgeo.schema.messages import STEPS
 
-__all__ = ["CountyRun", "county_of", "quiet_graph_size"]
+__all__ = ["CountyRun", "county_of", "quiet_graph_size", "timed_write_county"]
 
 
 @contextlib.contextmanager
@@ -62,6 +64,21 @@ def county_of(parts: list[Partition], result: pd.DataFrame) -> pd.Series:
     lost = ~code.str.fullmatch(r"\d{6}.*").fillna(False).astype(bool).to_numpy()
     out[lost] = known.reindex(out.index[lost]).fillna("").to_numpy()
     return out
+
+
+def timed_write_county(work: CountyWork, folder: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`write_county`, and its record: ``county_code``, ``wall_s``, ``cpu_s``,
+    ``peak_rss_mb`` of the worker process so far and its ``pid`` (for benchmarks)."""
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    outputs = write_county(work, folder)
+    record = {
+        "county_code": work.code,
+        "wall_s": round(time.perf_counter() - t0, 3),
+        "cpu_s": round(time.process_time() - cpu0, 3),
+        "peak_rss_mb": process_peak_mb(),
+        "pid": os.getpid(),
+    }
+    return outputs, record
 
 
 class CountyRun:
@@ -105,6 +122,7 @@ class CountyRun:
         self.works: list[CountyWork] = []
         self.futures: list[Any] = []
         self.on_workers = False
+        self.records: list[dict[str, Any]] = []
         self._photos: Any = None
 
     def start(self, jr: JobResult) -> None:
@@ -141,7 +159,7 @@ class CountyRun:
             for work in self.works:
                 self.futures.append(
                     self.client.submit(
-                        write_county,
+                        timed_write_county,
                         work,
                         str(self.folder),
                         key=f"rsgeo-county-{run_id}-{work.code}",
@@ -165,7 +183,9 @@ class CountyRun:
             try:
                 completed = distributed.as_completed(self.futures)
                 for n, fut in enumerate(completed, start=1):
-                    done.append(fut.result())
+                    outputs, record = fut.result()
+                    done.append(outputs)
+                    self.records.append(record)
                     if self.progress:
                         work = labels[fut.key]
                         line = STEPS["county_done"].format(

@@ -105,6 +105,9 @@ class ClusterJobResult:
     county_stats : DataFrame or None
         The statistics by county (:func:`rsgeo.cluster.counties.county_stats`),
         the province total row included.
+    county_tasks : list of dict
+        Per county whose maps and dossiers a worker drew: ``county_code``,
+        ``wall_s``, ``cpu_s``, ``peak_rss_mb`` and ``pid`` of the worker process.
     """
 
     job_result: JobResult
@@ -113,6 +116,7 @@ class ClusterJobResult:
     sealed_reported: int = 0
     patches_in: int = 0
     county_stats: pd.DataFrame | None = None
+    county_tasks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def patches_out(self) -> int:
@@ -322,7 +326,9 @@ def run_job_on_cluster(
         step("moving", out=out)
     jr.out_dir = out
     jr.outputs = {k: staging.final(v) for k, v in jr.outputs.items()}
-    return ClusterJobResult(jr, records, bad, sealed_reported, len(patches), counties)
+    return ClusterJobResult(
+        jr, records, bad, sealed_reported, len(patches), counties, counties_run.records
+    )
 
 
 def _write_county_tables(

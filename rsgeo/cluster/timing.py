@@ -73,7 +73,8 @@ def time_job_on_local_cluster(
         client's stage records: ``stage``, ``wall_s``, ``cpu_s`` of the
         client process, ``peak_rss_mb``), ``partitions`` (per partition:
         ``key``, ``county_code``, ``wall_s`` {reading, overlay}, ``cpu_s``,
-        ``peak_rss_mb`` of its worker process so far, ``pid``),
+        ``peak_rss_mb`` of its worker process so far, ``pid``), ``county_tasks``
+        (the same for each county's maps and dossiers drawn by a worker),
         ``worker_peak_rss_mb`` (per worker process id, the largest seen),
         ``client_peak_rss_mb``, ``patches_in``, ``patches_out``,
         ``reported`` and ``projected_overlay_s`` (workers → seconds).
@@ -95,6 +96,9 @@ def time_job_on_local_cluster(
     for rec in run.partitions:
         if rec["peak_rss_mb"] is not None:
             peaks[rec["pid"]] = max(peaks.get(rec["pid"], 0.0), float(rec["peak_rss_mb"]))
+    for rec in run.county_tasks:
+        if rec["peak_rss_mb"] is not None:
+            peaks[rec["pid"]] = max(peaks.get(rec["pid"], 0.0), float(rec["peak_rss_mb"]))
     for addr, mb in live.items():
         if mb is not None:
             pid = int(pids[addr])
@@ -106,6 +110,7 @@ def time_job_on_local_cluster(
         "workers": workers,
         "stages": [] if timings is None else timings.as_records(),
         "partitions": run.partitions,
+        "county_tasks": run.county_tasks,
         "worker_peak_rss_mb": {str(k): round(v, 1) for k, v in sorted(peaks.items())},
         "client_peak_rss_mb": process_peak_mb(),
         "patches_in": run.patches_in,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ def test_the_workers_draw_each_county_as_the_field_map_writer_does(
     assert run.county_stats is not None
     codes = sorted(set(jr.result["township_code"].astype(str).str[:6]))
     assert len(county_keys) == len(codes) > 1
+    # each drawn in a worker process, with its time and memory on record
+    assert sorted(r["county_code"] for r in run.county_tasks) == codes
+    assert os.getpid() not in {r["pid"] for r in run.county_tasks}
+    assert all(r["cpu_s"] > 0 and r["peak_rss_mb"] > 0 for r in run.county_tasks)
     # the reference: the map writer, here, on the county's patches and the whole layers
     names = jr.townships.drop_duplicates("county_code").set_index("county_code")["county_name"]
     show = [k for k in MAP_LAYER_KEYS if k in jr.layers]

@@ -39,6 +39,8 @@ _HEADING_PT = 14.0
 _PAGE_MM = (210.0, 297.0)
 _MARGIN_MM = (25.0, 20.0)  # left/right, top/bottom
 _LATIN_FONT = "Times New Roman"
+_STYLE_IDS: dict[tuple[str, str], str | None] = {}
+"""Style name and type → id in python-docx's template (:meth:`Document._style_id`)."""
 
 
 def load_docx() -> Any:
@@ -129,6 +131,20 @@ class Document:
             sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _fonts(sub.add_run(subtitle), FONT_BODY, BODY_PT)
 
+    def _style_id(self, name: str, kind: str) -> str | None:
+        """The id of a named style, as python-docx gives it, looked up once.
+
+        python-docx reads every style of the document at each lookup by name;
+        every document here starts from python-docx's own template, so a
+        name's id is the same in all of them.
+        """
+        from docx.enum.style import WD_STYLE_TYPE
+
+        key = (name, kind)
+        if key not in _STYLE_IDS:
+            _STYLE_IDS[key] = self._doc.part.get_style_id(name, WD_STYLE_TYPE[kind])
+        return _STYLE_IDS[key]
+
     def _page_numbers(self, section: Any) -> None:
         """A centred PAGE field in the footer (Word and LibreOffice fill it in)."""
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -153,7 +169,8 @@ class Document:
         """A section heading (Word's Heading 1/2, so it appears in the navigation pane)."""
         from docx.shared import Pt, RGBColor
 
-        para = self._doc.add_heading(level=level)
+        para = self._doc.add_paragraph()  # what add_heading makes, its style looked up once
+        para._p.style = self._style_id(f"Heading {level}", "PARAGRAPH")
         para.paragraph_format.space_before = Pt(10)
         para.paragraph_format.keep_with_next = True
         run = para.add_run(text)
@@ -233,7 +250,7 @@ class Document:
         n = len(headers)
         numeric = list(numeric) if numeric is not None else [False] * n
         table = self._doc.add_table(rows=1, cols=n)
-        table.style = "Table Grid"
+        table._tbl.tblStyle_val = self._style_id("Table Grid", "TABLE")
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         widths = _column_widths_mm(headers, rows, self.width_mm)

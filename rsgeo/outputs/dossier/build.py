@@ -149,13 +149,14 @@ class _RasterFinder:
             return source
         for name in dict.fromkeys((patch_id, folder_name(patch_id))):
             for suffix in _RASTER_SUFFIXES:
-                for first, candidate in (
-                    (f"{name}_{key}{suffix}", source / f"{name}_{key}{suffix}"),
-                    (name, source / name / f"{key}{suffix}"),
-                    (f"{name}{suffix}", source / f"{name}{suffix}"),
+                for first, rest in (
+                    (f"{name}_{key}{suffix}", ""),
+                    (name, f"{key}{suffix}"),
+                    (f"{name}{suffix}", ""),
                 ):
                     if not self._may_hold(first):
                         continue
+                    candidate = source / first / rest if rest else source / first
                     if candidate.is_file() and _inside(candidate, source):
                         return candidate
         return None

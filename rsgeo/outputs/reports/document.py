@@ -315,7 +315,18 @@ def _fill_row(
     tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
     if header:
         tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
+    # a cell of plain text is a copy of the row's first cell of its alignment, its width
+    # and text changed: the same XML as python-docx makes, in a tenth of the time
+    models: dict[str, Any] = {}
     for j, (cell, text) in enumerate(zip(_Row(tr, table).cells, texts, strict=True)):
+        look = "header" if header else "right" if numeric[j] else "left"
+        plain = _PLAIN.fullmatch(text) is not None
+        if plain and look in models:
+            tc = copy.deepcopy(models[look])
+            tc.width = Mm(widths[j])
+            tc.find(_T_PATH).text = text
+            cell._tc.getparent().replace(cell._tc, tc)
+            continue
         cell.width = Mm(widths[j])
         para = cell.paragraphs[0]
         para.paragraph_format.space_after = 0
@@ -328,6 +339,8 @@ def _fill_row(
         if bold:
             run.bold = True
         _fonts(run, FONT_BODY, TABLE_PT)
+        if plain:
+            models.setdefault(look, cell._tc)
 
 
 @dataclass(frozen=True)
@@ -353,6 +366,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PLAIN = re.compile(
     "[^\\s&<>\x00-\x1f\ufffe\uffff]([^&<>\x00-\x1f\ufffe\uffff]*[^\\s&<>\x00-\x1f\ufffe\uffff])?"
 )
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_T_PATH = f"{_W}p/{_W}r/{_W}t"
+"""A cell's text element: its paragraph's run's ``w:t``."""
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'

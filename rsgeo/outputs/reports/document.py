@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -289,6 +290,9 @@ class Document:
         if not self._bodies:
             atomic_save(path, self._doc.save)
             return path
+        if _can_write_parts():  # one pass: each part compressed once
+            atomic_save(path, lambda tmp: _write_parts_with_bodies(self._doc, tmp, self._bodies))
+            return path
         small = io.BytesIO()  # the document without its body rows: small
         self._doc.save(small)
         atomic_save(path, lambda tmp: _write_with_bodies(small, tmp, self._bodies))
@@ -458,17 +462,65 @@ def _write_with_bodies(small: io.BytesIO, path: str, bodies: Sequence[_Body]) ->
             entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             with zout.open(entry, "w", force_zip64=True) as fh:
-                at = 0
-                for body in bodies:
-                    looks = (False, True) if body.bold_last else (False,)
-                    spans = {bold: _template(xml, body.key, bold, body.n_columns) for bold in looks}
-                    start = min(s for s, _, _ in spans.values())
-                    end = max(e for _, e, _ in spans.values())
-                    fh.write(xml[at:start].encode("utf-8"))
-                    for chunk in _rows_xml(body, {b: p for b, (_, _, p) in spans.items()}):
-                        fh.write(chunk.encode("utf-8"))
-                    at = end
-                fh.write(xml[at:].encode("utf-8"))
+                _write_xml_with_bodies(xml, fh, bodies)
+
+
+def _write_xml_with_bodies(xml: str, fh: Any, bodies: Sequence[_Body]) -> None:
+    """The document's XML into ``fh``, each table's template rows replaced by its body rows."""
+    at = 0
+    for body in bodies:
+        looks = (False, True) if body.bold_last else (False,)
+        spans = {bold: _template(xml, body.key, bold, body.n_columns) for bold in looks}
+        start = min(s for s, _, _ in spans.values())
+        end = max(e for _, e, _ in spans.values())
+        fh.write(xml[at:start].encode("utf-8"))
+        for chunk in _rows_xml(body, {b: p for b, (_, _, p) in spans.items()}):
+            fh.write(chunk.encode("utf-8"))
+        at = end
+    fh.write(xml[at:].encode("utf-8"))
+
+
+def _can_write_parts() -> bool:
+    """Whether python-docx's package writer has the steps :func:`_write_parts_with_bodies`
+    calls (python-docx 1.x); otherwise the document is saved and then copied."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    steps = ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")
+    return all(callable(getattr(PackageWriter, s, None)) for s in steps)
+
+
+class _PartsIntoZip:
+    """python-docx's physical package writer, writing into ``zout``: each part as
+    python-docx writes it, ``word/document.xml`` with the tables' body rows streamed in."""
+
+    def __init__(self, zout: zipfile.ZipFile, bodies: Sequence[_Body]) -> None:
+        self._zout, self._bodies = zout, bodies
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        name = pack_uri.membername
+        if name != _PARTS:
+            self._zout.writestr(name, blob)
+            return
+        entry = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        with self._zout.open(entry, "w", force_zip64=True) as fh:
+            _write_xml_with_bodies(blob.decode("utf-8"), fh, self._bodies)
+
+
+def _write_parts_with_bodies(doc: Any, path: str, bodies: Sequence[_Body]) -> None:
+    """Write ``doc`` to ``path`` as python-docx saves it, the tables' body rows streamed
+    into its XML (:meth:`Document.save`), compressing each part once."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = doc.part.package
+    parts = list(package.parts)
+    for part in parts:  # as python-docx's OpcPackage.save
+        part.before_marshal()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        writer = _PartsIntoZip(zout, bodies)
+        PackageWriter._write_content_types_stream(writer, parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, parts)  # type: ignore[arg-type]  # its one method
 
 
 def _text_mm(text: str, size_pt: float = TABLE_PT) -> float:

@@ -38,6 +38,7 @@ report the traceback).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import traceback
 import warnings
@@ -486,17 +487,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = warnings.showwarning
     if "--debug" not in (sys.argv[1:] if argv is None else argv):
         warnings.showwarning = _show_warning
+    command = argv is None  # the rsgeo command itself; tests and notebooks pass argv
     try:
-        return _main(argv)
+        return _main(argv, command=command)
     finally:
         warnings.showwarning = shown
+        if command:
+            # the process ends next: Python's last collection would search every
+            # object of the run for cycles (3 s wall in the demo at load 12, 0.5 s
+            # frozen); what is left is freed with the process
+            gc.freeze()
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _freeze_imports() -> None:
+    """Leave the modules a run imports out of the garbage collector's full searches.
+
+    A run imports pandas, geopandas, numba, pyproj and rsgeo: about 100,000
+    objects that live as long as the process, searched again by every full
+    collection during the run (the demo: 0.49 → 0.30 CPU-s of collections).
+    Only for the command: a notebook's collector is left as it is.
+    """
+    import rsgeo.pipeline  # noqa: F401  (what a run imports before it starts)
+
+    gc.freeze()
+
+
+def _main(argv: Sequence[str] | None, *, command: bool = False) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a bad command line (2)
         return done.code if isinstance(done.code, int) else EXIT_CODES["usage"]
+    if command and args.command in ("run", "demo"):
+        _freeze_imports()
     try:
         if args.command == "run":
             return _cmd_run(

@@ -276,3 +276,26 @@ def test_manual_flags_from_a_gbk_csv_set_criterion_2(tmp_path: Path) -> None:
     assert bool(stats.loc["450225104", "criterion_2"]) is True
     assert "永久基本农田管理混乱" in str(stats.loc["450225104", "criterion_2_reason"])
     assert not township_rows(stats).drop(index="450225104")["criterion_2"].any()
+
+
+def test_only_the_command_freezes_the_garbage_collector(tmp_path: Path) -> None:
+    """The command leaves its objects to the process's end; a call from Python does not."""
+    probe = (
+        "import gc, sys\n"
+        "from rsgeo.cli import main\n"
+        "called = main(['check', sys.argv[1]])\n"
+        "after_call = gc.get_freeze_count()\n"
+        "sys.argv = ['rsgeo', 'check', sys.argv[1]]\n"
+        "command = main()\n"
+        "print(called, command, after_call, gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "none.toml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(rsgeo.__file__).parents[1],
+    )
+    called, command, after_call, after_command = map(int, done.stdout.split())
+    assert called == command == EXIT_CODES["file"]
+    assert after_call == 0 and after_command > 10_000

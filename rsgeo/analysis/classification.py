@@ -104,6 +104,11 @@ class ClassifyReport:
             lines.append(f"{len(self.bad_dates)} patches with unreadable date_after")
         return "\n".join(lines)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ClassifyReport:
+        # finished when attached: pandas deep-copies ``attrs`` on every
+        # operation on the table, and the copies share this one report
+        return self
+
 
 def _validate(frame: Any, rules: ClassificationRules) -> None:
     if not isinstance(frame, pd.DataFrame):

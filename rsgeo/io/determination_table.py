@@ -466,6 +466,12 @@ class DeterminationsReport:
     profile_reason: str = ""
     profile_problem: str = ""
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> DeterminationsReport:
+        # finished when attached (read_determinations, apply_determinations):
+        # pandas deep-copies ``attrs`` on every operation on the table, and the
+        # copies share this one report
+        return self
+
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     problem = choice_problem(name, value, allowed)

@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -122,9 +123,9 @@ def _safe_relative(rel: Any) -> bool:
     return not p.is_absolute() and ".." not in p.parts and "." not in rel.split("/")
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: str | os.PathLike[str]) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -353,37 +354,60 @@ def _plain(root: Path, rel: str) -> bool:
 def _listing(build: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     files: dict[str, dict[str, Any]] = {}
     folders: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(build):
+    top = os.fspath(build)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
-        here = Path(dirpath)
-        rel_dir = here.relative_to(build).as_posix()
+        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
         if rel_dir != ".":
             folders.append(rel_dir)
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in sorted(filenames):
-            path = here / name
-            rel = path.relative_to(build).as_posix()
+            rel = prefix + name
             if rel == MANIFEST_NAME:
                 continue
-            files[rel] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+            path = os.path.join(dirpath, name)
+            files[rel] = {"size": os.stat(path).st_size, "sha256": _sha256(path)}
     return files, folders
 
 
 def _conflicts(out: Path, files: Iterable[str], previous: Manifest | None) -> list[str]:
-    """Paths where an output goes but a file rsgeo did not write lies."""
+    """Paths where an output goes but a file rsgeo did not write lies.
+
+    Each folder on the way is looked at once (a run writes thousands of files
+    into a few folders).
+    """
     own = {*previous.files, MANIFEST_NAME} if previous is not None else set()
     found: set[str] = set()
+    folder_state: dict[str, str] = {}  # "folder", "missing" or "blocked"
+    top = os.fspath(out)
     for rel in files:
         parts = PurePosixPath(rel).parts
-        for n in range(1, len(parts) + 1):
+        for n in range(1, len(parts)):
             sub = "/".join(parts[:n])
-            p = out / sub
-            if n < len(parts):
-                if p.is_symlink() or (p.exists() and not p.is_dir()):
-                    found.add(sub)
-                    break
-            elif (p.exists() or p.is_symlink()) and sub not in own:
+            state = folder_state.get(sub)
+            if state is None:
+                state = folder_state[sub] = _folder_state(os.path.join(top, sub))
+            if state == "blocked":
+                found.add(sub)
+                break
+            if state == "missing":  # nothing lies below a missing folder
+                break
+        else:
+            sub = "/".join(parts)
+            if os.path.lexists(os.path.join(top, sub)) and sub not in own:
                 found.add(sub)
     return sorted(found)
+
+
+def _folder_state(path: str) -> str:
+    """``"folder"``, ``"missing"``, or ``"blocked"`` (a file or a link lies there)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:  # a file above it: found there already
+        return "missing"
+    return "folder" if stat.S_ISDIR(mode) else "blocked"
 
 
 def _commit(staging: Staging, out: Path, *, overwrite: bool) -> None:

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Literal, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from rsgeo.schema.vocabulary import (
@@ -67,18 +68,59 @@ PLACEHOLDER = "〔军用土地图斑，略〕"
 """What a sealed patch id becomes in a message."""
 
 _WORDS_RE = "|".join(MILITARY_WORDS)
+_WORDS = re.compile(_WORDS_RE)
 
 
-def _field_status(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _texts(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column as text (missing: ``""``): codes into its distinct texts, and those texts.
+
+    Every rule reads a text on its own, so each distinct text is read once:
+    a county's columns hold a few distinct words in hundreds of thousands of rows.
+    """
+    text = values.astype("string").fillna("")
+    codes, uniques = pd.factorize(text)
+    return np.asarray(codes), [str(u) for u in uniques]
+
+
+def _field_status(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(sealed, ambiguous) masks of a military field."""
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        sealed = values.fillna(0).astype(bool)
-        return sealed, pd.Series(False, index=values.index)
-    text = values.astype("string").fillna("").str.strip()
-    folded = text.str.casefold()
-    no = folded.isin(MILITARY_NO)
-    yes = ~no & (folded.isin(MILITARY_YES) | text.str.contains(_WORDS_RE, regex=True))
-    return yes.astype(bool), (~no & ~yes).astype(bool)
+        sealed = values.fillna(0).astype(bool).to_numpy(dtype=bool)
+        return sealed, np.zeros(len(values), dtype=bool)
+    codes, texts = _texts(values)
+    yes_of, unsure_of = [], []
+    for text in texts:
+        text = text.strip()
+        folded = text.casefold()
+        no = folded in MILITARY_NO
+        yes = not no and (folded in MILITARY_YES or _WORDS.search(text) is not None)
+        yes_of.append(yes)
+        unsure_of.append(not no and not yes)
+    return _spread(yes_of, codes), _spread(unsure_of, codes)
+
+
+def _spread(per_text: list[bool], codes: np.ndarray) -> np.ndarray:
+    """A mask of the rows from the answers for each distinct text."""
+    return np.asarray(per_text, dtype=bool)[codes] if per_text else np.zeros(len(codes), bool)
+
+
+def _masks(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(sealed, ambiguous) masks of the rows; a sealed row is never also ambiguous."""
+    sealed = np.zeros(len(frame), dtype=bool)
+    ambiguous = np.zeros(len(frame), dtype=bool)
+    for name in ("flag_military", "military"):
+        if name in frame.columns:
+            yes, unsure = _field_status(frame[name])
+            sealed |= yes
+            ambiguous |= unsure
+    for name in ("determination_subtype", "actual_use", "land_class_name"):
+        if name in frame.columns:
+            codes, texts = _texts(frame[name])
+            sealed |= _spread([_WORDS.search(t) is not None for t in texts], codes)
+    if "land_class_code" in frame.columns:
+        codes, texts = _texts(frame["land_class_code"])
+        sealed |= _spread([t.strip() in MILITARY_LAND_CLASSES for t in texts], codes)
+    return sealed, ambiguous & ~sealed
 
 
 def military_status(frame: pd.DataFrame) -> pd.Series:
@@ -95,24 +137,9 @@ def military_status(frame: pd.DataFrame) -> pd.Series:
     >>> military_status(pd.DataFrame({"land_class_code": ["0901", "0103"]})).tolist()
     ['sealed', 'ordinary']
     """
-    sealed = pd.Series(False, index=frame.index)
-    ambiguous = pd.Series(False, index=frame.index)
-    for name in ("flag_military", "military"):
-        if name in frame.columns:
-            yes, unsure = _field_status(frame[name])
-            sealed |= yes
-            ambiguous |= unsure
-    for name in ("determination_subtype", "actual_use", "land_class_name"):
-        if name in frame.columns:
-            text = frame[name].astype("string").fillna("")
-            sealed |= text.str.contains(_WORDS_RE, regex=True).astype(bool)
-    if "land_class_code" in frame.columns:
-        codes = frame["land_class_code"].astype("string").str.strip()
-        sealed |= codes.isin(MILITARY_LAND_CLASSES).fillna(False).astype(bool)
-    status = pd.Series("ordinary", index=frame.index, dtype=object)
-    status[ambiguous.to_numpy()] = "ambiguous"
-    status[sealed.to_numpy()] = "sealed"
-    return status
+    sealed, ambiguous = _masks(frame)
+    status = np.where(sealed, "sealed", np.where(ambiguous, "ambiguous", "ordinary"))
+    return pd.Series(status.astype(object), index=frame.index, dtype=object)
 
 
 def is_military(frame: pd.DataFrame) -> pd.Series:
@@ -131,12 +158,13 @@ def is_military(frame: pd.DataFrame) -> pd.Series:
     >>> is_military(df).tolist()
     [False, False, False, True, True]
     """
-    return (military_status(frame) != "ordinary").astype(bool)
+    sealed, ambiguous = _masks(frame)
+    return pd.Series(sealed | ambiguous, index=frame.index, dtype=bool)
 
 
 def ambiguous_military(frame: pd.DataFrame) -> pd.Series:
     """Boolean Series: rows sealed only because their marking is ambiguous."""
-    return (military_status(frame) == "ambiguous").astype(bool)
+    return pd.Series(_masks(frame)[1], index=frame.index, dtype=bool)
 
 
 def ordinary(frame: FrameT) -> FrameT:

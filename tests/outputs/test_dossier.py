@@ -562,3 +562,31 @@ def test_ids_unsafe_on_windows_get_folders_windows_accepts(tmp_path: Path) -> No
     assert len({f.casefold() for f in folders}) == 3  # distinct on a case-blind disk
     assert not any(f.split(".")[0].upper() in {"COM1", "CON", "NUL"} for f in folders)
     assert all((tmp_path / "d" / f / "dossier.html").is_file() for f in folders)
+
+
+def test_raster_finder_finds_every_naming_form_as_the_disk_does(tmp_path: Path) -> None:
+    from rsgeo.outputs.dossier.build import _RASTER_SUFFIXES, _RasterFinder
+
+    folder = tmp_path / "imagery"
+    (folder / "P2").mkdir(parents=True)
+    for rel in ("P1_after.tif", "P2/before.jp2", "P3.img", "P4_before.vrt", "P5_after.txt"):
+        (folder / rel).write_bytes(b"x")
+
+    def on_disk(key: str, pid: str) -> Path | None:  # every candidate asked of the disk
+        for suffix in _RASTER_SUFFIXES:
+            for c in (folder / f"{pid}_{key}{suffix}", folder / pid / f"{key}{suffix}"):
+                if c.is_file():
+                    return c
+            if (folder / f"{pid}{suffix}").is_file():
+                return folder / f"{pid}{suffix}"
+        return None
+
+    find = _RasterFinder(folder)
+    for pid in ("P1", "P2", "P3", "P4", "P5", "P6"):
+        for key in ("before", "after"):
+            assert find(key, pid) == on_disk(key, pid), (pid, key)
+    assert find("after", "P1") == folder / "P1_after.tif"
+    assert find("before", "P2") == folder / "P2" / "before.jp2"
+    assert find("after", "P5") is None and find("before", "P6") is None
+    single = folder / "P1_after.tif"
+    assert _RasterFinder(single)("before", "anything") == single

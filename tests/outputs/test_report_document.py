@@ -75,6 +75,35 @@ def test_every_row_reads_back_as_given(tmp_path: Path) -> None:
     assert "rsgeo" not in xml, "no template mark is left in the document"
 
 
+def _parts(path: Path) -> dict[str, bytes]:
+    stamp = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: stamp.sub(b"", z.read(i)) for i in z.infolist()}
+
+
+def test_copied_cells_and_one_pass_save_write_what_python_docx_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rsgeo.outputs.reports.document as document
+
+    def make(path: Path) -> Path:
+        doc = Document("表", "副标题")
+        doc.heading("一、总体情况")
+        doc.heading("（一）图斑", level=2)
+        doc.table(HEADERS, ODD + _rows(5), bold_last=True, numeric=[False, False, True, False])
+        doc.table(["a", " b ", "c&d"], [])  # the header row alone
+        doc.table(["x", "y"], [["1", "2"]])
+        return doc.save(path)
+
+    fast = _parts(make(tmp_path / "fast.docx"))
+    # every cell filled through python-docx, the document saved by python-docx and copied
+    monkeypatch.setattr(document, "_PLAIN", re.compile("(?!)"))
+    monkeypatch.setattr(document, "_can_write_parts", lambda: False)
+    slow = _parts(make(tmp_path / "slow.docx"))
+    assert list(fast) == list(slow)
+    assert fast == slow
+
+
 _MEASURE = """
 import resource, sys
 from rsgeo.outputs.reports.document import Document

@@ -213,3 +213,53 @@ def test_redacting_an_error_of_another_signature_and_ids_added_late() -> None:
         ids.add("M9")
         raise Odd("bad", "M9")
     assert str(caught.value) == f"bad {PLACEHOLDER}"
+
+
+def test_status_of_a_long_table_is_the_status_of_each_row_read_alone() -> None:
+    """Each distinct text is read once: the answer is still each row's own, by the rules
+    of the module notes written out row by row here."""
+    import re
+
+    from rsgeo.schema.vocabulary import (
+        MILITARY_LAND_CLASSES,
+        MILITARY_NO,
+        MILITARY_WORDS,
+        MILITARY_YES,
+    )
+
+    words = re.compile("|".join(MILITARY_WORDS))
+    marks = ["是", " 否 ", "", None, "Y", "n", "1", "0", "TRUE", "False", "军事用地", "待定", "?"]
+    uses = ["农村宅基地", "军用仓库", None, "", "工业"]
+    codes = ["0901", " 0901", "0103", None, "1001"]
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "military": [marks[i % len(marks)] for i in range(n)],
+            "actual_use": [uses[(i // 3) % len(uses)] for i in range(n)],
+            "land_class_code": [codes[(i // 7) % len(codes)] for i in range(n)],
+        },
+        index=[f"p{i}" for i in range(n)],
+    )
+
+    def row_status(mark: object, use: object, code: object) -> str:
+        text = "" if pd.isna(mark) else str(mark).strip()
+        folded = text.casefold()
+        sealed = (not pd.isna(use) and words.search(str(use)) is not None) or (
+            not pd.isna(code) and str(code).strip() in MILITARY_LAND_CLASSES
+        )
+        if folded in MILITARY_NO:
+            return "sealed" if sealed else "ordinary"
+        if folded in MILITARY_YES or words.search(text):
+            return "sealed"
+        return "sealed" if sealed else "ambiguous"
+
+    want = [
+        row_status(m, u, c)
+        for m, u, c in zip(
+            frame["military"], frame["actual_use"], frame["land_class_code"], strict=True
+        )
+    ]
+    got = military_status(frame)
+    assert got.index.equals(frame.index)
+    assert got.tolist() == want
+    assert {"sealed", "ambiguous", "ordinary"} <= set(want)

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,20 +129,47 @@ def _attachments_for(attachments: Any, patch_id: str) -> list[Path]:
 _RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".jp2", ".vrt")
 
 
-def _raster_for(source: Path, key: str, patch_id: str) -> Path | None:
-    """The raster of one patch: ``source`` itself, or a file named after the patch in it."""
-    if source.is_file():
-        return source
-    for name in dict.fromkeys((patch_id, folder_name(patch_id))):
-        for suffix in _RASTER_SUFFIXES:
-            for candidate in (
-                source / f"{name}_{key}{suffix}",
-                source / name / f"{key}{suffix}",
-                source / f"{name}{suffix}",
-            ):
-                if candidate.is_file() and _inside(candidate, source):
-                    return candidate
-    return None
+class _RasterFinder:
+    """The raster of each patch in one imagery source: the file itself, or a file
+    named after the patch in the folder (listed once: most patches have none)."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.single = source.is_file()
+        try:
+            entries = [] if self.single else os.listdir(source)
+        except OSError:
+            entries = []
+        self._names = {_name_key(e) for e in entries}
+
+    def __call__(self, key: str, patch_id: str) -> Path | None:
+        """``source`` itself, or the first of the file names the patch's raster may have."""
+        source = self.source
+        if self.single:
+            return source
+        for name in dict.fromkeys((patch_id, folder_name(patch_id))):
+            for suffix in _RASTER_SUFFIXES:
+                for first, rest in (
+                    (f"{name}_{key}{suffix}", ""),
+                    (name, f"{key}{suffix}"),
+                    (f"{name}{suffix}", ""),
+                ):
+                    if not self._may_hold(first):
+                        continue
+                    candidate = source / first / rest if rest else source / first
+                    if candidate.is_file() and _inside(candidate, source):
+                        return candidate
+        return None
+
+    def _may_hold(self, entry: str) -> bool:
+        """Whether the folder may hold ``entry`` (ignoring case: as Windows finds files)."""
+        if "/" in entry or "\\" in entry or entry in (".", ".."):
+            return True  # not one name of the listing: looked at on the disk
+        return _name_key(entry) in self._names
+
+
+def _name_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _validate(
@@ -449,6 +477,7 @@ def start_dossiers(
     plain_names = [str(columns[i]) for i in plain]
     records: list[dict[str, Any]] = []
     todo: list[dict[str, Any]] = []
+    finders = {k: _RasterFinder(src) for k, src in rasters.items()}
     show = sys.stderr.isatty() if progress is None else progress
     for pos, patch_id in enumerate(table.index):
         row = dict(zip(columns, values[pos], strict=True))
@@ -462,9 +491,7 @@ def start_dossiers(
         neighbours = [geoms[i] for i in near[pos]]
         own = finding_keys.get(patch_id, [])
         patch_rasters = {
-            k: found
-            for k, src in rasters.items()
-            if (found := _raster_for(src, k, patch_id)) is not None
+            k: found for k, find in finders.items() if (found := find(k, patch_id)) is not None
         }
         files = _attachments_for(attachments, patch_id)
         own_photos = photo_rows.get(patch_id, [])

@@ -12,6 +12,7 @@ percentages to 2 decimals, all rounded half-up (:func:`rsgeo.geo.units.format_ha
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,7 @@ class ShownFigures:
     def text(self, code: Any, column: str) -> str:
         """The printed text of one figure (— where it cannot be computed)."""
         header = self.headers[column]
-        value: Any = self.values.at[str(code), header]
+        value: Any = self._cells[header][str(code)]
         if header not in self.decimals:
             return (
                 ""
@@ -93,6 +94,15 @@ class ShownFigures:
                 else str(value)
             )
         return format_half_up(value, self.decimals[header])
+
+    @functools.cached_property
+    def _cells(self) -> dict[str, dict[str, Any]]:
+        """Header → row code → value (the values' own scalars), for :meth:`text`."""
+        codes = [str(c) for c in self.values.index]
+        return {
+            str(h): dict(zip(codes, self.values[h].to_numpy(), strict=True))
+            for h in self.values.columns
+        }
 
     def has(self, column: str) -> bool:
         """Whether the statistics had this column."""

@@ -7,6 +7,7 @@ the folium map that carries rsgeo's layers and controls.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -26,7 +27,7 @@ from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from rsgeo.outputs.maps.offline import offline_figure_class, static_text
 from rsgeo.outputs.maps.payload import encode_features, encode_index_lists, payload_json
-from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
+from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html, popup_columns
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.labels import COLUMN_LABELS, MAP_LABELS, RULE_LABELS
 from rsgeo.schema.military import ordinary
@@ -336,6 +337,26 @@ def layer_keys(patches: pd.DataFrame, layers: Mapping[str, Any] | None) -> list[
     return keys
 
 
+def feature_columns(
+    patches: pd.DataFrame, layers: Mapping[str, Any] | None, *, also: Sequence[str] = ()
+) -> list[str]:
+    """The columns :func:`patch_features` reads (popup, class, geometry), and ``also``.
+
+    A map that draws its patches page by page selects these once: each page's
+    share of the table is then a copy of a few columns, not of all 80.
+    """
+    keys = layer_keys(patches, layers)
+    wanted = {
+        *popup_columns(list(patches.columns), layer_keys=keys),
+        "suggested_class",
+        "final_class",
+        *also,
+    }
+    if isinstance(patches, gpd.GeoDataFrame):
+        wanted.add(patches.geometry.name)
+    return [c for c in patches.columns if c in wanted]
+
+
 def with_area(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add ``area_m2`` (ellipsoidal) when the table lacks it."""
     if "area_m2" in patches.columns:
@@ -464,7 +485,7 @@ def patch_features(
         shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
     classes = class_values(patches).tolist()
     keys = layer_keys(patches, layers)
-    records = patches.drop(columns=patches.geometry.name).to_dict(orient="index")
+    records = patches[popup_columns(list(patches.columns), layer_keys=keys)].to_dict(orient="index")
     shorts = short_labels([str(pid) for pid in records])
     popups = [
         patch_popup_html(
@@ -726,6 +747,31 @@ def datum_note(datum: str) -> str:
 # ---------------------------------------------------------------- folium
 
 
+@functools.cache
+def _rsgeo_layers_class() -> Any:
+    """The element that draws the page's configuration with rsgeo's script (made once)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class RsgeoLayers(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            "{% macro header(this, kwargs) %}"
+            "<style>rsgeoStyle_{{ this.token }}</style>"
+            "<script>rsgeoScript_{{ this.token }}</script>"
+            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}"
+            "rsgeoBuild({{ this._parent.get_name() }}, rsgeoData_{{ this.token }});"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, token: str) -> None:
+            super().__init__()
+            self._name = "RsgeoLayers"
+            self.token = token
+
+    return RsgeoLayers
+
+
 def build_map(
     cfg: dict[str, Any],
     *,
@@ -738,9 +784,6 @@ def build_map(
 ) -> Any:
     """A folium Map (in an offline figure) that draws ``cfg`` with rsgeo's script."""
     folium = import_folium()
-    from branca.element import MacroElement
-    from jinja2 import Template
-
     figure = offline_figure_class()(title=html.escape(title))
     fit = cfg.get("fit") or [[25.0, 109.0], [25.1, 109.1]]
     centre = [(fit[0][0] + fit[1][0]) / 2, (fit[0][1] + fit[1][1]) / 2]
@@ -773,27 +816,16 @@ def build_map(
             image=data_uri, bounds=bounds, name=name, opacity=1.0, interactive=False
         ).add_to(fmap)
 
-    class RsgeoLayers(MacroElement):  # type: ignore[misc]
-        _template = Template(
-            "{% macro header(this, kwargs) %}"
-            "<style>{{ this.css }}</style><script>{{ this.js }}</script>"
-            "{% endmacro %}"
-            "{% macro script(this, kwargs) %}"
-            "rsgeoBuild({{ this._parent.get_name() }}, {{ this.cfg }});"
-            "{% endmacro %}"
-        )
-
-        def __init__(self, config_json: str) -> None:
-            super().__init__()
-            self._name = "RsgeoLayers"
-            self.css = static_text("rsgeo-map.css").replace("</", "<\\/")
-            self.js = static_text("rsgeo-map.js").replace("</script", "<\\/script")
-            self.cfg = config_json
-
-    # The data bypasses the template engine (slow on tens of megabytes): the
-    # page carries a token, replaced by the JSON once the page is rendered.
+    # The data, rsgeo's script and its style sheet bypass the template engine
+    # (slow on tens of megabytes, and branca compiles every rendered piece of
+    # the page again as a template): the page carries tokens, replaced once
+    # the page is rendered (the data last, so nothing is replaced inside it).
     cfg = {**cfg, "classColors": CLASS_COLORS, "otherColor": UNCLASSIFIED_COLOR}
-    token = f"rsgeoData_{fmap.get_name()}"
-    figure.rsgeo_payloads = {token: safe_json(cfg)}
-    fmap.add_child(RsgeoLayers(token))
+    name = fmap.get_name()
+    figure.rsgeo_payloads = {
+        f"rsgeoStyle_{name}": static_text("rsgeo-map.css").replace("</", "<\\/"),
+        f"rsgeoScript_{name}": static_text("rsgeo-map.js").replace("</script", "<\\/script"),
+        f"rsgeoData_{name}": safe_json(cfg),
+    }
+    fmap.add_child(_rsgeo_layers_class()(name))
     return fmap

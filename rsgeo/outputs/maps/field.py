@@ -44,6 +44,7 @@ from rsgeo.outputs.maps._build import (
     datum_note,
     display_geometry,
     feature_collection,
+    feature_columns,
     not_drawn_note,
     ordinary_patches,
     patch_features,
@@ -386,6 +387,7 @@ def field_maps(
     )
     drawable, _ = ordinary_patches(patches)
     shown = with_area(drawable)
+    shown = shown[feature_columns(shown, layers, also=("township_code", "township_name"))]
     blank_codes = _blank_codes(patches, drawable.index)
     codes = shown["township_code"].astype("string").str.strip().fillna("")
     codes = codes.where(codes != "", UNASSIGNED)

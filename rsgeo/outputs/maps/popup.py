@@ -32,6 +32,7 @@ __all__ = [
     "geo_link_html",
     "geo_uri",
     "patch_popup_html",
+    "popup_columns",
     "table_html",
 ]
 
@@ -151,6 +152,21 @@ def patch_rows(
     if note:
         rows.append((FIELD_LABELS["note"], note))
     return rows
+
+
+def popup_columns(columns: Sequence[str], *, layer_keys: Sequence[str]) -> list[str]:
+    """The columns, of ``columns``, that :func:`patch_rows` reads (in table order).
+
+    A map converts only these to Python values: a result table has some 80
+    columns, its popup about half of them.
+
+    Examples
+    --------
+    >>> popup_columns(["area_m2", "geometry", "pbf_m2", "note"], layer_keys=["pbf"])
+    ['area_m2', 'pbf_m2', 'note']
+    """
+    read = {"area_m2", *FIELD_LABELS, *_BOOL_FLAGS, *(f"{key}_m2" for key in layer_keys)}
+    return [c for c in columns if c in read]
 
 
 def _truthy(value: Any) -> bool:

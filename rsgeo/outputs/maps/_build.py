@@ -276,7 +276,7 @@ def safe_json(obj: Any) -> str:
 
 
 def feature_collection(
-    geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
+    geoms: gpd.GeoSeries | np.ndarray, properties: Sequence[Mapping[str, Any]] | None = None
 ) -> Features:
     """The drawable geometries (none or empty left out) with their properties, for the page.
 
@@ -284,7 +284,7 @@ def feature_collection(
     coordinates, properties by column), which the page's script decodes to
     GeoJSON; a collection of mixed geometry kinds is written as GeoJSON text.
     """
-    values = np.asarray(geoms.to_numpy(), dtype=object)
+    values = np.asarray(geoms if isinstance(geoms, np.ndarray) else geoms.to_numpy(), dtype=object)
     keep = np.flatnonzero(~(shapely.is_missing(values) | shapely.is_empty(values)))
     shapes = values[keep]
     props = [dict(properties[int(i)]) for i in keep] if properties is not None else None
@@ -449,6 +449,17 @@ def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     return [[index[piece] for piece in pieces] for pieces in cut], order
 
 
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> dict[Any, dict[str, Any]]:
+    """Row label -> {column: value} of some columns (``to_dict(orient="index")``
+    without copying the frame first)."""
+    values = [frame[c].tolist() for c in columns]
+    rows = list(zip(*values, strict=True)) if values else [()] * len(frame)
+    return {
+        label: dict(zip(columns, row, strict=True))
+        for label, row in zip(frame.index, rows, strict=True)
+    }
+
+
 def patch_features(
     patches: gpd.GeoDataFrame,
     *,
@@ -485,7 +496,7 @@ def patch_features(
         shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
     classes = class_values(patches).tolist()
     keys = layer_keys(patches, layers)
-    records = patches[popup_columns(list(patches.columns), layer_keys=keys)].to_dict(orient="index")
+    records = _records(patches, popup_columns(list(patches.columns), layer_keys=keys))
     shorts = short_labels([str(pid) for pid in records])
     popups = [
         patch_popup_html(
@@ -618,22 +629,40 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     in one vectorised call, and only a feature across several is cut by the
     union of those few. Index and CRS are those of ``geoms``.
     """
+    pieces = _area_pieces(area)
+    if pieces is None:
+        return geoms.iloc[:0]
+    out, feats = _clipped_values(geoms, pieces)
+    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+
+
+_Pieces = tuple[np.ndarray, np.ndarray, bool]
+"""The polygons of an area, their bounds, and whether all are axis-parallel rectangles."""
+
+
+def _area_pieces(area: Any) -> _Pieces | None:
+    """:func:`clipped`'s view of ``area`` (None when it is empty), worked out once a page."""
     parts = shapely.get_parts(area)
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
     if not len(parts):
-        return geoms.iloc[:0]
+        return None
     pb = shapely.bounds(parts)
     boxes = bool(
         np.allclose(
             shapely.area(parts), (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), rtol=1e-12, atol=0.0
         )
     )  # axis-parallel rectangles (shown_area's): box tests are exact, no predicates needed
+    return parts, pb, boxes
+
+
+def _clipped_values(geoms: gpd.GeoSeries, pieces: _Pieces) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clipped` as arrays: the cut features and their positions in ``geoms``."""
+    parts, pb, boxes = pieces
     values = geoms.to_numpy()
     predicate = None if boxes else "intersects"
     if len(parts) <= _CLIP_CHUNK:  # a page's area: the layer's own index, queried once
         part_i, feat_i = geoms.sindex.query(parts, predicate=predicate)
-        out, feats = _clip_chunk(values, feat_i, part_i, parts, pb, boxes=boxes)
-        return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+        return _clip_chunk(values, feat_i, part_i, parts, pb, boxes=boxes)
     tree = shapely.STRtree(parts)  # a province's patches: the features a step at a time
     kept: list[np.ndarray] = []
     cut: list[np.ndarray] = []
@@ -645,7 +674,7 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
         cut.append(out)
     feats = np.concatenate(kept) if kept else np.empty(0, dtype=np.intp)
     out = np.concatenate(cut) if cut else np.empty(0, dtype=object)
-    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+    return out, feats
 
 
 def _clip_chunk(
@@ -683,6 +712,41 @@ def _clip_chunk(
     return out[solid], feats[solid]
 
 
+_Layer = tuple[str, np.ndarray, pd.Index, Any]
+"""A reference layer cut to a page: key, geometries, their labels, CRS."""
+
+
+def _display_layers(cut: Sequence[_Layer], *, tolerance_m: float, datum: str) -> list[np.ndarray]:
+    """:func:`display_geometry` of each layer's (repaired) features.
+
+    Layers in one projected CRS (a page's cut layers) are drawn in one call:
+    the same geometry, feature by feature, without a page's fixed costs once
+    per layer.
+    """
+
+    def series(layer: _Layer) -> gpd.GeoSeries:
+        key, values, index, crs = layer
+        return repaired(gpd.GeoSeries(values, index=index, crs=crs), what=f"{key} layer")
+
+    crs = cut[0][3] if cut else None
+    if len(cut) < 2 or crs is None or crs.is_geographic or any(c[3] != crs for c in cut):
+        return [
+            display_geometry(series(c), tolerance_m=tolerance_m, datum=datum).to_numpy()
+            for c in cut
+        ]
+    parts = []
+    for c in cut:
+        values = c[1]
+        if not (shapely.is_valid(values) | shapely.is_missing(values)).all():
+            values = series(c).to_numpy()
+        parts.append(values)
+    drawn = display_geometry(
+        gpd.GeoSeries(np.concatenate(parts), crs=crs), tolerance_m=tolerance_m, datum=datum
+    ).to_numpy()
+    ends = np.cumsum([len(v) for v in parts])
+    return [drawn[end - len(v) : end] for v, end in zip(parts, ends, strict=True)]
+
+
 def reference_entries(
     layers: Mapping[str, gpd.GeoDataFrame | gpd.GeoSeries] | None,
     *,
@@ -697,15 +761,23 @@ def reference_entries(
     ``area`` (in ``area_crs``) is what the page shows (:func:`shown_area`);
     None draws each layer whole, which only suits small layers.
     """
-    out: list[dict[str, Any]] = []
-    for i, (key, layer) in enumerate((layers or {}).items()):
+    pieces = None if area is None else _area_pieces(area)
+    cut: list[_Layer] = []
+    for key, layer in (layers or {}).items():
         geoms = layer if isinstance(layer, gpd.GeoSeries) else layer.geometry
-        if area is not None:
-            if area_crs is not None and geoms.crs is not None and geoms.crs != area_crs:
-                geoms = geoms.to_crs(area_crs)
-            geoms = clipped(geoms, area)
-        geoms = repaired(geoms, what=f"{key} layer")
-        shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
+        if area is not None and geoms.crs is not None and area_crs is not None:
+            geoms = geoms if geoms.crs == area_crs else geoms.to_crs(area_crs)
+        if area is None:
+            cut.append((key, geoms.to_numpy(), geoms.index, geoms.crs))
+        elif pieces is None:
+            cut.append((key, np.empty(0, dtype=object), geoms.index[:0], geoms.crs))
+        else:
+            values, feats = _clipped_values(geoms, pieces)
+            cut.append((key, values, geoms.index[feats], geoms.crs))
+    out: list[dict[str, Any]] = []
+    for i, ((key, *_), shown) in enumerate(
+        zip(cut, _display_layers(cut, tolerance_m=tolerance_m, datum=datum), strict=True)
+    ):
         color, dash = REFERENCE_STYLES.get(key, (_OTHER_REF_COLORS[i % 4], None))
         out.append(
             {

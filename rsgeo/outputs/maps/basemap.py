@@ -468,10 +468,14 @@ def basemap_tiles(
 
 def write_tiles(tileset: TileSet, folder: Path) -> None:
     """Write the tiles as ``folder/z/x/y.ext`` (replacing the folder's tiles)."""
+    made: set[tuple[int, int]] = set()
     for (z, x, y), (data, ext) in tileset.tiles.items():
-        target = folder / str(z) / str(x) / f"{y}.{ext}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        column = folder / str(z) / str(x)
+        if (z, x) not in made:  # a folder per column of tiles, made once
+            column.mkdir(parents=True, exist_ok=True)
+            made.add((z, x))
+        with open(column / f"{y}.{ext}", "wb") as out:
+            out.write(data)
 
 
 def embedded_index(tileset: TileSet) -> dict[str, str]:

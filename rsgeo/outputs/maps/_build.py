@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import json
 import math
 import re
@@ -424,6 +425,32 @@ _POPUP_CUTS = re.compile(
     r"(?<=</tr>)|(?<=<td>)|(?=</td>)|(?<=；)"  # table rows, values, clauses
     r'|(?<=href=")|(?=">)|(?<=rsgeo-geo-xy">)|(?=</span>)'  # the geo: link's URI and text
 )
+"""Where :func:`popup_parts` cuts a popup (the rule; :func:`_popup_pieces` applies it)."""
+
+_POPUP_TOKENS = re.compile(r'</tr>|<td>|</td>|；|href="|">|</span>')
+_CUT_AFTER = frozenset(("</tr>", "<td>", "；", 'href="'))
+_GEO_XY = 'rsgeo-geo-xy">'
+
+
+def _popup_pieces(text: str) -> list[str]:
+    """``_POPUP_CUTS.split(text)`` without its empty pieces, found token by token.
+
+    The pattern's look-arounds are tried at every character of the popup;
+    the tokens they look for are found here in one pass instead (the
+    ``href="">`` of an empty link, whose quote two tokens would share, never
+    occurs: a ``geo:`` URI is never empty).
+    """
+    cuts = [0]
+    for match in _POPUP_TOKENS.finditer(text):
+        token = match.group()
+        if token in _CUT_AFTER:
+            cuts.append(match.end())
+            continue
+        cuts.append(match.start())
+        if token == '">' and text.endswith(_GEO_XY, 0, match.end()):
+            cuts.append(match.end())
+    cuts.append(len(text))
+    return [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
@@ -442,7 +469,7 @@ def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     >>> popup_parts(["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"])
     ([[0, 2, 1], [0, 3, 1]], ['<tr><td>', '</td></tr>', 'a', 'b'])
     """
-    cut = [[piece for piece in _POPUP_CUTS.split(text) if piece] for text in popups]
+    cut = [_popup_pieces(text) for text in popups]
     uses = Counter(piece for pieces in cut for piece in pieces)
     order = sorted(uses, key=lambda piece: -uses[piece])  # stable: first seen first among ties
     index = {piece: i for i, piece in enumerate(order)}

@@ -169,3 +169,24 @@ def test_other_images_are_warped_by_gdal(smooth, tmp_path):
         for blob, ext in tiles.tiles.values():
             image = Image.open(io.BytesIO(blob))
             assert image.size == (256, 256) and image.format == {"jpg": "JPEG"}.get(ext, "PNG")
+
+
+def test_a_basemap_held_open_gives_the_same_tiles_and_is_closed_after(smooth):
+    from rsgeo.options import MapOptions
+    from rsgeo.outputs.maps import basemap
+
+    path = smooth.name
+    box = transform_bounds(smooth.crs, "EPSG:4326", *smooth.bounds)
+    opts = MapOptions(basemap=path, basemap_max_zoom=13)
+    alone = basemap.tiles_from_geotiff(path, box, [box], options=opts)
+    basemap._tile_cache.clear()  # warp again, from the image held open
+    with basemap.basemap_open(path):
+        (held,) = basemap._open_images.values()
+        with basemap.basemap_open(path):  # nested: the same image, not opened twice
+            assert list(basemap._open_images.values()) == [held]
+        together = basemap.tiles_from_geotiff(path, box, [box], options=opts)
+        assert not held.closed
+    assert basemap._open_images == {} and held.closed
+    assert together.tiles == alone.tiles and len(alone.tiles) > 4
+    with basemap.basemap_open(str(path) + ".missing"), basemap.basemap_open(None):
+        assert basemap._open_images == {}

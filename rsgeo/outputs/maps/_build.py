@@ -656,11 +656,20 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     in one vectorised call, and only a feature across several is cut by the
     union of those few. Index and CRS are those of ``geoms``.
     """
+    return clipped_layers({"": geoms}, area)[""]
+
+
+def clipped_layers(layers: Mapping[str, gpd.GeoSeries], area: Any) -> dict[str, gpd.GeoSeries]:
+    """:func:`clipped` of several layers by one area (its polygons taken apart once)."""
     pieces = _area_pieces(area)
-    if pieces is None:
-        return geoms.iloc[:0]
-    out, feats = _clipped_values(geoms, pieces)
-    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+    out = {}
+    for key, geoms in layers.items():
+        if pieces is None:
+            out[key] = geoms.iloc[:0]
+            continue
+        values, feats = _clipped_values(geoms, pieces)
+        out[key] = gpd.GeoSeries(values, index=geoms.index[feats], crs=geoms.crs)
+    return out
 
 
 _Pieces = tuple[np.ndarray, np.ndarray, bool]

@@ -21,12 +21,13 @@ whole area takes more than :data:`FULL_AREA_TILES` tiles, only the tiles within
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sqlite3
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from rsgeo.outputs.maps.warp import pillow_warpable, warp_tile
 __all__ = [
     "FULL_AREA_TILES",
     "TileSet",
+    "basemap_open",
     "basemap_tiles",
     "embedded_index",
     "lonlat_to_tile",
@@ -405,6 +407,45 @@ def _gdal_tile(
     return _encode(image, alpha)
 
 
+_open_images: dict[tuple[str, int, int], Any] = {}
+"""GeoTIFF basemaps held open by :func:`basemap_open`, by (path, mtime, size)."""
+
+
+def _image_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@contextlib.contextmanager
+def basemap_open(source: str | Path | None) -> Iterator[None]:
+    """Keep a GeoTIFF basemap open while the maps of a run are cut from it.
+
+    Each map's :func:`tiles_from_geotiff` then reads the open image instead
+    of opening the file again. Anything that is not a readable GeoTIFF is
+    left to :func:`basemap_tiles` (and its errors) as it is.
+    """
+    path = None if source is None else Path(source)
+    if path is None or path.suffix.lower() == ".mbtiles" or not path.is_file():
+        yield
+        return
+    key = _image_key(path)
+    try:
+        import rasterio
+
+        src = None if key in _open_images else rasterio.open(path)
+    except Exception:  # basemap_tiles reports the file's problem
+        src = None
+    if src is None:
+        yield
+        return
+    _open_images[key] = src
+    try:
+        yield
+    finally:
+        del _open_images[key]
+        src.close()
+
+
 def tiles_from_geotiff(
     source: str | Path,
     area: Box,
@@ -430,8 +471,8 @@ def tiles_from_geotiff(
             'a GeoTIFF basemap needs rasterio and Pillow: pip install "rsgeo[raster]"'
         ) from exc
     path = _need(source)
-    stat = path.stat()
-    (w, s, e, n), native, bands, stretch = _image_facts(path, stat.st_mtime_ns, stat.st_size)
+    image_key = _image_key(path)
+    (w, s, e, n), native, bands, stretch = _image_facts(path, *image_key[1:])
     clip = (max(area[0], w), max(area[1], s), min(area[2], e), min(area[3], n))
     if clip[0] >= clip[2] or clip[1] >= clip[3]:
         return TileSet(name=path.name)
@@ -439,10 +480,11 @@ def tiles_from_geotiff(
     near_in = [b for b in near if b[0] < e and b[2] > w and b[1] < n and b[3] > s]
     wanted = _wanted(clip, near_in, zooms, max_tiles=options.basemap_max_tiles, what=what)
     tiles: dict[tuple[int, int, int], tuple[bytes, str]] = {}
-    with rasterio.open(path) as src:
+    held = _open_images.get(image_key)
+    with contextlib.nullcontext(held) if held is not None else rasterio.open(path) as src:
         pillow = pillow_warpable(src)
         for z, x, y in wanted:
-            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, z, x, y)
+            key = (*image_key, z, x, y)
             tile = _geotiff_tile(src, key, bands, stretch, pillow=pillow)
             if tile is not None:
                 tiles[(z, x, y)] = tile

@@ -316,13 +316,13 @@ def feature_collection(
 
 def class_values(patches: pd.DataFrame) -> pd.Series:
     """final_class, else suggested_class, else 未分类."""
-    out = pd.Series(UNCLASSIFIED, index=patches.index, dtype="object")
+    out = np.full(len(patches), UNCLASSIFIED, dtype=object)
     for name in ("suggested_class", "final_class"):
         if name in patches.columns:
             col = patches[name].astype("string").str.strip()
-            ok = col.notna() & (col != "")
-            out[ok.to_numpy()] = col[ok].to_numpy()
-    return out
+            ok = (col.notna() & (col != "")).to_numpy(dtype=bool)
+            out[ok] = col.to_numpy(dtype=object)[ok]
+    return pd.Series(out, index=patches.index, dtype="object")
 
 
 def class_color(value: str) -> str:

@@ -8,6 +8,7 @@ as text and never runs. Areas are shown in 亩 (from the ``*_m2`` columns, with
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import urllib.parse
@@ -97,7 +98,13 @@ def format_value(value: Any) -> str:
 def _mu(value: Any) -> str:
     if _missing(value):
         return ""
-    return format_half_up(float(m2_to_mu(float(value))))
+    return _mu_text(float(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mu_text(m2: float) -> str:
+    """An area in 亩 as the popup prints it (most overlaps are 0: worked out once)."""
+    return format_half_up(float(m2_to_mu(m2)))
 
 
 def table_html(rows: Sequence[tuple[str, str]], *, title: str = "") -> str:

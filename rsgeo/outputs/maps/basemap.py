@@ -36,7 +36,7 @@ import numpy as np
 
 from rsgeo.errors import DataFileError, InputError
 from rsgeo.options import MapOptions
-from rsgeo.outputs.maps.warp import pillow_warpable, warp_tile
+from rsgeo.outputs.maps.warp import image_transformer, pillow_warpable, warp_tile
 
 __all__ = [
     "FULL_AREA_TILES",
@@ -347,6 +347,7 @@ def _geotiff_tile(
     stretch: tuple[float, float] | None,
     *,
     pillow: bool,
+    to_image: Any = None,
 ) -> tuple[bytes, str] | None:
     """One Web Mercator tile of an open GeoTIFF (None where the image is absent), kept in a run.
 
@@ -360,7 +361,7 @@ def _geotiff_tile(
     z, x, y = key[-3:]
     tile: tuple[bytes, str] | None = None
     try:
-        warped = warp_tile(src, z, x, y, bands) if pillow else None
+        warped = warp_tile(src, z, x, y, bands, to_image=to_image) if pillow else None
     except ValueError:  # a tile corner the image's CRS cannot hold: GDAL's warper decides
         pillow = False
     if not pillow:
@@ -483,9 +484,10 @@ def tiles_from_geotiff(
     held = _open_images.get(image_key)
     with contextlib.nullcontext(held) if held is not None else rasterio.open(path) as src:
         pillow = pillow_warpable(src)
+        to_image = image_transformer(src) if pillow else None
         for z, x, y in wanted:
             key = (*image_key, z, x, y)
-            tile = _geotiff_tile(src, key, bands, stretch, pillow=pillow)
+            tile = _geotiff_tile(src, key, bands, stretch, pillow=pillow, to_image=to_image)
             if tile is not None:
                 tiles[(z, x, y)] = tile
     if not tiles:

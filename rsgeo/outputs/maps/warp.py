@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CELL_PX", "pillow_warpable", "warp_tile"]
+__all__ = ["CELL_PX", "image_transformer", "pillow_warpable", "warp_tile"]
 
 CELL_PX = 64
 """Side of the mesh cells whose corners are projected exactly."""
@@ -65,14 +65,19 @@ def _to_image_crs(crs_wkt: str) -> Any:
     return Transformer.from_crs("EPSG:3857", crs_wkt, always_xy=True)
 
 
-def _grid(src: Any, z: int, x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
+def image_transformer(src: Any) -> Any:
+    """The transformation from Web Mercator to an open image's CRS (made once per CRS)."""
+    return _to_image_crs(src.crs.to_wkt())
+
+
+def _grid(src: Any, z: int, x: int, y: int, to_image: Any) -> tuple[np.ndarray, np.ndarray]:
     """Image pixel coordinates (column, row; 0 at the image's edge) of the cell corners."""
     size = 2 * _ORIGIN / 2**z
     minx, maxy = -_ORIGIN + x * size, _ORIGIN - y * size
     n = _TILE_PX // CELL_PX
     steps = np.arange(n + 1) * (size / n)
     gx, gy = np.meshgrid(minx + steps, maxy - steps)
-    sx, sy = _to_image_crs(src.crs.to_wkt()).transform(gx, gy)
+    sx, sy = to_image.transform(gx, gy)
     inv = ~src.transform
     col = inv.a * sx + inv.b * sy + inv.c
     row = inv.d * sx + inv.e * sy + inv.f
@@ -91,7 +96,7 @@ def _pixel_coords(grid: np.ndarray) -> np.ndarray:
 
 
 def warp_tile(
-    src: Any, z: int, x: int, y: int, bands: list[int]
+    src: Any, z: int, x: int, y: int, bands: list[int], *, to_image: Any = None
 ) -> tuple[Any, np.ndarray | None] | None:
     """Tile ``(z, x, y)`` of an open byte image: an RGB :class:`PIL.Image.Image` and the
     alpha (256, 256) of the pixels the image covers (None when it covers the whole
@@ -105,11 +110,13 @@ def warp_tile(
         The tile (XYZ scheme).
     bands : list of int
         Three bands (red, green, blue) or one (grey, repeated).
+    to_image : pyproj.Transformer, optional
+        :func:`image_transformer` of ``src``, when the caller cuts many tiles.
     """
     from PIL import Image
     from rasterio.windows import Window
 
-    col, row = _grid(src, z, x, y)
+    col, row = _grid(src, z, x, y, to_image or image_transformer(src))
     if not (np.isfinite(col).all() and np.isfinite(row).all()):
         raise ValueError(f"tile {z}/{x}/{y} is outside the image CRS's domain")
     if col.max() <= 0 or row.max() <= 0 or col.min() >= src.width or row.min() >= src.height:

@@ -457,15 +457,14 @@ def field_maps(
             layers=layers,
             geo_links=True,
         )
-        area = shapely.box(*group.geometry.to_crs(work_crs).total_bounds).buffer(
-            layer_margin_m, join_style="mitre"
-        )
+        work_geoms = _in_crs(group.geometry, work_crs)
+        area = shapely.box(*work_geoms.total_bounds).buffer(layer_margin_m, join_style="mitre")
         refs = reference_entries(
             work_layers,
             tolerance_m=simplify_tolerance_m,
             datum=basemap_datum,
             show=show_layers,
-            area=shown_area(group.geometry.to_crs(work_crs), margin_m=layer_margin_m),
+            area=shown_area(work_geoms, margin_m=layer_margin_m),
         )
         legend = [class_legend(counts)]
         ref_legend = reference_legend(refs)
@@ -497,7 +496,7 @@ def field_maps(
                 gpd.GeoSeries([area], crs=work_crs), margin_m=0.0, datum=basemap_datum
             )[0]
             near = _lonlat_boxes(
-                group.geometry.to_crs(work_crs),
+                work_geoms,
                 margin_m=opts.basemap_margin_m,
                 datum=basemap_datum,
             )

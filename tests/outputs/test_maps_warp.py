@@ -190,3 +190,22 @@ def test_a_basemap_held_open_gives_the_same_tiles_and_is_closed_after(smooth):
     assert together.tiles == alone.tiles and len(alone.tiles) > 4
     with basemap.basemap_open(str(path) + ".missing"), basemap.basemap_open(None):
         assert basemap._open_images == {}
+
+
+def test_the_maps_take_cgcs2000_degrees_for_wgs84_and_web_mercator_by_its_formula(smooth):
+    """PROJ joins CGCS2000 and WGS84 by a null step: the field maps' geo: links and the
+    Pillow warp rely on it. Both are held here to PROJ's own transformations."""
+    from pyproj import Transformer
+
+    from rsgeo.outputs.maps.warp import _mercator_degrees, image_transformer
+
+    lon, lat = np.meshgrid(np.linspace(97.5, 125.0, 12), np.linspace(18.0, 53.0, 12))
+    wlon, wlat = Transformer.from_crs("EPSG:4490", "EPSG:4326", always_xy=True).transform(lon, lat)
+    assert np.array_equal(wlon, lon) and np.array_equal(wlat, lat)
+    # Web Mercator metres over the smooth image, to its CRS: the formula and the
+    # CGCS2000 step against PROJ's EPSG:3857 transformation
+    west, south, east, north = transform_bounds(smooth.crs, "EPSG:3857", *smooth.bounds)
+    x, y = np.meshgrid(np.linspace(west, east, 9), np.linspace(south, north, 9))
+    ours = image_transformer(smooth).transform(*_mercator_degrees(x, y))
+    proj = Transformer.from_crs("EPSG:3857", smooth.crs.to_wkt(), always_xy=True).transform(x, y)
+    assert np.abs(np.asarray(ours) - np.asarray(proj)).max() < 1e-6  # metres

@@ -508,8 +508,9 @@ def patch_features(
     lon, lat = centre_points(geoms)
     geo = None
     if geo_links:
-        wgs = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=DISPLAY_CRS).to_crs("EPSG:4326")
-        geo = (wgs.y.to_numpy(), wgs.x.to_numpy())
+        # WGS84 degrees: PROJ joins CGCS2000 to WGS84 by a null ("ballpark") step, so
+        # they are the CGCS2000 degrees (tests/outputs/test_maps_warp.py holds PROJ to it)
+        geo = (np.asarray(lat), np.asarray(lon))
     if datum == "gcj02":
         label_lon, label_lat = wgs84_to_gcj02(lon, lat)
     else:

@@ -7,7 +7,9 @@ the folium map that carries rsgeo's layers and controls.
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import json
 import math
 import re
@@ -26,7 +28,7 @@ from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.outputs.maps.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from rsgeo.outputs.maps.offline import offline_figure_class, static_text
 from rsgeo.outputs.maps.payload import encode_features, encode_index_lists, payload_json
-from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html
+from rsgeo.outputs.maps.popup import LAYER_LABELS, patch_popup_html, popup_columns
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.labels import COLUMN_LABELS, MAP_LABELS, RULE_LABELS
 from rsgeo.schema.military import ordinary
@@ -275,7 +277,7 @@ def safe_json(obj: Any) -> str:
 
 
 def feature_collection(
-    geoms: gpd.GeoSeries, properties: Sequence[Mapping[str, Any]] | None = None
+    geoms: gpd.GeoSeries | np.ndarray, properties: Sequence[Mapping[str, Any]] | None = None
 ) -> Features:
     """The drawable geometries (none or empty left out) with their properties, for the page.
 
@@ -283,7 +285,7 @@ def feature_collection(
     coordinates, properties by column), which the page's script decodes to
     GeoJSON; a collection of mixed geometry kinds is written as GeoJSON text.
     """
-    values = np.asarray(geoms.to_numpy(), dtype=object)
+    values = np.asarray(geoms if isinstance(geoms, np.ndarray) else geoms.to_numpy(), dtype=object)
     keep = np.flatnonzero(~(shapely.is_missing(values) | shapely.is_empty(values)))
     shapes = values[keep]
     props = [dict(properties[int(i)]) for i in keep] if properties is not None else None
@@ -314,13 +316,13 @@ def feature_collection(
 
 def class_values(patches: pd.DataFrame) -> pd.Series:
     """final_class, else suggested_class, else 未分类."""
-    out = pd.Series(UNCLASSIFIED, index=patches.index, dtype="object")
+    out = np.full(len(patches), UNCLASSIFIED, dtype=object)
     for name in ("suggested_class", "final_class"):
         if name in patches.columns:
             col = patches[name].astype("string").str.strip()
-            ok = col.notna() & (col != "")
-            out[ok.to_numpy()] = col[ok].to_numpy()
-    return out
+            ok = (col.notna() & (col != "")).to_numpy(dtype=bool)
+            out[ok] = col.to_numpy(dtype=object)[ok]
+    return pd.Series(out, index=patches.index, dtype="object")
 
 
 def class_color(value: str) -> str:
@@ -334,6 +336,26 @@ def layer_keys(patches: pd.DataFrame, layers: Mapping[str, Any] | None) -> list[
         if key not in keys and f"{key}_m2" in patches.columns:
             keys.append(key)
     return keys
+
+
+def feature_columns(
+    patches: pd.DataFrame, layers: Mapping[str, Any] | None, *, also: Sequence[str] = ()
+) -> list[str]:
+    """The columns :func:`patch_features` reads (popup, class, geometry), and ``also``.
+
+    A map that draws its patches page by page selects these once: each page's
+    share of the table is then a copy of a few columns, not of all 80.
+    """
+    keys = layer_keys(patches, layers)
+    wanted = {
+        *popup_columns(list(patches.columns), layer_keys=keys),
+        "suggested_class",
+        "final_class",
+        *also,
+    }
+    if isinstance(patches, gpd.GeoDataFrame):
+        wanted.add(patches.geometry.name)
+    return [c for c in patches.columns if c in wanted]
 
 
 def with_area(patches: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -403,6 +425,32 @@ _POPUP_CUTS = re.compile(
     r"(?<=</tr>)|(?<=<td>)|(?=</td>)|(?<=；)"  # table rows, values, clauses
     r'|(?<=href=")|(?=">)|(?<=rsgeo-geo-xy">)|(?=</span>)'  # the geo: link's URI and text
 )
+"""Where :func:`popup_parts` cuts a popup (the rule; :func:`_popup_pieces` applies it)."""
+
+_POPUP_TOKENS = re.compile(r'</tr>|<td>|</td>|；|href="|">|</span>')
+_CUT_AFTER = frozenset(("</tr>", "<td>", "；", 'href="'))
+_GEO_XY = 'rsgeo-geo-xy">'
+
+
+def _popup_pieces(text: str) -> list[str]:
+    """``_POPUP_CUTS.split(text)`` without its empty pieces, found token by token.
+
+    The pattern's look-arounds are tried at every character of the popup;
+    the tokens they look for are found here in one pass instead (the
+    ``href="">`` of an empty link, whose quote two tokens would share, never
+    occurs: a ``geo:`` URI is never empty).
+    """
+    cuts = [0]
+    for match in _POPUP_TOKENS.finditer(text):
+        token = match.group()
+        if token in _CUT_AFTER:
+            cuts.append(match.end())
+            continue
+        cuts.append(match.start())
+        if token == '">' and text.endswith(_GEO_XY, 0, match.end()):
+            cuts.append(match.end())
+    cuts.append(len(text))
+    return [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
@@ -421,11 +469,22 @@ def popup_parts(popups: Sequence[str]) -> tuple[list[list[int]], list[str]]:
     >>> popup_parts(["<tr><td>a</td></tr>", "<tr><td>b</td></tr>"])
     ([[0, 2, 1], [0, 3, 1]], ['<tr><td>', '</td></tr>', 'a', 'b'])
     """
-    cut = [[piece for piece in _POPUP_CUTS.split(text) if piece] for text in popups]
+    cut = [_popup_pieces(text) for text in popups]
     uses = Counter(piece for pieces in cut for piece in pieces)
     order = sorted(uses, key=lambda piece: -uses[piece])  # stable: first seen first among ties
     index = {piece: i for i, piece in enumerate(order)}
     return [[index[piece] for piece in pieces] for pieces in cut], order
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> dict[Any, dict[str, Any]]:
+    """Row label -> {column: value} of some columns (``to_dict(orient="index")``
+    without copying the frame first)."""
+    values = [frame[c].tolist() for c in columns]
+    rows = list(zip(*values, strict=True)) if values else [()] * len(frame)
+    return {
+        label: dict(zip(columns, row, strict=True))
+        for label, row in zip(frame.index, rows, strict=True)
+    }
 
 
 def patch_features(
@@ -449,8 +508,9 @@ def patch_features(
     lon, lat = centre_points(geoms)
     geo = None
     if geo_links:
-        wgs = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=DISPLAY_CRS).to_crs("EPSG:4326")
-        geo = (wgs.y.to_numpy(), wgs.x.to_numpy())
+        # WGS84 degrees: PROJ joins CGCS2000 to WGS84 by a null ("ballpark") step, so
+        # they are the CGCS2000 degrees (tests/outputs/test_maps_warp.py holds PROJ to it)
+        geo = (np.asarray(lat), np.asarray(lon))
     if datum == "gcj02":
         label_lon, label_lat = wgs84_to_gcj02(lon, lat)
     else:
@@ -464,7 +524,7 @@ def patch_features(
         shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
     classes = class_values(patches).tolist()
     keys = layer_keys(patches, layers)
-    records = patches.drop(columns=patches.geometry.name).to_dict(orient="index")
+    records = _records(patches, popup_columns(list(patches.columns), layer_keys=keys))
     shorts = short_labels([str(pid) for pid in records])
     popups = [
         patch_popup_html(
@@ -597,22 +657,49 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
     in one vectorised call, and only a feature across several is cut by the
     union of those few. Index and CRS are those of ``geoms``.
     """
+    return clipped_layers({"": geoms}, area)[""]
+
+
+def clipped_layers(layers: Mapping[str, gpd.GeoSeries], area: Any) -> dict[str, gpd.GeoSeries]:
+    """:func:`clipped` of several layers by one area (its polygons taken apart once)."""
+    pieces = _area_pieces(area)
+    out = {}
+    for key, geoms in layers.items():
+        if pieces is None:
+            out[key] = geoms.iloc[:0]
+            continue
+        values, feats = _clipped_values(geoms, pieces)
+        out[key] = gpd.GeoSeries(values, index=geoms.index[feats], crs=geoms.crs)
+    return out
+
+
+_Pieces = tuple[np.ndarray, np.ndarray, bool]
+"""The polygons of an area, their bounds, and whether all are axis-parallel rectangles."""
+
+
+def _area_pieces(area: Any) -> _Pieces | None:
+    """:func:`clipped`'s view of ``area`` (None when it is empty), worked out once a page."""
     parts = shapely.get_parts(area)
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
     if not len(parts):
-        return geoms.iloc[:0]
+        return None
     pb = shapely.bounds(parts)
     boxes = bool(
         np.allclose(
             shapely.area(parts), (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), rtol=1e-12, atol=0.0
         )
     )  # axis-parallel rectangles (shown_area's): box tests are exact, no predicates needed
+    return parts, pb, boxes
+
+
+def _clipped_values(geoms: gpd.GeoSeries, pieces: _Pieces) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clipped` as arrays: the cut features and their positions in ``geoms``."""
+    parts, pb, boxes = pieces
     values = geoms.to_numpy()
     predicate = None if boxes else "intersects"
     if len(parts) <= _CLIP_CHUNK:  # a page's area: the layer's own index, queried once
         part_i, feat_i = geoms.sindex.query(parts, predicate=predicate)
-        out, feats = _clip_chunk(values, feat_i, part_i, parts, pb, boxes=boxes)
-        return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+        return _clip_chunk(values, feat_i, part_i, parts, pb, boxes=boxes)
     tree = shapely.STRtree(parts)  # a province's patches: the features a step at a time
     kept: list[np.ndarray] = []
     cut: list[np.ndarray] = []
@@ -624,7 +711,7 @@ def clipped(geoms: gpd.GeoSeries, area: Any) -> gpd.GeoSeries:
         cut.append(out)
     feats = np.concatenate(kept) if kept else np.empty(0, dtype=np.intp)
     out = np.concatenate(cut) if cut else np.empty(0, dtype=object)
-    return gpd.GeoSeries(out, index=geoms.index[feats], crs=geoms.crs)
+    return out, feats
 
 
 def _clip_chunk(
@@ -662,6 +749,41 @@ def _clip_chunk(
     return out[solid], feats[solid]
 
 
+_Layer = tuple[str, np.ndarray, pd.Index, Any]
+"""A reference layer cut to a page: key, geometries, their labels, CRS."""
+
+
+def _display_layers(cut: Sequence[_Layer], *, tolerance_m: float, datum: str) -> list[np.ndarray]:
+    """:func:`display_geometry` of each layer's (repaired) features.
+
+    Layers in one projected CRS (a page's cut layers) are drawn in one call:
+    the same geometry, feature by feature, without a page's fixed costs once
+    per layer.
+    """
+
+    def series(layer: _Layer) -> gpd.GeoSeries:
+        key, values, index, crs = layer
+        return repaired(gpd.GeoSeries(values, index=index, crs=crs), what=f"{key} layer")
+
+    crs = cut[0][3] if cut else None
+    if len(cut) < 2 or crs is None or crs.is_geographic or any(c[3] != crs for c in cut):
+        return [
+            display_geometry(series(c), tolerance_m=tolerance_m, datum=datum).to_numpy()
+            for c in cut
+        ]
+    parts = []
+    for c in cut:
+        values = c[1]
+        if not (shapely.is_valid(values) | shapely.is_missing(values)).all():
+            values = series(c).to_numpy()
+        parts.append(values)
+    drawn = display_geometry(
+        gpd.GeoSeries(np.concatenate(parts), crs=crs), tolerance_m=tolerance_m, datum=datum
+    ).to_numpy()
+    ends = np.cumsum([len(v) for v in parts])
+    return [drawn[end - len(v) : end] for v, end in zip(parts, ends, strict=True)]
+
+
 def reference_entries(
     layers: Mapping[str, gpd.GeoDataFrame | gpd.GeoSeries] | None,
     *,
@@ -676,15 +798,23 @@ def reference_entries(
     ``area`` (in ``area_crs``) is what the page shows (:func:`shown_area`);
     None draws each layer whole, which only suits small layers.
     """
-    out: list[dict[str, Any]] = []
-    for i, (key, layer) in enumerate((layers or {}).items()):
+    pieces = None if area is None else _area_pieces(area)
+    cut: list[_Layer] = []
+    for key, layer in (layers or {}).items():
         geoms = layer if isinstance(layer, gpd.GeoSeries) else layer.geometry
-        if area is not None:
-            if area_crs is not None and geoms.crs is not None and geoms.crs != area_crs:
-                geoms = geoms.to_crs(area_crs)
-            geoms = clipped(geoms, area)
-        geoms = repaired(geoms, what=f"{key} layer")
-        shown = display_geometry(geoms, tolerance_m=tolerance_m, datum=datum)
+        if area is not None and geoms.crs is not None and area_crs is not None:
+            geoms = geoms if geoms.crs == area_crs else geoms.to_crs(area_crs)
+        if area is None:
+            cut.append((key, geoms.to_numpy(), geoms.index, geoms.crs))
+        elif pieces is None:
+            cut.append((key, np.empty(0, dtype=object), geoms.index[:0], geoms.crs))
+        else:
+            values, feats = _clipped_values(geoms, pieces)
+            cut.append((key, values, geoms.index[feats], geoms.crs))
+    out: list[dict[str, Any]] = []
+    for i, ((key, *_), shown) in enumerate(
+        zip(cut, _display_layers(cut, tolerance_m=tolerance_m, datum=datum), strict=True)
+    ):
         color, dash = REFERENCE_STYLES.get(key, (_OTHER_REF_COLORS[i % 4], None))
         out.append(
             {
@@ -726,6 +856,31 @@ def datum_note(datum: str) -> str:
 # ---------------------------------------------------------------- folium
 
 
+@functools.cache
+def _rsgeo_layers_class() -> Any:
+    """The element that draws the page's configuration with rsgeo's script (made once)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class RsgeoLayers(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            "{% macro header(this, kwargs) %}"
+            "<style>rsgeoStyle_{{ this.token }}</style>"
+            "<script>rsgeoScript_{{ this.token }}</script>"
+            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}"
+            "rsgeoBuild({{ this._parent.get_name() }}, rsgeoData_{{ this.token }});"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, token: str) -> None:
+            super().__init__()
+            self._name = "RsgeoLayers"
+            self.token = token
+
+    return RsgeoLayers
+
+
 def build_map(
     cfg: dict[str, Any],
     *,
@@ -738,9 +893,6 @@ def build_map(
 ) -> Any:
     """A folium Map (in an offline figure) that draws ``cfg`` with rsgeo's script."""
     folium = import_folium()
-    from branca.element import MacroElement
-    from jinja2 import Template
-
     figure = offline_figure_class()(title=html.escape(title))
     fit = cfg.get("fit") or [[25.0, 109.0], [25.1, 109.1]]
     centre = [(fit[0][0] + fit[1][0]) / 2, (fit[0][1] + fit[1][1]) / 2]
@@ -773,27 +925,16 @@ def build_map(
             image=data_uri, bounds=bounds, name=name, opacity=1.0, interactive=False
         ).add_to(fmap)
 
-    class RsgeoLayers(MacroElement):  # type: ignore[misc]
-        _template = Template(
-            "{% macro header(this, kwargs) %}"
-            "<style>{{ this.css }}</style><script>{{ this.js }}</script>"
-            "{% endmacro %}"
-            "{% macro script(this, kwargs) %}"
-            "rsgeoBuild({{ this._parent.get_name() }}, {{ this.cfg }});"
-            "{% endmacro %}"
-        )
-
-        def __init__(self, config_json: str) -> None:
-            super().__init__()
-            self._name = "RsgeoLayers"
-            self.css = static_text("rsgeo-map.css").replace("</", "<\\/")
-            self.js = static_text("rsgeo-map.js").replace("</script", "<\\/script")
-            self.cfg = config_json
-
-    # The data bypasses the template engine (slow on tens of megabytes): the
-    # page carries a token, replaced by the JSON once the page is rendered.
+    # The data, rsgeo's script and its style sheet bypass the template engine
+    # (slow on tens of megabytes, and branca compiles every rendered piece of
+    # the page again as a template): the page carries tokens, replaced once
+    # the page is rendered (the data last, so nothing is replaced inside it).
     cfg = {**cfg, "classColors": CLASS_COLORS, "otherColor": UNCLASSIFIED_COLOR}
-    token = f"rsgeoData_{fmap.get_name()}"
-    figure.rsgeo_payloads = {token: safe_json(cfg)}
-    fmap.add_child(RsgeoLayers(token))
+    name = fmap.get_name()
+    figure.rsgeo_payloads = {
+        f"rsgeoStyle_{name}": static_text("rsgeo-map.css").replace("</", "<\\/"),
+        f"rsgeoScript_{name}": static_text("rsgeo-map.js").replace("</script", "<\\/script"),
+        f"rsgeoData_{name}": safe_json(cfg),
+    }
+    fmap.add_child(_rsgeo_layers_class()(name))
     return fmap

@@ -4,9 +4,11 @@ A crew's phone has no signal in the field, so the imagery under the patches
 must travel with the page. The user gives one imagery file for the county
 (``[maps] basemap``); each field map gets only the tiles of its own area:
 
-* a **GeoTIFF** (any CRS) is warped to EPSG:3857 tile by tile (GDAL's warper
-  through :class:`rasterio.vrt.WarpedVRT`, bilinear) and written as JPEG, or
-  as PNG with transparency where the image does not cover the whole tile;
+* a **GeoTIFF** (any CRS) is warped to EPSG:3857 tile by tile, bilinear (a
+  byte image without nodata by Pillow, :mod:`.warp`, within a few grey levels
+  of GDAL's warper; any other image by GDAL's warper through
+  :class:`rasterio.vrt.WarpedVRT`) and written as JPEG, or as PNG with
+  transparency where the image does not cover the whole tile;
 * an **MBTiles** file (SQLite, tiles in the TMS scheme: row 0 at the south,
   so ``row = 2**z - 1 - y``) gives its stored tiles as they are.
 
@@ -19,12 +21,13 @@ whole area takes more than :data:`FULL_AREA_TILES` tiles, only the tiles within
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sqlite3
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +36,12 @@ import numpy as np
 
 from rsgeo.errors import DataFileError, InputError
 from rsgeo.options import MapOptions
+from rsgeo.outputs.maps.warp import image_transformer, pillow_warpable, warp_tile
 
 __all__ = [
     "FULL_AREA_TILES",
     "TileSet",
+    "basemap_open",
     "basemap_tiles",
     "embedded_index",
     "lonlat_to_tile",
@@ -287,27 +292,25 @@ def _stretch(src: Any, bands: list[int]) -> tuple[float, float] | None:
     return float(lo), float(max(hi, lo + 1e-9))
 
 
-def _encode(image: np.ndarray, alpha: np.ndarray | None) -> tuple[bytes, str]:
-    import rasterio.errors
-    from rasterio.io import MemoryFile
+def _encode(image: Any, alpha: np.ndarray | None) -> tuple[bytes, str]:
+    """A tile as JPEG (quality 85), or as PNG with ``alpha`` where the image covers part of it.
 
+    ``image`` is an RGB :class:`PIL.Image.Image` or a (3, 256, 256) byte array.
+    """
+    import io
+
+    from PIL import Image
+
+    if isinstance(image, np.ndarray):
+        image = Image.merge("RGB", [Image.fromarray(np.ascontiguousarray(b), "L") for b in image])
+    out = io.BytesIO()
     if alpha is None:
-        driver, ext, data, extra = "JPEG", "jpg", image, {"quality": 85}
-    else:
-        driver, ext, extra = "PNG", "png", {}
-        data = np.concatenate([image, alpha[None, :, :]], axis=0)
-    with warnings.catch_warnings(), MemoryFile() as mem:
-        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-        with mem.open(
-            driver=driver,
-            width=TILE_PX,
-            height=TILE_PX,
-            count=data.shape[0],
-            dtype="uint8",
-            **extra,
-        ) as dst:
-            dst.write(data)
-        return bytes(mem.read()), ext
+        image.save(out, "JPEG", quality=85)
+        return out.getvalue(), "jpg"
+    rgba = image.copy()
+    rgba.putalpha(Image.fromarray(alpha, "L"))
+    rgba.save(out, "PNG")
+    return out.getvalue(), "png"
 
 
 @functools.lru_cache(maxsize=8)
@@ -338,23 +341,49 @@ _tile_cache: OrderedDict[tuple[Any, ...], tuple[bytes, str] | None] = OrderedDic
 
 
 def _geotiff_tile(
-    src: Any, key: tuple[Any, ...], bands: list[int], stretch: tuple[float, float] | None
+    src: Any,
+    key: tuple[Any, ...],
+    bands: list[int],
+    stretch: tuple[float, float] | None,
+    *,
+    pillow: bool,
+    to_image: Any = None,
 ) -> tuple[bytes, str] | None:
     """One Web Mercator tile of an open GeoTIFF (None where the image is absent), kept in a run.
 
     ``key`` is (path, mtime, size, z, x, y): a changed file is warped again.
+    ``pillow``: a byte image without nodata, warped by :func:`.warp.warp_tile`;
+    else GDAL's warper cuts the tile.
     """
     if key in _tile_cache:
         _tile_cache.move_to_end(key)
         return _tile_cache[key]
+    z, x, y = key[-3:]
+    tile: tuple[bytes, str] | None = None
+    try:
+        warped = warp_tile(src, z, x, y, bands, to_image=to_image) if pillow else None
+    except ValueError:  # a tile corner the image's CRS cannot hold: GDAL's warper decides
+        pillow = False
+    if not pillow:
+        tile = _gdal_tile(src, z, x, y, bands, stretch)
+    elif warped is not None:
+        tile = _encode(warped[0], warped[1])
+    _tile_cache[key] = tile
+    if len(_tile_cache) > _TILE_CACHE_MAX:
+        _tile_cache.popitem(last=False)
+    return tile
+
+
+def _gdal_tile(
+    src: Any, z: int, x: int, y: int, bands: list[int], stretch: tuple[float, float] | None
+) -> tuple[bytes, str] | None:
+    """One tile warped by GDAL (:class:`rasterio.vrt.WarpedVRT`, bilinear), stretched."""
     from rasterio.enums import Resampling
     from rasterio.transform import from_bounds
     from rasterio.vrt import WarpedVRT
 
-    z, x, y = key[-3:]
     minx, miny, maxx, maxy = tile_bounds_3857(z, x, y)
     transform = from_bounds(minx, miny, maxx, maxy, TILE_PX, TILE_PX)
-    tile: tuple[bytes, str] | None = None
     with WarpedVRT(
         src,
         crs="EPSG:3857",
@@ -365,20 +394,57 @@ def _geotiff_tile(
         add_alpha=True,
     ) as vrt:
         mask = vrt.read(vrt.count)
-        if mask.any():
-            data = vrt.read(bands).astype("float64")
-            if stretch is not None:
-                lo, hi = stretch
-                data = np.clip((data - lo) * (255.0 / (hi - lo)), 0, 255)
-            image = np.nan_to_num(data).astype("uint8")
-            if image.shape[0] == 1:
-                image = np.repeat(image, 3, axis=0)
-            alpha = None if mask.all() else np.where(mask > 0, 255, 0).astype("uint8")
-            tile = _encode(image, alpha)
-    _tile_cache[key] = tile
-    if len(_tile_cache) > _TILE_CACHE_MAX:
-        _tile_cache.popitem(last=False)
-    return tile
+        if not mask.any():
+            return None
+        data = vrt.read(bands)
+    if stretch is not None:
+        lo, hi = stretch
+        data = np.clip((data.astype("float64") - lo) * (255.0 / (hi - lo)), 0, 255)
+        data = np.nan_to_num(data)
+    image = data.astype("uint8")
+    if image.shape[0] == 1:
+        image = np.repeat(image, 3, axis=0)
+    alpha = None if mask.all() else np.where(mask > 0, 255, 0).astype("uint8")
+    return _encode(image, alpha)
+
+
+_open_images: dict[tuple[str, int, int], Any] = {}
+"""GeoTIFF basemaps held open by :func:`basemap_open`, by (path, mtime, size)."""
+
+
+def _image_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@contextlib.contextmanager
+def basemap_open(source: str | Path | None) -> Iterator[None]:
+    """Keep a GeoTIFF basemap open while the maps of a run are cut from it.
+
+    Each map's :func:`tiles_from_geotiff` then reads the open image instead
+    of opening the file again. Anything that is not a readable GeoTIFF is
+    left to :func:`basemap_tiles` (and its errors) as it is.
+    """
+    path = None if source is None else Path(source)
+    if path is None or path.suffix.lower() == ".mbtiles" or not path.is_file():
+        yield
+        return
+    key = _image_key(path)
+    try:
+        import rasterio
+
+        src = None if key in _open_images else rasterio.open(path)
+    except Exception:  # basemap_tiles reports the file's problem
+        src = None
+    if src is None:
+        yield
+        return
+    _open_images[key] = src
+    try:
+        yield
+    finally:
+        del _open_images[key]
+        src.close()
 
 
 def tiles_from_geotiff(
@@ -399,12 +465,15 @@ def tiles_from_geotiff(
     own, so it is the same whichever map asks first.
     """
     try:
+        import PIL  # noqa: F401 - the tiles are encoded (and most warped) with Pillow
         import rasterio
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError('a GeoTIFF basemap needs rasterio: pip install "rsgeo[raster]"') from exc
+        raise ImportError(
+            'a GeoTIFF basemap needs rasterio and Pillow: pip install "rsgeo[raster]"'
+        ) from exc
     path = _need(source)
-    stat = path.stat()
-    (w, s, e, n), native, bands, stretch = _image_facts(path, stat.st_mtime_ns, stat.st_size)
+    image_key = _image_key(path)
+    (w, s, e, n), native, bands, stretch = _image_facts(path, *image_key[1:])
     clip = (max(area[0], w), max(area[1], s), min(area[2], e), min(area[3], n))
     if clip[0] >= clip[2] or clip[1] >= clip[3]:
         return TileSet(name=path.name)
@@ -412,10 +481,13 @@ def tiles_from_geotiff(
     near_in = [b for b in near if b[0] < e and b[2] > w and b[1] < n and b[3] > s]
     wanted = _wanted(clip, near_in, zooms, max_tiles=options.basemap_max_tiles, what=what)
     tiles: dict[tuple[int, int, int], tuple[bytes, str]] = {}
-    with rasterio.open(path) as src:
+    held = _open_images.get(image_key)
+    with contextlib.nullcontext(held) if held is not None else rasterio.open(path) as src:
+        pillow = pillow_warpable(src)
+        to_image = image_transformer(src) if pillow else None
         for z, x, y in wanted:
-            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, z, x, y)
-            tile = _geotiff_tile(src, key, bands, stretch)
+            key = (*image_key, z, x, y)
+            tile = _geotiff_tile(src, key, bands, stretch, pillow=pillow, to_image=to_image)
             if tile is not None:
                 tiles[(z, x, y)] = tile
     if not tiles:
@@ -440,10 +512,14 @@ def basemap_tiles(
 
 def write_tiles(tileset: TileSet, folder: Path) -> None:
     """Write the tiles as ``folder/z/x/y.ext`` (replacing the folder's tiles)."""
+    made: set[tuple[int, int]] = set()
     for (z, x, y), (data, ext) in tileset.tiles.items():
-        target = folder / str(z) / str(x) / f"{y}.{ext}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        column = folder / str(z) / str(x)
+        if (z, x) not in made:  # a folder per column of tiles, made once
+            column.mkdir(parents=True, exist_ok=True)
+            made.add((z, x))
+        with open(column / f"{y}.{ext}", "wb") as out:
+            out.write(data)
 
 
 def embedded_index(tileset: TileSet) -> dict[str, str]:

@@ -40,10 +40,11 @@ from rsgeo.outputs.maps._build import (
     build_map,
     check_inputs,
     class_legend,
-    clipped,
+    clipped_layers,
     datum_note,
     display_geometry,
     feature_collection,
+    feature_columns,
     not_drawn_note,
     ordinary_patches,
     patch_features,
@@ -53,7 +54,14 @@ from rsgeo.outputs.maps._build import (
     shown_area,
     with_area,
 )
-from rsgeo.outputs.maps.basemap import Box, TileSet, basemap_tiles, embedded_index, write_tiles
+from rsgeo.outputs.maps.basemap import (
+    Box,
+    TileSet,
+    basemap_open,
+    basemap_tiles,
+    embedded_index,
+    write_tiles,
+)
 from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
 from rsgeo.outputs.maps.parts import Part, index_page, spatial_groups
 from rsgeo.outputs.names import safe_name
@@ -140,7 +148,9 @@ def _tiles_folder(page: Path) -> Path:
 def _lonlat_boxes(geoms: gpd.GeoSeries, *, margin_m: float, datum: str) -> list[Box]:
     """Bounding boxes (degrees, in the basemap's datum) of geometries grown by ``margin_m``."""
     grown = geoms.envelope.buffer(margin_m, join_style="mitre")
-    boxes = grown.to_crs("EPSG:4326").bounds.to_numpy()
+    # CGCS2000 degrees: PROJ takes them to WGS84 by a null ("ballpark") step, so they are
+    # the WGS84 degrees too, and the pages' display CRS needs no transformation of its own
+    boxes = grown.to_crs(DISPLAY_CRS).bounds.to_numpy()
     if datum == "gcj02":
         west, south = wgs84_to_gcj02(boxes[:, 0], boxes[:, 1])
         east, north = wgs84_to_gcj02(boxes[:, 2], boxes[:, 3])
@@ -386,6 +396,7 @@ def field_maps(
     )
     drawable, _ = ordinary_patches(patches)
     shown = with_area(drawable)
+    shown = shown[feature_columns(shown, layers, also=("township_code", "township_name"))]
     blank_codes = _blank_codes(patches, drawable.index)
     codes = shown["township_code"].astype("string").str.strip().fillna("")
     codes = codes.where(codes != "", UNASSIGNED)
@@ -416,10 +427,9 @@ def field_maps(
     # each layer projected once and cut to the county's patches once; each page
     # then takes its township's share through the spatial index
     near = shown_area(shown.geometry.to_crs(work_crs), margin_m=layer_margin_m)
-    work_layers = {
-        key: clipped(_in_crs(layer.geometry, work_crs), near)
-        for key, layer in (layers or {}).items()
-    }
+    work_layers = clipped_layers(
+        {key: _in_crs(layer.geometry, work_crs) for key, layer in (layers or {}).items()}, near
+    )
     show_bar = sys.stderr.isatty() if progress is None else progress
     today = dt.date.today().isoformat()
     budget = int(opts.page_max_mb * 1_000_000)
@@ -447,15 +457,14 @@ def field_maps(
             layers=layers,
             geo_links=True,
         )
-        area = shapely.box(*group.geometry.to_crs(work_crs).total_bounds).buffer(
-            layer_margin_m, join_style="mitre"
-        )
+        work_geoms = _in_crs(group.geometry, work_crs)
+        area = shapely.box(*work_geoms.total_bounds).buffer(layer_margin_m, join_style="mitre")
         refs = reference_entries(
             work_layers,
             tolerance_m=simplify_tolerance_m,
             datum=basemap_datum,
             show=show_layers,
-            area=shown_area(group.geometry.to_crs(work_crs), margin_m=layer_margin_m),
+            area=shown_area(work_geoms, margin_m=layer_margin_m),
         )
         legend = [class_legend(counts)]
         ref_legend = reference_legend(refs)
@@ -487,7 +496,7 @@ def field_maps(
                 gpd.GeoSeries([area], crs=work_crs), margin_m=0.0, datum=basemap_datum
             )[0]
             near = _lonlat_boxes(
-                group.geometry.to_crs(work_crs),
+                work_geoms,
                 margin_m=opts.basemap_margin_m,
                 datum=basemap_datum,
             )
@@ -542,55 +551,56 @@ def field_maps(
         )
         return fmap.get_root().render(), fc.bounds
 
-    written: dict[str, Path] = {}
-    seen: list[tuple[int, int]] = []  # (bytes, patches) of each page drawn
-    for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
-        group = shown.loc[(codes == code).to_numpy()]
-        name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
-        _remove_parts(target)
-        folder_base = opts.basemap is not None and not opts.basemap_embed
-        # bytes a patch on the pages drawn so far: a township that would not fit
-        # is cut at once, without drawing its whole page first
-        guess = len(group) * sum(b for b, _ in seen) / max(1, sum(n for _, n in seen))
-        if guess <= budget or len(group) == 1:
-            text, _ = page_html(group, code, name, target=target)
-            size = len(text.encode("utf-8"))
-            seen.append((size, len(group)))
-            if size <= budget or len(group) == 1:
-                target.write_text(text, encoding="utf-8")
-                written[code] = target
-                continue
-            del text
-            guess = size
-            if _tiles_folder(target).exists():  # the parts get their own tiles
-                shutil.rmtree(_tiles_folder(target))
-        groups = _fitting_groups(
-            group,
-            functools.partial(
-                _first, page_html, code, name, seen, target=None, part=_PART_TOKEN, index=target
-            ),
-            # a trial page lacks the folder basemap's tile index (at most ~32 bytes a tile)
-            budget=budget - (32 * opts.basemap_max_tiles + 512 if folder_base else 0),
-            first_size=int(guess),
-            work_crs=work_crs,
-        )
-        index_parts = []
-        for i, (part_group, trial) in enumerate(groups, start=1):
-            page = target.with_name(f"{target.stem}_{i:02d}.html")
-            label = MAP_LABELS["part_title"].format(i=i, n=len(groups))
-            if folder_base or trial is None:
-                trial, _ = page_html(
-                    part_group, code, name, target=page, part=_PART_TOKEN, index=target
+    with basemap_open(opts.basemap):  # one open of a GeoTIFF basemap for all pages
+        written: dict[str, Path] = {}
+        seen: list[tuple[int, int]] = []  # (bytes, patches) of each page drawn
+        for code, target in tqdm(targets.items(), desc="field maps", disable=not show_bar):
+            group = shown.loc[(codes == code).to_numpy()]
+            name = names.get(code, OUTSIDE_TOWNSHIPS_NAME if code == UNASSIGNED else code)
+            _remove_parts(target)
+            folder_base = opts.basemap is not None and not opts.basemap_embed
+            # bytes a patch on the pages drawn so far: a township that would not fit
+            # is cut at once, without drawing its whole page first
+            guess = len(group) * sum(b for b, _ in seen) / max(1, sum(n for _, n in seen))
+            if guess <= budget or len(group) == 1:
+                text, _ = page_html(group, code, name, target=target)
+                size = len(text.encode("utf-8"))
+                seen.append((size, len(group)))
+                if size <= budget or len(group) == 1:
+                    target.write_text(text, encoding="utf-8")
+                    written[code] = target
+                    continue
+                del text
+                guess = size
+                if _tiles_folder(target).exists():  # the parts get their own tiles
+                    shutil.rmtree(_tiles_folder(target))
+            groups = _fitting_groups(
+                group,
+                functools.partial(
+                    _first, page_html, code, name, seen, target=None, part=_PART_TOKEN, index=target
+                ),
+                # a trial page lacks the folder basemap's tile index (at most ~32 bytes a tile)
+                budget=budget - (32 * opts.basemap_max_tiles + 512 if folder_base else 0),
+                first_size=int(guess),
+                work_crs=work_crs,
+            )
+            index_parts = []
+            for i, (part_group, trial) in enumerate(groups, start=1):
+                page = target.with_name(f"{target.stem}_{i:02d}.html")
+                label = MAP_LABELS["part_title"].format(i=i, n=len(groups))
+                if folder_base or trial is None:
+                    trial, _ = page_html(
+                        part_group, code, name, target=page, part=_PART_TOKEN, index=target
+                    )
+                page.write_text(trial.replace(_PART_TOKEN, label), encoding="utf-8")
+                west, south, east, north = (
+                    float(v) for v in part_group.geometry.to_crs(DISPLAY_CRS).total_bounds
                 )
-            page.write_text(trial.replace(_PART_TOKEN, label), encoding="utf-8")
-            west, south, east, north = (
-                float(v) for v in part_group.geometry.to_crs(DISPLAY_CRS).total_bounds
+                index_parts.append(
+                    Part(page.name, list(part_group.index.astype(str)), (west, south, east, north))
+                )
+            target.write_text(
+                index_page(f"{name} 外业核查图", index_parts, date=today), encoding="utf-8"
             )
-            index_parts.append(
-                Part(page.name, list(part_group.index.astype(str)), (west, south, east, north))
-            )
-        target.write_text(
-            index_page(f"{name} 外业核查图", index_parts, date=today), encoding="utf-8"
-        )
-        written[code] = target
+            written[code] = target
     return written

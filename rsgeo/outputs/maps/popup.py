@@ -8,6 +8,7 @@ as text and never runs. Areas are shown in 亩 (from the ``*_m2`` columns, with
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import urllib.parse
@@ -32,6 +33,7 @@ __all__ = [
     "geo_link_html",
     "geo_uri",
     "patch_popup_html",
+    "popup_columns",
     "table_html",
 ]
 
@@ -96,7 +98,13 @@ def format_value(value: Any) -> str:
 def _mu(value: Any) -> str:
     if _missing(value):
         return ""
-    return format_half_up(float(m2_to_mu(float(value))))
+    return _mu_text(float(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mu_text(m2: float) -> str:
+    """An area in 亩 as the popup prints it (most overlaps are 0: worked out once)."""
+    return format_half_up(float(m2_to_mu(m2)))
 
 
 def table_html(rows: Sequence[tuple[str, str]], *, title: str = "") -> str:
@@ -151,6 +159,21 @@ def patch_rows(
     if note:
         rows.append((FIELD_LABELS["note"], note))
     return rows
+
+
+def popup_columns(columns: Sequence[str], *, layer_keys: Sequence[str]) -> list[str]:
+    """The columns, of ``columns``, that :func:`patch_rows` reads (in table order).
+
+    A map converts only these to Python values: a result table has some 80
+    columns, its popup about half of them.
+
+    Examples
+    --------
+    >>> popup_columns(["area_m2", "geometry", "pbf_m2", "note"], layer_keys=["pbf"])
+    ['area_m2', 'pbf_m2', 'note']
+    """
+    read = {"area_m2", *FIELD_LABELS, *_BOOL_FLAGS, *(f"{key}_m2" for key in layer_keys)}
+    return [c for c in columns if c in read]
 
 
 def _truthy(value: Any) -> bool:

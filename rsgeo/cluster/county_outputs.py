@@ -258,6 +258,7 @@ def write_county(work: CountyWork, folder: str | Path, *, progress: bool = False
             title=work.title,
             path=maps / "county_map.html",
             overwrite=work.overwrite,
+            options=work.map_options,
         )
         outputs["county_maps"] = root / "maps"
     if work.field_maps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -122,6 +123,26 @@ def section_chars(sections: list[Section], title: str) -> set[str]:
             texts += [str(c) for c in s.payload]
         texts += [f"附件：{n}" for n, _ in s.extra.get("files", [])]
     return set("".join(texts))
+
+
+def label_chars(sections: list[Section]) -> frozenset[str]:
+    """The characters of the labels a dossier prints (section titles, row labels, headers):
+    the same in nearly every dossier of a run, so their glyphs are prepared once."""
+    texts: list[str] = []
+    for s in sections:
+        texts.append(s.title)
+        if s.kind == "kv":
+            texts += [str(k) for k, _ in s.payload]
+        elif s.kind == "table" and s.payload[1]:
+            texts += [str(h) for h in s.payload[0]]
+        elif s.kind == "sign":
+            texts += [str(c) for c in s.payload]
+    return _label_set("".join(texts))
+
+
+@functools.lru_cache(maxsize=64)
+def _label_set(text: str) -> frozenset[str]:
+    return frozenset(text) - {" ", "\n"}
 
 
 _CJK_BREAK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -401,6 +422,7 @@ def render_pdf(
     if not subset or font is None:
         font = find_cjk_font()
     canvas = Canvas(pdf_font(font))
+    canvas.common_chars = label_chars(sections)
     try:
         _draw_document(canvas, sections, title, folder)
     except NeedsFpdf:  # a table row taller than a page: fpdf2 splits it

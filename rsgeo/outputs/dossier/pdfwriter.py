@@ -177,7 +177,9 @@ class PdfFont:
             glyf, lengths, hmtx = self._glyf_part(order, new)
             packer = zlib.compressobj(9, zlib.DEFLATED, -15)
             deflated = packer.compress(glyf) + packer.flush(zlib.Z_SYNC_FLUSH)
-            found = _Common(order, new, glyf, lengths, hmtx, deflated, _word_sum(glyf))
+            found = _Common(
+                order, frozenset(order), new, glyf, lengths, hmtx, deflated, _word_sum(glyf)
+            )
             if len(self._common) > 16:
                 self._common.clear()
             self._common[gids] = found
@@ -195,7 +197,7 @@ class PdfFont:
         glyph id → new glyph id.
         """
         base = self.common(common)
-        rest = sorted(self._closure(set(gids)) - set(base.order))
+        rest = sorted(self._closure(set(gids) - base.kept) - base.kept)
         new = dict(base.new)
         for g in rest:
             new[g] = len(new)
@@ -254,6 +256,7 @@ class _Common:
     """Glyphs prepared once: their order (old ids), new ids, data, lengths, metrics, compressed."""
 
     order: list[int]
+    kept: frozenset[int]
     new: dict[int, int]
     glyf: bytes
     lengths: list[int]

@@ -11,6 +11,7 @@ the dossiers whose inputs changed. Military-land patches get no dossier here
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -737,10 +738,29 @@ class _Shared:
 
 _WORKER: dict[str, _Shared] = {}
 
+WORKER_NICENESS = 10
+"""How much lower the dossier workers' scheduling priority is than the run's: the run
+writes its other outputs meanwhile and keeps its core; the workers take what is left."""
+
 
 def _init_worker(shared: _Shared, parent: int) -> None:
     die_with_parent(parent)
+    _lower_priority(WORKER_NICENESS)
     _WORKER["shared"] = shared
+
+
+def _lower_priority(step: int) -> None:
+    """This process's scheduling priority lowered by ``step`` (``nice``; on Windows, the
+    below-normal class); nothing happens where that cannot be done."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(step)
+    elif sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        below_normal = 0x00004000
+        kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel.SetPriorityClass(kernel.GetCurrentProcess(), below_normal)
 
 
 def _build_in_worker(job: dict[str, Any]) -> str:

@@ -24,10 +24,10 @@ from rsgeo.outputs.dossier.neighbours import OVERVIEW_HALF_M
 
 __all__ = [
     "PNG_COMPRESS_LEVEL",
-    "write_palette_png",
     "imagery_chip_png",
     "location_map_png",
     "margin_for",
+    "write_palette_png",
 ]
 
 PNG_COMPRESS_LEVEL = 6

@@ -35,6 +35,11 @@ DEFLATE_LEVEL = 1
 """zlib level of the streams: level 6 saves ~5 % of a dossier for twice the time."""
 
 
+TAIL_DEFLATE_LEVEL = 6
+"""zlib level of what is compressed for each PDF alone: the glyphs it prints beside the
+common ones, its pages and its Unicode map (small: level 6 costs little over level 1)."""
+
+
 class NeedsFpdf(Exception):
     """Raised when the dossier needs a feature only fpdf2 has (a row taller than a page)."""
 
@@ -203,12 +208,15 @@ class PdfFont:
             new[g] = len(new)
         glyf, lengths, hmtx = self._glyf_part(rest, new)
         n = len(new)
-        loca = struct.pack(
-            f">{n + 1}I", 0, *itertools.accumulate(itertools.chain(base.lengths, lengths))
-        )
+        ends = list(itertools.accumulate(itertools.chain(base.lengths, lengths)))
+        short = not ends or ends[-1] < 0x20000  # every glyph is padded to 4 bytes: even offsets
+        if short:  # half the bytes: offsets / 2 in 16 bits
+            loca = struct.pack(f">{n + 1}H", 0, *(e >> 1 for e in ends))
+        else:
+            loca = struct.pack(f">{n + 1}I", 0, *ends)
         head = bytearray(self.head)
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set below
-        struct.pack_into(">h", head, 50, 1)  # long loca offsets
+        struct.pack_into(">h", head, 50, 0 if short else 1)  # short or long loca offsets
         hhea = bytearray(self.hhea)
         struct.pack_into(">H", hhea, 34, n)
         maxp = bytearray(self.maxp)
@@ -235,7 +243,7 @@ class PdfFont:
         )
         packer = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
         deflated = packer.compress(directory) + packer.flush(zlib.Z_SYNC_FLUSH) + base.deflated
-        packer = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        packer = zlib.compressobj(TAIL_DEFLATE_LEVEL, zlib.DEFLATED, -15)
         deflated += packer.compress(tail) + packer.flush()
         adler = zlib.adler32(tail, zlib.adler32(base.glyf, zlib.adler32(directory)))
         crc = zlib.crc32(tail, zlib.crc32(base.glyf, zlib.crc32(directory)))
@@ -306,6 +314,7 @@ class _Image:
     height: int
     dictionary: str
     data: bytes
+    palette: bytes = b""  # an indexed image's colours, written as their own stream
 
 
 def _png(data: bytes) -> _Image | None:
@@ -337,7 +346,7 @@ def _png(data: bytes) -> _Image | None:
     if colour == 3:
         if not palette:
             return None
-        space = f"[/Indexed /DeviceRGB {len(palette) // 3 - 1} <{palette.hex()}>]"
+        space = f"[/Indexed /DeviceRGB {len(palette) // 3 - 1} {{palette}}]"  # its stream
     else:
         space = "/DeviceGray" if colour == 0 else "/DeviceRGB"
     parms = f"/DecodeParms <</Predictor 15 /Colors {colours} /BitsPerComponent 8 /Columns {width}>>"
@@ -346,6 +355,7 @@ def _png(data: bytes) -> _Image | None:
         height,
         f"/ColorSpace {space} /BitsPerComponent 8 /Filter /FlateDecode {parms}",
         bytes(idat),
+        palette if colour == 3 else b"",
     )
 
 
@@ -640,7 +650,9 @@ class Canvas:
             if g is not None:
                 unicode_of.setdefault(new[g], c)
         to_unicode = add(
-            stream("/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), DEFLATE_LEVEL))
+            stream(
+                "/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), TAIL_DEFLATE_LEVEL)
+            )
         )
         type0 = add(
             f"<</Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
@@ -648,10 +660,13 @@ class Canvas:
         )
         image_ids = {}
         for n, img in self._images.values():
+            dictionary = img.dictionary
+            if img.palette:  # the colours' bytes as they are (half the size of hex)
+                dictionary = dictionary.replace("{palette}", f"{add(stream('', img.palette))} 0 R")
             image_ids[n] = add(
                 stream(
                     f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
-                    f"{img.dictionary}",
+                    f"{dictionary}",
                     img.data,
                 )
             )
@@ -660,7 +675,7 @@ class Canvas:
         kids = []
         for page in self.pages:
             content = zlib.compress(
-                "\n".join(op for op in page.ops if op).encode("latin-1"), DEFLATE_LEVEL
+                "\n".join(op for op in page.ops if op).encode("latin-1"), TAIL_DEFLATE_LEVEL
             )
             contents = add(stream("/Filter /FlateDecode", content))
             kids.append(

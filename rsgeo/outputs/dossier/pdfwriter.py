@@ -185,7 +185,7 @@ class PdfFont:
             found = _Common(
                 order, frozenset(order), new, glyf, lengths, hmtx, deflated, _word_sum(glyf)
             )
-            if len(self._common) > 16:
+            if len(self._common) > 64:
                 self._common.clear()
             self._common[gids] = found
         return found
@@ -671,7 +671,8 @@ class Canvas:
                 )
             )
         xobjects = " ".join(f"/I{n} {i} 0 R" for n, i in sorted(image_ids.items()))
-        resources = f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>"
+        # one resource dictionary for every page, the page size given once in the page tree
+        resources = add(f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>")
         kids = []
         for page in self.pages:
             content = zlib.compress(
@@ -680,13 +681,14 @@ class Canvas:
             contents = add(stream("/Filter /FlateDecode", content))
             kids.append(
                 add(
-                    f"<</Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {_num(self.w * _K)} "
-                    f"{_num(self.h * _K)}] /Resources {resources} /Contents {contents} 0 R>>"
+                    f"<</Type /Page /Parent {pages_id} 0 R /Resources {resources} 0 R "
+                    f"/Contents {contents} 0 R>>"
                 )
             )
         objs[catalog - 1] = f"<</Type /Catalog /Pages {pages_id} 0 R>>".encode()
         objs[pages_id - 1] = (
-            f"<</Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)}>>"
+            f"<</Type /Pages /MediaBox [0 0 {_num(self.w * _K)} {_num(self.h * _K)}] "
+            f"/Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)}>>"
         ).encode()
         out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         offsets = []

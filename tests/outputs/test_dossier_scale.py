@@ -287,3 +287,46 @@ def test_started_dossiers_build_while_the_caller_works(tmp_path: Path) -> None:
     assert not (tmp_path / "c" / "manifest.json").exists()
     with pytest.raises(RuntimeError):
         cancelled.wait()
+
+
+def _nice_of(pid: int) -> int:
+    """A process's nice value as the kernel reports it (``/proc/<pid>/stat``, field 19)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_dossier_workers_run_at_a_lower_priority_than_the_run(tmp_path: Path) -> None:
+    """The run keeps its core for its other outputs: its dossier workers are niced."""
+    import os
+
+    from rsgeo.outputs.dossier.build import WORKER_NICENESS, start_dossiers
+
+    if not Path("/proc/self/stat").is_file():
+        pytest.skip("reads the workers' priority from /proc (Linux)")
+    own = _nice_of(os.getpid())
+    if own >= 19:
+        pytest.skip("this process already runs at the lowest priority")
+    started = start_dossiers(td.make_result(), tmp_path / "a", pdf=False, n_jobs=2, progress=False)
+    try:
+        me = os.getpid()
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                children.append(int(stat.parent.name))
+        assert len(children) >= 2, children  # the pool's workers are alive until wait()
+        import time
+
+        deadline = time.monotonic() + 30  # each worker lowers its priority as it starts
+        while time.monotonic() < deadline and any(
+            _nice_of(pid) == own for pid in children if Path(f"/proc/{pid}").exists()
+        ):
+            time.sleep(0.05)
+        nices = [_nice_of(pid) for pid in children if Path(f"/proc/{pid}").exists()]
+        assert nices and all(n == min(19, own + WORKER_NICENESS) for n in nices), (own, nices)
+    finally:
+        started.wait()
+    assert _nice_of(os.getpid()) == own  # the run's own priority is left as it was

@@ -11,6 +11,7 @@ the dossiers whose inputs changed. Military-land patches get no dossier here
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -51,9 +52,17 @@ if TYPE_CHECKING:
 
     from rsgeo.io.evidence import PhotoMatches
 
-__all__ = ["FORMAT_VERSION", "DossierRun", "build_dossiers", "folder_name", "start_dossiers"]
+__all__ = [
+    "FOLDER_MAX_BYTES",
+    "FORMAT_VERSION",
+    "DossierRun",
+    "build_dossiers",
+    "folder_name",
+    "own_bytes",
+    "start_dossiers",
+]
 
-FORMAT_VERSION = "4"
+FORMAT_VERSION = "5"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
@@ -717,6 +726,54 @@ OWN_FILES: frozenset[str] = frozenset(
 """What rsgeo writes in a dossier folder; anything else there is left alone."""
 
 
+FOLDER_MAX_BYTES = 80_000
+"""The most bytes of a dossier folder, its photos, attachments and imagery chips aside.
+
+A folder over it gets a smaller location map (compressed harder, then drawn with
+fewer neighbouring patches: :func:`rsgeo.outputs.dossier.media.location_map_png`),
+which it holds twice (the file and in the PDF)."""
+
+_OUTSIDE_PICTURES = ("photos", "attachments")
+
+
+def own_bytes(folder: Path) -> int:
+    """The bytes of a dossier folder that :data:`FOLDER_MAX_BYTES` bounds: its files but
+    the photos, attachments and imagery chips, and the PDF less those pictures (it
+    holds each as it is, or as the PNG's compressed data)."""
+    total = 0
+    pictures = 0
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            if entry.name in _OUTSIDE_PICTURES:
+                pictures += sum(
+                    _embedded_bytes(p)
+                    for p in entry.rglob("*")
+                    if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                )
+            continue
+        if entry.name.startswith("imagery_"):
+            pictures += _embedded_bytes(entry)
+            continue
+        total += entry.stat().st_size
+    if (folder / "dossier.pdf").is_file():
+        total -= pictures
+    return total
+
+
+def _embedded_bytes(picture: Path) -> int:
+    """About what a picture takes in the PDF: a PNG's compressed data, else the file."""
+    data = picture.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return len(data)
+    size, pos = 0, 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        if data[pos + 4 : pos + 8] == b"IDAT":
+            size += length
+        pos += 12 + length
+    return size
+
+
 def _keep_foreign_files(target: Path, tmp: Path) -> None:
     """Move files someone else put in a dossier folder into its rebuilt version."""
     if not target.is_dir():
@@ -764,10 +821,34 @@ class _Shared:
 
 _WORKER: dict[str, _Shared] = {}
 
+WORKER_NICENESS = 10
+"""How much lower the dossier workers' scheduling priority is than the run's: the run
+writes its other outputs meanwhile and keeps its core; the workers take what is left."""
+
 
 def _init_worker(shared: _Shared, parent: int) -> None:
+    import gc
+
     die_with_parent(parent)
+    _lower_priority(WORKER_NICENESS)
+    # what the worker inherited from the run (its tables, a forked copy) is never garbage:
+    # kept out of the collector, which would walk it again and again (and copy its pages)
+    gc.freeze()
     _WORKER["shared"] = shared
+
+
+def _lower_priority(step: int) -> None:
+    """This process's scheduling priority lowered by ``step`` (``nice``; on Windows, the
+    below-normal class); nothing happens where that cannot be done."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(step)
+    elif sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        below_normal = 0x00004000
+        kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel.SetPriorityClass(kernel.GetCurrentProcess(), below_normal)
 
 
 def _build_in_worker(job: dict[str, Any]) -> str:
@@ -919,6 +1000,21 @@ def _build_one(
                 font=font,
                 font_chars=chars,
             )
+            over = own_bytes(tmp) - FOLDER_MAX_BYTES
+            if over > 0 and has_shape:  # the map is in the folder twice: make it smaller
+                map_path = tmp / "location_map.png"
+                location_map_png(
+                    geom,
+                    map_path,
+                    neighbours=neighbours,
+                    townships=shared.town_shapes,
+                    title=f"{patch_id} 位置图",
+                    margin_m=margin,
+                    max_bytes=max(1, map_path.stat().st_size - (over + 1) // 2 - 256),
+                )
+                render_pdf(
+                    sections, doc_title, tmp, tmp / "dossier.pdf", font=font, font_chars=chars
+                )
         _keep_foreign_files(target, tmp)
         _remove_tree(target, out)
         tmp.rename(target)

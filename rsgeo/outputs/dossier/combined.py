@@ -17,13 +17,23 @@ COMBINED_PREFIX = "卷宗_"
 """The combined PDF of a township is ``卷宗_<乡镇名称>.pdf``."""
 
 
+NAME_MAX_CHARS = 40
+"""The most characters of a township's name in its file name (a file name holds at
+most 255 bytes, 85 Chinese characters); a longer name is cut, a hash of it appended."""
+
+
 def combined_name(township_name: str, township_code: str, taken: set[str]) -> str:
     """The file name of a township's combined PDF (its code added when two share a name).
 
     >>> combined_name("融水镇", "450225100", set())
     '卷宗_融水镇.pdf'
+    >>> len(combined_name("镇" * 300, "450225100", set()).encode("utf-8")) < 255
+    True
     """
     name = township_name if township_name not in ("", "—") else OUTSIDE_TOWNSHIPS_NAME
+    if len(name) > NAME_MAX_CHARS:
+        digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+        name = f"{name[:NAME_MAX_CHARS]}_{digest}"
     file = safe_file_name(f"{COMBINED_PREFIX}{name}.pdf", fallback="卷宗.pdf")
     if file.casefold() in taken:
         file = safe_file_name(f"{COMBINED_PREFIX}{name}_{township_code}.pdf", fallback="卷宗.pdf")

@@ -23,10 +23,12 @@ from rsgeo.outputs.dossier.fonts import find_cjk_font
 from rsgeo.outputs.dossier.neighbours import OVERVIEW_HALF_M
 
 __all__ = [
+    "MAP_PNG_MAX_BYTES",
     "PNG_COMPRESS_LEVEL",
     "imagery_chip_png",
     "location_map_png",
     "margin_for",
+    "write_palette_png",
 ]
 
 PNG_COMPRESS_LEVEL = 6
@@ -159,10 +161,13 @@ def _draw_geom(
     fill: tuple[int, ...] | None,
     outline: tuple[int, ...] | None,
     width: int,
+    draw: Any = None,
 ) -> None:
-    """Fill (holes left open) and outline the polygon parts of ``geom`` on ``img``."""
+    """Fill (holes left open) and outline the polygon parts of ``geom`` on ``img``
+    (``draw``: an RGBA ``ImageDraw`` of ``img`` to reuse)."""
     image, image_draw, _ = _pil()
-    draw = image_draw.Draw(img, "RGBA")
+    if draw is None:
+        draw = image_draw.Draw(img, "RGBA")
     for poly in _polygons(geom):
         if fill is not None:
             if len(poly.interiors):
@@ -179,6 +184,30 @@ def _draw_geom(
         if outline is not None:
             for ring in (poly.exterior, *poly.interiors):
                 draw.line(panel.xy(ring.coords), fill=outline, width=width, joint="curve")
+
+
+@functools.lru_cache(maxsize=2048)
+def _text_mask(text: str, size_px: int, anchor: str) -> tuple[Any, int, int]:
+    """``text`` drawn once as a mask, and where its corner lies from the anchor point."""
+    image, image_draw, _ = _pil()
+    font = _font(size_px)
+    left, top, right, bottom = font.getbbox(text, anchor=anchor)
+    mask = image.new("L", (right - left + 2, bottom - top + 2), 0)
+    image_draw.Draw(mask).text((1 - left, 1 - top), text, font=font, fill=255, anchor=anchor)
+    return mask, left - 1, top - 1
+
+
+def _label(
+    img: Any, draw: Any, xy: tuple[float, float], text: str, size_px: int, anchor: str
+) -> None:
+    """Black ``text`` at ``xy`` on ``img`` (``draw`` draws on it), as ``draw.text`` draws it;
+    a text at whole pixels is pasted from a mask drawn once (coordinates repeat from map to map)."""
+    x, y = xy
+    if x != int(x) or y != int(y) or x < 1 or y < 1:
+        draw.text(xy, text, font=_font(size_px), fill=(0, 0, 0), anchor=anchor)
+        return
+    mask, dx, dy = _text_mask(text, size_px, anchor)
+    img.paste((0, 0, 0), (int(x) + dx, int(y) + dy), mask)
 
 
 def _nice(target: float) -> float:
@@ -198,7 +227,7 @@ def _printed(px: int) -> int:
     return -(-px // _S)
 
 
-def _frame(draw: Any, panel: _Panel, origin: tuple[int, int], title: str) -> None:
+def _frame(img: Any, draw: Any, panel: _Panel, origin: tuple[int, int], title: str) -> None:
     """Frame, tick marks with coordinates and the title of a panel pasted at ``origin``.
 
     Drawn on the printed figure (text is smoothed by the font renderer, lines
@@ -209,19 +238,18 @@ def _frame(draw: Any, panel: _Panel, origin: tuple[int, int], title: str) -> Non
     w, h = _printed(panel.w), _printed(panel.h)
     minx, miny, maxx, maxy = panel.bounds
     draw.rectangle((ox, oy, ox + w, oy + h), outline=(0, 0, 0), width=1)
-    small = _font(9)
     for x in _ticks(minx, maxx):
         px = round(ox + (x - minx) * k)
         draw.line((px, oy + h, px, oy + h + 4), fill=(0, 0, 0), width=1)
-        draw.text((px, oy + h + 6), f"{x:.0f}", font=small, fill=(0, 0, 0), anchor="mt")
+        _label(img, draw, (px, oy + h + 6), f"{x:.0f}", 9, "mt")
     for y in _ticks(miny, maxy):
         py = round(oy + (maxy - y) * k)
         draw.line((ox - 4, py, ox, py), fill=(0, 0, 0), width=1)
-        draw.text((ox - 6, py), f"{y:.0f}", font=small, fill=(0, 0, 0), anchor="rm")
-    draw.text((ox + w / 2, oy - 6), title, font=_font(13), fill=(0, 0, 0), anchor="md")
+        _label(img, draw, (ox - 6, py), f"{y:.0f}", 9, "rm")
+    _label(img, draw, (ox + w / 2, oy - 6), title, 13, "md")
 
 
-def _scale_bar(draw: Any, panel: _Panel, origin: tuple[int, int]) -> None:
+def _scale_bar(img: Any, draw: Any, panel: _Panel, origin: tuple[int, int]) -> None:
     """The scale bar and its label in the lower left of a panel pasted at ``origin``."""
     ox, oy = origin
     k = panel.k / _S
@@ -229,7 +257,7 @@ def _scale_bar(draw: Any, panel: _Panel, origin: tuple[int, int]) -> None:
     xs, ys = ox + 0.05 * _printed(panel.w), oy + 0.94 * _printed(panel.h)
     draw.line((xs, ys, xs + length * k, ys), fill=(0, 0, 0), width=4)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    draw.text((xs + length * k / 2, ys - 5), label, font=_font(11), fill=(0, 0, 0), anchor="md")
+    _label(img, draw, (xs + length * k / 2, ys - 5), label, 11, "md")
 
 
 @functools.cache
@@ -311,14 +339,14 @@ def _origin(i: int, panel: _Panel) -> tuple[int, int]:
     return left, 62 + (_BOX - _printed(panel.h)) // 2
 
 
-_BASES: dict[int, tuple[Any, Any, Any, _Panel]] = {}
+_BASES: dict[int, tuple[Any, Any, Any, Any, _Panel]] = {}
 
 
-def _base_figure(townships: list[tuple[str, Any]]) -> tuple[Any, Any, _Panel]:
+def _base_figure(townships: list[tuple[str, Any]]) -> tuple[Any, Any, Any, _Panel]:
     """The printed figure with the township overview framed and labelled (made once per list).
 
-    Returns the figure (to copy), the overview (to cut the patch's corner
-    from) and its supersampled panel.
+    Returns the figure, the same in the map's palette (to copy), the overview
+    (to cut the patch's corner from) and its supersampled panel.
     """
     cached = _BASES.get(id(townships))
     if cached is None or cached[0] is not townships:
@@ -327,11 +355,25 @@ def _base_figure(townships: list[tuple[str, Any]]) -> tuple[Any, Any, _Panel]:
         fig = image.new("RGB", (_MAP_W, _MAP_H), (255, 255, 255))
         ox, oy = _origin(0, op)
         fig.paste(over, (ox, oy))
-        _frame(image_draw.Draw(fig), op, (ox, oy), _OVERVIEW_LABEL)
+        _frame(fig, image_draw.Draw(fig), op, (ox, oy), _OVERVIEW_LABEL)
         if len(_BASES) > 4:
             _BASES.clear()
-        cached = _BASES[id(townships)] = (townships, fig, over, op)
-    return cached[1].copy(), cached[2], cached[3]
+        cached = _BASES[id(townships)] = (townships, fig, _quantized(fig), over, op)
+    return cached[1], cached[2].copy(), cached[3], cached[4]
+
+
+def _quantized(rgb: Any) -> Any:
+    """``rgb`` in the map's palette: each pixel the nearest ink or blend, on its own
+    (no dithering), so a piece quantized alone equals the same piece of the whole."""
+    image, _, _ = _pil()
+    return rgb.quantize(palette=_palette(), dither=image.Dither.NONE)
+
+
+_TITLE_STRIP = (0, 0, _MAP_W, 40)
+"""The part of the figure the title is drawn in (nothing else of a patch is drawn there)."""
+
+_DETAIL_PART = (_MAP_W // 2, 40, _MAP_W, _MAP_H)
+"""The part of the figure the close-up lies in, with its coordinates, scale bar and title."""
 
 
 def _clip(geom: Any, bounds: tuple[float, float, float, float]) -> Any:
@@ -348,7 +390,8 @@ def _clip(geom: Any, bounds: tuple[float, float, float, float]) -> Any:
 def _mark_on_overview(
     fig: Any, over: Any, op: _Panel, origin: tuple[int, int], geom: Any, centre: Any
 ) -> None:
-    """The patch and its star drawn on the piece of the overview around them, pasted in ``fig``."""
+    """The patch and its star drawn on the piece of the overview around them, pasted in
+    ``fig`` (RGB, or a palette image: the piece is then put in the map's palette)."""
     image, image_draw, _ = _pil()
     sx, sy = op.point(*centre)
     minx, miny, maxx, maxy = geom.bounds
@@ -366,7 +409,19 @@ def _mark_on_overview(
     piece = over.crop(box).resize(size, image.Resampling.NEAREST)
     _draw_geom(piece, op.cropped(x0, y0), geom, fill=_RED, outline=_RED, width=_S)
     _star(image_draw.Draw(piece, "RGBA"), sx - x0, sy - y0, _STAR_R)
-    fig.paste(piece.reduce(_S), (origin[0] + x0 // _S, origin[1] + y0 // _S))
+    piece = piece.reduce(_S)
+    if fig.mode == "P":
+        piece = _quantized(piece)
+    fig.paste(piece, (origin[0] + x0 // _S, origin[1] + y0 // _S))
+
+
+MAP_PNG_MAX_BYTES = 18_000
+"""The most bytes of a location map's PNG file (the PDF holds the same bytes again).
+
+Nearly every map is smaller at zlib level 6 (the bundled sample: 14.8 KB
+median, 18.3 KB the largest). A larger one is compressed again at level 9
+and, when still larger, drawn again with the nearest half of its
+neighbouring patches, until it fits (or shows the patch alone)."""
 
 
 def location_map_png(
@@ -377,26 +432,64 @@ def location_map_png(
     townships: list[tuple[str, Any]] | None,
     title: str,
     margin_m: float,
+    max_bytes: int | None = MAP_PNG_MAX_BYTES,
 ) -> Any:
     """Write the location map: county overview (left) and the patch close up (right).
 
     ``geom``, ``neighbours`` and ``townships`` (name, geometry) are in one
-    projected CRS (metres). Returns the image (a Pillow RGB image).
+    projected CRS (metres). Returns the image (a Pillow palette image).
+
+    The file is at most ``max_bytes`` (:data:`MAP_PNG_MAX_BYTES`; None: no
+    bound): a larger map is compressed harder, then drawn with the nearest
+    half of ``neighbours`` until it fits or shows the patch alone.
+    """
+    small = _draw_location_map(geom, neighbours, townships, title, margin_m)
+    size = write_palette_png(small, out_path)
+    if max_bytes is None or size <= max_bytes:
+        return small
+    size = write_palette_png(small, out_path, level=9)
+    if size > max_bytes and neighbours:
+        import shapely
+
+        order = np.argsort(
+            shapely.distance(geom, np.asarray(neighbours, dtype=object)), kind="stable"
+        )
+        nearest = [neighbours[i] for i in order]
+        keep = len(nearest)
+        while size > max_bytes and keep > 0:
+            keep //= 2
+            small = _draw_location_map(geom, nearest[:keep], townships, title, margin_m)
+            size = write_palette_png(small, out_path, level=9)
+    return small
+
+
+def _draw_location_map(
+    geom: Any,
+    neighbours: list[Any],
+    townships: list[tuple[str, Any]] | None,
+    title: str,
+    margin_m: float,
+) -> Any:
+    """The location map (:func:`location_map_png`) as a palette image.
 
     Shapes are drawn at twice their size and reduced (smooth edges), only
     where they are: the piece of the close-up the patch and its neighbours
     cover and, on the township overview (drawn once per run), the patch's
     corner of it; frames and text are drawn on the printed figure, the north
-    arrow pasted from a mask made once.
+    arrow pasted from a mask made once. With township boundaries, the figure
+    starts from the overview put in the map's palette once per run, and only
+    the parts drawn for the patch (the title, the overview's corner, the
+    close-up) are put in the palette for each patch.
     """
     image, image_draw, _ = _pil()
     centroid = geom.centroid
     cx, cy = centroid.x, centroid.y
     # overview: townships (or a 5 km window) with the patch as a star
     if townships and any(not t.is_empty for _, t in townships):
-        fig, over, op = _base_figure(townships)
-        _mark_on_overview(fig, over, op, _origin(0, op), geom, (cx, cy))
-        fdraw = image_draw.Draw(fig)
+        base, small, over, op = _base_figure(townships)
+        _mark_on_overview(small, over, op, _origin(0, op), geom, (cx, cy))
+        strip, part = base.crop(_TITLE_STRIP), base.crop(_DETAIL_PART)
+        strip_at, part_at = _TITLE_STRIP[:2], _DETAIL_PART[:2]
     else:
         h = OVERVIEW_HALF_M
         op = _Panel((cx - h, cy - h, cx + h, cy + h), _BOX * _S)
@@ -411,9 +504,76 @@ def location_map_png(
         _star(odraw, *op.point(cx, cy), _STAR_R)
         fig = image.new("RGB", (_MAP_W, _MAP_H), (255, 255, 255))
         fig.paste(over.reduce(_S), _origin(0, op))
-        fdraw = image_draw.Draw(fig)
-        _frame(fdraw, op, _origin(0, op), _OVERVIEW_LABEL)
-    # detail: the patch and its neighbours, on the piece of the panel they cover
+        _frame(fig, image_draw.Draw(fig), op, _origin(0, op), _OVERVIEW_LABEL)
+        small = None
+        strip = part = fig
+        strip_at = part_at = (0, 0)
+    _detail(part, part_at, geom, neighbours, margin_m, (cx, cy))
+    image_draw.Draw(strip).text(
+        (_MAP_W / 2 - strip_at[0], 8 - strip_at[1]),
+        title,
+        font=_font(15),
+        fill=(0, 0, 0),
+        anchor="mt",
+    )
+    # flat colours and their smoothed edges: a fixed palette of them keeps the
+    # map at a third of the bytes, and the PDF embeds the file's data as it is
+    if small is None:
+        small = _quantized(strip)
+    else:
+        small.paste(_quantized(part), part_at)
+        small.paste(_quantized(strip), strip_at)
+    return small
+
+
+def write_palette_png(img: Any, out_path: Path, *, level: int = PNG_COMPRESS_LEVEL) -> int:
+    """Write a palette image as a PNG file (8 bits a pixel, no filter, zlib ``level``);
+    returns its size in bytes.
+
+    Each row is stored unfiltered (filters do not help flat palette colours) and
+    compressed with :mod:`zlib` in one call; this is faster than Pillow's
+    encoder and a little smaller at the same level.
+    """
+    import struct
+    import zlib
+
+    pixels = np.asarray(img, dtype=np.uint8)
+    height, width = pixels.shape
+    rows = np.zeros((height, width + 1), dtype=np.uint8)  # filter byte 0: none
+    rows[:, 1:] = pixels
+    packer = zlib.compressobj(level, zlib.DEFLATED, 15, 8)
+    idat = packer.compress(rows.data) + packer.flush()
+    palette = bytes(img.getpalette() or [])
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(body, zlib.crc32(kind))
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    data = b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)),
+            chunk(b"PLTE", palette),
+            chunk(b"IDAT", idat),
+            chunk(b"IEND", b""),
+        )
+    )
+    Path(out_path).write_bytes(data)
+    return len(data)
+
+
+def _detail(
+    fig: Any,
+    at: tuple[int, int],
+    geom: Any,
+    neighbours: list[Any],
+    margin_m: float,
+    centre: tuple[float, float],
+) -> None:
+    """The close-up drawn on ``fig``, the part of the figure whose corner is at ``at``:
+    the patch and its neighbours, north arrow, scale bar, frame with coordinates."""
+    image, image_draw, _ = _pil()
+    cx, cy = centre
     minx, miny, maxx, maxy = geom.bounds
     half = max(maxx - minx, maxy - miny) / 2 + margin_m
     window = (cx - half, cy - half, cx + half, cy + half)
@@ -423,6 +583,7 @@ def location_map_png(
     parts = [p for p in (_clip(other, padded) for other in neighbours) if p is not None]
     own = _clip(geom, padded)
     left, top = _origin(1, dp)
+    left, top = left - at[0], top - at[1]
     shown = [g for g in (*parts, own) if g is not None and not g.is_empty]
     if shown:
         bounds = np.array([g.bounds for g in shown])
@@ -437,23 +598,25 @@ def location_map_png(
         if x1 > x0 and y1 > y0:
             piece = image.new("RGB", (x1 - x0, y1 - y0), (255, 255, 255))
             view = dp.cropped(x0, y0)
+            pdraw = image_draw.Draw(piece, "RGBA")
             for part in parts:
                 _draw_geom(
-                    piece, view, part, fill=(221, 221, 221), outline=(136, 136, 136), width=_S
+                    piece,
+                    view,
+                    part,
+                    fill=(221, 221, 221),
+                    outline=(136, 136, 136),
+                    width=_S,
+                    draw=pdraw,
                 )
-            _draw_geom(piece, view, own, fill=(*_RED, 64), outline=_RED, width=3 * _S)
+            _draw_geom(piece, view, own, fill=(*_RED, 64), outline=_RED, width=3 * _S, draw=pdraw)
             fig.paste(piece.reduce(_S), (left + x0 // _S, top + y0 // _S))
-    # over it: north arrow, scale bar, frame with coordinates; the figure's title
+    # over it: north arrow, scale bar, frame with coordinates
     mask, (ax0, ay0, ax1, ay1) = _north_arrow()
     fig.paste((0, 0, 0), (left + ax0, top + ay0, left + ax1, top + ay1), mask)
-    _scale_bar(fdraw, dp, (left, top))
-    _frame(fdraw, dp, (left, top), "图斑范围")
-    fdraw.text((_MAP_W / 2, 8), title, font=_font(15), fill=(0, 0, 0), anchor="mt")
-    # flat colours and their smoothed edges: a fixed palette of them keeps the
-    # map at a third of the bytes, and the PDF embeds the file's data as it is
-    small = fig.quantize(palette=_palette(), dither=image.Dither.NONE)
-    small.save(out_path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return fig
+    fdraw = image_draw.Draw(fig)
+    _scale_bar(fig, fdraw, dp, (left, top))
+    _frame(fig, fdraw, dp, (left, top), "图斑范围")
 
 
 def _stretch(band: np.ndarray) -> np.ndarray:

@@ -35,6 +35,11 @@ DEFLATE_LEVEL = 1
 """zlib level of the streams: level 6 saves ~5 % of a dossier for twice the time."""
 
 
+TAIL_DEFLATE_LEVEL = 6
+"""zlib level of what is compressed for each PDF alone: the glyphs it prints beside the
+common ones, its pages and its Unicode map (small: level 6 costs little over level 1)."""
+
+
 class NeedsFpdf(Exception):
     """Raised when the dossier needs a feature only fpdf2 has (a row taller than a page)."""
 
@@ -88,6 +93,7 @@ class PdfFont:
         self._glyphs: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
         self._padded: dict[int, bytes] = {}
         self._hmtx: dict[int, bytes] = {}
+        self._common: dict[frozenset[int], _Common] = {}
         tt.close()
 
     def width(self, ch: str) -> float:
@@ -136,20 +142,19 @@ class PdfFont:
             self._hmtx[gid] = struct.pack(">Hh", self.advance[gid], self.lsb[gid])
         return data, self._hmtx[gid]
 
-    def subset(self, gids: set[int]) -> tuple[bytes, dict[int, int]]:
-        """A TrueType font of ``gids`` (with .notdef and composite parts), glyphs renumbered.
-
-        Returns the font file and the map old glyph id → new glyph id.
-        """
-        keep = {g for g in gids | {0} if 0 <= g < self.n_glyphs}
+    def _closure(self, gids: set[int]) -> set[int]:
+        """``gids`` with the parts of their composite glyphs (and the parts' parts)."""
+        keep = {g for g in gids if 0 <= g < self.n_glyphs}
         todo = [g for g in keep if self._glyph(g)[1]]
-        while todo:  # the parts of composite glyphs, and their parts
+        while todo:
             for _, part in self._glyph(todo.pop())[1]:
                 if part not in keep and 0 <= part < self.n_glyphs:
                     keep.add(part)
                     todo.append(part)
-        order = sorted(keep)
-        new = {g: i for i, g in enumerate(order)}
+        return keep
+
+    def _glyf_part(self, order: list[int], new: dict[int, int]) -> tuple[bytes, list[int], bytes]:
+        """The ``glyf`` bytes of ``order`` (renumbered by ``new``), their lengths, their ``hmtx``."""
         glyphs: list[bytes] = []
         metrics: list[bytes] = []
         for g in order:
@@ -162,34 +167,114 @@ class PdfFont:
                 data = bytes(glyph)
             glyphs.append(data)
             metrics.append(metric)
-        n = len(order)
-        loca = struct.pack(f">{n + 1}I", 0, *itertools.accumulate(map(len, glyphs)))
+        return b"".join(glyphs), [len(g) for g in glyphs], b"".join(metrics)
+
+    def common(self, gids: frozenset[int]) -> _Common:
+        """The glyphs every dossier of a kind prints (its labels), prepared and compressed once.
+
+        They come first in each PDF's font (after ``.notdef``), so their data,
+        compressed once, is copied into each font stream as it is.
+        """
+        found = self._common.get(gids)
+        if found is None:
+            order = sorted(self._closure(set(gids) | {0}))
+            new = {g: i for i, g in enumerate(order)}
+            glyf, lengths, hmtx = self._glyf_part(order, new)
+            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+            deflated = packer.compress(glyf) + packer.flush(zlib.Z_SYNC_FLUSH)
+            found = _Common(
+                order, frozenset(order), new, glyf, lengths, hmtx, deflated, _word_sum(glyf)
+            )
+            if len(self._common) > 64:
+                self._common.clear()
+            self._common[gids] = found
+        return found
+
+    def font_file(
+        self, gids: set[int], common: frozenset[int] = frozenset()
+    ) -> tuple[bytes, int, int, dict[int, int]]:
+        """A TrueType font of ``gids`` (with .notdef and composite parts), glyphs renumbered,
+        as a zlib stream.
+
+        The glyphs of ``common`` (:meth:`common`) come first, their data
+        compressed once; the others are compressed here. Returns the
+        compressed font, its length and CRC-32 uncompressed, and the map old
+        glyph id → new glyph id.
+        """
+        base = self.common(common)
+        rest = sorted(self._closure(set(gids) - base.kept) - base.kept)
+        new = dict(base.new)
+        for g in rest:
+            new[g] = len(new)
+        glyf, lengths, hmtx = self._glyf_part(rest, new)
+        n = len(new)
+        ends = list(itertools.accumulate(itertools.chain(base.lengths, lengths)))
+        short = not ends or ends[-1] < 0x20000  # every glyph is padded to 4 bytes: even offsets
+        if short:  # half the bytes: offsets / 2 in 16 bits
+            loca = struct.pack(f">{n + 1}H", 0, *(e >> 1 for e in ends))
+        else:
+            loca = struct.pack(f">{n + 1}I", 0, *ends)
         head = bytearray(self.head)
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set below
-        struct.pack_into(">h", head, 50, 1)  # long loca offsets
+        struct.pack_into(">h", head, 50, 0 if short else 1)  # short or long loca offsets
         hhea = bytearray(self.hhea)
         struct.pack_into(">H", hhea, 34, n)
         maxp = bytearray(self.maxp)
         struct.pack_into(">H", maxp, 4, n)
         tables = {
-            b"glyf": b"".join(glyphs),
             b"head": bytes(head),
             b"hhea": bytes(hhea),
-            b"hmtx": b"".join(metrics),
+            b"hmtx": base.hmtx + hmtx,
             b"loca": loca,
             b"maxp": bytes(maxp),
         }
-        data = _sfnt(tables)
-        adjust = (0xB1B0AFBA - _checksum(data)) & 0xFFFFFFFF
-        head_at = data.index(b"head") + 8
-        (head_off,) = struct.unpack_from(">I", data, head_at)
-        out = bytearray(data)
-        struct.pack_into(">I", out, head_off + 8, adjust)
-        return bytes(out), new
+        glyf_len = len(base.glyf) + len(glyf)
+        sums = {tag: _word_sum(data) for tag, data in tables.items()}
+        sums[b"glyf"] = (base.glyf_sum + _word_sum(glyf)) & 0xFFFFFFFF
+        lengths_of = {tag: len(data) for tag, data in tables.items()}
+        lengths_of[b"glyf"] = glyf_len
+        directory = _directory(lengths_of, sums)
+        adjust = (0xB1B0AFBA - _word_sum(directory) - sum(sums.values())) & 0xFFFFFFFF
+        struct.pack_into(">I", head, 8, adjust)
+        tables[b"head"] = bytes(head)
+        # the file: directory, glyf (the common glyphs, then the others), the other tables
+        tail = glyf + b"".join(
+            tables[tag] + b"\0" * (-len(tables[tag]) % 4) for tag in sorted(tables)
+        )
+        packer = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        deflated = packer.compress(directory) + packer.flush(zlib.Z_SYNC_FLUSH) + base.deflated
+        packer = zlib.compressobj(TAIL_DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        deflated += packer.compress(tail) + packer.flush()
+        adler = zlib.adler32(tail, zlib.adler32(base.glyf, zlib.adler32(directory)))
+        crc = zlib.crc32(tail, zlib.crc32(base.glyf, zlib.crc32(directory)))
+        stream = b"\x78\x01" + deflated + struct.pack(">I", adler)
+        return stream, len(directory) + len(base.glyf) + len(tail), crc, new
+
+    def subset(self, gids: set[int]) -> tuple[bytes, dict[int, int]]:
+        """A TrueType font of ``gids`` (with .notdef and composite parts), glyphs renumbered.
+
+        Returns the font file and the map old glyph id → new glyph id.
+        """
+        stream, _, _, new = self.font_file(gids)
+        return zlib.decompress(stream), new
 
 
-def _checksum(data: bytes) -> int:
-    """The TrueType checksum: the sum of the big-endian 32-bit words, modulo 2**32."""
+@dataclass(frozen=True)
+class _Common:
+    """Glyphs prepared once: their order (old ids), new ids, data, lengths, metrics, compressed."""
+
+    order: list[int]
+    kept: frozenset[int]
+    new: dict[int, int]
+    glyf: bytes
+    lengths: list[int]
+    hmtx: bytes
+    deflated: bytes
+    glyf_sum: int
+
+
+def _word_sum(data: bytes) -> int:
+    """The TrueType checksum of ``data``: its big-endian 32-bit words added, modulo 2**32."""
     import numpy as np
 
     if len(data) % 4:
@@ -197,21 +282,20 @@ def _checksum(data: bytes) -> int:
     return int(np.frombuffer(data, dtype=">u4").sum(dtype=np.uint64)) & 0xFFFFFFFF
 
 
-def _sfnt(tables: dict[bytes, bytes]) -> bytes:
-    tags = sorted(tables)
+def _directory(lengths: dict[bytes, int], sums: dict[bytes, int]) -> bytes:
+    """The sfnt header and table directory; the tables follow in tag order, ``glyf`` first."""
+    tags = sorted(lengths)
     n = len(tags)
     entry = 1 << (n.bit_length() - 1)
     header = struct.pack(
         ">IHHHH", 0x00010000, n, entry * 16, entry.bit_length() - 1, 16 * (n - entry)
     )
     offset = 12 + 16 * n
-    directory = bytearray()
-    body = bytearray()
+    directory = bytearray(header)
     for tag in tags:
-        data = tables[tag]
-        directory += struct.pack(">4sIII", tag, _checksum(data), offset + len(body), len(data))
-        body += data + b"\0" * (-len(data) % 4)
-    return header + bytes(directory) + bytes(body)
+        directory += struct.pack(">4sIII", tag, sums[tag], offset, lengths[tag])
+        offset += lengths[tag] + (-lengths[tag] % 4)
+    return bytes(directory)
 
 
 @functools.lru_cache(maxsize=4)
@@ -230,6 +314,7 @@ class _Image:
     height: int
     dictionary: str
     data: bytes
+    palette: bytes = b""  # an indexed image's colours, written as their own stream
 
 
 def _png(data: bytes) -> _Image | None:
@@ -261,7 +346,7 @@ def _png(data: bytes) -> _Image | None:
     if colour == 3:
         if not palette:
             return None
-        space = f"[/Indexed /DeviceRGB {len(palette) // 3 - 1} <{palette.hex()}>]"
+        space = f"[/Indexed /DeviceRGB {len(palette) // 3 - 1} {{palette}}]"  # its stream
     else:
         space = "/DeviceGray" if colour == 0 else "/DeviceRGB"
     parms = f"/DecodeParms <</Predictor 15 /Colors {colours} /BitsPerComponent 8 /Columns {width}>>"
@@ -270,6 +355,7 @@ def _png(data: bytes) -> _Image | None:
         height,
         f"/ColorSpace {space} /BitsPerComponent 8 /Filter /FlateDecode {parms}",
         bytes(idat),
+        palette if colour == 3 else b"",
     )
 
 
@@ -352,6 +438,8 @@ class Canvas:
         self._runs: list[tuple[int, int, str]] = []  # (page, op index, text) to encode at the end
         self.title = ""
         self.creator = ""
+        self.common_chars: frozenset[str] = frozenset()
+        """Characters every document of a kind prints (labels): their glyphs are prepared once."""
 
     # -- state
     @property
@@ -516,7 +604,8 @@ class Canvas:
         font = self.font
         chars = set("".join(text for _, _, text in self._runs))
         glyph_of = {c: font.cmap.get(ord(c), 0) for c in chars}
-        ttf, new = font.subset(set(glyph_of.values()))
+        common = frozenset(glyph_of[c] for c in self.common_chars & chars)
+        font_stream, font_length, font_crc, new = font.font_file(set(glyph_of.values()), common)
         code = {c: f"{new[g]:04X}" for c, g in glyph_of.items()}
         for page_no, at, text in self._runs:
             ops = self.pages[page_no].ops
@@ -537,13 +626,8 @@ class Canvas:
         info = add(
             f"<</Title {_pdf_text(self.title)} /Creator {_pdf_text(self.creator)} /Producer (rsgeo)>>"
         )
-        font_file = add(
-            stream(
-                f"/Filter /FlateDecode /Length1 {len(ttf)}",
-                zlib.compress(ttf, DEFLATE_LEVEL),
-            )
-        )
-        tag = _subset_tag(ttf)
+        font_file = add(stream(f"/Filter /FlateDecode /Length1 {font_length}", font_stream))
+        tag = _subset_tag(font_crc)
         name = f"{tag}+{_base_name(font.path)}"
         scale = 1000 / font.upem
         descriptor = add(
@@ -566,7 +650,9 @@ class Canvas:
             if g is not None:
                 unicode_of.setdefault(new[g], c)
         to_unicode = add(
-            stream("/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), DEFLATE_LEVEL))
+            stream(
+                "/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), TAIL_DEFLATE_LEVEL)
+            )
         )
         type0 = add(
             f"<</Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
@@ -574,30 +660,35 @@ class Canvas:
         )
         image_ids = {}
         for n, img in self._images.values():
+            dictionary = img.dictionary
+            if img.palette:  # the colours' bytes as they are (half the size of hex)
+                dictionary = dictionary.replace("{palette}", f"{add(stream('', img.palette))} 0 R")
             image_ids[n] = add(
                 stream(
                     f"/Type /XObject /Subtype /Image /Width {img.width} /Height {img.height} "
-                    f"{img.dictionary}",
+                    f"{dictionary}",
                     img.data,
                 )
             )
         xobjects = " ".join(f"/I{n} {i} 0 R" for n, i in sorted(image_ids.items()))
-        resources = f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>"
+        # one resource dictionary for every page, the page size given once in the page tree
+        resources = add(f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>")
         kids = []
         for page in self.pages:
             content = zlib.compress(
-                "\n".join(op for op in page.ops if op).encode("latin-1"), DEFLATE_LEVEL
+                "\n".join(op for op in page.ops if op).encode("latin-1"), TAIL_DEFLATE_LEVEL
             )
             contents = add(stream("/Filter /FlateDecode", content))
             kids.append(
                 add(
-                    f"<</Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {_num(self.w * _K)} "
-                    f"{_num(self.h * _K)}] /Resources {resources} /Contents {contents} 0 R>>"
+                    f"<</Type /Page /Parent {pages_id} 0 R /Resources {resources} 0 R "
+                    f"/Contents {contents} 0 R>>"
                 )
             )
         objs[catalog - 1] = f"<</Type /Catalog /Pages {pages_id} 0 R>>".encode()
         objs[pages_id - 1] = (
-            f"<</Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)}>>"
+            f"<</Type /Pages /MediaBox [0 0 {_num(self.w * _K)} {_num(self.h * _K)}] "
+            f"/Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)}>>"
         ).encode()
         out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         offsets = []
@@ -643,9 +734,9 @@ def _pdf_text(text: str) -> str:
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
-def _subset_tag(data: bytes) -> str:
-    """Six capital letters from the font's bytes, marking the font as a subset."""
-    n = zlib.crc32(data)
+def _subset_tag(crc: int) -> str:
+    """Six capital letters from the CRC-32 of the font's bytes, marking the font as a subset."""
+    n = crc
     letters = []
     for _ in range(6):
         letters.append(chr(ord("A") + n % 26))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -35,6 +36,10 @@ figcaption { text-align: center; font-size: 0.85em; }
   section { page-break-inside: avoid; }
   figure img { max-height: 125mm; } figure { page-break-inside: avoid; } }
 """
+
+
+_CSS_SMALL = re.sub(r"\s*\n\s*", " ", _CSS).strip()
+"""The style sheet on one line (it is in every page)."""
 
 
 def _e(value: Any) -> str:
@@ -101,7 +106,7 @@ def render_html(sections: list[Section], title: str, folder: Path, *, footer: st
     foot = f'<p class="note">{_e(footer)}</p>' if footer else ""
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+        f"<title>{_e(title)}</title><style>{_CSS_SMALL}</style></head><body>"
         f"<h1>{_e(title)}</h1>{body}{foot}</body></html>"
     )
 
@@ -122,6 +127,35 @@ def section_chars(sections: list[Section], title: str) -> set[str]:
             texts += [str(c) for c in s.payload]
         texts += [f"附件：{n}" for n, _ in s.extra.get("files", [])]
     return set("".join(texts))
+
+
+_FIGURES = "0123456789.,-%()°—：；。，EN"
+"""Characters of the numbers, dates and coordinates nearly every dossier prints."""
+
+
+def label_chars(sections: list[Section]) -> frozenset[str]:
+    """The characters of what nearly every dossier of a run prints alike: section titles,
+    row labels, table headers, the layer names, notes, and the figures of numbers (those a
+    dossier does not print are left out by the writer); their glyphs are prepared once."""
+    texts: list[str] = [_FIGURES]
+    for s in sections:
+        texts += [s.title, s.note]
+        if s.kind == "kv":
+            texts += [str(k) for k, _ in s.payload]
+        elif s.kind == "table" and s.payload[1]:
+            texts += [str(h) for h in s.payload[0]]
+            if s.key == "overlay":  # the layers' names
+                texts += [str(r[0]) for r in s.payload[1]]
+        elif s.kind == "sign":
+            texts += [str(c) for c in s.payload]
+        elif s.kind == "images" and s.key == "maps":  # the figures' captions
+            texts += [str(c) for c, _ in s.payload]
+    return _label_set("".join(texts))
+
+
+@functools.lru_cache(maxsize=64)
+def _label_set(text: str) -> frozenset[str]:
+    return frozenset(text) - {" ", "\n"}
 
 
 _CJK_BREAK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -401,6 +435,10 @@ def render_pdf(
     if not subset or font is None:
         font = find_cjk_font()
     canvas = Canvas(pdf_font(font))
+    # with the title's words (not the patch id's letters, which differ from patch to patch)
+    canvas.common_chars = label_chars(sections) | _label_set(
+        "".join(c for c in title if _CJK_BREAK.match(c))
+    )
     try:
         _draw_document(canvas, sections, title, folder)
     except NeedsFpdf:  # a table row taller than a page: fpdf2 splits it

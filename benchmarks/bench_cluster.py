@@ -161,7 +161,7 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
     x0, y0, x1, y1 = data["bounds"]
     w, h = (x1 - x0) / nx, (y1 - y0) / ny
     box = np.array([[x0 + ix * w, y0 + iy * h, x0 + (ix + 1) * w, y0 + (iy + 1) * h]])
-    patches = read_geoparquet(data["paths"]["patches"], boxes=box)
+    patches = read_geoparquet(data["paths"]["patches"], boxes=box, columns=["patch_id"])
     b = patches.geometry.bounds.to_numpy()
     cx = np.clip(((b[:, 0] + b[:, 2]) / 2 - x0) // w, 0, nx - 1)
     cy = np.clip(((b[:, 1] + b[:, 3]) / 2 - y0) // h, 0, ny - 1)

@@ -5,7 +5,10 @@ repair happens when rsgeo reads the GeoParquet, as for any input), text
 decoded as :func:`rsgeo.io.reading.read_layer` decodes it (a Shapefile's
 DBF by its ``.cpg``, language driver byte or detection). Large layers are
 read in blocks, with a line of progress after each block and each part
-file written.
+file written. Every geometry is checked once while it is written, and the
+result recorded in the part's metadata
+(:func:`rsgeo.io.geoparquet.write_geoparquet`): a layer found valid is not
+checked again feature by feature when rsgeo reads it.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ folder of Parquet part files (``part-00000.parquet``, ...; at most
 * each row's row in the source in a column ``rsgeo_source_row``: rsgeo
   reads the rows back in the source's order, which the overlay needs (where
   features overlap, the one listed first counts);
+* the record of a geometry check made while writing (GEOS ``is_valid``,
+  2-D, polygonal; counts and the GEOS version) in each part's metadata
+  under :data:`CHECK_KEY`;
 * written into a temporary folder next to the target, then renamed: a
   reader never sees half a dataset, and an existing one is replaced only
   with ``overwrite=True``.
@@ -23,7 +26,11 @@ bbox meets given boxes: the row groups are kept or skipped by the
 statistics of their bbox columns (in the file footers, tested against every
 box, not a coarser union: a filter expression of many boxes cost more than
 the reading it saved), and the rows of the row groups kept are tested
-exactly. :func:`touched_rows` is the GeoParquet side of
+exactly, on the bbox columns (:class:`rsgeo.io.box_grid.BoxGrid`) before
+the other columns are decoded. The footers are read once per process.
+:func:`read_geoparquet_checked` also says whether every part read records a
+passed geometry check, which lets :func:`rsgeo.io.reading.read_layer` skip
+the per-feature validity check. :func:`touched_rows` is the GeoParquet side of
 :func:`rsgeo.io.windowed.touched_fids`. These return the file's table as
 stored; :func:`rsgeo.io.reading.read_layer` reads a GeoParquet like any
 other layer (field names, CRS, geometry repair, read report).
@@ -612,6 +619,8 @@ class _Selection:
 def _selected(data: _Dataset, boxes: npt.NDArray[np.float64], columns: list[str]) -> _Selection:
     """The rows whose bbox meets ``boxes``: an Arrow table of ``columns`` and their positions.
 
+    The table holds the bbox column only where ``columns`` holds nothing else.
+
     Row groups are kept or skipped by the statistics of their bbox columns
     (read once from the file footers, tested against every box); the rows of
     those kept are tested exactly, on the bbox columns before anything else
@@ -619,6 +628,8 @@ def _selected(data: _Dataset, boxes: npt.NDArray[np.float64], columns: list[str]
     """
     pa = _pyarrow()
     info = data.info
+    assert info.bbox is not None
+    rest = [c for c in columns if c != info.bbox[0]] or [info.bbox[0]]  # read after the test
     tables = []
     positions = []
     checked = True
@@ -632,19 +643,29 @@ def _selected(data: _Dataset, boxes: npt.NDArray[np.float64], columns: list[str]
                 with pa.parquet.ParquetFile(part.path, metadata=part.meta) as pf:
                     for start in range(0, len(kept), _GROUPS_PER_READ):
                         batch = [int(g) for g in kept[start : start + _GROUPS_PER_READ]]
-                        table = pf.read_row_groups(batch, columns=columns, use_threads=False)
-                        rows = np.concatenate(
-                            [np.arange(part.starts[g], part.starts[g + 1]) for g in batch]
+                        # the bbox columns first: the other columns only of groups with a hit
+                        boxes_read = pf.read_row_groups(
+                            batch, columns=[info.bbox[0]], use_threads=False
                         )
-                        hit = np.flatnonzero(grid.meets(*_bbox_arrays(table, info)))
-                        if len(hit):
-                            tables.append(table.take(pa.array(hit)))
-                            positions.append(offset + rows[hit])
-                            checked = checked and part.checked
+                        meets = grid.meets(*_bbox_arrays(boxes_read, info))
+                        sizes = [int(part.starts[g + 1] - part.starts[g]) for g in batch]
+                        per_group = np.split(meets, np.cumsum(sizes)[:-1])
+                        hit_groups = [g for g, m in zip(batch, per_group, strict=True) if m.any()]
+                        if not hit_groups:
+                            continue
+                        meets = np.concatenate([m for m in per_group if m.any()])
+                        table = pf.read_row_groups(hit_groups, columns=rest, use_threads=False)
+                        rows = np.concatenate(
+                            [np.arange(part.starts[g], part.starts[g + 1]) for g in hit_groups]
+                        )
+                        hit = np.flatnonzero(meets)
+                        tables.append(table.take(pa.array(hit)))
+                        positions.append(offset + rows[hit])
+                        checked = checked and part.checked
             offset += int(part.starts[-1])
     if not tables:
         pf = pa.parquet.ParquetFile(data.parts[0].path, metadata=data.parts[0].meta)
-        empty = pf.schema_arrow.empty_table().select(columns)
+        empty = pf.schema_arrow.empty_table().select(rest)
         return _Selection(empty, np.zeros(0, dtype=np.int64), True)
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     return _Selection(table, np.concatenate(positions).astype(np.int64), checked)
@@ -795,7 +816,7 @@ def read_geoparquet_checked(
                 raise DataFileError(
                     f"{where}: no bbox covering column to filter by; write it with rsgeo convert"
                 )
-            sel = _selected(data, _as_boxes(boxes), [*wanted, info.bbox[0]])
+            sel = _selected(data, _as_boxes(boxes), wanted)
             table, positions, checked = sel.table, sel.positions, sel.checked
     except pa.ArrowException as err:
         raise DataFileError(f"{where}: cannot be read as Parquet ({err})") from err

@@ -58,7 +58,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rsgeo.io.geoparquet import read_geoparquet
+from rsgeo.io.geoparquet import ROW_GROUP_ROWS, read_geoparquet
 from rsgeo.synthetic.province_tiles import write_tiled_province
 
 DUCKDB_QUERY = """
@@ -79,9 +79,24 @@ def _size(path: Path) -> int:
 # --------------------------------------------------------------------------- data
 
 
-def make_data(root: Path, n_patches: int, n_features: int, seed: int, gpkg: bool) -> dict[str, Any]:
-    """The province's GeoParquet datasets under ``root``, made once (``data.json`` last)."""
-    folder = root / f"cluster-{n_patches}x{n_features}-s{seed}"
+def make_data(
+    root: Path,
+    n_patches: int,
+    n_features: int,
+    seed: int,
+    gpkg: bool,
+    *,
+    row_group_rows: int = ROW_GROUP_ROWS,
+    compression: str = "zstd",
+) -> dict[str, Any]:
+    """The province's GeoParquet datasets under ``root``, made once (``data.json`` last).
+
+    The folder is named by the sizes and seed, and by the row group size and
+    compression where they are not the defaults.
+    """
+    layout = "" if row_group_rows == ROW_GROUP_ROWS else f"-rg{row_group_rows}"
+    layout += "" if compression == "zstd" else f"-{compression}"
+    folder = root / f"cluster-{n_patches}x{n_features}-s{seed}{layout}"
     done = folder / "data.json"
     if done.exists():
         data: dict[str, Any] = json.loads(done.read_text())
@@ -94,6 +109,8 @@ def make_data(root: Path, n_patches: int, n_features: int, seed: int, gpkg: bool
             n_patches=n_patches,
             n_farmland=n_features,
             seed=seed,
+            row_group_rows=row_group_rows,
+            compression=compression,
             overwrite=True,
             progress=lambda line: print(f"  farmland {line}", flush=True),
         )
@@ -221,21 +238,37 @@ def lpt_makespan(times: list[float], n_workers: int) -> float:
     return max(ends)
 
 
+ARROW_KEEPS_MEMORY = {"MIMALLOC_PURGE_DELAY": "-1"}
+"""Environment of the worker processes: Arrow's allocator (mimalloc) keeps the memory a
+read freed for the next read instead of handing it back to the system at once. Every
+page handed back is faulted in again (and zeroed) by the next read: on this machine
+about half the CPU time of reading the row groups was the system's (``--arrow-purge``
+measures it that way)."""
+
+
 def rsgeo_on_cluster(
-    data: dict[str, Any], workers: int, n_tiles: int, limit: str
+    data: dict[str, Any], workers: int, n_tiles: int, limit: str, *, keep_memory: bool = True
 ) -> dict[str, Any]:
     """The overlay stage by tiles on a LocalCluster; per-task figures and each worker's peak."""
+    import dask
+    import distributed  # noqa: F401  (its configuration defaults)
     from dask.distributed import Client, LocalCluster
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    if keep_memory:
+        environ.update(ARROW_KEEPS_MEMORY)
 
     grid = tile_grid(data["bounds"], n_tiles)
     cells = [(ix, iy) for ix in range(grid[0]) for iy in range(grid[1])]
     print(
         f"\nrsgeo: {data['n_patches']:,} patches x {data['n_farmland']:,} polygons, "
         f"{len(cells)} tiles ({grid[0]} x {grid[1]}) on a LocalCluster of {workers} workers "
-        f"x 1 thread (memory limit {limit} each); load average {os.getloadavg()[0]:.1f}"
+        f"x 1 thread (memory limit {limit} each); load average {os.getloadavg()[0]:.1f}; "
+        f"worker environment {environ}"
     )
     t = time.perf_counter()
     with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -247,6 +280,8 @@ def rsgeo_on_cluster(
     ):
         start = time.perf_counter() - t
         warm = client.run(_warm)
+        seen = client.run(lambda: {k: os.environ.get(k) for k in ARROW_KEEPS_MEMORY})
+        print(f"  the workers' {sorted(ARROW_KEEPS_MEMORY)}: {sorted(seen.values(), key=str)}")
         print(
             f"  cluster started in {start:.1f} s; kernels loaded in the workers in "
             f"{max(warm.values()):.1f} s (not in the figures)"
@@ -438,18 +473,37 @@ def main() -> None:
     ap.add_argument("--tiles", type=int, default=64, help="spatial tiles (tasks), about")
     ap.add_argument("--memory-limit", default="4GB", help="per worker")
     ap.add_argument("--gpkg", action="store_true", help="also write the farmland as GeoPackage")
+    ap.add_argument(
+        "--row-group-rows", type=int, default=ROW_GROUP_ROWS, help="of the GeoParquet written"
+    )
+    ap.add_argument("--compression", default="zstd", help="of the GeoParquet written")
     ap.add_argument("--only-data", action="store_true", help="make the data and stop")
     ap.add_argument("--no-duckdb", action="store_true")
+    ap.add_argument(
+        "--arrow-purge",
+        action="store_true",
+        help="leave Arrow's allocator to hand freed memory back at once (its default)",
+    )
     ap.add_argument("--duckdb-timeout", type=float, default=1800.0)
     ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB's memory_limit")
     ap.add_argument("--whole-job", action="store_true", help="also time the whole job")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}")
-    data = make_data(args.data, args.patches, args.features, args.seed, args.gpkg)
+    data = make_data(
+        args.data,
+        args.patches,
+        args.features,
+        args.seed,
+        args.gpkg,
+        row_group_rows=args.row_group_rows,
+        compression=args.compression,
+    )
     if args.only_data:
         return
-    run = rsgeo_on_cluster(data, args.workers, args.tiles, args.memory_limit)
+    run = rsgeo_on_cluster(
+        data, args.workers, args.tiles, args.memory_limit, keep_memory=not args.arrow_purge
+    )
     report_rsgeo(run, args.workers)
     figures: dict[str, Any] = {"data": data, "rsgeo": run, "workers": args.workers}
     rs_total = sum(t["farmland_m2"] for t in run["tasks"])

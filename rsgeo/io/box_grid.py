@@ -29,7 +29,8 @@ __all__ = ["BoxGrid"]
 
 _MAX_CELLS = 64  # a box or row covering more cells is tested against every box
 _BLOCK = 4_000_000  # (row, box) comparisons at a time in the brute-force test
-_ROWS_AT_ONCE = 500_000  # rows paired with the grid at a time (bounds the pairs' memory)
+_ROWS_AT_ONCE = 500_000
+_MAX_TABLE = 4_000_000  # cells in the grid up to which a cell's boxes are found by lookup  # rows paired with the grid at a time (bounds the pairs' memory)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -71,6 +72,12 @@ class BoxGrid:
         order = np.argsort(cells, kind="stable")
         self._cell_ids = cells[order]
         self._box_ids = ids[order]
+        # where each cell's boxes start among them, and how many: a lookup, not a search
+        self._first: npt.NDArray[np.int64] | None = None
+        if self.nx * self.ny <= _MAX_TABLE:
+            count = np.bincount(self._cell_ids, minlength=self.nx * self.ny)
+            self._count = count.astype(np.int64)
+            self._first = np.cumsum(self._count) - self._count
 
     def _cells(
         self, xmin: FloatArray, ymin: FloatArray, xmax: FloatArray, ymax: FloatArray
@@ -123,9 +130,11 @@ class BoxGrid:
             rows, cells = _expand(
                 narrow, ix0[narrow], iy0[narrow], ix1[narrow], iy1[narrow], self.nx
             )
-            lo = np.searchsorted(self._cell_ids, cells, side="left")
-            hi = np.searchsorted(self._cell_ids, cells, side="right")
-            counts = hi - lo
+            if self._first is not None:
+                lo, counts = self._first[cells], self._count[cells]
+            else:
+                lo = np.searchsorted(self._cell_ids, cells, side="left")
+                counts = np.searchsorted(self._cell_ids, cells, side="right") - lo
             has = counts > 0
             rows, lo, counts = rows[has], lo[has], counts[has]
             pair_row = np.repeat(rows, counts)

@@ -72,6 +72,7 @@ class BoxGrid:
         order = np.argsort(cells, kind="stable")
         self._cell_ids = cells[order]
         self._box_ids = ids[order]
+        self._sorted_boxes = b[self._box_ids]  # the boxes in the order of their cells
         # where each cell's boxes start among them, and how many: a lookup, not a search
         self._first: npt.NDArray[np.int64] | None = None
         if self.nx * self.ny <= _MAX_TABLE:
@@ -138,9 +139,9 @@ class BoxGrid:
             has = counts > 0
             rows, lo, counts = rows[has], lo[has], counts[has]
             pair_row = np.repeat(rows, counts)
-            within = np.arange(len(pair_row)) - np.repeat(np.cumsum(counts) - counts, counts)
-            pair_box = self._box_ids[np.repeat(lo, counts) + within]
-            b = self.boxes[pair_box]
+            start = np.cumsum(counts) - counts
+            at = np.repeat(lo - start, counts) + np.arange(len(pair_row))
+            b = self._sorted_boxes[at]
             hit = (
                 (xmax[pair_row] >= b[:, 0])
                 & (xmin[pair_row] <= b[:, 2])

@@ -821,13 +821,17 @@ def read_geoparquet_checked(
     except pa.ArrowException as err:
         raise DataFileError(f"{where}: cannot be read as Parquet ({err})") from err
     ids = _ids(table, positions)
-    if (np.diff(ids) < 0).any():  # the source's order (the overlay's "listed first")
-        order = np.argsort(ids, kind="stable")
-        table = table.take(pa.array(order))
-        ids = ids[order]
     geoms = geometries_from_wkb(table.column(info.geometry), multipolygons=multipolygons)
-    keep = [c for c in table.column_names if c in set(wanted) and c != SOURCE_ROW]
-    frame = table.select(keep).to_pandas()
+    keep = [
+        c for c in table.column_names if c in set(wanted) and c not in (SOURCE_ROW, info.geometry)
+    ]
+    attributes = table.select(keep)
+    if (np.diff(ids) < 0).any():  # the source's order (the overlay's "listed first")
+        order = np.argsort(ids, kind="stable")  # the geometries moved as pointers, not WKB
+        geoms, ids = geoms[order], ids[order]
+        attributes = attributes.take(pa.array(order))
+    frame = attributes.to_pandas()
     frame.index = pd.Index(ids)
-    frame[info.geometry] = gpd.GeoSeries(geoms, index=frame.index)  # WKB → shapely, in place
+    frame[info.geometry] = gpd.GeoSeries(geoms, index=frame.index)
+    frame = frame[[c for c in table.column_names if c in set(wanted) and c != SOURCE_ROW]]
     return GeoParquetRead(gpd.GeoDataFrame(frame, geometry=info.geometry, crs=info.crs), checked)

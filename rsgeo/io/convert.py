@@ -48,6 +48,7 @@ def convert_to_geoparquet(
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
     overwrite: bool = False,
+    compression: str = "zstd",
     progress: Callable[[str], None] | None = None,
 ) -> GeoParquetWritten:
     """Write the layer ``src`` as a GeoParquet dataset folder ``dest``.
@@ -61,8 +62,9 @@ def convert_to_geoparquet(
         The dataset folder (``NAME.parquet``), written atomically.
     layer, encoding
         As for :func:`rsgeo.io.reading.read_layer`.
-    rows_per_part, row_group_rows, overwrite
-        As for :func:`rsgeo.io.geoparquet.write_geoparquet`.
+    rows_per_part, row_group_rows, overwrite, compression
+        As for :func:`rsgeo.io.geoparquet.write_geoparquet` (``"lz4"``: files
+        about a quarter larger, read about a quarter faster; docs/geoparquet.md).
     progress : callable, optional
         Called with one line after each block read and each part written.
 
@@ -113,5 +115,6 @@ def convert_to_geoparquet(
         rows_per_part=rows_per_part,
         row_group_rows=row_group_rows,
         overwrite=overwrite,
+        compression=compression,
         progress=progress,
     )

@@ -171,7 +171,9 @@ def write_tiled_province(
     del patches
     t = time.perf_counter()
     towns = make_townships(bounds=made.bounds, seed=seed + 3)
-    written = write_geoparquet(towns, out / "townships.parquet", overwrite=overwrite)
+    written = write_geoparquet(
+        towns, out / "townships.parquet", overwrite=overwrite, compression=compression
+    )
     made.seconds["townships"] = time.perf_counter() - t
     made.paths["townships"] = written.path
     made.bytes["townships"] = written.bytes

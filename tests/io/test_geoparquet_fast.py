@@ -252,3 +252,20 @@ def test_a_dataset_replaced_in_place_is_read_again(tmp_path: Path) -> None:
     back = read_geoparquet(dest, boxes=[second.total_bounds])
     assert len(back) == 500
     assert list(back["feature_id"]) == list(second["feature_id"])
+
+
+def test_convert_records_the_check(tmp_path: Path) -> None:
+    from rsgeo.io.convert import convert_to_geoparquet
+
+    farm = make_farmland(700, seed=4)
+    farm.to_file(tmp_path / "good.gpkg", layer="dltb", engine="pyogrio")
+    _with_bowtie(farm, 9).to_file(tmp_path / "bad.gpkg", layer="dltb", engine="pyogrio")
+    good = convert_to_geoparquet(
+        tmp_path / "good.gpkg", tmp_path / "good.parquet", compression="lz4"
+    )
+    bad = convert_to_geoparquet(tmp_path / "bad.gpkg", tmp_path / "bad.parquet")
+    assert read_geoparquet_info(good.path)["geometry_checked"] is True
+    assert read_geoparquet_info(bad.path)["geometry_checked"] is False
+    assert [r["invalid"] for r in _records(bad.path)] == [1]
+    assert pq.read_metadata(good.parts[0]).row_group(0).column(0).compression == "LZ4"
+    assert read_layer(bad.path).attrs["rsgeo_read_report"].geometry.repaired == [9]

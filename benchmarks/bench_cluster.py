@@ -228,8 +228,8 @@ def _peak_rss_kb() -> float:
 def lpt_makespan(times: list[float], n_workers: int) -> float:
     """Longest task first, each to the worker that frees up first: the last worker's end.
 
-    >>> lpt_makespan([4, 3, 3, 2, 2], 2)
-    7.0
+    >>> lpt_makespan([4, 3, 3, 2, 2], 2)  # 4+2+2 and 3+3 (the best split, 7, is not LPT's)
+    8.0
     """
     ends = [0.0] * n_workers
     heapq.heapify(ends)

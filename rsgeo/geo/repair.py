@@ -368,7 +368,11 @@ def _without_nonfinite(geom: Any) -> tuple[Any, int]:
 
 
 def repair_geometry(
-    gdf: gpd.GeoDataFrame, *, make_valid: bool = True, label: str = "layer"
+    gdf: gpd.GeoDataFrame,
+    *,
+    make_valid: bool = True,
+    label: str = "layer",
+    known_valid: bool = False,
 ) -> tuple[gpd.GeoDataFrame, GeometryReport]:
     """Make every geometry a valid MultiPolygon and report what changed.
 
@@ -383,6 +387,12 @@ def repair_geometry(
         :class:`~rsgeo.errors.GeometryError` naming how many and which.
     label : str, default "layer"
         Name of the layer for the report and messages.
+    known_valid : bool, default False
+        Every non-empty geometry is known to be valid (GEOS ``is_valid``, so
+        with finite coordinates): checked when the file was written, as a
+        GeoParquet's record says (:func:`rsgeo.io.geoparquet.read_geoparquet_checked`).
+        The per-feature validity and coordinate checks are skipped; nulls,
+        empties, Z values and the MultiPolygon conversion are handled as always.
 
     Returns
     -------
@@ -429,14 +439,14 @@ def repair_geometry(
         geoms = geoms.copy()
         geoms[has_z] = shapely.force_2d(geoms[has_z])
 
-    nonfinite = ~empty & _has_nonfinite(geoms)
+    nonfinite = np.zeros(len(geoms), dtype=bool) if known_valid else ~empty & _has_nonfinite(geoms)
     if nonfinite.any() and make_valid:  # without make_valid they are invalid, and refused
         geoms = geoms.copy()
         for row in np.flatnonzero(nonfinite):
             geoms[row], dropped = _without_nonfinite(geoms[row])
             report.nonfinite_vertices[ids[row]] = dropped
 
-    invalid = ~empty & ~shapely.is_valid(geoms)
+    invalid = np.zeros(len(geoms), dtype=bool) if known_valid else ~empty & ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         report.reasons = dict(zip(ids[invalid].tolist(), reasons.tolist(), strict=True))

@@ -5,7 +5,10 @@ repair happens when rsgeo reads the GeoParquet, as for any input), text
 decoded as :func:`rsgeo.io.reading.read_layer` decodes it (a Shapefile's
 DBF by its ``.cpg``, language driver byte or detection). Large layers are
 read in blocks, with a line of progress after each block and each part
-file written.
+file written. Every geometry is checked once while it is written, and the
+result recorded in the part's metadata
+(:func:`rsgeo.io.geoparquet.write_geoparquet`): a layer found valid is not
+checked again feature by feature when rsgeo reads it.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def convert_to_geoparquet(
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
     overwrite: bool = False,
+    compression: str = "zstd",
     progress: Callable[[str], None] | None = None,
 ) -> GeoParquetWritten:
     """Write the layer ``src`` as a GeoParquet dataset folder ``dest``.
@@ -58,8 +62,9 @@ def convert_to_geoparquet(
         The dataset folder (``NAME.parquet``), written atomically.
     layer, encoding
         As for :func:`rsgeo.io.reading.read_layer`.
-    rows_per_part, row_group_rows, overwrite
-        As for :func:`rsgeo.io.geoparquet.write_geoparquet`.
+    rows_per_part, row_group_rows, overwrite, compression
+        As for :func:`rsgeo.io.geoparquet.write_geoparquet` (``"lz4"``: files
+        about a quarter larger, read about a quarter faster; docs/geoparquet.md).
     progress : callable, optional
         Called with one line after each block read and each part written.
 
@@ -110,5 +115,6 @@ def convert_to_geoparquet(
         rows_per_part=rows_per_part,
         row_group_rows=row_group_rows,
         overwrite=overwrite,
+        compression=compression,
         progress=progress,
     )

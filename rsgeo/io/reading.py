@@ -37,7 +37,7 @@ from rsgeo.errors import CRSError, DataFileError, DuplicateIdError, FieldError, 
 from rsgeo.geo.crs import datum_note
 from rsgeo.geo.repair import ReadReport, repair_geometry
 from rsgeo.io.encoding import decide_dbf_encoding
-from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet
+from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet_checked
 from rsgeo.io.prj import (
     check_coordinates,
     crs_code,
@@ -583,6 +583,7 @@ def _read(
 ) -> gpd.GeoDataFrame:
     src = _locate(path, layer)
     crs_arg = _parse_crs_arg(crs, src.where)
+    known_valid = False  # a GeoParquet whose parts record a passed geometry check
     drivers = {"shp": "ESRI Shapefile", "gpkg": "GPKG", "geojson": "GeoJSON", "gdb": "OpenFileGDB"}
     drivers["parquet"] = "GeoParquet"
     report = ReadReport(path=str(src.path), layer=src.layer, driver=drivers[src.kind])
@@ -599,8 +600,9 @@ def _read(
                 f"{src.where}: holds {gtype} geometries; rsgeo needs polygons"
                 + ("" if src.layer is None else " (is this the right layer?)")
             )
-        if src.kind == "parquet":
-            gdf = read_geoparquet(src.path, boxes=boxes)
+        if src.kind == "parquet":  # polygons decoded as MultiPolygons, checked ones trusted
+            got = read_geoparquet_checked(src.path, boxes=boxes, multipolygons=True)
+            gdf, known_valid = got.frame, got.geometry_checked
         elif fids is not None:
             gdf = _read_fids(src, fids)
         else:
@@ -647,7 +649,9 @@ def _read(
         gdf = _set_patch_index(gdf, src.where, id_source)
 
     label = src.where if src.layer is None else f"{src.where} [layer {src.layer}]"
-    gdf, geom_report = repair_geometry(gdf, make_valid=make_valid, label=label)
+    gdf, geom_report = repair_geometry(
+        gdf, make_valid=make_valid, label=label, known_valid=known_valid
+    )
     report.geometry = geom_report
     if patches:  # what reading did to each patch's shape travels with the patch
         gdf["geometry_status"] = geom_report.status(gdf.index).to_numpy()

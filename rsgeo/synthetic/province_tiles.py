@@ -117,6 +117,7 @@ def write_tiled_province(
     tile_features: int = TILE_FEATURES,
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
+    compression: str = "zstd",
     seed: int = 0,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -126,7 +127,10 @@ def write_tiled_province(
     Writes ``farmland.parquet`` (made in tiles, never all in memory),
     ``patches.parquet`` (:func:`~rsgeo.synthetic.province.make_patches` over
     the farmland's extent, indexed by ``patch_id``) and ``townships.parquet``
-    (:func:`~rsgeo.synthetic.province.make_townships`).
+    (:func:`~rsgeo.synthetic.province.make_townships`). ``rows_per_part``,
+    ``row_group_rows`` and ``compression`` are those of
+    :func:`rsgeo.io.geoparquet.write_geoparquet` (each part records the
+    geometry check made while writing it).
 
     Returns
     -------
@@ -143,6 +147,7 @@ def write_tiled_province(
         rows_per_part=rows_per_part,
         row_group_rows=row_group_rows,
         overwrite=overwrite,
+        compression=compression,
         progress=progress,
     )
     made.seconds["farmland"] = time.perf_counter() - t
@@ -158,6 +163,7 @@ def write_tiled_province(
         rows_per_part=rows_per_part,
         row_group_rows=row_group_rows,
         overwrite=overwrite,
+        compression=compression,
     )
     made.seconds["patches"] = time.perf_counter() - t
     made.paths["patches"], made.n_patches = written.path, written.rows
@@ -165,7 +171,9 @@ def write_tiled_province(
     del patches
     t = time.perf_counter()
     towns = make_townships(bounds=made.bounds, seed=seed + 3)
-    written = write_geoparquet(towns, out / "townships.parquet", overwrite=overwrite)
+    written = write_geoparquet(
+        towns, out / "townships.parquet", overwrite=overwrite, compression=compression
+    )
     made.seconds["townships"] = time.perf_counter() - t
     made.paths["townships"] = written.path
     made.bytes["townships"] = written.bytes

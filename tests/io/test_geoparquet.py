@@ -188,7 +188,7 @@ def test_row_groups_missing_the_boxes_are_not_read(layer: gpd.GeoDataFrame, writ
     parts = geoparquet_parts(written.path)
     info = gp._info(parts, "t")
     b = layer.geometry.iloc[0].bounds
-    tree = gp._box_tree(np.array([b]))
+    grid = gp.BoxGrid(np.array([b]))
     kept, brute = 0, 0
     for part in parts:
         table = pq.read_table(part)
@@ -204,7 +204,7 @@ def test_row_groups_missing_the_boxes_are_not_read(layer: gpd.GeoDataFrame, writ
                 and x[:, 3].max() >= b[1]
                 and x[:, 1].min() <= b[3]
             )
-        kept += len(gp._groups_meeting(tree, gp._group_extents(pq.read_metadata(part), info)))
+        kept += len(gp._groups_meeting(grid, gp._group_extents(pq.read_metadata(part), info)))
     assert kept == brute
     assert 1 <= kept <= 3 < sum(len(g) for g in info.rows_per_group) == 12
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +37,28 @@ def test_written_province_reads_back(tmp_path: Path) -> None:
     b = patches.total_bounds
     assert (b[:2] >= made.bounds[:2]).all() and (b[2:] <= made.bounds[2:]).all()
     assert made.bytes["farmland"] == sum(p.stat().st_size for p in made.paths["farmland"].iterdir())
+
+
+def test_written_province_records_its_geometry_check(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    import shapely
+
+    from rsgeo.io.geoparquet import CHECK_KEY, geoparquet_parts, read_geoparquet_info
+
+    made = write_tiled_province(
+        tmp_path,
+        n_patches=100,
+        n_farmland=1_500,
+        tile_features=700,
+        rows_per_part=600,
+        seed=2,
+        compression="lz4",
+    )
+    farm = read_geoparquet(made.paths["farmland"])
+    n_invalid = int((~shapely.is_valid(farm.geometry.array)).sum())  # the reference
+    parts = geoparquet_parts(made.paths["farmland"])
+    records = [json.loads(pq.read_metadata(p).metadata[CHECK_KEY.encode()]) for p in parts]
+    assert sum(r["geometry_check"]["rows"] for r in records) == 1_500
+    assert sum(r["geometry_check"]["invalid"] for r in records) == n_invalid
+    assert read_geoparquet_info(made.paths["farmland"])["geometry_checked"] is (n_invalid == 0)
+    assert pq.read_metadata(parts[0]).row_group(0).column(0).compression == "LZ4"

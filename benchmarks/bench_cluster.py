@@ -59,7 +59,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rsgeo.io.geoparquet import ROW_GROUP_ROWS, read_geoparquet
-from rsgeo.synthetic.province_tiles import write_tiled_province
+from rsgeo.synthetic.province_tiles import (
+    TiledProvince,
+    province_counties,
+    write_province_townships,
+    write_tiled_province,
+)
 
 DUCKDB_QUERY = """
 SELECT p.id, SUM(ST_Area(ST_Intersection(p.geom, f.geom))) AS area_m2
@@ -124,7 +129,16 @@ def make_data(
             "cpu_seconds": r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime,
             "bytes": made.bytes,
             "peak_rss_gb": r1.ru_maxrss / 1024**2,
+            "n_counties": province_counties(made.n_patches),
         }
+        done.write_text(json.dumps(data, indent=1))
+    if "n_counties" not in data:  # made before the province had counties: its townships again
+        made = TiledProvince(n_patches=data["n_patches"], bounds=np.asarray(data["bounds"]))
+        write_province_townships(made, folder, seed=seed, overwrite=True)
+        data["paths"]["townships"] = str(made.paths["townships"])
+        data["seconds"]["townships"] = made.seconds["townships"]
+        data["bytes"]["townships"] = made.bytes["townships"]
+        data["n_counties"] = province_counties(data["n_patches"])
         done.write_text(json.dumps(data, indent=1))
     if gpkg and "gpkg" not in data["paths"]:
         data["paths"]["gpkg"], data["seconds"]["gpkg"] = _write_gpkg(folder, data)

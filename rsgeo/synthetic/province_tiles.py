@@ -34,9 +34,22 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.io.geoparquet import ROW_GROUP_ROWS, ROWS_PER_PART, write_geoparquet
-from rsgeo.synthetic.province import ORIGIN, make_farmland, make_patches, make_townships
+from rsgeo.synthetic.province import (
+    ORIGIN,
+    make_counties,
+    make_farmland,
+    make_patches,
+    make_townships,
+)
 
-__all__ = ["TILE_FEATURES", "TiledProvince", "farmland_tiles", "write_tiled_province"]
+__all__ = [
+    "TILE_FEATURES",
+    "TiledProvince",
+    "farmland_tiles",
+    "province_counties",
+    "write_province_townships",
+    "write_tiled_province",
+]
 
 TILE_FEATURES = 1_000_000
 """Farmland polygons made at once (about 1 GB while being made)."""
@@ -118,6 +131,7 @@ def write_tiled_province(
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
     compression: str = "zstd",
+    n_counties: int | None = None,
     seed: int = 0,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -127,7 +141,8 @@ def write_tiled_province(
     Writes ``farmland.parquet`` (made in tiles, never all in memory),
     ``patches.parquet`` (:func:`~rsgeo.synthetic.province.make_patches` over
     the farmland's extent, indexed by ``patch_id``) and ``townships.parquet``
-    (:func:`~rsgeo.synthetic.province.make_townships`). ``rows_per_part``,
+    (:func:`write_province_townships`: ``n_counties`` counties of 10
+    townships, by default one per 25,000 patches). ``rows_per_part``,
     ``row_group_rows`` and ``compression`` are those of
     :func:`rsgeo.io.geoparquet.write_geoparquet` (each part records the
     geometry check made while writing it).
@@ -169,12 +184,44 @@ def write_tiled_province(
     made.paths["patches"], made.n_patches = written.path, written.rows
     made.bytes["patches"] = written.bytes
     del patches
+    write_province_townships(made, out, n_counties=n_counties, seed=seed, overwrite=overwrite)
+    return made
+
+
+def province_counties(n_patches: int) -> int:
+    """How many counties a synthetic province of ``n_patches`` patches has: one per
+    25,000 patches (a county's yearly batch at the most), 1 to 100.
+
+    >>> province_counties(20_000), province_counties(500_000), province_counties(10**7)
+    (1, 20, 100)
+    """
+    return int(min(100, max(1, round(n_patches / 25_000))))
+
+
+def write_province_townships(
+    made: TiledProvince,
+    folder: str | Path,
+    *,
+    n_counties: int | None = None,
+    seed: int = 0,
+    overwrite: bool = False,
+) -> None:
+    """The townships of ``made`` (its extent), written as ``townships.parquet``; in place.
+
+    One county (:func:`~rsgeo.synthetic.province.make_townships`, 20
+    townships) or several of 10 townships each
+    (:func:`~rsgeo.synthetic.province.make_counties`); ``n_counties`` None:
+    :func:`province_counties` of the patches.
+    """
     t = time.perf_counter()
-    towns = make_townships(bounds=made.bounds, seed=seed + 3)
-    written = write_geoparquet(
-        towns, out / "townships.parquet", overwrite=overwrite, compression=compression
-    )
+    counties = province_counties(made.n_patches) if n_counties is None else n_counties
+    if counties > 1:
+        towns = make_counties(
+            bounds=made.bounds, n_counties=counties, townships_per_county=10, seed=seed + 3
+        )
+    else:
+        towns = make_townships(bounds=made.bounds, seed=seed + 3)
+    written = write_geoparquet(towns, Path(folder) / "townships.parquet", overwrite=overwrite)
     made.seconds["townships"] = time.perf_counter() - t
     made.paths["townships"] = written.path
     made.bytes["townships"] = written.bytes
-    return made

@@ -62,3 +62,20 @@ def test_written_province_records_its_geometry_check(tmp_path: Path) -> None:
     assert sum(r["geometry_check"]["invalid"] for r in records) == n_invalid
     assert read_geoparquet_info(made.paths["farmland"])["geometry_checked"] is (n_invalid == 0)
     assert pq.read_metadata(parts[0]).row_group(0).column(0).compression == "LZ4"
+
+
+def test_a_province_of_several_counties_tiles_its_extent(tmp_path: Path) -> None:
+    import shapely
+
+    made = write_tiled_province(
+        tmp_path, n_patches=150, n_farmland=1_200, tile_features=600, n_counties=3, seed=4
+    )
+    towns = read_geoparquet(made.paths["townships"])
+    assert towns["county_code"].nunique() == 3 and len(towns) == 30
+    # every township code starts with its county's 6 digits (how a run finds the county)
+    assert (towns["township_code"].str[:6] == towns["county_code"]).all()
+    # the townships cover the farmland's extent, without overlapping
+    extent = shapely.box(*made.bounds)
+    union = shapely.union_all(towns.geometry.to_numpy())
+    assert abs(union.area - extent.area) < 1e-6 * extent.area
+    assert abs(towns.geometry.area.sum() - extent.area) < 1e-6 * extent.area

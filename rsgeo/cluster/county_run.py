@@ -138,7 +138,10 @@ class CountyRun:
         if not any(self.want.get(k) for k in ("county_map", "field_maps", "dossiers")):
             return
         if self.want.get("dossiers"):
-            self._photos = evidence_photos(jr, progress=self.progress)
+            self._photos = evidence_photos(jr, progress=False)
+            n = 0 if self._photos is None else len(self._photos.unplaced)
+            if n and self.progress:  # listed once for the province, not in a county's index
+                print(f"rsgeo: {STEPS['unplaced_photos_province'].format(n=n)}", file=sys.stderr)
         self.works = county_work(
             jr,
             county_of=county_of(self.parts, jr.result),

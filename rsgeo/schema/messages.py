@@ -207,6 +207,10 @@ STEPS: Mapping[str, str] = MappingProxyType(
             "{n} 张举证照片未能归属图斑（列于 dossiers/index.html） / "
             "{n} evidence photos not placed (listed in dossiers/index.html)"
         ),
+        "unplaced_photos_province": (
+            "{n} 张举证照片未能归属图斑（列于 dossiers/未归属照片.html） / "
+            "{n} evidence photos not placed (listed in dossiers/未归属照片.html)"
+        ),
         "gis_layers": "成果图层 / result layers",
         "reports": "报告草稿 / draft reports",
         "sealed": "机要成果 / sealed military-land output",

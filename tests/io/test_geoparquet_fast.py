@@ -4,45 +4,26 @@ References: shapely's own ``is_valid`` counted in the test, the full
 geometry check (``repair_geometry`` without the record) on the same rows,
 a brute-force box test written here with numpy broadcasting, shapely's
 ``multipolygons`` of the decoded polygons, and pyarrow's reading of the
-written footers. Without pyarrow a test skips and says why; under
-``CI=true`` it fails.
+written footers (pyarrow is a core dependency).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from rsgeo.geo.repair import repair_geometry
 from rsgeo.io.box_grid import BoxGrid
-from rsgeo.synthetic.province import make_farmland
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _need(module: str, package: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        why = f"{module} is not installed (pip install {package})"
-        if IN_CI:
-            pytest.fail(f"{why}: CI must run this test")
-        pytest.skip(why)
-
-
-pa = _need("pyarrow", "pyarrow")
-pq = _need("pyarrow.parquet", "pyarrow")
-
-from rsgeo.io.geoparquet import (  # noqa: E402
+from rsgeo.io.geoparquet import (
     CHECK_KEY,
     geoparquet_parts,
     read_geoparquet,
@@ -50,8 +31,9 @@ from rsgeo.io.geoparquet import (  # noqa: E402
     read_geoparquet_info,
     write_geoparquet,
 )
-from rsgeo.io.reading import read_layer, read_layer_boxes  # noqa: E402
-from rsgeo.io.wkb import geometries_from_wkb  # noqa: E402
+from rsgeo.io.reading import read_layer, read_layer_boxes
+from rsgeo.io.wkb import geometries_from_wkb
+from rsgeo.synthetic.province import make_farmland
 
 BOWTIE = Polygon([(0, 0), (10, 10), (10, 0), (0, 10), (0, 0)])
 

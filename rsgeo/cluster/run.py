@@ -66,7 +66,7 @@ from rsgeo.pipeline import (
 )
 from rsgeo.schema.labels import COUNTY_LABELS
 from rsgeo.schema.messages import STEPS
-from rsgeo.schema.military import is_military, redact_ids
+from rsgeo.schema.military import is_military, redact_ids, redacting
 
 __all__ = ["ClusterJobResult", "cluster_client", "run_job_on_cluster"]
 
@@ -317,8 +317,10 @@ def run_job_on_cluster(
             step("county_outputs")  # after run.json: in the stage table, not in run.json
             assert counties_run.stats is not None  # made by start, before the writers
             counties = counties_run.stats
-            _write_county_tables(jr, staging.path, counties, overwrite=overwrite)
-            jr.outputs.update(counties_run.wait())
+            sealed = set(jr.result.index[is_military(jr.result).to_numpy()].astype(str))
+            with redacting(sealed):  # as in finish_run: no sealed id in a county's error
+                _write_county_tables(jr, staging.path, counties, overwrite=overwrite)
+                jr.outputs.update(counties_run.wait())
         except BaseException:
             counties_run.cancel()
             raise

@@ -215,3 +215,39 @@ def test_a_county_written_again_after_a_broken_try_gives_the_same_pages(
     assert {p: _page(p) for p in pages} == first
     dossiers = tmp_path / "dossiers" / work.folder
     assert {p.name for p in dossiers.iterdir() if p.is_dir()} >= set(work.result.index.astype(str))
+
+
+def test_a_county_that_fails_names_no_sealed_patch_and_leaves_no_output(
+    province_folder: Path, client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import geopandas as gpd
+    import numpy as np
+
+    import rsgeo.cluster.county_run as county_run
+
+    for key in ("farmland", "redline", "townships"):
+        shutil.copy(province_folder / f"{key}.gpkg", tmp_path / f"{key}.gpkg")
+    patches = gpd.read_file(province_folder / "patches.gpkg")
+    sealed = str(patches["patch_id"].iloc[0])
+    patches["military"] = np.where(patches["patch_id"] == sealed, "是", "")
+    patches.to_file(tmp_path / "patches.gpkg", layer="patches", driver="GPKG")
+    job = load_job(_maps_job(tmp_path, "county_fails"))
+
+    def failing(work: Any, folder: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"cannot draw patches {sealed} and {work.result.index[-1]}")
+
+    # the workers cannot see the folder here, so this process draws (and fails)
+    monkeypatch.setattr(county_run, "write_county", failing)
+    real_init = county_run.CountyRun.__init__
+
+    def blind(self: Any, client: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, _BlindClient(), *args, **kwargs)
+
+    monkeypatch.setattr(county_run.CountyRun, "__init__", blind)
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="cannot draw patches") as err:
+        run_job_on_cluster(job, out, client=client, progress=False)
+    assert sealed not in str(err.value)
+    assert not out.exists()  # the staging folder is discarded: nothing half-written

@@ -115,11 +115,12 @@ class CountyWork:
     overwrite: bool = False
 
 
-def _near(layer: gpd.GeoDataFrame, bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-    """The features of ``layer`` whose boxes meet ``bounds``, in the layer's order."""
+def _near(
+    layer: gpd.GeoDataFrame, b: np.ndarray, bounds: tuple[float, float, float, float]
+) -> gpd.GeoDataFrame:
+    """The features of ``layer`` (their boxes ``b``) whose boxes meet ``bounds``, in order."""
     if layer.empty:
         return layer
-    b = layer.geometry.bounds.to_numpy()
     hit = (b[:, 0] <= bounds[2]) & (b[:, 2] >= bounds[0]) & (b[:, 1] <= bounds[3])
     hit &= b[:, 3] >= bounds[1]
     return layer.iloc[np.flatnonzero(hit)]
@@ -168,6 +169,7 @@ def county_work(
     }
     codes = county_of.astype(str).to_numpy()
     findings = None if jr.review is None else jr.review.findings
+    boxes = {k: v.geometry.bounds.to_numpy() for k, v in jr.layers.items()}  # once, not by county
     works = []
     for code in sorted(set(codes) & set(names)):
         ids = county_of.index[codes == code]
@@ -184,7 +186,7 @@ def county_work(
             parts = [result.total_bounds] + ([towns.total_bounds] if len(towns) else [])
             box = np.asarray(parts, dtype=float)
             extent = (box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max())
-            layers = {k: _near(v, extent) for k, v in jr.layers.items()}
+            layers = {k: _near(v, boxes[k], extent) for k, v in jr.layers.items()}
         dossiers = bool(want.get("dossiers")) and (
             dossier_counties is None or code in dossier_counties
         )

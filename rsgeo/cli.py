@@ -135,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--encoding", default=None, help=HELP["encoding"])
     convert.add_argument("--rows-per-part", type=int, default=None, help=HELP["rows_per_part"])
     convert.add_argument("--row-group-rows", type=int, default=None, help=HELP["row_group_rows"])
+    # checked by the writer, whose error lists the choices (rsgeo.options.PARQUET_COMPRESSIONS)
+    convert.add_argument("--compression", default=None, help=HELP["compression"])
     convert.add_argument("--overwrite", action="store_true", help=HELP["convert_overwrite"])
     common(convert)
 
@@ -293,6 +295,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from rsgeo.io.convert import convert_to_geoparquet
     from rsgeo.io.geoparquet import ROW_GROUP_ROWS, ROWS_PER_PART
+    from rsgeo.options import PARQUET_COMPRESSIONS
 
     def progress(line: str) -> None:
         print(say("convert_progress", line=line), file=sys.stderr, flush=True)
@@ -305,6 +308,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         rows_per_part=args.rows_per_part or ROWS_PER_PART,
         row_group_rows=args.row_group_rows or ROW_GROUP_ROWS,
         overwrite=args.overwrite,
+        compression=args.compression or PARQUET_COMPRESSIONS[0],
         progress=None if args.quiet else progress,
     )
     if not args.quiet:

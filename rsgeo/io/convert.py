@@ -32,6 +32,7 @@ from rsgeo.io.geoparquet import (
     write_geoparquet,
 )
 from rsgeo.io.reading import _decide_encoding, _locate  # the readers' own rules
+from rsgeo.options import PARQUET_COMPRESSIONS
 
 __all__ = ["READ_BLOCK", "convert_to_geoparquet"]
 
@@ -48,7 +49,7 @@ def convert_to_geoparquet(
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
     overwrite: bool = False,
-    compression: str = "zstd",
+    compression: str = PARQUET_COMPRESSIONS[0],
     progress: Callable[[str], None] | None = None,
 ) -> GeoParquetWritten:
     """Write the layer ``src`` as a GeoParquet dataset folder ``dest``.

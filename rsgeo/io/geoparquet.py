@@ -75,6 +75,7 @@ from rsgeo.errors import DataFileError, InputError, OutputExistsError
 from rsgeo.geo.hilbert import hilbert_sort
 from rsgeo.io.box_grid import BoxGrid
 from rsgeo.io.wkb import geometries_from_wkb
+from rsgeo.options import PARQUET_COMPRESSIONS
 
 __all__ = [
     "CHECK_KEY",
@@ -269,7 +270,7 @@ def write_geoparquet(
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
     overwrite: bool = False,
-    compression: str = "zstd",
+    compression: str = PARQUET_COMPRESSIONS[0],
     progress: Callable[[str], None] | None = None,
 ) -> GeoParquetWritten:
     """Write a layer as a folder of spatially sorted GeoParquet part files.
@@ -290,7 +291,7 @@ def write_geoparquet(
     overwrite : bool
         Replace an existing ``dest``.
     compression : str
-        Parquet compression (``"zstd"``, ``"snappy"``, ``"none"``).
+        Parquet compression, one of :data:`rsgeo.options.PARQUET_COMPRESSIONS`.
     progress : callable, optional
         Called with one line after each part file.
 
@@ -309,6 +310,10 @@ def write_geoparquet(
         raise InputError(
             f"rows_per_part and row_group_rows must be at least 1, got {rows_per_part}, "
             f"{row_group_rows}"
+        )
+    if compression not in PARQUET_COMPRESSIONS:
+        raise InputError(
+            f"compression must be one of {', '.join(PARQUET_COMPRESSIONS)}, got {compression!r}"
         )
     pa = _pyarrow()
     target = Path(dest)

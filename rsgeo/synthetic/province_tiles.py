@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.io.geoparquet import ROW_GROUP_ROWS, ROWS_PER_PART, write_geoparquet
+from rsgeo.options import PARQUET_COMPRESSIONS
 from rsgeo.synthetic.province import (
     ORIGIN,
     make_counties,
@@ -130,7 +131,7 @@ def write_tiled_province(
     tile_features: int = TILE_FEATURES,
     rows_per_part: int = ROWS_PER_PART,
     row_group_rows: int = ROW_GROUP_ROWS,
-    compression: str = "zstd",
+    compression: str = PARQUET_COMPRESSIONS[0],
     n_counties: int | None = None,
     seed: int = 0,
     overwrite: bool = False,

@@ -333,5 +333,42 @@ def test_convert_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main([*args, "--overwrite", "--quiet"]) == 0
 
 
+def test_convert_command_compression(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rsgeo.cli import EXIT_CODES, main
+    from rsgeo.options import PARQUET_COMPRESSIONS
+
+    farm = make_farmland(300, seed=7)
+    farm.to_file(tmp_path / "f.gpkg", layer="dltb", engine="pyogrio")
+    written = {}
+    for codec in ("lz4", None):
+        dest = tmp_path / f"{codec}.parquet"
+        extra = [] if codec is None else ["--compression", codec]
+        assert main(["convert", str(tmp_path / "f.gpkg"), str(dest), "--quiet", *extra]) == 0
+        # what the Parquet footer of each part says, read by pyarrow
+        meta = pq.ParquetFile(geoparquet_parts(dest)[0]).metadata
+        written[codec] = {
+            meta.row_group(g).column(c).compression
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+        }
+        back = read_geoparquet(dest).set_index("feature_id").sort_index()
+        assert len(back) == 300
+    assert written["lz4"] == {"LZ4"}
+    assert written[None] == {PARQUET_COMPRESSIONS[0].upper()}
+    code = main(
+        [
+            "convert",
+            str(tmp_path / "f.gpkg"),
+            str(tmp_path / "x.parquet"),
+            "--compression",
+            "brotli",
+        ]
+    )
+    assert code == EXIT_CODES["input"]
+    err = capsys.readouterr().err
+    assert "brotli" in err and all(c in err for c in PARQUET_COMPRESSIONS)
+    assert not (tmp_path / "x.parquet").exists()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))

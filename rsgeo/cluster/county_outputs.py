@@ -167,13 +167,13 @@ def county_work(
         for k, v in (("before", job.imagery_before), ("after", job.imagery_after))
         if v is not None
     }
-    codes = county_of.astype(str).to_numpy()
+    # each patch's county, in the order of the per-patch table (one pass, not one per county)
+    codes = county_of.reindex(jr.result.index).astype(str).to_numpy()
     findings = None if jr.review is None else jr.review.findings
     boxes = {k: v.geometry.bounds.to_numpy() for k, v in jr.layers.items()}  # once, not by county
     works = []
     for code in sorted(set(codes) & set(names)):
-        ids = county_of.index[codes == code]
-        result = jr.result.loc[jr.result.index.isin(ids)]
+        result = jr.result.iloc[np.flatnonzero(codes == code)]
         towns = jr.townships.loc[(town_county == code).to_numpy()]
         stats = None
         if want.get("county_map"):

@@ -296,7 +296,7 @@ def _dbf_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     cells = values.astype(object)
     missing = cells.isna().to_numpy()
     texts = [v if isinstance(v, str) else "" for v in cells.where(~missing, "").tolist()]
-    width = max((_gbk_bytes(t) for t in texts), default=0)
+    width = max((_gbk_bytes(t) for t in set(texts)), default=0)  # each distinct text once
     # a field needs a width of 1 at least; an all-empty column stays 1 byte wide
     arr = np.asarray(texts, dtype=f"<U{max(width, 1)}")
     return arr, (missing if missing.any() else None)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import office
 import pandas as pd
 import pytest
 from pyproj import Transformer
@@ -348,21 +349,6 @@ def test_geographic_input_townships_and_missing_geometry(tmp_path: Path) -> None
     assert _imgs(p2) == [] and "图斑没有图形" in p2
 
 
-def test_pdf_falls_back_to_full_font_for_characters_outside_the_subset(tmp_path: Path) -> None:
-    from rsgeo.outputs.dossier.content import Section
-    from rsgeo.outputs.dossier.fonts import find_cjk_font, subset_font
-    from rsgeo.outputs.dossier.render import render_pdf
-
-    small = subset_font(find_cjk_font(), set("图斑"), tmp_path / "small.ttf")
-    sections = [Section("identification", "图斑", "kv", [("乡镇", "安陲乡")])]
-    out = tmp_path / "x.pdf"
-    render_pdf(sections, "图斑", tmp_path, out, font=small, font_chars=frozenset("图斑"))
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
-    assert "安陲乡" in text
-
-
 def test_per_patch_imagery_folder(tmp_path: Path) -> None:
     folder = tmp_path / "imagery"
     folder.mkdir()
@@ -515,40 +501,23 @@ def test_rebuild_keeps_files_put_in_a_dossier_folder(tmp_path: Path) -> None:
     assert note.read_text(encoding="utf-8") == "补充材料"
 
 
-def test_every_dossier_prints_with_the_runs_font_subset(tmp_path: Path, monkeypatch) -> None:
-    """The subset made once per run covers every word a dossier prints, labels
-    included: no dossier falls back to loading the whole CJK font (slow)."""
-    import dataclasses
+def test_the_font_is_parsed_once_before_the_workers_start(tmp_path: Path) -> None:
+    """The run parses the CJK font before it forks its workers, which share it."""
+    from rsgeo.outputs.dossier.fonts import find_cjk_font
+    from rsgeo.outputs.dossier.pdfwriter import pdf_font
 
-    import rsgeo.outputs.dossier.render as render
-    from rsgeo.io.sample import sample_path
-    from rsgeo.job import OUTPUT_KINDS, load_job
-    from rsgeo.pipeline import run_job
-
-    job = load_job(sample_path("rongshui_2020.toml"))
-    job = dataclasses.replace(
-        job,
-        patches=job.patches[2:3],
-        determinations=job.determinations[2:3],
-        outputs={k: k == "review" for k in OUTPUT_KINDS},
-    )
-    ran = run_job(job, tmp_path / "run", progress=False)
-    assert ran.review is not None
-
-    def whole_font() -> None:
-        raise AssertionError("a dossier loaded the whole font: its text is not in the subset")
-
-    monkeypatch.setattr(render, "find_cjk_font", whole_font)
-    some = ran.result.iloc[:12]
-    built = build_dossiers(
-        some,
-        tmp_path / "dossiers",
-        findings=ran.review.findings,
-        townships=ran.townships,
-        n_jobs=1,
-        progress=False,
-    )
-    assert len(built) >= 10 and all(p.stat().st_size > 0 for p in map(Path, built["pdf"]))
+    pdf_font.cache_clear()
+    built = build_dossiers(make_result(), tmp_path / "d", n_jobs=2, progress=False)
+    assert (built["status"] == "built").all()
+    assert pdf_font.cache_info().currsize == 1  # parsed here, not only in the workers
+    assert pdf_font(find_cjk_font()) is pdf_font(find_cjk_font())
+    text = subprocess.run(
+        [office.need("pdftotext", "poppler-utils"), str(built["pdf"].iloc[0]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(built.index[0]) in text
 
 
 def test_ids_unsafe_on_windows_get_folders_windows_accepts(tmp_path: Path) -> None:

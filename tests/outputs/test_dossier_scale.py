@@ -92,19 +92,36 @@ def _stream(body: bytes) -> bytes:
     return zlib.decompress(raw) if b"/FlateDecode" in body.split(b"stream\n", 1)[0] else raw
 
 
-def test_pdf_embeds_one_subset_font_with_the_original_glyphs(tmp_path: Path) -> None:
-    from rsgeo.outputs.dossier.fonts import find_cjk_font, subset_font
-    from rsgeo.outputs.dossier.render import render_pdf, section_chars
+def _hinting_bytes(glyph: object) -> int:
+    program = getattr(glyph, "program", None)
+    return 0 if program is None else len(program.getBytecode())
 
-    rows = [("监测编号", "450225-2020-001"), ("所在乡镇", "融水镇"), ("地类", "水田 旱地")]
+
+def test_pdf_embeds_one_subset_font_with_the_original_glyphs(tmp_path: Path) -> None:
+    from rsgeo.outputs.dossier.fonts import find_cjk_font
+    from rsgeo.outputs.dossier.render import render_pdf
+
+    font = find_cjk_font()
+    original = fonttools.TTFont(str(font.path), fontNumber=font.index)
+    # a character drawn from parts (a composite glyph, such as À) with hinting code
+    cmap = original.getBestCmap()
+    hinted_composite = next(
+        chr(cp)
+        for cp in sorted(cmap)
+        if original["glyf"][cmap[cp]].isComposite()
+        and _hinting_bytes(original["glyf"][cmap[cp]]) > 0
+    )
+    rows = [
+        ("监测编号", "450225-2020-001"),
+        ("所在乡镇", "融水镇"),
+        ("地类", "水田 旱地"),
+        ("字", hinted_composite),
+    ]
     sections = [Section("kv", "一、图斑基本信息", "kv", rows)]
     title = "卫片执法图斑卷宗"
-    chars = section_chars(sections, title)
-    font = subset_font(find_cjk_font(), chars | set("违法用地"), tmp_path / "run.ttf")
+    chars = set(title + "一、图斑基本信息" + "".join(k + v for k, v in rows))
     out = tmp_path / "d.pdf"
-    render_pdf(
-        sections, title, tmp_path, out, font=font, font_chars=frozenset(chars | set("违法用地"))
-    )
+    render_pdf(sections, title, tmp_path, out)
     # poppler: one font, embedded, a subset, with a Unicode map; the text reads back
     listing = subprocess.run(
         [office.need("pdffonts", "poppler-utils"), str(out)],
@@ -133,17 +150,30 @@ def test_pdf_embeds_one_subset_font_with_the_original_glyphs(tmp_path: Path) -> 
     by_glyph = {int(g, 16): bytes.fromhex(u.decode()).decode("utf-16-be") for g, u in pairs}
     printed = set(chars)
     assert set(by_glyph.values()) == printed
-    assert embedded["maxp"].numGlyphs < len(printed) + 40  # not the run's whole subset
-    original = fonttools.TTFont(str(font.path))
+    # only the glyphs printed, the parts they are drawn from, and .notdef
+    needed = {".notdef"}
+    todo = [cmap[ord(c)] for c in printed]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            glyph = original["glyf"][name]
+            todo += [part.glyphName for part in glyph.components] if glyph.isComposite() else []
+    assert embedded["maxp"].numGlyphs == len(needed)
     order = embedded.getGlyphOrder()
+    hinted = 0
     for gid, ch in by_glyph.items():
-        old_name = original.getBestCmap()[ord(ch)]
+        old_name = cmap[ord(ch)]
         old = original["glyf"][old_name]
         new = embedded["glyf"][order[gid]]
         old_c, _, _ = old.getCoordinates(original["glyf"])
         new_c, _, _ = new.getCoordinates(embedded["glyf"])
         assert list(old_c) == list(new_c), ch
         assert original["hmtx"][old_name][0] == embedded["hmtx"][order[gid]][0]
+        # the hinting code is left out: it calls the font programs the PDF does not carry
+        hinted += _hinting_bytes(old) > 0
+        assert _hinting_bytes(new) == 0, ch
+    assert hinted >= 2  # digits and the composite character were hinted in the font
     # the widths the PDF gives each glyph (/DW, and /W as "c [w ...]" or "first last w")
     # are the original font's advances in thousandths of the size
     cid_font = next(b for b in objs.values() if b"/CIDFontType2" in b)
@@ -216,7 +246,7 @@ def test_township_pdf_joins_parts_from_both_writers(tmp_path: Path) -> None:
     short = [("监测编号", "P2")]
     first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
     sections = [Section("kv", "一、长", "kv", long)]
-    _render_fpdf(sections, "甲", tmp_path, first, font=find_cjk_font(), subset=False)
+    _render_fpdf(sections, "甲", tmp_path, first, font=find_cjk_font())
     render_pdf([Section("kv", "一、短", "kv", short)], "乙", tmp_path, second)
     assert b"/Producer (rsgeo)" in second.read_bytes()
     assert b"/Producer (rsgeo)" not in first.read_bytes()

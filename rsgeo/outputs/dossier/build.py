@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,11 +32,11 @@ from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError,
 from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.combined import write_combined
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
-from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font, subset_font
+from rsgeo.outputs.dossier.fonts import find_cjk_font
 from rsgeo.outputs.dossier.neighbours import shown_neighbours
+from rsgeo.outputs.dossier.pdfwriter import pdf_font
 from rsgeo.outputs.dossier.photos import (
     photo_caption,
-    photo_text,
     save_photos,
     write_unplaced,
 )
@@ -566,36 +565,23 @@ def start_dossiers(
                 "n_findings": len(own),
             }
         )
-    caption_chars = photo_text(photos)
-    fonts = _PdfFont(table, findings, title, caption_chars) if pdf and todo else None
+    if pdf and todo:  # parsed here once: the workers forked below share it
+        pdf_font(find_cjk_font())
     shared = _Shared(
         crs=crs,
         out=out,
         town_shapes=town_shapes,
         imagery_given=sorted(rasters),
         title=title,
-        font=fonts.get() if fonts is not None else None,
+        pdf=pdf,
     )
-    try:
-        pool, pending = _start_pool(todo, shared, n_jobs=n_jobs)
-    except BaseException:
-        if fonts is not None:
-            fonts.close()
-        raise
+    pool, pending = _start_pool(todo, shared, n_jobs=n_jobs)
 
     def stop() -> None:
-        try:
-            _stop_pool(pool, todo, shared)
-        finally:
-            if fonts is not None:
-                fonts.close()
+        _stop_pool(pool, todo, shared)
 
     def finish() -> pd.DataFrame:
-        try:
-            _wait_all(todo, shared, pool, pending, total=len(records), show=show)
-        finally:
-            if fonts is not None:
-                fonts.close()
+        _wait_all(todo, shared, pool, pending, total=len(records), show=show)
         return _finish(records, out, old, manifest_path, photos, len(military), pdf, title)
 
     return DossierRun(finish, stop)
@@ -655,55 +641,6 @@ def _finish(
     frame.attrs["n_sealed_photos"] = photos.n_sealed if photos is not None else 0
     frame.attrs["combined"] = {name: out / name for name in combined}
     return frame
-
-
-class _PdfFont:
-    """A font subset with the characters of this run's dossiers, made on first use."""
-
-    def __init__(
-        self, table: pd.DataFrame, findings: pd.DataFrame, title: str, extra: str = ""
-    ) -> None:
-        self._table, self._findings, self._title = table, findings, title
-        self._extra = extra
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._font: tuple[CJKFont | None, frozenset[str] | None] | None = None
-
-    def get(self) -> tuple[CJKFont | None, frozenset[str] | None]:
-        if self._font is None:
-            import rsgeo.outputs.dossier.content
-            import rsgeo.outputs.dossier.render
-            import rsgeo.schema.labels
-            import rsgeo.schema.review_rules
-            import rsgeo.schema.vocabulary
-
-            try:
-                chars: set[str] = set(self._title) | set(self._extra)
-                geom_name = self._table.geometry.name
-                columns = [c for c in self._table.columns if c != geom_name]
-                for col in columns:
-                    chars |= set("".join(str(v) for v in self._table[col].to_numpy()))
-                chars |= set("".join(map(str, self._table.index))) | set("".join(map(str, columns)))
-                chars |= set("".join(str(v) for v in self._findings.to_numpy().ravel()))
-                # every word a dossier prints comes from these modules
-                for mod in (
-                    rsgeo.outputs.dossier.content,
-                    rsgeo.outputs.dossier.render,
-                    rsgeo.schema.review_rules,
-                    rsgeo.schema.labels,
-                    rsgeo.schema.vocabulary,
-                ):
-                    chars |= set(Path(str(mod.__file__)).read_text(encoding="utf-8"))
-                chars = {c for c in chars if c.isprintable()} | {chr(c) for c in range(0x20, 0x7F)}
-                self._tmp = tempfile.TemporaryDirectory(prefix="rsgeo-font-")
-                font = subset_font(find_cjk_font(), chars, Path(self._tmp.name) / "cjk.ttf")
-                self._font = (font, frozenset(chars))
-            except Exception:  # any trouble: every PDF uses the full font
-                self._font = (None, None)
-        return self._font
-
-    def close(self) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
 
 
 def margin_for_geom(geom: Any, min_margin_m: float) -> float:
@@ -816,7 +753,7 @@ class _Shared:
     town_shapes: list[tuple[str, Any]] | None
     imagery_given: list[str]
     title: str
-    font: tuple[CJKFont | None, frozenset[str] | None] | None  # None: no PDF
+    pdf: bool
 
 
 _WORKER: dict[str, _Shared] = {}
@@ -990,16 +927,8 @@ def _build_one(
         (tmp / "dossier.html").write_text(
             render_html(sections, doc_title, tmp, footer=f"坐标系：{crs.name}"), encoding="utf-8"
         )
-        if shared.font is not None:
-            font, chars = shared.font
-            render_pdf(
-                sections,
-                doc_title,
-                tmp,
-                tmp / "dossier.pdf",
-                font=font,
-                font_chars=chars,
-            )
+        if shared.pdf:
+            render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf")
             over = own_bytes(tmp) - FOLDER_MAX_BYTES
             if over > 0 and has_shape:  # the map is in the folder twice: make it smaller
                 map_path = tmp / "location_map.png"
@@ -1012,9 +941,7 @@ def _build_one(
                     margin_m=margin,
                     max_bytes=max(1, map_path.stat().st_size - (over + 1) // 2 - 256),
                 )
-                render_pdf(
-                    sections, doc_title, tmp, tmp / "dossier.pdf", font=font, font_chars=chars
-                )
+                render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf")
         _keep_foreign_files(target, tmp)
         _remove_tree(target, out)
         tmp.rename(target)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rsgeo.errors import DataFileError
 
-__all__ = ["CJKFont", "find_cjk_font", "subset_font"]
+__all__ = ["CJKFont", "find_cjk_font"]
 
 _KNOWN = (
     "notosanscjk",
@@ -97,31 +97,3 @@ def find_cjk_font() -> CJKFont:
         'install one with pip install "rsgeo[dossier]" (it brings paperang-p2-fonts-cjk) '
         "or set RSGEO_CJK_FONT to a .ttf/.ttc/.otf file"
     )
-
-
-def subset_font(font: CJKFont, chars: set[str], out_path: Path) -> CJKFont:
-    """Write a TrueType subset of ``font`` holding ``chars`` (plus ASCII) to ``out_path``.
-
-    Parsing a full CJK font takes most of the time of writing a small PDF;
-    a subset with the few thousand characters of a county's dossiers parses
-    in a fraction of it.
-    """
-    import logging
-
-    from fontTools import subset
-
-    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
-    options = subset.Options()
-    options.font_number = font.index
-    options.notdef_outline = True
-    options.name_IDs = ["*"]
-    options.layout_features = []
-    options.hinting = False
-    tt = subset.load_font(str(font.path), options, dontLoadGlyphNames=True)
-    wanted = {ord(c) for c in chars} | set(range(0x20, 0x7F))
-    sub = subset.Subsetter(options)
-    sub.populate(unicodes=sorted(wanted))
-    sub.subset(tt)
-    tt.save(str(out_path))
-    tt.close()
-    return CJKFont(out_path, 0)

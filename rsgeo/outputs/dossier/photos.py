@@ -21,7 +21,6 @@ __all__ = [
     "UNPLACED_DIR",
     "compass",
     "photo_caption",
-    "photo_text",
     "save_photos",
     "write_unplaced",
 ]
@@ -58,19 +57,6 @@ def photo_caption(row: Any) -> str:
     if row.check_code:
         lines.append(f"{PHOTO_LABELS['check_code']}：{row.check_code}")
     return "\n".join(lines)
-
-
-def photo_text(matches: PhotoMatches | None) -> str:
-    """Every character the photos' captions may use (for the PDF font subset)."""
-    if matches is None:
-        return ""
-    frames = [matches.placed]
-    return (
-        "".join(photo_caption(r) for frame in frames for r in frame.itertuples(index=False))
-        + "".join(PHOTO_LABELS.values())
-        + "".join(COMPASS_NAMES.values())
-        + "°：（）"
-    )
 
 
 _MAGIC = ((b"\xff\xd8", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"))

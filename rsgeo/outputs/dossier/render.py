@@ -111,24 +111,6 @@ def render_html(sections: list[Section], title: str, folder: Path, *, footer: st
     )
 
 
-def section_chars(sections: list[Section], title: str) -> set[str]:
-    """Every character the dossier's text uses."""
-    texts: list[str] = [title]
-    for s in sections:
-        texts += [s.title, s.note]
-        if s.kind == "kv":
-            texts += [f"{k}{v}" for k, v in s.payload]
-        elif s.kind == "table":
-            headers, rows = s.payload
-            texts += [str(h) for h in headers] + [str(c) for r in rows for c in r]
-        elif s.kind == "images":
-            texts += [str(c) for c, _ in s.payload] + (["N"] if s.extra.get("azimuths") else [])
-        elif s.kind == "sign":
-            texts += [str(c) for c in s.payload]
-        texts += [f"附件：{n}" for n, _ in s.extra.get("files", [])]
-    return set("".join(texts))
-
-
 _FIGURES = "0123456789.,-%()°—：；。，EN"
 """Characters of the numbers, dates and coordinates nearly every dossier prints."""
 
@@ -416,23 +398,17 @@ def render_pdf(
     out_path: Path,
     *,
     font: CJKFont | None = None,
-    font_chars: frozenset[str] | None = None,
 ) -> None:
-    """The dossier as an A4 PDF with a CJK font.
+    """The dossier as an A4 PDF with a CJK font (default :func:`find_cjk_font`).
 
     Written by :class:`~rsgeo.outputs.dossier.pdfwriter.Canvas` (the font
     parsed once per process, only the glyphs used embedded, pictures passed
     through); a dossier with a table row taller than a page is written by
-    fpdf2, which splits the row. ``font``/``font_chars``: a subset font and
-    the characters it holds; used when it covers the dossier's text, else
-    the full font is used.
+    fpdf2, which splits the row.
     """
     from rsgeo.outputs.dossier.pdfwriter import Canvas, NeedsFpdf, pdf_font
 
-    subset = not (
-        font is None or font_chars is None or not section_chars(sections, title) <= font_chars
-    )
-    if not subset or font is None:
+    if font is None:
         font = find_cjk_font()
     canvas = Canvas(pdf_font(font))
     # with the title's words (not the patch id's letters, which differ from patch to patch)
@@ -442,19 +418,13 @@ def render_pdf(
     try:
         _draw_document(canvas, sections, title, folder)
     except NeedsFpdf:  # a table row taller than a page: fpdf2 splits it
-        _render_fpdf(sections, title, folder, out_path, font=font, subset=subset)
+        _render_fpdf(sections, title, folder, out_path, font=font)
         return
     canvas.output(out_path)
 
 
 def _render_fpdf(
-    sections: list[Section],
-    title: str,
-    folder: Path,
-    out_path: Path,
-    *,
-    font: CJKFont,
-    subset: bool,
+    sections: list[Section], title: str, folder: Path, out_path: Path, *, font: CJKFont
 ) -> None:
     try:
         from fpdf import FPDF
@@ -462,12 +432,6 @@ def _render_fpdf(
         raise ImportError('dossier PDFs need fpdf2: pip install "rsgeo[dossier]"') from exc
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
-    if subset:
-        # the subset's glyph boxes are already right: writing each PDF's own
-        # subset need not decode and re-encode every outline
-        ttfont = getattr(pdf.fonts["cjk"], "ttfont", None)
-        if ttfont is not None:
-            ttfont.recalcBBoxes = False
     _draw_document(pdf, sections, title, folder)
     pdf.output(str(out_path))
 

@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsgeo.outputs.dossier.deflate import compress, compressobj
 from rsgeo.outputs.dossier.fonts import CJKFont
 
 __all__ = ["Canvas", "NeedsFpdf", "PdfFont", "pdf_font"]
@@ -197,7 +198,7 @@ class PdfFont:
             order = sorted(self._closure(set(gids) | {0}))
             new = {g: i for i, g in enumerate(order)}
             glyf, lengths, hmtx = self._glyf_part(order, new)
-            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+            packer = compressobj(9, -15)
             deflated = packer.compress(glyf) + packer.flush(zlib.Z_SYNC_FLUSH)
             found = _Common(
                 order, frozenset(order), new, glyf, lengths, hmtx, deflated, _word_sum(glyf)
@@ -258,9 +259,9 @@ class PdfFont:
         tail = glyf + b"".join(
             tables[tag] + b"\0" * (-len(tables[tag]) % 4) for tag in sorted(tables)
         )
-        packer = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        packer = compressobj(DEFLATE_LEVEL, -15)
         deflated = packer.compress(directory) + packer.flush(zlib.Z_SYNC_FLUSH) + base.deflated
-        packer = zlib.compressobj(TAIL_DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        packer = compressobj(TAIL_DEFLATE_LEVEL, -15)
         deflated += packer.compress(tail) + packer.flush()
         adler = zlib.adler32(tail, zlib.adler32(base.glyf, zlib.adler32(directory)))
         crc = zlib.crc32(tail, zlib.crc32(base.glyf, zlib.crc32(directory)))
@@ -398,7 +399,7 @@ def _decoded(path: Path) -> _Image:
         rgb.width,
         rgb.height,
         "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode",
-        zlib.compress(rgb.tobytes(), DEFLATE_LEVEL),
+        compress(rgb.tobytes(), DEFLATE_LEVEL),
     )
 
 
@@ -667,9 +668,7 @@ class Canvas:
             if g is not None:
                 unicode_of.setdefault(new[g], c)
         to_unicode = add(
-            stream(
-                "/Filter /FlateDecode", zlib.compress(_to_unicode(unicode_of), TAIL_DEFLATE_LEVEL)
-            )
+            stream("/Filter /FlateDecode", compress(_to_unicode(unicode_of), TAIL_DEFLATE_LEVEL))
         )
         type0 = add(
             f"<</Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
@@ -692,7 +691,7 @@ class Canvas:
         resources = add(f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>")
         kids = []
         for page in self.pages:
-            content = zlib.compress(
+            content = compress(
                 "\n".join(op for op in page.ops if op).encode("latin-1"), TAIL_DEFLATE_LEVEL
             )
             contents = add(stream("/Filter /FlateDecode", content))

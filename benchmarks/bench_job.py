@@ -536,6 +536,21 @@ def _store(store: Path, key: str, res: dict[str, Any]) -> dict[str, dict[str, An
     return results
 
 
+def compile_package() -> None:
+    """rsgeo's modules compiled to bytecode, as installing the package leaves them.
+
+    Python compiles a module without it at every start when it may not write
+    the bytecode (``PYTHONDONTWRITEBYTECODE``, a read-only checkout): 0.2 s of
+    every run here, which an installed rsgeo does not spend.
+    """
+    import compileall
+
+    import rsgeo
+
+    compileall.compile_dir(Path(rsgeo.__file__).parent, quiet=1)
+    print("rsgeo's bytecode compiled (as an installed package has it)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -572,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
     results = _load(store)
     scales = [] if args.targets else list(ALL) if args.all else args.scale
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()}")
+    if scales and not args.overlay_only:
+        compile_package()
     for scale in scales:
         key = scale + ("+dossiers" if args.dossiers and scale != "demo" else "")
         if args.overlay_only:

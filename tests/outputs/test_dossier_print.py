@@ -225,3 +225,32 @@ def test_signature_heading_never_left_alone_at_a_page_foot(tmp_path: Path) -> No
         where = [i for i, p in enumerate(pages) if "八、签字" in p]
         assert len(where) == 1
         assert all(label in pages[where[0]] for label in sign.payload), n
+
+
+def test_a_townships_pdf_is_joined_as_soon_as_its_dossiers_are_built(tmp_path: Path) -> None:
+    from rsgeo.outputs.dossier.combined import CombinedPdfs
+    from rsgeo.outputs.dossier.content import Section
+    from rsgeo.outputs.dossier.render import render_pdf
+
+    records = []
+    for pid, town in (("A1", "甲镇"), ("A2", "甲镇"), ("B1", "乙乡")):
+        pdf = tmp_path / f"{pid}.pdf"
+        render_pdf([Section("kv", "一、图斑", "kv", [("监测编号", pid)])], pid, tmp_path, pdf)
+        records.append(
+            {"patch_id": pid, "township_code": town, "township_name": town, "pdf": pdf, "hash": pid}
+        )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "卷宗_丙镇.pdf").write_bytes(b"%PDF-1.4 of a township no longer in the run")
+    joined = CombinedPdfs(records, out, {"卷宗_丙镇.pdf": "x"}, ["A2", "A1", "B1"])
+    joined.done("A2")
+    assert not (out / "卷宗_甲镇.pdf").exists()  # A1 is still being built
+    joined.done("A1")
+    assert (out / "卷宗_甲镇.pdf").is_file() and not (out / "卷宗_乙乡.pdf").exists()
+    joined.done("B1")
+    assert (out / "卷宗_乙乡.pdf").is_file()
+    written = joined.finish()
+    assert set(written) == {"卷宗_甲镇.pdf", "卷宗_乙乡.pdf"}
+    assert not (out / "卷宗_丙镇.pdf").exists()  # the run's own file of a township gone
+    pages = office.pdf_pages(out / "卷宗_甲镇.pdf")
+    assert len(pages) == 2 and "A1" in pages[0] and "A2" in pages[1]

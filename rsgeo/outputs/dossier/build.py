@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,7 +30,7 @@ import pandas as pd
 
 from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError, format_problems
 from rsgeo.geo.units import M2_PER_MU, format_half_up
-from rsgeo.outputs.dossier.combined import write_combined
+from rsgeo.outputs.dossier.combined import CombinedPdfs
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
 from rsgeo.outputs.dossier.fonts import find_cjk_font
 from rsgeo.outputs.dossier.neighbours import shown_neighbours
@@ -445,11 +445,14 @@ def start_dossiers(
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MANIFEST
     old: dict[str, Any] = {}
+    old_combined: dict[str, str] = {}
     if manifest_path.is_file():
         try:
-            old = json.loads(manifest_path.read_text(encoding="utf-8")).get("patches", {})
-        except (ValueError, OSError):
-            old = {}
+            last = json.loads(manifest_path.read_text(encoding="utf-8"))
+            old = dict(last.get("patches", {}))
+            old_combined = dict(last.get("combined", {}))
+        except (ValueError, OSError, TypeError, AttributeError):
+            old, old_combined = {}, {}
     geoms = np.asarray(table.geometry.values)
     geom_name = table.geometry.name
     margins = [
@@ -575,14 +578,18 @@ def start_dossiers(
         title=title,
         pdf=pdf,
     )
+    # a township at a time, so that each township's PDF is joined while the others are built
+    town_of = {r["patch_id"]: (r["township_code"], r["township_name"]) for r in records}
+    todo.sort(key=lambda job: town_of[job["patch_id"]])
+    combined = CombinedPdfs(records, out, old_combined, [job["patch_id"] for job in todo])
     pool, pending = _start_pool(todo, shared, n_jobs=n_jobs)
 
     def stop() -> None:
         _stop_pool(pool, todo, shared)
 
     def finish() -> pd.DataFrame:
-        _wait_all(todo, shared, pool, pending, total=len(records), show=show)
-        return _finish(records, out, old, manifest_path, photos, len(military), pdf, title)
+        _wait_all(todo, shared, pool, pending, total=len(records), show=show, done=combined.done)
+        return _finish(records, out, old, combined, photos, len(military), pdf, title)
 
     return DossierRun(finish, stop)
 
@@ -591,7 +598,7 @@ def _finish(
     records: list[dict[str, Any]],
     out: Path,
     old: dict[str, Any],
-    manifest_path: Path,
+    combined: CombinedPdfs,
     photos: PhotoMatches | None,
     n_military: int,
     pdf: bool,
@@ -605,29 +612,19 @@ def _finish(
             stale = out / str(entry["folder"])
             if stale.name == str(entry["folder"]) and _inside(stale, out):
                 _remove_tree(stale, out)
-    old_combined: dict[str, str] = {}
-    if manifest_path.is_file():
-        try:
-            old_combined = dict(
-                json.loads(manifest_path.read_text(encoding="utf-8")).get("combined", {})
-            )
-        except (ValueError, OSError, TypeError):
-            old_combined = {}
-    combined = write_combined(records, out, old_combined) if pdf else {}
-    if not pdf:
-        write_combined([], out, old_combined)
+    written = combined.finish()
     manifest = {
         "format": FORMAT_VERSION,
         "patches": {
             r["patch_id"]: {"folder": r["folder"].name, "hash": r["hash"]} for r in records
         },
-        "combined": combined,
+        "combined": written,
     }
-    _replace_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1))
+    _replace_text(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     unplaced = write_unplaced(photos, out)
     index_path = out / "index.html"
     links = "".join(
-        f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in combined
+        f'<li><a href="{html.escape(name)}">{html.escape(name)}</a></li>' for name in written
     )
     extra = (f"<h2>按乡镇合并的卷宗（PDF）</h2><ul>{links}</ul>" if links else "") + unplaced
     _replace_text(index_path, _index_html(records, n_military, title, extra))
@@ -639,7 +636,7 @@ def _finish(
         photos.unplaced.drop(columns="data") if photos is not None else pd.DataFrame()
     )
     frame.attrs["n_sealed_photos"] = photos.n_sealed if photos is not None else 0
-    frame.attrs["combined"] = {name: out / name for name in combined}
+    frame.attrs["combined"] = {name: out / name for name in written}
     return frame
 
 
@@ -832,14 +829,17 @@ def _wait_all(
     *,
     total: int,
     show: bool,
+    done: Callable[[str], None],
 ) -> None:
-    """The dossiers of ``todo`` done: built here, or waited for from the workers."""
+    """The dossiers of ``todo`` done: built here, or waited for from the workers;
+    ``done(patch_id)`` is called as each is built."""
     from tqdm.auto import tqdm
 
     with tqdm(total=total, initial=total - len(todo), desc="卷宗", disable=not show) as bar:
         if pool is None:
             for job in todo:
                 _build_one(**job, shared=shared)
+                done(job["patch_id"])
                 bar.update()
             return
         from concurrent.futures import as_completed
@@ -849,6 +849,7 @@ def _wait_all(
                 error = fut.exception()
                 if error is not None:
                     raise error
+                done(fut.result())
                 bar.update()
         except BaseException:  # an error or Ctrl-C: no worker goes on building
             _stop_pool(pool, todo, shared)

@@ -11,7 +11,7 @@ from typing import Any
 from rsgeo.outputs.names import safe_file_name
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 
-__all__ = ["COMBINED_PREFIX", "combined_name", "write_combined"]
+__all__ = ["COMBINED_PREFIX", "CombinedPdfs", "combined_name", "write_combined"]
 
 COMBINED_PREFIX = "卷宗_"
 """The combined PDF of a township is ``卷宗_<乡镇名称>.pdf``."""
@@ -63,34 +63,69 @@ def _merge(parts: list[tuple[str, Path]], target: Path) -> None:
     os.replace(tmp, target)
 
 
-def write_combined(
-    records: list[dict[str, Any]], out: Path, old: Mapping[str, str]
-) -> dict[str, str]:
-    """Write (or keep) each township's combined PDF in ``out``.
+class CombinedPdfs:
+    """Each township's combined PDF in ``out``, written as soon as its dossiers are done.
 
     ``records`` are the dossiers of the run (``patch_id``, ``township_code``,
     ``township_name``, ``pdf``, ``hash``); ``old`` maps the file names of the
-    last run to the hash of their parts. A file whose parts did not change
-    is kept; files of townships no longer present are removed. Returns the
-    new ``{file name: hash}``.
+    last run to the hash of their parts; ``pending`` are the patches whose
+    dossiers are still being built. Call :meth:`done` as each of them is
+    built (a township whose dossiers are all built is joined then, while the
+    others are still being built), and :meth:`finish` at the end: a file
+    whose parts did not change is kept, the files of townships no longer
+    present are removed, and the new ``{file name: hash}`` is returned.
     """
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in records:
-        if r["pdf"] is None:
-            continue
-        groups.setdefault((r["township_code"], r["township_name"]), []).append(r)
-    taken: set[str] = set()
-    written: dict[str, str] = {}
-    for (code, name), members in sorted(groups.items()):
-        members = sorted(members, key=lambda r: r["patch_id"])
-        file = combined_name(name, code, taken)
-        digest = hashlib.sha256("|".join(r["hash"] for r in members).encode()).hexdigest()
-        target = out / file
-        if old.get(file) != digest or not target.is_file():
-            _merge([(r["patch_id"], r["pdf"]) for r in members], target)
-        written[file] = digest
-    for file in set(old) - set(written):
-        stale = out / file
-        if stale.name == file and stale.is_file() and not stale.is_symlink():
-            stale.unlink()
-    return written
+
+    def __init__(
+        self, records: list[dict[str, Any]], out: Path, old: Mapping[str, str], pending: Any = ()
+    ) -> None:
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in records:
+            if r["pdf"] is None:
+                continue
+            groups.setdefault((r["township_code"], r["township_name"]), []).append(r)
+        waiting = set(pending)
+        taken: set[str] = set()
+        self._out, self._old = out, old
+        self.written: dict[str, str] = {}
+        self._todo: dict[str, tuple[list[tuple[str, Path]], set[str]]] = {}
+        self._of_patch: dict[str, list[str]] = {}
+        for (code, name), members in sorted(groups.items()):
+            members = sorted(members, key=lambda r: r["patch_id"])
+            file = combined_name(name, code, taken)
+            digest = hashlib.sha256("|".join(r["hash"] for r in members).encode()).hexdigest()
+            self.written[file] = digest
+            if old.get(file) == digest and (out / file).is_file():
+                continue
+            left = {r["patch_id"] for r in members} & waiting
+            self._todo[file] = ([(r["patch_id"], r["pdf"]) for r in members], left)
+            for pid in left:
+                self._of_patch.setdefault(pid, []).append(file)
+
+    def done(self, patch_id: str) -> None:
+        """The dossier of ``patch_id`` is built: join its township if it was the last."""
+        for file in self._of_patch.pop(patch_id, []):
+            parts, left = self._todo[file]
+            left.discard(patch_id)
+            if not left:
+                _merge(parts, self._out / file)
+                del self._todo[file]
+
+    def finish(self) -> dict[str, str]:
+        """Join the townships not joined yet, remove those gone; ``{file name: hash}``."""
+        for file, (parts, _) in sorted(self._todo.items()):
+            _merge(parts, self._out / file)
+        self._todo.clear()
+        for file in set(self._old) - set(self.written):
+            stale = self._out / file
+            if stale.name == file and stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+        return dict(self.written)
+
+
+def write_combined(
+    records: list[dict[str, Any]], out: Path, old: Mapping[str, str]
+) -> dict[str, str]:
+    """Write (or keep) each township's combined PDF in ``out`` (:class:`CombinedPdfs`,
+    every dossier built); returns the new ``{file name: hash}``."""
+    return CombinedPdfs(records, out, old).finish()

@@ -151,16 +151,24 @@ def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> Non
     images = _imgs(p1)
     assert images == [
         "location_map.png",
-        "imagery_before.png",
-        "imagery_after.png",
+        "imagery_before.jpg",
+        "imagery_after.jpg",
         "attachments/现场照片1.png",
     ]
     assert all((out / "P1" / src).is_file() for src in images)
-    for name in ("location_map.png", "imagery_before.png", "imagery_after.png"):
-        assert (out / "P1" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "P1" / "location_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    for name in ("imagery_before.jpg", "imagery_after.jpg"):  # photographs of the ground
+        with Image.open(out / "P1" / name) as chip:
+            assert chip.format == "JPEG" and chip.size == (440, 440)
     # the outline (yellow) is drawn on both chips, also on the reprojected one
-    assert _yellow_pixels(out / "P1" / "imagery_before.png") > 50
-    assert _yellow_pixels(out / "P1" / "imagery_after.png") > 50
+    assert _yellow_pixels(out / "P1" / "imagery_before.jpg") > 50
+    assert _yellow_pixels(out / "P1" / "imagery_after.jpg") > 50
+    # the PDF holds each chip as the file's bytes (not decoded and compressed again)
+    pdf_bytes = (out / "P1" / "dossier.pdf").read_bytes()
+    for name in ("imagery_before.jpg", "imagery_after.jpg"):
+        assert (out / "P1" / name).read_bytes() in pdf_bytes
     # attachments copied, the text file linked
     assert (out / "P1" / "attachments" / "现场照片1.png").read_bytes() == inputs[
         "photo"
@@ -360,7 +368,7 @@ def test_per_patch_imagery_folder(tmp_path: Path) -> None:
     assert set(built["status"]) == {"built"}
     p1 = (tmp_path / "d" / "P1" / "dossier.html").read_text(encoding="utf-8")
     assert len(_imgs(p1)) == 3
-    assert _yellow_pixels(tmp_path / "d" / "P1" / "imagery_after.png") > 50
+    assert _yellow_pixels(tmp_path / "d" / "P1" / "imagery_after.jpg") > 50
     p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
     assert len(_imgs(p2)) == 1 and "没有本图斑的前时相影像" in p2
 

@@ -61,7 +61,7 @@ __all__ = [
     "start_dossiers",
 ]
 
-FORMAT_VERSION = "5"
+FORMAT_VERSION = "6"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
@@ -651,7 +651,9 @@ OWN_FILES: frozenset[str] = frozenset(
         "dossier.html",
         "dossier.pdf",
         "location_map.png",
-        "imagery_before.png",
+        "imagery_before.jpg",
+        "imagery_after.jpg",
+        "imagery_before.png",  # the chips' names before FORMAT_VERSION 6: removed on rebuild
         "imagery_after.png",
         "attachments",
         "photos",
@@ -872,7 +874,7 @@ def _build_one(
     margin: float,
     shared: _Shared,
 ) -> None:
-    from rsgeo.outputs.dossier.media import imagery_chip_png, location_map_png
+    from rsgeo.outputs.dossier.media import imagery_chip, location_map_png
 
     crs, out, title = shared.crs, shared.out, shared.title
     if not _inside(target, out):
@@ -899,11 +901,9 @@ def _build_one(
             if key not in rasters:
                 notes.append(f"没有本图斑的{label}")
                 continue
-            name = f"imagery_{key}.png"
+            name = f"imagery_{key}.jpg"
             try:
-                ok = imagery_chip_png(
-                    rasters[key], geom, crs, tmp / name, margin_m=margin, title=label
-                )
+                ok = imagery_chip(rasters[key], geom, crs, tmp / name, margin_m=margin, title=label)
             except (OSError, ValueError) as exc:
                 raise DataFileError(f"cannot read {key} imagery {rasters[key]}: {exc}") from exc
             if ok:

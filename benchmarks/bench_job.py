@@ -175,6 +175,17 @@ def output_sizes(out: Path) -> dict[str, Any]:
             sizes["dossier_folder_kb_max"] = round(max(kb), 1)
             pdf_kb = [(f / "dossier.pdf").stat().st_size / 1000 for f in folders]
             sizes["dossier_pdf_kb_mean"] = round(sum(pdf_kb) / n, 1)
+            # what the bound holds (photos, attachments and imagery chips aside), and the
+            # same with the chips, which are in the folder and again, as they are, in the PDF
+            from rsgeo.outputs.dossier.build import own_bytes
+
+            own = [own_bytes(f) / 1000 for f in folders]
+            sizes["dossier_own_kb_max"] = round(max(own), 1)
+            chips = [sum(c.stat().st_size for c in f.glob("imagery_*")) / 1000 for f in folders]
+            with_chips = [o + 2 * c for o, c in zip(own, chips, strict=True) if c]
+            if with_chips:
+                sizes["dossiers_with_chips"] = len(with_chips)
+                sizes["dossier_with_chips_kb_max"] = round(max(with_chips), 1)
     return sizes
 
 
@@ -459,10 +470,20 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
                 r["dossier_ms_cpu"] <= 20,
             )
             sizes = r["sizes"]
+            own = sizes.get("dossier_own_kb_max")
             kb = sizes.get("dossier_folder_kb_mean", sizes.get("kb_per_dossier"))
-            largest = sizes.get("dossier_folder_kb_max")
-            shown = f"{kb} KB" + (f" (largest {largest} KB)" if largest is not None else "")
-            add(f"dossier folder <= 80 KB ({scale})", shown, kb is not None and kb <= 80)
+            add(
+                f"dossier folder <= 80 KB ({scale}), photos, attachments, chips aside",
+                own is not None and f"largest {own} KB (mean {kb} KB with everything)",
+                own is not None and own <= 80,
+            )
+            chips = sizes.get("dossier_with_chips_kb_max")
+            if chips is not None:
+                add(
+                    f"dossier folder <= 80 KB ({scale}) with its imagery chips",
+                    f"largest {chips} KB ({sizes['dossiers_with_chips']} dossiers with chips)",
+                    chips <= 80,
+                )
     r = runs.get("50k")
     sizes = r and r["sizes"]
     add(

@@ -140,3 +140,42 @@ def test_evidence_photos_reach_their_dossiers(tmp_path: Path) -> None:
     assert "现场照片丙" in (dossiers / "index.html").read_text(encoding="utf-8")
     towns = set(jr.result.loc[~jr.result["flag_military"].astype(bool), "township_name"])
     assert {p.name for p in dossiers.glob("卷宗_*.pdf")} == {f"卷宗_{t}.pdf" for t in towns}
+    # the maps drawn early (Linux) leave neither their folder nor their process
+    import multiprocessing
+
+    from rsgeo.outputs.dossier.early_maps import EARLY_MAPS_FOLDER
+
+    assert not list((tmp_path / "out").rglob(EARLY_MAPS_FOLDER))
+    assert "rsgeo-early-maps" not in {p.name for p in multiprocessing.active_children()}
+
+
+def test_a_run_that_fails_after_the_maps_started_leaves_neither_maps_nor_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+    import sys
+
+    import rsgeo.pipeline as pipeline
+    from rsgeo.outputs.dossier import early_maps
+
+    started: list[early_maps.EarlyMaps] = []
+    start = early_maps.start_early_maps
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = start(*args, **kwargs)
+        if found is not None:
+            started.append(found)
+        return found
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the overlay broke")
+
+    monkeypatch.setattr(early_maps, "start_early_maps", recorded)
+    monkeypatch.setattr(pipeline, "overlay_stage", broken)
+    with pytest.raises(RuntimeError, match="the overlay broke"):
+        run_job(_q3(dossiers=True), tmp_path / "out", progress=False)
+    if sys.platform.startswith("linux"):
+        assert len(started) == 1
+        assert not started[0].folder.exists()
+    assert "rsgeo-early-maps" not in {p.name for p in multiprocessing.active_children()}
+    assert not list(tmp_path.rglob(early_maps.EARLY_MAPS_FOLDER))

@@ -32,8 +32,14 @@ from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError,
 from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.combined import CombinedPdfs
 from rsgeo.outputs.dossier.content import dossier_sections, fmt
+from rsgeo.outputs.dossier.early_maps import (
+    EarlyMaps,
+    map_inputs,
+    map_key,
+    neighbours_digest,
+    take_map,
+)
 from rsgeo.outputs.dossier.fonts import find_cjk_font
-from rsgeo.outputs.dossier.neighbours import shown_neighbours
 from rsgeo.outputs.dossier.pdfwriter import pdf_font
 from rsgeo.outputs.dossier.photos import (
     photo_caption,
@@ -406,42 +412,30 @@ def start_dossiers(
     min_margin_m: float = 50.0,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    early_maps: EarlyMaps | None = None,
 ) -> DossierRun:
     """Start :func:`build_dossiers` (same arguments): the dossiers are handed to
     worker processes and this returns at once; :meth:`DossierRun.wait` ends it.
 
     With ``n_jobs=1`` (or one dossier to build) nothing runs until ``wait``.
+    ``early_maps`` (:func:`rsgeo.outputs.dossier.early_maps.start_early_maps`):
+    its process is stopped first, and each dossier takes its location map
+    from it when the map shows what the dossier's would; the caller closes it.
 
     Returns
     -------
     DossierRun
     """
-    import geopandas as gpd
 
     table, out, rasters = _validate(result, outdir, imagery, attachments, n_jobs)
     table, military = split_military(table)
-    crs = table.crs
-    if crs.is_geographic and len(table):
-        from rsgeo.geo.crs import choose_gk_crs
-
-        local = choose_gk_crs(table, warn=False)
-        table = table.to_crs(local)
-        crs = local
     if findings is None:
         findings = pd.DataFrame(
             {c: pd.Series([], dtype=str) for c in ("patch_id", "rule_id", "severity", "message")}
         )
-    town_shapes: list[tuple[str, Any]] | None = None
-    town_digest = ""
-    if townships is not None:
-        towns = gpd.GeoDataFrame(townships).to_crs(crs)
-        names = towns["township_name"] if "township_name" in towns.columns else [""] * len(towns)
-        town_shapes = [
-            (str(n) if n is not None else "", g) for n, g in zip(names, towns.geometry, strict=True)
-        ]
-        town_digest = hashlib.sha256(
-            b"".join(g.wkb for _, g in town_shapes) + "|".join(n for n, _ in town_shapes).encode()
-        ).hexdigest()
+    shown = map_inputs(table, townships, min_margin_m)
+    table, crs = shown.table, shown.table.crs
+    town_shapes, town_digest = shown.town_shapes, shown.town_digest
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MANIFEST
     old: dict[str, Any] = {}
@@ -453,15 +447,9 @@ def start_dossiers(
             old_combined = dict(last.get("combined", {}))
         except (ValueError, OSError, TypeError, AttributeError):
             old, old_combined = {}, {}
-    geoms = np.asarray(table.geometry.values)
-    geom_name = table.geometry.name
-    margins = [
-        margin_for_geom(g, min_margin_m) if g is not None and not g.is_empty else min_margin_m
-        for g in geoms
-    ]
     # what each location map shows: bounded, found with one index for all patches
-    dots = not (town_shapes and any(not g.is_empty for _, g in town_shapes))
-    near = shown_neighbours(geoms, margins, overview=dots)
+    geoms, margins, near = shown.geoms, shown.margins, shown.near
+    geom_name = table.geometry.name
     used_folders: set[str] = set()
     findings = findings.copy()
     findings.attrs = {}
@@ -517,7 +505,7 @@ def start_dossiers(
             },
             "geometry": geom.wkb_hex if has_shape else "",
             "crs": crs_key,
-            "neighbours": hashlib.sha256(b"".join(g.wkb for g in neighbours)).hexdigest(),
+            "neighbours": neighbours_digest(neighbours),
             "townships": town_digest,
             "findings": own,
             "imagery": {k: _stat_key(p) for k, p in patch_rasters.items()},
@@ -551,6 +539,14 @@ def start_dossiers(
                     "findings": [tuple(f) for f in own],
                     "lonlat": lonlats[pos],
                     "margin": margin,
+                    "map_key": map_key(
+                        patch_id,
+                        payload["geometry"],
+                        payload["neighbours"],
+                        town_digest,
+                        margin,
+                        crs_key,
+                    ),
                 }
             )
         records.append(
@@ -570,6 +566,8 @@ def start_dossiers(
         )
     if pdf and todo:  # parsed here once: the workers forked below share it
         pdf_font(find_cjk_font())
+    if early_maps is not None:  # the maps drawn so far are taken; no process draws beside
+        early_maps.stop()
     shared = _Shared(
         crs=crs,
         out=out,
@@ -577,6 +575,7 @@ def start_dossiers(
         imagery_given=sorted(rasters),
         title=title,
         pdf=pdf,
+        early_maps=None if early_maps is None else early_maps.folder,
     )
     # a township at a time, so that each township's PDF is joined while the others are built
     town_of = {r["patch_id"]: (r["township_code"], r["township_name"]) for r in records}
@@ -638,12 +637,6 @@ def _finish(
     frame.attrs["n_sealed_photos"] = photos.n_sealed if photos is not None else 0
     frame.attrs["combined"] = {name: out / name for name in written}
     return frame
-
-
-def margin_for_geom(geom: Any, min_margin_m: float) -> float:
-    from rsgeo.outputs.dossier.media import margin_for
-
-    return margin_for(geom, min_margin_m=min_margin_m)
 
 
 OWN_FILES: frozenset[str] = frozenset(
@@ -753,6 +746,7 @@ class _Shared:
     imagery_given: list[str]
     title: str
     pdf: bool
+    early_maps: Path | None = None  # the folder of the maps drawn early
 
 
 _WORKER: dict[str, _Shared] = {}
@@ -872,6 +866,7 @@ def _build_one(
     findings: list[tuple[str, str, str]],
     lonlat: tuple[float, float] | None,
     margin: float,
+    map_key: str,
     shared: _Shared,
 ) -> None:
     from rsgeo.outputs.dossier.media import imagery_chip, location_map_png
@@ -884,7 +879,8 @@ def _build_one(
     tmp.mkdir()
     has_shape = geom is not None and not geom.is_empty
     try:
-        if has_shape:
+        early = shared.early_maps
+        if has_shape and (early is None or not take_map(early, map_key, tmp / "location_map.png")):
             location_map_png(
                 geom,
                 tmp / "location_map.png",

@@ -474,8 +474,8 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
             kb = sizes.get("dossier_folder_kb_mean", sizes.get("kb_per_dossier"))
             add(
                 f"dossier folder <= 80 KB ({scale}), photos, attachments, chips aside",
-                own is not None and f"largest {own} KB (mean {kb} KB with everything)",
-                own is not None and own <= 80,
+                None if own is None else f"largest {own} KB (mean {kb} KB with everything)",
+                None if own is None else own <= 80,
             )
             chips = sizes.get("dossier_with_chips_kb_max")
             if chips is not None:

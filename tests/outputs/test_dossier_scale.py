@@ -332,7 +332,8 @@ def test_dossier_workers_run_at_a_lower_priority_than_the_run(tmp_path: Path) ->
     """The run keeps its core for its other outputs: its dossier workers are niced."""
     import os
 
-    from rsgeo.outputs.dossier.build import WORKER_NICENESS, start_dossiers
+    from rsgeo.outputs.dossier.build import start_dossiers
+    from rsgeo.outputs.dossier.workers import WORKER_NICENESS
 
     if not Path("/proc/self/stat").is_file():
         pytest.skip("reads the workers' priority from /proc (Linux)")

@@ -2,7 +2,7 @@
 
 :func:`build_dossiers` writes one folder per patch under ``outdir`` with
 ``dossier.html`` (its figures linked beside it, so the folder can be copied
-whole), ``dossier.pdf``, the location map and imagery chips as PNG files and
+whole), ``dossier.pdf``, the location map (PNG), the imagery chips (JPEG) and
 the patch's photos and attachments; plus ``index.html`` listing every dossier and ``manifest.json``
 with a content hash of each dossier's inputs, so a second run rebuilds only
 the dossiers whose inputs changed. Military-land patches get no dossier here
@@ -11,16 +11,13 @@ the dossiers whose inputs changed. Military-land patches get no dossier here
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
 import os
-import shutil
 import sys
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -28,27 +25,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from rsgeo.errors import CRSError, DataFileError, InputError, OutputExistsError, format_problems
+from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.combined import CombinedPdfs
-from rsgeo.outputs.dossier.content import dossier_sections, fmt
-from rsgeo.outputs.dossier.early_maps import (
-    EarlyMaps,
-    map_inputs,
-    map_key,
-    neighbours_digest,
-    take_map,
-)
+from rsgeo.outputs.dossier.content import fmt
+from rsgeo.outputs.dossier.early_maps import EarlyMaps, map_inputs, map_key, neighbours_digest
+from rsgeo.outputs.dossier.folder import FOLDER_MAX_BYTES, Shared, inside, own_bytes, remove_tree
 from rsgeo.outputs.dossier.fonts import find_cjk_font
 from rsgeo.outputs.dossier.pdfwriter import pdf_font
-from rsgeo.outputs.dossier.photos import (
-    photo_caption,
-    save_photos,
-    write_unplaced,
-)
-from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
-from rsgeo.outputs.names import safe_file_name, safe_name
-from rsgeo.outputs.processes import ctrl_c_waits, die_with_parent, stop_workers
+from rsgeo.outputs.dossier.photos import photo_caption, write_unplaced
+from rsgeo.outputs.dossier.workers import start_pool, stop_pool, wait_all
+from rsgeo.outputs.names import safe_name
 from rsgeo.schema.contract import patch_id_problems
 from rsgeo.schema.military import split_military
 
@@ -171,7 +158,7 @@ class _RasterFinder:
                     if not self._may_hold(first):
                         continue
                     candidate = source / first / rest if rest else source / first
-                    if candidate.is_file() and _inside(candidate, source):
+                    if candidate.is_file() and inside(candidate, source):
                         return candidate
         return None
 
@@ -268,23 +255,6 @@ def _lonlats(geoms: np.ndarray, crs: Any) -> list[tuple[float, float] | None]:
         if np.isfinite(x) and np.isfinite(y):
             found[i] = (float(x), float(y))
     return found
-
-
-def _inside(child: Path, root: Path) -> bool:
-    try:
-        child.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _remove_tree(path: Path, root: Path) -> None:
-    if path.is_symlink():
-        raise OutputExistsError(f"{path} is a symbolic link; rsgeo will not replace it")
-    if path.exists():
-        if not _inside(path, root) or path.resolve() == root.resolve():
-            raise OutputExistsError(f"refusing to remove {path}: it is not inside {root}")
-        shutil.rmtree(path)
 
 
 def build_dossiers(
@@ -568,26 +538,26 @@ def start_dossiers(
         pdf_font(find_cjk_font())
     if early_maps is not None:  # the maps drawn so far are taken; no process draws beside
         early_maps.stop()
-    shared = _Shared(
+    shared = Shared(
         crs=crs,
         out=out,
         town_shapes=town_shapes,
         imagery_given=sorted(rasters),
         title=title,
         pdf=pdf,
-        early_maps=None if early_maps is None else early_maps.folder,
+        early_maps_folder=None if early_maps is None else early_maps.folder,
     )
     # a township at a time, so that each township's PDF is joined while the others are built
     town_of = {r["patch_id"]: (r["township_code"], r["township_name"]) for r in records}
     todo.sort(key=lambda job: town_of[job["patch_id"]])
     combined = CombinedPdfs(records, out, old_combined, [job["patch_id"] for job in todo])
-    pool, pending = _start_pool(todo, shared, n_jobs=n_jobs)
+    pool, pending = start_pool(todo, shared, n_jobs=n_jobs)
 
     def stop() -> None:
-        _stop_pool(pool, todo, shared)
+        stop_pool(pool, todo, shared)
 
     def finish() -> pd.DataFrame:
-        _wait_all(todo, shared, pool, pending, total=len(records), show=show, done=combined.done)
+        wait_all(todo, shared, pool, pending, total=len(records), show=show, done=combined.done)
         return _finish(records, out, old, combined, photos, len(military), pdf, title)
 
     return DossierRun(finish, stop)
@@ -609,8 +579,8 @@ def _finish(
     for pid, entry in old.items():
         if pid not in keep and isinstance(entry, dict) and entry.get("folder"):
             stale = out / str(entry["folder"])
-            if stale.name == str(entry["folder"]) and _inside(stale, out):
-                _remove_tree(stale, out)
+            if stale.name == str(entry["folder"]) and inside(stale, out):
+                remove_tree(stale, out)
     written = combined.finish()
     manifest = {
         "format": FORMAT_VERSION,
@@ -637,314 +607,6 @@ def _finish(
     frame.attrs["n_sealed_photos"] = photos.n_sealed if photos is not None else 0
     frame.attrs["combined"] = {name: out / name for name in written}
     return frame
-
-
-OWN_FILES: frozenset[str] = frozenset(
-    {
-        "dossier.html",
-        "dossier.pdf",
-        "location_map.png",
-        "imagery_before.jpg",
-        "imagery_after.jpg",
-        "imagery_before.png",  # the chips' names before FORMAT_VERSION 6: removed on rebuild
-        "imagery_after.png",
-        "attachments",
-        "photos",
-    }
-)
-"""What rsgeo writes in a dossier folder; anything else there is left alone."""
-
-
-FOLDER_MAX_BYTES = 80_000
-"""The most bytes of a dossier folder, its photos, attachments and imagery chips aside.
-
-A folder over it gets a smaller location map (compressed harder, then drawn with
-fewer neighbouring patches: :func:`rsgeo.outputs.dossier.media.location_map_png`),
-which it holds twice (the file and in the PDF)."""
-
-_OUTSIDE_PICTURES = ("photos", "attachments")
-
-
-def own_bytes(folder: Path) -> int:
-    """The bytes of a dossier folder that :data:`FOLDER_MAX_BYTES` bounds: its files but
-    the photos, attachments and imagery chips, and the PDF less those pictures (it
-    holds each as it is, or as the PNG's compressed data)."""
-    total = 0
-    pictures = 0
-    for entry in folder.iterdir():
-        if entry.is_dir():
-            if entry.name in _OUTSIDE_PICTURES:
-                pictures += sum(
-                    _embedded_bytes(p)
-                    for p in entry.rglob("*")
-                    if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                )
-            continue
-        if entry.name.startswith("imagery_"):
-            pictures += _embedded_bytes(entry)
-            continue
-        total += entry.stat().st_size
-    if (folder / "dossier.pdf").is_file():
-        total -= pictures
-    return total
-
-
-def _embedded_bytes(picture: Path) -> int:
-    """About what a picture takes in the PDF: a PNG's compressed data, else the file."""
-    data = picture.read_bytes()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        return len(data)
-    size, pos = 0, 8
-    while pos + 8 <= len(data):
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        if data[pos + 4 : pos + 8] == b"IDAT":
-            size += length
-        pos += 12 + length
-    return size
-
-
-def _keep_foreign_files(target: Path, tmp: Path) -> None:
-    """Move files someone else put in a dossier folder into its rebuilt version."""
-    if not target.is_dir():
-        return
-    for entry in target.iterdir():
-        if entry.name not in OWN_FILES and not (tmp / entry.name).exists():
-            shutil.move(str(entry), str(tmp / entry.name))
-
-
-def _copy_attachments(
-    files: list[Path], target: Path
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    photos: list[tuple[str, str]] = []
-    others: list[tuple[str, str]] = []
-    if not files:
-        return photos, others
-    dest_dir = target / "attachments"
-    dest_dir.mkdir()
-    used: set[str] = set()
-    for i, src in enumerate(files, start=1):
-        name = safe_file_name(src.name, fallback=f"file{i}")
-        if name.casefold() in used:
-            name = f"{i}_{name}"
-        used.add(name.casefold())
-        shutil.copyfile(src, dest_dir / name)
-        rel = f"attachments/{name}"
-        if src.suffix.lower() in IMAGE_SUFFIXES:
-            photos.append((src.name, rel))
-        else:
-            others.append((src.name, rel))
-    return photos, others
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every dossier of a run shares (sent once to each worker process)."""
-
-    crs: Any
-    out: Path
-    town_shapes: list[tuple[str, Any]] | None
-    imagery_given: list[str]
-    title: str
-    pdf: bool
-    early_maps: Path | None = None  # the folder of the maps drawn early
-
-
-_WORKER: dict[str, _Shared] = {}
-
-WORKER_NICENESS = 10
-"""How much lower the dossier workers' scheduling priority is than the run's: the run
-writes its other outputs meanwhile and keeps its core; the workers take what is left."""
-
-
-def _init_worker(shared: _Shared, parent: int) -> None:
-    import gc
-
-    die_with_parent(parent)
-    _lower_priority(WORKER_NICENESS)
-    # what the worker inherited from the run (its tables, a forked copy) is never garbage:
-    # kept out of the collector, which would walk it again and again (and copy its pages)
-    gc.freeze()
-    _WORKER["shared"] = shared
-
-
-def _lower_priority(step: int) -> None:
-    """This process's scheduling priority lowered by ``step`` (``nice``; on Windows, the
-    below-normal class); nothing happens where that cannot be done."""
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(step)
-    elif sys.platform == "win32":  # pragma: no cover - Windows only
-        import ctypes
-
-        below_normal = 0x00004000
-        kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        kernel.SetPriorityClass(kernel.GetCurrentProcess(), below_normal)
-
-
-def _build_in_worker(job: dict[str, Any]) -> str:
-    _build_one(**job, shared=_WORKER["shared"])
-    return str(job["patch_id"])
-
-
-def _start_pool(
-    todo: list[dict[str, Any]], shared: _Shared, *, n_jobs: int | None
-) -> tuple[Any, list[Any]]:
-    """Hand ``todo`` to worker processes when there are several (else built in :func:`_wait_all`)."""
-    workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
-    if workers <= 1:
-        return None, []
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(shared, os.getpid())
-    )
-    try:
-        with ctrl_c_waits():  # the workers are forked by the first submit
-            pending = [pool.submit(_build_in_worker, job) for job in todo]
-    except BaseException:
-        _stop_pool(pool, todo, shared)
-        raise
-    return pool, pending
-
-
-def _stop_pool(pool: Any, todo: list[dict[str, Any]], shared: _Shared) -> None:
-    """No worker goes on building; the half-built folders of the workers stopped are removed."""
-    if pool is None:
-        return
-    stop_workers(pool)
-    for job in todo:
-        target = job["target"]
-        _remove_tree(target.parent / f".{target.name}.tmp", shared.out)
-
-
-def _wait_all(
-    todo: list[dict[str, Any]],
-    shared: _Shared,
-    pool: Any,
-    pending: list[Any],
-    *,
-    total: int,
-    show: bool,
-    done: Callable[[str], None],
-) -> None:
-    """The dossiers of ``todo`` done: built here, or waited for from the workers;
-    ``done(patch_id)`` is called as each is built."""
-    from tqdm.auto import tqdm
-
-    with tqdm(total=total, initial=total - len(todo), desc="卷宗", disable=not show) as bar:
-        if pool is None:
-            for job in todo:
-                _build_one(**job, shared=shared)
-                done(job["patch_id"])
-                bar.update()
-            return
-        from concurrent.futures import as_completed
-
-        try:
-            for fut in as_completed(pending):  # the bar moves with each dossier done
-                error = fut.exception()
-                if error is not None:
-                    raise error
-                done(fut.result())
-                bar.update()
-        except BaseException:  # an error or Ctrl-C: no worker goes on building
-            _stop_pool(pool, todo, shared)
-            raise
-        pool.shutdown()
-
-
-def _build_one(
-    row: dict[str, Any],
-    patch_id: str,
-    geom: Any,
-    target: Path,
-    *,
-    neighbours: list[Any],
-    rasters: dict[str, Path],
-    files: list[Path],
-    photos: list[Any],
-    findings: list[tuple[str, str, str]],
-    lonlat: tuple[float, float] | None,
-    margin: float,
-    map_key: str,
-    shared: _Shared,
-) -> None:
-    from rsgeo.outputs.dossier.media import imagery_chip, location_map_png
-
-    crs, out, title = shared.crs, shared.out, shared.title
-    if not _inside(target, out):
-        raise OutputExistsError(f"dossier folder {target} would lie outside {out}")
-    tmp = out / f".{target.name}.tmp"
-    _remove_tree(tmp, out)
-    tmp.mkdir()
-    has_shape = geom is not None and not geom.is_empty
-    try:
-        early = shared.early_maps
-        if has_shape and (early is None or not take_map(early, map_key, tmp / "location_map.png")):
-            location_map_png(
-                geom,
-                tmp / "location_map.png",
-                neighbours=neighbours,
-                townships=shared.town_shapes,
-                title=f"{patch_id} 位置图",
-                margin_m=margin,
-            )
-        chips: list[tuple[str, str]] = []
-        notes: list[str] = [] if has_shape else ["图斑没有图形，无法制作位置图和影像截图"]
-        for key, label in (("before", "前时相影像"), ("after", "后时相影像")):
-            if key not in shared.imagery_given or not has_shape:
-                continue
-            if key not in rasters:
-                notes.append(f"没有本图斑的{label}")
-                continue
-            name = f"imagery_{key}.jpg"
-            try:
-                ok = imagery_chip(rasters[key], geom, crs, tmp / name, margin_m=margin, title=label)
-            except (OSError, ValueError) as exc:
-                raise DataFileError(f"cannot read {key} imagery {rasters[key]}: {exc}") from exc
-            if ok:
-                chips.append((label, name))
-            else:
-                notes.append(f"{label}未覆盖本图斑")
-        shown, others = _copy_attachments(files, tmp)
-        field, azimuths = save_photos(photos, tmp)
-        sections = dossier_sections(
-            row,
-            patch_id,
-            lonlat=lonlat if has_shape else None,
-            location_map="location_map.png" if has_shape else None,
-            chips=chips,
-            chip_notes=notes,
-            photos=field + shown,
-            files=others,
-            findings=findings,
-            azimuths=azimuths,
-        )
-        doc_title = f"{title}（{patch_id}）"
-        (tmp / "dossier.html").write_text(
-            render_html(sections, doc_title, tmp, footer=f"坐标系：{crs.name}"), encoding="utf-8"
-        )
-        if shared.pdf:
-            render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf")
-            over = own_bytes(tmp) - FOLDER_MAX_BYTES
-            if over > 0 and has_shape:  # the map is in the folder twice: make it smaller
-                map_path = tmp / "location_map.png"
-                location_map_png(
-                    geom,
-                    map_path,
-                    neighbours=neighbours,
-                    townships=shared.town_shapes,
-                    title=f"{patch_id} 位置图",
-                    margin_m=margin,
-                    max_bytes=max(1, map_path.stat().st_size - (over + 1) // 2 - 256),
-                )
-                render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf")
-        _keep_foreign_files(target, tmp)
-        _remove_tree(target, out)
-        tmp.rename(target)
-    except BaseException:
-        _remove_tree(tmp, out)
-        raise
 
 
 def _index_html(

@@ -194,13 +194,13 @@ def _draw(
     drawn and renamed into place when whole."""
     import gc
 
-    from rsgeo.outputs.dossier.build import WORKER_NICENESS, _lower_priority
     from rsgeo.outputs.dossier.media import location_map_png
+    from rsgeo.outputs.dossier.workers import WORKER_NICENESS, lower_priority
     from rsgeo.outputs.processes import die_with_parent
 
     die_with_parent(parent)
     gc.freeze()  # the run's tables, inherited, are never garbage here
-    _lower_priority(WORKER_NICENESS)
+    lower_priority(WORKER_NICENESS)
     jobs, towns = _jobs(patches, townships, min_margin_m)
     for key, geom, neighbours, patch_id, margin in jobs:
         part = folder / f"{key}.part"

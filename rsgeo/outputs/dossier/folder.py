@@ -176,6 +176,9 @@ def build_one(
     map_key: str,
     shared: Shared,
 ) -> None:
+    """Write the dossier folder ``target`` of one patch (in a hidden folder beside it,
+    renamed into place when whole); the location map taken from the maps drawn early
+    when ``map_key`` is there (:func:`rsgeo.outputs.dossier.early_maps.take_map`)."""
     from rsgeo.outputs.dossier.media import imagery_chip, location_map_png
 
     crs, out, title = shared.crs, shared.out, shared.title

@@ -54,7 +54,7 @@ def _build_in_worker(job: dict[str, Any]) -> str:
 def start_pool(
     todo: list[dict[str, Any]], shared: Shared, *, n_jobs: int | None
 ) -> tuple[Any, list[Any]]:
-    """Hand ``todo`` to worker processes when there are several (else built in :func:`_wait_all`)."""
+    """Hand ``todo`` to worker processes when there are several (else built in :func:`wait_all`)."""
     workers = min(int(n_jobs or os.cpu_count() or 1), len(todo))
     if workers <= 1:
         return None, []

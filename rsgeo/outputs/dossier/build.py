@@ -509,7 +509,10 @@ def start_dossiers(
                     "findings": [tuple(f) for f in own],
                     "lonlat": lonlats[pos],
                     "margin": margin,
-                    "map_key": map_key(
+                    # only where maps were drawn early: what this dossier's map shows
+                    "map_key": ""
+                    if early_maps is None
+                    else map_key(
                         patch_id,
                         payload["geometry"],
                         payload["neighbours"],

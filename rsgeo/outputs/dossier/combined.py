@@ -11,7 +11,7 @@ from typing import Any
 from rsgeo.outputs.names import safe_file_name
 from rsgeo.schema.labels import OUTSIDE_TOWNSHIPS_NAME
 
-__all__ = ["COMBINED_PREFIX", "CombinedPdfs", "combined_name", "write_combined"]
+__all__ = ["COMBINED_PREFIX", "CombinedPdfs", "combined_name"]
 
 COMBINED_PREFIX = "卷宗_"
 """The combined PDF of a township is ``卷宗_<乡镇名称>.pdf``."""
@@ -121,11 +121,3 @@ class CombinedPdfs:
             if stale.name == file and stale.is_file() and not stale.is_symlink():
                 stale.unlink()
         return dict(self.written)
-
-
-def write_combined(
-    records: list[dict[str, Any]], out: Path, old: Mapping[str, str]
-) -> dict[str, str]:
-    """Write (or keep) each township's combined PDF in ``out`` (:class:`CombinedPdfs`,
-    every dossier built); returns the new ``{file name: hash}``."""
-    return CombinedPdfs(records, out, old).finish()

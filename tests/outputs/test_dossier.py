@@ -14,7 +14,7 @@ import office
 import pandas as pd
 import pytest
 from pyproj import Transformer
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from rsgeo.audit.findings import review
 from rsgeo.errors import InputError
@@ -123,11 +123,19 @@ def _imgs(page: str) -> list[str]:
     return re.findall(r'<img src="([^"]*)"', page)
 
 
-def _yellow_pixels(png: Path) -> int:
-    from PIL import Image
-
-    rgb = np.asarray(Image.open(png).convert("RGB")) / 255.0
-    return int(((rgb[..., 0] > 0.8) & (rgb[..., 1] > 0.7) & (rgb[..., 2] < 0.3)).sum())
+def _outlines(page: str) -> dict[str, list[list[tuple[float, float]]]]:
+    """The outline drawn over each chip of a dossier page: rings in fractions of the picture."""
+    found = {}
+    chips = re.findall(
+        r'<span class="chip"><img src="([^"]*)"[^>]*><svg[^>]*><path d="([^"]*)"', page
+    )
+    for src, d in chips:
+        rings = [
+            [tuple(float(v) for v in pt.split(",")) for pt in ring.replace("L", " ").split()]
+            for ring in re.findall(r"M([^MZ]*)Z", d)
+        ]
+        found[src] = rings
+    return found
 
 
 def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> None:
@@ -161,10 +169,11 @@ def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> Non
 
     for name in ("imagery_before.jpg", "imagery_after.jpg"):  # photographs of the ground
         with Image.open(out / "P1" / name) as chip:
-            assert chip.format == "JPEG" and chip.size == (440, 440)
-    # the outline (yellow) is drawn on both chips, also on the reprojected one
-    assert _yellow_pixels(out / "P1" / "imagery_before.jpg") > 50
-    assert _yellow_pixels(out / "P1" / "imagery_after.jpg") > 50
+            # the raster's own pixels, never enlarged: the 2 m raster gives a chip of at
+            # most (120 m + margins) / 2 m across, far under the 400 px bound
+            assert chip.format == "JPEG" and max(chip.size) < 200
+    # the outline is drawn over both chips as lines, also over the reprojected one
+    assert len(_outlines(p1)) == 2
     # the PDF holds each chip as the file's bytes (not decoded and compressed again)
     pdf_bytes = (out / "P1" / "dossier.pdf").read_bytes()
     for name in ("imagery_before.jpg", "imagery_after.jpg"):
@@ -368,7 +377,7 @@ def test_per_patch_imagery_folder(tmp_path: Path) -> None:
     assert set(built["status"]) == {"built"}
     p1 = (tmp_path / "d" / "P1" / "dossier.html").read_text(encoding="utf-8")
     assert len(_imgs(p1)) == 3
-    assert _yellow_pixels(tmp_path / "d" / "P1" / "imagery_after.jpg") > 50
+    assert set(_outlines(p1)) == {"imagery_before.jpg", "imagery_after.jpg"}
     p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
     assert len(_imgs(p2)) == 1 and "没有本图斑的前时相影像" in p2
 
@@ -567,3 +576,87 @@ def test_raster_finder_finds_every_naming_form_as_the_disk_does(tmp_path: Path) 
     assert find("after", "P5") is None and find("before", "P6") is None
     single = folder / "P1_after.tif"
     assert _RasterFinder(single)("before", "anything") == single
+
+
+_L_SHAPE = Polygon(
+    [
+        (X0, Y0),
+        (X0 + 120, Y0),
+        (X0 + 120, Y0 + 30),
+        (X0 + 40, Y0 + 30),
+        (X0 + 40, Y0 + 80),
+        (X0, Y0 + 80),
+    ]
+)
+"""A patch no flip or turn maps onto itself."""
+
+
+def _write_marked(path: Path, crs: str, left: float, top: float, res: float, n: int) -> None:
+    """A dark ``n`` × ``n`` raster whose pixels with their centre inside :data:`_L_SHAPE` are bright."""
+    from rasterio.transform import from_origin
+    from shapely import contains_xy
+
+    cols, rows = np.meshgrid(np.arange(n) + 0.5, np.arange(n) + 0.5)
+    x, y = left + cols * res, top - rows * res
+    if crs != "EPSG:4545":
+        x, y = Transformer.from_crs(crs, "EPSG:4545", always_xy=True).transform(x, y)
+    inside = contains_xy(_L_SHAPE, x, y)
+    band = np.where(inside, 230, 25).astype("uint8")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=3,
+        dtype="uint8",
+        crs=crs,
+        transform=from_origin(left, top, res, res),
+    ) as dst:
+        for b in (1, 2, 3):
+            dst.write(band, b)
+
+
+def test_chip_outline_lies_on_the_patch(tmp_path: Path) -> None:
+    """The outline drawn over a chip encloses exactly the chip's pixels of the patch: the
+    rasters are bright where their pixel centres fall inside an L-shaped patch, dark
+    elsewhere, one in the patches' CRS, one in geographic CGCS2000 (cut and outlined
+    through reprojection)."""
+    from PIL import Image
+    from shapely import contains_xy
+
+    before, after = tmp_path / "before.tif", tmp_path / "after.tif"
+    _write_marked(before, "EPSG:4545", X0 - 300, Y0 + 380, 2.0, 400)
+    lon0, lat1 = Transformer.from_crs("EPSG:4545", "EPSG:4490", always_xy=True).transform(
+        X0 - 300, Y0 + 380
+    )
+    _write_marked(after, "EPSG:4490", lon0, lat1, 2e-5, 400)
+    out = tmp_path / "d"
+    result = make_result().loc[["P1"]].copy()
+    result.geometry = gpd.GeoSeries([_L_SHAPE], index=result.index, crs=result.crs)
+    build_dossiers(result, out, imagery={"before": before, "after": after}, progress=False)
+    page = (out / "P1" / "dossier.html").read_text(encoding="utf-8")
+    outlines = _outlines(page)
+    assert set(outlines) == {"imagery_before.jpg", "imagery_after.jpg"}
+    for name, rings in outlines.items():
+        gray = np.asarray(Image.open(out / "P1" / name).convert("L"), dtype=float)
+        h, w = gray.shape
+        assert len(rings) == 1 and len(rings[0]) >= 7  # 6 corners and the first again
+        shape = Polygon([(fx * w, fy * h) for fx, fy in rings[0]])
+        cx, cy = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+        inner = contains_xy(shape.buffer(-1.5), cx, cy)  # a pixel and a half from the line
+        outer = ~contains_xy(shape.buffer(1.5), cx, cy)
+        assert inner.sum() > 100 and outer.sum() > 100
+        assert gray[inner].mean() > 200, name
+        assert gray[outer].mean() < 40, name
+    # the PDF draws the outline (yellow) over both chips: read back by poppler
+    pdftoppm = office.need("pdftoppm", "poppler-utils")
+    subprocess.run(
+        [pdftoppm, "-r", "50", "-png", str(out / "P1" / "dossier.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    yellow = 0
+    for png in tmp_path.glob("page*.png"):
+        rgb = np.asarray(Image.open(png).convert("RGB"), dtype=float) / 255.0
+        yellow += int(((rgb[..., 0] > 0.8) & (rgb[..., 1] > 0.7) & (rgb[..., 2] < 0.3)).sum())
+    assert yellow > 100

@@ -54,7 +54,7 @@ __all__ = [
     "start_dossiers",
 ]
 
-FORMAT_VERSION = "6"
+FORMAT_VERSION = "7"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"

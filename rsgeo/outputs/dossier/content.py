@@ -278,6 +278,7 @@ def dossier_sections(
     location_map: str | None,
     chips: list[tuple[str, str]],
     chip_notes: list[str],
+    outlines: dict[str, list[list[tuple[float, float]]]] | None = None,
     photos: list[tuple[str, str]],
     files: list[tuple[str, str]],
     findings: Findings,
@@ -287,7 +288,9 @@ def dossier_sections(
 
     ``photos`` are (caption, path) pairs; a caption may hold several lines (a
     field photo's time, azimuth and position); ``azimuths`` gives the shooting
-    direction (degrees from north) of the photos that have one, by path.
+    direction (degrees from north) of the photos that have one, by path; ``outlines``
+    the patch's outline over each chip, by path (rings in fractions of the picture, from
+    its top left corner: :data:`rsgeo.outputs.dossier.media.Outline`).
     """
     values: Row = {str(k): v for k, v in row.items()} if isinstance(row, pd.Series) else row
     images = []
@@ -305,7 +308,7 @@ def dossier_sections(
             "images",
             images,
             note=imagery_note,
-            extra={"alone": 1 if location_map else 0},
+            extra={"alone": 1 if location_map else 0, "outlines": dict(outlines or {})},
         ),
         _overlay(values),
         _determination(values),

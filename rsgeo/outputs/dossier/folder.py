@@ -179,7 +179,7 @@ def build_one(
     """Write the dossier folder ``target`` of one patch (in a hidden folder beside it,
     renamed into place when whole); the location map taken from the maps drawn early
     when ``map_key`` is there (:func:`rsgeo.outputs.dossier.early_maps.take_map`)."""
-    from rsgeo.outputs.dossier.media import imagery_chip, location_map_png
+    from rsgeo.outputs.dossier.media import Outline, imagery_chip, location_map_png
 
     crs, out, title = shared.crs, shared.out, shared.title
     if not inside(target, out):
@@ -200,6 +200,7 @@ def build_one(
                 margin_m=margin,
             )
         chips: list[tuple[str, str]] = []
+        outlines: dict[str, Outline] = {}
         notes: list[str] = [] if has_shape else ["图斑没有图形，无法制作位置图和影像截图"]
         for key, label in (("before", "前时相影像"), ("after", "后时相影像")):
             if key not in shared.imagery_given or not has_shape:
@@ -209,11 +210,12 @@ def build_one(
                 continue
             name = f"imagery_{key}.jpg"
             try:
-                ok = imagery_chip(rasters[key], geom, crs, tmp / name, margin_m=margin, title=label)
+                outline = imagery_chip(rasters[key], geom, crs, tmp / name, margin_m=margin)
             except (OSError, ValueError) as exc:
                 raise DataFileError(f"cannot read {key} imagery {rasters[key]}: {exc}") from exc
-            if ok:
+            if outline is not None:
                 chips.append((label, name))
+                outlines[name] = outline
             else:
                 notes.append(f"{label}未覆盖本图斑")
         shown, others = _copy_attachments(files, tmp)
@@ -225,6 +227,7 @@ def build_one(
             location_map="location_map.png" if has_shape else None,
             chips=chips,
             chip_notes=notes,
+            outlines=outlines,
             photos=field + shown,
             files=others,
             findings=findings,

@@ -1,10 +1,11 @@
 """Figures of a patch dossier: the static location map and the imagery chips.
 
 Everything is drawn offline with Pillow (no tiles, no downloads), with the
-CJK font of :mod:`rsgeo.outputs.dossier.fonts` for labels; chips are cut from the
-county's before/after rasters with rasterio. Figures are drawn at twice
-their size and reduced, which smooths the edges. The township background of
-the overview map is drawn once and reused for every patch.
+CJK font of :mod:`rsgeo.outputs.dossier.fonts` for labels. Maps are drawn at
+twice their size and reduced, which smooths the edges; the township background
+of the overview map is drawn once and reused for every patch. Chips are cut
+from the county's before/after rasters with rasterio and keep the rasters' own
+pixels; the patch's outline is drawn over them as lines by the HTML and the PDF.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from rsgeo.outputs.dossier.neighbours import OVERVIEW_HALF_M
 
 __all__ = [
     "CHIP_JPEG_QUALITY",
+    "CHIP_MAX_PIXELS",
+    "CHIP_OUTLINE_RGB",
     "MAP_PNG_MAX_BYTES",
     "PNG_COMPRESS_LEVEL",
+    "Outline",
     "imagery_chip",
     "location_map_png",
     "margin_for",
@@ -36,8 +40,12 @@ PNG_COMPRESS_LEVEL = 6
 """zlib level of the figures' PNG files (flat colours compress well even at low levels)."""
 
 CHIP_JPEG_QUALITY = 80
-"""JPEG quality of the imagery chips: photographs of the ground, half the bytes of a PNG
-(about 40 KB for 440 px); the PDF embeds the file as it is."""
+"""JPEG quality of the imagery chips: photographs of the ground, a tenth of the bytes of
+a PNG (about 2 KB for the sample's 96 px chips); the PDF embeds the file as it is."""
+
+CHIP_OUTLINE_RGB = (255, 222, 0)
+"""The colour of the patch's outline over the imagery chips (yellow: it stands out on
+both bare soil and vegetation)."""
 
 _MAP_INKS = (
     (255, 255, 255),
@@ -636,6 +644,36 @@ def _stretch(band: np.ndarray) -> np.ndarray:
     return np.clip((band - lo) / (hi - lo), 0, 1)
 
 
+Outline = list[list[tuple[float, float]]]
+"""Rings of a patch's outline over a picture, in fractions of its width and height from
+its top left corner (exterior and holes alike, each part of a multipolygon)."""
+
+CHIP_MAX_PIXELS = 400
+"""The most pixels on a chip's longer side: about what the dossier prints (two chips side
+by side on A4, 88 mm each). A window of fewer raster pixels is kept as it is, never enlarged."""
+
+
+def _outline_fractions(
+    geom: Any, box: tuple[float, float, float, float], tolerance: float
+) -> Outline:
+    """The rings of ``geom`` (simplified to ``tolerance``) as fractions of ``box``."""
+    import shapely
+
+    left, bottom, right, top = box
+    width, height = right - left, top - bottom
+    rings: Outline = []
+    simple = shapely.simplify(geom, tolerance, preserve_topology=True)
+    for part in shapely.get_parts(simple):
+        if part.geom_type != "Polygon" or part.is_empty:
+            continue
+        for ring in (part.exterior, *part.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            fx = np.round((xy[:, 0] - left) / width, 4)
+            fy = np.round((top - xy[:, 1]) / height, 4)
+            rings.append([(float(a), float(b)) for a, b in zip(fx, fy, strict=True)])
+    return rings
+
+
 def imagery_chip(
     raster: str | Path,
     geom: Any,
@@ -643,13 +681,18 @@ def imagery_chip(
     out_path: Path,
     *,
     margin_m: float,
-    title: str,
-    max_pixels: int = 600,
-) -> bool:
-    """Cut a chip around ``geom`` (in ``crs``) from ``raster`` and draw it with the outline,
-    written to ``out_path`` as a JPEG (:data:`CHIP_JPEG_QUALITY`), 440 px square.
+    max_pixels: int = CHIP_MAX_PIXELS,
+) -> Outline | None:
+    """Cut a chip around ``geom`` (in ``crs``) from ``raster``, contrast-stretched, and write
+    it to ``out_path`` as a JPEG (:data:`CHIP_JPEG_QUALITY`).
 
-    Returns False (and writes nothing) when the raster does not cover the patch.
+    The chip keeps the raster's own pixels (at most ``max_pixels`` on its longer side:
+    a larger window is reduced, a smaller one is never enlarged). The patch's outline is
+    not burnt in: it is returned, for the HTML and the PDF to draw over the picture as
+    lines that stay sharp at any size.
+
+    Returns the outline's rings as fractions of the chip (:data:`Outline`), or None (and
+    writes nothing) when the raster does not cover the patch.
     """
     try:
         import rasterio
@@ -675,9 +718,9 @@ def imagery_chip(
         try:
             win = win.intersection(full)
         except Exception:
-            return False
+            return None
         if win.width < 1 or win.height < 1:
-            return False
+            return None
         win = win.round_offsets().round_lengths()
         scale = max(win.width, win.height) / max_pixels
         out_w = max(1, round(win.width / max(scale, 1)))
@@ -694,26 +737,18 @@ def imagery_chip(
             .astype("float64")
             .filled(np.nan)
         )
-        left, bottom, right, top = rasterio.windows.bounds(win, src.transform)
-    outline = gpd.GeoSeries([geom], crs=crs)
+        box = rasterio.windows.bounds(win, src.transform)
+    outline = geom
     if reproject:
-        outline = outline.to_crs(src_crs)
+        outline = gpd.GeoSeries([geom], crs=crs).to_crs(src_crs).iloc[0]
     if len(bands) >= 3:
         rgb = np.dstack([_stretch(b) for b in data[:3]])
     else:
         rgb = np.dstack([_stretch(data[0])] * 3)
-    image, image_draw, _ = _pil()
+    image, _, _ = _pil()
     pixels = np.nan_to_num(rgb * 255 + 0.5).astype("uint8")
-    # the chip fills a 400 px square area (aspect kept), drawn at twice the size
-    panel = _Panel((left, bottom, right, top), 400 * _S)
-    chip = image.fromarray(pixels, "RGB").resize((panel.w, panel.h), image.Resampling.NEAREST)
-    _draw_geom(chip, panel, outline.iloc[0], fill=None, outline=(255, 222, 0), width=3 * _S)
-    size = 440 * _S
-    fig = image.new("RGB", (size, size), (255, 255, 255))
-    x0, y0 = (size - panel.w) // 2, 30 * _S + (400 * _S - panel.h) // 2
-    fig.paste(chip, (x0, y0))
-    draw = image_draw.Draw(fig)
-    draw.rectangle((x0, y0, x0 + panel.w, y0 + panel.h), outline=(0, 0, 0), width=_S)
-    draw.text((size / 2, y0 - 6 * _S), title, font=_font(13 * _S), fill=(0, 0, 0), anchor="md")
-    fig.reduce(_S).save(out_path, format="JPEG", quality=CHIP_JPEG_QUALITY, optimize=True)
-    return True
+    image.fromarray(pixels, "RGB").save(
+        out_path, format="JPEG", quality=CHIP_JPEG_QUALITY, optimize=True
+    )
+    pixel_size = (box[2] - box[0]) / out_w
+    return _outline_fractions(outline, box, pixel_size / 4)

@@ -19,10 +19,12 @@ dossier layout is written once for both.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import itertools
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -530,6 +532,16 @@ class Canvas:
         self.pages[-1].ops.append(
             f"{colours} {x * _K:.2f} {(self.h - y) * _K:.2f} {w * _K:.2f} {-h * _K:.2f} re {paint}"
         )
+
+    @contextlib.contextmanager
+    def rect_clip(self, x: float, y: float, w: float, h: float) -> Iterator[None]:
+        """What is drawn inside the block is clipped to the rectangle (as fpdf2's)."""
+        self._op(f"q {x * _K:.2f} {(self.h - y) * _K:.2f} {w * _K:.2f} {-h * _K:.2f} re W n")
+        try:
+            yield
+        finally:
+            # the line width set inside is undone by Q: set it again
+            self._op(f"Q {_num(self._line_width * _K)} w")
 
     def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         self._op(f"{_rgb(self._draw)} RG {self._pt(x1, y1)} m {self._pt(x2, y2)} l S")

@@ -10,6 +10,7 @@ from typing import Any
 
 from rsgeo.outputs.dossier.content import Section
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font
+from rsgeo.outputs.dossier.media import CHIP_OUTLINE_RGB
 
 __all__ = ["IMAGE_SUFFIXES", "render_html", "render_pdf", "wrap_text"]
 
@@ -29,6 +30,9 @@ figure { display: inline-block; margin: 0.4em 0.5%; vertical-align: top; width: 
 figure.wide { width: 98%; }
 figure img { max-width: 100%; border: 1px solid #ccc; }
 figure .dial { position: absolute; top: 6px; right: 6px; }
+.chip { display: block; position: relative; border: 1px solid #000; }
+.chip img { display: block; width: 100%; max-width: none; border: 0; image-rendering: pixelated; }
+.chip svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .sign td { height: 3em; }
 figcaption { text-align: center; font-size: 0.85em; }
 .note { color: #555; font-size: 0.9em; }
@@ -63,6 +67,20 @@ def _dial_svg(degrees: float) -> str:
     )
 
 
+_OUTLINE_HEX = "#{:02x}{:02x}{:02x}".format(*CHIP_OUTLINE_RGB)
+
+
+def _outline_svg(rings: list[list[tuple[float, float]]]) -> str:
+    """The patch's outline over a chip: rings in fractions of the picture, drawn as lines
+    of constant width whatever the size the picture is shown at."""
+    d = " ".join("M" + " L".join(f"{x:g},{y:g}" for x, y in ring) + " Z" for ring in rings if ring)
+    return (
+        '<svg viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true">'
+        f'<path d="{d}" fill="none" stroke="{_OUTLINE_HEX}" stroke-width="2.5" '
+        'stroke-linejoin="round" vector-effect="non-scaling-stroke"/></svg>'
+    )
+
+
 def _section_html(section: Section, folder: Path) -> str:
     parts = [f'<section id="{_e(section.key)}"><h2>{_e(section.title)}</h2>']
     if section.kind == "kv":
@@ -76,13 +94,16 @@ def _section_html(section: Section, folder: Path) -> str:
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     elif section.kind == "images":
         azimuths = section.extra.get("azimuths", {})
+        outlines = section.extra.get("outlines", {})
         for i, (caption, rel) in enumerate(section.payload):
             wide = " wide" if i < int(section.extra.get("alone", 0)) else ""
             dial = _dial_svg(azimuths[rel]) if rel in azimuths else ""
             text = "<br>".join(_e(line) for line in str(caption).split("\n"))
+            img = f'<img src="{_img_src(rel)}" alt="{_e(caption)}">'
+            if rel in outlines:
+                img = f'<span class="chip">{img}{_outline_svg(outlines[rel])}</span>'
             parts.append(
-                f'<figure class="pic{wide}"><img src="{_img_src(rel)}" '
-                f'alt="{_e(caption)}">{dial}<figcaption>{text}</figcaption></figure>'
+                f'<figure class="pic{wide}">{img}{dial}<figcaption>{text}</figcaption></figure>'
             )
     elif section.kind == "sign":
         body = "".join(f"<tr><th>{_e(k)}</th><td></td></tr>" for k in section.payload)
@@ -330,9 +351,26 @@ def _draw_arrow(pdf: Any, cx: float, cy: float, r: float, degrees: float) -> Non
     pdf.text(cx - 1.2, cy - r - 0.8, "N")
 
 
+def _draw_outline(
+    pdf: Any, rings: list[list[tuple[float, float]]], x: float, y: float, w: float, h: float
+) -> None:
+    """The patch's outline over a chip drawn at ``x, y`` (``w`` by ``h`` mm), clipped to it,
+    and a black frame round the chip."""
+    pdf.set_line_width(0.6)
+    pdf.set_draw_color(*CHIP_OUTLINE_RGB)
+    with pdf.rect_clip(x=x, y=y, w=w, h=h):
+        for ring in rings:
+            if len(ring) >= 3:
+                pdf.polygon([(x + fx * w, y + fy * h) for fx, fy in ring], style="D")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
+    pdf.rect(x, y, w, h, style="D")
+
+
 def _draw_images(pdf: Any, section: Section, folder: Path) -> None:
     """The section's pictures, none taller than half a page with its caption."""
     azimuths: dict[str, float] = section.extra.get("azimuths", {})
+    outlines: dict[str, list[list[tuple[float, float]]]] = section.extra.get("outlines", {})
     line_h = 4.5
     for row in _image_rows(section):
         row = [
@@ -362,6 +400,8 @@ def _draw_images(pdf: Any, section: Section, folder: Path) -> None:
             x0 = first_x + k * (cell_w + _GAP_MM)
             x = x0 + (cell_w - w) / 2
             pdf.image(str(folder / rel), x=x, y=top, w=w, h=h)
+            if rel in outlines:
+                _draw_outline(pdf, outlines[rel], x, top, w, h)
             if rel in azimuths:
                 r = min(6.0, w / 8)
                 _draw_arrow(pdf, x + w - r - 1.5, top + r + 3.0, r, azimuths[rel])

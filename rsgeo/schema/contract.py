@@ -43,14 +43,31 @@ def _text_id(value: object) -> str | None:
     return text or None
 
 
+def _clean_texts(ids: Iterable[object]) -> pd.Index | None:
+    """``ids`` as a text index when each is already a present, stripped, non-empty text
+    (what every stage after reading hands on), found without a Python call per id;
+    None otherwise (:func:`_text_id` then decides each)."""
+    if not isinstance(ids, pd.Index) or pd.api.types.infer_dtype(ids, skipna=False) != "string":
+        return None
+    texts = ids.astype(str)
+    stripped = texts.str.strip()
+    if not (stripped == texts).all() or (stripped.str.len() == 0).any():
+        return None
+    return texts
+
+
 def patch_id_problems(ids: Iterable[object]) -> list[str]:
     """The ways ``ids`` break the contract (missing, duplicated), in words; [] when none."""
-    texts = [_text_id(v) for v in ids]
     problems = []
-    n_missing = sum(t is None for t in texts)
-    if n_missing:
-        problems.append(f"{n_missing} patch id(s) missing")
-    present = pd.Index([t for t in texts if t is not None])
+    clean = _clean_texts(ids)
+    if clean is not None:
+        present = clean
+    else:
+        texts = [_text_id(v) for v in ids]
+        n_missing = sum(t is None for t in texts)
+        if n_missing:
+            problems.append(f"{n_missing} patch id(s) missing")
+        present = pd.Index([t for t in texts if t is not None])
     dups = sorted(set(present[present.duplicated()]))
     if dups:
         shown = ", ".join(dups[:20]) + (" ..." if len(dups) > 20 else "")
@@ -90,7 +107,9 @@ def check_patch_table(frame: FrameT, *, where: str, require: Iterable[str] = ())
     missing = [c for c in require if c not in table.columns]
     if missing:
         raise FieldError(f"{where}: the patch table lacks the column(s) {', '.join(missing)}")
-    ids = pd.Index([_text_id(v) for v in table.index], name="patch_id", dtype=str)
+    clean = _clean_texts(table.index)
+    texts = clean if clean is not None else [_text_id(v) for v in table.index]
+    ids = pd.Index(texts, name="patch_id", dtype=str)
     out = table.set_axis(ids, axis=0)
     return out
 

@@ -66,3 +66,30 @@ def test_every_stage_raises_the_same_error_class(ids: list[object]) -> None:
         with pytest.raises(DuplicateIdError, match="patch-id contract") as err:
             call()
         assert where.split("_")[0] in str(err.value), where
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index(["p1", " p1", "p2"], dtype=str),  # the same id with a space
+        pd.Index(["p1", "", "p2"], dtype=str),  # an empty id is missing
+        pd.Index(["p1", None, "p1"], dtype=object),
+        pd.Index(["p1", "p2", "p2"], dtype="string"),
+        pd.Index([1.0, 2.0, 1.0]),
+    ],
+    ids=["space", "empty", "none", "string-dtype", "numbers"],
+)
+def test_text_indexes_take_the_same_checks_as_any_values(index: pd.Index) -> None:
+    """Text indexes are checked without a call per id: the problems found are those of
+    the id-by-id rules applied to the same values as a plain list."""
+    problems = patch_id_problems(index)
+    assert problems and problems == patch_id_problems(list(index))
+
+
+def test_a_clean_text_index_is_handed_on_with_the_same_ids() -> None:
+    index = pd.Index([" a", "b ", "c"], dtype=str)
+    t = pd.DataFrame({"x": [1, 2, 3]}, index=index)
+    assert check_patch_table(t, where="t").index.tolist() == ["a", "b", "c"]
+    clean = pd.DataFrame({"x": [1, 2]}, index=pd.Index(["a", "b"], dtype=str))
+    out = check_patch_table(clean, where="t")
+    assert out.index.tolist() == ["a", "b"] and out.index.name == "patch_id"

@@ -98,12 +98,12 @@ class RaggedPolygons:
         self.area = np.nan_to_num(np.asarray(shapely.area(geoms), dtype=np.float64))
         types = shapely.get_type_id(geoms)
         n_coords = shapely.get_num_coordinates(geoms).astype(np.int64)
-        simple = (types == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-        multi = np.flatnonzero((types == 6) & (shapely.get_num_geometries(geoms) == 1))
-        if len(multi):
-            first = shapely.get_geometry(geoms[multi], 0)
-            simple[multi[shapely.get_num_interior_rings(first) == 0]] = True
-        simple &= n_coords > 0
+        # one ring (a polygon without holes, or a multipolygon of one such part):
+        # told from the coordinates, without a Python object per part
+        polygonal = np.flatnonzero(((types == 3) | (types == 6)) & (n_coords > 0))
+        all_xy = shapely.get_coordinates(geoms[polygonal])
+        simple = np.zeros(n, dtype=bool)
+        simple[polygonal] = _one_ring(all_xy, n_coords[polygonal])
         other = np.flatnonzero(~simple & (n_coords > 0))
         # rings per geometry and ring lengths of the complex geometries
         rings_per = simple.astype(np.int64)
@@ -131,14 +131,13 @@ class RaggedPolygons:
         np.cumsum(ring_len, out=self.ring_off[1:])
         total = int(self.ring_off[-1])
         if len(other) == 0:  # all single rings, already in order
-            xy = shapely.get_coordinates(geoms[s_idx]) if len(s_idx) else np.zeros((0, 2))
-            self.x, self.y = _ccw(xy, n_coords[s_idx])
+            self.x, self.y = _ccw(all_xy, n_coords[s_idx])
         else:
             self.x = np.zeros(total)
             self.y = np.zeros(total)
         if len(s_idx) and len(other):
             s_len = n_coords[s_idx]
-            s_x, s_y = _ccw(shapely.get_coordinates(geoms[s_idx]), s_len)
+            s_x, s_y = _ccw(all_xy[_spans(_starts_of(n_coords, polygonal, s_idx), s_len)], s_len)
             dest = _spans(self.ring_off[self.geom_off[s_idx]], s_len)
             self.x[dest] = s_x
             self.y[dest] = s_y
@@ -150,6 +149,55 @@ class RaggedPolygons:
             self.y[dest] = o_xy[:, 1]
         per_geom = np.diff(self.ring_off[self.geom_off])
         self.max_vertices = int(per_geom.max()) if n else 0
+
+
+def _one_ring_py(x: Any, y: Any, starts: Any, lengths: Any, out: Any) -> None:
+    """``out[g]``: the closed vertices ``starts[g] : starts[g] + lengths[g]`` are one ring
+    (the first vertex comes back at the last only; 4 vertices at least)."""
+    for g in range(len(starts)):
+        s = starts[g]
+        e = s + lengths[g]
+        if e - s < 4 or x[e - 1] != x[s] or y[e - 1] != y[s]:
+            out[g] = False
+            continue
+        one = True
+        for k in range(s + 1, e - 1):
+            if x[k] == x[s] and y[k] == y[s]:
+                one = False
+                break
+        out[g] = one
+
+
+_one_ring_jit = numba.njit(cache=True, nogil=True)(_one_ring_py) if HAVE_NUMBA else None
+
+
+def _one_ring(xy: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """For geometries whose vertices are ``xy`` in turn (``lengths`` each): whether each is
+    one closed ring. Several rings (parts or holes) bring the first vertex back before the
+    last: the first ring closes there."""
+    starts = np.cumsum(lengths) - lengths
+    out = np.zeros(len(lengths), dtype=bool)
+    x = np.ascontiguousarray(xy[:, 0])
+    y = np.ascontiguousarray(xy[:, 1])
+    if _one_ring_jit is not None:
+        _one_ring_jit(x, y, starts, lengths, out)
+        return out
+    if len(lengths) == 0:
+        return out
+    geom_of = np.repeat(np.arange(len(lengths)), lengths)
+    same = (x == x[starts][geom_of]) & (y == y[starts][geom_of])
+    ends = starts + lengths - 1
+    return (lengths >= 4) & same[ends] & (np.add.reduceat(same.astype(np.int64), starts) == 2)
+
+
+def _starts_of(
+    n_coords: npt.NDArray[np.int64], listed: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Where the vertices of geometries ``wanted`` (a subset of ``listed``, both sorted)
+    start among those of ``listed`` taken in turn."""
+    lengths = n_coords[listed]
+    starts = np.cumsum(lengths) - lengths
+    return starts[np.searchsorted(listed, wanted)]
 
 
 def _spans(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -175,6 +175,69 @@ def test_flat_arrays_of_mixed_geometries_give_geos_areas():
     np.testing.assert_allclose(sx[big] / area[big], cx, atol=1e-9)
 
 
+def _flat_one_by_one(geoms):
+    """Vertices, ring and geometry offsets of ``geoms`` flattened one geometry at a time
+    (parts, then each part's shell and holes; shells counter-clockwise, holes clockwise)."""
+    xs, ring_len, rings_per = [], [], []
+    for g in geoms:
+        rings = []
+        for part in shapely.get_parts(g):
+            for k, ring in enumerate([part.exterior, *part.interiors]):
+                xy = np.asarray(ring.coords)[:, :2]
+                if len(xy) == 0:
+                    continue
+                x0, y0 = xy[0]
+                twice = np.sum(
+                    (xy[:-1, 0] - x0) * (xy[1:, 1] - y0) - (xy[1:, 0] - x0) * (xy[:-1, 1] - y0)
+                )
+                if (twice < 0) == (k == 0):  # a clockwise shell or a counter-clockwise hole
+                    xy = xy[::-1]
+                rings.append(xy)
+        rings_per.append(len(rings))
+        ring_len += [len(r) for r in rings]
+        xs += rings
+    xy = np.concatenate(xs) if xs else np.zeros((0, 2))
+    return xy, np.r_[0, np.cumsum(ring_len)], np.r_[0, np.cumsum(rings_per)]
+
+
+@pytest.mark.parametrize("compiled", [True, False] if HAVE_NUMBA else [False])
+def test_flat_arrays_hold_every_ring_of_every_geometry(compiled, monkeypatch):
+    """The flat arrays against a flattening one geometry at a time, on single rings (told
+    from the coordinates), one-part multipolygons with and without holes, several parts,
+    a repeated first vertex, a ring touching itself where it starts, empty geometries."""
+    from rsgeo.geo import _clip_kernel
+
+    if not compiled:
+        monkeypatch.setattr(_clip_kernel, "_one_ring_jit", None)
+    s = [(0, 0), (0, 0), (5, 0), (5, 5), (0, 0)]  # the first vertex repeated
+    touching = [(0, 0), (4, 0), (4, 4), (0, 0), (-4, 0), (-4, -4), (0, 0)]
+    extra = np.array(
+        [
+            Polygon(s),
+            Polygon(touching),
+            shapely.MultiPolygon(),
+            shapely.MultiPolygon([Polygon(touching)]),
+            Polygon([(0, 0), (5, 5), (5, 0), (0, 0)]),  # clockwise
+            # the last ring starts where the first does: only the first ring's close tells
+            shapely.MultiPolygon(
+                [Polygon([(0, 0), (1, 0), (1, 1), (0, 0)]), Polygon([(0, 0), (-1, 0), (-1, -1)])]
+            ),
+            Polygon([(0, 0), (9, 0), (9, 9), (0, 9)], [[(0, 0), (3, 1), (1, 3)]]),
+        ],
+        dtype=object,
+    )
+    rng = np.random.default_rng(7)
+    boxes = shapely.box(*rng.uniform(0, 100, (4, 200)))
+    geoms = np.concatenate([_mixed_geometries(), extra, boxes, _mixed_geometries()])
+    for sample in (geoms, boxes, geoms[::-1]):
+        flat = ragged(sample)
+        xy, ring_off, geom_off = _flat_one_by_one(sample)
+        np.testing.assert_array_equal(np.c_[flat.x, flat.y], xy)
+        np.testing.assert_array_equal(flat.ring_off, ring_off)
+        np.testing.assert_array_equal(flat.geom_off, geom_off)
+        np.testing.assert_array_equal(flat.area, shapely.area(sample))
+
+
 def test_surely_valid_never_accepts_invalid_rings():
     from rsgeo.geo._clip_kernel import surely_valid
 

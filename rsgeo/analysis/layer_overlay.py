@@ -634,9 +634,10 @@ def inner_points(
     """
     values = np.asarray(geoms.to_numpy(), dtype=object)
     empty = shapely.is_missing(values) | shapely.is_empty(values)
-    cent = shapely.centroid(values)
-    inside = shapely.contains(values, cent)
-    pts = np.where(inside | empty, cent, shapely.point_on_surface(values))
+    pts = shapely.centroid(values)
+    outside = np.flatnonzero(~empty & ~shapely.contains(values, pts))
+    if len(outside):  # a point on the surface only where the centroid is not inside
+        pts[outside] = shapely.point_on_surface(values[outside])
     pts[empty] = None
     x = shapely.get_x(pts)
     y = shapely.get_y(pts)

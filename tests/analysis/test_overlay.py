@@ -312,3 +312,33 @@ def test_only_invalid_layer_features_are_repaired():
     assert res.loc["A0", "redline_name"] == "a; b"
     with pytest.raises(ValueError, match="1 invalid"):
         overlay(patches_of([patch]), {"redline": layer.iloc[:2]}, make_valid=False)
+
+
+def test_inner_points_lie_inside_every_shape() -> None:
+    """The centroid where it is inside (a box: its middle, by hand), a point on the surface
+    where it is not (a U whose centroid falls in the gap), NaN for empty and missing."""
+    from rsgeo.analysis.layer_overlay import inner_points
+
+    x0, y0 = 500_000.0, 2_800_000.0
+    u_shape = Polygon(
+        [
+            (x0, y0),
+            (x0 + 30, y0),
+            (x0 + 30, y0 + 30),
+            (x0 + 20, y0 + 30),
+            (x0 + 20, y0 + 10),
+            (x0 + 10, y0 + 10),
+            (x0 + 10, y0 + 30),
+            (x0, y0 + 30),
+        ]
+    )
+    geoms = gpd.GeoSeries(
+        [box(x0, y0, x0 + 40, y0 + 20), u_shape, Polygon(), None], crs="EPSG:4545"
+    )
+    x, y, lon, lat = inner_points(geoms)
+    assert (x[0], y[0]) == (x0 + 20, y0 + 10)
+    assert not u_shape.contains(u_shape.centroid)
+    assert u_shape.contains(shapely.Point(x[1], y[1]))
+    assert np.isnan(x[2:]).all() and np.isnan(y[2:]).all() and np.isnan(lon[2:]).all()
+    back = pyproj.Transformer.from_crs(4490, 4545, always_xy=True).transform(lon[:2], lat[:2])
+    np.testing.assert_allclose(back, [x[:2], y[:2]], atol=1e-6)

@@ -59,6 +59,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rsgeo.io.geoparquet import ROW_GROUP_ROWS, read_geoparquet
+from rsgeo.options import PARQUET_COMPRESSIONS
 from rsgeo.synthetic.province_tiles import (
     TiledProvince,
     province_counties,
@@ -92,15 +93,14 @@ def make_data(
     gpkg: bool,
     *,
     row_group_rows: int = ROW_GROUP_ROWS,
-    compression: str = "zstd",
+    compression: str = PARQUET_COMPRESSIONS[0],
 ) -> dict[str, Any]:
     """The province's GeoParquet datasets under ``root``, made once (``data.json`` last).
 
-    The folder is named by the sizes and seed, and by the row group size and
-    compression where they are not the defaults.
+    The folder is named by the sizes, the seed, the row group size and the
+    compression (a change of rsgeo's defaults never reuses data of another layout).
     """
-    layout = "" if row_group_rows == ROW_GROUP_ROWS else f"-rg{row_group_rows}"
-    layout += "" if compression == "zstd" else f"-{compression}"
+    layout = f"-rg{row_group_rows}-{compression}"
     folder = root / f"cluster-{n_patches}x{n_features}-s{seed}{layout}"
     done = folder / "data.json"
     if done.exists():
@@ -550,7 +550,9 @@ def main() -> None:
     ap.add_argument(
         "--row-group-rows", type=int, default=ROW_GROUP_ROWS, help="of the GeoParquet written"
     )
-    ap.add_argument("--compression", default="zstd", help="of the GeoParquet written")
+    ap.add_argument(
+        "--compression", default=PARQUET_COMPRESSIONS[0], help="of the GeoParquet written"
+    )
     ap.add_argument("--only-data", action="store_true", help="make the data and stop")
     ap.add_argument("--no-duckdb", action="store_true")
     ap.add_argument(

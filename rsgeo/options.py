@@ -1137,10 +1137,10 @@ class MapOptions(_Options):
         return problems
 
 
-PARQUET_COMPRESSIONS = ("zstd", "lz4", "snappy", "gzip", "none")
+PARQUET_COMPRESSIONS = ("lz4", "zstd", "snappy", "gzip", "none")
 """The Parquet compressions a GeoParquet dataset is written with (``rsgeo convert
 --compression``); the first is the default. lz4: files about a quarter larger than
-zstd, read about a quarter faster (docs/geoparquet.md)."""
+zstd, read about a sixth faster, and a province is read many times (docs/geoparquet.md)."""
 
 
 # --------------------------------------------------------------------------- evidence photos

@@ -102,8 +102,11 @@ class RaggedPolygons:
         # told from the coordinates, without a Python object per part
         polygonal = np.flatnonzero(((types == 3) | (types == 6)) & (n_coords > 0))
         all_xy = shapely.get_coordinates(geoms[polygonal])
+        all_x = np.ascontiguousarray(all_xy[:, 0])
+        all_y = np.ascontiguousarray(all_xy[:, 1])
+        del all_xy
         simple = np.zeros(n, dtype=bool)
-        simple[polygonal] = _one_ring(all_xy, n_coords[polygonal])
+        simple[polygonal] = _one_ring(all_x, all_y, n_coords[polygonal])
         other = np.flatnonzero(~simple & (n_coords > 0))
         # rings per geometry and ring lengths of the complex geometries
         rings_per = simple.astype(np.int64)
@@ -131,13 +134,14 @@ class RaggedPolygons:
         np.cumsum(ring_len, out=self.ring_off[1:])
         total = int(self.ring_off[-1])
         if len(other) == 0:  # all single rings, already in order
-            self.x, self.y = _ccw(all_xy, n_coords[s_idx])
+            self.x, self.y = _ccw(all_x, all_y, n_coords[s_idx])
         else:
             self.x = np.zeros(total)
             self.y = np.zeros(total)
         if len(s_idx) and len(other):
             s_len = n_coords[s_idx]
-            s_x, s_y = _ccw(all_xy[_spans(_starts_of(n_coords, polygonal, s_idx), s_len)], s_len)
+            at = _spans(_starts_of(n_coords, polygonal, s_idx), s_len)
+            s_x, s_y = _ccw(all_x[at], all_y[at], s_len)
             dest = _spans(self.ring_off[self.geom_off[s_idx]], s_len)
             self.x[dest] = s_x
             self.y[dest] = s_y
@@ -171,14 +175,14 @@ def _one_ring_py(x: Any, y: Any, starts: Any, lengths: Any, out: Any) -> None:
 _one_ring_jit = numba.njit(cache=True, nogil=True)(_one_ring_py) if HAVE_NUMBA else None
 
 
-def _one_ring(xy: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """For geometries whose vertices are ``xy`` in turn (``lengths`` each): whether each is
-    one closed ring. Several rings (parts or holes) bring the first vertex back before the
-    last: the first ring closes there."""
+def _one_ring(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """For geometries whose vertices are ``x, y`` in turn (``lengths`` each): whether each
+    is one closed ring. Several rings (parts or holes) bring the first vertex back before
+    the last: the first ring closes there."""
     starts = np.cumsum(lengths) - lengths
     out = np.zeros(len(lengths), dtype=bool)
-    x = np.ascontiguousarray(xy[:, 0])
-    y = np.ascontiguousarray(xy[:, 1])
     if _one_ring_jit is not None:
         _one_ring_jit(x, y, starts, lengths, out)
         return out
@@ -230,12 +234,11 @@ def _ccw_py(x: Any, y: Any, starts: Any, lengths: Any) -> None:
 
 
 def _ccw(
-    xy: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """x, y of ``xy`` (consecutive closed rings) with every ring counter-clockwise."""
+    """``x, y`` (contiguous, consecutive closed rings), every ring made counter-clockwise
+    in place."""
     starts = np.cumsum(lengths) - lengths
-    x = np.ascontiguousarray(xy[:, 0])
-    y = np.ascontiguousarray(xy[:, 1])
     if _ccw_jit is not None:
         _ccw_jit(x, y, starts, lengths)
         return x, y

@@ -183,8 +183,10 @@ def tile_grid(bounds: list[float], n_tiles: int) -> tuple[int, int]:
 def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int]) -> dict[str, Any]:
     """One task: read the tile's patches and the features they touch, overlay them."""
     from rsgeo.analysis.layer_overlay import overlay
+    from rsgeo.cluster.task import freeze_imports
     from rsgeo.io.reading import read_layer_boxes
 
+    freeze_imports()  # as a job's task does (rsgeo.cluster.task.run_partition)
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0 = time.process_time()
     t0 = time.perf_counter()

@@ -79,6 +79,10 @@ def test_the_cluster_run_gives_the_single_run_figures(
     assert farm["read"]["features_in_file"] == n_farmland
     # the workers did the overlay: more than one worker process ran partitions
     assert len({p["pid"] for p in cluster["partitions"]}) == 2
+    # each left what it had imported out of the collector's full searches
+    import gc
+
+    assert all(n > 10_000 for n in client.run(gc.get_freeze_count).values())
 
 
 def test_the_timing_hook_reports_stages_partitions_and_worker_memory(

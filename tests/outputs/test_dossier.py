@@ -77,11 +77,18 @@ def make_result() -> gpd.GeoDataFrame:
 def _write_raster(
     path: Path, crs: str, left: float, top: float, res: float, w: int, h: int
 ) -> None:
-    from rasterio.transform import from_origin
-
     cols = np.linspace(30, 220, w)
     rows = np.linspace(0, 30, h)[:, None]
-    gray = (cols[None, :] + rows).astype("uint8")
+    _write_gray_rgb(path, (cols[None, :] + rows).astype("uint8"), crs, left, top, res)
+
+
+def _write_gray_rgb(
+    path: Path, band: np.ndarray, crs: str, left: float, top: float, res: float
+) -> None:
+    """A GeoTIFF of three equal byte bands ``band``, its top left corner at ``left, top``."""
+    from rasterio.transform import from_origin
+
+    h, w = band.shape
     with rasterio.open(
         path,
         "w",
@@ -94,7 +101,7 @@ def _write_raster(
         transform=from_origin(left, top, res, res),
     ) as dst:
         for b in (1, 2, 3):
-            dst.write(gray, b)
+            dst.write(band, b)
 
 
 @pytest.fixture
@@ -593,7 +600,6 @@ _L_SHAPE = Polygon(
 
 def _write_marked(path: Path, crs: str, left: float, top: float, res: float, n: int) -> None:
     """A dark ``n`` × ``n`` raster whose pixels with their centre inside :data:`_L_SHAPE` are bright."""
-    from rasterio.transform import from_origin
     from shapely import contains_xy
 
     cols, rows = np.meshgrid(np.arange(n) + 0.5, np.arange(n) + 0.5)
@@ -601,20 +607,7 @@ def _write_marked(path: Path, crs: str, left: float, top: float, res: float, n: 
     if crs != "EPSG:4545":
         x, y = Transformer.from_crs(crs, "EPSG:4545", always_xy=True).transform(x, y)
     inside = contains_xy(_L_SHAPE, x, y)
-    band = np.where(inside, 230, 25).astype("uint8")
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=n,
-        height=n,
-        count=3,
-        dtype="uint8",
-        crs=crs,
-        transform=from_origin(left, top, res, res),
-    ) as dst:
-        for b in (1, 2, 3):
-            dst.write(band, b)
+    _write_gray_rgb(path, np.where(inside, 230, 25).astype("uint8"), crs, left, top, res)
 
 
 def test_chip_outline_lies_on_the_patch(tmp_path: Path) -> None:

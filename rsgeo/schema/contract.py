@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from rsgeo.errors import DuplicateIdError, FieldError, format_problems
@@ -50,8 +51,12 @@ def _clean_texts(ids: Iterable[object]) -> pd.Index | None:
     if not isinstance(ids, pd.Index) or pd.api.types.infer_dtype(ids, skipna=False) != "string":
         return None
     texts = ids.astype(str)
-    stripped = texts.str.strip()
-    if not (stripped == texts).all() or (stripped.str.len() == 0).any():
+    if len(texts) == 0:
+        return texts
+    # an id is clean when its first and last characters are not space (Python's own
+    # str.isspace, as _text_id strips), asked once per distinct character
+    ends = pd.unique(pd.Index(np.concatenate([texts.str[0], texts.str[-1]]), dtype=object))
+    if any(not isinstance(c, str) or not c or c.isspace() for c in ends):
         return None
     return texts
 

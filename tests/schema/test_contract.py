@@ -72,12 +72,14 @@ def test_every_stage_raises_the_same_error_class(ids: list[object]) -> None:
     "index",
     [
         pd.Index(["p1", " p1", "p2"], dtype=str),  # the same id with a space
+        pd.Index(["p1", "\u3000p1"], dtype=str),  # an ideographic space
+        pd.Index(["p1", "p1\x1c"], dtype=str),  # a separator Python takes as space
         pd.Index(["p1", "", "p2"], dtype=str),  # an empty id is missing
         pd.Index(["p1", None, "p1"], dtype=object),
         pd.Index(["p1", "p2", "p2"], dtype="string"),
         pd.Index([1.0, 2.0, 1.0]),
     ],
-    ids=["space", "empty", "none", "string-dtype", "numbers"],
+    ids=["space", "ideographic", "separator", "empty", "none", "string-dtype", "numbers"],
 )
 def test_text_indexes_take_the_same_checks_as_any_values(index: pd.Index) -> None:
     """Text indexes are checked without a call per id: the problems found are those of

@@ -40,8 +40,8 @@ PNG_COMPRESS_LEVEL = 6
 """zlib level of the figures' PNG files (flat colours compress well even at low levels)."""
 
 CHIP_JPEG_QUALITY = 80
-"""JPEG quality of the imagery chips: photographs of the ground, a tenth of the bytes of
-a PNG (about 2 KB for the sample's 96 px chips); the PDF embeds the file as it is."""
+"""JPEG quality of the imagery chips: photographs of the ground, about a sixth of the bytes
+of a PNG (3–4 KB for the sample's chips of 87–96 px); the PDF embeds the file as it is."""
 
 CHIP_OUTLINE_RGB = (255, 222, 0)
 """The colour of the patch's outline over the imagery chips (yellow: it stands out on

@@ -580,40 +580,49 @@ def _ring_is_simple(x: Any, y: Any, s: int, e: int, buf: Any) -> bool:
     Valid means: finite, closed, at least 3 distinct points, and no two edges
     meeting except consecutive ones at their common vertex (without folding
     back). Any orientation value too close to zero to trust, and any contact,
-    gives False: the caller then asks GEOS.
+    gives False: the caller then asks GEOS. ``buf`` is scratch space of shape
+    (at least the ring's length, 6): the ring's distinct vertices, then each
+    edge's box, read from one row in the pair test.
     """
     if e - s < 4 or x[s] != x[e - 1] or y[s] != y[e - 1]:
         return False
     m = 0
     for k in range(s, e):
-        if not (np.isfinite(x[k]) and np.isfinite(y[k])):
+        xk = x[k]
+        yk = y[k]
+        if not (np.isfinite(xk) and np.isfinite(yk)):
             return False
-        if m > 0 and x[k] == x[buf[m - 1]] and y[k] == y[buf[m - 1]]:
+        if m > 0 and xk == buf[m - 1, 0] and yk == buf[m - 1, 1]:
             continue
-        buf[m] = k
+        buf[m, 0] = xk
+        buf[m, 1] = yk
         m += 1
     nseg = m - 1
     if nseg < 3:
         return False
     for i in range(nseg):
-        px = x[buf[i]]
-        py = y[buf[i]]
-        qx = x[buf[i + 1]]
-        qy = y[buf[i + 1]]
+        buf[i, 2] = min(buf[i, 0], buf[i + 1, 0])
+        buf[i, 3] = max(buf[i, 0], buf[i + 1, 0])
+        buf[i, 4] = min(buf[i, 1], buf[i + 1, 1])
+        buf[i, 5] = max(buf[i, 1], buf[i + 1, 1])
+    for i in range(nseg):
+        px = buf[i, 0]
+        py = buf[i, 1]
+        qx = buf[i + 1, 0]
+        qy = buf[i + 1, 1]
+        lo_x = buf[i, 2]
+        hi_x = buf[i, 3]
+        lo_y = buf[i, 4]
+        hi_y = buf[i, 5]
         dx = qx - px
         dy = qy - py
         for j in range(i + 1, nseg):
-            ux = x[buf[j]]
-            uy = y[buf[j]]
-            vx = x[buf[j + 1]]
-            vy = y[buf[j + 1]]
-            if (
-                max(ux, vx) < min(px, qx)
-                or min(ux, vx) > max(px, qx)
-                or max(uy, vy) < min(py, qy)
-                or min(uy, vy) > max(py, qy)
-            ):
-                continue
+            if buf[j, 3] < lo_x or buf[j, 2] > hi_x or buf[j, 5] < lo_y or buf[j, 4] > hi_y:
+                continue  # the edges' boxes do not meet
+            ux = buf[j, 0]
+            uy = buf[j, 1]
+            vx = buf[j + 1, 0]
+            vy = buf[j + 1, 1]
             if j == i + 1 or (i == 0 and j == nseg - 1):
                 # consecutive edges: they may only share the common vertex
                 if j == i + 1:  # p -> q=u -> v
@@ -784,7 +793,7 @@ def _rings_simple(
 
     def run(lo_hi: tuple[int, int]) -> None:
         lo, hi = lo_hi
-        buf = np.empty(size, dtype=np.int64)
+        buf = np.empty((size, 6))
         part = np.zeros(hi - lo, dtype=np.bool_)
         _rings_simple_jit(x, y, starts[lo:hi], ends[lo:hi], part, buf)
         res[lo:hi] = part

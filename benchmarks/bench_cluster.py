@@ -202,7 +202,15 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
     t1, c1 = time.perf_counter(), time.process_time()
     layer = read_layer_boxes(data["paths"]["farmland"], patches.geometry.bounds.to_numpy())
     t2, c2 = time.perf_counter(), time.process_time()
-    res = overlay(patches, {"farmland": layer}, progress=False, n_jobs=1, min_piece_m2=0.0)
+    # read, checked and repaired by rsgeo's reader in the patches' CRS, as a job's task
+    res = overlay(
+        patches,
+        {"farmland": layer},
+        progress=False,
+        n_jobs=1,
+        min_piece_m2=0.0,
+        checked=("farmland",),
+    )
     t3, c3 = time.perf_counter(), time.process_time()
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     return {

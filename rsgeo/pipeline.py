@@ -41,13 +41,14 @@ import hashlib
 import json
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 
 from rsgeo._version import __version__
 from rsgeo.analysis.classification import classify
@@ -277,6 +278,8 @@ def prepare_inputs(
         note(f"layers.{key}", src, gdf)
         provenance["inputs"][-1]["read"] = window.as_dict()
         reference[key] = to_working_crs(gdf, working, src)
+        if kept_as_read(gdf, working):  # the overlay need not check its geometry again
+            provenance.setdefault("layers_as_read", []).append(key)
     townships = _read(job.townships)
     note("townships", job.townships, townships)
     townships = to_working_crs(townships, working, job.townships)
@@ -317,6 +320,12 @@ def to_working_crs(gdf: gpd.GeoDataFrame, working: Any, src: LayerSource) -> gpd
     """``gdf`` in the working CRS; never through a transformation without a datum shift."""
     check_transformation(gdf.crs, working, where=str(src.path))
     return gdf.to_crs(working)
+
+
+def kept_as_read(gdf: gpd.GeoDataFrame, working: Any) -> bool:
+    """Whether :func:`to_working_crs` hands ``gdf``'s geometries on as they were read
+    (its CRS is the working CRS exactly): what the reader checked still holds."""
+    return gdf.crs is not None and gdf.crs.is_exact_same(pyproj.CRS.from_user_input(working))
 
 
 def _steps(items: Any, label: str, progress: bool) -> Iterator[Any]:
@@ -409,13 +418,15 @@ def overlay_stage(
     townships: gpd.GeoDataFrame,
     *,
     attributes: dict[str, list[str]] | None = None,
+    checked: Collection[str] = (),
     progress: bool = False,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The overlay of a job's patches: its pieces, and the per-patch table folded from them.
 
     The stage ``rsgeo run`` runs after reading, and :mod:`rsgeo.cluster` runs
     on each partition of a province's patches; ``attributes`` is
-    :func:`layer_attributes` of the job.
+    :func:`layer_attributes` of the job; ``checked`` the layers read by rsgeo's
+    reader and not reprojected since (:func:`kept_as_read`), not checked again.
 
     Returns
     -------
@@ -424,7 +435,12 @@ def overlay_stage(
         :func:`rsgeo.analysis.layer_overlay.patches_from_pieces`.
     """
     pieces = overlay_pieces(
-        patches, layers, townships=townships, attributes=attributes or None, progress=progress
+        patches,
+        layers,
+        townships=townships,
+        attributes=attributes or None,
+        checked=checked,
+        progress=progress,
     )
     return pieces, patches_from_pieces(pieces, patches)
 
@@ -463,7 +479,12 @@ def _run(
         if progress and HAVE_NUMBA and not kernels_cached():
             print(f"rsgeo: {STEPS['compiling']}", file=sys.stderr)
         pieces, result = overlay_stage(
-            patches, layers, townships, attributes=layer_attributes(job), progress=progress
+            patches,
+            layers,
+            townships,
+            attributes=layer_attributes(job),
+            checked=provenance.get("layers_as_read", ()),
+            progress=progress,
         )
         overlaid = Overlaid(patches, layers, townships, county, provenance, pieces, result, early)
         return finish_run(

@@ -69,6 +69,13 @@ def test_demo_writes_every_output(demo_out: Path) -> None:
     run = json.loads((demo_out / "run.json").read_text(encoding="utf-8"))
     assert run["patches"] > 700 and run["military_sealed"] == 2
     assert all(len(i.get("sha256") or "x" * 64) == 64 for i in run["inputs"])
+    # the layers read in the working CRS reach the overlay as the reader checked them
+    in_working_crs = {
+        i["role"].removeprefix("layers.")
+        for i in run["inputs"]
+        if i["role"].startswith("layers.") and i["crs"] == run["working_crs"]
+    }
+    assert in_working_crs and set(run["layers_as_read"]) == in_working_crs
 
 
 def test_demo_numbers_equal_the_library_calls(demo_out: Path, library_run: dict) -> None:

@@ -40,7 +40,7 @@ Rules
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,7 @@ def _check_inputs(
     townships: Any,
     min_piece_m2: float,
     attributes: Mapping[str, Sequence[str]] | None,
+    checked: Collection[str] = (),
 ) -> None:
     problems: list[str] = []
     if not isinstance(patches, gpd.GeoDataFrame):
@@ -160,6 +161,17 @@ def _check_inputs(
                 problems.append(
                     f"townships lacks {sorted(missing)} (see rsgeo.schema.fields.TOWNSHIP_FIELDS)"
                 )
+    if isinstance(checked, str):
+        problems.append(f"checked must be a collection of layer keys, got the text {checked!r}")
+    elif isinstance(layers, Mapping):
+        unknown = sorted(str(k) for k in checked if k not in layers)
+        if unknown:
+            problems.append(
+                f"checked names {unknown}, not in layers; the layers are {sorted(layers)}"
+            )
+        for key in checked:
+            if isinstance(layers.get(key), str | Path):
+                problems.append(f"checked names {key!r}, a path: a path is read and checked here")
     if not (np.isfinite(min_piece_m2) and min_piece_m2 >= 0):
         problems.append(f"min_piece_m2 must be a number ≥ 0, got {min_piece_m2!r}")
     if attributes is not None and isinstance(layers, Mapping):
@@ -236,6 +248,7 @@ def _prepare(
     townships: gpd.GeoDataFrame | None,
     to_crs: Any,
     make_valid: bool,
+    checked: Collection[str] = (),
 ) -> tuple[
     gpd.GeoDataFrame,
     dict[str, gpd.GeoDataFrame],
@@ -255,6 +268,7 @@ def _prepare(
         for k, v in named.items():
             check_transformation(v.crs, target, where=f"layer {k!r}")
         named = {k: v.to_crs(target) for k, v in named.items()}
+        checked = ()  # reprojected: checked again
     crs = check_same_crs(named)
     # keep only the features the patches can touch (boxes), before any other
     # work on them (cultivated-land filter, validity, repair), and keep the
@@ -290,7 +304,9 @@ def _prepare(
     fixed: dict[str, gpd.GeoDataFrame] = {}
     flats: dict[str, Any] = {}
     for k, v in named.items():
-        fixed[k], report.geometry[k], flats[k] = _repair_invalid(v, make_valid=make_valid, label=k)
+        fixed[k], report.geometry[k], flats[k] = _repair_invalid(
+            v, make_valid=make_valid, label=k, checked=k in checked and k in layers
+        )
     tw = fixed.pop("townships", None)
     pt = fixed.pop("patches")
     flats["pairs"] = pairs
@@ -337,7 +353,7 @@ def _is_valid(geoms: np.ndarray, flat: Any = None) -> np.ndarray:
 
 
 def _repair_invalid(
-    layer: gpd.GeoDataFrame, *, make_valid: bool, label: str
+    layer: gpd.GeoDataFrame, *, make_valid: bool, label: str, checked: bool = False
 ) -> tuple[gpd.GeoDataFrame, GeometryReport, Any]:
     """:func:`repair_geometry` on the features that need it, others as they are.
 
@@ -347,7 +363,10 @@ def _repair_invalid(
     and its report, which then counts every feature. Validity is decided by
     a compiled check for simple rings and by GEOS for the rest. The third
     value is the engine's flat vertex arrays of the layer when nothing needed
-    repair (numba installed), else None.
+    repair (numba installed), else None. With ``checked`` (a layer rsgeo's
+    reader has checked and repaired, unchanged since) the 2-D polygons are
+    taken as valid, not checked again; null, empty, 3-D and other features
+    still go through ``repair_geometry``.
     """
     from rsgeo.geo._clip_kernel import HAVE_NUMBA, RaggedPolygons
 
@@ -355,7 +374,8 @@ def _repair_invalid(
     types = shapely.get_type_id(geoms)
     ok = ((types == 3) | (types == 6)) & ~shapely.is_empty(geoms) & ~shapely.has_z(geoms)
     flat = RaggedPolygons(geoms) if HAVE_NUMBA and len(geoms) and ok.all() else None
-    ok[ok] = _is_valid(geoms[ok], flat)
+    if not checked:
+        ok[ok] = _is_valid(geoms[ok], flat)
     if ok.all():
         return layer, GeometryReport(label=label, n_features=len(layer)), flat
     part, report = repair_geometry(layer.iloc[~ok], make_valid=make_valid, label=label)
@@ -418,6 +438,7 @@ def overlay_pieces(
     min_piece_m2: float = 0.01,
     to_crs: Any = None,
     make_valid: bool = True,
+    checked: Collection[str] = (),
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> gpd.GeoDataFrame:
@@ -445,6 +466,14 @@ def overlay_pieces(
         CRS (:class:`~rsgeo.errors.CRSMismatchError` otherwise).
     make_valid : bool, default True
         Repair invalid geometry; False raises on invalid geometry.
+    checked : collection of str, default ()
+        Keys of ``layers`` (GeoDataFrames) that rsgeo's readers have read,
+        checked and repaired (:func:`rsgeo.read_layer`,
+        :func:`rsgeo.io.windowed.read_layer_near`, ...) and that are unchanged
+        since: their polygons are taken as valid, not checked again (about a
+        tenth of the overlay of a county batch). A layer edited or built
+        another way must not be named: an invalid polygon taken as valid gives
+        wrong areas. Ignored with ``to_crs`` (reprojected layers are checked).
     n_jobs : int, optional
         Threads (default: all cores, at most 8).
     progress : bool, optional
@@ -478,6 +507,7 @@ def overlay_pieces(
         min_piece_m2=min_piece_m2,
         to_crs=to_crs,
         make_valid=make_valid,
+        checked=checked,
         n_jobs=n_jobs,
         progress=progress,
     )[0]
@@ -494,10 +524,13 @@ def _overlay_core(
     make_valid: bool,
     n_jobs: int | None,
     progress: bool | None,
+    checked: Collection[str] = (),
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    _check_inputs(patches, layers, townships, min_piece_m2, attributes)
+    _check_inputs(patches, layers, townships, min_piece_m2, attributes, checked)
     t0 = time.perf_counter()
-    pt, lays, tw, report, flats = _prepare(patches, layers, townships, to_crs, make_valid)
+    pt, lays, tw, report, flats = _prepare(
+        patches, layers, townships, to_crs, make_valid, frozenset(checked)
+    )
     report.min_piece_m2 = float(min_piece_m2)
     from rsgeo.geo._clip_kernel import HAVE_NUMBA
 
@@ -739,6 +772,7 @@ def overlay(
     min_piece_m2: float = 0.01,
     to_crs: Any = None,
     make_valid: bool = True,
+    checked: Collection[str] = (),
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> gpd.GeoDataFrame:
@@ -781,6 +815,7 @@ def overlay(
         min_piece_m2=min_piece_m2,
         to_crs=to_crs,
         make_valid=make_valid,
+        checked=checked,
         n_jobs=n_jobs,
         progress=progress,
     )

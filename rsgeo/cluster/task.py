@@ -27,7 +27,7 @@ import geopandas as gpd
 from rsgeo.cluster.partition import Partition
 from rsgeo.io.windowed import read_layer_near
 from rsgeo.job import LayerSource
-from rsgeo.pipeline import overlay_stage, to_working_crs
+from rsgeo.pipeline import kept_as_read, overlay_stage, to_working_crs
 from rsgeo.schema.military import is_military, redact_ids
 from rsgeo.stage_clock import peak_rss_mb
 
@@ -124,13 +124,16 @@ def run_partition(task: PartitionTask, townships: gpd.GeoDataFrame) -> Partition
         warnings.simplefilter("always")
         layers: dict[str, gpd.GeoDataFrame] = {}
         reads: dict[str, dict[str, Any]] = {}
+        checked = []  # read, checked and repaired by rsgeo's reader, not reprojected since
         for key, src in task.layers.items():
             gdf, window = read_layer_near(patches, src.path, **src.read_kwargs())
             layers[key] = to_working_crs(gdf, task.working_crs, src)
             reads[key] = window.as_dict()
+            if kept_as_read(gdf, task.working_crs):
+                checked.append(key)
         t1 = time.perf_counter()
         pieces, result = overlay_stage(
-            patches, layers, townships, attributes=task.attributes, progress=False
+            patches, layers, townships, attributes=task.attributes, checked=checked, progress=False
         )
     t2 = time.perf_counter()
     return PartitionResult(

@@ -18,7 +18,7 @@ from rsgeo.analysis.layer_overlay import (
     patches_from_pieces,
     read_layer_for,
 )
-from rsgeo.errors import CRSError, CRSMismatchError, FieldError
+from rsgeo.errors import CRSError, CRSMismatchError, FieldError, InputError
 from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic import province as pv
 
@@ -342,3 +342,43 @@ def test_inner_points_lie_inside_every_shape() -> None:
     assert np.isnan(x[2:]).all() and np.isnan(y[2:]).all() and np.isnan(lon[2:]).all()
     back = pyproj.Transformer.from_crs(4490, 4545, always_xy=True).transform(lon[:2], lat[:2])
     np.testing.assert_allclose(back, [x[:2], y[:2]], atol=1e-6)
+
+
+def test_checked_layers_are_taken_as_valid_and_give_the_same_figures() -> None:
+    """A layer named in ``checked`` is not checked again: a bowtie slipped into it is not
+    repaired (the report shows no repair), where the same layer unnamed is; a valid layer
+    gives the same figures either way; non-polygonal features are still repaired."""
+    patch = box(X0, Y0, X0 + 100, Y0 + 100)
+    bowtie = Polygon([(X0, Y0), (X0 + 40, Y0 + 40), (X0 + 40, Y0), (X0, Y0 + 40)])
+    ok = box(X0 + 60, Y0, X0 + 80, Y0 + 20)
+    line = shapely.LineString([(X0, Y0), (X0 + 50, Y0 + 50)])
+    odd = gdf([ok, bowtie, line], name=["a", "b", "c"])
+    trusted = overlay(patches_of([patch]), {"redline": odd}, checked=["redline"])
+    rep = trusted.attrs["rsgeo_overlay_report"].geometry["redline"]
+    assert rep.repaired == [] and rep.collapsed == [2]  # the line is still sent to repair
+    checked_again = overlay(patches_of([patch]), {"redline": odd})
+    assert checked_again.attrs["rsgeo_overlay_report"].geometry["redline"].repaired == [1]
+    # a valid layer: the same figures, to the last bit
+    farm = pv.make_farmland(400, seed=5)
+    pts = pv.make_patches(60, bounds=farm.total_bounds, seed=6)
+    plain = overlay(pts, {"farmland": farm})
+    taken = overlay(pts, {"farmland": farm}, checked={"farmland"})
+    pd.testing.assert_frame_equal(pd.DataFrame(plain), pd.DataFrame(taken), check_exact=True)
+    # reprojected first (to_crs): checked again, the bowtie repaired
+    moved = overlay(patches_of([patch]), {"redline": odd}, checked=["redline"], to_crs=4545)
+    assert moved.attrs["rsgeo_overlay_report"].geometry["redline"].repaired == [1]
+
+
+@pytest.mark.parametrize(
+    ("checked", "words"),
+    [
+        (["pbf"], "not in layers"),
+        ("farmland", "collection of layer keys"),
+        (["path"], "a path"),
+    ],
+)
+def test_checked_names_only_layers_given_as_frames(checked, words, tmp_path) -> None:
+    farm = pv.make_farmland(20, seed=5)
+    layers = {"farmland": farm, "path": tmp_path / "x.gpkg"}
+    with pytest.raises(InputError, match=words):
+        overlay(patches_of([box(X0, Y0, X0 + 10, Y0 + 10)]), layers, checked=checked)

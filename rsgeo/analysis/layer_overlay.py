@@ -161,8 +161,8 @@ def _check_inputs(
                 problems.append(
                     f"townships lacks {sorted(missing)} (see rsgeo.schema.fields.TOWNSHIP_FIELDS)"
                 )
-    if isinstance(checked, str):
-        problems.append(f"checked must be a collection of layer keys, got the text {checked!r}")
+    if isinstance(checked, str) or not isinstance(checked, Collection):
+        problems.append(f"checked must be a collection of layer keys, got {checked!r}")
     elif isinstance(layers, Mapping):
         unknown = sorted(str(k) for k in checked if k not in layers)
         if unknown:
@@ -471,7 +471,7 @@ def overlay_pieces(
         checked and repaired (:func:`rsgeo.read_layer`,
         :func:`rsgeo.io.windowed.read_layer_near`, ...) and that are unchanged
         since: their polygons are taken as valid, not checked again (about a
-        tenth of the overlay of a county batch). A layer edited or built
+        twentieth of the overlay of a county batch). A layer edited or built
         another way must not be named: an invalid polygon taken as valid gives
         wrong areas. Ignored with ``to_crs`` (reprojected layers are checked).
     n_jobs : int, optional

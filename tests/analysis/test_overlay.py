@@ -374,6 +374,7 @@ def test_checked_layers_are_taken_as_valid_and_give_the_same_figures() -> None:
     [
         (["pbf"], "not in layers"),
         ("farmland", "collection of layer keys"),
+        (3, "collection of layer keys"),
         (["path"], "a path"),
     ],
 )

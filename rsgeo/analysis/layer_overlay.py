@@ -473,7 +473,8 @@ def overlay_pieces(
         since: their polygons are taken as valid, not checked again (about a
         twentieth of the overlay of a county batch). A layer edited or built
         another way must not be named: an invalid polygon taken as valid gives
-        wrong areas. Ignored with ``to_crs`` (reprojected layers are checked).
+        wrong areas, or a GEOS error where GEOS cuts it. Ignored with
+        ``to_crs`` (reprojected layers are checked).
     n_jobs : int, optional
         Threads (default: all cores, at most 8).
     progress : bool, optional

@@ -1256,6 +1256,18 @@ class BlacklistOptions(_Options):
 
 PartitionBy = Literal["county", "tile"]
 
+WORKER_DASK_CONFIG: Mapping[str, Any] = MappingProxyType(
+    {"distributed.worker.profile.enabled": False}
+)
+"""Dask settings of the worker processes of a LocalCluster that rsgeo starts.
+
+Dask's workers sample the stack of every running task every 10 ms for the
+dashboard's profile page (``distributed.worker.profile``). A batch job never
+reads that profile, and on the province benchmark the sampling took about 6 %
+of each task's CPU (benchmarks/README.md). Workers started by someone else
+(``rsgeo run --cluster ADDRESS``) keep their own settings; to turn it off
+there, start them with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
+
 
 @dataclass(frozen=True)
 class ClusterOptions(_Options):
@@ -1314,4 +1326,4 @@ class ClusterOptions(_Options):
         return problems
 
 
-__all__ += ["ClusterOptions", "PartitionBy"]
+__all__ += ["WORKER_DASK_CONFIG", "ClusterOptions", "PartitionBy"]

@@ -51,7 +51,7 @@ from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
 from rsgeo.errors import InputError
 from rsgeo.io.windowed import read_layer_near
 from rsgeo.job import Job
-from rsgeo.options import MAP_LAYER_KEYS
+from rsgeo.options import MAP_LAYER_KEYS, WORKER_DASK_CONFIG
 from rsgeo.outputs.folder import check_out_dir, stage_outputs
 from rsgeo.pipeline import (
     MANAGED_OUTPUTS,
@@ -159,6 +159,11 @@ def cluster_client(
         the machine's memory.
     allowed_failures : int, default 3
         How often the LocalCluster's scheduler runs a task again after its worker died.
+
+    Notes
+    -----
+    The LocalCluster's workers run with :data:`rsgeo.options.WORKER_DASK_CONFIG`
+    (dask's sampling profiler off); a running scheduler's workers keep their own.
     """
     distributed = _distributed()
     import dask
@@ -171,7 +176,8 @@ def cluster_client(
         return
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be a whole number >= 1, got {workers!r}")
-    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+    settings = {**WORKER_DASK_CONFIG, "distributed.scheduler.allowed-failures": allowed_failures}
+    with dask.config.set(settings):  # the nannies hand them to their workers
         cluster = distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

@@ -83,6 +83,8 @@ def test_the_cluster_run_gives_the_single_run_figures(
     import gc
 
     assert all(n > 10_000 for n in client.run(gc.get_freeze_count).values())
+    # and took no stack samples for dask's profile page while the partitions ran
+    assert client.profile()["count"] == 0
 
 
 def test_the_timing_hook_reports_stages_partitions_and_worker_memory(

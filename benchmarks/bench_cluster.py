@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import json
 import os
 import resource
@@ -59,7 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rsgeo.io.geoparquet import ROW_GROUP_ROWS, read_geoparquet
-from rsgeo.options import PARQUET_COMPRESSIONS
+from rsgeo.options import PARQUET_COMPRESSIONS, WORKER_DASK_CONFIG
 from rsgeo.synthetic.province_tiles import (
     TiledProvince,
     province_counties,
@@ -186,6 +187,7 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
     from rsgeo.cluster.task import freeze_imports
     from rsgeo.io.reading import read_layer_boxes
 
+    entered_at = time.time()
     freeze_imports()  # as a job's task does (rsgeo.cluster.task.run_partition)
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0 = time.process_time()
@@ -227,6 +229,8 @@ def run_tile(data: dict[str, Any], grid: tuple[int, int], cell: tuple[int, int])
         "cpu_s": r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime,
         "farmland_m2": float(res["farmland_m2"].sum()),
         "pid": os.getpid(),
+        "entered_at": entered_at,
+        "left_at": time.time(),
     }
 
 
@@ -289,11 +293,12 @@ def rsgeo_on_cluster(
         f"\nrsgeo: {data['n_patches']:,} patches x {data['n_farmland']:,} polygons, "
         f"{len(cells)} tiles ({grid[0]} x {grid[1]}) on a LocalCluster of {workers} workers "
         f"x 1 thread (memory limit {limit} each); load average {os.getloadavg()[0]:.1f}; "
-        f"worker environment {environ}"
+        f"worker environment {environ}; dask settings {dict(WORKER_DASK_CONFIG)}"
     )
     t = time.perf_counter()
     with (
-        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
+        # the workers as rsgeo's own LocalCluster sets them (rsgeo.cluster.cluster_client)
+        dask.config.set({**WORKER_DASK_CONFIG, "distributed.nanny.pre-spawn-environ": environ}),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -307,11 +312,14 @@ def rsgeo_on_cluster(
         warm = client.run(_warm)
         seen = client.run(lambda: {k: os.environ.get(k) for k in ARROW_KEEPS_MEMORY})
         print(f"  the workers' {sorted(ARROW_KEEPS_MEMORY)}: {sorted(seen.values(), key=str)}")
+        sampling = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        print(f"  dask's sampling profiler on in the workers: {sorted(set(sampling.values()))}")
         print(
             f"  cluster started in {start:.1f} s; kernels loaded in the workers in "
             f"{max(warm.values()):.1f} s (not in the figures)"
         )
         t0 = time.perf_counter()
+        submitted_at = time.time()
         futures = [client.submit(run_tile, data, grid, c, pure=False) for c in cells]
         results = []
         from dask.distributed import as_completed
@@ -326,7 +334,13 @@ def rsgeo_on_cluster(
                 )
         stage = time.perf_counter() - t0
         peaks = client.run(_peak_rss_kb)
-    return {"stage_s": stage, "tasks": results, "peaks_kb": peaks, "grid": grid}
+    return {
+        "stage_s": stage,
+        "tasks": results,
+        "peaks_kb": peaks,
+        "grid": grid,
+        "submitted_at": submitted_at,
+    }
 
 
 def _reading_share(run: dict[str, Any]) -> str:
@@ -338,6 +352,40 @@ def _reading_share(run: dict[str, Any]) -> str:
         f"patches + land use {read:.1f} s CPU of {sum(t['cpu_s'] for t in tasks):.1f} s "
         f"({1e6 * read / max(n, 1):.1f} us per land-use feature read)"
     )
+
+
+def worker_timelines(run: dict[str, Any]) -> dict[int, dict[str, float]]:
+    """Where each worker process's share of the stage's wall time went, in seconds.
+
+    From the submission of the first task to the end of the stage: waiting for
+    its first task, inside its tasks on a CPU and off it (waiting for a core, or
+    for the disk), between its tasks (Dask handing the result over and the next
+    task in, and the task's data freed), and idle after its last task.
+
+    >>> run = {"submitted_at": 0.0, "stage_s": 10.0, "tasks": [
+    ...     {"pid": 7, "entered_at": 1.0, "left_at": 4.0, "cpu_s": 2.5},
+    ...     {"pid": 7, "entered_at": 4.5, "left_at": 9.0, "cpu_s": 4.5}]}
+    >>> worker_timelines(run)[7]
+    {'before_first': 1.0, 'tasks_cpu': 7.0, 'tasks_off_cpu': 0.5, 'between': 0.5, 'after_last': 1.0}
+    """
+    out: dict[int, dict[str, float]] = {}
+    start = run["submitted_at"]
+    by_pid: dict[int, list[dict[str, Any]]] = {}
+    for t in run["tasks"]:
+        by_pid.setdefault(t["pid"], []).append(t)
+    for pid, tasks in sorted(by_pid.items()):
+        tasks.sort(key=lambda t: t["entered_at"])
+        inside = sum(t["left_at"] - t["entered_at"] for t in tasks)
+        cpu = sum(t["cpu_s"] for t in tasks)
+        between = sum(b["entered_at"] - a["left_at"] for a, b in itertools.pairwise(tasks))
+        out[pid] = {
+            "before_first": tasks[0]["entered_at"] - start,
+            "tasks_cpu": cpu,
+            "tasks_off_cpu": inside - cpu,
+            "between": between,
+            "after_last": start + run["stage_s"] - tasks[-1]["left_at"],
+        }
+    return out
 
 
 def report_rsgeo(run: dict[str, Any], workers: int) -> None:
@@ -368,6 +416,11 @@ def report_rsgeo(run: dict[str, Any], workers: int) -> None:
     )
     for addr, kb in sorted(run["peaks_kb"].items()):
         print(f"  worker {addr}: peak RSS {_gb(kb)} (target < 4 GB)")
+    for pid, share in worker_timelines(run).items():
+        print(
+            f"  worker process {pid}: "
+            + ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in share.items())
+        )
     print(
         f"  projection (measured task times, longest first onto N workers; "
         f"model for N={workers}: {lpt_makespan(wall, workers):.1f} s vs {run['stage_s']:.1f} s "

@@ -1256,17 +1256,28 @@ class BlacklistOptions(_Options):
 
 PartitionBy = Literal["county", "tile"]
 
-WORKER_DASK_CONFIG: Mapping[str, Any] = MappingProxyType(
-    {"distributed.worker.profile.enabled": False}
+LOCAL_CLUSTER_DASK_CONFIG: Mapping[str, Any] = MappingProxyType(
+    {
+        "distributed.worker.profile.enabled": False,
+        "distributed.admin.tick.interval": "1s",
+    }
 )
-"""Dask settings of the worker processes of a LocalCluster that rsgeo starts.
+"""Dask settings of a LocalCluster that rsgeo starts (its scheduler, nannies and workers).
 
-Dask's workers sample the stack of every running task every 10 ms for the
-dashboard's profile page (``distributed.worker.profile``). A batch job never
-reads that profile, and on the province benchmark the sampling took about 6 %
-of each task's CPU (benchmarks/README.md). Workers started by someone else
-(``rsgeo run --cluster ADDRESS``) keep their own settings; to turn it off
-there, start them with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
+- ``distributed.worker.profile.enabled``: off. Dask's workers sample the
+  stack of every running task every 10 ms for the dashboard's profile page. A
+  batch job never reads that profile, and on the province benchmark the
+  sampling took about 6 % of each task's CPU (benchmarks/README.md).
+- ``distributed.admin.tick.interval``: 1 s instead of 20 ms. Each event loop
+  wakes at this interval only to measure how late it woke, and warns when
+  that is over ``distributed.admin.tick.limit`` (3 s): the warning still
+  comes. The client process (scheduler and nannies) then took about half the
+  CPU during the benchmark's overlay stage (0.6–0.75 against 1.1–1.2 s).
+
+Workers started by someone else (``rsgeo run --cluster ADDRESS``) keep their
+own settings; to gain the same there, start them with
+``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` and
+``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s`` in their environment."""
 
 
 @dataclass(frozen=True)
@@ -1326,4 +1337,4 @@ class ClusterOptions(_Options):
         return problems
 
 
-__all__ += ["WORKER_DASK_CONFIG", "ClusterOptions", "PartitionBy"]
+__all__ += ["LOCAL_CLUSTER_DASK_CONFIG", "ClusterOptions", "PartitionBy"]

@@ -51,7 +51,7 @@ from rsgeo.cluster.task import PartitionResult, PartitionTask, run_partition
 from rsgeo.errors import InputError
 from rsgeo.io.windowed import read_layer_near
 from rsgeo.job import Job
-from rsgeo.options import MAP_LAYER_KEYS, WORKER_DASK_CONFIG
+from rsgeo.options import LOCAL_CLUSTER_DASK_CONFIG, MAP_LAYER_KEYS
 from rsgeo.outputs.folder import check_out_dir, stage_outputs
 from rsgeo.pipeline import (
     MANAGED_OUTPUTS,
@@ -162,8 +162,9 @@ def cluster_client(
 
     Notes
     -----
-    The LocalCluster's workers run with :data:`rsgeo.options.WORKER_DASK_CONFIG`
-    (dask's sampling profiler off); a running scheduler's workers keep their own.
+    The LocalCluster runs with :data:`rsgeo.options.LOCAL_CLUSTER_DASK_CONFIG`
+    (dask's sampling profiler off, the event loops' lateness check once a
+    second); a running scheduler and its workers keep their own settings.
     """
     distributed = _distributed()
     import dask
@@ -176,7 +177,10 @@ def cluster_client(
         return
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be a whole number >= 1, got {workers!r}")
-    settings = {**WORKER_DASK_CONFIG, "distributed.scheduler.allowed-failures": allowed_failures}
+    settings = {
+        **LOCAL_CLUSTER_DASK_CONFIG,
+        "distributed.scheduler.allowed-failures": allowed_failures,
+    }
     with dask.config.set(settings):  # the nannies hand them to their workers
         cluster = distributed.LocalCluster(
             n_workers=workers,

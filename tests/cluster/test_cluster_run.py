@@ -85,6 +85,8 @@ def test_the_cluster_run_gives_the_single_run_figures(
     assert all(n > 10_000 for n in client.run(gc.get_freeze_count).values())
     # and took no stack samples for dask's profile page while the partitions ran
     assert client.profile()["count"] == 0
+    ticks = client.run(lambda: __import__("dask").config.get("distributed.admin.tick.interval"))
+    assert set(ticks.values()) == {"1s"}
 
 
 def test_the_timing_hook_reports_stages_partitions_and_worker_memory(

@@ -60,7 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rsgeo.io.geoparquet import ROW_GROUP_ROWS, read_geoparquet
-from rsgeo.options import PARQUET_COMPRESSIONS, WORKER_DASK_CONFIG
+from rsgeo.options import LOCAL_CLUSTER_DASK_CONFIG, PARQUET_COMPRESSIONS
 from rsgeo.synthetic.province_tiles import (
     TiledProvince,
     province_counties,
@@ -293,12 +293,14 @@ def rsgeo_on_cluster(
         f"\nrsgeo: {data['n_patches']:,} patches x {data['n_farmland']:,} polygons, "
         f"{len(cells)} tiles ({grid[0]} x {grid[1]}) on a LocalCluster of {workers} workers "
         f"x 1 thread (memory limit {limit} each); load average {os.getloadavg()[0]:.1f}; "
-        f"worker environment {environ}; dask settings {dict(WORKER_DASK_CONFIG)}"
+        f"worker environment {environ}; dask settings {dict(LOCAL_CLUSTER_DASK_CONFIG)}"
     )
     t = time.perf_counter()
     with (
         # the workers as rsgeo's own LocalCluster sets them (rsgeo.cluster.cluster_client)
-        dask.config.set({**WORKER_DASK_CONFIG, "distributed.nanny.pre-spawn-environ": environ}),
+        dask.config.set(
+            {**LOCAL_CLUSTER_DASK_CONFIG, "distributed.nanny.pre-spawn-environ": environ}
+        ),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -319,6 +321,7 @@ def rsgeo_on_cluster(
             f"{max(warm.values()):.1f} s (not in the figures)"
         )
         t0 = time.perf_counter()
+        c0 = time.process_time()  # this process: the client and the scheduler
         submitted_at = time.time()
         futures = [client.submit(run_tile, data, grid, c, pure=False) for c in cells]
         results = []
@@ -333,6 +336,7 @@ def rsgeo_on_cluster(
                     flush=True,
                 )
         stage = time.perf_counter() - t0
+        client_cpu = time.process_time() - c0
         peaks = client.run(_peak_rss_kb)
     return {
         "stage_s": stage,
@@ -340,6 +344,7 @@ def rsgeo_on_cluster(
         "peaks_kb": peaks,
         "grid": grid,
         "submitted_at": submitted_at,
+        "client_cpu_s": client_cpu,
     }
 
 
@@ -416,6 +421,10 @@ def report_rsgeo(run: dict[str, Any], workers: int) -> None:
     )
     for addr, kb in sorted(run["peaks_kb"].items()):
         print(f"  worker {addr}: peak RSS {_gb(kb)} (target < 4 GB)")
+    print(
+        f"  the client and scheduler (this process) during the stage: "
+        f"{run['client_cpu_s']:.2f} s CPU"
+    )
     for pid, share in worker_timelines(run).items():
         print(
             f"  worker process {pid}: "

@@ -343,7 +343,7 @@ def _cultivated(farmland: gpd.GeoDataFrame) -> np.ndarray:
 
 def _is_valid(geoms: np.ndarray, flat: Any = None) -> np.ndarray:
     """``shapely.is_valid``, with a compiled check deciding most simple polygons first."""
-    from rsgeo.geo._clip_kernel import surely_valid
+    from rsgeo.geo._ring_check import surely_valid
 
     ok = surely_valid(geoms, flat)
     rest = np.flatnonzero(~ok)
@@ -368,7 +368,8 @@ def _repair_invalid(
     taken as valid, not checked again; null, empty, 3-D and other features
     still go through ``repair_geometry``.
     """
-    from rsgeo.geo._clip_kernel import HAVE_NUMBA, RaggedPolygons
+    from rsgeo.geo._clip_kernel import HAVE_NUMBA
+    from rsgeo.geo._ragged import RaggedPolygons
 
     geoms = np.asarray(layer.geometry.array, dtype=object)
     types = shapely.get_type_id(geoms)

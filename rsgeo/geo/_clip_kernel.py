@@ -41,229 +41,30 @@ environment variable ``RSGEO_NO_NUMBA=1`` before rsgeo is imported makes
 ``HAVE_NUMBA`` False even where numba is installed (:mod:`rsgeo.geo._numba`;
 CI runs the overlay tests that way too).
 
-Also here, compiled the same way: :class:`RaggedPolygons` (flat vertex
-arrays; single-ring polygons take a vectorised path), :func:`surely_valid`
-(a conservative validity check of simple rings that spares GEOS
-``is_valid`` for most features) and :func:`group_pairs` (feature pairs met
-by one work piece, for the union test).
+The pairs are read from flat vertex arrays (:mod:`rsgeo.geo._ragged`). Also
+here, compiled the same way: :func:`group_pairs` (feature pairs met by one
+work piece, for the union test). The validity check of simple rings is in
+:mod:`rsgeo.geo._ring_check`.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 
+from rsgeo.geo._exact_orient import REL_ERR as _REL_ERR
 from rsgeo.geo._exact_orient import orient_exact as _orient_exact
 from rsgeo.geo._exact_orient import side as _side
 from rsgeo.geo._numba import HAVE_NUMBA, numba
+from rsgeo.geo._ragged import RaggedPolygons
 
-__all__ = [
-    "HAVE_NUMBA",
-    "RaggedPolygons",
-    "group_pairs",
-    "pair_moments",
-    "ragged",
-    "surely_valid",
-]
+__all__ = ["HAVE_NUMBA", "group_pairs", "pair_moments"]
 
-_REL_ERR = 1e-12  # orientation values below this share of their terms are recomputed exactly
 _ROUND = 8.0 * 2.0**-52  # bound on the relative rounding error of an orientation value
 _REFINE_M2 = 1e-9  # crossings that may move the area (plane m²) more than this are placed exactly
 _MAX_ERR_M2 = 1e-6  # a crossing placed exactly that may still move it more: the pair goes to GEOS
-_MAX_CHECKED = 128  # rings with more vertices are left to GEOS by surely_valid
-
-
-class RaggedPolygons:
-    """Flat vertex arrays of (multi)polygons: rings CCW shells, CW holes.
-
-    ``x, y``: vertices (each ring closed); ``ring_off``: ring r spans vertices
-    ``ring_off[r]:ring_off[r+1]``; ``geom_off``: geometry g spans rings
-    ``geom_off[g]:geom_off[g+1]``; ``bounds``: (n, 4) boxes; ``area``: plane
-    areas. Built once per layer: single-ring polygons (nearly all features)
-    take a vectorised path that makes no Python object per geometry.
-    """
-
-    __slots__ = ("area", "bounds", "geom_off", "max_vertices", "ring_off", "x", "y")
-
-    def __init__(self, geoms: npt.NDArray[np.object_]) -> None:
-        geoms = np.asarray(geoms, dtype=object)
-        n = len(geoms)
-        b = shapely.bounds(geoms)
-        self.bounds = np.where(np.isnan(b), 0.0, b)
-        self.area = np.nan_to_num(np.asarray(shapely.area(geoms), dtype=np.float64))
-        types = shapely.get_type_id(geoms)
-        n_coords = shapely.get_num_coordinates(geoms).astype(np.int64)
-        # one ring (a polygon without holes, or a multipolygon of one such part):
-        # told from the coordinates, without a Python object per part
-        polygonal = np.flatnonzero(((types == 3) | (types == 6)) & (n_coords > 0))
-        all_xy = shapely.get_coordinates(geoms[polygonal])
-        all_x = np.ascontiguousarray(all_xy[:, 0])
-        all_y = np.ascontiguousarray(all_xy[:, 1])
-        del all_xy
-        simple = np.zeros(n, dtype=bool)
-        simple[polygonal] = _one_ring(all_x, all_y, n_coords[polygonal])
-        other = np.flatnonzero(~simple & (n_coords > 0))
-        # rings per geometry and ring lengths of the complex geometries
-        rings_per = simple.astype(np.int64)
-        o_len = np.zeros(0, dtype=np.int64)
-        o_xy = np.zeros((0, 2))
-        if len(other):
-            oriented = shapely.orient_polygons(geoms[other], exterior_cw=False)
-            parts, part_geom = shapely.get_parts(oriented, return_index=True)
-            rings, ring_part = shapely.get_rings(parts, return_index=True)
-            o_xy = shapely.get_coordinates(rings)
-            o_len = shapely.get_num_coordinates(rings).astype(np.int64)
-            rings_per[other] = np.bincount(part_geom[ring_part], minlength=len(other))
-        self.geom_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(rings_per, out=self.geom_off[1:])
-        ring_len = np.zeros(int(self.geom_off[-1]), dtype=np.int64)
-        s_idx = np.flatnonzero(simple)
-        ring_len[self.geom_off[s_idx]] = n_coords[s_idx]
-        if len(other):
-            first_ring = np.repeat(self.geom_off[other], rings_per[other])
-            within = np.arange(len(o_len)) - np.repeat(
-                np.cumsum(rings_per[other]) - rings_per[other], rings_per[other]
-            )
-            ring_len[first_ring + within] = o_len
-        self.ring_off = np.zeros(len(ring_len) + 1, dtype=np.int64)
-        np.cumsum(ring_len, out=self.ring_off[1:])
-        total = int(self.ring_off[-1])
-        if len(other) == 0:  # all single rings, already in order
-            self.x, self.y = _ccw(all_x, all_y, n_coords[s_idx])
-        else:
-            self.x = np.zeros(total)
-            self.y = np.zeros(total)
-        if len(s_idx) and len(other):
-            s_len = n_coords[s_idx]
-            at = _spans(_starts_of(n_coords, polygonal, s_idx), s_len)
-            s_x, s_y = _ccw(all_x[at], all_y[at], s_len)
-            dest = _spans(self.ring_off[self.geom_off[s_idx]], s_len)
-            self.x[dest] = s_x
-            self.y[dest] = s_y
-        if len(other):
-            o_rings = self.geom_off[other]
-            start = np.repeat(o_rings, rings_per[other]) + within
-            dest = _spans(self.ring_off[start], o_len)
-            self.x[dest] = o_xy[:, 0]
-            self.y[dest] = o_xy[:, 1]
-        per_geom = np.diff(self.ring_off[self.geom_off])
-        self.max_vertices = int(per_geom.max()) if n else 0
-
-
-def _one_ring_py(x: Any, y: Any, starts: Any, lengths: Any, out: Any) -> None:
-    """``out[g]``: the closed vertices ``starts[g] : starts[g] + lengths[g]`` are one ring
-    (the first vertex comes back at the last only; 4 vertices at least)."""
-    for g in range(len(starts)):
-        s = starts[g]
-        e = s + lengths[g]
-        if e - s < 4 or x[e - 1] != x[s] or y[e - 1] != y[s]:
-            out[g] = False
-            continue
-        one = True
-        for k in range(s + 1, e - 1):
-            if x[k] == x[s] and y[k] == y[s]:
-                one = False
-                break
-        out[g] = one
-
-
-_one_ring_jit = numba.njit(cache=True, nogil=True)(_one_ring_py) if HAVE_NUMBA else None
-
-
-def _one_ring(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
-) -> npt.NDArray[np.bool_]:
-    """For geometries whose vertices are ``x, y`` in turn (``lengths`` each): whether each
-    is one closed ring. Several rings (parts or holes) bring the first vertex back before
-    the last: the first ring closes there."""
-    starts = np.cumsum(lengths) - lengths
-    out = np.zeros(len(lengths), dtype=bool)
-    if _one_ring_jit is not None:
-        _one_ring_jit(x, y, starts, lengths, out)
-        return out
-    if len(lengths) == 0:
-        return out
-    geom_of = np.repeat(np.arange(len(lengths)), lengths)
-    same = (x == x[starts][geom_of]) & (y == y[starts][geom_of])
-    ends = starts + lengths - 1
-    return (lengths >= 4) & same[ends] & (np.add.reduceat(same.astype(np.int64), starts) == 2)
-
-
-def _starts_of(
-    n_coords: npt.NDArray[np.int64], listed: npt.NDArray[np.int64], wanted: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Where the vertices of geometries ``wanted`` (a subset of ``listed``, both sorted)
-    start among those of ``listed`` taken in turn."""
-    lengths = n_coords[listed]
-    starts = np.cumsum(lengths) - lengths
-    return starts[np.searchsorted(listed, wanted)]
-
-
-def _spans(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Concatenated ranges ``starts[i] : starts[i] + lengths[i]``."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offs = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offs, lengths) + np.arange(total)
-
-
-def _ccw_py(x: Any, y: Any, starts: Any, lengths: Any) -> None:
-    """Reverse, in place, the closed rings (spans of ``x, y``) that run clockwise."""
-    for r in range(len(starts)):
-        s = starts[r]
-        e = s + lengths[r]
-        x0 = x[s]
-        y0 = y[s]
-        twice = 0.0
-        for k in range(s, e - 1):
-            twice += (x[k] - x0) * (y[k + 1] - y0) - (x[k + 1] - x0) * (y[k] - y0)
-        if twice < 0.0:
-            i = s
-            j = e - 1
-            while i < j:
-                x[i], x[j] = x[j], x[i]
-                y[i], y[j] = y[j], y[i]
-                i += 1
-                j -= 1
-
-
-def _ccw(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], lengths: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """``x, y`` (contiguous, consecutive closed rings), every ring made counter-clockwise
-    in place."""
-    starts = np.cumsum(lengths) - lengths
-    if _ccw_jit is not None:
-        _ccw_jit(x, y, starts, lengths)
-        return x, y
-    ring_of = np.repeat(np.arange(len(lengths)), lengths)
-    rx = x - x[starts][ring_of]
-    ry = y - y[starts][ring_of]
-    cross = np.zeros(len(x))
-    cross[:-1] = rx[:-1] * ry[1:] - rx[1:] * ry[:-1]
-    cross[starts + lengths - 1] = 0.0  # the last vertex of a ring starts no edge
-    flip = np.add.reduceat(cross, starts) < 0
-    if flip.any():
-        k = np.flatnonzero(flip[ring_of])
-        r = ring_of[k]
-        src = starts[r] + (starts[r] + lengths[r] - 1) - k
-        x[k] = x[src]
-        y[k] = y[src]
-    return x, y
-
-
-_ccw_jit = numba.njit(cache=True, nogil=True)(_ccw_py) if HAVE_NUMBA else None
-
-
-def ragged(geoms: npt.NDArray[np.object_]) -> RaggedPolygons:
-    """Flatten polygonal geometries for :func:`pair_moments`."""
-    return RaggedPolygons(geoms)
 
 
 def _edges_inside(
@@ -574,102 +375,6 @@ def _pair_moments_py(
         out_bad[i] = bad
 
 
-def _ring_is_simple(x: Any, y: Any, s: int, e: int, buf: Any) -> bool:
-    """True when the closed ring ``s:e`` is certainly a valid polygon shell.
-
-    Valid means: finite, closed, at least 3 distinct points, and no two edges
-    meeting except consecutive ones at their common vertex (without folding
-    back). Any orientation value too close to zero to trust, and any contact,
-    gives False: the caller then asks GEOS. ``buf`` is scratch space of shape
-    (at least the ring's length, 6): the ring's distinct vertices, then each
-    edge's box, read from one row in the pair test.
-    """
-    if e - s < 4 or x[s] != x[e - 1] or y[s] != y[e - 1]:
-        return False
-    m = 0
-    for k in range(s, e):
-        xk = x[k]
-        yk = y[k]
-        if not (np.isfinite(xk) and np.isfinite(yk)):
-            return False
-        if m > 0 and xk == buf[m - 1, 0] and yk == buf[m - 1, 1]:
-            continue
-        buf[m, 0] = xk
-        buf[m, 1] = yk
-        m += 1
-    nseg = m - 1
-    if nseg < 3:
-        return False
-    for i in range(nseg):
-        buf[i, 2] = min(buf[i, 0], buf[i + 1, 0])
-        buf[i, 3] = max(buf[i, 0], buf[i + 1, 0])
-        buf[i, 4] = min(buf[i, 1], buf[i + 1, 1])
-        buf[i, 5] = max(buf[i, 1], buf[i + 1, 1])
-    for i in range(nseg):
-        px = buf[i, 0]
-        py = buf[i, 1]
-        qx = buf[i + 1, 0]
-        qy = buf[i + 1, 1]
-        lo_x = buf[i, 2]
-        hi_x = buf[i, 3]
-        lo_y = buf[i, 4]
-        hi_y = buf[i, 5]
-        dx = qx - px
-        dy = qy - py
-        for j in range(i + 1, nseg):
-            if buf[j, 3] < lo_x or buf[j, 2] > hi_x or buf[j, 5] < lo_y or buf[j, 4] > hi_y:
-                continue  # the edges' boxes do not meet
-            ux = buf[j, 0]
-            uy = buf[j, 1]
-            vx = buf[j + 1, 0]
-            vy = buf[j + 1, 1]
-            if j == i + 1 or (i == 0 and j == nseg - 1):
-                # consecutive edges: they may only share the common vertex
-                if j == i + 1:  # p -> q=u -> v
-                    ax, ay, cx, cy = px - qx, py - qy, vx - qx, vy - qy
-                else:  # u -> v=p -> q
-                    ax, ay, cx, cy = ux - px, uy - py, qx - px, qy - py
-                t1 = ax * cy
-                t2 = ay * cx
-                if abs(t1 - t2) <= _REL_ERR * (abs(t1) + abs(t2)) and (
-                    t1 - t2 != 0.0 or ax * cx + ay * cy >= 0.0
-                ):
-                    return False  # unsure, or folding back
-                continue
-            ex = vx - ux
-            ey = vy - uy
-            t1 = dx * (uy - py)
-            t2 = dy * (ux - px)
-            d1 = t1 - t2
-            if abs(d1) <= _REL_ERR * (abs(t1) + abs(t2)):
-                return False
-            t1 = dx * (vy - py)
-            t2 = dy * (vx - px)
-            d2 = t1 - t2
-            if abs(d2) <= _REL_ERR * (abs(t1) + abs(t2)):
-                return False
-            if (d1 > 0) == (d2 > 0):
-                continue
-            t1 = ex * (py - uy)
-            t2 = ey * (px - ux)
-            d3 = t1 - t2
-            if abs(d3) <= _REL_ERR * (abs(t1) + abs(t2)):
-                return False
-            t1 = ex * (qy - uy)
-            t2 = ey * (qx - ux)
-            d4 = t1 - t2
-            if abs(d4) <= _REL_ERR * (abs(t1) + abs(t2)):
-                return False
-            if (d3 > 0) != (d4 > 0):
-                return False  # proper crossing
-    return True
-
-
-def _rings_simple_py(x: Any, y: Any, starts: Any, ends: Any, out: Any, buf: Any) -> None:
-    for r in range(len(starts)):
-        out[r] = _ring_is_simple(x, y, starts[r], ends[r], buf)
-
-
 def _group_pairs_py(grp: Any, fi: Any, src: Any, bounds: Any, out: Any) -> int:
     """Codes ``lo * n + hi`` of feature pairs met in one group (``grp`` sorted).
 
@@ -702,13 +407,10 @@ def _group_pairs_py(grp: Any, fi: Any, src: Any, bounds: Any, out: Any) -> int:
 
 if HAVE_NUMBA:
     _group_pairs_jit = numba.njit(cache=True, nogil=True)(_group_pairs_py)
-    _ring_is_simple = numba.njit(cache=True, nogil=True)(_ring_is_simple)
-    _rings_simple_jit = numba.njit(cache=True, nogil=True)(_rings_simple_py)
     _edges_inside = numba.njit(cache=True, nogil=True)(_edges_inside)
     _pair_moments_jit = numba.njit(cache=True, nogil=True)(_pair_moments_py)
 else:  # pragma: no cover
     _pair_moments_jit = None  # type: ignore[assignment]
-    _rings_simple_jit = None  # type: ignore[assignment]
     _group_pairs_jit = None  # type: ignore[assignment]
 
 
@@ -738,76 +440,6 @@ def group_pairs(
     )
     codes = np.sort(out[:m])
     return codes[np.r_[True, codes[1:] != codes[:-1]]] if m else codes
-
-
-def surely_valid(
-    geoms: npt.NDArray[np.object_], flat: RaggedPolygons | None = None
-) -> npt.NDArray[np.bool_]:
-    """True for single-ring polygons that are certainly valid (numba check).
-
-    False means "not decided here": holes, several parts, other types, any
-    contact or near-degenerate vertex. Ask ``shapely.is_valid`` for those.
-    Without numba every value is False. ``flat``, the flat arrays of the same
-    geometries when already built, saves reading the vertices again.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    out = np.zeros(len(geoms), dtype=np.bool_)
-    if not HAVE_NUMBA or len(geoms) == 0:
-        return out
-    if flat is not None:
-        n_rings = np.diff(flat.geom_off)
-        first = flat.geom_off[:-1]
-        starts = flat.ring_off[np.minimum(first, len(flat.ring_off) - 2)]
-        ends = flat.ring_off[np.minimum(first + 1, len(flat.ring_off) - 1)]
-        one = np.flatnonzero((n_rings == 1) & (ends - starts <= _MAX_CHECKED))
-        if len(one) == 0:
-            return out
-        out[one] = _rings_simple(flat.x, flat.y, starts[one], ends[one])
-        return out
-    types = shapely.get_type_id(geoms)
-    one = np.flatnonzero(
-        (types == 3)
-        & (shapely.get_num_interior_rings(geoms) == 0)
-        & (shapely.get_num_coordinates(geoms) <= _MAX_CHECKED)  # pair test is quadratic
-    )
-    if len(one) == 0:
-        return out
-    n_coords = shapely.get_num_coordinates(geoms[one]).astype(np.int64)
-    xy = shapely.get_coordinates(geoms[one])
-    ends = np.cumsum(n_coords)
-    x = np.ascontiguousarray(xy[:, 0])
-    y = np.ascontiguousarray(xy[:, 1])
-    out[one] = _rings_simple(x, y, ends - n_coords, ends)
-    return out
-
-
-def _rings_simple(
-    x: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-    starts: npt.NDArray[np.int64],
-    ends: npt.NDArray[np.int64],
-) -> npt.NDArray[np.bool_]:
-    """:func:`_ring_is_simple` of every ring, in chunks on threads (nogil kernel)."""
-    res = np.zeros(len(starts), dtype=np.bool_)
-    size = max(int((ends - starts).max()), 1) if len(starts) else 1
-
-    def run(lo_hi: tuple[int, int]) -> None:
-        lo, hi = lo_hi
-        buf = np.empty((size, 6))
-        part = np.zeros(hi - lo, dtype=np.bool_)
-        _rings_simple_jit(x, y, starts[lo:hi], ends[lo:hi], part, buf)
-        res[lo:hi] = part
-
-    workers = min(os.cpu_count() or 1, 8)
-    step = max(50_000, -(-len(starts) // (workers * 2)))
-    spans = [(lo, min(lo + step, len(starts))) for lo in range(0, len(starts), step)]
-    if workers == 1 or len(spans) <= 1:
-        for sp in spans:
-            run(sp)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, spans))
-    return res
 
 
 def pair_moments(

@@ -29,7 +29,11 @@ from __future__ import annotations
 
 from rsgeo.geo._numba import jit
 
-__all__ = ["orient_exact", "side"]
+__all__ = ["REL_ERR", "orient_exact", "side"]
+
+REL_ERR = 1e-12
+"""An orientation value below this share of the sum of its two products' sizes is not
+trusted in floating point: the clip kernel recomputes it exactly, the ring check gives up."""
 
 _SPLITTER = 134217729.0  # 2**27 + 1: Dekker's split of a double into two halves
 

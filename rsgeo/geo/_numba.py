@@ -51,7 +51,13 @@ def jit(fn: F, *, inline: bool = False, error_model: Literal["python", "numpy"] 
     return compiled  # type: ignore[return-value]  # a Dispatcher is called like fn
 
 
-KERNEL_MODULES: tuple[str, ...] = ("_clip_kernel", "_exact_orient", "_survey_kernel")
+KERNEL_MODULES: tuple[str, ...] = (
+    "_clip_kernel",
+    "_exact_orient",
+    "_ragged",
+    "_ring_check",
+    "_survey_kernel",
+)
 """The modules of rsgeo.geo whose kernels numba compiles and caches."""
 
 _HERE = Path(__file__).resolve().parent

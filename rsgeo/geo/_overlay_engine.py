@@ -41,7 +41,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from rsgeo.geo._clip_kernel import HAVE_NUMBA, RaggedPolygons, group_pairs, pair_moments
+from rsgeo.geo._clip_kernel import HAVE_NUMBA, group_pairs, pair_moments
+from rsgeo.geo._ragged import RaggedPolygons
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from rsgeo.analysis.layer_overlay import overlay_pieces
-from rsgeo.geo._clip_kernel import HAVE_NUMBA, pair_moments, ragged
+from rsgeo.geo._clip_kernel import HAVE_NUMBA, pair_moments
 from rsgeo.geo._overlay_engine import overlay_layer
+from rsgeo.geo._ragged import ragged
 from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic import province as pv
 
@@ -205,10 +206,10 @@ def test_flat_arrays_hold_every_ring_of_every_geometry(compiled, monkeypatch):
     """The flat arrays against a flattening one geometry at a time, on single rings (told
     from the coordinates), one-part multipolygons with and without holes, several parts,
     a repeated first vertex, a ring touching itself where it starts, empty geometries."""
-    from rsgeo.geo import _clip_kernel
+    from rsgeo.geo import _ragged
 
     if not compiled:
-        monkeypatch.setattr(_clip_kernel, "_one_ring_jit", None)
+        monkeypatch.setattr(_ragged, "_one_ring_jit", None)
     s = [(0, 0), (0, 0), (5, 0), (5, 5), (0, 0)]  # the first vertex repeated
     touching = [(0, 0), (4, 0), (4, 4), (0, 0), (-4, 0), (-4, -4), (0, 0)]
     extra = np.array(
@@ -239,7 +240,7 @@ def test_flat_arrays_hold_every_ring_of_every_geometry(compiled, monkeypatch):
 
 
 def test_surely_valid_never_accepts_invalid_rings():
-    from rsgeo.geo._clip_kernel import surely_valid
+    from rsgeo.geo._ring_check import surely_valid
 
     rng = np.random.default_rng(1)
     # small integer grids make collinear edges, touching vertices and repeats
@@ -419,6 +420,7 @@ def test_kernel_matches_geos_on_near_coincident_copies(data):
 def no_numba(monkeypatch):
     """The overlay as installed without numba: GEOS for every pair, no flat arrays."""
     monkeypatch.setattr("rsgeo.geo._clip_kernel.HAVE_NUMBA", False)
+    monkeypatch.setattr("rsgeo.geo._ring_check.HAVE_NUMBA", False)
     monkeypatch.setattr("rsgeo.geo._overlay_engine.HAVE_NUMBA", False)
 
 

@@ -314,7 +314,7 @@ def read_features_for(
     layer: str | None = None,
     columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """See :func:`rsgeo.analysis.layer_overlay.read_layer_for`."""
+    """See :func:`rsgeo.analysis.overlay_inputs.read_layer_for`."""
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"layer file not found: {path}")

@@ -12,12 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
-from rsgeo.analysis.layer_overlay import (
-    overlay,
-    overlay_pieces,
-    patches_from_pieces,
-    read_layer_for,
-)
+from rsgeo.analysis.layer_overlay import overlay, overlay_pieces, patches_from_pieces
+from rsgeo.analysis.overlay_inputs import read_layer_for
 from rsgeo.errors import CRSError, CRSMismatchError, FieldError, InputError
 from rsgeo.geo.area import ellipsoidal_area
 from rsgeo.synthetic import province as pv
@@ -348,16 +344,16 @@ def test_checked_layers_are_taken_as_valid_and_give_the_same_figures(monkeypatch
     """A layer named in ``checked`` is not checked again (the validity check sees the
     patches only), its non-polygonal features are still repaired, and its figures are
     those of the same layer checked; with ``to_crs`` every layer is checked again."""
-    from rsgeo.analysis import layer_overlay
+    from rsgeo.analysis import overlay_inputs
 
     seen: list[int] = []
-    check = layer_overlay._is_valid
+    check = overlay_inputs._is_valid
 
     def counted(geoms, flat=None):  # type: ignore[no-untyped-def]
         seen.append(len(geoms))
         return check(geoms, flat)
 
-    monkeypatch.setattr(layer_overlay, "_is_valid", counted)
+    monkeypatch.setattr(overlay_inputs, "_is_valid", counted)
     patch = box(X0, Y0, X0 + 100, Y0 + 100)
     line = shapely.LineString([(X0, Y0), (X0 + 50, Y0 + 50)])
     layer = gdf([box(X0, Y0, X0 + 40, Y0 + 40), box(X0 + 60, Y0, X0 + 80, Y0 + 20), line])

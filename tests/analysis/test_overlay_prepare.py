@@ -13,7 +13,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from rsgeo.analysis.layer_overlay import _cultivated, overlay
+from rsgeo.analysis.layer_overlay import overlay
+from rsgeo.analysis.overlay_inputs import _cultivated
 from rsgeo.schema.vocabulary import CULTIVATED_CLASSES
 
 X0, Y0 = 600_000.0, 2_800_000.0

@@ -155,7 +155,7 @@ def test_reports_are_shared_by_copies(layer_file: Path) -> None:
 
 
 def test_read_layer_for_far_patches_reads_nothing(layer_file: Path) -> None:
-    from rsgeo.analysis.layer_overlay import read_layer_for
+    from rsgeo.analysis.overlay_inputs import read_layer_for
 
     got = read_layer_for(_patches([(-5000, -5000, 10)]), layer_file)
     assert len(got) == 0

@@ -528,7 +528,7 @@ def test_rebuild_keeps_files_put_in_a_dossier_folder(tmp_path: Path) -> None:
 def test_the_font_is_parsed_once_before_the_workers_start(tmp_path: Path) -> None:
     """The run parses the CJK font before it forks its workers, which share it."""
     from rsgeo.outputs.dossier.fonts import find_cjk_font
-    from rsgeo.outputs.dossier.pdfwriter import pdf_font
+    from rsgeo.outputs.dossier.pdffont import pdf_font
 
     pdf_font.cache_clear()
     built = build_dossiers(make_result(), tmp_path / "d", n_jobs=2, progress=False)

@@ -32,7 +32,7 @@ from rsgeo.outputs.dossier.content import fmt
 from rsgeo.outputs.dossier.early_maps import EarlyMaps, map_inputs, map_key, neighbours_digest
 from rsgeo.outputs.dossier.folder import FOLDER_MAX_BYTES, Shared, inside, own_bytes, remove_tree
 from rsgeo.outputs.dossier.fonts import find_cjk_font
-from rsgeo.outputs.dossier.pdfwriter import pdf_font
+from rsgeo.outputs.dossier.pdffont import pdf_font
 from rsgeo.outputs.dossier.photos import photo_caption, write_unplaced
 from rsgeo.outputs.dossier.workers import start_pool, stop_pool, wait_all
 from rsgeo.outputs.names import safe_name

@@ -446,7 +446,8 @@ def render_pdf(
     through); a dossier with a table row taller than a page is written by
     fpdf2, which splits the row.
     """
-    from rsgeo.outputs.dossier.pdfwriter import Canvas, NeedsFpdf, pdf_font
+    from rsgeo.outputs.dossier.pdffont import pdf_font
+    from rsgeo.outputs.dossier.pdfwriter import Canvas, NeedsFpdf
 
     if font is None:
         font = find_cjk_font()

@@ -290,7 +290,7 @@ def dossier_sections(
     field photo's time, azimuth and position); ``azimuths`` gives the shooting
     direction (degrees from north) of the photos that have one, by path; ``outlines``
     the patch's outline over each chip, by path (rings in fractions of the picture, from
-    its top left corner: :data:`rsgeo.outputs.dossier.media.Outline`).
+    its top left corner: :data:`rsgeo.outputs.dossier.chips.Outline`).
     """
     values: Row = {str(k): v for k, v in row.items()} if isinstance(row, pd.Series) else row
     images = []

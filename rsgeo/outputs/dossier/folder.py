@@ -179,7 +179,8 @@ def build_one(
     """Write the dossier folder ``target`` of one patch (in a hidden folder beside it,
     renamed into place when whole); the location map taken from the maps drawn early
     when ``map_key`` is there (:func:`rsgeo.outputs.dossier.early_maps.take_map`)."""
-    from rsgeo.outputs.dossier.media import Outline, imagery_chip, location_map_png
+    from rsgeo.outputs.dossier.chips import Outline, imagery_chip
+    from rsgeo.outputs.dossier.media import location_map_png
 
     crs, out, title = shared.crs, shared.out, shared.title
     if not inside(target, out):

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rsgeo.outputs.dossier.chips import CHIP_OUTLINE_RGB
 from rsgeo.outputs.dossier.content import Section
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font
-from rsgeo.outputs.dossier.media import CHIP_OUTLINE_RGB
 
 __all__ = ["IMAGE_SUFFIXES", "render_html", "render_pdf", "wrap_text"]
 

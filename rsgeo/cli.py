@@ -294,7 +294,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     from rsgeo.io.convert import convert_to_geoparquet
-    from rsgeo.io.geoparquet import ROW_GROUP_ROWS, ROWS_PER_PART
+    from rsgeo.io.geoparquet_write import ROW_GROUP_ROWS, ROWS_PER_PART
     from rsgeo.options import PARQUET_COMPRESSIONS
 
     def progress(line: str) -> None:

@@ -7,7 +7,7 @@ DBF by its ``.cpg``, language driver byte or detection). Large layers are
 read in blocks, with a line of progress after each block and each part
 file written. Every geometry is checked once while it is written, and the
 result recorded in the part's metadata
-(:func:`rsgeo.io.geoparquet.write_geoparquet`): a layer found valid is not
+(:func:`rsgeo.io.geoparquet_write.write_geoparquet`): a layer found valid is not
 checked again feature by feature when rsgeo reads it.
 """
 
@@ -23,12 +23,11 @@ import pyogrio
 
 from rsgeo.errors import DataFileError, InputError, OutputExistsError
 from rsgeo.geo.repair import ReadReport
-from rsgeo.io.geoparquet import (
+from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet
+from rsgeo.io.geoparquet_write import (
     ROW_GROUP_ROWS,
     ROWS_PER_PART,
     GeoParquetWritten,
-    is_geoparquet,
-    read_geoparquet,
     write_geoparquet,
 )
 from rsgeo.io.reading import _decide_encoding, _locate  # the readers' own rules
@@ -64,7 +63,7 @@ def convert_to_geoparquet(
     layer, encoding
         As for :func:`rsgeo.io.reading.read_layer`.
     rows_per_part, row_group_rows, overwrite, compression
-        As for :func:`rsgeo.io.geoparquet.write_geoparquet` (``"lz4"``: files
+        As for :func:`rsgeo.io.geoparquet_write.write_geoparquet` (``"lz4"``: files
         about a quarter larger, read about a quarter faster; docs/geoparquet.md).
     progress : callable, optional
         Called with one line after each block read and each part written.

@@ -6,7 +6,7 @@ the land-use layer is made in tiles of ``tile_features`` polygons, each a
 :func:`~rsgeo.synthetic.province.make_farmland` tessellation of its own seed,
 stacked northwards (a strip inside the Gauss-Krüger zone of EPSG:4545), and
 each tile is written to the GeoParquet dataset before the next is made
-(:func:`rsgeo.io.geoparquet.write_geoparquet` with an iterable: each tile
+(:func:`rsgeo.io.geoparquet_write.write_geoparquet` with an iterable: each tile
 sorted in Hilbert order, parts never spanning two tiles). Feature ids run
 on across tiles (``F00000000`` ...). Where two tiles meet, their jittered
 edges overlap or leave slivers of a few metres, like two survey deliveries.
@@ -33,7 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from rsgeo.io.geoparquet import ROW_GROUP_ROWS, ROWS_PER_PART, write_geoparquet
+from rsgeo.io.geoparquet_write import ROW_GROUP_ROWS, ROWS_PER_PART, write_geoparquet
 from rsgeo.options import PARQUET_COMPRESSIONS
 from rsgeo.synthetic.province import (
     ORIGIN,
@@ -145,7 +145,7 @@ def write_tiled_province(
     (:func:`write_province_townships`: ``n_counties`` counties of 10
     townships, by default one per 25,000 patches). ``rows_per_part``,
     ``row_group_rows`` and ``compression`` are those of
-    :func:`rsgeo.io.geoparquet.write_geoparquet` (each part records the
+    :func:`rsgeo.io.geoparquet_write.write_geoparquet` (each part records the
     geometry check made while writing it).
 
     Returns

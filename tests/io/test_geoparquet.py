@@ -51,8 +51,8 @@ from rsgeo.io.geoparquet import (  # noqa: E402
     read_geoparquet,
     read_geoparquet_info,
     touched_rows,
-    write_geoparquet,
 )
+from rsgeo.io.geoparquet_write import write_geoparquet  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ from rsgeo.io.geoparquet import (
     read_geoparquet,
     read_geoparquet_checked,
     read_geoparquet_info,
-    write_geoparquet,
 )
+from rsgeo.io.geoparquet_write import write_geoparquet
 from rsgeo.io.reading import read_layer, read_layer_boxes
 from rsgeo.io.wkb import geometries_from_wkb
 from rsgeo.synthetic.province import make_farmland

@@ -60,8 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rsgeo.io.geoparquet import read_geoparquet
-from rsgeo.io.geoparquet_write import ROW_GROUP_ROWS
-from rsgeo.options import LOCAL_CLUSTER_DASK_CONFIG, PARQUET_COMPRESSIONS
+from rsgeo.options import LOCAL_CLUSTER_DASK_CONFIG, PARQUET_COMPRESSIONS, ROW_GROUP_ROWS
 from rsgeo.synthetic.province_tiles import (
     TiledProvince,
     province_counties,

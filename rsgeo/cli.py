@@ -72,15 +72,35 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_CODES["usage"])
 
 
+class _ConvertHelp(argparse.HelpFormatter):
+    """The help of ``rsgeo convert``, with the writing defaults of :mod:`rsgeo.options`
+    filled in only when it is shown (the options import pandas: 0.3 s at every start)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text is None or "{default" not in text:
+            return text
+        from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
+
+        defaults = {
+            "rows_per_part": ROWS_PER_PART,
+            "row_group_rows": ROW_GROUP_ROWS,
+            "compression": PARQUET_COMPRESSIONS[0],
+        }
+        return text.format(default=defaults[action.dest], choices=", ".join(PARQUET_COMPRESSIONS))
+
+
 def _parser() -> argparse.ArgumentParser:
     def helps(p: argparse.ArgumentParser) -> None:
         p._positionals.title = HELP["positionals"]
         p._optionals.title = HELP["optionals"]
         p.add_argument("-h", "--help", action="help", help=HELP["help"])
 
-    def new(name: str) -> argparse.ArgumentParser:
+    def new(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         text = HELP[name]
-        p = sub.add_parser(name, help=text, description=text, epilog=HELP["epilog"], add_help=False)
+        p = sub.add_parser(
+            name, help=text, description=text, epilog=HELP["epilog"], add_help=False, **kwargs
+        )
         helps(p)
         return p
 
@@ -128,14 +148,14 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--patches", action="store_true", help=HELP["patches"])
     common(info)
 
-    convert = new("convert")
+    convert = new("convert", formatter_class=_ConvertHelp)
     convert.add_argument("src", type=Path, help=HELP["convert_src"])
     convert.add_argument("dest", type=Path, help=HELP["convert_dest"])
     convert.add_argument("--layer", default=None, help=HELP["layer"])
     convert.add_argument("--encoding", default=None, help=HELP["encoding"])
     convert.add_argument("--rows-per-part", type=int, default=None, help=HELP["rows_per_part"])
     convert.add_argument("--row-group-rows", type=int, default=None, help=HELP["row_group_rows"])
-    # checked by the writer, whose error lists the choices (rsgeo.options.PARQUET_COMPRESSIONS)
+    # checked by the writer, whose error lists the choices
     convert.add_argument("--compression", default=None, help=HELP["compression"])
     convert.add_argument("--overwrite", action="store_true", help=HELP["convert_overwrite"])
     common(convert)
@@ -294,8 +314,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     from rsgeo.io.convert import convert_to_geoparquet
-    from rsgeo.io.geoparquet_write import ROW_GROUP_ROWS, ROWS_PER_PART
-    from rsgeo.options import PARQUET_COMPRESSIONS
+    from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
 
     def progress(line: str) -> None:
         print(say("convert_progress", line=line), file=sys.stderr, flush=True)

@@ -29,7 +29,9 @@ def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["check"], ["info"], ["init"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["demo"], ["check"], ["info"], ["init"], ["convert"]]
+)
 def test_every_help_text_is_chinese_and_english(
     command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -44,6 +46,16 @@ def test_every_help_text_is_chinese_and_english(
     # the description and the section titles too
     assert re.search(r"[\u4e00-\u9fff][^\n]* / [a-z]", text.split("\n\n")[1])
     assert "选项 / options" in text
+
+
+def test_convert_help_prints_the_writing_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
+
+    text = " ".join(_help(["convert"], capsys).split())  # argparse wraps the lines
+    assert "{" not in text and "}" not in text  # every placeholder filled
+    assert f"默认 {ROW_GROUP_ROWS:,} / features in one row group, {ROW_GROUP_ROWS:,} by" in text
+    assert f"默认 {ROWS_PER_PART:,} / most features in one part file, {ROWS_PER_PART:,} by" in text
+    assert f"{PARQUET_COMPRESSIONS[0]} by default" in text
 
 
 def test_top_help_lists_init(capsys: pytest.CaptureFixture[str]) -> None:

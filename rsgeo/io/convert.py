@@ -24,14 +24,9 @@ import pyogrio
 from rsgeo.errors import DataFileError, InputError, OutputExistsError
 from rsgeo.geo.repair import ReadReport
 from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet
-from rsgeo.io.geoparquet_write import (
-    ROW_GROUP_ROWS,
-    ROWS_PER_PART,
-    GeoParquetWritten,
-    write_geoparquet,
-)
+from rsgeo.io.geoparquet_write import GeoParquetWritten, write_geoparquet
 from rsgeo.io.reading import _decide_encoding, _locate  # the readers' own rules
-from rsgeo.options import PARQUET_COMPRESSIONS
+from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
 
 __all__ = ["READ_BLOCK", "convert_to_geoparquet"]
 

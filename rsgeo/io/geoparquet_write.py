@@ -56,18 +56,9 @@ import shapely
 from rsgeo.errors import InputError, OutputExistsError
 from rsgeo.geo.hilbert import hilbert_sort
 from rsgeo.io.geoparquet import CHECK_KEY, SOURCE_ROW, require_pyarrow
-from rsgeo.options import PARQUET_COMPRESSIONS
+from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
 
-__all__ = ["ROWS_PER_PART", "ROW_GROUP_ROWS", "GeoParquetWritten", "write_geoparquet"]
-
-ROWS_PER_PART = 1_000_000
-"""Most rows in one part file."""
-ROW_GROUP_ROWS = 2_500
-"""Rows in one row group: the unit a bbox filter keeps or skips (about 0.8 MB of
-20-vertex polygons). Smaller groups prune better and cost more metadata: a tile of
-the province in ``benchmarks/bench_cluster.py`` decodes about a third of the rows
-it would with 10,000 (its land use read in 17.0 CPU-s against 20.9 over 64 tiles;
-1,000 rows: no better)."""
+__all__ = ["GeoParquetWritten", "write_geoparquet"]
 
 
 @dataclass(frozen=True)

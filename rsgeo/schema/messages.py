@@ -72,11 +72,14 @@ HELP: Mapping[str, str] = MappingProxyType(
         ),
         "convert_src": "要转换的图层文件（shp、gpkg、geojson、gdb、zip、parquet） / the layer file",
         "convert_dest": "输出的 GeoParquet 文件夹，如 dltb.parquet / the GeoParquet folder to write",
-        "rows_per_part": "每个分块文件的最多要素数 / most features in one part file",
-        "row_group_rows": "每个行组的要素数，默认 2500 / features in one row group, 2,500 by default",
+        "rows_per_part": (
+            "每个分块文件的最多要素数，默认 {default:,} / most features in one part file, "
+            "{default:,} by default"
+        ),
+        "row_group_rows": "每个行组的要素数，默认 {default:,} / features in one row group, {default:,} by default",
         "compression": (
-            "Parquet 压缩方式，默认 lz4（读取快）；zstd 文件约小五分之一 / Parquet "
-            "compression, lz4 by default (read faster); zstd: files about a fifth smaller"
+            "压缩方式，默认 {default}（读取快；zstd 文件小约五分之一） / Parquet compression ({choices}), {default} "
+            "by default (read faster); zstd: files about a fifth smaller"
         ),
         "convert_overwrite": "替换已有的输出文件夹 / replace an existing dataset folder",
         "init": (

@@ -33,8 +33,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from rsgeo.io.geoparquet_write import ROW_GROUP_ROWS, ROWS_PER_PART, write_geoparquet
-from rsgeo.options import PARQUET_COMPRESSIONS
+from rsgeo.io.geoparquet_write import write_geoparquet
+from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
 from rsgeo.synthetic.province import (
     ORIGIN,
     make_counties,

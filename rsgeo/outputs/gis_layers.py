@@ -68,6 +68,19 @@ _ELLIPSIS = "…"
 _NAME_CHARS = re.compile(r"[^0-9A-Za-z_\u4e00-\u9fff]")
 
 
+def _name_chars(text: str) -> str:
+    """``text`` with what a DBF field name may not hold as ``_``: characters other than
+    letters, digits, ``_`` and Chinese, and Chinese characters GBK lacks (``龦``)."""
+    text = _NAME_CHARS.sub("_", text)
+    try:
+        text.encode(DBF_ENCODING)
+    except UnicodeEncodeError:
+        return "".join(
+            ch if ch.encode(DBF_ENCODING, errors="replace") != b"?" else "_" for ch in text
+        )
+    return text
+
+
 def _with_mu(frame: pd.DataFrame) -> pd.DataFrame:
     """Each ``*_m2`` column followed by the same area in 亩 (``*_mu``)."""
     columns: dict[str, Any] = {}
@@ -158,7 +171,7 @@ def shapefile_names(columns: Iterable[str]) -> dict[str, str]:
 
     Known columns take their name from :func:`rsgeo.schema.layer_fields.field_entry`;
     any other keeps its own name when it fits, else is cut to 10 bytes
-    (characters other than letters, digits, ``_`` and Chinese become ``_``);
+    (characters other than letters, digits, ``_`` and the Chinese of GBK become ``_``);
     a clash gets a number at the end.
 
     >>> shapefile_names(["patch_id", "area_m2", "权属单位名称", "clue_refinement"])
@@ -172,7 +185,7 @@ def shapefile_names(columns: Iterable[str]) -> dict[str, str]:
     for col in sorted(columns, key=lambda c: known[c] is None):
         short = known[col]
         if short is None:
-            short = _cut(_NAME_CHARS.sub("_", col.strip()) or "field", DBF_NAME_BYTES)
+            short = _cut(_name_chars(col.strip()) or "field", DBF_NAME_BYTES)
             if short[:1].isdigit() or short[:1] == "_":
                 short = _cut("F" + short, DBF_NAME_BYTES)
         base, n = short, 1

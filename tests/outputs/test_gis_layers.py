@@ -285,6 +285,8 @@ def test_short_names_of_fields_rsgeo_does_not_know() -> None:
     assert names["权属单位名称"] == "权属单位名"  # 12 bytes in GBK cut to 10
     assert names["a权属单位名"] == "a权属单位"  # 11 bytes: 9, as half a character does not fit
     assert names["a b"] == "a_b"
+    # a Chinese character GBK lacks cannot be a field name's: it becomes "_" like others
+    assert shapefile_names(["龦", "长龦度"]) == {"龦": "F_", "长龦度": "长_度"}
 
 
 @given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=40, unique=True))

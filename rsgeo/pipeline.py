@@ -456,7 +456,6 @@ class Overlaid:
     provenance: dict[str, Any]
     pieces: gpd.GeoDataFrame
     result: gpd.GeoDataFrame
-    early_maps: Any = None  # rsgeo.outputs.dossier.early_maps.EarlyMaps, when drawing
 
 
 def _run(
@@ -469,37 +468,28 @@ def _run(
             print(f"rsgeo: {note}", file=sys.stderr)
     step("reading")
     patches, layers, townships, county, provenance = prepare_inputs(job, progress=progress)
-    early = None
-    if job.outputs["dossiers"]:  # the location maps, drawn on the core the run leaves idle
-        from rsgeo.outputs.dossier.early_maps import start_early_maps
-
-        early = start_early_maps(patches, staging.path / "dossiers", townships=townships)
-    try:
-        step("overlay", patches=len(patches), layers=len(layers))
-        if progress and HAVE_NUMBA and not kernels_cached():
-            print(f"rsgeo: {STEPS['compiling']}", file=sys.stderr)
-        pieces, result = overlay_stage(
-            patches,
-            layers,
-            townships,
-            attributes=layer_attributes(job),
-            checked=provenance.get("layers_as_read", ()),
-            progress=progress,
-        )
-        overlaid = Overlaid(patches, layers, townships, county, provenance, pieces, result, early)
-        return finish_run(
-            job,
-            overlaid,
-            staging,
-            out=out,
-            clock=clock,
-            step=step,
-            overwrite=overwrite,
-            progress=progress,
-        )
-    finally:
-        if early is not None:
-            early.close()
+    step("overlay", patches=len(patches), layers=len(layers))
+    if progress and HAVE_NUMBA and not kernels_cached():
+        print(f"rsgeo: {STEPS['compiling']}", file=sys.stderr)
+    pieces, result = overlay_stage(
+        patches,
+        layers,
+        townships,
+        attributes=layer_attributes(job),
+        checked=provenance.get("layers_as_read", ()),
+        progress=progress,
+    )
+    overlaid = Overlaid(patches, layers, townships, county, provenance, pieces, result)
+    return finish_run(
+        job,
+        overlaid,
+        staging,
+        out=out,
+        clock=clock,
+        step=step,
+        overwrite=overwrite,
+        progress=progress,
+    )
 
 
 def finish_run(
@@ -656,9 +646,7 @@ def finish_run(
         )
         if before_writers is not None:
             before_writers(jr)
-        _write_outputs(
-            jr, overwrite=overwrite, progress=progress, step=step, early_maps=overlaid.early_maps
-        )
+        _write_outputs(jr, overwrite=overwrite, progress=progress, step=step)
         provenance.update(
             {
                 "rsgeo": __version__,
@@ -692,14 +680,12 @@ def finish_run(
         return jr
 
 
-def _write_outputs(
-    jr: JobResult, *, overwrite: bool, progress: bool, step: Any, early_maps: Any = None
-) -> None:
+def _write_outputs(jr: JobResult, *, overwrite: bool, progress: bool, step: Any) -> None:
     dossiers = None
     if jr.job.outputs["dossiers"]:
         # handed to worker processes first: they build while this process writes the rest
         step("dossiers")
-        dossiers = _start_dossiers(jr, progress=progress, early_maps=early_maps)
+        dossiers = _start_dossiers(jr, progress=progress)
     try:
         _write_others(jr, overwrite=overwrite, progress=progress, step=step, dossiers=dossiers)
     except BaseException:
@@ -854,7 +840,7 @@ def evidence_photos(jr: JobResult, *, progress: bool) -> Any:
     return photos
 
 
-def _start_dossiers(jr: JobResult, *, progress: bool, early_maps: Any = None) -> Any:
+def _start_dossiers(jr: JobResult, *, progress: bool) -> Any:
     """The dossiers handed to worker processes (:func:`rsgeo.outputs.dossier.build.start_dossiers`)."""
     from rsgeo.outputs.dossier.build import start_dossiers
 
@@ -874,5 +860,4 @@ def _start_dossiers(jr: JobResult, *, progress: bool, early_maps: Any = None) ->
         findings=None if jr.review is None else jr.review.findings,
         townships=jr.townships,
         progress=progress,
-        early_maps=early_maps,
     )

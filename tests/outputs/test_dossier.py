@@ -162,16 +162,15 @@ def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> Non
     p1 = (out / "P1" / "dossier.html").read_text(encoding="utf-8")
     for sid in SECTION_IDS:
         assert f'<section id="{sid}">' in p1
-    # location map + before + after chips + the photo, linked beside the page (not stored twice)
+    # the location map drawn in the page; before + after chips + the photo linked beside it
+    assert p1.count('<svg class="map"') == 1 and not (out / "P1" / "location_map.png").exists()
     images = _imgs(p1)
     assert images == [
-        "location_map.png",
         "imagery_before.jpg",
         "imagery_after.jpg",
         "attachments/现场照片1.png",
     ]
     assert all((out / "P1" / src).is_file() for src in images)
-    assert (out / "P1" / "location_map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
 
     for name in ("imagery_before.jpg", "imagery_after.jpg"):  # photographs of the ground
@@ -205,7 +204,8 @@ def test_dossier_sections_images_and_values(tmp_path: Path, inputs: dict) -> Non
     assert weird.parent == out and (weird / "dossier.html").is_file()
     page = (weird / "dossier.html").read_text(encoding="utf-8")
     assert "../P&amp;&lt;3&gt;" in page and "<3>" not in page
-    assert len(_imgs(page)) == 1 and "前时相影像未覆盖本图斑" in page
+    assert _imgs(page) == [] and page.count('<svg class="map"') == 1
+    assert "前时相影像未覆盖本图斑" in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.count("dossier.html") == 3 and "军用土地图斑 1 个" in index
     # nothing written next to outdir, no military folder
@@ -285,7 +285,13 @@ _PROBE = (
     "for(const i of document.images){if(i.complete&&i.naturalWidth>0)ok++;else bad++;"
     "w.push(i.naturalWidth+'x'+i.naturalHeight);}"
     'document.body.setAttribute("data-ok",ok);document.body.setAttribute("data-bad",bad);'
-    'document.body.setAttribute("data-sizes",w.join(" "));});'
+    'document.body.setAttribute("data-sizes",w.join(" "));'
+    # the location map: its box on the page, and its labels laid out inside it
+    'var m=document.querySelector("svg.map");if(m){var r=m.getBoundingClientRect(),t=0;'
+    "for(const x of m.querySelectorAll('text')){var b=x.getBoundingClientRect();"
+    "if(b.width>0&&b.left>=r.left&&b.right<=r.right&&b.top>=r.top&&b.bottom<=r.bottom)t++;}"
+    'document.body.setAttribute("data-map",Math.round(r.width)+"x"+Math.round(r.height)+" "+t+"/"'
+    '+m.querySelectorAll("text").length);}});'
     "</script>"
 )
 
@@ -310,7 +316,7 @@ def test_dossier_opens_in_headless_chromium(tmp_path: Path, inputs: dict) -> Non
     copied = tmp_path / "elsewhere" / "P1"
     shutil.copytree(out / "P1", copied)
     shutil.rmtree(out / "P1")
-    for page, n_images in ((copied / "dossier.html", 4), (out / "index.html", 0)):
+    for page, n_images in ((copied / "dossier.html", 3), (out / "index.html", 0)):
         probe = page.with_name("_probe.html")
         probe.write_text(
             page.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
@@ -350,6 +356,12 @@ def test_dossier_opens_in_headless_chromium(tmp_path: Path, inputs: dict) -> Non
                 with Image.open(copied / src) as im:
                     expected.append(f"{im.width}x{im.height}")
             assert f'data-sizes="{" ".join(expected)}"' in body.group(0)
+            # the map is laid out at the figure's proportions (900 x 460), every label in it
+            shown = re.search(r'data-map="(\d+)x(\d+) (\d+)/(\d+)"', body.group(0))
+            assert shown is not None, body.group(0)
+            w, h, inside, labels = map(int, shown.groups())
+            assert w > 400 and abs(h / w - 460 / 900) < 0.01
+            assert labels > 10 and inside == labels
 
 
 def test_geographic_input_townships_and_missing_geometry(tmp_path: Path) -> None:
@@ -368,9 +380,11 @@ def test_geographic_input_townships_and_missing_geometry(tmp_path: Path) -> None
     built = build_dossiers(result, tmp_path / "d", townships=towns, pdf=False, progress=False)
     assert set(built["status"]) == {"built"}
     p1 = (tmp_path / "d" / "P1" / "dossier.html").read_text(encoding="utf-8")
-    assert len(_imgs(p1)) == 1 and "14.40" in p1
+    assert _imgs(p1) == [] and p1.count('<svg class="map"') == 1 and "14.40" in p1
+    # the townships named on the overview
+    assert {"融水镇", "和睦镇"} <= set(re.findall(r"<text[^>]*>([^<]*)</text>", p1))
     p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
-    assert _imgs(p2) == [] and "图斑没有图形" in p2
+    assert _imgs(p2) == [] and '<svg class="map"' not in p2 and "图斑没有图形" in p2
 
 
 def test_per_patch_imagery_folder(tmp_path: Path) -> None:
@@ -383,10 +397,10 @@ def test_per_patch_imagery_folder(tmp_path: Path) -> None:
     )
     assert set(built["status"]) == {"built"}
     p1 = (tmp_path / "d" / "P1" / "dossier.html").read_text(encoding="utf-8")
-    assert len(_imgs(p1)) == 3
+    assert len(_imgs(p1)) == 2
     assert set(_outlines(p1)) == {"imagery_before.jpg", "imagery_after.jpg"}
     p2 = (tmp_path / "d" / "P2" / "dossier.html").read_text(encoding="utf-8")
-    assert len(_imgs(p2)) == 1 and "没有本图斑的前时相影像" in p2
+    assert _imgs(p2) == [] and "没有本图斑的前时相影像" in p2
 
 
 def _pdf_without_dates(path: Path) -> bytes:
@@ -431,31 +445,55 @@ def test_bad_n_jobs(tmp_path: Path) -> None:
             build_dossiers(make_result(), tmp_path / "o", n_jobs=bad, progress=False)
 
 
-def test_location_map_centres_the_patch(tmp_path: Path) -> None:
-    """The close-up is centred on the patch; the overview marks it with a red star."""
+@pytest.mark.parametrize("writer", ["rsgeo", "fpdf2"])
+def test_location_map_centres_the_patch(tmp_path: Path, writer: str) -> None:
+    """The close-up is centred on the patch; the overview marks it with a red star. The
+    map is drawn alone on a PDF page, by rsgeo's writer and by fpdf2 (the writer of
+    dossiers with a table row taller than a page), and read back as poppler draws it."""
     from PIL import Image
 
-    build_dossiers(make_result().loc[["P1"]], tmp_path / "d", pdf=False, progress=False)
-    rgb = np.asarray(Image.open(tmp_path / "d" / "P1" / "location_map.png").convert("RGB"))
-    assert rgb.shape == (460, 900, 3)
+    from rsgeo.outputs.dossier.content import Section
+    from rsgeo.outputs.dossier.fonts import find_cjk_font
+    from rsgeo.outputs.dossier.location_map import location_map
+    from rsgeo.outputs.dossier.render import _render_fpdf, render_pdf
+
+    p1 = make_result().geometry.loc["P1"]
+    drawn = location_map(p1, neighbours=[], townships=None, title="P1 位置图", margin_m=60.0)
+    section = Section("maps", "二、位置图", "images", [], extra={"map": ("位置示意图", drawn)})
+    pdf = tmp_path / "map.pdf"
+    if writer == "rsgeo":
+        render_pdf([section], "位置图", tmp_path, pdf)
+        assert b"/Producer (rsgeo)" in pdf.read_bytes()
+    else:
+        _render_fpdf([section], "位置图", tmp_path, pdf, font=find_cjk_font())
+        assert b"/Producer (rsgeo)" not in pdf.read_bytes()
+    tool = office.need("pdftoppm", "poppler-utils")
+    subprocess.run([tool, "-r", "100", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    rgb = np.asarray(Image.open(next(tmp_path.glob("page*.png"))).convert("RGB"))
     r, g, b = (rgb[..., i].astype(int) for i in range(3))
     red = (r > 180) & (g < 90) & (b < 90)
     half = rgb.shape[1] // 2
-    ys, xs = np.nonzero(red[:, half:])
-    assert len(xs) > 100
-    # the close-up's frame: dark pixels of the longest rows and columns of the right half
-    dark = (r < 150) & (g < 150) & (b < 150)  # the frame lines, also where anti-aliased
-    cols = np.nonzero(dark[:, half:].sum(axis=0) > 300)[0]
-    rows = np.nonzero(dark[:, half:].sum(axis=1) > 300)[0]
-    centre_x, centre_y = (cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2
-    # 120 m x 80 m patch with 60 m margins: a 240 m window, the patch spans half its width
+    # the close-up's frame: the longest dark columns of the page's right half (a panel is
+    # 190 mm x 370 / 900 wide: about 300 pixels at 100 dpi), and the rows between their ends
+    dark = (r < 150) & (g < 150) & (b < 150)
+    cols = np.nonzero(dark[:, half:].sum(axis=0) > 250)[0] + half
+    rows = np.nonzero(dark[:, cols.min()] & dark[:, cols.max()])[0]
     frame_w = cols.max() - cols.min()
-    assert abs((xs.min() + xs.max()) / 2 - centre_x) < 4
-    assert abs((ys.min() + ys.max()) / 2 - centre_y) < 4
-    assert abs((xs.max() - xs.min()) / frame_w - 120 / 240) < 0.05
-    assert abs((ys.max() - ys.min()) / frame_w - 80 / 240) < 0.05
-    # the overview (no townships: a 10 km window) shows the patch as a star
-    assert red[:, :half].sum() > 30
+    assert 250 < frame_w < 350 and abs((rows.max() - rows.min()) - frame_w) <= 2
+    ys, xs = np.nonzero(red[:, cols.min() + 2 : cols.max() - 1])
+    xs = xs + cols.min() + 2
+    assert len(xs) > 100
+    # 120 m x 80 m patch with 60 m margins: a 240 m window, the patch spans half its width
+    centre_x, centre_y = (cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2
+    assert abs((xs.min() + xs.max()) / 2 - centre_x) < 3
+    assert abs((ys.min() + ys.max()) / 2 - centre_y) < 3
+    assert abs((xs.max() - xs.min()) / frame_w - 120 / 240) < 0.03
+    assert abs((ys.max() - ys.min()) / frame_w - 80 / 240) < 0.03
+    # the overview (no townships: a 10 km window) shows the patch as a star, left of it
+    assert red[rows.min() : rows.max(), : half - 20].sum() > 30
+    # its words are text in the PDF, not pictures
+    words = "".join(office.pdf_pages(pdf)[0].split())
+    assert "位置示意" in words and "图斑范围" in words and "P1位置图" in words
 
 
 def test_long_tables_continue_on_new_pages_with_their_header(tmp_path: Path) -> None:

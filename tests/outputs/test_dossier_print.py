@@ -92,8 +92,10 @@ def test_pages_are_a4_and_pictures_take_at_most_half_a_page(built: dict, tmp_pat
     for w, h in office.pdf_page_sizes_pt(pdf):
         assert (w, h) == pytest.approx(A4_PT, abs=1.5)
     images = _images(pdf, tmp_path)
-    # the location map, two chips and the two photos of P1 (one four times taller than wide)
-    assert len(images) == 5
+    # two chips and the two photos of P1 (one four times taller than wide); the location
+    # map is drawn as lines and words, no picture
+    assert len(images) == 4
+    assert "位置示意" in _text(pdf) and "图斑范围" in _text(pdf)
     for page, img_h, _img_w, page_h in images:
         assert img_h <= page_h / 2, f"a picture on page {page} is taller than half the page"
     # the two chips lie side by side: two pictures of one height on one page
@@ -206,7 +208,8 @@ def test_the_html_dossier_prints_pictures_at_most_half_a_page(built: dict, tmp_p
     for w, h in office.pdf_page_sizes_pt(pdf):
         assert sorted((w, h)) == pytest.approx(sorted(A4_PT), abs=1.5)
     images = _images(pdf, tmp_path)
-    assert len(images) == 5
+    assert len(images) == 4  # the chips and photos (the map is drawn: no picture)
+    assert "图斑范围" in _text(pdf)
     for page, img_h, _img_w, page_h in images:
         assert img_h <= page_h / 2, f"a picture on page {page} is taller than half the page"
 

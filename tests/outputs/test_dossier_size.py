@@ -1,12 +1,14 @@
-"""The size of a dossier folder: the location map's PNG is bounded, and a worst-case
-dossier (the most neighbours, a patch of many parts, long texts, every review rule)
-stays within 80 KB. Sizes are read from the files; the maps are decoded with Pillow
-and compared pixel by pixel, the neighbours kept checked against shapely's distances."""
+"""The size of a dossier folder: a worst-case dossier (the most neighbours, a patch of
+many parts, long texts, every review rule) stays within 80 KB. The location map drawn in
+its page and PDF is bounded: its close-up keeps the nearest neighbours within a vertex
+budget, and what it draws lies within half a pixel of the shapes. Sizes are read from the
+files, the neighbours kept checked against shapely's distances, the shapes against
+shapely's overlay of the patch grown and shrunk by the tolerance."""
 
 from __future__ import annotations
 
+import re
 import sys
-import zlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +24,6 @@ from rsgeo.outputs.dossier.build import build_dossiers, own_bytes
 from rsgeo.outputs.dossier.neighbours import MAX_NEIGHBOURS
 from rsgeo.schema.review_rules import RULES
 
-Image = pytest.importorskip("PIL.Image")
 pytest.importorskip("fpdf")
 
 X0, Y0 = 500_000.0, 2_780_000.0
@@ -138,7 +139,7 @@ def test_worst_case_dossier_folder_is_at_most_80_kb(
     )
     folder = Path(frame.loc["W1", "folder"])
     sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
-    assert set(sizes) == {"dossier.html", "dossier.pdf", "location_map.png"}
+    assert set(sizes) == {"dossier.html", "dossier.pdf"}  # the map is drawn in both
     assert _folder_bytes(folder) <= LIMIT, sizes
     assert own_bytes(folder) == _folder_bytes(folder)  # nothing set aside in this one
     # the texts are all there: the PDF's words and the page's
@@ -146,86 +147,101 @@ def test_worst_case_dossier_folder_is_at_most_80_kb(
     assert NOTE in page and all(rule.name_zh in page for rule in RULES.values())
 
 
-def _dense_map(tmp_path: Path, max_bytes: int | None, n: int = MAX_NEIGHBOURS) -> tuple:
-    from rsgeo.outputs.dossier.media import location_map_png
+def _close_up(n: int = 3 * MAX_NEIGHBOURS, **kw: object) -> tuple:
+    from rsgeo.outputs.dossier.location_map import location_map
 
     result = _worst_case(n)
     geom, neighbours = result.geometry.iloc[0], list(result.geometry.iloc[1:])
-    path = tmp_path / f"map_{max_bytes}_{n}.png"
-    img = location_map_png(
-        geom, path, neighbours=neighbours, townships=None, title="W1 位置图", margin_m=50.0,
-        max_bytes=max_bytes,
-    )  # fmt: skip
-    return path, img, geom, neighbours
+    margin = 50.0
+    drawn = location_map(
+        geom, neighbours=neighbours, townships=None, title="W1 位置图", margin_m=margin, **kw
+    )
+    # the close-up's layer: the one clipped to the right half
+    layer = next(x for x in drawn.layers if x.clip_px is not None and x.clip_px[0] > 450)
+    return geom, neighbours, margin, drawn, layer
 
 
-def test_a_dense_map_is_bounded_by_drawing_the_nearest_neighbours(tmp_path: Path) -> None:
-    from rsgeo.outputs.dossier.media import MAP_PNG_MAX_BYTES
+def _to_world(units: np.ndarray, geom: object, margin: float) -> np.ndarray:
+    """Figure units of the close-up back to metres, from the figure's layout: a 370 px
+    square at (515, 62) showing the patch's centre +- (half its larger side + margin)."""
+    minx, miny, maxx, maxy = geom.bounds  # type: ignore[attr-defined]
+    c = geom.centroid  # type: ignore[attr-defined]
+    half = max(maxx - minx, maxy - miny) / 2 + margin
+    k = 370 / (2 * half)
+    px = units / 2.0
+    return np.column_stack([c.x - half + (px[:, 0] - 515) / k, c.y + half - (px[:, 1] - 62) / k])
 
-    many = 3 * MAX_NEIGHBOURS  # more than a map shows, to be sure the bound bites
-    free, _, geom, neighbours = _dense_map(tmp_path, None, n=many)
-    assert free.stat().st_size > MAP_PNG_MAX_BYTES  # the case the bound is for
-    bounded, _, _, _ = _dense_map(tmp_path, MAP_PNG_MAX_BYTES, n=many)
-    assert bounded.stat().st_size <= MAP_PNG_MAX_BYTES
-    # the bounded map shows fewer neighbours: grey neighbour fill (221) on fewer pixels,
-    # the patch (red) the same
-    a = np.asarray(Image.open(free).convert("RGB")).astype(int)
-    b = np.asarray(Image.open(bounded).convert("RGB")).astype(int)
 
-    def grey(x: np.ndarray) -> int:
-        return int(((x[..., 0] == 221) & (x[..., 1] == 221) & (x[..., 2] == 221)).sum())
-
-    def red(x: np.ndarray) -> np.ndarray:
-        return (x[..., 0] > 180) & (x[..., 1] < 90) & (x[..., 2] < 90)
-
-    assert 0 < grey(b) < grey(a)
-    assert (red(a) == red(b)).mean() > 0.99
-    # the neighbours kept are the nearest: drawing only the nearest ones that fit
-    # gives the same pixels as the bounded map
+def test_the_close_up_keeps_the_nearest_neighbours_within_its_vertex_budget() -> None:
     import shapely
 
-    order = np.argsort(shapely.distance(geom, np.asarray(neighbours, dtype=object)), kind="stable")
-    from rsgeo.outputs.dossier.media import location_map_png
+    from rsgeo.outputs.dossier.location_map import MAP_MAX_VERTICES
 
-    found = False
-    keep = len(neighbours)
-    while keep and not found:
-        keep //= 2
-        path = tmp_path / f"nearest_{keep}.png"
-        location_map_png(
-            geom, path, neighbours=[neighbours[i] for i in order[:keep]], townships=None,
-            title="W1 位置图", margin_m=50.0, max_bytes=None,
-        )  # fmt: skip
-        c = np.asarray(Image.open(path).convert("RGB")).astype(int)
-        found = bool((c == b).all())
-    assert found
-
-
-def test_a_map_over_the_bound_is_first_compressed_harder(tmp_path: Path) -> None:
-    """The nearest neighbours are all kept when level 9 is enough: the same pixels."""
-    free, _, _, _ = _dense_map(tmp_path, None)
-    size = free.stat().st_size
-    harder, _, _, _ = _dense_map(tmp_path, size - 1)
-    assert harder.stat().st_size < size
-    a = np.asarray(Image.open(free).convert("RGB"))
-    b = np.asarray(Image.open(harder).convert("RGB"))
-    assert (a == b).all()
+    geom, neighbours, margin, _, layer = _close_up()
+    *others, _own = layer.shapes
+    used = sum(len(r) for s in others for r in s.rings)
+    assert 0 < len(others) < len(neighbours) and used <= MAP_MAX_VERTICES
+    # which neighbour each drawn shape is: the one its outline lies closest to
+    arr = np.asarray(neighbours, dtype=object)
+    found = []
+    for shape in others:
+        ring = shapely.LinearRing(_to_world(shape.rings[0], geom, margin))
+        found.append(int(np.argmin(shapely.hausdorff_distance(ring, shapely.boundary(arr)))))
+    # the nearest to the map's centre, in order, among those in its window
+    minx, miny, maxx, maxy = geom.bounds
+    half = max(maxx - minx, maxy - miny) / 2 + margin
+    c = geom.centroid
+    window = shapely.box(c.x - half, c.y - half, c.x + half, c.y + half)
+    seen = [
+        i for i in np.argsort(shapely.distance(c, arr), kind="stable") if arr[i].intersects(window)
+    ]
+    assert found == seen[: len(found)]
+    # no budget: every neighbour in the window is drawn
+    *every, _ = _close_up(max_vertices=None)[4].shapes
+    assert len(every) >= len(seen) - 5  # (a sliver just inside the window may vanish)
 
 
-def test_a_map_within_the_bound_is_written_as_before(tmp_path: Path) -> None:
-    """Under the bound nothing changes: the same pixels, zlib level 6, unfiltered rows."""
-    from rsgeo.outputs.dossier.media import PNG_COMPRESS_LEVEL
+def test_the_map_draws_the_patch_within_half_a_pixel_of_its_shape() -> None:
+    import shapely
 
-    free, img, _, _ = _dense_map(tmp_path, None, n=20)
-    bounded, _, _, _ = _dense_map(tmp_path, 10**9, n=20)
-    assert free.read_bytes() == bounded.read_bytes()
-    # an independent decoding: Pillow reads the same palette indices the writer was given
-    decoded = Image.open(bounded)
-    assert decoded.mode == "P" and decoded.size == (900, 460)
-    assert (np.asarray(decoded) == np.asarray(img)).all()
-    data = bounded.read_bytes()
-    at = data.index(b"IDAT")
-    length = int.from_bytes(data[at - 4 : at], "big")
-    rows = zlib.decompress(data[at + 4 : at + 4 + length])
-    assert len(rows) == 460 * 901 and set(rows[::901]) == {0}
-    assert data[at + 4 : at + 6] == zlib.compress(b"", PNG_COMPRESS_LEVEL)[:2]
+    from rsgeo.outputs.dossier.location_map import SIMPLIFY_PX, UNITS_PER_PX
+
+    geom, _, margin, _, layer = _close_up(n=10)
+    own = layer.shapes[-1]
+    rings = [_to_world(r, geom, margin) for r in own.rings]
+    # the rings back as polygons (even-odd: a ring inside another is its hole)
+    drawn = shapely.symmetric_difference_all([shapely.Polygon(r) for r in rings])
+    minx, miny, maxx, maxy = geom.bounds
+    half = max(maxx - minx, maxy - miny) / 2 + margin
+    metres_per_px = 2 * half / 370
+    tolerance = (SIMPLIFY_PX + 0.5 / UNITS_PER_PX * 2**0.5 + 0.01) * metres_per_px
+    # nothing drawn farther than that from the patch, and nothing of the patch missed but
+    # what is thinner than a pixel (slivers between its parts, which simplify away)
+    assert drawn.difference(geom.buffer(tolerance)).area < 1e-6 * geom.area
+    assert geom.buffer(-metres_per_px).difference(drawn.buffer(tolerance)).area < 1e-6 * geom.area
+    assert abs(drawn.area - geom.area) / geom.area < 0.05
+    # and far fewer vertices than the patch has
+    assert sum(len(r) for r in own.rings) < 0.8 * shapely.get_num_coordinates(geom)
+
+
+def test_a_folder_over_the_bound_gets_a_map_with_fewer_neighbours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rsgeo.outputs.dossier import folder as folder_module
+
+    result = _worst_case(MAX_NEIGHBOURS)
+    paths = {}
+    for name, bound in (("free", 10**9), ("tight", 1)):
+        monkeypatch.setattr(folder_module, "FOLDER_MAX_BYTES", bound)
+        frame = build_dossiers(result, tmp_path / name, n_jobs=1, progress=False)
+        paths[name] = Path(frame.loc["W1", "folder"]) / "dossier.html"
+    free, tight = (paths[k].read_text(encoding="utf-8") for k in ("free", "tight"))
+
+    def grey_paths(page: str) -> int:  # the neighbours' group of the close-up
+        groups = re.findall(r'<g fill="#dddddd"[^>]*>(.*?)</g>', page)
+        return sum(g.count("<path") for g in groups)
+
+    assert grey_paths(free) > 0 and grey_paths(tight) == 0
+    # the patch is drawn whole either way
+    red = re.compile(r'<g fill="#f5c9c9"[^>]*>(.*?)</g>')
+    assert red.findall(free) == red.findall(tight) != []

@@ -29,9 +29,9 @@ from rsgeo.errors import CRSError, InputError, format_problems
 from rsgeo.geo.units import M2_PER_MU, format_half_up
 from rsgeo.outputs.dossier.combined import CombinedPdfs
 from rsgeo.outputs.dossier.content import fmt
-from rsgeo.outputs.dossier.early_maps import EarlyMaps, map_inputs, map_key, neighbours_digest
 from rsgeo.outputs.dossier.folder import FOLDER_MAX_BYTES, Shared, inside, own_bytes, remove_tree
 from rsgeo.outputs.dossier.fonts import find_cjk_font
+from rsgeo.outputs.dossier.map_inputs import map_inputs, neighbours_digest
 from rsgeo.outputs.dossier.pdffont import pdf_font
 from rsgeo.outputs.dossier.photos import photo_caption, write_unplaced
 from rsgeo.outputs.dossier.workers import start_pool, stop_pool, wait_all
@@ -54,7 +54,7 @@ __all__ = [
     "start_dossiers",
 ]
 
-FORMAT_VERSION = "7"
+FORMAT_VERSION = "8"
 """Bumped when the dossier layout changes, so every dossier is rebuilt."""
 
 MANIFEST = "manifest.json"
@@ -382,15 +382,11 @@ def start_dossiers(
     min_margin_m: float = 50.0,
     n_jobs: int | None = None,
     progress: bool | None = None,
-    early_maps: EarlyMaps | None = None,
 ) -> DossierRun:
     """Start :func:`build_dossiers` (same arguments): the dossiers are handed to
     worker processes and this returns at once; :meth:`DossierRun.wait` ends it.
 
     With ``n_jobs=1`` (or one dossier to build) nothing runs until ``wait``.
-    ``early_maps`` (:func:`rsgeo.outputs.dossier.early_maps.start_early_maps`):
-    its process is stopped first, and each dossier takes its location map
-    from it when the map shows what the dossier's would; the caller closes it.
 
     Returns
     -------
@@ -509,17 +505,6 @@ def start_dossiers(
                     "findings": [tuple(f) for f in own],
                     "lonlat": lonlats[pos],
                     "margin": margin,
-                    # only where maps were drawn early: what this dossier's map shows
-                    "map_key": ""
-                    if early_maps is None
-                    else map_key(
-                        patch_id,
-                        payload["geometry"],
-                        payload["neighbours"],
-                        town_digest,
-                        margin,
-                        crs_key,
-                    ),
                 }
             )
         records.append(
@@ -539,8 +524,6 @@ def start_dossiers(
         )
     if pdf and todo:  # parsed here once: the workers forked below share it
         pdf_font(find_cjk_font())
-    if early_maps is not None:  # the maps drawn so far are taken; no process draws beside
-        early_maps.stop()
     shared = Shared(
         crs=crs,
         out=out,
@@ -548,7 +531,6 @@ def start_dossiers(
         imagery_given=sorted(rasters),
         title=title,
         pdf=pdf,
-        early_maps_folder=None if early_maps is None else early_maps.folder,
     )
     # a township at a time, so that each township's PDF is joined while the others are built
     town_of = {r["patch_id"]: (r["township_code"], r["township_name"]) for r in records}

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rsgeo.geo.units import M2_PER_MU, format_half_up
+from rsgeo.outputs.dossier.location_map import LocationMap
 from rsgeo.schema.labels import (
     CLASS_SOURCE_LABELS,
     COLUMN_LABELS,
@@ -56,7 +57,8 @@ class Section:
 
     ``kind`` is ``"kv"`` (payload: list of (label, value)), ``"table"``
     (payload: (headers, rows)), ``"images"`` (list of (caption, relative
-    path)), ``"files"`` (list of (name, relative path)) or ``"text"``.
+    path); ``extra["map"]``: a location map's (caption, map) drawn before
+    them), ``"files"`` (list of (name, relative path)) or ``"text"``.
     """
 
     key: str
@@ -275,7 +277,7 @@ def dossier_sections(
     patch_id: str,
     *,
     lonlat: tuple[float, float] | None,
-    location_map: str | None,
+    location_map: LocationMap | None,
     chips: list[tuple[str, str]],
     chip_notes: list[str],
     outlines: dict[str, list[list[tuple[float, float]]]] | None = None,
@@ -286,6 +288,8 @@ def dossier_sections(
 ) -> list[Section]:
     """All sections of one dossier, in order (paths are relative to the dossier folder).
 
+    ``location_map`` is drawn first in the section of maps, over its caption.
+
     ``photos`` are (caption, path) pairs; a caption may hold several lines (a
     field photo's time, azimuth and position); ``azimuths`` gives the shooting
     direction (degrees from north) of the photos that have one, by path; ``outlines``
@@ -293,10 +297,7 @@ def dossier_sections(
     its top left corner: :data:`rsgeo.outputs.dossier.chips.Outline`).
     """
     values: Row = {str(k): v for k, v in row.items()} if isinstance(row, pd.Series) else row
-    images = []
-    if location_map:
-        images.append(("位置示意图", location_map))
-    images += chips
+    images = list(chips)
     imagery_note = "；".join(chip_notes) if chip_notes else ""
     if not chips and not chip_notes:
         imagery_note = "未提供前后时相影像。"
@@ -308,7 +309,10 @@ def dossier_sections(
             "images",
             images,
             note=imagery_note,
-            extra={"alone": 1 if location_map else 0, "outlines": dict(outlines or {})},
+            extra={
+                "map": None if location_map is None else ("位置示意图", location_map),
+                "outlines": dict(outlines or {}),
+            },
         ),
         _overlay(values),
         _determination(values),

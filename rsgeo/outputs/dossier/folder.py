@@ -1,7 +1,7 @@
 """One dossier folder: what rsgeo writes in it, how large it may be, and building it.
 
-:func:`build_one` writes a patch's folder (``dossier.html``, ``dossier.pdf``,
-the location map, the imagery chips, its photos and attachments) into a
+:func:`build_one` writes a patch's folder (``dossier.html`` and ``dossier.pdf``,
+both with the location map drawn in, the imagery chips, its photos and attachments) into a
 hidden folder beside it and renames it into place when whole, keeping the
 files someone else put in the old folder (:data:`OWN_FILES` are rsgeo's).
 """
@@ -15,7 +15,6 @@ from typing import Any
 
 from rsgeo.errors import DataFileError, OutputExistsError
 from rsgeo.outputs.dossier.content import dossier_sections
-from rsgeo.outputs.dossier.early_maps import take_map
 from rsgeo.outputs.dossier.photos import save_photos
 from rsgeo.outputs.dossier.render import IMAGE_SUFFIXES, render_html, render_pdf
 from rsgeo.outputs.names import safe_file_name
@@ -54,7 +53,7 @@ OWN_FILES: frozenset[str] = frozenset(
     {
         "dossier.html",
         "dossier.pdf",
-        "location_map.png",
+        "location_map.png",  # the map's picture before FORMAT_VERSION 8: removed on rebuild
         "imagery_before.jpg",
         "imagery_after.jpg",
         "imagery_before.png",  # the chips' names before FORMAT_VERSION 6: removed on rebuild
@@ -67,19 +66,20 @@ OWN_FILES: frozenset[str] = frozenset(
 
 
 FOLDER_MAX_BYTES = 80_000
-"""The most bytes of a dossier folder, its photos, attachments and imagery chips aside.
+"""The most bytes of a dossier folder, its photos, attachments and imagery chips aside
+(pictures of the inputs, whose bytes follow the imagery's and the camera's resolution).
 
-A folder over it gets a smaller location map (compressed harder, then drawn with
-fewer neighbouring patches: :func:`rsgeo.outputs.dossier.media.location_map_png`),
-which it holds twice (the file and in the PDF)."""
+A folder over it gets a location map with fewer neighbouring patches
+(:func:`rsgeo.outputs.dossier.location_map.location_map`), which both the
+page and the PDF draw."""
 
 _OUTSIDE_PICTURES = ("photos", "attachments")
 
 
 def own_bytes(folder: Path) -> int:
     """The bytes of a dossier folder that :data:`FOLDER_MAX_BYTES` bounds: its files but
-    the photos, attachments and imagery chips, and the PDF less those pictures (it
-    holds each as it is, or as the PNG's compressed data)."""
+    the photos, attachments and imagery chips, and the PDF less those pictures (it holds
+    each as it is, or as the PNG's compressed data)."""
     total = 0
     pictures = 0
     for entry in folder.iterdir():
@@ -157,7 +157,6 @@ class Shared:
     imagery_given: list[str]
     title: str
     pdf: bool
-    early_maps_folder: Path | None = None  # where the maps drawn early are
 
 
 def build_one(
@@ -173,14 +172,12 @@ def build_one(
     findings: list[tuple[str, str, str]],
     lonlat: tuple[float, float] | None,
     margin: float,
-    map_key: str,
     shared: Shared,
 ) -> None:
     """Write the dossier folder ``target`` of one patch (in a hidden folder beside it,
-    renamed into place when whole); the location map taken from the maps drawn early
-    when ``map_key`` is there (:func:`rsgeo.outputs.dossier.early_maps.take_map`)."""
+    renamed into place when whole)."""
     from rsgeo.outputs.dossier.chips import Outline, imagery_chip
-    from rsgeo.outputs.dossier.media import location_map_png
+    from rsgeo.outputs.dossier.location_map import MAP_MAX_VERTICES, location_map
 
     crs, out, title = shared.crs, shared.out, shared.title
     if not inside(target, out):
@@ -190,16 +187,18 @@ def build_one(
     tmp.mkdir()
     has_shape = geom is not None and not geom.is_empty
     try:
-        early = shared.early_maps_folder
-        if has_shape and (early is None or not take_map(early, map_key, tmp / "location_map.png")):
-            location_map_png(
+
+        def draw_map(max_vertices: int) -> Any:
+            return location_map(
                 geom,
-                tmp / "location_map.png",
                 neighbours=neighbours,
                 townships=shared.town_shapes,
                 title=f"{patch_id} 位置图",
                 margin_m=margin,
+                max_vertices=max_vertices,
             )
+
+        shown_map = draw_map(MAP_MAX_VERTICES) if has_shape else None
         chips: list[tuple[str, str]] = []
         outlines: dict[str, Outline] = {}
         notes: list[str] = [] if has_shape else ["图斑没有图形，无法制作位置图和影像截图"]
@@ -225,7 +224,7 @@ def build_one(
             row,
             patch_id,
             lonlat=lonlat if has_shape else None,
-            location_map="location_map.png" if has_shape else None,
+            location_map=shown_map,
             chips=chips,
             chip_notes=notes,
             outlines=outlines,
@@ -235,24 +234,21 @@ def build_one(
             azimuths=azimuths,
         )
         doc_title = f"{title}（{patch_id}）"
-        (tmp / "dossier.html").write_text(
-            render_html(sections, doc_title, tmp, footer=f"坐标系：{crs.name}"), encoding="utf-8"
-        )
-        if shared.pdf:
-            render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf")
-            over = own_bytes(tmp) - FOLDER_MAX_BYTES
-            if over > 0 and has_shape:  # the map is in the folder twice: make it smaller
-                map_path = tmp / "location_map.png"
-                location_map_png(
-                    geom,
-                    map_path,
-                    neighbours=neighbours,
-                    townships=shared.town_shapes,
-                    title=f"{patch_id} 位置图",
-                    margin_m=margin,
-                    max_bytes=max(1, map_path.stat().st_size - (over + 1) // 2 - 256),
-                )
+        footer = f"坐标系：{crs.name}"
+        budget = MAP_MAX_VERTICES
+        while True:
+            (tmp / "dossier.html").write_text(
+                render_html(sections, doc_title, tmp, footer=footer), encoding="utf-8"
+            )
+            if shared.pdf:
                 render_pdf(sections, doc_title, tmp, tmp / "dossier.pdf")
+            # over the bound: the map drawn again with half the neighbours' vertices
+            if shown_map is None or budget == 0 or own_bytes(tmp) <= FOLDER_MAX_BYTES:
+                break
+            budget //= 2
+            shown_map = draw_map(budget)
+            maps = next(s for s in sections if s.key == "maps")
+            maps.extra["map"] = (maps.extra["map"][0], shown_map)
         _keep_foreign_files(target, tmp)
         remove_tree(target, out)
         tmp.rename(target)

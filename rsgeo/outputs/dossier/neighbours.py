@@ -60,7 +60,7 @@ def shown_neighbours(
     geoms : array of shapely geometries
         The patches, in a projected CRS (metres); None or empty ones show nothing.
     margins_m : array of float
-        Each patch's map margin (:func:`rsgeo.outputs.dossier.media.margin_for`).
+        Each patch's map margin (:func:`rsgeo.outputs.dossier.location_map.margin_for`).
     overview : bool
         Also the patches whose centre lies in the 5 km overview panel (drawn
         as dots when no township boundaries are given).

@@ -226,6 +226,11 @@ class Canvas:
     def _op(self, op: str) -> None:
         self.pages[-1].ops.append(op)
 
+    def raw(self, ops: str) -> None:
+        """Page operators drawn as they are (in points, y up), e.g. a map's paths; the
+        caller leaves the graphics state as it found it (``q`` … ``Q``)."""
+        self._op(ops)
+
     def _paint(self, style: str | None) -> tuple[str, str]:
         style = (style or "D").upper()
         ops = []

@@ -11,6 +11,8 @@ from typing import Any
 from rsgeo.outputs.dossier.chips import CHIP_OUTLINE_RGB
 from rsgeo.outputs.dossier.content import Section
 from rsgeo.outputs.dossier.fonts import CJKFont, find_cjk_font
+from rsgeo.outputs.dossier.location_map import LocationMap
+from rsgeo.outputs.dossier.map_render import draw_map_pdf, map_svg
 
 __all__ = ["IMAGE_SUFFIXES", "render_html", "render_pdf", "wrap_text"]
 
@@ -29,6 +31,7 @@ figure { display: inline-block; margin: 0.4em 0.5%; vertical-align: top; width: 
          position: relative; }
 figure.wide { width: 98%; }
 figure img { max-width: 100%; border: 1px solid #ccc; }
+svg.map { display: block; width: 100%; height: auto; border: 1px solid #ccc; }
 figure .dial { position: absolute; top: 6px; right: 6px; }
 .chip { display: block; position: relative; border: 1px solid #000; }
 .chip img { display: block; width: 100%; max-width: none; border: 0; image-rendering: pixelated; }
@@ -95,16 +98,20 @@ def _section_html(section: Section, folder: Path) -> str:
     elif section.kind == "images":
         azimuths = section.extra.get("azimuths", {})
         outlines = section.extra.get("outlines", {})
-        for i, (caption, rel) in enumerate(section.payload):
-            wide = " wide" if i < int(section.extra.get("alone", 0)) else ""
+        shown_map = section.extra.get("map")
+        if shown_map is not None:
+            caption, location = shown_map
+            parts.append(
+                f'<figure class="pic wide">{map_svg(location)}'
+                f"<figcaption>{_e(caption)}</figcaption></figure>"
+            )
+        for caption, rel in section.payload:
             dial = _dial_svg(azimuths[rel]) if rel in azimuths else ""
             text = "<br>".join(_e(line) for line in str(caption).split("\n"))
             img = f'<img src="{_img_src(rel)}" alt="{_e(caption)}">'
             if rel in outlines:
                 img = f'<span class="chip">{img}{_outline_svg(outlines[rel])}</span>'
-            parts.append(
-                f'<figure class="pic{wide}">{img}{dial}<figcaption>{text}</figcaption></figure>'
-            )
+            parts.append(f'<figure class="pic">{img}{dial}<figcaption>{text}</figcaption></figure>')
     elif section.kind == "sign":
         body = "".join(f"<tr><th>{_e(k)}</th><td></td></tr>" for k in section.payload)
         parts.append(f'<table class="kv sign"><tbody>{body}</tbody></table>')
@@ -151,8 +158,11 @@ def label_chars(sections: list[Section]) -> frozenset[str]:
                 texts += [str(r[0]) for r in s.payload[1]]
         elif s.kind == "sign":
             texts += [str(c) for c in s.payload]
-        elif s.kind == "images" and s.key == "maps":  # the figures' captions
+        elif s.kind == "images" and s.key == "maps":  # the figures' captions, the map's words
             texts += [str(c) for c, _ in s.payload]
+            if s.extra.get("map") is not None:
+                caption, location = s.extra["map"]
+                texts += [caption, *location.words()]
     return _label_set("".join(texts))
 
 
@@ -319,16 +329,29 @@ def _image_size(path: Path) -> tuple[float, float]:
 
 
 def _image_rows(section: Section) -> list[list[tuple[str, str]]]:
-    """Pictures in rows: the location map alone, others (chips, photos) two side by side."""
+    """Pictures (chips, photos) in rows of two side by side."""
     items = list(section.payload)
-    rows: list[list[tuple[str, str]]] = []
-    alone = int(section.extra.get("alone", 0))
-    for item in items[:alone]:
-        rows.append([item])
-    rest = items[alone:]
-    for i in range(0, len(rest), 2):
-        rows.append(rest[i : i + 2])
-    return rows
+    return [items[i : i + 2] for i in range(0, len(items), 2)]
+
+
+def _draw_location_map(pdf: Any, caption: str, location: LocationMap) -> None:
+    """The location map the page's width, its caption under it, on a new page when the
+    rest of this one is too short."""
+    line_h = 4.5
+    w = pdf.epw
+    h = w * location.height_px / location.width_px
+    if pdf.y + h + line_h + 1 > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.y
+    h = draw_map_pdf(pdf, location, pdf.l_margin, top, w)
+    pdf.set_draw_color(204, 204, 204)
+    pdf.set_line_width(0.2)
+    pdf.rect(pdf.l_margin, top, w, h, style="D")
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_font("cjk", "", 9)
+    pdf.set_xy(pdf.l_margin, top + h + 0.5)
+    pdf.multi_cell(w, line_h, caption, align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, top + h + line_h + 1)
 
 
 def _draw_arrow(pdf: Any, cx: float, cy: float, r: float, degrees: float) -> None:
@@ -372,6 +395,9 @@ def _draw_images(pdf: Any, section: Section, folder: Path) -> None:
     azimuths: dict[str, float] = section.extra.get("azimuths", {})
     outlines: dict[str, list[list[tuple[float, float]]]] = section.extra.get("outlines", {})
     line_h = 4.5
+    shown_map = section.extra.get("map")
+    if shown_map is not None:
+        _draw_location_map(pdf, *shown_map)
     for row in _image_rows(section):
         row = [
             (c, r)
@@ -380,10 +406,9 @@ def _draw_images(pdf: Any, section: Section, folder: Path) -> None:
         ]
         if not row:
             continue
-        alone = len(row) == 1 and row[0] in section.payload[: int(section.extra.get("alone", 0))]
-        cell_w = pdf.epw if alone else (pdf.epw - _GAP_MM) / 2
+        cell_w = (pdf.epw - _GAP_MM) / 2
         # a picture left alone in a row of two stands in the middle
-        first_x = pdf.l_margin + (0.0 if alone or len(row) == 2 else (pdf.epw - cell_w) / 2)
+        first_x = pdf.l_margin + (0.0 if len(row) == 2 else (pdf.epw - cell_w) / 2)
         n_lines = max(len(c.split("\n")) for c, _ in row)
         caption_h = n_lines * line_h + 1
         box_h = HALF_PAGE_MM - caption_h - 2

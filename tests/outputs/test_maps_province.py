@@ -155,10 +155,10 @@ def test_field_maps_carry_only_the_reference_near_their_patches(province, tmp_pa
 def test_features_cut_by_overlapping_boxes_are_cut_by_their_union(
     province, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rsgeo.outputs.maps import _build
-    from rsgeo.outputs.maps._build import clipped, shown_area
+    from rsgeo.outputs.maps import reference
+    from rsgeo.outputs.maps.reference import clipped, shown_area
 
-    monkeypatch.setattr(_build, "_CLIP_CHUNK", chunk)
+    monkeypatch.setattr(reference, "_CLIP_CHUNK", chunk)
 
     farmland = province["farmland"].geometry.iloc[:4000]
     patches = province["patches"].geometry.iloc[:60]

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from rsgeo.outputs.maps._build import reference_entries, shown_area
+from rsgeo.outputs.maps.reference import reference_entries, shown_area
 
 
 def _layer(x0: float, n: int, *, bowtie: bool = False) -> gpd.GeoDataFrame:

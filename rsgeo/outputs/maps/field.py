@@ -40,7 +40,6 @@ from rsgeo.outputs.maps._build import (
     build_map,
     check_inputs,
     class_legend,
-    clipped_layers,
     datum_note,
     display_geometry,
     feature_collection,
@@ -48,10 +47,7 @@ from rsgeo.outputs.maps._build import (
     not_drawn_note,
     ordinary_patches,
     patch_features,
-    reference_entries,
-    reference_legend,
     repaired,
-    shown_area,
     with_area,
 )
 from rsgeo.outputs.maps.basemap import (
@@ -64,6 +60,12 @@ from rsgeo.outputs.maps.basemap import (
 )
 from rsgeo.outputs.maps.gcj02 import wgs84_to_gcj02
 from rsgeo.outputs.maps.parts import Part, index_page, spatial_groups
+from rsgeo.outputs.maps.reference import (
+    clipped_layers,
+    reference_entries,
+    reference_legend,
+    shown_area,
+)
 from rsgeo.outputs.names import safe_name
 from rsgeo.schema.labels import LAYER_LABELS, MAP_LABELS, OUTSIDE_TOWNSHIPS_NAME
 from rsgeo.schema.military import ordinary

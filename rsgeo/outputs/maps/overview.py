@@ -37,13 +37,11 @@ from rsgeo.outputs.maps._build import (
     not_drawn_note,
     ordinary_patches,
     patch_features,
-    reference_entries,
-    reference_legend,
     repaired,
-    shown_area,
     with_area,
 )
 from rsgeo.outputs.maps.popup import table_html
+from rsgeo.outputs.maps.reference import reference_entries, reference_legend, shown_area
 from rsgeo.outputs.workbook import shown_areas
 from rsgeo.schema.labels import COLUMN_LABELS, CRITERION_NAMES, LAYER_LABELS, MAP_LABELS
 from rsgeo.stats.township import TOTAL_LABEL, summed_rows

@@ -39,7 +39,7 @@ import pyogrio
 from rsgeo.analysis.layer_overlay import DEFAULT_ATTRIBUTES
 from rsgeo.errors import DataFileError, OutputExistsError, RsgeoError
 from rsgeo.io.evidence import evidence_tables
-from rsgeo.io.reading import SUPPORTED_SUFFIXES
+from rsgeo.io.sources import SUPPORTED_SUFFIXES
 from rsgeo.io.tables import TABLE_SUFFIXES, read_table
 from rsgeo.job import OUTPUT_KINDS
 from rsgeo.options import (

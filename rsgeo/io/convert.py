@@ -25,7 +25,7 @@ from rsgeo.errors import DataFileError, InputError, OutputExistsError
 from rsgeo.geo.repair import ReadReport
 from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet
 from rsgeo.io.geoparquet_write import GeoParquetWritten, write_geoparquet
-from rsgeo.io.reading import _decide_encoding, _locate  # the readers' own rules
+from rsgeo.io.sources import decide_encoding, locate  # the readers' own rules
 from rsgeo.options import PARQUET_COMPRESSIONS, ROW_GROUP_ROWS, ROWS_PER_PART
 
 __all__ = ["READ_BLOCK", "convert_to_geoparquet"]
@@ -76,9 +76,9 @@ def convert_to_geoparquet(
         gdf = read_geoparquet(src)
         say(f"{src}: {len(gdf):,} features read")
     else:
-        source = _locate(src, layer)
+        source = locate(src, layer)
         report = ReadReport(path=str(source.path), layer=source.layer, driver=source.kind)
-        enc = _decide_encoding(source, encoding, report)
+        enc = decide_encoding(source, encoding, report)
         try:
             info = pyogrio.read_info(source.gdal_path, layer=source.layer, encoding=enc)
             total = int(info.get("features") or 0)

@@ -18,12 +18,9 @@ the input raise one rsgeo error naming the file, what is wrong and the fix.
 
 from __future__ import annotations
 
-import io
 import os
 import warnings
-import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +33,7 @@ import pyproj
 from rsgeo.errors import CRSError, DataFileError, DuplicateIdError, FieldError, InputError
 from rsgeo.geo.crs import datum_note
 from rsgeo.geo.repair import ReadReport, repair_geometry
-from rsgeo.io.encoding import decide_dbf_encoding
-from rsgeo.io.geoparquet import is_geoparquet, read_geoparquet_checked
+from rsgeo.io.geoparquet import read_geoparquet_checked
 from rsgeo.io.prj import (
     check_coordinates,
     crs_code,
@@ -45,11 +41,11 @@ from rsgeo.io.prj import (
     identify_cgcs2000,
     suggest_from_eastings,
 )
+from rsgeo.io.sources import Source, decide_encoding, locate
 from rsgeo.schema.fields import LAYER_FIELDS, PATCH_FIELDS
 
 __all__ = [
     "READ_REPORT_KEY",
-    "SUPPORTED_SUFFIXES",
     "read_layer",
     "read_layer_boxes",
     "read_layer_ids",
@@ -57,12 +53,6 @@ __all__ = [
 ]
 
 READ_REPORT_KEY = "rsgeo_read_report"
-SUPPORTED_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".gdb", ".parquet")
-_SUPPORTED_TEXT = (
-    ".shp (Shapefile), .zip (zipped Shapefile or FileGDB), .gpkg (GeoPackage), "
-    ".geojson/.json (GeoJSON), .gdb (FileGDB folder), .parquet (GeoParquet file or folder "
-    "of parts), or a folder of Shapefiles"
-)
 _NOT_POLYGONAL = {"Point", "MultiPoint", "LineString", "MultiLineString", "CircularString"}
 _EXAMPLE_CRS = "e.g. crs='EPSG:4545' (CGCS2000 3-degree GK CM 108°E) or crs='EPSG:4490'"
 try:  # Arrow reads whole layers faster; optional
@@ -74,246 +64,8 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 
 # --------------------------------------------------------------------------
-# locating the data
+# fields, CRS
 # --------------------------------------------------------------------------
-@dataclass
-class _Source:
-    """What to hand to pyogrio, and the pieces needed to decide the encoding."""
-
-    path: Path  # the user's path
-    gdal_path: str  # path for pyogrio (may be /vsizip/...)
-    layer: str | None  # layer name for pyogrio (None: the only one)
-    kind: str  # "shp", "gpkg", "geojson", "gdb"
-    shp_zip_member: str | None = None  # member name of the .shp in a zip
-    where: str = ""
-
-    def sidecar(self, suffix: str) -> bytes | None:
-        """Bytes of a shapefile's sidecar file (.dbf, .cpg, .prj), None if absent."""
-        if self.shp_zip_member is not None:
-            stem = self.shp_zip_member[:-4]
-            with zipfile.ZipFile(self.path) as zf:
-                for name in zf.namelist():
-                    if name[:-4] == stem and name[-4:].lower() == suffix:
-                        return zf.read(name)
-            return None
-        shp = Path(self.gdal_path)
-        for cand in (shp.with_suffix(suffix), shp.with_suffix(suffix.upper())):
-            if cand.is_file():
-                return cand.read_bytes()
-        return None
-
-    def sidecar_size(self, suffix: str) -> int | None:
-        """Size in bytes of a shapefile's part (``.shp``, ...), None if absent."""
-        if self.shp_zip_member is not None:
-            stem = self.shp_zip_member[:-4]
-            with zipfile.ZipFile(self.path) as zf:
-                for info in zf.infolist():
-                    if info.filename[:-4] == stem and info.filename[-4:].lower() == suffix:
-                        return info.file_size
-            return None
-        shp = Path(self.gdal_path)
-        for cand in (shp.with_suffix(suffix), shp.with_suffix(suffix.upper())):
-            if cand.is_file():
-                return cand.stat().st_size
-        return None
-
-
-def shapes_cut_off(shx: bytes | None, shp_size: int | None) -> tuple[int, int]:
-    """(shapes whose record lies past the end of the .shp, shapes in the .shx).
-
-    The .shx index gives each shape's offset and length (16-bit words, big
-    endian, after a 100-byte header). A .shp cut short by a failed copy or
-    download reads as empty geometries for every shape past its end.
-
-    >>> import struct
-    >>> shx = bytes(100) + struct.pack(">ii", 50, 10) + struct.pack(">ii", 64, 10)
-    >>> shapes_cut_off(shx, 100 + 2 * (4 + 10) * 2), shapes_cut_off(shx, 130)
-    ((0, 2), (1, 2))
-    """
-    if shx is None or shp_size is None or len(shx) < 100:
-        return 0, 0
-    records = np.frombuffer(shx, dtype=">i4", offset=100, count=(len(shx) - 100) // 8 * 2)
-    offset_words, length_words = records[0::2].astype(np.int64), records[1::2].astype(np.int64)
-    ends = (offset_words + 4 + length_words) * 2
-    return int((ends > shp_size).sum()), len(ends)
-
-
-def _nearby_files(path: Path) -> str:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        return f" (the folder {parent} does not exist either)"
-    found = sorted(p.name for p in parent.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
-    if not found:
-        return f" (no readable data files in {parent})"
-    shown = ", ".join(found[:10]) + (", …" if len(found) > 10 else "")
-    return f"; data files in {parent}: {shown}"
-
-
-def _choose(names: list[str], layer: str | None, where: str, what: str = "layer") -> str:
-    if layer is not None:
-        if layer in names:
-            return layer
-        folded = [n for n in names if n.casefold() == layer.casefold()]
-        if len(folded) == 1:
-            return folded[0]
-        raise InputError(
-            f"{where}: there is no {what} {layer!r}; {what}s present: "
-            f"{', '.join(repr(n) for n in names) or 'none'}. Pass layer=... with one of them"
-        )
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        raise InputError(f"{where}: contains no {what} with geometry")
-    raise InputError(
-        f"{where}: holds {len(names)} {what}s ({', '.join(repr(n) for n in names)}); "
-        f"pass layer=... to choose one, e.g. layer={names[0]!r}"
-    )
-
-
-def _list_spatial_layers(gdal_path: str, where: str) -> list[str]:
-    try:
-        layers = pyogrio.list_layers(gdal_path)
-    except Exception as err:  # pyogrio/GDAL errors
-        raise DataFileError(f"{where}: cannot be opened ({err})") from err
-    return [str(name) for name, gtype in layers if gtype is not None]
-
-
-def _zip_display_name(info: zipfile.ZipInfo) -> str:
-    """A member's name as its author saw it. Zips made on Chinese Windows
-    store names in GBK without saying so; Python (and GDAL) read them as
-    code page 437, which is what GDAL needs, but not what users call them."""
-    name = info.filename
-    if info.flag_bits & 0x800 or name.isascii():
-        return name
-    try:
-        return name.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return name
-
-
-def _zip_source(path: Path, layer: str | None, where: str) -> _Source:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = [i for i in zf.infolist() if not i.filename.startswith("__MACOSX")]
-    except (zipfile.BadZipFile, OSError) as err:
-        raise DataFileError(f"{where}: not a readable zip file ({err})") from err
-    names = [i.filename for i in infos]
-    shps = [i for i in infos if i.filename.lower().endswith(".shp")]
-    base = f"/vsizip/{path.resolve().as_posix()}"
-    if shps:
-        stems = [Path(_zip_display_name(i)).stem for i in shps]
-        chosen = _choose(stems, layer, where)
-        member = shps[stems.index(chosen)].filename
-        shown = _zip_display_name(shps[stems.index(chosen)])
-        return _Source(path, f"{base}/{member}", None, "shp", member, f"{where} [{shown}]")
-    gdbs = sorted({n[: n.lower().index(".gdb/") + 4] for n in names if ".gdb/" in n.lower()})
-    if len(gdbs) == 1:
-        gdal_path = f"{base}/{gdbs[0]}"
-        chosen = _choose(_list_spatial_layers(gdal_path, where), layer, where)
-        return _Source(path, gdal_path, chosen, "gdb", None, where)
-    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
-    raise DataFileError(
-        f"{where}: the zip holds no Shapefile (.shp) and no single FileGDB (.gdb) "
-        f"(it holds: {shown or 'nothing'}); unzip it and read the data file inside"
-    )
-
-
-def _shp_source(shp: Path, layer: str | None, where: str) -> _Source:
-    _choose([shp.stem], layer, where)
-    missing = [
-        s
-        for s in (".shx", ".dbf")
-        if not (shp.with_suffix(s).is_file() or shp.with_suffix(s.upper()).is_file())
-    ]
-    if missing:
-        raise DataFileError(
-            f"{where}: the Shapefile is incomplete, {' and '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing next to it; copy all the files "
-            "of the Shapefile (.shp, .shx, .dbf, .prj, .cpg) into the same folder"
-        )
-    return _Source(shp, str(shp), None, "shp", None, where)
-
-
-def _locate(path: str | os.PathLike[str], layer: str | None) -> _Source:
-    p = Path(path).expanduser()
-    where = str(p)
-    if not p.exists():
-        raise DataFileError(f"{where}: file not found{_nearby_files(p)}")
-    suffix = p.suffix.lower()
-    if is_geoparquet(p):  # a .parquet file or a folder of parts (rsgeo.io.geoparquet)
-        return _Source(p, str(p), None, "parquet", None, where)
-    if p.is_dir():
-        if suffix == ".gdb":
-            chosen = _choose(_list_spatial_layers(str(p), where), layer, where)
-            return _Source(p, str(p), chosen, "gdb", None, where)
-        shps = sorted(q for q in p.iterdir() if q.suffix.lower() == ".shp")
-        if not shps:
-            raise DataFileError(
-                f"{where}: is a folder without Shapefiles and not a FileGDB (.gdb); "
-                f"rsgeo reads {_SUPPORTED_TEXT}"
-            )
-        chosen = _choose([q.stem for q in shps], layer, where)
-        shp = shps[[q.stem for q in shps].index(chosen)]
-        return _shp_source(shp, None, str(shp))
-    if suffix == ".shp":
-        return _shp_source(p, layer, where)
-    if suffix == ".zip":
-        return _zip_source(p, layer, where)
-    if suffix in (".gpkg", ".geojson", ".json"):
-        kind = "gpkg" if suffix == ".gpkg" else "geojson"
-        chosen = _choose(_list_spatial_layers(str(p), where), layer, where)
-        return _Source(p, str(p), chosen, kind, None, where)
-    raise DataFileError(
-        f"{where}: unsupported format {suffix or '(no suffix)'!r}; rsgeo reads {_SUPPORTED_TEXT}"
-    )
-
-
-# --------------------------------------------------------------------------
-# encoding, fields, CRS
-# --------------------------------------------------------------------------
-def _check_shapefile_length(src: _Source, report: ReadReport) -> None:
-    cut, total = shapes_cut_off(src.sidecar(".shx"), src.sidecar_size(".shp"))
-    report.shapes_cut_off = cut
-    if cut:
-        report.warnings.append(
-            f"{src.where}: the .shp file is shorter than its index (.shx) says: {cut} of "
-            f"{total} shapes lie past its end and read as empty geometries (a copy or "
-            "download cut short?); fetch the delivery again"
-        )
-
-
-def _decide_encoding(src: _Source, encoding: str | None, report: ReadReport) -> str | None:
-    if src.kind == "shp":
-        _check_shapefile_length(src, report)
-    if src.kind != "shp":
-        if encoding is not None:
-            report.warnings.append(
-                f"encoding={encoding!r} ignored: {report.driver} stores text as Unicode"
-            )
-        report.encoding_source = "format (Unicode)"
-        return None
-    dbf = src.sidecar(".dbf")
-    cpg = src.sidecar(".cpg")
-    cpg_text = None if cpg is None else cpg.decode("ascii", errors="replace")
-    try:
-        decision = decide_dbf_encoding(
-            None if dbf is None else io.BytesIO(dbf), cpg_text, encoding=encoding, where=src.where
-        )
-    except LookupError as err:
-        raise InputError(
-            f"{src.where}: encoding={encoding!r} is not an encoding Python knows; "
-            "use e.g. 'gbk', 'gb18030' or 'utf-8'"
-        ) from err
-    except UnicodeError as err:
-        raise InputError(str(err)) from err
-    except ValueError as err:
-        raise DataFileError(f"{src.where}: the .dbf file cannot be read ({err})") from err
-    report.encoding = decision.encoding
-    report.encoding_source = decision.source
-    report.warnings.extend(decision.warnings)
-    return decision.encoding
-
-
 def _field_mapping(
     columns: list[str],
     table: Mapping[str, tuple[str, ...]],
@@ -390,7 +142,7 @@ def _parse_crs_arg(crs: Any, where: str) -> pyproj.CRS | None:
         ) from err
 
 
-def _file_crs(src: _Source, gdf: gpd.GeoDataFrame) -> tuple[pyproj.CRS | None, str, bool]:
+def _file_crs(src: Source, gdf: gpd.GeoDataFrame) -> tuple[pyproj.CRS | None, str, bool]:
     """The CRS the file declares, how it was found, and whether it is only
     implied by the format (GeoJSON without a "crs" member)."""
     if src.kind == "shp":
@@ -423,7 +175,7 @@ def _fits(crs: pyproj.CRS, bounds: Any, where: str) -> bool:
 
 
 def _decide_crs(
-    src: _Source, gdf: gpd.GeoDataFrame, crs_arg: pyproj.CRS | None, report: ReadReport
+    src: Source, gdf: gpd.GeoDataFrame, crs_arg: pyproj.CRS | None, report: ReadReport
 ) -> pyproj.CRS:
     where = src.where
     file_crs, how, implied = _file_crs(src, gdf)
@@ -530,7 +282,7 @@ def _set_patch_index(gdf: gpd.GeoDataFrame, where: str, id_source: str) -> gpd.G
 # --------------------------------------------------------------------------
 # the readers
 # --------------------------------------------------------------------------
-def _parquet_info(src: _Source) -> dict[str, Any]:
+def _parquet_info(src: Source) -> dict[str, Any]:
     """A GeoParquet's geometry type as pyogrio's ``read_info`` gives it (from the metadata)."""
     from rsgeo.io.geoparquet import read_geoparquet_info
 
@@ -541,7 +293,7 @@ def _parquet_info(src: _Source) -> dict[str, Any]:
 _FIDS_PER_QUERY = 20_000  # ~140 KB of SQL, well inside SQLite's statement limit
 
 
-def _read_fids(src: _Source, fids: np.ndarray) -> gpd.GeoDataFrame:
+def _read_fids(src: Source, fids: np.ndarray) -> gpd.GeoDataFrame:
     """The features of a GeoPackage layer with the given ids, indexed by id.
 
     An SQL ``fid IN (...)`` read, in blocks: without Arrow it costs about a
@@ -581,13 +333,13 @@ def _read(
     use_arrow: bool = False,
     boxes: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
-    src = _locate(path, layer)
+    src = locate(path, layer)
     crs_arg = _parse_crs_arg(crs, src.where)
     known_valid = False  # a GeoParquet whose parts record a passed geometry check
     drivers = {"shp": "ESRI Shapefile", "gpkg": "GPKG", "geojson": "GeoJSON", "gdb": "OpenFileGDB"}
     drivers["parquet"] = "GeoParquet"
     report = ReadReport(path=str(src.path), layer=src.layer, driver=drivers[src.kind])
-    enc = _decide_encoding(src, encoding, report)
+    enc = decide_encoding(src, encoding, report)
     if src.kind == "shp" and (prj := src.sidecar(".prj")) is not None:
         # an unreadable .prj stops GDAL too: say so first, in rsgeo's words
         crs_from_prj(prj.decode("utf-8", errors="replace"), where=f"{src.where}: the .prj file")

@@ -496,6 +496,48 @@ def test_location_map_centres_the_patch(tmp_path: Path, writer: str) -> None:
     assert "位置示意" in words and "图斑范围" in words and "P1位置图" in words
 
 
+@pytest.mark.parametrize("writer", ["rsgeo", "fpdf2"])
+def test_the_patch_lets_a_neighbour_under_it_show_through(tmp_path: Path, writer: str) -> None:
+    """The close-up fills the patch a quarter red over what lies under it: where a
+    neighbour overlaps it, poppler draws red over the neighbour's grey (rsgeo's writer
+    declares the opacity; fpdf2's pages get the colour over white, the neighbour hidden)."""
+    from PIL import Image
+
+    from rsgeo.outputs.dossier.content import Section
+    from rsgeo.outputs.dossier.fonts import find_cjk_font
+    from rsgeo.outputs.dossier.location_map import location_map
+    from rsgeo.outputs.dossier.map_render import map_svg
+    from rsgeo.outputs.dossier.render import _render_fpdf, render_pdf
+
+    patch = box(0, 0, 100, 100)
+    under = box(50, -40, 150, 60)  # its lower right quarter lies under the patch
+    drawn = location_map(patch, neighbours=[under], townships=None, title="T", margin_m=50.0)
+    assert 'fill-opacity="0.25"' in map_svg(drawn)
+    section = Section("maps", "二、位置图", "images", [], extra={"map": ("位置示意图", drawn)})
+    pdf = tmp_path / "map.pdf"
+    if writer == "rsgeo":
+        render_pdf([section], "位置图", tmp_path, pdf)
+    else:
+        _render_fpdf([section], "位置图", tmp_path, pdf, font=find_cjk_font())
+    tool = office.need("pdftoppm", "poppler-utils")
+    subprocess.run([tool, "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    rgb = np.asarray(Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")).astype(int)
+    # the patch's outline (opaque red) gives its box on the page
+    red = (rgb[..., 0] > 190) & (rgb[..., 1] < 70) & (rgb[..., 2] < 70)
+    half = rgb.shape[1] // 2
+    ys, xs = np.nonzero(red[:, half:])
+    xs = xs + half
+    x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+
+    def at(fx: float, fy: float) -> np.ndarray:  # a pixel at fractions of the patch's box
+        return rgb[round(y0 + fy * (y1 - y0)), round(x0 + fx * (x1 - x0))]
+
+    alone, over = at(0.25, 0.25), at(0.75, 0.75)  # upper left: the patch alone
+    assert np.abs(alone - (245, 201, 201)).max() <= 3  # a quarter red over white
+    expected = (219, 176, 176) if writer == "rsgeo" else (245, 201, 201)
+    assert np.abs(over - expected).max() <= 3, over  # over the neighbour's grey (221)
+
+
 def test_long_tables_continue_on_new_pages_with_their_header(tmp_path: Path) -> None:
     from rsgeo.outputs.dossier.content import Section
     from rsgeo.outputs.dossier.render import render_pdf

@@ -243,5 +243,5 @@ def test_a_folder_over_the_bound_gets_a_map_with_fewer_neighbours(
 
     assert grey_paths(free) > 0 and grey_paths(tight) == 0
     # the patch is drawn whole either way
-    red = re.compile(r'<g fill="#f5c9c9"[^>]*>(.*?)</g>')
+    red = re.compile(r'<g fill="#d62728" fill-opacity="0.25"[^>]*>(.*?)</g>')
     assert red.findall(free) == red.findall(tight) != []

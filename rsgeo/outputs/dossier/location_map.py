@@ -60,7 +60,8 @@ TOWNSHIP_NAME: RGB = (85, 85, 85)
 NEIGHBOUR_FILL: RGB = (221, 221, 221)
 NEIGHBOUR_LINE: RGB = (136, 136, 136)
 PATCH_RED: RGB = (214, 39, 40)
-PATCH_FILL: RGB = (245, 201, 201)  # a quarter red over white
+PATCH_FILL_OPACITY = 0.25
+"""The close-up's patch is filled a quarter red: the patches under it show through."""
 
 Anchor = Literal["mt", "md", "mm", "rm"]
 """Where a label's point is: middle top, middle bottom (descender), middle middle, right middle."""
@@ -73,13 +74,15 @@ drawn as round dots ``width_px`` across."""
 
 @dataclass(frozen=True)
 class Shape:
-    """One geometry drawn: its rings as integer vertices (``1 / UNITS_PER_PX`` pixels)."""
+    """One geometry drawn: its rings as integer vertices (``1 / UNITS_PER_PX`` pixels);
+    its fill laid over what is under it with ``fill_opacity``."""
 
     rings: tuple[np.ndarray, ...]
     fill: RGB | None
     stroke: RGB | None
     width_px: float
     kind: ShapeKind = "polygon"
+    fill_opacity: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -396,7 +399,13 @@ def location_map(
     if max_vertices is not None:
         drawn = drawn[: int(np.searchsorted(sizes, max_vertices, side="right"))]
     shown = [Shape(rings, NEIGHBOUR_FILL, NEIGHBOUR_LINE, 1) for rings in drawn if rings]
-    own = Shape(_rings(shapely.clip_by_rect(geom, *padded), dp), PATCH_FILL, PATCH_RED, 3)
+    own = Shape(
+        _rings(shapely.clip_by_rect(geom, *padded), dp),
+        PATCH_RED,
+        PATCH_RED,
+        3,
+        fill_opacity=PATCH_FILL_OPACITY,
+    )
     layers.append(Layer((*shown, *([own] if own.rings else [])), clip_px=dp.box))
     arrow, north = _north_arrow(dp)
     bar, bar_label = _scale_bar(dp)

@@ -9,6 +9,8 @@ embedded font; the page's SVG lets the browser's font centre it).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,8 @@ def _svg_path(shape: Shape) -> str:
 
 def _svg_style(shape: Shape) -> str:
     fill = _hex(shape.fill) if shape.fill is not None and shape.kind == "polygon" else "none"
+    if fill != "none" and shape.fill_opacity < 1:
+        fill += f'" fill-opacity="{shape.fill_opacity:g}'
     if shape.stroke is None:
         return f'fill="{fill}" stroke="none"'
     width = shape.width_px * UNITS_PER_PX
@@ -127,9 +131,25 @@ def _rg(rgb: tuple[int, int, int]) -> str:
     return " ".join(f"{c / 255:.3g}" for c in rgb)
 
 
-def map_pdf_ops(m: LocationMap, x_pt: float, top_pt: float, scale: float) -> str:
+def _over_white(rgb: tuple[int, int, int], opacity: float) -> tuple[int, int, int]:
+    r, g, b = (round(c * opacity + 255 * (1 - opacity)) for c in rgb)
+    return r, g, b
+
+
+def map_pdf_ops(
+    m: LocationMap,
+    x_pt: float,
+    top_pt: float,
+    scale: float,
+    *,
+    fill_alpha: Callable[[float], str] | None = None,
+) -> str:
     """The map's shapes as PDF page operators: its corner at (``x_pt``, ``top_pt``) in
-    points from the page's bottom left, ``scale`` points to a figure unit."""
+    points from the page's bottom left, ``scale`` points to a figure unit.
+
+    ``fill_alpha(opacity)`` names the page's graphics state of that fill opacity
+    (``/ca``), for a shape laid over others; without it the shape is filled with its
+    colour laid over white."""
     ops = [f"q {scale:.6g} 0 0 {-scale:.6g} {x_pt:.2f} {top_pt:.2f} cm 1 j"]
     u = UNITS_PER_PX
     ops.append(f"1 1 1 rg 0 0 {m.width_px * u} {m.height_px * u} re f")
@@ -139,6 +159,12 @@ def map_pdf_ops(m: LocationMap, x_pt: float, top_pt: float, scale: float) -> str
             ops.append(f"q {x} {y} {w} {h} re W n")
         state = ("", "", "")
         for shape in layer.shapes:
+            see_through = shape.fill is not None and shape.fill_opacity < 1
+            if see_through and fill_alpha is not None:
+                ops.append(f"q /{fill_alpha(shape.fill_opacity)} gs")
+                state = ("", "", "")  # what is set inside is undone by Q
+            elif see_through and shape.fill is not None:
+                shape = replace(shape, fill=_over_white(shape.fill, shape.fill_opacity))
             fill = f"{_rg(shape.fill)} rg" if shape.fill is not None else ""
             stroke = f"{_rg(shape.stroke)} RG" if shape.stroke is not None else ""
             width = f"{shape.width_px * u:g} w" if shape.stroke is not None else ""
@@ -146,6 +172,9 @@ def map_pdf_ops(m: LocationMap, x_pt: float, top_pt: float, scale: float) -> str
             ops.extend(op for op, old in zip(new, state, strict=True) if op and op != old)
             state = new
             ops.append(_pdf_path(shape))
+            if see_through and fill_alpha is not None:
+                ops.append("Q")
+                state = ("", "", "")
         if layer.clip_px is not None:
             ops.append("Q")
     ops.append("Q")
@@ -158,7 +187,14 @@ def draw_map_pdf(pdf: Any, m: LocationMap, x: float, y: float, w: float) -> floa
     returns its height in millimetres."""
     k = pdf.k  # points a millimetre
     mm_per_px = w / m.width_px
-    ops = map_pdf_ops(m, x * k, (pdf.h - y) * k, mm_per_px * k / UNITS_PER_PX)
+    # rsgeo's writer declares fill opacities; fpdf2's pages get the colours over white
+    ops = map_pdf_ops(
+        m,
+        x * k,
+        (pdf.h - y) * k,
+        mm_per_px * k / UNITS_PER_PX,
+        fill_alpha=getattr(pdf, "fill_alpha", None),
+    )
     raw = getattr(pdf, "raw", None)
     if raw is not None:
         raw(ops)

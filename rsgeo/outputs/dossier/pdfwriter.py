@@ -165,6 +165,7 @@ class Canvas:
         self._text = (0, 0, 0)
         self._line_width = 0.2
         self._glyphs: set[int] = set()
+        self._alphas: dict[str, float] = {}  # graphics states of fill opacity, by name
         self._images: dict[str, tuple[int, _Image]] = {}
         self._runs: list[tuple[int, int, str]] = []  # (page, op index, text) to encode at the end
         self.title = ""
@@ -225,6 +226,12 @@ class Canvas:
     # -- drawing
     def _op(self, op: str) -> None:
         self.pages[-1].ops.append(op)
+
+    def fill_alpha(self, opacity: float) -> str:
+        """The name of the pages' graphics state that fills with ``opacity`` (``/ca``)."""
+        name = f"A{round(opacity * 1000)}"
+        self._alphas[name] = opacity
+        return name
 
     def raw(self, ops: str) -> None:
         """Page operators drawn as they are (in points, y up), e.g. a map's paths; the
@@ -416,7 +423,9 @@ class Canvas:
             )
         xobjects = " ".join(f"/I{n} {i} 0 R" for n, i in sorted(image_ids.items()))
         # one resource dictionary for every page, the page size given once in the page tree
-        resources = add(f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>>>")
+        states = "".join(f" /{n} <</ca {_num(a)}>>" for n, a in sorted(self._alphas.items()))
+        gs = f" /ExtGState <<{states.strip()}>>" if states else ""
+        resources = add(f"<</Font <</F1 {type0} 0 R>> /XObject <<{xobjects}>>{gs}>>")
         kids = []
         for page in self.pages:
             content = compress(

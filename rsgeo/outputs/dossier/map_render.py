@@ -44,13 +44,17 @@ def _svg_path(shape: Shape) -> str:
 
 def _svg_style(shape: Shape) -> str:
     fill = _hex(shape.fill) if shape.fill is not None and shape.kind == "polygon" else "none"
+    attrs = [f'fill="{fill}"']
     if fill != "none" and shape.fill_opacity < 1:
-        fill += f'" fill-opacity="{shape.fill_opacity:g}'
+        attrs.append(f'fill-opacity="{shape.fill_opacity:g}"')
     if shape.stroke is None:
-        return f'fill="{fill}" stroke="none"'
-    width = shape.width_px * UNITS_PER_PX
-    cap = ' stroke-linecap="round"' if shape.kind == "dots" else ""
-    return f'fill="{fill}" stroke="{_hex(shape.stroke)}" stroke-width="{width:g}"{cap}'
+        attrs.append('stroke="none"')
+    else:
+        attrs.append(f'stroke="{_hex(shape.stroke)}"')
+        attrs.append(f'stroke-width="{shape.width_px * UNITS_PER_PX:g}"')
+        if shape.kind == "dots":
+            attrs.append('stroke-linecap="round"')
+    return " ".join(attrs)
 
 
 def map_svg(m: LocationMap) -> str:

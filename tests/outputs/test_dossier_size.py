@@ -7,6 +7,7 @@ shapely's overlay of the patch grown and shrunk by the tolerance."""
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -210,7 +211,7 @@ def test_the_map_draws_the_patch_within_half_a_pixel_of_its_shape() -> None:
     own = layer.shapes[-1]
     rings = [_to_world(r, geom, margin) for r in own.rings]
     # the rings back as polygons (even-odd: a ring inside another is its hole)
-    drawn = shapely.symmetric_difference_all([shapely.Polygon(r) for r in rings])
+    drawn = functools.reduce(shapely.symmetric_difference, [shapely.Polygon(r) for r in rings])
     minx, miny, maxx, maxy = geom.bounds
     half = max(maxx - minx, maxy - miny) / 2 + margin
     metres_per_px = 2 * half / 370

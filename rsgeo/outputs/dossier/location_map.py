@@ -137,6 +137,20 @@ def margin_for(geom: Any, *, min_margin_m: float = 50.0) -> float:
     return float(max(min_margin_m, 0.5 * max(maxx - minx, maxy - miny)))
 
 
+def _grid(points_px: Any) -> np.ndarray:
+    """Figure pixels to the integer units vertices are kept in."""
+    return np.rint(np.asarray(points_px, dtype="float64") * UNITS_PER_PX).astype(np.int64)
+
+
+def _moves(units: np.ndarray, of_ring: np.ndarray | None = None) -> np.ndarray:
+    """Which vertices are not a repeat of the one before (in the same ring)."""
+    keep = np.ones(len(units), dtype=bool)
+    keep[1:] = (units[1:] != units[:-1]).any(axis=1)
+    if of_ring is not None:
+        keep[1:] |= of_ring[1:] != of_ring[:-1]
+    return keep
+
+
 class _Panel:
     """World coordinates (metres) to figure pixels of a panel, y down."""
 
@@ -160,7 +174,7 @@ class _Panel:
         """World coordinates to integer units of the figure."""
         px = self.ox + (coords[:, 0] - self.bounds[0]) * self.k
         py = self.oy + (self.bounds[3] - coords[:, 1]) * self.k
-        return np.rint(np.column_stack([px, py]) * UNITS_PER_PX).astype(np.int64)
+        return _grid(np.column_stack([px, py]))
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -189,8 +203,7 @@ def _rings_of(
     last[:-1] = of_ring[1:] != of_ring[:-1]
     coords, of_ring = coords[~last], of_ring[~last]
     units = panel.units(coords)
-    keep = np.ones(len(units), dtype=bool)
-    keep[1:] = (units[1:] != units[:-1]).any(axis=1) | (of_ring[1:] != of_ring[:-1])
+    keep = _moves(units, of_ring)
     units, of_ring = units[keep], of_ring[keep]
     counts = np.bincount(of_ring, minlength=len(rings))
     pieces = np.split(units, np.cumsum(counts)[:-1])
@@ -208,15 +221,13 @@ def _rings(geom: Any, panel: _Panel) -> tuple[np.ndarray, ...]:
 
 
 def _line(points: list[tuple[float, float]], rgb: RGB, width_px: float) -> Shape:
-    units = np.rint(np.asarray(points, dtype="float64") * UNITS_PER_PX).astype(np.int64)
-    return Shape((units,), None, rgb, width_px, "line")
+    return Shape((_grid(points),), None, rgb, width_px, "line")
 
 
 def _poly(
     points: list[tuple[float, float]], fill: RGB | None, stroke: RGB | None, w: float
 ) -> Shape:
-    units = np.rint(np.asarray(points, dtype="float64") * UNITS_PER_PX).astype(np.int64)
-    return Shape((units,), fill, stroke, w)
+    return Shape((_grid(points),), fill, stroke, w)
 
 
 def _nice(target: float) -> float:
@@ -306,8 +317,7 @@ def _township_overview(townships: list[tuple[str, Any]]) -> tuple[_Panel, Layer,
     lines = []
     for line in shapely.get_parts(inner):
         units = panel.units(shapely.get_coordinates(line))
-        keep = np.ones(len(units), dtype=bool)
-        keep[1:] = (units[1:] != units[:-1]).any(axis=1)
+        keep = _moves(units)
         if keep.sum() >= 2:
             lines.append(units[keep])
     shapes = [county, Shape(tuple(lines), None, TOWNSHIP_LINE, 1, "line")]
@@ -332,7 +342,7 @@ def _dots(points: list[tuple[float, float]], rgb: RGB, diameter_px: float) -> Sh
     """Round dots at ``points`` (one where several fall on the same half pixel)."""
     if not points:
         return Shape((), None, rgb, diameter_px, "dots")
-    units = np.unique(np.rint(np.asarray(points) * UNITS_PER_PX).astype(np.int64), axis=0)
+    units = np.unique(_grid(points), axis=0)
     return Shape(tuple(units[:, None, :]), None, rgb, diameter_px, "dots")
 
 
